@@ -1,0 +1,201 @@
+"""The unified error taxonomy (DESIGN.md principle 8).
+
+Every venue error is raised as one of these classes, keeping the venue's raw code and
+message. Venue codes map to the snake_case `kind` names below in each venue.yaml.
+"""
+
+from __future__ import annotations
+
+
+class TradeportError(Exception):
+    kind = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        venue: str | None = None,
+        code: int | str | None = None,
+        raw_message: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.venue = venue
+        self.code = code
+        self.raw_message = raw_message
+
+    def __str__(self) -> str:
+        where = f"[{self.venue}] " if self.venue else ""
+        raw = f" (venue code {self.code}: {self.raw_message})" if self.code is not None else ""
+        return f"{where}{self.message}{raw}"
+
+
+# -- network ---------------------------------------------------------------------------
+class NetworkError(TradeportError):
+    kind = "network"
+
+
+class RequestTimeout(NetworkError):
+    kind = "timeout"
+
+
+class Disconnected(NetworkError):
+    kind = "disconnected"
+
+
+# -- auth ------------------------------------------------------------------------------
+class AuthError(TradeportError):
+    kind = "auth"
+
+
+class InvalidApiKey(AuthError):
+    kind = "invalid_key"
+
+
+class InvalidSignature(AuthError):
+    kind = "invalid_signature"
+
+
+class InvalidTimestamp(AuthError):
+    kind = "invalid_timestamp"
+
+
+class PermissionDenied(AuthError):
+    kind = "permission"
+
+
+# -- rate limits -----------------------------------------------------------------------
+class RateLimitError(TradeportError):
+    kind = "rate_limit"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class RateLimitExceeded(RateLimitError):
+    kind = "rate_limit_exceeded"
+
+
+class IpBanned(RateLimitError):
+    kind = "ip_banned"
+
+
+# -- business --------------------------------------------------------------------------
+class BusinessError(TradeportError):
+    kind = "business"
+
+
+class OrderRejected(BusinessError):
+    kind = "order_rejected"
+
+
+class InsufficientBalance(OrderRejected):
+    kind = "insufficient_balance"
+
+
+class InsufficientMargin(OrderRejected):
+    kind = "insufficient_margin"
+
+
+class DuplicateClientOrderId(OrderRejected):
+    kind = "duplicate_client_order_id"
+
+
+class MinNotional(OrderRejected):
+    kind = "min_notional"
+
+
+class InvalidQuantity(OrderRejected):
+    """Quantity breaks the lot rules: step size, min or max quantity."""
+
+    kind = "lot_size"
+
+
+class InvalidPrice(OrderRejected):
+    """Price breaks the tick or price-band rules."""
+
+    kind = "tick_size"
+
+
+class ReduceOnlyRejected(OrderRejected):
+    kind = "reduce_only"
+
+
+class PostOnlyRejected(OrderRejected):
+    kind = "post_only"
+
+
+class OrderNotFound(BusinessError):
+    """The venue does not know the order, or it is already closed (filled/cancelled)."""
+
+    kind = "order_not_found"
+
+
+# -- system ----------------------------------------------------------------------------
+class VenueSystemError(TradeportError):
+    kind = "system"
+
+
+class Maintenance(VenueSystemError):
+    kind = "maintenance"
+
+
+class Overloaded(VenueSystemError):
+    kind = "overloaded"
+
+
+class UnknownOrderState(VenueSystemError):
+    """The venue may or may not have executed the request (timeout, 5xx): reconcile."""
+
+    kind = "unknown_state"
+
+
+# -- capability / validation / config --------------------------------------------------
+class NotSupported(TradeportError):
+    kind = "not_supported"
+
+
+class ValidationError(TradeportError):
+    kind = "validation"
+
+
+class BadParameter(ValidationError):
+    kind = "bad_parameter"
+
+
+class UnknownSymbol(ValidationError):
+    kind = "unknown_symbol"
+
+
+class ConfigError(TradeportError):
+    """A venue.yaml (or user config) is invalid: names the file, the field and why."""
+
+    kind = "config"
+
+    def __init__(self, file: str, field: str, reason: str) -> None:
+        super().__init__(f"{file}: {field}: {reason}")
+        self.file = file
+        self.field = field
+        self.reason = reason
+
+
+def _all_subclasses(cls: type[TradeportError]) -> list[type[TradeportError]]:
+    out: list[type[TradeportError]] = []
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_all_subclasses(sub))
+    return out
+
+
+ERROR_KINDS: dict[str, type[TradeportError]] = {
+    c.kind: c for c in [TradeportError, *_all_subclasses(TradeportError)]
+}
+
+
+def error_class(kind: str) -> type[TradeportError]:
+    """The class for a taxonomy name used in venue.yaml error maps."""
+    try:
+        return ERROR_KINDS[kind]
+    except KeyError:
+        raise KeyError(f"unknown error kind {kind!r}; known: {sorted(ERROR_KINDS)}") from None

@@ -1,0 +1,89 @@
+"""Market data. Streamed values are floats (speed); instrument rules are Decimal (exact)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from tradeport.model.enums import AssetType, InstrumentStatus, Side
+
+# Timestamps: `ts` is the venue's time in epoch milliseconds; `local_ts` is when the
+# message was received here, in epoch nanoseconds (time.time_ns()).
+
+
+class Instrument(msgspec.Struct, frozen=True, kw_only=True):
+    symbol: str  # standard BASE-QUOTE, e.g. BTC-USDT
+    venue_symbol: str  # the venue's own spelling, e.g. BTCUSDT
+    asset_type: AssetType
+    base: str
+    quote: str
+    settle: str | None
+    tick_size: Decimal
+    step_size: Decimal
+    min_qty: Decimal
+    min_notional: Decimal
+    max_qty: Decimal | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    contract_size: Decimal = Decimal(1)
+    max_leverage: int | None = None
+    status: InstrumentStatus = InstrumentStatus.TRADING
+
+
+class Ticker(msgspec.Struct, frozen=True, kw_only=True):
+    symbol: str
+    last: float
+    bid: float | None = None
+    bid_qty: float | None = None
+    ask: float | None = None
+    ask_qty: float | None = None
+    open: float | None = None
+    high: float | None = None
+    low: float | None = None
+    volume: float | None = None  # base asset, 24 h
+    quote_volume: float | None = None
+    ts: int = 0
+    local_ts: int = 0
+
+
+class OrderBook(msgspec.Struct, kw_only=True):
+    symbol: str
+    bids: list[tuple[float, float]]  # best first
+    asks: list[tuple[float, float]]  # best first
+    update_id: int = 0  # the venue's sequence (Binance lastUpdateId) when it has one
+    ts: int = 0
+    local_ts: int = 0
+
+    @property
+    def best_bid(self) -> tuple[float, float] | None:
+        return self.bids[0] if self.bids else None
+
+    @property
+    def best_ask(self) -> tuple[float, float] | None:
+        return self.asks[0] if self.asks else None
+
+
+class Trade(msgspec.Struct, frozen=True, kw_only=True):
+    symbol: str
+    trade_id: str
+    price: float
+    qty: float
+    taker_side: Side
+    ts: int
+    local_ts: int = 0
+
+
+class Bar(msgspec.Struct, frozen=True, kw_only=True):
+    symbol: str
+    period: str
+    open_ts: int
+    close_ts: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    quote_volume: float = 0.0
+    trades: int = 0
+    closed: bool = True
