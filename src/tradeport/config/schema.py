@@ -50,14 +50,14 @@ class RateLimitRule(msgspec.Struct, forbid_unknown_fields=True):
     header: str | None = None
 
 
-class Connection(msgspec.Struct, forbid_unknown_fields=True):
+class Connection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     type: Literal["http", "websocket", "spi", "tws", "rpc"] = "http"
     timeout: float = 10.0
     retries: int = 3
     recv_window_ms: int = 5000
 
 
-class Authentication(msgspec.Struct, forbid_unknown_fields=True):
+class Authentication(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     type: str  # e.g. hmac_sha256_hex, hmac_sha256_base64, none
     key_header: str | None = None
 

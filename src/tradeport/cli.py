@@ -1,0 +1,84 @@
+"""`tradeport …` — the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tradeport.model.errors import TradeportError
+from tradeport.venues import registry
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+
+
+def venues_table() -> Table:
+    table = Table(title="Registered venues")
+    table.add_column("key", style="bold cyan")
+    table.add_column("venue")
+    table.add_column("capabilities")
+    for spec in registry.list_venues():
+        caps = ", ".join(sorted(c.value for c in spec.capabilities))
+        table.add_row(spec.key, spec.display_name, caps)
+    return table
+
+
+@app.command()
+def venues() -> None:
+    """List the registered venues and what each can do."""
+    console.print(venues_table())
+
+
+@app.command()
+def emulate(
+    venue: Annotated[str, typer.Argument(help="venue to emulate, e.g. binance")],
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to bind (0 = any free port)")] = 8765,
+    seed: Annotated[int, typer.Option(help="seed of the synthetic market")] = 7,
+) -> None:
+    """Run a venue's emulator as a server until interrupted."""
+    specs = [s for s in registry.list_venues() if s.exchange.lower() == venue.lower()]
+    if not specs or specs[0].emulator_factory is None:
+        have = sorted({s.exchange.lower() for s in registry.list_venues() if s.emulator_factory})
+        raise typer.BadParameter(f"no emulator for {venue!r}; have {have}")
+
+    async def serve() -> None:
+        emulator = specs[0].emulator_factory(seed=seed)  # type: ignore[misc]
+        url = await emulator.start(host, port)
+        key, _secret = emulator.credentials()
+        console.print(f"[bold]{venue} emulator[/] listening on {url}")
+        console.print(f"default credentials: api_key={key} (secret: see `credentials()`)")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await emulator.stop()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@app.command()
+def demo(
+    fast: Annotated[bool, typer.Option(help="no pauses between steps")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Start a Binance emulator in-process and walk through market data and trading."""
+    from tradeport.demo import run_demo
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    try:
+        asyncio.run(run_demo(console, pause=0.0 if fast else 0.8))
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
+if __name__ == "__main__":
+    app()

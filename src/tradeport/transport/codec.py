@@ -1,0 +1,32 @@
+"""JSON in and out through msgspec: one encoder, one untyped decoder, typed decoders cached."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder()
+
+
+def dumps(obj: Any) -> bytes:
+    return _encoder.encode(obj)
+
+
+def loads(data: bytes | str) -> Any:
+    return _decoder.decode(data)
+
+
+@functools.cache
+def decoder(type_: type[T], strict: bool = True) -> msgspec.json.Decoder[T]:
+    """A reusable typed decoder: parse the venue's bytes straight into its Struct.
+    `strict=False` lets numeric strings ("0.01") decode into float fields."""
+    return msgspec.json.Decoder(type_, strict=strict)
+
+
+def decode(data: bytes | str, type_: type[T], *, strict: bool = True) -> T:
+    return decoder(type_, strict).decode(data)

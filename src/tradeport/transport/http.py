@@ -1,0 +1,141 @@
+"""HTTP transport: one aiohttp session per client, limiter, timeouts, safe retries.
+
+The transport knows nothing of a venue's envelope or error codes: it returns the raw
+response, and the venue maps it. It does know which requests may be repeated: only
+those the caller marks `idempotent` (GETs by default). An order POST that timed out
+is never sent again here; the venue layer decides it is UNKNOWN and reconciles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from tradeport.model.errors import Disconnected, RequestTimeout
+from tradeport.transport.ratelimit import RateLimiter
+
+log = logging.getLogger("tradeport.http")
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    endpoint: str
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """Blank out every secret value in a log line (DESIGN.md principle 10)."""
+    for s in secrets:
+        if s:
+            text = text.replace(s, "***")
+    return text
+
+
+class HttpTransport:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        venue: str,
+        timeout: float = 10.0,
+        retries: int = 3,
+        limiter: RateLimiter | None = None,
+        secrets: tuple[str, ...] = (),
+        backoff_base: float = 0.2,
+        backoff_max: float = 5.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.venue = venue
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.retries = retries
+        self.limiter = limiter
+        self._secrets = secrets
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            # one session (one connection pool) per client, created inside the running loop
+            self._session = aiohttp.ClientSession(
+                timeout=self.timeout, connector=aiohttp.TCPConnector(limit=64)
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        endpoint: str | None = None,
+        weight_params: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+        wait: bool = True,
+    ) -> Response:
+        """Send once, or up to `retries` more times when `idempotent` and the failure is
+        transient (network error, 5xx, 429/418 after the limiter's block has passed)."""
+        key = endpoint or f"{method} {path}"
+        if idempotent is None:
+            idempotent = method == "GET"
+        url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
+        attempt = 0
+        while True:
+            if self.limiter is not None:
+                await self.limiter.acquire(key, weight_params, wait=wait)
+            try:
+                resp = await self._send(method, url, body, headers, key)
+            except (RequestTimeout, Disconnected):
+                if not idempotent or attempt >= self.retries:
+                    raise
+            else:
+                if self.limiter is not None:
+                    self.limiter.update_from_headers(key, resp.headers)
+                    if resp.status in (429, 418):
+                        self.limiter.block(
+                            key, _retry_after(resp.headers), banned=resp.status == 418
+                        )
+                transient = resp.status >= 500 or resp.status in (429, 418)
+                if not (transient and idempotent and attempt < self.retries):
+                    return resp
+            attempt += 1
+            delay = min(self._backoff_max, self._backoff_base * 2**attempt)
+            await asyncio.sleep(delay * (0.5 + random.random() / 2))  # jitter
+
+    async def _send(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str] | None, key: str
+    ) -> Response:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s %s", self.venue, method, scrub(url, self._secrets))
+        try:
+            async with self.session.request(method, url, data=body, headers=headers) as r:
+                payload = await r.read()
+                return Response(r.status, r.headers, payload, key)
+        except TimeoutError as exc:
+            raise RequestTimeout(f"{method} {key} timed out", venue=self.venue) from exc
+        except aiohttp.ClientError as exc:
+            raise Disconnected(f"{method} {key} failed: {exc}", venue=self.venue) from exc
+
+
+def _retry_after(headers: Mapping[str, str]) -> float:
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else 1.0
+    except ValueError:
+        return 1.0

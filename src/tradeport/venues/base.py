@@ -1,0 +1,279 @@
+"""The venue client contract: the same method names and types on every venue.
+
+A concrete venue overrides what it offers; everything else raises NotSupported, and
+is absent from the venue's Capability set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Protocol, Self
+
+import msgspec
+
+from tradeport.config.schema import ResolvedAssetConfig
+from tradeport.model import (
+    AccountSnapshot,
+    Balance,
+    Bar,
+    Fill,
+    Instrument,
+    Offset,
+    Order,
+    OrderBook,
+    OrderType,
+    Position,
+    PositionSide,
+    Side,
+    Ticker,
+    TimeInForce,
+    Trade,
+)
+from tradeport.model.errors import BadParameter, NotSupported, UnknownSymbol
+
+
+class EmulatorHandle(Protocol):
+    """What `environment="emulator"` needs from a venue's emulator."""
+
+    base_url: str
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str: ...
+
+    async def stop(self) -> None: ...
+
+    def credentials(self) -> tuple[str, str]: ...
+
+
+class OrderRequest(msgspec.Struct, kw_only=True):
+    """A typed order. `make_order`'s string form (`"buy-limit"`) becomes one of these."""
+
+    symbol: str
+    side: Side
+    type: OrderType
+    qty: Decimal
+    price: Decimal | None = None
+    time_in_force: TimeInForce | None = None
+    offset: Offset = Offset.OPEN
+    reduce_only: bool = False
+    position_side: PositionSide | None = None
+    client_order_id: str | None = None
+
+
+def parse_order_type(order_type: str) -> tuple[Side, OrderType]:
+    side, _, kind = order_type.lower().partition("-")
+    try:
+        return Side(side), OrderType(kind)
+    except ValueError:
+        raise BadParameter(
+            f"order_type {order_type!r}: expected '<buy|sell>-<limit|market|post_only>'"
+        ) from None
+
+
+_cid_counter = itertools.count(1)
+
+
+def new_client_order_id(prefix: str = "tp") -> str:
+    """Unique per process and run: prefix, ms clock, pid, counter (≤ 32 alphanumerics)."""
+    return f"{prefix}{int(time.time() * 1000):x}{os.getpid() % 4096:x}{next(_cid_counter):x}"
+
+
+class VenueClient:
+    """Async client for one venue and asset type."""
+
+    key: str = ""
+
+    def __init__(
+        self,
+        config: ResolvedAssetConfig,
+        *,
+        base_url: str,
+        api_key: str = "",
+        secret: str = "",
+        passphrase: str = "",
+        environment: str = "live",
+    ) -> None:
+        self.config = config
+        self.base_url = base_url
+        self.api_key = api_key
+        self._secret = secret
+        self._passphrase = passphrase
+        self.environment = environment
+        self._instruments: dict[str, Instrument] = {}
+        self._by_venue_symbol: dict[str, Instrument] = {}
+        self._emulator: EmulatorHandle | None = None
+
+    def __repr__(self) -> str:  # never shows secrets
+        return f"<{type(self).__name__} {self.key} {self.environment} {self.base_url}>"
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._emulator is not None:
+            await self._emulator.stop()
+            self._emulator = None
+
+    def own_emulator(self, emulator: EmulatorHandle) -> None:
+        """The client started this emulator and stops it on close."""
+        self._emulator = emulator
+
+    # -- symbols and instruments -------------------------------------------------------
+    def to_venue_symbol(self, symbol: str) -> str:
+        inst = self._instruments.get(symbol)
+        if inst is not None:
+            return inst.venue_symbol
+        base, sep, quote = symbol.partition("-")
+        if not sep or not base or not quote:
+            raise UnknownSymbol(f"symbol {symbol!r}: expected BASE-QUOTE, e.g. BTC-USDT")
+        return self.config.symbol_format.format(base=base, quote=quote)
+
+    def from_venue_symbol(self, venue_symbol: str) -> str:
+        inst = self._by_venue_symbol.get(venue_symbol)
+        if inst is None:
+            raise UnknownSymbol(f"venue symbol {venue_symbol!r} is not a known instrument")
+        return inst.symbol
+
+    def _store_instruments(self, instruments: Iterable[Instrument]) -> None:
+        self._instruments = {i.symbol: i for i in instruments}
+        self._by_venue_symbol = {i.venue_symbol: i for i in self._instruments.values()}
+
+    async def instruments(self) -> dict[str, Instrument]:
+        if not self._instruments:
+            await self.get_exchange_info()
+        return self._instruments
+
+    async def instrument(self, symbol: str) -> Instrument:
+        inst = (await self.instruments()).get(symbol)
+        if inst is None:
+            raise UnknownSymbol(f"unknown symbol {symbol!r} on {self.key}")
+        return inst
+
+    # -- the unified methods -----------------------------------------------------------
+    def _unsupported(self, what: str) -> NotSupported:
+        return NotSupported(f"{what} is not supported on {self.key}")
+
+    async def get_server_time(self) -> int:
+        raise self._unsupported("get_server_time")
+
+    async def get_exchange_info(self) -> list[Instrument]:
+        raise self._unsupported("get_exchange_info")
+
+    async def get_tick(self, symbol: str) -> Ticker:
+        raise self._unsupported("get_tick")
+
+    async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
+        raise self._unsupported("get_depth")
+
+    async def get_kline(
+        self,
+        symbol: str,
+        period: str = "1m",
+        limit: int = 100,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[Bar]:
+        raise self._unsupported("get_kline")
+
+    async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
+        raise self._unsupported("get_trades")
+
+    async def make_order(
+        self,
+        symbol: str,
+        vol: Decimal | str,
+        price: Decimal | str | None = None,
+        order_type: str = "buy-limit",
+        offset: str = "open",
+        client_order_id: str | None = None,
+        *,
+        time_in_force: str | None = None,
+        reduce_only: bool = False,
+        position_side: str | None = None,
+    ) -> Order:
+        side, kind = parse_order_type(order_type)
+        req = OrderRequest(
+            symbol=symbol,
+            side=side,
+            type=kind,
+            qty=Decimal(vol),
+            price=None if price is None else Decimal(price),
+            time_in_force=None if time_in_force is None else TimeInForce(time_in_force.lower()),
+            offset=Offset(offset),
+            reduce_only=reduce_only,
+            position_side=None if position_side is None else PositionSide(position_side.lower()),
+            client_order_id=client_order_id,
+        )
+        return await self.submit_order(req)
+
+    async def submit_order(self, req: OrderRequest) -> Order:
+        raise self._unsupported("make_order")
+
+    async def cancel_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        raise self._unsupported("cancel_order")
+
+    async def query_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        raise self._unsupported("query_order")
+
+    async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
+        raise self._unsupported("get_open_orders")
+
+    async def get_balance(self) -> dict[str, Balance]:
+        raise self._unsupported("get_balance")
+
+    async def get_account(self) -> AccountSnapshot:
+        raise self._unsupported("get_account")
+
+    async def get_position(self, symbol: str | None = None) -> list[Position]:
+        raise self._unsupported("get_position")
+
+    async def set_leverage(self, symbol: str, leverage: int) -> int:
+        raise self._unsupported("set_leverage")
+
+    async def get_deals(
+        self, symbol: str, limit: int = 100, order_id: str | None = None
+    ) -> list[Fill]:
+        raise self._unsupported("get_deals")
+
+
+# The methods the sync facade exposes (it is generated from this list, not hand-written).
+CLIENT_METHODS: tuple[str, ...] = (
+    "get_server_time",
+    "get_exchange_info",
+    "get_tick",
+    "get_depth",
+    "get_kline",
+    "get_trades",
+    "make_order",
+    "submit_order",
+    "cancel_order",
+    "query_order",
+    "get_open_orders",
+    "get_balance",
+    "get_account",
+    "get_position",
+    "set_leverage",
+    "get_deals",
+    "instruments",
+    "instrument",
+)
+
+__all__ = [
+    "CLIENT_METHODS",
+    "EmulatorHandle",
+    "OrderRequest",
+    "VenueClient",
+    "new_client_order_id",
+    "parse_order_type",
+]

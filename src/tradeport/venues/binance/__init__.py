@@ -1,0 +1,52 @@
+"""Binance spot (BINANCE___SPOT) and USDⓈ-M perpetuals (BINANCE___SWAP)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tradeport.config.schema import ResolvedAssetConfig
+from tradeport.model import AssetType
+from tradeport.venues.capability import DERIVATIVES, MARKET_DATA, TRADING, Capability
+from tradeport.venues.registry import VenueSpec, register
+
+CONFIG = Path(__file__).with_name("venue.yaml")
+
+
+def _client_factory(asset_type: AssetType) -> Any:
+    def create(config: ResolvedAssetConfig, **kw: Any) -> Any:
+        from tradeport.venues.binance.rest import BinanceClient
+
+        return BinanceClient(config, asset_type=asset_type, **kw)
+
+    return create
+
+
+def _emulator_factory(**kw: Any) -> Any:
+    from tradeport.venues.binance.emulator import BinanceEmulator
+
+    return BinanceEmulator(**kw)
+
+
+SPOT = register(
+    VenueSpec(
+        exchange="BINANCE",
+        asset_type=AssetType.SPOT,
+        display_name="Binance Spot",
+        config_path=CONFIG,
+        capabilities=MARKET_DATA | TRADING | {Capability.EMULATOR},
+        client_factory=_client_factory(AssetType.SPOT),
+        emulator_factory=_emulator_factory,
+    )
+)
+SWAP = register(
+    VenueSpec(
+        exchange="BINANCE",
+        asset_type=AssetType.SWAP,
+        display_name="Binance USDⓈ-M perpetuals",
+        config_path=CONFIG,
+        capabilities=MARKET_DATA | TRADING | DERIVATIVES | {Capability.EMULATOR},
+        client_factory=_client_factory(AssetType.SWAP),
+        emulator_factory=_emulator_factory,
+    )
+)

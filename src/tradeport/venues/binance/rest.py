@@ -1,0 +1,496 @@
+"""Binance spot and USDⓈ-M REST client (PROTOCOLS.md §1–2).
+
+Endpoints come from venue.yaml `rest_paths`; this module holds only the logic: how
+parameters are built, signed and parsed, and which requests may be repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from tradeport.config.schema import RateLimitRule, ResolvedAssetConfig
+from tradeport.execution.quantize import check_order
+from tradeport.model import (
+    AccountSnapshot,
+    AssetType,
+    Balance,
+    Bar,
+    Fill,
+    Instrument,
+    Offset,
+    Order,
+    OrderBook,
+    OrderStatus,
+    OrderType,
+    Position,
+    PositionSide,
+    Side,
+    Ticker,
+    TimeInForce,
+    Trade,
+)
+from tradeport.model.errors import (
+    BadParameter,
+    InvalidTimestamp,
+    NetworkError,
+    OrderNotFound,
+    UnknownOrderState,
+)
+from tradeport.transport import codec
+from tradeport.transport.clock import ServerClock
+from tradeport.transport.http import HttpTransport, Response
+from tradeport.transport.ratelimit import RateLimiter
+from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
+from tradeport.venues.binance import messages as m
+from tradeport.venues.binance import parse
+from tradeport.venues.binance.auth import signed_query
+from tradeport.venues.errormap import ErrorMapper
+
+T = TypeVar("T")
+log = logging.getLogger("tradeport.venues.binance")
+
+_INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
+
+
+def _num(value: Decimal) -> str:
+    """Decimal as Binance wants it: plain notation, never an exponent."""
+    return format(value.normalize(), "f")
+
+
+class BinanceClient(VenueClient):
+    def __init__(
+        self,
+        config: ResolvedAssetConfig,
+        *,
+        asset_type: AssetType,
+        base_url: str,
+        api_key: str = "",
+        secret: str = "",
+        environment: str = "live",
+        rate_limit: bool = True,
+        recv_window_ms: int | None = None,
+        **unused: Any,
+    ) -> None:
+        if unused:
+            raise BadParameter(f"unexpected options for Binance: {sorted(unused)}")
+        super().__init__(
+            config, base_url=base_url, api_key=api_key, secret=secret, environment=environment
+        )
+        self.asset_type = asset_type
+        self.key = f"BINANCE___{asset_type.name}"
+        conn = config.venue.connection
+        self.recv_window_ms = recv_window_ms or conn.recv_window_ms
+        host = base_url.split("://", 1)[-1].split("/", 1)[0]
+        self.limiter = RateLimiter(config.rate_limits, host=host, enabled=rate_limit)
+        self.http = HttpTransport(
+            base_url,
+            venue=self.key,
+            timeout=conn.timeout,
+            retries=conn.retries,
+            limiter=self.limiter,
+            secrets=(secret,),
+        )
+        self.clock = ServerClock()
+        self._clock_synced = False
+        self.errors = ErrorMapper(self.key, config.error_map)
+        self._hedge_mode: bool | None = None
+
+    async def close(self) -> None:
+        await self.http.close()
+        await super().close()
+
+    # -- request plumbing --------------------------------------------------------------
+    def _endpoint(self, name: str) -> tuple[str, str]:
+        spec = self.config.rest_paths.get(name)
+        if spec is None:
+            raise self._unsupported(name)
+        method, _, path = spec.partition(" ")
+        return method, path
+
+    def _check(self, resp: Response, *, mutation: bool = False) -> bytes:
+        if resp.status < 400:
+            return resp.body
+        try:
+            err = codec.decode(resp.body, m.ErrorBody)
+            code, msg = err.code, err.msg
+        except Exception:  # a proxy's HTML page or an empty body: classify by status
+            code, msg = None, resp.body[:200].decode(errors="replace")
+        retry = resp.headers.get("Retry-After")
+        raise self.errors.error(
+            code,
+            msg,
+            status=resp.status,
+            retry_after=float(retry) if retry else None,
+            mutation=mutation,
+        )
+
+    async def _public(self, name: str, params: Mapping[str, Any] | None = None) -> bytes:
+        method, path = self._endpoint(name)
+        query = urlencode(params) if params else ""
+        resp = await self.http.request(
+            method, path, query=query, weight_params=params, endpoint=f"{method} {path}"
+        )
+        return self._check(resp)
+
+    async def _signed(
+        self, name: str, params: Mapping[str, Any] | None = None, *, idempotent: bool | None = None
+    ) -> bytes:
+        """A SIGNED request. On -1021 the clock offset is resampled and the request sent
+        once more: the venue rejected it before acting, so repeating it is safe."""
+        if not self.api_key or not self._secret:
+            raise BadParameter(f"{name} needs api_key and secret")
+        if not self._clock_synced:
+            await self.sync_clock()
+        try:
+            return await self._send_signed(name, params, idempotent)
+        except InvalidTimestamp:
+            log.info("%s: -1021, resynchronising the clock and retrying once", self.key)
+            await self.sync_clock()
+            return await self._send_signed(name, params, idempotent)
+
+    async def _send_signed(
+        self, name: str, params: Mapping[str, Any] | None, idempotent: bool | None
+    ) -> bytes:
+        method, path = self._endpoint(name)
+        pairs = [(k, str(v)) for k, v in (params or {}).items() if v is not None]
+        pairs += [("recvWindow", str(self.recv_window_ms)), ("timestamp", str(self.clock.now_ms()))]
+        signed = signed_query(self._secret, pairs)
+        headers = {"X-MBX-APIKEY": self.api_key}
+        body = None
+        query = signed
+        if method in ("POST", "PUT"):
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body, query = signed.encode(), ""
+        resp = await self.http.request(
+            method,
+            path,
+            query=query,
+            body=body,
+            headers=headers,
+            endpoint=f"{method} {path}",
+            weight_params=params,
+            idempotent=idempotent,
+        )
+        return self._check(resp, mutation=method != "GET")
+
+    async def sync_clock(self) -> float:
+        async def fetch() -> int:
+            return codec.decode(await self._public("get_server_time"), m.ServerTime).serverTime
+
+        offset = await self.clock.sync(fetch)
+        self._clock_synced = True
+        return offset
+
+    # -- market data -------------------------------------------------------------------
+    async def get_server_time(self) -> int:
+        return codec.decode(await self._public("get_server_time"), m.ServerTime).serverTime
+
+    async def get_exchange_info(self) -> list[Instrument]:
+        info = codec.decode(await self._public("get_exchange_info"), m.ExchangeInfo)
+        instruments = parse.parse_instruments(info, self.asset_type)
+        self._store_instruments(instruments)
+        if info.rateLimits:
+            self.limiter.set_rules(self._rules_from_exchange(info.rateLimits))
+        return instruments
+
+    def _rules_from_exchange(self, limits: Sequence[m.RateLimit]) -> list[RateLimitRule]:
+        """Adopt the budgets the venue announces (§1.6), keeping our per-endpoint weights."""
+        configured = {r.name: r for r in self.config.rate_limits}
+        weights = configured.get("request_weight")
+        order_endpoints = [f"POST {self._endpoint('make_order')[1]}"]
+        rules = []
+        for lim in limits:
+            seconds = lim.intervalNum * _INTERVAL_SECONDS.get(lim.interval, 60)
+            suffix = f"{lim.intervalNum}{lim.interval[0]}"
+            if lim.rateLimitType == "REQUEST_WEIGHT":
+                rules.append(
+                    RateLimitRule(
+                        name="request_weight",
+                        type="fixed_window",
+                        interval=seconds,
+                        limit=lim.limit,
+                        scope="ip",
+                        header=f"X-MBX-USED-WEIGHT-{suffix}",
+                        weight_map=weights.weight_map if weights else {},
+                    )
+                )
+            elif lim.rateLimitType == "ORDERS":
+                rules.append(
+                    RateLimitRule(
+                        name=f"orders_{suffix.lower()}",
+                        type="fixed_window",
+                        interval=seconds,
+                        limit=lim.limit,
+                        scope="global",
+                        header=f"X-MBX-ORDER-COUNT-{suffix}",
+                        endpoints=order_endpoints,
+                    )
+                )
+            elif lim.rateLimitType == "RAW_REQUESTS":
+                rules.append(
+                    RateLimitRule(
+                        name=f"raw_requests_{suffix.lower()}",
+                        type="fixed_window",
+                        interval=seconds,
+                        limit=lim.limit,
+                        scope="ip",
+                    )
+                )
+        return rules
+
+    async def get_tick(self, symbol: str) -> Ticker:
+        params = {"symbol": self.to_venue_symbol(symbol)}
+        if self.asset_type is AssetType.SPOT:
+            raw = await self._public("get_tick", params)
+            return parse.parse_ticker(codec.decode(raw, m.Ticker24h, strict=False), symbol)
+        # USDⓈ-M 24 h tickers carry no bid/ask: take them from the book ticker
+        raw, raw_book = await asyncio.gather(
+            self._public("get_tick", params), self._public("get_book_ticker", params)
+        )
+        return parse.parse_ticker(
+            codec.decode(raw, m.Ticker24h, strict=False),
+            symbol,
+            codec.decode(raw_book, m.BookTicker, strict=False),
+        )
+
+    async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
+        raw = await self._public(
+            "get_depth", {"symbol": self.to_venue_symbol(symbol), "limit": limit}
+        )
+        return parse.parse_depth(codec.decode(raw, m.Depth, strict=False), symbol)
+
+    async def get_kline(
+        self,
+        symbol: str,
+        period: str = "1m",
+        limit: int = 100,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[Bar]:
+        interval = self.config.kline_periods.get(period)
+        if interval is None:
+            raise BadParameter(
+                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
+            )
+        params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol), "interval": interval}
+        if start_ms is not None:
+            params["startTime"] = start_ms
+        if end_ms is not None:
+            params["endTime"] = end_ms
+        params["limit"] = limit
+        rows = codec.decode(await self._public("get_kline", params), list[m.Kline], strict=False)
+        now = int(time.time() * 1000)
+        return [parse.parse_kline(k, symbol, period, now) for k in rows]
+
+    async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
+        raw = await self._public(
+            "get_trades", {"symbol": self.to_venue_symbol(symbol), "limit": limit}
+        )
+        now = time.time_ns()
+        rows = codec.decode(raw, list[m.PublicTrade], strict=False)
+        return [parse.parse_trade(t, symbol, now) for t in rows]
+
+    # -- trading -----------------------------------------------------------------------
+    async def hedge_mode(self) -> bool:
+        """USDⓈ-M position mode (dual side = hedge), read once and cached."""
+        if self.asset_type is AssetType.SPOT:
+            return False
+        if self._hedge_mode is None:
+            raw = await self._signed("get_position_mode")
+            self._hedge_mode = codec.decode(raw, m.PositionMode).dualSidePosition
+        return self._hedge_mode
+
+    async def _order_params(self, req: OrderRequest, inst: Instrument) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "symbol": inst.venue_symbol,
+            "side": req.side.name,
+            "quantity": _num(req.qty),
+        }
+        closing = req.offset is Offset.CLOSE or req.reduce_only
+        if req.type is OrderType.MARKET:
+            params["type"] = "MARKET"
+        elif req.type is OrderType.POST_ONLY:
+            # spot post-only is its own type; USDⓈ-M uses LIMIT with GTX (§1.3, §2.3)
+            if self.asset_type is AssetType.SPOT:
+                params["type"] = "LIMIT_MAKER"
+            else:
+                params["type"], params["timeInForce"] = "LIMIT", "GTX"
+        else:
+            params["type"] = "LIMIT"
+            params["timeInForce"] = (req.time_in_force or TimeInForce.GTC).name
+        if req.type is not OrderType.MARKET:
+            if req.price is None:
+                raise BadParameter(f"{req.type.value} order on {req.symbol} needs a price")
+            params["price"] = _num(req.price)
+        if self.asset_type is AssetType.SPOT:
+            if closing:
+                raise BadParameter("spot has no reduce-only/close: sell what you hold instead")
+            params["newOrderRespType"] = "FULL"
+            return params
+        params["newOrderRespType"] = "RESULT"
+        if await self.hedge_mode():
+            # hedge mode: the leg is named; closing a long is a SELL on LONG (never a short)
+            leg = req.position_side
+            if leg in (None, PositionSide.BOTH):
+                opens_long = req.side is Side.BUY
+                leg = PositionSide.LONG if opens_long != closing else PositionSide.SHORT
+            params["positionSide"] = leg.name
+        elif closing:
+            # one-way mode: a close is a reduce-only order on the opposite side
+            params["reduceOnly"] = "true"
+        return params
+
+    async def submit_order(self, req: OrderRequest) -> Order:
+        inst = await self.instrument(req.symbol)
+        check_order(
+            inst,
+            req.qty,
+            None if req.type is OrderType.MARKET else req.price,
+            reduce_only=req.offset is Offset.CLOSE or req.reduce_only,
+        )
+        cid = req.client_order_id or new_client_order_id()
+        params = await self._order_params(req, inst)
+        params["newClientOrderId"] = cid
+        try:
+            raw = await self._signed("make_order", params, idempotent=False)
+        except (NetworkError, UnknownOrderState) as exc:
+            # never resend: the venue may have the order. Ask it by our client id.
+            log.warning("%s: order %s outcome unknown (%s); reconciling", self.key, cid, exc)
+            return await self._reconcile_unknown(req, cid)
+        o = codec.decode(raw, m.OrderResponse)
+        return parse.parse_order(o, req.symbol, self.config.order_status_map)
+
+    async def _reconcile_unknown(self, req: OrderRequest, cid: str) -> Order:
+        try:
+            return await self.query_order(req.symbol, client_order_id=cid)
+        except OrderNotFound:
+            pass  # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
+        except NetworkError as exc:
+            log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
+        return Order(
+            symbol=req.symbol,
+            client_order_id=cid,
+            order_id=None,
+            side=req.side,
+            type=req.type,
+            time_in_force=req.time_in_force,
+            price=req.price,
+            qty=req.qty,
+            status=OrderStatus.UNKNOWN,
+            reduce_only=req.reduce_only or req.offset is Offset.CLOSE,
+        )
+
+    def _order_ref(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> dict[str, Any]:
+        if order_id is None and client_order_id is None:
+            raise BadParameter("give order_id or client_order_id")
+        params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol)}
+        if order_id is not None:
+            params["orderId"] = order_id
+        else:
+            params["origClientOrderId"] = client_order_id
+        return params
+
+    async def cancel_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        await self.instruments()
+        # a cancel is safe to repeat: a second one only reports "Unknown order"
+        raw = await self._signed(
+            "cancel_order", self._order_ref(symbol, order_id, client_order_id), idempotent=True
+        )
+        return parse.parse_order(
+            codec.decode(raw, m.OrderResponse), symbol, self.config.order_status_map
+        )
+
+    async def query_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        await self.instruments()
+        raw = await self._signed("query_order", self._order_ref(symbol, order_id, client_order_id))
+        return parse.parse_order(
+            codec.decode(raw, m.OrderResponse), symbol, self.config.order_status_map
+        )
+
+    async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
+        await self.instruments()
+        params = {"symbol": self.to_venue_symbol(symbol)} if symbol else None
+        rows = codec.decode(await self._signed("get_open_orders", params), list[m.OrderResponse])
+        smap = self.config.order_status_map
+        return [parse.parse_order(o, self.from_venue_symbol(o.symbol), smap) for o in rows]
+
+    async def get_balance(self) -> dict[str, Balance]:
+        if self.asset_type is AssetType.SPOT:
+            acct = codec.decode(await self._signed("get_balance"), m.SpotAccount)
+            return parse.parse_spot_balances(acct)
+        rows = codec.decode(await self._signed("get_balance"), list[m.FuturesBalance])
+        return parse.parse_futures_balances(rows)
+
+    async def get_position(self, symbol: str | None = None) -> list[Position]:
+        if self.asset_type is AssetType.SPOT:
+            raise self._unsupported("get_position")
+        await self.instruments()
+        params = {"symbol": self.to_venue_symbol(symbol)} if symbol else None
+        rows = codec.decode(
+            await self._signed("get_position", params), list[m.PositionRisk], strict=False
+        )
+        return [
+            parse.parse_position(p, self.from_venue_symbol(p.symbol))
+            for p in rows
+            if p.positionAmt != 0 and p.symbol in self._by_venue_symbol
+        ]
+
+    async def get_account(self) -> AccountSnapshot:
+        open_orders = await self.get_open_orders()
+        if self.asset_type is AssetType.SPOT:
+            balances = await self.get_balance()
+            usdt = balances.get("USDT")
+            capital = usdt.total if usdt else Decimal(0)
+            return AccountSnapshot(
+                venue=self.key,
+                balances=balances,
+                positions=[],
+                open_orders=open_orders,
+                capital=capital,
+                equity=capital,
+                open_notional=sum(
+                    (o.remaining_qty * (o.price or 0) for o in open_orders), Decimal(0)
+                ),
+                ts=int(time.time() * 1000),
+            )
+        acct = codec.decode(await self._signed("get_account"), m.FuturesAccount)
+        balances, positions = await asyncio.gather(self.get_balance(), self.get_position())
+        return AccountSnapshot(
+            venue=self.key,
+            balances=balances,
+            positions=positions,
+            open_orders=open_orders,
+            capital=acct.totalWalletBalance,
+            equity=acct.totalMarginBalance,
+            open_notional=sum((p.notional for p in positions), Decimal(0)),
+            ts=int(time.time() * 1000),
+        )
+
+    async def set_leverage(self, symbol: str, leverage: int) -> int:
+        if self.asset_type is AssetType.SPOT:
+            raise self._unsupported("set_leverage")
+        params = {"symbol": self.to_venue_symbol(symbol), "leverage": leverage}
+        raw = await self._signed("set_leverage", params, idempotent=True)
+        return codec.decode(raw, m.LeverageResponse).leverage
+
+    async def get_deals(
+        self, symbol: str, limit: int = 100, order_id: str | None = None
+    ) -> list[Fill]:
+        await self.instruments()
+        params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol), "limit": limit}
+        if order_id is not None:
+            params["orderId"] = order_id
+        rows = codec.decode(await self._signed("get_deals", params), list[m.UserTrade])
+        return [parse.parse_user_trade(t, symbol) for t in rows]
