@@ -8,24 +8,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from tradeport.cli_tables import venues_table
 from tradeport.model.errors import TradeportError
 from tradeport.venues import registry
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
-
-
-def venues_table() -> Table:
-    table = Table(title="Registered venues")
-    table.add_column("key", style="bold cyan")
-    table.add_column("venue")
-    table.add_column("capabilities")
-    for spec in registry.list_venues():
-        caps = ", ".join(sorted(c.value for c in spec.capabilities))
-        table.add_row(spec.key, spec.display_name, caps)
-    return table
 
 
 @app.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,8 @@ class HttpTransport:
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._session: aiohttp.ClientSession | None = None
+        # responses seen, by HTTP status: how many 429/418 a run collected is observable
+        self.status_counts: Counter[int] = Counter()
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -111,7 +114,10 @@ class HttpTransport:
                         self.limiter.block(
                             key, _retry_after(resp.headers), banned=resp.status == 418
                         )
-                transient = resp.status >= 500 or resp.status in (429, 418)
+                # a 429/418 is waited out only when a limiter holds the block; without one
+                # the caller sees it at once
+                limited = resp.status in (429, 418) and self.limiter is not None
+                transient = resp.status >= 500 or (limited and self.limiter.enabled)
                 if not (transient and idempotent and attempt < self.retries):
                     return resp
             attempt += 1
@@ -126,6 +132,7 @@ class HttpTransport:
         try:
             async with self.session.request(method, url, data=body, headers=headers) as r:
                 payload = await r.read()
+                self.status_counts[r.status] += 1
                 return Response(r.status, r.headers, payload, key)
         except TimeoutError as exc:
             raise RequestTimeout(f"{method} {key} timed out", venue=self.venue) from exc

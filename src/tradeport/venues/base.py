@@ -63,6 +63,11 @@ class OrderRequest(msgspec.Struct, kw_only=True):
     client_order_id: str | None = None
 
 
+def to_decimal(value: Decimal | str | int | float) -> Decimal:
+    """Exact Decimal from user input; a float goes through its shortest repr (0.1 → 0.1)."""
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
 def parse_order_type(order_type: str) -> tuple[Side, OrderType]:
     side, _, kind = order_type.lower().partition("-")
     try:
@@ -188,8 +193,8 @@ class VenueClient:
     async def make_order(
         self,
         symbol: str,
-        vol: Decimal | str,
-        price: Decimal | str | None = None,
+        vol: Decimal | str | float,
+        price: Decimal | str | float | None = None,
         order_type: str = "buy-limit",
         offset: str = "open",
         client_order_id: str | None = None,
@@ -203,8 +208,8 @@ class VenueClient:
             symbol=symbol,
             side=side,
             type=kind,
-            qty=Decimal(vol),
-            price=None if price is None else Decimal(price),
+            qty=to_decimal(vol),
+            price=None if price is None else to_decimal(price),
             time_in_force=None if time_in_force is None else TimeInForce(time_in_force.lower()),
             offset=Offset(offset),
             reduce_only=reduce_only,

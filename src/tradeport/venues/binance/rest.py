@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import msgspec
+
 from tradeport.config.schema import RateLimitRule, ResolvedAssetConfig
 from tradeport.execution.quantize import check_order
 from tradeport.model import (
@@ -86,8 +88,15 @@ class BinanceClient(VenueClient):
         self.key = f"BINANCE___{asset_type.name}"
         conn = config.venue.connection
         self.recv_window_ms = recv_window_ms or conn.recv_window_ms
+        self.clock = ServerClock()
         host = base_url.split("://", 1)[-1].split("/", 1)[0]
-        self.limiter = RateLimiter(config.rate_limits, host=host, enabled=rate_limit)
+        # Binance's fixed windows start at whole minutes of *its* clock
+        self.limiter = RateLimiter(
+            config.rate_limits,
+            host=host,
+            enabled=rate_limit,
+            wall_clock=lambda: self.clock.now_ms() / 1000,
+        )
         self.http = HttpTransport(
             base_url,
             venue=self.key,
@@ -96,8 +105,8 @@ class BinanceClient(VenueClient):
             limiter=self.limiter,
             secrets=(secret,),
         )
-        self.clock = ServerClock()
         self._clock_synced = False
+        self._clock_lock = asyncio.Lock()
         self.errors = ErrorMapper(self.key, config.error_map)
         self._hedge_mode: bool | None = None
 
@@ -119,7 +128,7 @@ class BinanceClient(VenueClient):
         try:
             err = codec.decode(resp.body, m.ErrorBody)
             code, msg = err.code, err.msg
-        except Exception:  # a proxy's HTML page or an empty body: classify by status
+        except msgspec.DecodeError:  # a proxy's HTML page or an empty body: classify by status
             code, msg = None, resp.body[:200].decode(errors="replace")
         retry = resp.headers.get("Retry-After")
         raise self.errors.error(
@@ -146,7 +155,9 @@ class BinanceClient(VenueClient):
         if not self.api_key or not self._secret:
             raise BadParameter(f"{name} needs api_key and secret")
         if not self._clock_synced:
-            await self.sync_clock()
+            async with self._clock_lock:  # concurrent first calls sample the clock once
+                if not self._clock_synced:
+                    await self.sync_clock()
         try:
             return await self._send_signed(name, params, idempotent)
         except InvalidTimestamp:
@@ -305,6 +316,15 @@ class BinanceClient(VenueClient):
             raw = await self._signed("get_position_mode")
             self._hedge_mode = codec.decode(raw, m.PositionMode).dualSidePosition
         return self._hedge_mode
+
+    async def set_position_mode(self, hedge: bool) -> None:
+        """USDⓈ-M: hedge (dual side) or one-way mode; the venue refuses while positions
+        or orders are open."""
+        if self.asset_type is AssetType.SPOT:
+            raise self._unsupported("set_position_mode")
+        params = {"dualSidePosition": "true" if hedge else "false"}
+        await self._signed("set_position_mode", params, idempotent=True)
+        self._hedge_mode = hedge
 
     async def _order_params(self, req: OrderRequest, inst: Instrument) -> dict[str, Any]:
         params: dict[str, Any] = {

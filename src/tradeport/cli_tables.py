@@ -1,0 +1,66 @@
+"""Rich tables shared by the CLI commands and the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from rich.table import Table
+
+from tradeport.model import Balance, Order, Position
+from tradeport.venues import registry
+
+
+def venues_table() -> Table:
+    table = Table(title="Registered venues")
+    table.add_column("key", style="bold cyan")
+    table.add_column("venue")
+    table.add_column("capabilities")
+    for spec in registry.list_venues():
+        table.add_row(spec.key, spec.display_name, ", ".join(sorted(spec.capabilities)))
+    return table
+
+
+def balances_table(balances: Mapping[str, Balance], assets: Sequence[str]) -> Table:
+    table = Table(title="balances")
+    for col in ("asset", "free", "locked", "total"):
+        table.add_column(col, justify="right")
+    for asset in assets:
+        b = balances.get(asset)
+        if b is not None:
+            table.add_row(asset, f"{b.free:f}", f"{b.locked:f}", f"{b.total:f}")
+    return table
+
+
+def orders_table(orders: Iterable[Order], title: str) -> Table:
+    table = Table(title=title)
+    for col in ("order id", "client id", "side", "type", "price", "qty", "filled", "status"):
+        table.add_column(col)
+    for o in orders:
+        table.add_row(
+            o.order_id or "-",
+            o.client_order_id or "-",
+            o.side.value,
+            o.type.value,
+            f"{o.price:f}" if o.price is not None else "market",
+            f"{o.qty:f}",
+            f"{o.filled_qty:f}",
+            o.status.value,
+        )
+    return table
+
+
+def positions_table(positions: Iterable[Position]) -> Table:
+    table = Table(title="positions")
+    for col in ("symbol", "side", "qty", "entry", "mark", "unrealized pnl", "leverage"):
+        table.add_column(col)
+    for p in positions:
+        table.add_row(
+            p.symbol,
+            p.position_side.value,
+            f"{p.qty:f}",
+            f"{p.entry_price:f}",
+            f"{p.mark_price:f}" if p.mark_price is not None else "-",
+            f"{p.unrealized_pnl:f}",
+            str(p.leverage),
+        )
+    return table

@@ -1,0 +1,50 @@
+"""A Binance emulator on a loopback port per test, and real clients connected to it."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
+
+import tradeport as tp
+from tradeport.venues.base import VenueClient
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BinanceEmulator]:
+    # the market moves only when a test moves it: outcomes are exact
+    emu = BinanceEmulator(step_interval=None, seed=11)
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+async def connect(emu: BinanceEmulator, key: str, account: int = 0, **kw: object) -> VenueClient:
+    acct = DEFAULT_ACCOUNTS[account]
+    return await tp.create_client(
+        key,
+        environment="emulator",
+        base_url=emu.base_url,
+        api_key=acct.api_key,
+        secret=acct.secret,
+        **kw,
+    )
+
+
+@pytest.fixture
+async def spot(emulator: BinanceEmulator) -> AsyncIterator[VenueClient]:
+    client = await connect(emulator, "BINANCE___SPOT")
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+async def swap(emulator: BinanceEmulator) -> AsyncIterator[VenueClient]:
+    client = await connect(emulator, "BINANCE___SWAP")
+    try:
+        yield client
+    finally:
+        await client.close()
