@@ -1,0 +1,466 @@
+"""The venue-neutral matching engine every venue emulator wraps (DESIGN.md principle 9).
+
+Synchronous, single-threaded and deterministic: the same instruments, clock readings and
+call sequence give the same orders, fills, ids and book updates. No I/O; venue skins call
+it from their event loop and translate its vocabulary and rejections to the venue's.
+
+The engine checks funds, margin, position rules and matching. It does not apply the
+venue's tick / step / notional filters: each skin does, with its own error codes.
+Orders of one account may match each other (no self-trade prevention).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Literal
+
+from tradeport.emulator.book import OrderBook
+from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.instrument import EngineInstrument
+from tradeport.emulator.marketdata import (
+    BookDelta,
+    BookView,
+    Kline,
+    PublicTrade,
+    Ticker24h,
+)
+from tradeport.emulator.matching import Ledger, Plan, plan, walk
+from tradeport.emulator.orders import (
+    BUY,
+    LIMIT,
+    MARKET,
+    EngineFill,
+    EngineOrder,
+    OrderRequest,
+    OrderStore,
+    Reject,
+    RejectReason,
+)
+from tradeport.emulator.perp import EnginePosition, PerpLedger, PerpWallet
+from tradeport.emulator.spot import SpotLedger
+from tradeport.emulator.tape import Tape, ticker_24h
+
+__all__ = [
+    "AccountEvent",
+    "BookDelta",
+    "BookView",
+    "Engine",
+    "EngineFill",
+    "EngineInstrument",
+    "EngineOrder",
+    "EnginePosition",
+    "Kline",
+    "OrderEvent",
+    "OrderRequest",
+    "PerpWallet",
+    "PublicTrade",
+    "Reject",
+    "RejectReason",
+    "Ticker24h",
+]
+
+Listener = Callable[[object], None]
+HistoricalTrade = tuple[int, Decimal, Decimal, bool]  # (ts_ms, price, qty, buyer_is_maker)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Engine:
+    def __init__(
+        self,
+        kind: Literal["spot", "perp"],
+        instruments: Sequence[EngineInstrument],
+        *,
+        maker_fee: Decimal = Decimal("0.001"),
+        taker_fee: Decimal = Decimal("0.001"),
+        clock: Callable[[], int] = _now_ms,
+    ) -> None:
+        if kind not in ("spot", "perp"):
+            raise ValueError(f"kind must be 'spot' or 'perp', not {kind!r}")
+        self.kind = kind
+        self.instruments: dict[str, EngineInstrument] = {i.symbol: i for i in instruments}
+        self._clock = clock
+        self._store = OrderStore()
+        self._books = {symbol: OrderBook(symbol) for symbol in self.instruments}
+        self._tapes = {symbol: Tape(symbol) for symbol in self.instruments}
+        self._perp: PerpLedger | None = None
+        self._ledger: Ledger
+        if kind == "perp":
+            self._perp = PerpLedger(
+                self.instruments, maker_fee, taker_fee, self._store, self.mark_price
+            )
+            self._ledger = self._perp
+        else:
+            self._ledger = SpotLedger(self.instruments, maker_fee, taker_fee)
+        self._fills: dict[str, list[EngineFill]] = {}
+        # Trade ids run per symbol, as on Binance, so a ticker's count is last - first + 1.
+        self._next_trade_id = dict.fromkeys(self.instruments, 1)
+        self._listeners: list[Listener] = []
+        self._hidden: set[str] = set()
+        self._batch_depth = 0
+        self._pending: list[object] = []
+        self._touched_books: dict[str, None] = {}  # insertion-ordered sets
+        self._touched_accounts: dict[str, None] = {}
+
+    # -- accounts ----------------------------------------------------------------------
+    def open_account(self, account_id: str, balances: Mapping[str, Decimal]) -> None:
+        """Spot: set free balances per asset. Perp: set wallet balances per margin asset."""
+        with self.batch():
+            self._ledger.open_account(account_id, balances)
+            self._touched_accounts[account_id] = None
+
+    def set_house_account(self, account_id: str) -> None:
+        """Mark the venue's own liquidity account (the synthetic market maker): no order or
+        account events are published for it and its perpetual margin is not checked
+        (it is funded never to run out). Its balances are still kept exactly."""
+        self._hidden.add(account_id)
+        if self._perp is not None:
+            self._perp.skip_margin_checks(account_id)
+
+    def balances(self, account_id: str) -> dict[str, tuple[Decimal, Decimal]]:
+        """Spot: asset -> (free, locked). Perp: margin asset -> (available, margin in use)."""
+        return self._ledger.balances(account_id)
+
+    def fees_collected(self) -> dict[str, Decimal]:
+        return dict(self._ledger.fees)
+
+    def now_ms(self) -> int:
+        return self._clock()
+
+    # -- orders ------------------------------------------------------------------------
+    def place(self, account_id: str, req: OrderRequest) -> tuple[EngineOrder, list[EngineFill]]:
+        """Accept and match an order; returns it and its own fills. Raises Reject."""
+        instrument = self._instrument(req.symbol)
+        book = self._books[req.symbol]
+        with self.batch():
+            order = self._store.new_order(account_id, req, self._clock())
+            self._ledger.prepare(order, req)
+            if (
+                order.type == LIMIT
+                and order.tif == "GTX"
+                and book.would_cross(order.side, order.price)
+            ):
+                raise Reject(RejectReason.POST_ONLY_WOULD_TAKE, "post-only order would take")
+            if order.type == MARKET and book.opposite(order.side).best() is None:
+                raise Reject(RejectReason.NO_LIQUIDITY, "the opposite side of the book is empty")
+            budget = req.quote_qty if order.type == MARKET else None
+            dry = plan(book, order, self._ledger, instrument, quote_budget=budget)
+            if budget is not None:
+                if dry.qty <= 0:
+                    raise Reject(RejectReason.BAD_QUANTITY, "quote amount buys less than a step")
+                order.qty = dry.qty
+            if order.type == LIMIT and order.tif == "FOK" and dry.qty < order.qty:
+                raise Reject(RejectReason.FOK_NOT_FILLABLE, "FOK order cannot fill completely")
+            self._ledger.admit(order, dry)
+
+            self._store.add(order)
+            self._touched_books[order.symbol] = None
+            self._touched_accounts[account_id] = None
+            self._publish_order(order, None)
+            fills, traded = self._execute(order, book, instrument)
+            self._finish_taker(order, book, dry, quote_sized=budget is not None)
+            self._expire_stale_reduce_only(order.symbol, traded)
+            return order.snapshot(), fills
+
+    def cancel(
+        self,
+        account_id: str,
+        symbol: str,
+        order_id: int | None = None,
+        client_order_id: str | None = None,
+    ) -> EngineOrder:
+        """Cancel an open order; Reject(ORDER_NOT_FOUND) if unknown or already closed."""
+        self._instrument(symbol)
+        order = self._store.find(account_id, symbol, order_id, client_order_id)
+        if order is None or not order.is_open:
+            raise Reject(RejectReason.ORDER_NOT_FOUND, "unknown order")
+        with self.batch():
+            self._close_resting(order, "CANCELED")
+        return order.snapshot()
+
+    def cancel_all(self, account_id: str, symbol: str) -> list[EngineOrder]:
+        self._instrument(symbol)
+        with self.batch():
+            orders = self._store.open_orders(account_id, symbol)
+            for order in orders:
+                self._close_resting(order, "CANCELED")
+        return [order.snapshot() for order in orders]
+
+    def order(
+        self,
+        account_id: str,
+        symbol: str,
+        order_id: int | None = None,
+        client_order_id: str | None = None,
+    ) -> EngineOrder:
+        self._instrument(symbol)
+        order = self._store.find(account_id, symbol, order_id, client_order_id)
+        if order is None:
+            raise Reject(RejectReason.ORDER_NOT_FOUND, "unknown order")
+        return order.snapshot()
+
+    def open_orders(self, account_id: str, symbol: str | None = None) -> list[EngineOrder]:
+        if symbol is not None:
+            self._instrument(symbol)
+        return [o.snapshot() for o in self._store.open_orders(account_id, symbol)]
+
+    def all_orders(self, account_id: str, symbol: str) -> list[EngineOrder]:
+        self._instrument(symbol)
+        return [o.snapshot() for o in self._store.all_orders(account_id, symbol)]
+
+    def fills(
+        self,
+        account_id: str,
+        symbol: str | None = None,
+        order_id: int | None = None,
+        limit: int = 500,
+    ) -> list[EngineFill]:
+        """The account's most recent fills (at most `limit`), oldest first."""
+        if limit <= 0:
+            return []
+        selected = [
+            f
+            for f in self._fills.get(account_id, ())
+            if (symbol is None or f.symbol == symbol)
+            and (order_id is None or f.order_id == order_id)
+        ]
+        return selected[-limit:]
+
+    # -- perpetual accounts ------------------------------------------------------------
+    def set_leverage(self, account_id: str, symbol: str, leverage: int) -> int:
+        self._instrument(symbol)
+        with self.batch():
+            result = self._perp_ledger().set_leverage(account_id, symbol, leverage)
+            self._touched_accounts[account_id] = None
+        return result
+
+    def leverage(self, account_id: str, symbol: str) -> int:
+        self._instrument(symbol)
+        return self._perp_ledger().leverage(account_id, symbol)
+
+    def set_hedge_mode(self, account_id: str, hedge: bool) -> None:
+        self._perp_ledger().set_hedge_mode(account_id, hedge)
+
+    def hedge_mode(self, account_id: str) -> bool:
+        return self._perp_ledger().hedge_mode(account_id)
+
+    def positions(self, account_id: str) -> list[EnginePosition]:
+        return self._perp_ledger().positions(account_id)
+
+    def wallet(self, account_id: str, asset: str | None = None) -> PerpWallet:
+        """The account's wallet in `asset` (default: the first instrument's quote asset)."""
+        ledger = self._perp_ledger()
+        if asset is None:
+            asset = next(iter(self.instruments.values())).quote
+        return ledger.wallet(account_id, asset)
+
+    # -- market data -------------------------------------------------------------------
+    def depth(self, symbol: str, limit: int) -> BookView:
+        self._instrument(symbol)
+        return self._books[symbol].view(limit, self._clock())
+
+    def recent_trades(self, symbol: str, limit: int) -> list[PublicTrade]:
+        self._instrument(symbol)
+        return self._tapes[symbol].recent(limit)
+
+    def klines(
+        self,
+        symbol: str,
+        interval_ms: int,
+        start_ms: int | None,
+        end_ms: int | None,
+        limit: int,
+    ) -> list[Kline]:
+        self._instrument(symbol)
+        return self._tapes[symbol].klines(interval_ms, start_ms, end_ms, limit, self._clock())
+
+    def ticker_24h(self, symbol: str) -> Ticker24h:
+        self._instrument(symbol)
+        now = self._clock()
+        book = self._books[symbol]
+        top = (book.top(is_bid=True), book.top(is_bid=False))
+        return ticker_24h(self._tapes[symbol], top, now)
+
+    def mark_price(self, symbol: str) -> Decimal:
+        """Mid of the best bid and ask, else the last trade, else the start price."""
+        self._instrument(symbol)
+        book = self._books[symbol]
+        bid, ask = book.top(is_bid=True), book.top(is_bid=False)
+        if bid is not None and ask is not None:
+            return (bid[0] + ask[0]) / 2
+        last = self._tapes[symbol].last
+        return last.price if last is not None else self.instruments[symbol].start_price
+
+    def last_price(self, symbol: str) -> Decimal | None:
+        self._instrument(symbol)
+        last = self._tapes[symbol].last
+        return None if last is None else last.price
+
+    def import_trades(self, symbol: str, trades: Iterable[HistoricalTrade]) -> None:
+        """Load a symbol's past trades (time order) before it traded here; gets fresh ids."""
+        self._instrument(symbol)
+        tape = self._tapes[symbol]
+        if tape.last is not None:
+            raise ValueError(f"{symbol} already has trades; import history first")
+        for ts_ms, price, qty, buyer_is_maker in trades:
+            trade_id = self._next_trade_id[symbol]
+            self._next_trade_id[symbol] += 1
+            tape.record(
+                PublicTrade(trade_id, symbol, price, qty, price * qty, ts_ms, buyer_is_maker)
+            )
+
+    # -- events ------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """`listener` receives BookDelta, PublicTrade, OrderEvent and AccountEvent objects
+        after each operation completes (state is final when they arrive)."""
+        self._listeners.append(listener)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group operations: book changes inside one batch publish as one BookDelta per
+        symbol and one AccountEvent per account, when the outermost batch ends."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                self._flush()
+
+    # -- internals ---------------------------------------------------------------------
+    def _instrument(self, symbol: str) -> EngineInstrument:
+        instrument = self.instruments.get(symbol)
+        if instrument is None:
+            raise Reject(RejectReason.UNKNOWN_SYMBOL, f"unknown symbol {symbol!r}")
+        return instrument
+
+    def _perp_ledger(self) -> PerpLedger:
+        if self._perp is None:
+            raise Reject(RejectReason.NOT_SUPPORTED, "positions and leverage are perpetual only")
+        return self._perp
+
+    def _execute(
+        self, taker: EngineOrder, book: OrderBook, instrument: EngineInstrument
+    ) -> tuple[list[EngineFill], set[str]]:
+        """Match the taker; returns its fills and the accounts that traded."""
+        fills: list[EngineFill] = []
+        traded = {taker.account_id}
+        tape = self._tapes[taker.symbol]
+        for maker, qty in walk(book, taker, self._ledger, instrument, dry_run=False):
+            assert maker.price is not None
+            price = maker.price
+            trade_id = self._next_trade_id[taker.symbol]
+            self._next_trade_id[taker.symbol] += 1
+            ts = tape.next_ts(self._clock())
+            book.reduce(maker, qty)
+            self._fill(maker, price, qty, True, trade_id, ts)
+            traded.add(maker.account_id)
+            fills.append(self._fill(taker, price, qty, False, trade_id, ts))
+            trade = PublicTrade(
+                trade_id, taker.symbol, price, qty, price * qty, ts, maker.side == BUY
+            )
+            tape.record(trade)
+            self._pending.append(trade)
+            if not maker.is_open:
+                self._close(maker)
+        return fills, traded
+
+    def _fill(
+        self,
+        order: EngineOrder,
+        price: Decimal,
+        qty: Decimal,
+        is_maker: bool,
+        trade_id: int,
+        ts: int,
+    ) -> EngineFill:
+        fee, fee_asset, realized = self._ledger.settle(order, price, qty, is_maker)
+        order.filled_qty += qty
+        order.cum_quote += price * qty
+        order.status = "FILLED" if order.remaining <= 0 else "PARTIALLY_FILLED"
+        order.updated_ms = ts
+        fill = EngineFill(
+            trade_id=trade_id,
+            order_id=order.order_id,
+            client_order_id=order.client_order_id,
+            account_id=order.account_id,
+            symbol=order.symbol,
+            side=order.side,
+            price=price,
+            qty=qty,
+            quote_qty=price * qty,
+            fee=fee,
+            fee_asset=fee_asset,
+            is_maker=is_maker,
+            realized_pnl=realized,
+            position_side=order.position_side,
+            ts_ms=ts,
+        )
+        self._fills.setdefault(order.account_id, []).append(fill)
+        self._touched_accounts[order.account_id] = None
+        self._publish_order(order, fill)
+        return fill
+
+    def _finish_taker(
+        self, order: EngineOrder, book: OrderBook, dry: Plan, quote_sized: bool
+    ) -> None:
+        if order.remaining > 0 and order.type == LIMIT and order.tif in ("GTC", "GTX"):
+            book.rest(order)
+            return
+        if order.remaining > 0 or (quote_sized and dry.book_exhausted):
+            # IOC / FOK / MARKET leftovers expire, like Binance's EXPIRED status.
+            order.status = "EXPIRED"
+            order.updated_ms = self._clock()
+            self._publish_order(order, None)
+        self._close(order)
+
+    def _close_resting(self, order: EngineOrder, status: str) -> None:
+        self._books[order.symbol].remove(order)
+        order.status = status
+        order.updated_ms = self._clock()
+        self._close(order)
+        self._touched_books[order.symbol] = None
+        self._touched_accounts[order.account_id] = None
+        self._publish_order(order, None)
+
+    def _close(self, order: EngineOrder) -> None:
+        self._store.closed(order)
+        self._ledger.release(order)
+
+    def _expire_stale_reduce_only(self, symbol: str, accounts: set[str]) -> None:
+        """Reduce-only orders with nothing left to reduce expire, as on Binance USD-M."""
+        if self._perp is None:
+            return
+        for account_id in sorted(accounts):
+            for order in self._store.open_orders(account_id, symbol):
+                if (
+                    self._ledger.reduce_key(order) is not None
+                    and self._ledger.reducible(order) <= 0
+                ):
+                    self._close_resting(order, "EXPIRED")
+
+    def _publish_order(self, order: EngineOrder, fill: EngineFill | None) -> None:
+        if order.account_id not in self._hidden:
+            self._pending.append(OrderEvent(order.snapshot(), fill))
+
+    def _flush(self) -> None:
+        events, self._pending = self._pending, []
+        ts = self._clock()
+        for symbol in self._touched_books:
+            delta = self._books[symbol].drain_delta(ts)
+            if delta is not None:
+                events.append(delta)
+        for account_id in self._touched_accounts:
+            if account_id not in self._hidden:
+                positions = self._perp.positions(account_id) if self._perp else []
+                events.append(AccountEvent(account_id, self.balances(account_id), positions))
+        self._touched_books.clear()
+        self._touched_accounts.clear()
+        for event in events:
+            for listener in self._listeners:
+                listener(event)
