@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 
 from rich.table import Table
 
 from tradeport.model import Balance, Order, Position
 from tradeport.venues import registry
+
+
+def num(value: Decimal | None) -> str:
+    """A Decimal without trailing zeros or exponent: 0.01000000 → 0.01."""
+    return "-" if value is None else format(value.normalize(), "f")
 
 
 def venues_table() -> Table:
@@ -27,23 +33,23 @@ def balances_table(balances: Mapping[str, Balance], assets: Sequence[str]) -> Ta
     for asset in assets:
         b = balances.get(asset)
         if b is not None:
-            table.add_row(asset, f"{b.free:f}", f"{b.locked:f}", f"{b.total:f}")
+            table.add_row(asset, num(b.free), num(b.locked), num(b.total))
     return table
 
 
 def orders_table(orders: Iterable[Order], title: str) -> Table:
     table = Table(title=title)
     for col in ("order id", "client id", "side", "type", "price", "qty", "filled", "status"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for o in orders:
         table.add_row(
             o.order_id or "-",
             o.client_order_id or "-",
             o.side.value,
             o.type.value,
-            f"{o.price:f}" if o.price is not None else "market",
-            f"{o.qty:f}",
-            f"{o.filled_qty:f}",
+            num(o.price) if o.price is not None else "market",
+            num(o.qty),
+            num(o.filled_qty),
             o.status.value,
         )
     return table
@@ -57,10 +63,10 @@ def positions_table(positions: Iterable[Position]) -> Table:
         table.add_row(
             p.symbol,
             p.position_side.value,
-            f"{p.qty:f}",
-            f"{p.entry_price:f}",
-            f"{p.mark_price:f}" if p.mark_price is not None else "-",
-            f"{p.unrealized_pnl:f}",
+            num(p.qty),
+            num(p.entry_price),
+            num(p.mark_price),
+            num(p.unrealized_pnl),
             str(p.leverage),
         )
     return table

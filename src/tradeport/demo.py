@@ -11,7 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from tradeport.api import create_client
-from tradeport.cli_tables import balances_table, orders_table, positions_table, venues_table
+from tradeport.cli_tables import (
+    balances_table,
+    num,
+    orders_table,
+    positions_table,
+    venues_table,
+)
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import Balance, OrderStatus
 from tradeport.venues import registry
@@ -83,7 +89,7 @@ def _changes(before: Mapping[str, Balance], after: Mapping[str, Balance]) -> str
         b = before[asset].total if asset in before else Decimal(0)
         a = after[asset].total if asset in after else Decimal(0)
         if a != b:
-            parts.append(f"{asset} {a - b:+f}")
+            parts.append(f"{asset} {'+' if a > b else ''}{num(a - b)}")
     return ", ".join(parts) or "no change"
 
 
@@ -117,7 +123,9 @@ async def _spot_walkthrough(step: _Stepper, console: Console, spot: VenueClient,
     console.print(orders_table([filled], "the order, queried again"))
     fills = await spot.get_deals(symbol, order_id=filled.order_id)
     for f in fills:
-        console.print(f"fill {f.trade_id}: {f.qty} @ {f.price}, fee {f.fee} {f.fee_asset}")
+        console.print(
+            f"fill {f.trade_id}: {num(f.qty)} @ {num(f.price)}, fee {num(f.fee)} {f.fee_asset}"
+        )
 
     step("A second order far from the market is cancelled")
     far = quantize_price(inst, Decimal(str(bid)) * Decimal("0.9"))

@@ -4,11 +4,12 @@ from decimal import Decimal
 
 import ccxt.async_support as ccxt_async
 import pytest
-from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
+from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus
 from tradeport.venues.base import VenueClient
 from tradeport.venues.binance.ccxt_peer import ccxt_config, ccxt_urls
+from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 from .conftest import connect
 
@@ -48,7 +49,7 @@ async def test_ccxt_and_tradeport_agree(
         assert Decimal(str(b["USDT"]["free"])) == bal["USDT"].free
 
         # an order placed by ccxt is the same order for tradeport, and vice versa
-        price = (Decimal(str(book.bids[0][0])) * Decimal("0.95")).quantize(inst.tick_size)
+        price = quantize_price(inst, Decimal(str(book.bids[0][0])) * Decimal("0.95"))
         created = await theirs.create_order(ccxt_symbol, "limit", "buy", 0.01, float(price))
         seen = await ours.query_order("BTC-USDT", order_id=created["id"])
         assert seen.status is OrderStatus.NEW and seen.price == price

@@ -26,6 +26,7 @@ def ccxt_config(api_key: str, secret: str, market: str) -> dict[str, Any]:
         "options": {
             "fetchMarkets": {"types": [market]},
             "fetchCurrencies": False,
+            "fetchMargins": False,
             "defaultType": "spot" if market == "spot" else "future",
             "adjustForTimeDifference": False,
         },

@@ -105,6 +105,8 @@ class OrderResponse(msgspec.Struct):
     symbol: str
     orderId: int
     clientOrderId: str
+    # a spot cancel answers with a new clientOrderId and the order's own one here
+    origClientOrderId: str | None = None
     status: str = "NEW"
     side: str = "BUY"
     type: str = "LIMIT"

@@ -169,7 +169,7 @@ def parse_order(
         avg = cum_quote / o.executedQty
     return Order(
         symbol=symbol,
-        client_order_id=o.clientOrderId,
+        client_order_id=o.origClientOrderId or o.clientOrderId,
         order_id=str(o.orderId),
         side=Side(o.side.lower()),
         type=_order_type(o.type, o.timeInForce),

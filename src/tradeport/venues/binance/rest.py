@@ -139,13 +139,19 @@ class BinanceClient(VenueClient):
             mutation=mutation,
         )
 
-    async def _public(self, name: str, params: Mapping[str, Any] | None = None) -> bytes:
+    async def _public_response(
+        self, name: str, params: Mapping[str, Any] | None = None
+    ) -> Response:
         method, path = self._endpoint(name)
         query = urlencode(params) if params else ""
         resp = await self.http.request(
             method, path, query=query, weight_params=params, endpoint=f"{method} {path}"
         )
-        return self._check(resp)
+        self._check(resp)
+        return resp
+
+    async def _public(self, name: str, params: Mapping[str, Any] | None = None) -> bytes:
+        return (await self._public_response(name, params)).body
 
     async def _signed(
         self, name: str, params: Mapping[str, Any] | None = None, *, idempotent: bool | None = None
@@ -203,11 +209,14 @@ class BinanceClient(VenueClient):
         return codec.decode(await self._public("get_server_time"), m.ServerTime).serverTime
 
     async def get_exchange_info(self) -> list[Instrument]:
-        info = codec.decode(await self._public("get_exchange_info"), m.ExchangeInfo)
+        resp = await self._public_response("get_exchange_info")
+        info = codec.decode(resp.body, m.ExchangeInfo)
         instruments = parse.parse_instruments(info, self.asset_type)
         self._store_instruments(instruments)
         if info.rateLimits:
             self.limiter.set_rules(self._rules_from_exchange(info.rateLimits))
+            # the usage headers of this very response name the new budgets' windows
+            self.limiter.update_from_headers(resp.endpoint, resp.headers)
         return instruments
 
     def _rules_from_exchange(self, limits: Sequence[m.RateLimit]) -> list[RateLimitRule]:
