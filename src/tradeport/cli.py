@@ -29,6 +29,12 @@ def emulate(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to bind (0 = any free port)")] = 8765,
     seed: Annotated[int, typer.Option(help="seed of the synthetic market")] = 7,
+    weight_limit: Annotated[
+        int | None, typer.Option(help="request-weight budget per window (default: the venue's)")
+    ] = None,
+    order_limit: Annotated[
+        int | None, typer.Option(help="order-count budget per window (default: the venue's)")
+    ] = None,
 ) -> None:
     """Run a venue's emulator as a server until interrupted."""
     specs = [s for s in registry.list_venues() if s.exchange.lower() == venue.lower()]
@@ -37,11 +43,14 @@ def emulate(
         raise typer.BadParameter(f"no emulator for {venue!r}; have {have}")
 
     async def serve() -> None:
-        emulator = specs[0].emulator_factory(seed=seed)  # type: ignore[misc]
+        overrides = {"weight_limit": weight_limit, "order_limit": order_limit}
+        options = {k: v for k, v in overrides.items() if v is not None}
+        emulator = specs[0].emulator_factory(seed=seed, **options)  # type: ignore[misc]
         url = await emulator.start(host, port)
-        key, _secret = emulator.credentials()
+        key, secret = emulator.credentials()
         console.print(f"[bold]{venue} emulator[/] listening on {url}")
-        console.print(f"default credentials: api_key={key} (secret: see `credentials()`)")
+        # the emulator's own well-known test credentials, not a venue's secrets
+        console.print(f"default credentials: api_key={key} secret={secret}")
         try:
             await asyncio.Event().wait()
         finally:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import msgspec
 
@@ -30,3 +33,20 @@ def decoder(type_: type[T], strict: bool = True) -> msgspec.json.Decoder[T]:
 
 def decode(data: bytes | str, type_: type[T], *, strict: bool = True) -> T:
     return decoder(type_, strict).decode(data)
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
+
+
+def encode_query(pairs: Iterable[tuple[str, object]]) -> str:
+    """`k=v&k=v` with values percent-encoded as UTF-8 (RFC 3986 unreserved kept).
+
+    Most values (symbols, numbers, ids) need no escaping, so they skip `quote`.
+    """
+    parts = []
+    for key, value in pairs:
+        text = value if isinstance(value, str) else str(value)
+        if not _UNRESERVED.fullmatch(text):
+            text = quote(text, safe="-_.~")
+        parts.append(f"{key}={text}")
+    return "&".join(parts)

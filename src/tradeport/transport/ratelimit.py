@@ -211,7 +211,8 @@ class RateLimiter:
             if rule.header is None:
                 continue
             raw = headers.get(rule.header)
-            if raw is None:
+            # aiohttp's headers are case-insensitive already; a plain dict may not be
+            if raw is None and isinstance(headers, dict):
                 if lowered is None:
                     lowered = {k.lower(): v for k, v in headers.items()}
                 raw = lowered.get(rule.header.lower())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote
+
+from tradeport.transport.codec import encode_query
 
 
 def sign(secret: str, payload: str) -> str:
@@ -16,7 +17,7 @@ def sign(secret: str, payload: str) -> str:
 
 def encode_params(params: Iterable[tuple[str, str]]) -> str:
     """Percent-encode values (UTF-8) before signing: what is signed is what is sent."""
-    return "&".join(f"{k}={quote(v, safe='-_.~')}" for k, v in params)
+    return encode_query(params)
 
 
 def signed_query(secret: str, params: Iterable[tuple[str, str]]) -> str:

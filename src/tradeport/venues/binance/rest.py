@@ -12,7 +12,6 @@ import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 import msgspec
 
@@ -143,7 +142,7 @@ class BinanceClient(VenueClient):
         self, name: str, params: Mapping[str, Any] | None = None
     ) -> Response:
         method, path = self._endpoint(name)
-        query = urlencode(params) if params else ""
+        query = codec.encode_query(params.items()) if params else ""
         resp = await self.http.request(
             method, path, query=query, weight_params=params, endpoint=f"{method} {path}"
         )

@@ -1,0 +1,57 @@
+"""API keys the emulator accepts and the funds each account starts with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+def _spot_funds() -> dict[str, Decimal]:
+    return {
+        "USDT": Decimal(100000),
+        "BTC": Decimal(2),
+        "ETH": Decimal(20),
+        "DOGE": Decimal(100000),
+    }
+
+
+def _futures_funds() -> dict[str, Decimal]:
+    return {"USDT": Decimal(100000)}
+
+
+@dataclass
+class EmulatorAccount:
+    api_key: str
+    secret: str = field(repr=False)
+    spot_balances: dict[str, Decimal] = field(default_factory=_spot_funds)
+    futures_balances: dict[str, Decimal] = field(default_factory=_futures_funds)
+
+
+# Well-known credentials of the emulator (never valid anywhere else).
+DEFAULT_ACCOUNTS: list[EmulatorAccount] = [
+    EmulatorAccount(api_key="tp-emu-key-1", secret="tp-emu-secret-1"),
+    EmulatorAccount(api_key="tp-emu-key-2", secret="tp-emu-secret-2"),
+]
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """An authenticated caller: its engine account id (the same in both markets)."""
+
+    engine_id: str
+    uid: int
+    account: EmulatorAccount = field(repr=False)
+
+
+class KeyRing:
+    def __init__(self, accounts: list[EmulatorAccount]) -> None:
+        if not accounts:
+            raise ValueError("the emulator needs at least one account")
+        keys = [a.api_key for a in accounts]
+        if len(set(keys)) != len(keys):
+            raise ValueError("api keys must be unique")
+        self.refs = [AccountRef(f"user{i + 1}", 100_000_001 + i, a) for i, a in enumerate(accounts)]
+        self._by_key = {r.account.api_key: r for r in self.refs}
+
+    def find(self, api_key: str) -> AccountRef | None:
+        return self._by_key.get(api_key)

@@ -1,0 +1,363 @@
+"""The Binance emulator: spot (`/api/v3`) and USDⓈ-M (`/fapi`) on one aiohttp server.
+
+Every request under those prefixes goes through one dispatcher: weight is charged first
+(per client IP and market, as api.binance.com and fapi.binance.com keep separate
+budgets), then SIGNED endpoints check the key, the signature over the received bytes and
+the timestamp, then the handler runs. Errors are Binance's `{"code", "msg"}` bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+
+import msgspec
+from aiohttp import web
+
+from tradeport.emulator.engine import Engine
+from tradeport.emulator.market import SyntheticMarket
+from tradeport.emulator.server import EmulatorServer
+from tradeport.venues.binance.emulator.accounts import (
+    DEFAULT_ACCOUNTS,
+    AccountRef,
+    EmulatorAccount,
+    KeyRing,
+)
+from tradeport.venues.binance.emulator.auth import (
+    check_key_format,
+    check_timestamp,
+    verify_signature,
+)
+from tradeport.venues.binance.emulator.calls import Call, Market, Route
+from tradeport.venues.binance.emulator.errors import BinanceApiError, key_invalid
+from tradeport.venues.binance.emulator.futures import FuturesTrading
+from tradeport.venues.binance.emulator.market import MarketData
+from tradeport.venues.binance.emulator.params import Params
+from tradeport.venues.binance.emulator.spot import SpotTrading
+from tradeport.venues.binance.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS
+from tradeport.venues.binance.emulator.weights import (
+    FUTURES_WEIGHTS,
+    SPOT_WEIGHTS,
+    Budget,
+    OrderLimiter,
+    WeightLimiter,
+    WeightRule,
+    weight_of,
+)
+
+# Fee schedule of a regular (VIP 0) account: spot 0.1 % / 0.1 %, USDⓈ-M 0.02 % / 0.05 %.
+SPOT_FEES = (Decimal("0.001"), Decimal("0.001"))
+FUTURES_FEES = (Decimal("0.0002"), Decimal("0.0005"))
+# Budgets as exchangeInfo announces them (§1.6 doc values, §2.6 captures).
+SPOT_WEIGHT = Budget("REQUEST_WEIGHT", 1, "MINUTE", 6000)
+SPOT_ORDERS = (Budget("ORDERS", 10, "SECOND", 50), Budget("ORDERS", 1, "DAY", 160000))
+FUTURES_WEIGHT = Budget("REQUEST_WEIGHT", 1, "MINUTE", 2400)
+FUTURES_ORDERS = (Budget("ORDERS", 10, "SECOND", 300), Budget("ORDERS", 1, "MINUTE", 1200))
+HISTORY_MINUTES = 500
+
+
+class _Venue:
+    """One market's routes, weights and budgets."""
+
+    def __init__(
+        self,
+        weight: Budget,
+        orders: tuple[Budget, ...],
+        routes: dict[str, Route],
+        weights: Mapping[str, WeightRule],
+    ) -> None:
+        self.weights = WeightLimiter(weight)
+        self.orders = OrderLimiter(orders)
+        self.routes = routes
+        self.weight_table = weights
+
+    def budgets(self) -> list[Budget]:
+        return [self.weights.budget, *self.orders.budgets]
+
+
+class BinanceEmulator:
+    def __init__(
+        self,
+        *,
+        accounts: Sequence[EmulatorAccount] | None = None,
+        seed: int = 7,
+        step_interval: float | None = 0.25,
+        weight_limit: int | None = None,
+        weight_interval: tuple[int, str] = (1, "MINUTE"),
+        order_limit: int | None = None,
+    ) -> None:
+        """`weight_limit`/`weight_interval` replace the REQUEST_WEIGHT budget and
+        `order_limit` every ORDERS budget (tests use small ones, benchmarks huge ones);
+        exchangeInfo announces what is in force."""
+        self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
+        self.accounts = [r.account for r in self.keys.refs]
+        self.clock_skew_ms = 0
+        self.step_interval = step_interval
+        self.spot = Engine(
+            "spot",
+            [s.engine() for s in SPOT_SYMBOLS],
+            maker_fee=SPOT_FEES[0],
+            taker_fee=SPOT_FEES[1],
+            clock=self.now_ms,
+        )
+        self.futures = Engine(
+            "perp",
+            [s.engine() for s in FUTURES_SYMBOLS],
+            maker_fee=FUTURES_FEES[0],
+            taker_fee=FUTURES_FEES[1],
+            clock=self.now_ms,
+        )
+        self.spot_market = SyntheticMarket(self.spot, seed=seed)
+        self.futures_market = SyntheticMarket(self.futures, seed=seed + 1)
+        self.spot_market.seed_history(HISTORY_MINUTES)
+        self.futures_market.seed_history(HISTORY_MINUTES)
+        for ref in self.keys.refs:
+            self.spot.open_account(ref.engine_id, ref.account.spot_balances)
+            self.futures.open_account(ref.engine_id, ref.account.futures_balances)
+
+        spot_weight, futures_weight = SPOT_WEIGHT, FUTURES_WEIGHT
+        if weight_limit is not None or weight_interval != (1, "MINUTE"):
+            num, unit = weight_interval
+            spot_weight = Budget("REQUEST_WEIGHT", num, unit, weight_limit or SPOT_WEIGHT.limit)
+            futures_weight = Budget(
+                "REQUEST_WEIGHT", num, unit, weight_limit or FUTURES_WEIGHT.limit
+            )
+        spot_orders, futures_orders = SPOT_ORDERS, FUTURES_ORDERS
+        if order_limit is not None:
+            spot_orders = tuple(replace(b, limit=order_limit) for b in SPOT_ORDERS)
+            futures_orders = tuple(replace(b, limit=order_limit) for b in FUTURES_ORDERS)
+        self._spot_data = MarketData("spot", self.spot, SPOT_SYMBOLS, self._spot_budgets)
+        self._futures_data = MarketData(
+            "futures", self.futures, FUTURES_SYMBOLS, self._futures_budgets
+        )
+        self._spot_trading = SpotTrading(
+            self.spot, SPOT_SYMBOLS, maker_fee=SPOT_FEES[0], taker_fee=SPOT_FEES[1]
+        )
+        self._futures_trading = FuturesTrading(self.futures, FUTURES_SYMBOLS)
+        self._venues: dict[Market, _Venue] = {
+            "spot": _Venue(
+                spot_weight,
+                spot_orders,
+                {**self._spot_data.routes(), **self._spot_trading.routes()},
+                dict(SPOT_WEIGHTS),
+            ),
+            "futures": _Venue(
+                futures_weight,
+                futures_orders,
+                {**self._futures_data.routes(), **self._futures_trading.routes()},
+                dict(FUTURES_WEIGHTS),
+            ),
+        }
+        self.app = self._build_app()
+        self._server = EmulatorServer(self.app)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        url = await self._server.start(host, port)
+        if self.step_interval is not None:
+            self._tasks = [
+                asyncio.create_task(self.spot_market.run(self.step_interval)),
+                asyncio.create_task(self.futures_market.run(self.step_interval)),
+            ]
+        return url
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        await self._server.stop()
+        for task in tasks:
+            # a market task that died on its own is a bug worth seeing, not a shutdown
+            if not task.cancelled() and task.exception() is not None:
+                raise RuntimeError("a synthetic market task failed") from task.exception()
+
+    def credentials(self) -> tuple[str, str]:
+        """(api_key, secret) of the first account."""
+        first = self.accounts[0]
+        return first.api_key, first.secret
+
+    # -- control (tests and demos) -----------------------------------------------------
+    def now_ms(self) -> int:
+        """The server clock: real time plus `clock_skew_ms`."""
+        return time.time_ns() // 1_000_000 + self.clock_skew_ms
+
+    def step(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.spot_market.step()
+            self.futures_market.step()
+
+    def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
+        """Walk `market` ("spot" or "futures") to `price`; resting orders it crosses fill."""
+        synthetic = {"spot": self.spot_market, "futures": self.futures_market}.get(market)
+        if synthetic is None:
+            raise ValueError(f"market must be 'spot' or 'futures', not {market!r}")
+        if symbol not in synthetic.engine.instruments:
+            raise ValueError(f"unknown {market} symbol {symbol!r}")
+        target = Decimal(price)
+        if not target.is_finite() or target <= 0:
+            raise ValueError(f"price must be a positive number, not {price!r}")
+        synthetic.move_to(symbol, target)
+
+    def _spot_budgets(self) -> list[Budget]:
+        return self._venues["spot"].budgets()
+
+    def _futures_budgets(self) -> list[Budget]:
+        return self._venues["futures"].budgets()
+
+    # -- HTTP --------------------------------------------------------------------------
+    def _build_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/_emulator/step", self._admin_step)
+        app.router.add_post("/_emulator/move", self._admin_move)
+        app.router.add_post("/_emulator/clock", self._admin_clock)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        return app
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        path = request.path
+        market: Market | None = (
+            "spot"
+            if path.startswith(("/api/", "/sapi/"))
+            else "futures"
+            if path.startswith("/fapi/")
+            else None
+        )
+        if market is None:
+            return _json(_not_found(request), 404)
+        venue = self._venues[market]
+        now = self.now_ms()
+        ip = request.remote or "unknown"
+        raw_query = request.raw_path.partition("?")[2]
+        raw_body = (await request.read()).decode("utf-8", "surrogateescape")
+        key = f"{request.method} {path}"
+        route = venue.routes.get(key)
+        headers: dict[str, str] = {}
+        try:
+            if route is None:
+                raise _not_found(request)
+            try:
+                params = Params.from_raw(raw_query, raw_body)
+            except BinanceApiError:
+                venue.weights.charge(ip, 1, now)
+                raise
+            used = venue.weights.charge(ip, weight_of(venue.weight_table, key, params), now)
+            headers[venue.weights.header] = str(used)
+            call = Call(
+                params, now, self._authenticate(request, route, params, raw_query, raw_body, now)
+            )
+            if route.order_entry:
+                venue.orders.check(call.account_id, now)
+            result = route.handler(call)
+            if route.order_entry:
+                headers.update(venue.orders.count(call.account_id, now))
+            return _json(result, 200, headers)
+        except BinanceApiError as exc:
+            headers.setdefault(venue.weights.header, str(venue.weights.used(ip, now)))
+            headers.update(exc.headers)
+            return _json(exc.body(), exc.status, headers)
+
+    def _authenticate(
+        self,
+        request: web.Request,
+        route: Route,
+        params: Params,
+        raw_query: str,
+        raw_body: str,
+        now: int,
+    ) -> AccountRef | None:
+        if not route.signed:
+            return None
+        ref = self.keys.find(check_key_format(request.headers.get("X-MBX-APIKEY")))
+        if ref is None:
+            raise key_invalid()
+        verify_signature(ref.account.secret, raw_query, raw_body)
+        check_timestamp(params, now)
+        for name in ("timestamp", "recvWindow", "signature"):
+            params.read.add(name)
+        return ref
+
+    async def _admin_step(self, request: web.Request) -> web.Response:
+        body = await _admin_body(request)
+        n = body.get("n", 1)
+        if not isinstance(n, int) or not 1 <= n <= 10_000:
+            return _json({"error": "n must be an integer from 1 to 10000"}, 400)
+        self.step(n)
+        return _json({"steps": n}, 200)
+
+    async def _admin_move(self, request: web.Request) -> web.Response:
+        body = await _admin_body(request)
+        try:
+            price = Decimal(str(body.get("price")))
+            self.move_to(str(body.get("market")), str(body.get("symbol")), price)
+        except (ValueError, InvalidOperation) as exc:
+            return _json({"error": str(exc) or "bad price"}, 400)
+        return _json({"market": body["market"], "symbol": body["symbol"], "price": str(price)}, 200)
+
+    async def _admin_clock(self, request: web.Request) -> web.Response:
+        body = await _admin_body(request)
+        skew = body.get("skew_ms")
+        if not isinstance(skew, int):
+            return _json({"error": "skew_ms must be an integer"}, 400)
+        self.clock_skew_ms = skew
+        return _json({"skew_ms": skew, "serverTime": self.now_ms()}, 200)
+
+
+async def _admin_body(request: web.Request) -> dict[str, object]:
+    raw = await request.read()
+    if not raw:
+        return {}
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be JSON"}', content_type="application/json"
+        ) from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be a JSON object"}', content_type="application/json"
+        )
+    return body
+
+
+def _not_found(request: web.Request) -> BinanceApiError:
+    return BinanceApiError(
+        -5000, f"Path {request.path}, Method {request.method} is invalid", status=404
+    )
+
+
+def _json(payload: object, status: int, headers: dict[str, str] | None = None) -> web.Response:
+    if isinstance(payload, BinanceApiError):
+        payload = payload.body()
+    return web.Response(
+        body=msgspec.json.encode(payload),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+async def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: object) -> None:
+    """Run an emulator until cancelled, printing where it listens and how to log in."""
+    emulator = BinanceEmulator(**kwargs)  # type: ignore[arg-type]
+    url = await emulator.start(host, port)
+    print(f"Binance emulator listening on {url} (spot /api/v3, USDⓈ-M /fapi)")
+    for account in emulator.accounts:
+        print(f"  api_key={account.api_key} secret={account.secret}")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await emulator.stop()

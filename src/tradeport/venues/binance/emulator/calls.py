@@ -1,0 +1,37 @@
+"""What an endpoint handler receives, and how an endpoint is declared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from tradeport.venues.binance.emulator.accounts import AccountRef
+from tradeport.venues.binance.emulator.params import Params
+
+Market = Literal["spot", "futures"]
+
+
+@dataclass
+class Call:
+    """One request after auth: its parameters, the server clock and the caller."""
+
+    params: Params
+    now_ms: int
+    caller: AccountRef | None = None
+
+    @property
+    def account_id(self) -> str:
+        if self.caller is None:
+            raise RuntimeError("a public endpoint has no account")
+        return self.caller.engine_id
+
+
+Handler = Callable[[Call], object]
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    signed: bool = False  # SIGNED (TRADE / USER_DATA): key, signature and timestamp checked
+    order_entry: bool = False  # counts toward the ORDERS budgets (X-MBX-ORDER-COUNT-*)

@@ -1,0 +1,285 @@
+"""USDⓈ-M response shapes: orders, trades, positions, balances (PROTOCOLS.md §2.3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeport.emulator.engine import EngineFill, EngineOrder, EnginePosition, PerpWallet
+from tradeport.venues.binance.emulator.decimal_text import fixed, plain
+from tradeport.venues.binance.emulator.symbols import SymbolSpec
+
+ZERO = Decimal(0)
+_AVG = Decimal("0.00000001")
+
+# Notional caps per leverage (maxNotionalValue): (highest leverage of the bracket, cap).
+# Shaped like Binance's BTCUSDT brackets; used for every symbol.
+LEVERAGE_BRACKETS: tuple[tuple[int, int], ...] = (
+    (125, 50_000),
+    (100, 600_000),
+    (75, 3_000_000),
+    (50, 12_000_000),
+    (25, 70_000_000),
+    (20, 100_000_000),
+    (10, 230_000_000),
+    (5, 480_000_000),
+    (4, 600_000_000),
+    (3, 800_000_000),
+    (2, 1_200_000_000),
+    (1, 1_800_000_000),
+)
+
+
+def max_notional(leverage: int) -> int:
+    """The largest position `leverage` allows: the cap of the widest bracket whose
+    leverage ceiling is still at or above it."""
+    allowed = [cap for top, cap in LEVERAGE_BRACKETS if top >= leverage]
+    return max(allowed) if allowed else LEVERAGE_BRACKETS[0][1]
+
+
+def avg_price(order: EngineOrder) -> str:
+    if order.filled_qty == 0:
+        return "0.00"
+    return plain(order.avg_price.quantize(_AVG))
+
+
+def order_payload(order: EngineOrder, *, ack: bool = False) -> dict[str, object]:
+    """New-order / cancel shape. `ack` shows the order as accepted, before matching
+    (newOrderRespType=ACK)."""
+    filled = ZERO if ack else order.filled_qty
+    cum_quote = ZERO if ack else order.cum_quote
+    return {
+        "orderId": order.order_id,
+        "symbol": order.symbol,
+        "status": "NEW" if ack else order.status,
+        "clientOrderId": order.client_order_id,
+        "price": plain(order.price),
+        "avgPrice": "0.00" if ack else avg_price(order),
+        "origQty": plain(order.qty),
+        "executedQty": plain(filled),
+        "cumQty": plain(filled),
+        "cumQuote": plain(cum_quote),
+        "timeInForce": order.tif,
+        "type": order.type,
+        "reduceOnly": order.reduce_only,
+        "closePosition": False,
+        "side": order.side,
+        "positionSide": order.position_side,
+        "stopPrice": "0",
+        "workingType": "CONTRACT_PRICE",
+        "priceProtect": False,
+        "origType": order.type,
+        "priceMatch": "NONE",
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "goodTillDate": 0,
+        "updateTime": order.created_ms if ack else order.updated_ms,
+    }
+
+
+def order_query(order: EngineOrder) -> dict[str, object]:
+    return {
+        "avgPrice": avg_price(order),
+        "clientOrderId": order.client_order_id,
+        "cumQuote": plain(order.cum_quote),
+        "executedQty": plain(order.filled_qty),
+        "orderId": order.order_id,
+        "origQty": plain(order.qty),
+        "origType": order.type,
+        "price": plain(order.price),
+        "reduceOnly": order.reduce_only,
+        "side": order.side,
+        "positionSide": order.position_side,
+        "status": order.status,
+        "stopPrice": "0",
+        "closePosition": False,
+        "symbol": order.symbol,
+        "time": order.created_ms,
+        "timeInForce": order.tif,
+        "type": order.type,
+        "updateTime": order.updated_ms,
+        "workingType": "CONTRACT_PRICE",
+        "priceProtect": False,
+        "priceMatch": "NONE",
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "goodTillDate": 0,
+    }
+
+
+def user_trade(fill: EngineFill) -> dict[str, object]:
+    return {
+        "buyer": fill.side == "BUY",
+        "commission": plain(fill.fee),
+        "commissionAsset": fill.fee_asset,
+        "id": fill.trade_id,
+        "maker": fill.is_maker,
+        "orderId": fill.order_id,
+        "price": plain(fill.price),
+        "qty": plain(fill.qty),
+        "quoteQty": plain(fill.quote_qty),
+        "realizedPnl": plain(fill.realized_pnl),
+        "side": fill.side,
+        "positionSide": fill.position_side,
+        "symbol": fill.symbol,
+        "time": fill.ts_ms,
+    }
+
+
+class PositionRow:
+    """A position (or an empty slot) with the derived numbers every shape needs."""
+
+    def __init__(
+        self,
+        spec: SymbolSpec,
+        side: str,
+        leverage: int,
+        mark: Decimal,
+        position: EnginePosition | None,
+        updated_ms: int,
+    ) -> None:
+        self.spec, self.side, self.leverage, self.updated_ms = spec, side, leverage, updated_ms
+        self.qty = position.qty if position else ZERO
+        # in hedge mode the SHORT leg is reported as a negative amount
+        if side == "SHORT":
+            self.qty = -abs(self.qty)
+        self.entry = position.entry_price if position else ZERO
+        self.mark = position.mark_price if position else mark
+        self.upnl = position.unrealized_pnl if position else ZERO
+        self.margin = position.margin if position else ZERO
+        self.liquidation = position.liquidation_price if position else ZERO
+        self.notional = self.qty * self.mark
+        self.maint = abs(self.notional) * spec.maint_margin_rate
+
+    def risk_v2(self, margin_type: str) -> dict[str, object]:
+        return {
+            "symbol": self.spec.symbol,
+            "positionAmt": plain(self.qty),
+            "entryPrice": plain(self.entry),
+            # fees are not folded in: break-even is the entry price here
+            "breakEvenPrice": plain(self.entry),
+            "markPrice": fixed(self.mark, 8),
+            "unRealizedProfit": fixed(self.upnl, 8),
+            "liquidationPrice": plain(self.liquidation),
+            "leverage": str(self.leverage),
+            "maxNotionalValue": str(max_notional(self.leverage)),
+            "marginType": margin_type,
+            "isolatedMargin": "0.00000000",
+            "isAutoAddMargin": "false",
+            "positionSide": self.side,
+            "notional": plain(self.notional),
+            "isolatedWallet": "0",
+            "updateTime": self.updated_ms,
+        }
+
+    def risk_v3(self) -> dict[str, object]:
+        return {
+            "symbol": self.spec.symbol,
+            "positionSide": self.side,
+            "positionAmt": plain(self.qty),
+            "entryPrice": plain(self.entry),
+            "breakEvenPrice": plain(self.entry),
+            "markPrice": fixed(self.mark, 8),
+            "unRealizedProfit": fixed(self.upnl, 8),
+            "liquidationPrice": plain(self.liquidation),
+            "isolatedMargin": "0",
+            "notional": plain(self.notional),
+            "marginAsset": self.spec.quote,
+            "isolatedWallet": "0",
+            "initialMargin": plain(self.margin),
+            "maintMargin": plain(self.maint),
+            "positionInitialMargin": plain(self.margin),
+            "openOrderInitialMargin": "0",
+            "adl": 0,
+            "bidNotional": "0",
+            "askNotional": "0",
+            "updateTime": self.updated_ms,
+        }
+
+    def account_v2(self, isolated: bool) -> dict[str, object]:
+        return {
+            "symbol": self.spec.symbol,
+            "initialMargin": plain(self.margin),
+            "maintMargin": plain(self.maint),
+            "unrealizedProfit": plain(self.upnl),
+            "positionInitialMargin": plain(self.margin),
+            "openOrderInitialMargin": "0",
+            "leverage": str(self.leverage),
+            "isolated": isolated,
+            "entryPrice": plain(self.entry),
+            "breakEvenPrice": plain(self.entry),
+            "maxNotional": str(max_notional(self.leverage)),
+            "positionSide": self.side,
+            "positionAmt": plain(self.qty),
+            "notional": plain(self.notional),
+            "isolatedWallet": "0",
+            "updateTime": self.updated_ms,
+            "bidNotional": "0",
+            "askNotional": "0",
+        }
+
+    def account_v3(self) -> dict[str, object]:
+        return {
+            "symbol": self.spec.symbol,
+            "positionSide": self.side,
+            "positionAmt": plain(self.qty),
+            "unrealizedProfit": plain(self.upnl),
+            "isolatedMargin": "0",
+            "notional": plain(self.notional),
+            "isolatedWallet": "0",
+            "initialMargin": plain(self.margin),
+            "maintMargin": plain(self.maint),
+            "updateTime": self.updated_ms,
+        }
+
+
+def balance_row(wallet: PerpWallet, now_ms: int) -> dict[str, object]:
+    return {
+        "accountAlias": "SgsR",
+        "asset": wallet.asset,
+        "balance": plain(wallet.balance),
+        "crossWalletBalance": plain(wallet.balance),
+        "crossUnPnl": plain(wallet.unrealized_pnl),
+        "availableBalance": plain(wallet.available),
+        "maxWithdrawAmount": plain(max(ZERO, min(wallet.available, wallet.balance))),
+        "marginAvailable": True,
+        "updateTime": now_ms,
+    }
+
+
+def asset_row(wallet: PerpWallet, maint: Decimal, now_ms: int) -> dict[str, object]:
+    return {
+        "asset": wallet.asset,
+        "walletBalance": plain(wallet.balance),
+        "unrealizedProfit": plain(wallet.unrealized_pnl),
+        "marginBalance": plain(wallet.margin_balance),
+        "maintMargin": plain(maint),
+        "initialMargin": plain(wallet.position_margin + wallet.order_margin),
+        "positionInitialMargin": plain(wallet.position_margin),
+        "openOrderInitialMargin": plain(wallet.order_margin),
+        "crossWalletBalance": plain(wallet.balance),
+        "crossUnPnl": plain(wallet.unrealized_pnl),
+        "availableBalance": plain(wallet.available),
+        "maxWithdrawAmount": plain(max(ZERO, min(wallet.available, wallet.balance))),
+        "marginAvailable": True,
+        "updateTime": now_ms,
+    }
+
+
+def account_totals(wallets: list[PerpWallet], maint: Decimal) -> dict[str, object]:
+    def total(attr: str) -> Decimal:
+        return sum((getattr(w, attr) for w in wallets), ZERO)
+
+    balance, upnl = total("balance"), total("unrealized_pnl")
+    position_margin, order_margin = total("position_margin"), total("order_margin")
+    available = total("available")
+    return {
+        "totalInitialMargin": plain(position_margin + order_margin),
+        "totalMaintMargin": plain(maint),
+        "totalWalletBalance": plain(balance),
+        "totalUnrealizedProfit": plain(upnl),
+        "totalMarginBalance": plain(balance + upnl),
+        "totalPositionInitialMargin": plain(position_margin),
+        "totalOpenOrderInitialMargin": plain(order_margin),
+        "totalCrossWalletBalance": plain(balance),
+        "totalCrossUnPnl": plain(upnl),
+        "availableBalance": plain(available),
+        "maxWithdrawAmount": plain(max(ZERO, min(available, balance))),
+    }

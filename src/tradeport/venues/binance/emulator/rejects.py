@@ -1,0 +1,60 @@
+"""Engine refusals (venue-neutral reasons) as Binance answers them (PROTOCOLS.md §1.7, §2.7)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tradeport.emulator.engine import RejectReason
+from tradeport.venues.binance.emulator.errors import BinanceApiError
+
+# Engine refusals as the spot matching engine words them: all are -2010 NEW_ORDER_REJECTED
+# with the reason in the message (§1.7).
+SPOT_REJECTS: dict[RejectReason, tuple[int, str]] = {
+    RejectReason.INSUFFICIENT_BALANCE: (
+        -2010,
+        "Account has insufficient balance for requested action.",
+    ),
+    RejectReason.DUPLICATE_CLIENT_ORDER_ID: (-2010, "Duplicate order sent."),
+    RejectReason.POST_ONLY_WOULD_TAKE: (-2010, "Order would immediately match and take."),
+    RejectReason.NO_LIQUIDITY: (
+        -2010,
+        "Order book liquidity is less than LOT_SIZE filter minimum quantity.",
+    ),
+    RejectReason.FOK_NOT_FILLABLE: (-2010, "Order would not be filled completely (FOK)."),
+    RejectReason.BAD_QUANTITY: (-1013, "Filter failure: LOT_SIZE"),
+    RejectReason.UNKNOWN_SYMBOL: (-1121, "Invalid symbol."),
+    RejectReason.NOT_SUPPORTED: (-1020, "This operation is not supported."),
+}
+
+# USDⓈ-M has one code per reason (§2.7).
+FUTURES_REJECTS: dict[RejectReason, tuple[int, str]] = {
+    RejectReason.INSUFFICIENT_BALANCE: (-2018, "Balance is insufficient."),
+    RejectReason.INSUFFICIENT_MARGIN: (-2019, "Margin is insufficient."),
+    RejectReason.DUPLICATE_CLIENT_ORDER_ID: (-4116, "ClientOrderId is duplicated."),
+    RejectReason.POST_ONLY_WOULD_TAKE: (
+        -5022,
+        "Due to the order could not be executed as maker, the Post Only order will be rejected.",
+    ),
+    RejectReason.FOK_NOT_FILLABLE: (
+        -5021,
+        "Due to the order could not be filled immediately, the FOK order has been rejected.",
+    ),
+    RejectReason.REDUCE_ONLY_REJECTED: (-2022, "ReduceOnly Order is rejected."),
+    RejectReason.POSITION_SIDE_MISMATCH: (
+        -4061,
+        "Order's position side does not match user's setting.",
+    ),
+    RejectReason.NO_LIQUIDITY: (-2020, "Unable to fill."),
+    RejectReason.BAD_QUANTITY: (-4003, "Quantity less than or equal to zero."),
+    RejectReason.UNKNOWN_SYMBOL: (-1121, "Invalid symbol."),
+    RejectReason.NOT_SUPPORTED: (-1020, "This operation is not supported."),
+}
+
+
+def from_reject(
+    table: Mapping[RejectReason, tuple[int, str]], reason: RejectReason, detail: str
+) -> BinanceApiError:
+    """The venue answer for an engine refusal; an unmapped reason is a -2010 with the
+    engine's own words, so nothing is silently reworded into a wrong code."""
+    code, msg = table.get(reason, (-2010, detail))
+    return BinanceApiError(code, msg)
