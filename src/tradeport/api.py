@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -111,8 +112,10 @@ def _sync_method(name: str) -> Callable[..., Any]:
     def method(self: SyncClient, *args: Any, **kwargs: Any) -> Any:
         return runtime.run(getattr(self.client, name)(*args, **kwargs))
 
+    target = getattr(VenueClient, name)
     method.__name__ = name
-    method.__doc__ = getattr(VenueClient, name).__doc__
+    method.__doc__ = target.__doc__
+    method.__signature__ = inspect.signature(target)  # type: ignore[attr-defined]
     return method
 
 

@@ -27,7 +27,7 @@ from tradeport.venues.binance.emulator.errors import (
     unknown_order,
 )
 from tradeport.venues.binance.emulator.filters import check_futures_order
-from tradeport.venues.binance.emulator.history import select_window
+from tradeport.venues.binance.emulator.history import select_fills, select_window
 from tradeport.venues.binance.emulator.params import Params
 from tradeport.venues.binance.emulator.rejects import FUTURES_REJECTS, from_reject
 from tradeport.venues.binance.emulator.symbols import SymbolSpec
@@ -206,16 +206,9 @@ class FuturesTrading:
         return [out.order_query(o) for o in chosen]
 
     def user_trades(self, call: Call) -> object:
-        p = call.params
-        spec = self._spec(p)
-        order_id = p.integer("orderId")
-        if order_id is not None and p.get("fromId") is not None:
-            raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
-        fills = self.engine.fills(call.account_id, spec.symbol, order_id, limit=10**9)
-        chosen = select_window(
-            fills, p, time_of=lambda f: f.ts_ms, id_of=lambda f: f.trade_id, from_param="fromId"
-        )
-        return [out.user_trade(f) for f in chosen]
+        spec = self._spec(call.params)
+        fills = select_fills(self.engine, call.account_id, spec.symbol, call.params)
+        return [out.user_trade(f) for f in fills]
 
     # -- positions and wallet ----------------------------------------------------------
     def _rows(self, call: Call, symbol: str | None, *, all_symbols: bool) -> list[out.PositionRow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from tradeport.emulator.engine import Engine, EngineFill
 from tradeport.venues.binance.emulator.errors import BinanceApiError
 from tradeport.venues.binance.emulator.params import Params
 
@@ -39,3 +40,15 @@ def select_window(
     if lower is not None or start is not None:
         return chosen[:limit]
     return chosen[-limit:]
+
+
+def select_fills(engine: Engine, account_id: str, symbol: str, params: Params) -> list[EngineFill]:
+    """myTrades / userTrades: the account's fills on one symbol, narrowed by `orderId`
+    or by the time/`fromId` window (the two may not be combined)."""
+    order_id = params.integer("orderId")
+    if order_id is not None and params.get("fromId") is not None:
+        raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
+    fills = engine.fills(account_id, symbol, order_id, limit=10**9)
+    return select_window(
+        fills, params, time_of=lambda f: f.ts_ms, id_of=lambda f: f.trade_id, from_param="fromId"
+    )

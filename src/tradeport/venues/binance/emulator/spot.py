@@ -23,7 +23,7 @@ from tradeport.venues.binance.emulator.errors import (
     unknown_order,
 )
 from tradeport.venues.binance.emulator.filters import check_spot_order
-from tradeport.venues.binance.emulator.history import select_window
+from tradeport.venues.binance.emulator.history import select_fills, select_window
 from tradeport.venues.binance.emulator.market import avg_price
 from tradeport.venues.binance.emulator.params import Params
 from tradeport.venues.binance.emulator.rejects import SPOT_REJECTS, from_reject
@@ -364,16 +364,9 @@ class SpotTrading:
         }
 
     def my_trades(self, call: Call) -> object:
-        p = call.params
-        spec = self._spec(p)
-        order_id = p.integer("orderId")
-        if order_id is not None and p.get("fromId") is not None:
-            raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
-        fills = self.engine.fills(call.account_id, spec.symbol, order_id, limit=10**9)
-        chosen = select_window(
-            fills, p, time_of=lambda f: f.ts_ms, id_of=lambda f: f.trade_id, from_param="fromId"
-        )
-        return [my_trade(f) for f in chosen]
+        spec = self._spec(call.params)
+        fills = select_fills(self.engine, call.account_id, spec.symbol, call.params)
+        return [my_trade(f) for f in fills]
 
     def routes(self) -> dict[str, Route]:
         p = "/api/v3"
