@@ -3,10 +3,10 @@
 from collections.abc import AsyncIterator
 
 import pytest
-from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 import tradeport as tp
 from tradeport.venues.base import VenueClient
+from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 
 @pytest.fixture

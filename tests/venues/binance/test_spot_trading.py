@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from tradeport.execution.quantize import quantize_price
 
+from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus, OrderType, Side
 from tradeport.model.errors import (
     BadParameter,
@@ -174,3 +174,6 @@ async def test_account_snapshot(spot: VenueClient) -> None:
     snap = await spot.get_account()
     assert snap.venue == "BINANCE___SPOT" and len(snap.open_orders) == 1
     assert snap.capital == snap.balances["USDT"].total and snap.positions == []
+    btc = Decimal(str((await spot.get_tick(SYMBOL)).last))
+    # 2 BTC, 20 ETH and 100000 DOGE on top of the USDT: equity counts them at last price
+    assert snap.equity > snap.capital + 2 * btc

@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from tradeport.execution.quantize import quantize_price
 
+from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus, PositionSide
 from tradeport.model.errors import InsufficientMargin, ReduceOnlyRejected
 from tradeport.venues.base import VenueClient

@@ -3,11 +3,11 @@
 import asyncio
 
 import pytest
-from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 import tradeport as tp
 from tradeport.model.errors import InvalidApiKey, InvalidSignature, RateLimitError
 from tradeport.venues.base import VenueClient
+from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 from .conftest import connect
 

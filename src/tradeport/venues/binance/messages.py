@@ -62,6 +62,11 @@ class Ticker24h(msgspec.Struct):
     closeTime: int = 0
 
 
+class PriceTicker(msgspec.Struct):
+    symbol: str
+    price: Decimal
+
+
 class BookTicker(msgspec.Struct):
     symbol: str
     bidPrice: float

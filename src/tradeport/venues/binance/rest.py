@@ -478,16 +478,21 @@ class BinanceClient(VenueClient):
     async def get_account(self) -> AccountSnapshot:
         open_orders = await self.get_open_orders()
         if self.asset_type is AssetType.SPOT:
-            balances = await self.get_balance()
-            usdt = balances.get("USDT")
-            capital = usdt.total if usdt else Decimal(0)
+            balances, prices = await asyncio.gather(self.get_balance(), self._prices())
+            capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
             return AccountSnapshot(
                 venue=self.key,
                 balances=balances,
                 positions=[],
                 open_orders=open_orders,
                 capital=capital,
-                equity=capital,
+                # every asset valued at its last USDT price; assets with no USDT market
+                # are left out rather than guessed
+                equity=capital
+                + sum(
+                    (b.total * prices[a] for a, b in balances.items() if a in prices),
+                    Decimal(0),
+                ),
                 open_notional=sum(
                     (o.remaining_qty * (o.price or 0) for o in open_orders), Decimal(0)
                 ),
@@ -505,6 +510,17 @@ class BinanceClient(VenueClient):
             open_notional=sum((p.notional for p in positions), Decimal(0)),
             ts=int(time.time() * 1000),
         )
+
+    async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
+        """Last price in `quote` of every base asset that trades against it."""
+        await self.instruments()
+        rows = codec.decode(await self._public("get_prices"), list[m.PriceTicker])
+        out = {}
+        for row in rows:
+            inst = self._by_venue_symbol.get(row.symbol)
+            if inst is not None and inst.quote == quote:
+                out[inst.base] = row.price
+        return out
 
     async def set_leverage(self, symbol: str, leverage: int) -> int:
         if self.asset_type is AssetType.SPOT:
