@@ -30,10 +30,7 @@ from tradeport.model import (
     OrderStatus,
     OrderType,
     Position,
-    PositionSide,
-    Side,
     Ticker,
-    TimeInForce,
     Trade,
 )
 from tradeport.model.errors import (
@@ -51,17 +48,13 @@ from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
 from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
 from tradeport.venues.binance.auth import signed_query
+from tradeport.venues.binance.orders import order_params
 from tradeport.venues.errormap import ErrorMapper
 
 T = TypeVar("T")
 log = logging.getLogger("tradeport.venues.binance")
 
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
-
-
-def _num(value: Decimal) -> str:
-    """Decimal as Binance wants it: plain notation, never an exponent."""
-    return format(value.normalize(), "f")
 
 
 class BinanceClient(VenueClient):
@@ -334,46 +327,6 @@ class BinanceClient(VenueClient):
         await self._signed("set_position_mode", params, idempotent=True)
         self._hedge_mode = hedge
 
-    async def _order_params(self, req: OrderRequest, inst: Instrument) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "symbol": inst.venue_symbol,
-            "side": req.side.name,
-            "quantity": _num(req.qty),
-        }
-        closing = req.offset is Offset.CLOSE or req.reduce_only
-        if req.type is OrderType.MARKET:
-            params["type"] = "MARKET"
-        elif req.type is OrderType.POST_ONLY:
-            # spot post-only is its own type; USDⓈ-M uses LIMIT with GTX (§1.3, §2.3)
-            if self.asset_type is AssetType.SPOT:
-                params["type"] = "LIMIT_MAKER"
-            else:
-                params["type"], params["timeInForce"] = "LIMIT", "GTX"
-        else:
-            params["type"] = "LIMIT"
-            params["timeInForce"] = (req.time_in_force or TimeInForce.GTC).name
-        if req.type is not OrderType.MARKET:
-            if req.price is None:
-                raise BadParameter(f"{req.type.value} order on {req.symbol} needs a price")
-            params["price"] = _num(req.price)
-        if self.asset_type is AssetType.SPOT:
-            if closing:
-                raise BadParameter("spot has no reduce-only/close: sell what you hold instead")
-            params["newOrderRespType"] = "FULL"
-            return params
-        params["newOrderRespType"] = "RESULT"
-        if await self.hedge_mode():
-            # hedge mode: the leg is named; closing a long is a SELL on LONG (never a short)
-            leg = req.position_side
-            if leg in (None, PositionSide.BOTH):
-                opens_long = req.side is Side.BUY
-                leg = PositionSide.LONG if opens_long != closing else PositionSide.SHORT
-            params["positionSide"] = leg.name
-        elif closing:
-            # one-way mode: a close is a reduce-only order on the opposite side
-            params["reduceOnly"] = "true"
-        return params
-
     async def submit_order(self, req: OrderRequest) -> Order:
         inst = await self.instrument(req.symbol)
         check_order(
@@ -383,7 +336,8 @@ class BinanceClient(VenueClient):
             reduce_only=req.offset is Offset.CLOSE or req.reduce_only,
         )
         cid = req.client_order_id or new_client_order_id()
-        params = await self._order_params(req, inst)
+        hedge = await self.hedge_mode()
+        params = order_params(req, inst, self.asset_type, hedge=hedge)
         params["newClientOrderId"] = cid
         try:
             raw = await self._signed("make_order", params, idempotent=False)

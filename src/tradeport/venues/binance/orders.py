@@ -1,0 +1,70 @@
+"""Binance order parameters from a typed OrderRequest (PROTOCOLS.md §1.3, §2.3).
+
+A pure function: which venue type, time-in-force, reduce-only flag or position side a
+unified order becomes depends only on the request, the market and the position mode.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tradeport.model import (
+    AssetType,
+    Instrument,
+    Offset,
+    OrderType,
+    PositionSide,
+    Side,
+    TimeInForce,
+)
+from tradeport.model.errors import BadParameter
+from tradeport.venues.base import OrderRequest
+
+
+def num(value: Decimal) -> str:
+    """Decimal as Binance wants it: plain notation, never an exponent."""
+    return format(value.normalize(), "f")
+
+
+def order_params(
+    req: OrderRequest, inst: Instrument, asset_type: AssetType, *, hedge: bool
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "symbol": inst.venue_symbol,
+        "side": req.side.name,
+        "quantity": num(req.qty),
+    }
+    closing = req.offset is Offset.CLOSE or req.reduce_only
+    if req.type is OrderType.MARKET:
+        params["type"] = "MARKET"
+    elif req.type is OrderType.POST_ONLY:
+        # spot post-only is its own type; USDⓈ-M uses LIMIT with GTX (§1.3, §2.3)
+        if asset_type is AssetType.SPOT:
+            params["type"] = "LIMIT_MAKER"
+        else:
+            params["type"], params["timeInForce"] = "LIMIT", "GTX"
+    else:
+        params["type"] = "LIMIT"
+        params["timeInForce"] = (req.time_in_force or TimeInForce.GTC).name
+    if req.type is not OrderType.MARKET:
+        if req.price is None:
+            raise BadParameter(f"{req.type.value} order on {req.symbol} needs a price")
+        params["price"] = num(req.price)
+    if asset_type is AssetType.SPOT:
+        if closing:
+            raise BadParameter("spot has no reduce-only/close: sell what you hold instead")
+        params["newOrderRespType"] = "FULL"
+        return params
+    params["newOrderRespType"] = "RESULT"
+    if hedge:
+        # hedge mode: the leg is named; closing a long is a SELL on LONG (never a short)
+        leg = req.position_side
+        if leg in (None, PositionSide.BOTH):
+            opens_long = req.side is Side.BUY
+            leg = PositionSide.LONG if opens_long != closing else PositionSide.SHORT
+        params["positionSide"] = leg.name
+    elif closing:
+        # one-way mode: a close is a reduce-only order on the opposite side
+        params["reduceOnly"] = "true"
+    return params
