@@ -35,6 +35,10 @@ def emulate(
     order_limit: Annotated[
         int | None, typer.Option(help="order-count budget per window (default: the venue's)")
     ] = None,
+    accounts: Annotated[
+        str | None,
+        typer.Option(help="YAML list of accounts: api_key, secret and starting balances"),
+    ] = None,
 ) -> None:
     """Run a venue's emulator as a server until interrupted."""
     specs = [s for s in registry.list_venues() if s.exchange.lower() == venue.lower()]
@@ -43,14 +47,18 @@ def emulate(
         raise typer.BadParameter(f"no emulator for {venue!r}; have {have}")
 
     async def serve() -> None:
-        overrides = {"weight_limit": weight_limit, "order_limit": order_limit}
+        overrides = {
+            "weight_limit": weight_limit,
+            "order_limit": order_limit,
+            "accounts_file": accounts,
+        }
         options = {k: v for k, v in overrides.items() if v is not None}
         emulator = specs[0].emulator_factory(seed=seed, **options)  # type: ignore[misc]
         url = await emulator.start(host, port)
-        key, secret = emulator.credentials()
         console.print(f"[bold]{venue} emulator[/] listening on {url}")
-        # the emulator's own well-known test credentials, not a venue's secrets
-        console.print(f"default credentials: api_key={key} secret={secret}")
+        # the emulator's own test credentials (never valid at a venue), shown so they can be used
+        for line in emulator.describe_accounts():
+            console.print(f"  {line}")
         try:
             await asyncio.Event().wait()
         finally:
@@ -60,6 +68,9 @@ def emulate(
         asyncio.run(serve())
     except KeyboardInterrupt:
         console.print("stopped")
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
 
 
 @app.command()

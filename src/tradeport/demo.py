@@ -142,7 +142,7 @@ async def _spot_walkthrough(step: _Stepper, console: Console, spot: VenueClient,
 async def _swap_walkthrough(step: _Stepper, console: Console, swap: VenueClient, emu: Any) -> None:
     symbol = "ETH-USDT"
     step("USDⓈ-M perpetual: ticker and top of book")
-    bid, ask = await _market(console, swap, symbol)
+    _bid, ask = await _market(console, swap, symbol)
     inst = await swap.instrument(symbol)
     await swap.set_leverage(symbol, 10)
     before = await swap.get_balance()
@@ -161,7 +161,10 @@ async def _swap_walkthrough(step: _Stepper, console: Console, swap: VenueClient,
     positions = await swap.get_position(symbol)
     console.print(positions_table(positions) if positions else "position: flat")
 
-    step("Futures wallet before and after (fees and realized pnl)")
+    step("Futures wallet before and after: realized pnl minus fees, to the cent")
     after = await swap.get_balance()
     console.print(balances_table(after, ["USDT"]))
-    console.print(f"change: {_changes(before, after)}; bid was {bid:,.2f}")
+    fills = await swap.get_deals(symbol)
+    pnl = sum((f.realized_pnl or Decimal(0) for f in fills), Decimal(0))
+    fees = sum((f.fee for f in fills), Decimal(0))
+    console.print(f"change: {_changes(before, after)} = realized pnl {num(pnl)} - fees {num(fees)}")

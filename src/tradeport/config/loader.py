@@ -28,6 +28,12 @@ def _split(err: msgspec.ValidationError) -> tuple[str, str]:
     return path, reason
 
 
+def validation_error(file: str, err: msgspec.ValidationError) -> ConfigError:
+    """A msgspec validation failure as a ConfigError naming file, field and reason."""
+    field, reason = _split(err)
+    return ConfigError(file, field, reason)
+
+
 def parse_venue_config(text: str, file: str = "<string>") -> VenueConfig:
     try:
         data = yaml.safe_load(text)
@@ -38,8 +44,7 @@ def parse_venue_config(text: str, file: str = "<string>") -> VenueConfig:
     try:
         cfg = msgspec.convert(data, VenueConfig)
     except msgspec.ValidationError as exc:
-        field, reason = _split(exc)
-        raise ConfigError(file, field, reason) from exc
+        raise validation_error(file, exc) from exc
     _check_semantics(cfg, file)
     return cfg
 

@@ -47,6 +47,8 @@ class EmulatorHandle(Protocol):
 
     def credentials(self) -> tuple[str, str]: ...
 
+    def describe_accounts(self) -> list[str]: ...
+
 
 class OrderRequest(msgspec.Struct, kw_only=True):
     """A typed order. `make_order`'s string form (`"buy-limit"`) becomes one of these."""

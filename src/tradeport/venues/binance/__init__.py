@@ -22,9 +22,12 @@ def _client_factory(asset_type: AssetType) -> Any:
     return create
 
 
-def _emulator_factory(**kw: Any) -> Any:
+def _emulator_factory(*, accounts_file: str | None = None, **kw: Any) -> Any:
     from tradeport.venues.binance.emulator import BinanceEmulator
+    from tradeport.venues.binance.emulator.accounts import load_accounts
 
+    if accounts_file is not None:
+        kw["accounts"] = load_accounts(accounts_file)
     return BinanceEmulator(**kw)
 
 

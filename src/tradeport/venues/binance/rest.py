@@ -69,6 +69,7 @@ class BinanceClient(VenueClient):
         environment: str = "live",
         rate_limit: bool = True,
         recv_window_ms: int | None = None,
+        timeout: float | None = None,
         **unused: Any,
     ) -> None:
         if unused:
@@ -92,7 +93,7 @@ class BinanceClient(VenueClient):
         self.http = HttpTransport(
             base_url,
             venue=self.key,
-            timeout=conn.timeout,
+            timeout=timeout or conn.timeout,
             retries=conn.retries,
             limiter=self.limiter,
             secrets=(secret,),

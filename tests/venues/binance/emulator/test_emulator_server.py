@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from decimal import Decimal
 
 import aiohttp
@@ -11,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from tradeport.emulator.server import EmulatorServer
-from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator, serve
+from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 from .conftest import RawClient
 
@@ -113,16 +112,9 @@ async def test_market_task_steps_on_its_own_and_stops_cleanly() -> None:
         await emu.stop()
 
 
-async def test_serve_prints_url_and_credentials(capsys: pytest.CaptureFixture[str]) -> None:
-    task = asyncio.create_task(serve("127.0.0.1", 0, step_interval=None))
-    out = ""
-    for _ in range(1000):  # until the server reports where it listens
-        out += capsys.readouterr().out
-        if "listening on" in out:
-            break
-        await asyncio.sleep(0.005)
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    assert "listening on http://127.0.0.1:" in out
-    assert DEFAULT_ACCOUNTS[0].api_key in out and DEFAULT_ACCOUNTS[0].secret in out
+def test_describe_accounts_shows_credentials_and_funds() -> None:
+    lines = BinanceEmulator(step_interval=None).describe_accounts()
+    assert len(lines) == len(DEFAULT_ACCOUNTS)
+    first = DEFAULT_ACCOUNTS[0]
+    assert f"api_key={first.api_key} secret={first.secret}" in lines[0]
+    assert "BTC 2" in lines[0] and "USDT 100000" in lines[0]

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+
+import msgspec
+import yaml
+
+from tradeport.config.loader import validation_error
+from tradeport.model.errors import ConfigError
 
 
 def _spot_funds() -> dict[str, Decimal]:
@@ -32,6 +39,22 @@ DEFAULT_ACCOUNTS: list[EmulatorAccount] = [
     EmulatorAccount(api_key="tp-emu-key-1", secret="tp-emu-secret-1"),
     EmulatorAccount(api_key="tp-emu-key-2", secret="tp-emu-secret-2"),
 ]
+
+
+def load_accounts(path: str | Path) -> list[EmulatorAccount]:
+    """Accounts from a YAML list of {api_key, secret, spot_balances, futures_balances};
+    a bad file fails naming the file, the field and the reason."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), "<file>", str(exc)) from exc
+    try:
+        accounts = msgspec.convert(data, list[EmulatorAccount])
+    except msgspec.ValidationError as exc:
+        raise validation_error(str(path), exc) from exc
+    if not accounts:
+        raise ConfigError(str(path), "<root>", "no accounts listed")
+    return accounts
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,33 @@ Every request under those prefixes goes through one dispatcher: weight is charge
 (per client IP and market, as api.binance.com and fapi.binance.com keep separate
 budgets), then SIGNED endpoints check the key, the signature over the received bytes and
 the timestamp, then the handler runs. Errors are Binance's `{"code", "msg"}` bodies.
+Before all that, the dispatcher asks `faults` whether this request is to fail.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
+from typing import assert_never
 
 import msgspec
 from aiohttp import web
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.faults import (
+    DropAfter,
+    ErrorAfter,
+    ErrorBefore,
+    Fault,
+    FaultPlan,
+    Latency,
+    TimeoutAfter,
+    parse_fault,
+)
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
 from tradeport.venues.binance.emulator.accounts import (
@@ -95,6 +108,7 @@ class BinanceEmulator:
         self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
         self.accounts = [r.account for r in self.keys.refs]
         self.clock_skew_ms = 0
+        self.faults = FaultPlan()
         self.step_interval = step_interval
         self.spot = Engine(
             "spot",
@@ -179,6 +193,8 @@ class BinanceEmulator:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)
+        # answer requests an injected delay still holds, so the server stops at once
+        self.faults.clear()
         await self._server.stop()
         for task in tasks:
             # a market task that died on its own is a bug worth seeing, not a shutdown
@@ -189,6 +205,18 @@ class BinanceEmulator:
         """(api_key, secret) of the first account."""
         first = self.accounts[0]
         return first.api_key, first.secret
+
+    def describe_accounts(self) -> list[str]:
+        """One line per account: its test credentials and starting funds."""
+
+        def funds(balances: Mapping[str, Decimal]) -> str:
+            return ", ".join(f"{a} {v}" for a, v in balances.items())
+
+        return [
+            f"api_key={a.api_key} secret={a.secret} spot: {funds(a.spot_balances)}; "
+            f"USDⓈ-M: {funds(a.futures_balances)}"
+            for a in self.accounts
+        ]
 
     # -- control (tests and demos) -----------------------------------------------------
     def now_ms(self) -> int:
@@ -224,10 +252,45 @@ class BinanceEmulator:
         app.router.add_post("/_emulator/step", self._admin_step)
         app.router.add_post("/_emulator/move", self._admin_move)
         app.router.add_post("/_emulator/clock", self._admin_clock)
+        app.router.add_post("/_emulator/fault", self._admin_fault)
+        app.router.add_post("/_emulator/fault/clear", self._admin_fault_clear)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
     async def _dispatch(self, request: web.Request) -> web.Response:
+        fault = self.faults.take(request.method, request.path)
+        if fault is None:
+            return await self._answer(request)
+        return await self._answer_with_fault(request, fault)
+
+    async def _answer_with_fault(self, request: web.Request, fault: Fault) -> web.Response:
+        match fault:
+            case Latency():
+                await self.faults.hold(fault.seconds)
+                return await self._answer(request)
+            case ErrorBefore():
+                await request.read()  # drained, so the connection stays usable
+                headers: dict[str, str] = {}
+                if fault.retry_after is not None:
+                    headers["Retry-After"] = str(math.ceil(fault.retry_after))
+                return _json({"code": fault.code, "msg": fault.msg}, fault.status, headers)
+            case ErrorAfter():
+                await self._answer(request)
+                return _json({"code": fault.code, "msg": fault.msg}, fault.status)
+            case DropAfter():
+                answer = await self._answer(request)
+                if request.transport is not None:
+                    request.transport.close()
+                # aiohttp's write of this answer meets the closed transport and is dropped
+                return answer
+            case TimeoutAfter():
+                answer = await self._answer(request)
+                await self.faults.hold(fault.seconds)
+                return answer
+            case _:
+                assert_never(fault)
+
+    async def _answer(self, request: web.Request) -> web.Response:
         path = request.path
         market: Market | None = (
             "spot"
@@ -315,6 +378,20 @@ class BinanceEmulator:
         self.clock_skew_ms = skew
         return _json({"skew_ms": skew, "serverTime": self.now_ms()}, 200)
 
+    async def _admin_fault(self, request: web.Request) -> web.Response:
+        body = await _admin_body(request)
+        try:
+            spec, fault = parse_fault(body)
+            self.faults.arm(spec.match, fault, spec.times)
+        except ValueError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"match": spec.match, "fault": fault, "times": spec.times}, 200)
+
+    async def _admin_fault_clear(self, request: web.Request) -> web.Response:
+        disarmed = len(self.faults.armed)
+        self.faults.clear()
+        return _json({"disarmed": disarmed, "fired": len(self.faults.fired)}, 200)
+
 
 async def _admin_body(request: web.Request) -> dict[str, object]:
     raw = await request.read()
@@ -348,16 +425,3 @@ def _json(payload: object, status: int, headers: dict[str, str] | None = None) -
         content_type="application/json",
         headers=headers,
     )
-
-
-async def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: object) -> None:
-    """Run an emulator until cancelled, printing where it listens and how to log in."""
-    emulator = BinanceEmulator(**kwargs)  # type: ignore[arg-type]
-    url = await emulator.start(host, port)
-    print(f"Binance emulator listening on {url} (spot /api/v3, USDⓈ-M /fapi)")
-    for account in emulator.accounts:
-        print(f"  api_key={account.api_key} secret={account.secret}")
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await emulator.stop()
