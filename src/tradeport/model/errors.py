@@ -188,9 +188,8 @@ def _all_subclasses(cls: type[TradeportError]) -> list[type[TradeportError]]:
     return out
 
 
-ERROR_KINDS: dict[str, type[TradeportError]] = {
-    c.kind: c for c in [TradeportError, *_all_subclasses(TradeportError)]
-}
+_ALL: list[type[TradeportError]] = [TradeportError, *_all_subclasses(TradeportError)]
+ERROR_KINDS: dict[str, type[TradeportError]] = {c.kind: c for c in _ALL}
 
 
 def error_class(kind: str) -> type[TradeportError]:

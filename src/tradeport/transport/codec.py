@@ -25,14 +25,15 @@ def loads(data: bytes | str) -> Any:
 
 
 @functools.cache
-def decoder(type_: type[T], strict: bool = True) -> msgspec.json.Decoder[T]:
+def decoder(type_: Any, strict: bool = True) -> msgspec.json.Decoder[Any]:
     """A reusable typed decoder: parse the venue's bytes straight into its Struct.
     `strict=False` lets numeric strings ("0.01") decode into float fields."""
     return msgspec.json.Decoder(type_, strict=strict)
 
 
 def decode(data: bytes | str, type_: type[T], *, strict: bool = True) -> T:
-    return decoder(type_, strict).decode(data)
+    typed: msgspec.json.Decoder[T] = decoder(type_, strict)  # type: ignore[arg-type]
+    return typed.decode(data)
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")

@@ -74,6 +74,10 @@ class HttpTransport:
             )
         return self._session
 
+    @property
+    def _limiter_on(self) -> bool:
+        return self.limiter is not None and self.limiter.enabled
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -116,8 +120,8 @@ class HttpTransport:
                         )
                 # a 429/418 is waited out only when a limiter holds the block; without one
                 # the caller sees it at once
-                limited = resp.status in (429, 418) and self.limiter is not None
-                transient = resp.status >= 500 or (limited and self.limiter.enabled)
+                limited = resp.status in (429, 418) and self._limiter_on
+                transient = resp.status >= 500 or limited
                 if not (transient and idempotent and attempt < self.retries):
                     return resp
             attempt += 1

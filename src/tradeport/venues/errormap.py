@@ -59,7 +59,8 @@ class ErrorMapper:
         else:
             cls = TradeportError
         text = message or f"HTTP {status}"
-        kw = {"venue": self.venue, "code": code, "raw_message": message}
         if issubclass(cls, RateLimitError):
-            return cls(text, retry_after=retry_after, **kw)
-        return cls(text, **kw)
+            return cls(
+                text, retry_after=retry_after, venue=self.venue, code=code, raw_message=message
+            )
+        return cls(text, venue=self.venue, code=code, raw_message=message)

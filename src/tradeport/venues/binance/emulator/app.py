@@ -139,7 +139,8 @@ class BinanceEmulator:
             futures_weight = Budget(
                 "REQUEST_WEIGHT", num, unit, weight_limit or FUTURES_WEIGHT.limit
             )
-        spot_orders, futures_orders = SPOT_ORDERS, FUTURES_ORDERS
+        spot_orders: tuple[Budget, ...] = SPOT_ORDERS
+        futures_orders: tuple[Budget, ...] = FUTURES_ORDERS
         if order_limit is not None:
             spot_orders = tuple(replace(b, limit=order_limit) for b in SPOT_ORDERS)
             futures_orders = tuple(replace(b, limit=order_limit) for b in FUTURES_ORDERS)
