@@ -353,7 +353,8 @@ class BinanceClient(VenueClient):
         try:
             return await self.query_order(req.symbol, client_order_id=cid)
         except OrderNotFound:
-            pass  # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
+            # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
+            log.warning("%s: order %s not visible at the venue; status UNKNOWN", self.key, cid)
         except NetworkError as exc:
             log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
         return Order(
