@@ -16,8 +16,10 @@ from typing import Protocol, Self
 import msgspec
 
 from tradeport.config.schema import ResolvedAssetConfig
+from tradeport.emulator.faults import FaultPlan
 from tradeport.model import (
     AccountSnapshot,
+    AssetType,
     Balance,
     Bar,
     Fill,
@@ -37,17 +39,27 @@ from tradeport.model.errors import BadParameter, NotSupported, UnknownSymbol
 
 
 class EmulatorHandle(Protocol):
-    """What `environment="emulator"` needs from a venue's emulator."""
+    """What `environment="emulator"`, the CLI and the conformance suite need from a
+    venue's emulator. Its factory takes keyword options: `seed`, `step_interval` (None:
+    the market moves only when told), `weight_limit` / `weight_interval` / `order_limit`
+    (the venue's main budgets) and `accounts_file`."""
 
     base_url: str
+    clock_skew_ms: int  # the server clock runs this far ahead of real time
+    faults: FaultPlan
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str: ...
 
     async def stop(self) -> None: ...
 
-    def credentials(self) -> tuple[str, str]: ...
+    def credentials(self, index: int = 0) -> tuple[str, str]: ...
 
     def describe_accounts(self) -> list[str]: ...
+
+    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
+        """Walk the synthetic market of `symbol` (BASE-QUOTE) to `price`, so that
+        resting orders it crosses are filled."""
+        ...
 
 
 class OrderRequest(msgspec.Struct, kw_only=True):

@@ -5,8 +5,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 import tradeport as tp
-from tradeport.venues.base import VenueClient
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
+from tradeport.venues.binance.rest import BinanceClient
 
 
 @pytest.fixture
@@ -20,9 +20,9 @@ async def emulator() -> AsyncIterator[BinanceEmulator]:
         await emu.stop()
 
 
-async def connect(emu: BinanceEmulator, key: str, account: int = 0, **kw: object) -> VenueClient:
+async def connect(emu: BinanceEmulator, key: str, account: int = 0, **kw: object) -> BinanceClient:
     acct = DEFAULT_ACCOUNTS[account]
-    return await tp.create_client(
+    client = await tp.create_client(
         key,
         environment="emulator",
         base_url=emu.base_url,
@@ -30,10 +30,12 @@ async def connect(emu: BinanceEmulator, key: str, account: int = 0, **kw: object
         secret=acct.secret,
         **kw,
     )
+    assert isinstance(client, BinanceClient)
+    return client
 
 
 @pytest.fixture
-async def spot(emulator: BinanceEmulator) -> AsyncIterator[VenueClient]:
+async def spot(emulator: BinanceEmulator) -> AsyncIterator[BinanceClient]:
     client = await connect(emulator, "BINANCE___SPOT")
     try:
         yield client
@@ -42,7 +44,7 @@ async def spot(emulator: BinanceEmulator) -> AsyncIterator[VenueClient]:
 
 
 @pytest.fixture
-async def swap(emulator: BinanceEmulator) -> AsyncIterator[VenueClient]:
+async def swap(emulator: BinanceEmulator) -> AsyncIterator[BinanceClient]:
     client = await connect(emulator, "BINANCE___SWAP")
     try:
         yield client

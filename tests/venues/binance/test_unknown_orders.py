@@ -23,8 +23,8 @@ from tradeport.emulator.faults import (
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus
 from tradeport.model.errors import OrderNotFound
-from tradeport.venues.base import VenueClient
 from tradeport.venues.binance.emulator import BinanceEmulator
+from tradeport.venues.binance.rest import BinanceClient
 
 from .conftest import connect
 
@@ -39,23 +39,23 @@ UNKNOWN_ERROR = "Unknown error, please check your request or try again later."
 UNAVAILABLE = "Service Unavailable."
 
 
-async def resting_buy_price(client: VenueClient) -> Decimal:
+async def resting_buy_price(client: BinanceClient) -> Decimal:
     """A bid well under the market, so the order rests as NEW."""
     book = await client.get_depth(SYMBOL, 5)
     inst = await client.instrument(SYMBOL)
     return quantize_price(inst, Decimal(str(book.bids[0][0])) * Decimal("0.98"))
 
 
-async def impatient_client(emu: BinanceEmulator, key: str, seconds: float) -> VenueClient:
+async def impatient_client(emu: BinanceEmulator, key: str, seconds: float) -> BinanceClient:
     """A client warmed up (instruments, clock) whose requests time out after `seconds`."""
     client = await connect(emu, key, timeout=seconds)
     await client.instrument(SYMBOL)
-    await client.sync_clock()  # type: ignore[attr-defined]
+    await client.sync_clock()
     return client
 
 
 async def assert_reconciled_once(
-    client: VenueClient, emu: BinanceEmulator, fault: Fault, match: str, cid: str
+    client: BinanceClient, emu: BinanceEmulator, fault: Fault, match: str, cid: str
 ) -> None:
     price = await resting_buy_price(client)
     emu.faults.arm(match, fault)
@@ -71,7 +71,7 @@ async def assert_reconciled_once(
 
 
 async def test_error_after_submit_is_reconciled_to_the_placed_order(
-    spot: VenueClient, emulator: BinanceEmulator
+    spot: BinanceClient, emulator: BinanceEmulator
 ) -> None:
     fault = ErrorAfter(503, -1000, UNKNOWN_ERROR)
     await assert_reconciled_once(spot, emulator, fault, SPOT_ORDER, "ea1")
@@ -90,20 +90,20 @@ async def test_timeout_after_submit_is_reconciled_to_the_placed_order(
 
 
 async def test_dropped_connection_after_submit_is_reconciled_to_the_placed_order(
-    spot: VenueClient, emulator: BinanceEmulator
+    spot: BinanceClient, emulator: BinanceEmulator
 ) -> None:
     await assert_reconciled_once(spot, emulator, DropAfter(), SPOT_ORDER, "da1")
 
 
 async def test_futures_error_after_submit_is_reconciled_to_the_placed_order(
-    swap: VenueClient, emulator: BinanceEmulator
+    swap: BinanceClient, emulator: BinanceEmulator
 ) -> None:
     fault = ErrorAfter(503, -1000, UNKNOWN_ERROR)
     await assert_reconciled_once(swap, emulator, fault, FUTURES_ORDER, "fea1")
 
 
 async def test_error_before_submit_leaves_the_order_unknown_not_failed(
-    spot: VenueClient, emulator: BinanceEmulator
+    spot: BinanceClient, emulator: BinanceEmulator
 ) -> None:
     price = await resting_buy_price(spot)
     emulator.faults.arm(SPOT_ORDER, ErrorBefore(503, -1000, UNAVAILABLE))
@@ -118,7 +118,9 @@ async def test_error_before_submit_leaves_the_order_unknown_not_failed(
     assert await spot.get_open_orders(SYMBOL) == []
 
 
-async def test_depth_is_retried_past_one_503(spot: VenueClient, emulator: BinanceEmulator) -> None:
+async def test_depth_is_retried_past_one_503(
+    spot: BinanceClient, emulator: BinanceEmulator
+) -> None:
     emulator.faults.arm(SPOT_DEPTH, ErrorBefore(503, -1000, UNAVAILABLE))
     book = await spot.get_depth(SYMBOL, 5)
     assert book.bids and book.asks
@@ -127,7 +129,7 @@ async def test_depth_is_retried_past_one_503(spot: VenueClient, emulator: Binanc
 
 
 async def test_depth_waits_out_a_429_and_succeeds(
-    spot: VenueClient, emulator: BinanceEmulator
+    spot: BinanceClient, emulator: BinanceEmulator
 ) -> None:
     limited = ErrorBefore(429, -1003, "Too many requests; current limit exceeded.", retry_after=1)
     emulator.faults.arm(SPOT_DEPTH, limited)
@@ -142,7 +144,7 @@ async def test_depth_waits_out_a_429_and_succeeds(
 
 
 async def test_latency_delays_depth_but_it_succeeds(
-    spot: VenueClient, emulator: BinanceEmulator
+    spot: BinanceClient, emulator: BinanceEmulator
 ) -> None:
     await spot.get_depth(SYMBOL, 5)  # connection and clock warm
     emulator.faults.arm(SPOT_DEPTH, Latency(0.3))
@@ -177,7 +179,7 @@ async def test_error_before_answers_in_binance_envelope_with_retry_after(
 
 
 async def test_fault_armed_over_http_fires_then_clears(
-    spot: VenueClient, emulator: BinanceEmulator
+    spot: BinanceClient, emulator: BinanceEmulator
 ) -> None:
     arm = {
         "match": SPOT_ORDER,

@@ -33,6 +33,7 @@ from tradeport.emulator.faults import (
 )
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
+from tradeport.model import AssetType
 from tradeport.venues.binance.emulator.accounts import (
     DEFAULT_ACCOUNTS,
     AccountRef,
@@ -202,10 +203,10 @@ class BinanceEmulator:
             if not task.cancelled() and task.exception() is not None:
                 raise RuntimeError("a synthetic market task failed") from task.exception()
 
-    def credentials(self) -> tuple[str, str]:
-        """(api_key, secret) of the first account."""
-        first = self.accounts[0]
-        return first.api_key, first.secret
+    def credentials(self, index: int = 0) -> tuple[str, str]:
+        """(api_key, secret) of an account, the first by default."""
+        account = self.accounts[index]
+        return account.api_key, account.secret
 
     def describe_accounts(self) -> list[str]:
         """One line per account: its test credentials and starting funds."""
@@ -240,6 +241,13 @@ class BinanceEmulator:
         if not target.is_finite() or target <= 0:
             raise ValueError(f"price must be a positive number, not {price!r}")
         synthetic.move_to(symbol, target)
+
+    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
+        """`move_to` in venue-neutral terms (asset type, BASE-QUOTE symbol)."""
+        markets = {AssetType.SPOT: "spot", AssetType.SWAP: "futures"}
+        if asset_type not in markets:
+            raise ValueError(f"no {asset_type.value} market in the Binance emulator")
+        self.move_to(markets[asset_type], symbol.replace("-", ""), price)
 
     def _spot_budgets(self) -> list[Budget]:
         return self._venues["spot"].budgets()
