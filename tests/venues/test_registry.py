@@ -1,0 +1,55 @@
+"""The registry tells the truth: a listed capability is implemented, an unlisted one
+raises NotSupported (a client class serving several asset types refuses, per asset
+type, what that type does not offer)."""
+
+import pytest
+
+import tradeport as tp
+from tradeport.model.errors import BadParameter, NotSupported
+from tradeport.venues import registry
+from tradeport.venues.base import VenueClient
+from tradeport.venues.capability import Capability
+
+# a capability and the client method that provides it (make_order goes through submit_order)
+METHOD = {c: c.value for c in Capability if c is not Capability.EMULATOR}
+METHOD[Capability.MAKE_ORDER] = "submit_order"
+
+
+@pytest.mark.parametrize("spec", registry.list_venues(), ids=lambda s: s.key)
+async def test_listed_capabilities_are_implemented(
+    spec: registry.VenueSpec,
+) -> None:
+    client = await tp.create_client(spec.key, environment="live", api_key="k", secret="s")
+    try:
+        cls = type(client)
+        for cap in spec.capabilities - {Capability.EMULATOR}:
+            name = METHOD[cap]
+            assert getattr(cls, name) is not getattr(VenueClient, name), (spec.key, cap)
+        assert (Capability.EMULATOR in spec.capabilities) == (spec.emulator_factory is not None)
+    finally:
+        await client.close()
+
+
+async def test_unlisted_capability_raises_not_supported() -> None:
+    client = await tp.create_client("BINANCE___SPOT", environment="live", api_key="k", secret="s")
+    try:
+        assert Capability.GET_POSITION not in registry.get_venue("BINANCE___SPOT").capabilities
+        with pytest.raises(NotSupported, match="get_position"):
+            await client.get_position()
+        with pytest.raises(NotSupported, match="set_leverage"):
+            await client.set_leverage("BTC-USDT", 5)
+    finally:
+        await client.close()
+
+
+def test_keys_are_exchange_and_asset_type() -> None:
+    keys = [s.key for s in registry.list_venues()]
+    assert "BINANCE___SPOT" in keys and "BINANCE___SWAP" in keys
+    assert registry.get_venue("binance___swap").key == "BINANCE___SWAP"
+    with pytest.raises(BadParameter, match="unknown venue"):
+        registry.get_venue("NOWHERE___SPOT")
+
+
+async def test_mainnet_guard() -> None:
+    with pytest.raises(BadParameter, match="allow_mainnet"):
+        await tp.create_client("BINANCE___SPOT", environment="live", allow_mainnet=False)
