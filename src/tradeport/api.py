@@ -22,13 +22,14 @@ async def create_client(
     api_key: str = "",
     secret: str = "",
     base_url: str | None = None,
-    allow_mainnet: bool = True,
+    allow_mainnet: bool = False,
     emulator_options: dict[str, Any] | None = None,
     **options: Any,
 ) -> VenueClient:
     """Build a venue client. `environment="emulator"` starts the venue's emulator in the
     running loop (unless `base_url` points at one already running) and uses its default
-    credentials when none are given."""
+    credentials when none are given. On "live", orders, cancels and settings are refused
+    unless `allow_mainnet=True`."""
     if environment not in ENVIRONMENTS:
         raise BadParameter(f"environment {environment!r}: expected one of {ENVIRONMENTS}")
     spec = registry.get_venue(key)
@@ -42,8 +43,6 @@ async def create_client(
         if not api_key:
             api_key, secret = emulator.credentials()
     elif base_url is None:
-        if environment == "live" and not allow_mainnet:
-            raise BadParameter(f"{spec.key}: live trading needs allow_mainnet=True")
         base_url = config.rest_url(environment)
     client = spec.client_factory(
         config,
@@ -51,6 +50,7 @@ async def create_client(
         api_key=api_key,
         secret=secret,
         environment=environment,
+        allow_mainnet=allow_mainnet,
         **options,
     )
     if emulator is not None:

@@ -5,7 +5,7 @@ type, what that type does not offer)."""
 import pytest
 
 import tradeport as tp
-from tradeport.model.errors import BadParameter, NotSupported
+from tradeport.model.errors import BadParameter, NotSupported, PermissionDenied
 from tradeport.venues import registry
 from tradeport.venues.base import VenueClient
 from tradeport.venues.capability import Capability
@@ -50,6 +50,12 @@ def test_keys_are_exchange_and_asset_type() -> None:
         registry.get_venue("NOWHERE___SPOT")
 
 
-async def test_mainnet_guard() -> None:
-    with pytest.raises(BadParameter, match="allow_mainnet"):
-        await tp.create_client("BINANCE___SPOT", environment="live", allow_mainnet=False)
+async def test_live_trading_needs_allow_mainnet() -> None:
+    client = await tp.create_client("BINANCE___SWAP", environment="live", api_key="k", secret="s")
+    try:
+        with pytest.raises(PermissionDenied, match="allow_mainnet"):
+            await client.make_order("BTC-USDT", "0.01", "50000", "buy-limit")
+        with pytest.raises(PermissionDenied, match="allow_mainnet"):
+            await client.set_leverage("BTC-USDT", 5)  # refused before anything is sent
+    finally:
+        await client.close()

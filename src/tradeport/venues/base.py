@@ -35,7 +35,7 @@ from tradeport.model import (
     TimeInForce,
     Trade,
 )
-from tradeport.model.errors import BadParameter, NotSupported, UnknownSymbol
+from tradeport.model.errors import BadParameter, NotSupported, PermissionDenied, UnknownSymbol
 
 
 class EmulatorHandle(Protocol):
@@ -114,8 +114,10 @@ class VenueClient:
         secret: str = "",
         passphrase: str = "",
         environment: str = "live",
+        allow_mainnet: bool = False,
     ) -> None:
         self.config = config
+        self.allow_mainnet = allow_mainnet
         self.base_url = base_url
         self.api_key = api_key
         self._secret = secret
@@ -143,6 +145,14 @@ class VenueClient:
     def own_emulator(self, emulator: EmulatorHandle) -> None:
         """The client started this emulator and stops it on close."""
         self._emulator = emulator
+
+    def check_trading_allowed(self, action: str) -> None:
+        """Live (mainnet) trading needs an explicit `allow_mainnet=True` (DESIGN.md §5);
+        market data and account reads do not."""
+        if self.environment == "live" and not self.allow_mainnet:
+            raise PermissionDenied(
+                f"{action} on {self.key} live: pass allow_mainnet=True to trade on mainnet"
+            )
 
     # -- symbols and instruments -------------------------------------------------------
     def to_venue_symbol(self, symbol: str) -> str:

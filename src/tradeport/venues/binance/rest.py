@@ -67,6 +67,7 @@ class BinanceClient(VenueClient):
         api_key: str = "",
         secret: str = "",
         environment: str = "live",
+        allow_mainnet: bool = False,
         rate_limit: bool = True,
         recv_window_ms: int | None = None,
         timeout: float | None = None,
@@ -75,7 +76,12 @@ class BinanceClient(VenueClient):
         if unused:
             raise BadParameter(f"unexpected options for Binance: {sorted(unused)}")
         super().__init__(
-            config, base_url=base_url, api_key=api_key, secret=secret, environment=environment
+            config,
+            base_url=base_url,
+            api_key=api_key,
+            secret=secret,
+            environment=environment,
+            allow_mainnet=allow_mainnet,
         )
         self.asset_type = asset_type
         self.key = f"BINANCE___{asset_type.name}"
@@ -151,6 +157,8 @@ class BinanceClient(VenueClient):
     ) -> bytes:
         """A SIGNED request. On -1021 the clock offset is resampled and the request sent
         once more: the venue rejected it before acting, so repeating it is safe."""
+        if self._endpoint(name)[0] != "GET":  # nothing changes on mainnet unless allowed
+            self.check_trading_allowed(name)
         if not self.api_key or not self._secret:
             raise BadParameter(f"{name} needs api_key and secret")
         if not self._clock_synced:
@@ -329,6 +337,7 @@ class BinanceClient(VenueClient):
         self._hedge_mode = hedge
 
     async def submit_order(self, req: OrderRequest) -> Order:
+        self.check_trading_allowed("make_order")
         inst = await self.instrument(req.symbol)
         check_order(
             inst,
