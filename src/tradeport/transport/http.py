@@ -4,6 +4,10 @@ The transport knows nothing of a venue's envelope or error codes: it returns the
 response, and the venue maps it. It does know which requests may be repeated: only
 those the caller marks `idempotent` (GETs by default). An order POST that timed out
 is never sent again here; the venue layer decides it is UNKNOWN and reconciles.
+
+Two engines send the bytes: "aiohttp" (the default) and "h1" (`transport/h1.py`, a
+lean HTTP/1.1 client that costs less CPU per request). Only `_send` differs: limiter,
+retries and `status_counts` are the same for both.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from typing import Any
 
 import aiohttp
 
-from tradeport.model.errors import Disconnected, RequestTimeout
+from tradeport.model.errors import BadParameter, Disconnected, RequestTimeout
+from tradeport.transport.h1 import H1Client
 from tradeport.transport.ratelimit import RateLimiter
 
 log = logging.getLogger("tradeport.http")
+
+ENGINES = ("aiohttp", "h1")
 
 
 @dataclass(slots=True)
@@ -52,16 +59,22 @@ class HttpTransport:
         secrets: tuple[str, ...] = (),
         backoff_base: float = 0.2,
         backoff_max: float = 5.0,
+        engine: str = "aiohttp",
     ) -> None:
+        if engine not in ENGINES:
+            raise BadParameter(f"http engine {engine!r}: expected one of {ENGINES}")
+        self.engine = engine
         self.base_url = base_url.rstrip("/")
         self.venue = venue
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout_s = timeout
         self.retries = retries
         self.limiter = limiter
         self._secrets = secrets
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._session: aiohttp.ClientSession | None = None
+        self.h1 = H1Client(limit_per_host=64) if engine == "h1" else None
         # responses seen, by HTTP status: how many 429/418 a run collected is observable
         self.status_counts: Counter[int] = Counter()
 
@@ -79,6 +92,8 @@ class HttpTransport:
         return self.limiter is not None and self.limiter.enabled
 
     async def close(self) -> None:
+        if self.h1 is not None:
+            await self.h1.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -133,6 +148,8 @@ class HttpTransport:
     ) -> Response:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s %s", self.venue, method, scrub(url, self._secrets))
+        if self.h1 is not None:
+            return await self._send_h1(self.h1, method, url, body, headers, key)
         try:
             async with self.session.request(method, url, data=body, headers=headers) as r:
                 payload = await r.read()
@@ -142,6 +159,26 @@ class HttpTransport:
             raise RequestTimeout(f"{method} {key} timed out", venue=self.venue) from exc
         except aiohttp.ClientError as exc:
             raise Disconnected(f"{method} {key} failed: {exc}", venue=self.venue) from exc
+
+    async def _send_h1(
+        self,
+        client: H1Client,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str] | None,
+        key: str,
+    ) -> Response:
+        try:
+            status, resp_headers, payload = await client.request(
+                method, url, body, headers, self._timeout_s
+            )
+        except RequestTimeout as exc:
+            raise RequestTimeout(f"{method} {key} timed out", venue=self.venue) from exc
+        except Disconnected as exc:
+            raise Disconnected(f"{method} {key} failed: {exc}", venue=self.venue) from exc
+        self.status_counts[status] += 1
+        return Response(status, resp_headers, payload, key)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float:

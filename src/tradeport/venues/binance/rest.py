@@ -71,6 +71,7 @@ class BinanceClient(VenueClient):
         rate_limit: bool = True,
         recv_window_ms: int | None = None,
         timeout: float | None = None,
+        http_engine: str = "aiohttp",
         **unused: Any,
     ) -> None:
         if unused:
@@ -103,6 +104,7 @@ class BinanceClient(VenueClient):
             retries=conn.retries,
             limiter=self.limiter,
             secrets=(secret,),
+            engine=http_engine,
         )
         self._clock_synced = False
         self._clock_lock = asyncio.Lock()
