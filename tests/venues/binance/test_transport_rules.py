@@ -3,7 +3,12 @@
 import pytest
 
 import tradeport as tp
-from tradeport.model.errors import InvalidApiKey, InvalidSignature, RateLimitError
+from tradeport.model.errors import (
+    InvalidApiKey,
+    InvalidSignature,
+    RateLimitError,
+    RateLimitExceeded,
+)
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 from .conftest import connect
@@ -59,5 +64,23 @@ async def test_without_the_limiter_the_same_burst_hits_429() -> None:
                 for _ in range(30):
                     await client.get_depth("BTC-USDT", 100)
             assert client.http.status_counts[429] + client.http.status_counts[418] >= 1
+    finally:
+        await emu.stop()
+
+
+async def test_over_budget_raises_at_once_when_told_not_to_wait() -> None:
+    # an hour-long window: no window edge falls inside the test
+    emu = BinanceEmulator(step_interval=None, weight_limit=50, weight_interval=(1, "HOUR"))
+    await emu.start()
+    try:
+        client = await connect(emu, "BINANCE___SPOT", rate_limit_wait=False)
+        async with client:
+            await client.get_exchange_info()  # weight 20 of 50
+            with pytest.raises(RateLimitExceeded) as info:
+                for _ in range(10):  # weight 5 each: the 7th does not fit
+                    await client.get_depth("BTC-USDT", 100)
+            assert info.value.retry_after is not None and info.value.retry_after > 0
+            assert client.http.status_counts[429] == 0  # refused here, never sent
+            assert client.http.status_counts[200] == 7
     finally:
         await emu.stop()

@@ -69,6 +69,7 @@ class BinanceClient(VenueClient):
         environment: str = "live",
         allow_mainnet: bool = False,
         rate_limit: bool = True,
+        rate_limit_wait: bool = True,
         recv_window_ms: int | None = None,
         timeout: float | None = None,
         http_engine: str = "aiohttp",
@@ -106,6 +107,8 @@ class BinanceClient(VenueClient):
             secrets=(secret,),
             engine=http_engine,
         )
+        # over budget: wait for room (default) or raise RateLimitExceeded at once
+        self._wait = rate_limit_wait
         self._clock_synced = False
         self._clock_lock = asyncio.Lock()
         self.errors = ErrorMapper(self.key, config.error_map)
@@ -146,7 +149,12 @@ class BinanceClient(VenueClient):
         method, path = self._endpoint(name)
         query = codec.encode_query(params.items()) if params else ""
         resp = await self.http.request(
-            method, path, query=query, weight_params=params, endpoint=f"{method} {path}"
+            method,
+            path,
+            query=query,
+            weight_params=params,
+            endpoint=f"{method} {path}",
+            wait=self._wait,
         )
         self._check(resp)
         return resp
@@ -196,6 +204,7 @@ class BinanceClient(VenueClient):
             endpoint=f"{method} {path}",
             weight_params=params,
             idempotent=idempotent,
+            wait=self._wait,
         )
         return self._check(resp, mutation=method != "GET")
 
