@@ -190,15 +190,20 @@ class VenueClient:
         return NotSupported(f"{what} is not supported on {self.key}")
 
     async def get_server_time(self) -> int:
+        """The venue's clock, epoch milliseconds."""
         raise self._unsupported("get_server_time")
 
     async def get_exchange_info(self) -> list[Instrument]:
+        """Every instrument with its trading rules (tick, step, minimums); cached on the
+        client for symbol conversion and order checks."""
         raise self._unsupported("get_exchange_info")
 
     async def get_tick(self, symbol: str) -> Ticker:
+        """Last price, best bid/ask and 24 h statistics of `symbol` (BASE-QUOTE)."""
         raise self._unsupported("get_tick")
 
     async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
+        """An L2 snapshot: `limit` levels per side, best first, with the venue's update id."""
         raise self._unsupported("get_depth")
 
     async def get_kline(
@@ -209,9 +214,11 @@ class VenueClient:
         start_ms: int | None = None,
         end_ms: int | None = None,
     ) -> list[Bar]:
+        """Candles of `period` (e.g. "1m", "1h"), oldest first."""
         raise self._unsupported("get_kline")
 
     async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
+        """Recent public trades, oldest first."""
         raise self._unsupported("get_trades")
 
     async def make_order(
@@ -227,6 +234,9 @@ class VenueClient:
         reduce_only: bool = False,
         position_side: str | None = None,
     ) -> Order:
+        """Place an order. `order_type` is `<buy|sell>-<limit|market|post_only>`;
+        `offset="close"` only ever reduces a position (a reduce-only order, or the
+        matching position side in hedge mode). See `submit_order`."""
         side, kind = parse_order_type(order_type)
         req = OrderRequest(
             symbol=symbol,
@@ -243,36 +253,48 @@ class VenueClient:
         return await self.submit_order(req)
 
     async def submit_order(self, req: OrderRequest) -> Order:
+        """Send a typed order. It is checked against the instrument's rules first; a
+        submit whose outcome is unknown (timeout, 5xx, lost connection) is never resent:
+        it is looked up by client order id and returned, or returned as UNKNOWN."""
         raise self._unsupported("make_order")
 
     async def cancel_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
     ) -> Order:
+        """Cancel by venue or client order id; OrderNotFound if unknown or already closed."""
         raise self._unsupported("cancel_order")
 
     async def query_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
     ) -> Order:
+        """One order in any state, by venue or client order id."""
         raise self._unsupported("query_order")
 
     async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Open orders, of one symbol or all."""
         raise self._unsupported("get_open_orders")
 
     async def get_balance(self) -> dict[str, Balance]:
+        """Balances by asset (free and locked)."""
         raise self._unsupported("get_balance")
 
     async def get_account(self) -> AccountSnapshot:
+        """Balances, positions and open orders together, with capital, equity and open
+        notional."""
         raise self._unsupported("get_account")
 
     async def get_position(self, symbol: str | None = None) -> list[Position]:
+        """Open (non-zero) positions, of one symbol or all."""
         raise self._unsupported("get_position")
 
     async def set_leverage(self, symbol: str, leverage: int) -> int:
+        """Set the leverage of `symbol`; returns what the venue applied."""
         raise self._unsupported("set_leverage")
 
     async def get_deals(
         self, symbol: str, limit: int = 100, order_id: str | None = None
     ) -> list[Fill]:
+        """Own fills (trades) of `symbol`, optionally of one order."""
         raise self._unsupported("get_deals")
 
 
