@@ -247,3 +247,21 @@ def test_house_account_publishes_no_private_events(spot: Engine) -> None:
     spot.subscribe(events.append)
     spot.place("house", limit("SELL", "1", "60000"))
     assert [type(e).__name__ for e in events] == ["BookDelta"]
+
+
+def test_unfillable_fok_can_expire_instead_of_being_rejected(clock: Clock) -> None:
+    """Binance spot's rule: the FOK order is accepted, fills nothing, is EXPIRED, and
+    whatever it reserved is released."""
+    engine = Engine("spot", [BTC], clock=clock, expire_unfilled_fok=True)
+    engine.open_account("alice", {"BTC": D(2)})
+    engine.open_account("bob", {"USDT": D(1_000_000)})
+    engine.place("alice", limit("SELL", "1", "60000"))
+    before = (engine.depth("BTCUSDT", 10), engine.balances("bob"))
+    order, fills = engine.place("bob", limit("BUY", "2", "60050", "FOK"))
+    assert (order.status, order.filled_qty, fills) == ("EXPIRED", D(0), [])
+    assert (engine.depth("BTCUSDT", 10).asks, engine.balances("bob")) == (
+        before[0].asks,
+        before[1],
+    )
+    assert engine.open_orders("bob") == []
+    assert engine.order("bob", "BTCUSDT", order.order_id).status == "EXPIRED"

@@ -79,12 +79,17 @@ class Engine:
         maker_fee: Decimal = Decimal("0.001"),
         taker_fee: Decimal = Decimal("0.001"),
         clock: Callable[[], int] = _now_ms,
+        expire_unfilled_fok: bool = False,
     ) -> None:
+        """`expire_unfilled_fok`: a FOK order that cannot fill completely is accepted and
+        expires at once with no fill (Binance spot) instead of being rejected (Binance
+        USDⓈ-M -5021)."""
         if kind not in ("spot", "perp"):
             raise ValueError(f"kind must be 'spot' or 'perp', not {kind!r}")
         self.kind = kind
         self.instruments: dict[str, EngineInstrument] = {i.symbol: i for i in instruments}
         self._clock = clock
+        self._expire_unfilled_fok = expire_unfilled_fok
         self._store = OrderStore()
         self._books = {symbol: OrderBook(symbol) for symbol in self.instruments}
         self._tapes = {symbol: Tape(symbol) for symbol in self.instruments}
@@ -154,7 +159,8 @@ class Engine:
                 if dry.qty <= 0:
                     raise Reject(RejectReason.BAD_QUANTITY, "quote amount buys less than a step")
                 order.qty = dry.qty
-            if order.type == LIMIT and order.tif == "FOK" and dry.qty < order.qty:
+            fok_short = order.type == LIMIT and order.tif == "FOK" and dry.qty < order.qty
+            if fok_short and not self._expire_unfilled_fok:
                 raise Reject(RejectReason.FOK_NOT_FILLABLE, "FOK order cannot fill completely")
             self._ledger.admit(order, dry)
 
@@ -162,6 +168,12 @@ class Engine:
             self._touched_books[order.symbol] = None
             self._touched_accounts[account_id] = None
             self._publish_order(order, None)
+            if fok_short:
+                order.status = "EXPIRED"
+                order.updated_ms = self._clock()
+                self._publish_order(order, None)
+                self._close(order)
+                return order.snapshot(), []
             fills, traded = self._execute(order, book, instrument)
             self._finish_taker(order, book, dry, quote_sized=budget is not None)
             self._expire_stale_reduce_only(order.symbol, traded)

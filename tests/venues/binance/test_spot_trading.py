@@ -92,3 +92,14 @@ async def test_account_snapshot(spot: BinanceClient) -> None:
     btc = Decimal(str((await spot.get_tick(SYMBOL)).last))
     # 2 BTC, 20 ETH and 100000 DOGE on top of the USDT: equity counts them at last price
     assert snap.equity > snap.capital + 2 * btc
+
+
+async def test_unfillable_fok_expires_on_spot(spot: BinanceClient) -> None:
+    book = await spot.get_depth(SYMBOL, 5)
+    inst = await spot.instrument(SYMBOL)
+    best_ask_qty = Decimal(str(book.asks[0][1]))
+    price = quantize_price(inst, Decimal(str(book.asks[0][0])))  # only the best level fits
+    qty = best_ask_qty + Decimal("0.5")
+    order = await spot.make_order(SYMBOL, qty, price, "buy-limit", time_in_force="fok")
+    assert order.status is OrderStatus.EXPIRED and order.filled_qty == 0
+    assert await spot.get_open_orders(SYMBOL) == []

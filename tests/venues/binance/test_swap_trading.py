@@ -8,7 +8,7 @@ import pytest
 
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import Order, OrderStatus, PositionSide
-from tradeport.model.errors import ReduceOnlyRejected
+from tradeport.model.errors import OrderRejected, ReduceOnlyRejected
 from tradeport.venues.binance.emulator import BinanceEmulator
 from tradeport.venues.binance.rest import BinanceClient
 
@@ -51,3 +51,14 @@ async def test_hedge_mode_close_uses_the_long_leg(
     closed = await swap.make_order(SYMBOL, "0.4", None, "sell-market", offset="close")
     assert closed.position_side is PositionSide.LONG and closed.status is OrderStatus.FILLED
     assert await swap.get_position(SYMBOL) == []
+
+
+async def test_unfillable_fok_is_rejected_on_usdm(swap: BinanceClient) -> None:
+    book = await swap.get_depth(SYMBOL, 5)
+    inst = await swap.instrument(SYMBOL)
+    price = quantize_price(inst, Decimal(str(book.asks[0][0])))
+    qty = Decimal(str(book.asks[0][1])) + Decimal("1")
+    with pytest.raises(OrderRejected) as info:
+        await swap.make_order(SYMBOL, qty, price, "buy-limit", time_in_force="fok")
+    assert info.value.code == -5021
+    assert await swap.get_open_orders(SYMBOL) == []

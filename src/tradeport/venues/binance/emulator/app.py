@@ -117,6 +117,8 @@ class BinanceEmulator:
             maker_fee=SPOT_FEES[0],
             taker_fee=SPOT_FEES[1],
             clock=self.now_ms,
+            # spot accepts an unfillable FOK and answers it EXPIRED; USDⓈ-M rejects (-5021)
+            expire_unfilled_fok=True,
         )
         self.futures = Engine(
             "perp",

@@ -20,7 +20,6 @@ SPOT_REJECTS: dict[RejectReason, tuple[int, str]] = {
         -2010,
         "Order book liquidity is less than LOT_SIZE filter minimum quantity.",
     ),
-    RejectReason.FOK_NOT_FILLABLE: (-2010, "Order would not be filled completely (FOK)."),
     RejectReason.BAD_QUANTITY: (-1013, "Filter failure: LOT_SIZE"),
     RejectReason.UNKNOWN_SYMBOL: (-1121, "Invalid symbol."),
     RejectReason.NOT_SUPPORTED: (-1020, "This operation is not supported."),
