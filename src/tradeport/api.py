@@ -44,15 +44,20 @@ async def create_client(
             api_key, secret = emulator.credentials()
     elif base_url is None:
         base_url = config.rest_url(environment)
-    client = spec.client_factory(
-        config,
-        base_url=base_url,
-        api_key=api_key,
-        secret=secret,
-        environment=environment,
-        allow_mainnet=allow_mainnet,
-        **options,
-    )
+    try:
+        client = spec.client_factory(
+            config,
+            base_url=base_url,
+            api_key=api_key,
+            secret=secret,
+            environment=environment,
+            allow_mainnet=allow_mainnet,
+            **options,
+        )
+    except BaseException:
+        if emulator is not None:  # a bad option must not leave a server running
+            await emulator.stop()
+        raise
     if emulator is not None:
         client.own_emulator(emulator)
     return client

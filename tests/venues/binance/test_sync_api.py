@@ -1,5 +1,6 @@
 """The sync facade: one background loop for every client, emulator started in-process."""
 
+import asyncio
 import threading
 from decimal import Decimal
 
@@ -36,3 +37,11 @@ def test_unknown_venue_and_environment_are_clear_errors() -> None:
         tp.connect("NOWHERE___SPOT")
     with pytest.raises(BadParameter, match="environment"):
         tp.connect("BINANCE___SPOT", environment="paper")
+
+
+async def test_bad_option_is_refused_and_leaves_no_emulator_running() -> None:
+    before = set(asyncio.all_tasks())
+    with pytest.raises(BadParameter, match="unexpected options"):
+        await tp.create_client("BINANCE___SPOT", environment="emulator", colour="blue")
+    leftover = {t for t in asyncio.all_tasks() if not t.done()} - before
+    assert leftover == set()  # the synthetic market task was stopped with its server
