@@ -1,5 +1,6 @@
 """Market data: the same answers, typed the same way, from every venue."""
 
+import asyncio
 import time
 from decimal import Decimal
 
@@ -68,3 +69,12 @@ async def test_unknown_symbol_is_a_typed_error(venue: Venue) -> None:
 async def test_unknown_period_is_rejected_before_sending(venue: Venue) -> None:
     with pytest.raises(BadParameter, match="period"):
         await venue.client.get_kline(SYMBOL, "7m")
+
+
+async def test_concurrent_first_calls_load_instruments_once(venue: Venue) -> None:
+    client = await venue.connect()
+    try:
+        await asyncio.gather(*(client.instrument(SYMBOL) for _ in range(5)))
+        assert client.http.status_counts[200] == 1  # type: ignore[attr-defined]
+    finally:
+        await client.close()

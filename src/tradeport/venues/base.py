@@ -6,6 +6,7 @@ is absent from the venue's Capability set.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import time
@@ -59,7 +60,6 @@ class EmulatorHandle(Protocol):
     def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
         """Walk the synthetic market of `symbol` (BASE-QUOTE) to `price`, so that
         resting orders it crosses are filled."""
-        ...
 
 
 class OrderRequest(msgspec.Struct, kw_only=True):
@@ -125,6 +125,7 @@ class VenueClient:
         self.environment = environment
         self._instruments: dict[str, Instrument] = {}
         self._by_venue_symbol: dict[str, Instrument] = {}
+        self._instruments_lock = asyncio.Lock()
         self._emulator: EmulatorHandle | None = None
 
     def __repr__(self) -> str:  # never shows secrets
@@ -175,8 +176,11 @@ class VenueClient:
         self._by_venue_symbol = {i.venue_symbol: i for i in self._instruments.values()}
 
     async def instruments(self) -> dict[str, Instrument]:
+        """The instruments, loaded once (concurrent first callers share one request)."""
         if not self._instruments:
-            await self.get_exchange_info()
+            async with self._instruments_lock:
+                if not self._instruments:
+                    await self.get_exchange_info()
         return self._instruments
 
     async def instrument(self, symbol: str) -> Instrument:

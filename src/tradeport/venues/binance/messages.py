@@ -163,12 +163,18 @@ class PositionRisk(msgspec.Struct):
     updateTime: int = 0
 
 
+class FuturesAccountAsset(msgspec.Struct):
+    asset: str
+    walletBalance: Decimal
+    availableBalance: Decimal
+
+
 class FuturesAccount(msgspec.Struct):
     totalWalletBalance: Decimal
     totalUnrealizedProfit: Decimal
     totalMarginBalance: Decimal
     availableBalance: Decimal
-    assets: list[dict[str, Any]] = []
+    assets: list[FuturesAccountAsset] = []
     positions: list[dict[str, Any]] = []
 
 

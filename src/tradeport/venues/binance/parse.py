@@ -191,15 +191,19 @@ def parse_spot_balances(acct: m.SpotAccount) -> dict[str, Balance]:
     return {b.asset: Balance(asset=b.asset, free=b.free, locked=b.locked) for b in acct.balances}
 
 
-def parse_futures_balances(rows: list[m.FuturesBalance]) -> dict[str, Balance]:
+def _futures_balance(asset: str, wallet: Decimal, available: Decimal) -> Balance:
     # locked = what margin and open orders hold: wallet balance minus what is available
+    return Balance(asset=asset, free=available, locked=max(Decimal(0), wallet - available))
+
+
+def parse_futures_balances(rows: list[m.FuturesBalance]) -> dict[str, Balance]:
+    return {r.asset: _futures_balance(r.asset, r.balance, r.availableBalance) for r in rows}
+
+
+def parse_account_balances(acct: m.FuturesAccount) -> dict[str, Balance]:
+    """The same balances as /fapi/v2/balance, from the account's `assets`."""
     return {
-        r.asset: Balance(
-            asset=r.asset,
-            free=r.availableBalance,
-            locked=max(Decimal(0), r.balance - r.availableBalance),
-        )
-        for r in rows
+        a.asset: _futures_balance(a.asset, a.walletBalance, a.availableBalance) for a in acct.assets
     }
 
 

@@ -452,9 +452,10 @@ class BinanceClient(VenueClient):
         ]
 
     async def get_account(self) -> AccountSnapshot:
-        open_orders = await self.get_open_orders()
         if self.asset_type is AssetType.SPOT:
-            balances, prices = await asyncio.gather(self.get_balance(), self._prices())
+            open_orders, balances, prices = await asyncio.gather(
+                self.get_open_orders(), self.get_balance(), self._prices()
+            )
             capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
             return AccountSnapshot(
                 venue=self.key,
@@ -474,11 +475,13 @@ class BinanceClient(VenueClient):
                 ),
                 ts=int(time.time() * 1000),
             )
-        acct = codec.decode(await self._signed("get_account"), m.FuturesAccount)
-        balances, positions = await asyncio.gather(self.get_balance(), self.get_position())
+        open_orders, raw, positions = await asyncio.gather(
+            self.get_open_orders(), self._signed("get_account"), self.get_position()
+        )
+        acct = codec.decode(raw, m.FuturesAccount)
         return AccountSnapshot(
             venue=self.key,
-            balances=balances,
+            balances=parse.parse_account_balances(acct),
             positions=positions,
             open_orders=open_orders,
             capital=acct.totalWalletBalance,
