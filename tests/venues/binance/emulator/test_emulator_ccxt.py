@@ -6,12 +6,12 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import ccxt
 import ccxt.async_support as ccxt_async
 import pytest
 
+from tradeport.venues.binance.ccxt_peer import ccxt_urls
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 CASES = [
@@ -22,9 +22,7 @@ CASES = [
 
 def point_at(exchange: Any, base_url: str) -> Any:
     """Every REST URL of the ccxt instance, re-rooted at the emulator (paths kept)."""
-    for key, url in list(exchange.urls["api"].items()):
-        if isinstance(url, str) and url.startswith("https://"):
-            exchange.urls["api"][key] = base_url + urlsplit(url).path
+    ccxt_urls(exchange, base_url)
     return exchange
 
 
@@ -34,7 +32,8 @@ def config(market: str) -> dict[str, Any]:
         "apiKey": account.api_key,
         "secret": account.secret,
         "enableRateLimit": False,
-        # no network beyond the emulator: only this market, no currency (sapi) listing
+        # ccxt's defaults but two: only this market, no currency (sapi) listing; margin
+        # pairs are still fetched and served (see ccxt_peer for the leaner config)
         "options": {"fetchMarkets": {"types": [market]}, "fetchCurrencies": False},
     }
 
