@@ -48,7 +48,7 @@ async def run_demo(console: Console, pause: float = 0.0) -> None:
             await _swap_walkthrough(step, console, swap, emulator)
     finally:
         await emulator.stop()
-    step("Done: every number above came over HTTP from the emulator, signed and verified.")
+    step("Done: every number above came from the emulator over signed HTTP")
 
 
 class _Stepper:
