@@ -442,7 +442,7 @@ def test_token_bucket_never_goes_negative(case: Any) -> None:
 
 
 # -- venue feedback: headers and blocks ------------------------------------------------
-async def test_usage_header_raises_and_lowers_the_count() -> None:
+async def test_usage_header_raises_but_never_lowers_the_count() -> None:
     vt = VirtualTime(wall_start=EPOCH + 1)
     r = rule("request_weight", limit=100, weight=10, header="X-MBX-USED-WEIGHT-1M")
     limiter = vt.limiter([r], fresh_host())
@@ -451,10 +451,9 @@ async def test_usage_header_raises_and_lowers_the_count() -> None:
     assert limiter.usage()["request_weight"].used == 95
     with pytest.raises(RateLimitExceeded):
         await limiter.acquire("GET /a", wait=False)
+    # a lower count is a header that missed our requests in flight, or a late one
     limiter.update_from_headers("GET /a", {"X-MBX-USED-WEIGHT-1M": "3"})
-    assert limiter.usage()["request_weight"].used == 3
-    await limiter.acquire("GET /a", wait=False)
-    assert limiter.usage()["request_weight"].used == 13
+    assert limiter.usage()["request_weight"].used == 95
 
 
 @pytest.mark.parametrize("kind", ["sliding_window", "token_bucket"])
@@ -467,7 +466,7 @@ async def test_usage_header_is_adopted_by_every_rule_type(kind: str) -> None:
     limiter.update_from_headers("GET /a", {"x-used": "40"})
     assert limiter.usage()["w"].used == 40
     limiter.update_from_headers("GET /a", {"x-used": "7"})
-    assert limiter.usage()["w"].used == 7
+    assert limiter.usage()["w"].used == 40
 
 
 async def test_disabled_limiter_never_waits_but_records_headers() -> None:

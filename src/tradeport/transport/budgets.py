@@ -125,7 +125,10 @@ class _FixedWindow(Budget):
         return undo
 
     def adopt(self, rule: RateLimitRule, used: int, now: Now) -> None:
-        self._used[self._prune(now)] = used
+        # never lower: our count includes requests still in flight, which the venue's
+        # header does not, and a late header may describe the previous window
+        idx = self._prune(now)
+        self._used[idx] = max(self._used.get(idx, 0), used)
 
     def used(self, rule: RateLimitRule, now: Now) -> int:
         return self._used.get(self._prune(now), 0)
@@ -184,20 +187,10 @@ class _SlidingWindow(Budget):
         return undo
 
     def adopt(self, rule: RateLimitRule, used: int, now: Now) -> None:
+        # only ever raise (see the fixed window): the venue saw traffic we did not
         diff = used - self.used(rule, now)
         if diff > 0:
             bisect.insort(self._events, (now.mono, next(_seq), diff))
-            return
-        i = 0
-        while diff < 0 and i < len(self._events) and self._events[i][0] <= now.mono:
-            t, seq, w = self._events[i]
-            take = min(w, -diff)
-            diff += take
-            if take == w:
-                del self._events[i]
-            else:
-                self._events[i] = (t, seq, w - take)
-                i += 1
 
     def used(self, rule: RateLimitRule, now: Now) -> int:
         self._prune(now)
@@ -276,7 +269,7 @@ class _TokenBucket(Budget):
 
     def adopt(self, rule: RateLimitRule, used: int, now: Now) -> None:
         self._advance(rule, now)
-        self._level = float(rule.limit - used)
+        self._level = min(self._level, float(rule.limit - used))  # only ever raise usage
 
     def used(self, rule: RateLimitRule, now: Now) -> int:
         self._advance(rule, now)

@@ -13,10 +13,13 @@ retries and `status_counts` are the same for both.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
 import random
+import re
+import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,8 @@ from tradeport.transport.h1 import H1Client
 from tradeport.transport.ratelimit import RateLimiter
 
 log = logging.getLogger("tradeport.http")
+
+_SECONDS = re.compile(r"\d+(\.\d+)?")
 
 ENGINES = ("aiohttp", "h1")
 
@@ -60,7 +65,11 @@ class HttpTransport:
         backoff_base: float = 0.2,
         backoff_max: float = 5.0,
         engine: str = "aiohttp",
+        block_rules: Callable[[Response], Collection[str] | None] | None = None,
     ) -> None:
+        """`block_rules`: given a 429/418 response, the names of the limiter rules it
+        stops (None: every rule covering the endpoint). Venues whose error body says
+        which budget was broken use it."""
         if engine not in ENGINES:
             raise BadParameter(f"http engine {engine!r}: expected one of {ENGINES}")
         self.engine = engine
@@ -70,6 +79,7 @@ class HttpTransport:
         self._timeout_s = timeout
         self.retries = retries
         self.limiter = limiter
+        self.block_rules = block_rules
         self._secrets = secrets
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
@@ -131,7 +141,10 @@ class HttpTransport:
                     self.limiter.update_from_headers(key, resp.headers)
                     if resp.status in (429, 418):
                         self.limiter.block(
-                            key, _retry_after(resp.headers), banned=resp.status == 418
+                            key,
+                            retry_after_seconds(resp.headers) or 1.0,
+                            banned=resp.status == 418,
+                            rules=self.block_rules(resp) if self.block_rules else None,
                         )
                 # a 429/418 is waited out only when a limiter holds the block; without one
                 # the caller sees it at once
@@ -181,9 +194,16 @@ class HttpTransport:
         return Response(status, resp_headers, payload, key)
 
 
-def _retry_after(headers: Mapping[str, str]) -> float:
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """`Retry-After` in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3, which
+    proxies and CDNs send); None when absent or unreadable."""
     value = headers.get("Retry-After")
+    if value is None:
+        return None
+    if _SECONDS.fullmatch(value.strip()):
+        return float(value)
     try:
-        return float(value) if value is not None else 1.0
-    except ValueError:
-        return 1.0
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

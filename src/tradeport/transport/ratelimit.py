@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -225,13 +225,22 @@ class RateLimiter:
                 continue
             self._budget(rule, endpoint, now).adopt(rule, used, now)
 
-    def block(self, endpoint: str, retry_after: float, *, banned: bool = False) -> None:
+    def block(
+        self,
+        endpoint: str,
+        retry_after: float,
+        *,
+        banned: bool = False,
+        rules: Collection[str] | None = None,
+    ) -> None:
         """Stop every budget scope covering `endpoint` for `retry_after` seconds (HTTP 429,
-        or 418 when `banned`: Binance §1.6 bans an IP that keeps going after a 429)."""
+        or 418 when `banned`: Binance §1.6 bans an IP that keeps going after a 429).
+        `rules` narrows the stop to the named rules (e.g. only the order-count budget
+        when the venue refused an order for the order rate, not for request weight)."""
         now = self._now()
         until = now.mono + max(0.0, retry_after)
-        rules = self._covering(endpoint)
-        blocks = [self._budget(r, endpoint, now).block for r in rules]
+        rules_ = [r for r in self._covering(endpoint) if rules is None or r.name in rules]
+        blocks = [self._budget(r, endpoint, now).block for r in rules_]
         for blk in blocks or [self._unruled_block(endpoint)]:
             blk.extend(until, banned, now.mono)
         stop = "banned this address" if banned else "asked to back off"

@@ -44,15 +44,16 @@ class ErrorMapper:
         """The typed error for a venue reply. `mutation`: the request changes state, so a
         5xx means its outcome is unknown rather than failed (DESIGN.md principle 4)."""
         kind = self.kind_for(code, message) if code is not None else None
-        if kind is not None:
-            cls = error_class(kind)
-        elif status == 418:
+        cls: type[TradeportError]
+        if status == 418:  # a ban, whatever code the body repeats (-1003)
             cls = IpBanned
+        elif kind is not None:
+            cls = error_class(kind)
         elif status == 429:
             cls = RateLimitExceeded
         elif status in (401, 403):
             cls = AuthError
-        elif status >= 500:
+        elif status >= 500 or status == 408:  # 408: the backend timed out (§2.6)
             cls = UnknownOrderState if mutation else VenueSystemError
         elif status == 404:
             cls = BadParameter

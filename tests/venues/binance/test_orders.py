@@ -78,3 +78,12 @@ def test_limit_without_price_and_spot_close_are_bad_parameters() -> None:
         order_params(no_price, INST, AssetType.SWAP, hedge=False)
     with pytest.raises(BadParameter, match="spot"):
         order_params(req(Side.SELL, reduce_only=True), INST, AssetType.SPOT, hedge=False)
+
+
+def test_hedge_close_naming_the_wrong_leg_is_refused() -> None:
+    # a BUY that closes can only reduce the SHORT leg; naming LONG would grow the long
+    r = req(Side.BUY, offset=Offset.CLOSE, position_side=PositionSide.LONG)
+    with pytest.raises(BadParameter, match="short leg"):
+        order_params(r, INST, AssetType.SWAP, hedge=True)
+    ok = req(Side.BUY, offset=Offset.CLOSE, position_side=PositionSide.SHORT)
+    assert order_params(ok, INST, AssetType.SWAP, hedge=True)["positionSide"] == "SHORT"

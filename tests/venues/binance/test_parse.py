@@ -117,3 +117,18 @@ def test_exchange_info_filters_become_instrument_rules() -> None:
     assert inst.min_qty == Decimal("0.0001") and inst.min_notional == Decimal("0.0001")
     assert inst.max_qty == Decimal("100000") and inst.settle is None
     assert len(info.rateLimits) == 4
+
+
+def test_hedge_short_leg_is_reported_non_negative() -> None:
+    row = m.PositionRisk(
+        symbol="BTCUSDT",
+        positionAmt=Decimal("-0.5"),
+        entryPrice=Decimal("60000"),
+        positionSide="SHORT",
+    )
+    pos = parse.parse_position(row, "BTC-USDT")
+    assert pos.position_side is PositionSide.SHORT and pos.qty == Decimal("0.5")
+    one_way = m.PositionRisk(
+        symbol="BTCUSDT", positionAmt=Decimal("-0.5"), entryPrice=Decimal("60000")
+    )
+    assert parse.parse_position(one_way, "BTC-USDT").qty == Decimal("-0.5")  # signed

@@ -1,5 +1,7 @@
 """Auth, clock skew and rate limits, end to end against the emulator."""
 
+from decimal import Decimal
+
 import pytest
 
 import tradeport as tp
@@ -9,6 +11,7 @@ from tradeport.model.errors import (
     RateLimitError,
     RateLimitExceeded,
 )
+from tradeport.transport.ratelimit import RateLimiter
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 from .conftest import connect
@@ -84,3 +87,35 @@ async def test_over_budget_raises_at_once_when_told_not_to_wait() -> None:
             assert client.http.status_counts[200] == 7
     finally:
         await emu.stop()
+
+
+async def test_order_rate_429_stops_orders_only() -> None:
+    emu = BinanceEmulator(step_interval=None, order_limit=2)
+    await emu.start()
+    try:
+        client = await connect(emu, "BINANCE___SPOT")
+        async with client:
+            await client.get_exchange_info()  # adopts the announced order budgets
+            far = Decimal(str((await client.get_depth("BTC-USDT", 5)).bids[0][0])) / 2
+            price = far.quantize(Decimal("0.01"))
+            # bypass our own order budget to meet the venue's -1015
+            client.limiter.set_rules([r for r in client.limiter.rules if not r.endpoints])
+            await client.make_order("BTC-USDT", "0.01", price, "buy-limit")
+            await client.make_order("BTC-USDT", "0.01", price, "buy-limit")
+            with pytest.raises(RateLimitExceeded) as info:
+                await client.make_order("BTC-USDT", "0.01", price, "buy-limit")
+            assert info.value.code == -1015
+            # the request-weight budget was not stopped: reads and cancels go on at once
+            assert client.limiter.usage()["request_weight"].blocked_until is None
+            assert len(await client.get_open_orders("BTC-USDT")) == 2
+    finally:
+        await emu.stop()
+
+
+async def test_closing_a_client_forgets_its_emulator_budgets() -> None:
+    client = await tp.create_client("BINANCE___SPOT", environment="emulator")
+    host = client.base_url.split("://", 1)[1]
+    await client.get_depth("BTC-USDT", 5)
+    assert any(k[0] == host for k in RateLimiter._shared)
+    await client.close()
+    assert not any(k[0] == host for k in RateLimiter._shared)

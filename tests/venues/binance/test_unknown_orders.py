@@ -102,6 +102,29 @@ async def test_futures_error_after_submit_is_reconciled_to_the_placed_order(
     await assert_reconciled_once(swap, emulator, fault, FUTURES_ORDER, "fea1")
 
 
+async def test_futures_408_execution_unknown_is_reconciled_not_raised(
+    swap: BinanceClient, emulator: BinanceEmulator
+) -> None:
+    # HTTP 408 / -1007 "Send status unknown; execution status unknown" (§2.6)
+    fault = ErrorAfter(408, -1007, "Timeout waiting for response from backend server.")
+    await assert_reconciled_once(swap, emulator, fault, FUTURES_ORDER, "t408")
+
+
+async def test_failed_lookup_after_a_lost_submit_still_returns_the_client_id(
+    spot: BinanceClient, emulator: BinanceEmulator
+) -> None:
+    price = await resting_buy_price(spot)
+    emulator.faults.arm(SPOT_ORDER, ErrorAfter(503, -1000, UNKNOWN_ERROR))
+    # every lookup by client id fails too (the GET is retried, then gives up)
+    emulator.faults.arm(QUERY[SPOT_ORDER], ErrorBefore(503, -1001, "Internal error."), None)
+    order = await spot.make_order(SYMBOL, "0.01", price, "buy-limit", client_order_id="lf1")
+    assert order.status is OrderStatus.UNKNOWN and order.client_order_id == "lf1"
+    emulator.faults.clear()
+    placed = await spot.query_order(SYMBOL, client_order_id="lf1")
+    assert placed.status is OrderStatus.NEW  # it was placed all along
+    assert emulator.faults.seen[SPOT_ORDER] == 1
+
+
 async def test_error_before_submit_leaves_the_order_unknown_not_failed(
     spot: BinanceClient, emulator: BinanceEmulator
 ) -> None:

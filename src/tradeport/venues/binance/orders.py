@@ -58,11 +58,19 @@ def order_params(
         return params
     params["newOrderRespType"] = "RESULT"
     if hedge:
-        # hedge mode: the leg is named; closing a long is a SELL on LONG (never a short)
+        # hedge mode: the leg is named; closing a long is a SELL on LONG (never a short).
+        # There is no reduce-only flag here, so a close naming the wrong leg would grow
+        # a position: refused.
+        buy = req.side is Side.BUY
+        implied = PositionSide.LONG if buy != closing else PositionSide.SHORT
         leg = req.position_side
         if leg in (None, PositionSide.BOTH):
-            opens_long = req.side is Side.BUY
-            leg = PositionSide.LONG if opens_long != closing else PositionSide.SHORT
+            leg = implied
+        elif closing and leg is not implied:
+            raise BadParameter(
+                f"a {req.side.value} that closes reduces the {implied.value} leg,"
+                f" not the {leg.value} leg"
+            )
         params["positionSide"] = leg.name
     elif closing:
         # one-way mode: a close is a reduce-only order on the opposite side

@@ -208,10 +208,13 @@ def parse_account_balances(acct: m.FuturesAccount) -> dict[str, Balance]:
 
 
 def parse_position(p: m.PositionRisk, symbol: str) -> Position:
+    side = _POSITION_SIDE.get(p.positionSide, PositionSide.BOTH)
     return Position(
         symbol=symbol,
-        position_side=_POSITION_SIDE.get(p.positionSide, PositionSide.BOTH),
-        qty=p.positionAmt,
+        position_side=side,
+        # Binance signs a SHORT leg's amount; the model keeps legs non-negative and the
+        # sign only in one-way mode (BOTH)
+        qty=p.positionAmt if side is PositionSide.BOTH else abs(p.positionAmt),
         entry_price=p.entryPrice,
         mark_price=p.markPrice,
         unrealized_pnl=p.unRealizedProfit,

@@ -38,11 +38,12 @@ from tradeport.model.errors import (
     InvalidTimestamp,
     NetworkError,
     OrderNotFound,
+    TradeportError,
     UnknownOrderState,
 )
 from tradeport.transport import codec
 from tradeport.transport.clock import ServerClock
-from tradeport.transport.http import HttpTransport, Response
+from tradeport.transport.http import HttpTransport, Response, retry_after_seconds
 from tradeport.transport.ratelimit import RateLimiter
 from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
 from tradeport.venues.binance import messages as m
@@ -90,7 +91,7 @@ class BinanceClient(VenueClient):
         conn = config.venue.connection
         self.recv_window_ms = recv_window_ms or conn.recv_window_ms
         self.clock = ServerClock()
-        host = base_url.split("://", 1)[-1].split("/", 1)[0]
+        host = self._host = base_url.split("://", 1)[-1].split("/", 1)[0]
         # Binance's fixed windows start at whole minutes of *its* clock
         self.limiter = RateLimiter(
             config.rate_limits,
@@ -106,6 +107,7 @@ class BinanceClient(VenueClient):
             limiter=self.limiter,
             secrets=(secret,),
             engine=http_engine,
+            block_rules=self._broken_budget,
         )
         # over budget: wait for room (default) or raise RateLimitExceeded at once
         self._wait = rate_limit_wait
@@ -116,7 +118,22 @@ class BinanceClient(VenueClient):
 
     async def close(self) -> None:
         await self.http.close()
+        if self._emulator is not None:
+            # the emulator goes away with us: its address's shared budgets must not
+            # outlive it (a new one may reuse the port)
+            RateLimiter.forget_host(self._host)
         await super().close()
+
+    def _broken_budget(self, resp: Response) -> list[str] | None:
+        """Which limiter rules a 429/418 stops: -1015 is the account's order rate
+        (§1.7), so only the order-count rules; anything else stops every rule."""
+        try:
+            code = codec.decode(resp.body, m.ErrorBody).code
+        except msgspec.DecodeError:
+            return None
+        if code == -1015:
+            return [r.name for r in self.limiter.rules if r.endpoints]
+        return None
 
     # -- request plumbing --------------------------------------------------------------
     def _endpoint(self, name: str) -> tuple[str, str]:
@@ -134,12 +151,11 @@ class BinanceClient(VenueClient):
             code, msg = err.code, err.msg
         except msgspec.DecodeError:  # a proxy's HTML page or an empty body: classify by status
             code, msg = None, resp.body[:200].decode(errors="replace")
-        retry = resp.headers.get("Retry-After")
         raise self.errors.error(
             code,
             msg,
             status=resp.status,
-            retry_after=float(retry) if retry else None,
+            retry_after=retry_after_seconds(resp.headers),
             mutation=mutation,
         )
 
@@ -375,7 +391,9 @@ class BinanceClient(VenueClient):
         except OrderNotFound:
             # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
             log.warning("%s: order %s not visible at the venue; status UNKNOWN", self.key, cid)
-        except NetworkError as exc:
+        except TradeportError as exc:
+            # any failure of the lookup (network, 5xx, rate limit) leaves the outcome
+            # unknown: the caller must get the client id back, never an apparent failure
             log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
         return Order(
             symbol=req.symbol,
@@ -428,7 +446,12 @@ class BinanceClient(VenueClient):
         params = {"symbol": self.to_venue_symbol(symbol)} if symbol else None
         rows = codec.decode(await self._signed("get_open_orders", params), list[m.OrderResponse])
         smap = self.config.order_status_map
-        return [parse.parse_order(o, self.from_venue_symbol(o.symbol), smap) for o in rows]
+        # USDⓈ-M also lists orders on delivery contracts, which are not this market's
+        return [
+            parse.parse_order(o, self.from_venue_symbol(o.symbol), smap)
+            for o in rows
+            if o.symbol in self._by_venue_symbol
+        ]
 
     async def get_balance(self) -> dict[str, Balance]:
         if self.asset_type is AssetType.SPOT:
@@ -470,9 +493,7 @@ class BinanceClient(VenueClient):
                     (b.total * prices[a] for a, b in balances.items() if a in prices),
                     Decimal(0),
                 ),
-                open_notional=sum(
-                    (o.remaining_qty * (o.price or 0) for o in open_orders), Decimal(0)
-                ),
+                open_notional=self._spot_open_notional(open_orders, prices),
                 ts=int(time.time() * 1000),
             )
         open_orders, raw, positions = await asyncio.gather(
@@ -489,6 +510,17 @@ class BinanceClient(VenueClient):
             open_notional=sum((p.notional for p in positions), Decimal(0)),
             ts=int(time.time() * 1000),
         )
+
+    def _spot_open_notional(self, orders: list[Order], prices: dict[str, Decimal]) -> Decimal:
+        """What open orders would trade, in USDT: orders quoted in another asset are
+        converted at its USDT price (left out if it has none)."""
+        total = Decimal(0)
+        for o in orders:
+            quote = self._instruments[o.symbol].quote
+            rate = Decimal(1) if quote == "USDT" else prices.get(quote)
+            if rate is not None:
+                total += o.remaining_qty * (o.price or Decimal(0)) * rate
+        return total
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
         """Last price in `quote` of every base asset that trades against it."""
