@@ -96,13 +96,14 @@ class FuturesTrading:
         p.get("priceProtect")
         if p.get("priceMatch") not in (None, "NONE"):
             raise BinanceApiError(-1130, "Invalid data sent for parameter 'priceMatch'.")
-        if p.get("selfTradePreventionMode") not in (
-            None,
-            "NONE",
-            "EXPIRE_TAKER",
-            "EXPIRE_MAKER",
-            "EXPIRE_BOTH",
-        ):
+        stp = p.get("selfTradePreventionMode")
+        if stp in ("EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"):
+            # valid at Binance, but the shared engine has no self-trade prevention:
+            # refused loudly rather than accepted and silently ignored
+            raise BinanceApiError(
+                -1130, f"selfTradePreventionMode {stp} is not supported by this emulator."
+            )
+        if stp not in (None, "NONE"):
             raise BinanceApiError(
                 -1130, "Invalid data sent for parameter 'selfTradePreventionMode'."
             )

@@ -69,7 +69,7 @@ def order_payload(order: EngineOrder, *, ack: bool = False) -> dict[str, object]
         "priceProtect": False,
         "origType": order.type,
         "priceMatch": "NONE",
-        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "selfTradePreventionMode": "NONE",  # no STP in the engine (see futures.py)
         "goodTillDate": 0,
         "updateTime": order.created_ms if ack else order.updated_ms,
     }
@@ -99,7 +99,7 @@ def order_query(order: EngineOrder) -> dict[str, object]:
         "workingType": "CONTRACT_PRICE",
         "priceProtect": False,
         "priceMatch": "NONE",
-        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "selfTradePreventionMode": "NONE",  # no STP in the engine (see futures.py)
         "goodTillDate": 0,
     }
 
