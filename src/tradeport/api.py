@@ -95,6 +95,7 @@ class SyncClient:
 
     def __init__(self, client: VenueClient) -> None:
         self.client = client
+        runtime.track(client)
 
     @property
     def key(self) -> str:
@@ -104,6 +105,7 @@ class SyncClient:
         return f"<SyncClient {self.client!r}>"
 
     def close(self) -> None:
+        runtime.untrack(self.client)
         runtime.run(self.client.close())
 
     def __enter__(self) -> SyncClient:

@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
+import logging
 import threading
+import weakref
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger("tradeport.runtime")
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
+
+
+class _Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+# clients of the sync API still open: closed at interpreter exit (a notebook rarely
+# closes what it opened), so sessions, servers and tasks end cleanly
+_open: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def track(obj: _Closable) -> None:
+    _open.add(obj)
+
+
+def untrack(obj: _Closable) -> None:
+    _open.discard(obj)
 
 
 def background_loop() -> asyncio.AbstractEventLoop:
@@ -44,5 +65,26 @@ def _running_in(loop: asyncio.AbstractEventLoop) -> bool:
 
 
 def _shutdown(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    if loop.is_running():
+        future = asyncio.run_coroutine_threadsafe(_close_all(), loop)
+        try:
+            future.result(timeout=5)
+        except (concurrent.futures.TimeoutError, RuntimeError) as exc:
+            log.warning("closing open clients at exit did not finish: %r", exc)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=2)
+    if not loop.is_running():
+        loop.close()
+
+
+async def _close_all() -> None:
+    for obj in list(_open):
+        try:
+            await asyncio.wait_for(obj.close(), timeout=2)
+        except Exception as exc:  # at exit: report and go on closing the others
+            log.warning("closing %r at exit failed: %r", obj, exc)
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

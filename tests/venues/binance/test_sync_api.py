@@ -1,6 +1,8 @@
 """The sync facade: one background loop for every client, emulator started in-process."""
 
 import asyncio
+import subprocess
+import sys
 import threading
 from decimal import Decimal
 
@@ -45,3 +47,17 @@ async def test_bad_option_is_refused_and_leaves_no_emulator_running() -> None:
         await tp.create_client("BINANCE___SPOT", environment="emulator", colour="blue")
     leftover = {t for t in asyncio.all_tasks() if not t.done()} - before
     assert leftover == set()  # the synthetic market task was stopped with its server
+
+
+def test_clients_left_open_are_closed_cleanly_at_exit() -> None:
+    script = (
+        "import tradeport as tp\n"
+        "c = tp.connect('BINANCE___SPOT', environment='emulator')\n"
+        "print(c.get_tick('BTC-USDT').last > 0)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr
+    for leak in ("nclosed", "Task was destroyed"):  # Unclosed session, unclosed socket…
+        assert leak not in out.stderr, out.stderr
