@@ -1,4 +1,4 @@
-"""JSON in and out through msgspec: one encoder, one untyped decoder, typed decoders cached."""
+"""Venue bytes in: cached typed msgspec decoders, and query-string encoding out."""
 
 from __future__ import annotations
 
@@ -11,17 +11,6 @@ from urllib.parse import quote
 import msgspec
 
 T = TypeVar("T")
-
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder()
-
-
-def dumps(obj: Any) -> bytes:
-    return _encoder.encode(obj)
-
-
-def loads(data: bytes | str) -> Any:
-    return _decoder.decode(data)
 
 
 @functools.cache
