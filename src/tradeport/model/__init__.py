@@ -12,7 +12,15 @@ from tradeport.model.enums import (
     Side,
     TimeInForce,
 )
-from tradeport.model.market import Bar, Instrument, OrderBook, Ticker, Trade
+from tradeport.model.market import (
+    Bar,
+    Instrument,
+    MarkPrice,
+    OrderBook,
+    Quote,
+    Ticker,
+    Trade,
+)
 
 __all__ = [
     "AccountSnapshot",
@@ -23,6 +31,7 @@ __all__ = [
     "Fill",
     "Instrument",
     "InstrumentStatus",
+    "MarkPrice",
     "Offset",
     "Order",
     "OrderBook",
@@ -30,6 +39,7 @@ __all__ = [
     "OrderType",
     "Position",
     "PositionSide",
+    "Quote",
     "Side",
     "Ticker",
     "TimeInForce",

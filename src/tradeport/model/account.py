@@ -25,7 +25,8 @@ class Order(msgspec.Struct, kw_only=True):
     reduce_only: bool = False
     position_side: PositionSide = PositionSide.BOTH
     created_ts: int = 0
-    updated_ts: int = 0
+    updated_ts: int = 0  # the venue's time of the last change
+    local_ts: int = 0  # when a streamed update was received here (epoch ns)
     raw: dict[str, Any] = msgspec.field(default_factory=dict)
 
     @property
@@ -47,12 +48,15 @@ class Fill(msgspec.Struct, frozen=True, kw_only=True):
     ts: int
     realized_pnl: Decimal | None = None
     position_side: PositionSide = PositionSide.BOTH
+    local_ts: int = 0
 
 
 class Balance(msgspec.Struct, frozen=True, kw_only=True):
     asset: str
     free: Decimal
     locked: Decimal
+    ts: int = 0  # venue time of a streamed update (0 from REST)
+    local_ts: int = 0
 
     @property
     def total(self) -> Decimal:
@@ -70,6 +74,7 @@ class Position(msgspec.Struct, frozen=True, kw_only=True):
     margin_type: str | None = None
     liquidation_price: Decimal | None = None
     ts: int = 0
+    local_ts: int = 0
 
     @property
     def notional(self) -> Decimal:

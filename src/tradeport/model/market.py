@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tradeport.model.enums import AssetType, InstrumentStatus, Side
+from tradeport.model.enums import AssetType, BookState, InstrumentStatus, Side
 
 # Timestamps: `ts` is the venue's time in epoch milliseconds; `local_ts` is when the
 # message was received here, in epoch nanoseconds (time.time_ns()).
@@ -54,6 +54,9 @@ class OrderBook(msgspec.Struct, kw_only=True):
     update_id: int = 0  # the venue's sequence (Binance lastUpdateId) when it has one
     ts: int = 0
     local_ts: int = 0
+    # A REST snapshot is LIVE by definition; a streamed book says whether every update
+    # since its snapshot passed the venue's continuity rule (DESIGN.md principle 6).
+    state: BookState = BookState.LIVE
 
     @property
     def best_bid(self) -> tuple[float, float] | None:
@@ -87,3 +90,30 @@ class Bar(msgspec.Struct, frozen=True, kw_only=True):
     quote_volume: float = 0.0
     trades: int = 0
     closed: bool = True
+    ts: int = 0  # event time of a streamed bar (0 from REST)
+    local_ts: int = 0
+
+
+class Quote(msgspec.Struct, frozen=True, kw_only=True):
+    """Best bid and ask as the venue pushes them (Binance bookTicker)."""
+
+    symbol: str
+    bid: float
+    bid_qty: float
+    ask: float
+    ask_qty: float
+    update_id: int = 0
+    ts: int = 0
+    local_ts: int = 0
+
+
+class MarkPrice(msgspec.Struct, frozen=True, kw_only=True):
+    """Mark and index price of a perpetual, with its funding rate and next funding time."""
+
+    symbol: str
+    mark: float
+    index: float | None = None
+    funding_rate: float | None = None
+    next_funding_ts: int | None = None
+    ts: int = 0
+    local_ts: int = 0

@@ -34,4 +34,5 @@ Handler = Callable[[Call], object]
 class Route:
     handler: Handler
     signed: bool = False  # SIGNED (TRADE / USER_DATA): key, signature and timestamp checked
+    key_only: bool = False  # USER_STREAM (listenKey): the API key alone, no signature
     order_entry: bool = False  # counts toward the ORDERS budgets (X-MBX-ORDER-COUNT-*)
