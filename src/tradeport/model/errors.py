@@ -43,6 +43,43 @@ class Disconnected(NetworkError):
     kind = "disconnected"
 
 
+class MalformedMessage(NetworkError):
+    """The venue sent bytes that do not parse as the message they claim to be: the
+    message names the stream or event and what was wrong. Nothing is half-applied."""
+
+    kind = "malformed_message"
+
+
+# -- streams ---------------------------------------------------------------------------
+class StreamError(TradeportError):
+    kind = "stream"
+
+
+class SubscriptionError(StreamError):
+    """The venue refused a subscription (unknown stream, over a cap, bad parameters)."""
+
+    kind = "subscription_refused"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        topics: list[str] | None = None,
+        venue: str | None = None,
+        code: int | str | None = None,
+        raw_message: str | None = None,
+    ) -> None:
+        super().__init__(message, venue=venue, code=code, raw_message=raw_message)
+        self.topics = topics or []
+
+
+class SlowConsumer(StreamError):
+    """A consumer fell so far behind that its bounded queue overflowed: events were
+    lost for it (never silently: this is raised where it reads next)."""
+
+    kind = "slow_consumer"
+
+
 # -- auth ------------------------------------------------------------------------------
 class AuthError(TradeportError):
     kind = "auth"
