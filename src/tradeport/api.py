@@ -9,8 +9,10 @@ from typing import Any
 from tradeport import runtime
 from tradeport.config.loader import load_venue_config, resolve_asset
 from tradeport.model.errors import BadParameter, NotSupported
+from tradeport.streams.sync import sync_watch
 from tradeport.venues import registry
 from tradeport.venues.base import CLIENT_METHODS, VenueClient
+from tradeport.venues.streaming import STREAM_METHODS
 
 ENVIRONMENTS = ("live", "testnet", "demo", "emulator")
 
@@ -40,6 +42,7 @@ async def create_client(
             raise NotSupported(f"{spec.key} has no emulator")
         emulator = spec.emulator_factory(**(emulator_options or {}))
         base_url = await emulator.start()
+        options.setdefault("ws_url", emulator.stream_url(spec.asset_type))
         if not api_key:
             api_key, secret = emulator.credentials()
     elif base_url is None:
@@ -90,7 +93,9 @@ def connect_async(key: str, **kwargs: Any) -> _AsyncConnection:
 class SyncClient:
     """The async client's methods, run on the shared background loop.
 
-    Its methods are generated from `CLIENT_METHODS`, not written by hand.
+    Its methods are generated from `CLIENT_METHODS` and `STREAM_METHODS`, not written
+    by hand; a sync `watch_*` returns a SyncWatch (a `queue.Queue` you can iterate), or
+    with `callback=` runs the callback on the shared loop thread.
     """
 
     def __init__(self, client: VenueClient) -> None:
@@ -126,8 +131,21 @@ def _sync_method(name: str) -> Callable[..., Any]:
     return method
 
 
+def _sync_watch_method(name: str) -> Callable[..., Any]:
+    def method(self: SyncClient, *args: Any, **kwargs: Any) -> Any:
+        return sync_watch(getattr(self.client, name), *args, **kwargs)
+
+    target = getattr(VenueClient, name)
+    method.__name__ = name
+    method.__doc__ = target.__doc__
+    method.__signature__ = inspect.signature(target)  # type: ignore[attr-defined]
+    return method
+
+
 for _name in CLIENT_METHODS:
     setattr(SyncClient, _name, _sync_method(_name))
+for _name in STREAM_METHODS:
+    setattr(SyncClient, _name, _sync_watch_method(_name))
 
 
 def connect(key: str, **kwargs: Any) -> SyncClient:

@@ -39,6 +39,10 @@ def emulate(
         str | None,
         typer.Option(help="YAML list of accounts: api_key, secret and starting balances"),
     ] = None,
+    extra_symbols: Annotated[
+        int,
+        typer.Option(help="list this many more made-up symbols (SYM001USDT, ...) for load tests"),
+    ] = 0,
 ) -> None:
     """Run a venue's emulator as a server until interrupted."""
     specs = [s for s in registry.list_venues() if s.exchange.lower() == venue.lower()]
@@ -51,6 +55,7 @@ def emulate(
             "weight_limit": weight_limit,
             "order_limit": order_limit,
             "accounts_file": accounts,
+            "extra_symbols": extra_symbols or None,
         }
         options = {k: v for k, v in overrides.items() if v is not None}
         emulator = specs[0].emulator_factory(seed=seed, **options)  # type: ignore[misc]

@@ -47,6 +47,7 @@ class Venue:
             self.spec.key,
             environment="emulator",
             base_url=self.emulator.base_url,
+            ws_url=self.emulator.stream_url(self.spec.asset_type),
             api_key=key,
             secret=secret,
             **options,
@@ -74,7 +75,9 @@ class Venue:
         return max(inst.min_qty, quantize(by_notional, inst.step_size, ROUND_UP))
 
 
-async def start_venue(key: str, **emulator_options: Any) -> tuple[EmulatorHandle, VenueClient]:
+async def start_venue(
+    key: str, client_options: dict[str, Any] | None = None, **emulator_options: Any
+) -> tuple[EmulatorHandle, VenueClient]:
     spec = registry.get_venue(key)
     assert spec.emulator_factory is not None
     options = {"seed": 11, "step_interval": None, **emulator_options}
@@ -82,7 +85,13 @@ async def start_venue(key: str, **emulator_options: Any) -> tuple[EmulatorHandle
     await emulator.start()
     key_, secret = emulator.credentials()
     client = await tp.create_client(
-        key, environment="emulator", base_url=emulator.base_url, api_key=key_, secret=secret
+        key,
+        environment="emulator",
+        base_url=emulator.base_url,
+        ws_url=emulator.stream_url(spec.asset_type),
+        api_key=key_,
+        secret=secret,
+        **(client_options or {}),
     )
     return emulator, client
 

@@ -13,6 +13,19 @@ from tradeport.venues.capability import Capability
 # a capability and the client method that provides it (make_order goes through submit_order)
 METHOD = {c: c.value for c in Capability if c is not Capability.EMULATOR}
 METHOD[Capability.MAKE_ORDER] = "submit_order"
+# a stream capability: the venue opens channels, and venue.yaml names the stream
+STREAM_PATH = {
+    Capability.WATCH_TICKER: "ticker",
+    Capability.WATCH_TRADES: "trades",
+    Capability.WATCH_KLINES: "klines",
+    Capability.WATCH_ORDER_BOOK: "book",
+    Capability.WATCH_QUOTES: "quotes",
+    Capability.WATCH_MARK_PRICE: "mark",
+    Capability.WATCH_ORDERS: "user",
+    Capability.WATCH_FILLS: "user",
+    Capability.WATCH_BALANCE: "user",
+    Capability.WATCH_POSITIONS: "user",
+}
 
 
 @pytest.mark.parametrize("spec", registry.list_venues(), ids=lambda s: s.key)
@@ -23,6 +36,10 @@ async def test_listed_capabilities_are_implemented(
     try:
         cls = type(client)
         for cap in spec.capabilities - {Capability.EMULATOR}:
+            if cap in STREAM_PATH:
+                assert cls._open_channel is not VenueClient._open_channel, (spec.key, cap)
+                assert STREAM_PATH[cap] in client.config.wss_paths, (spec.key, cap)
+                continue
             name = METHOD[cap]
             assert getattr(cls, name) is not getattr(VenueClient, name), (spec.key, cap)
         assert (Capability.EMULATOR in spec.capabilities) == (spec.emulator_factory is not None)
@@ -38,6 +55,9 @@ async def test_unlisted_capability_raises_not_supported() -> None:
             await client.get_position()
         with pytest.raises(NotSupported, match="set_leverage"):
             await client.set_leverage("BTC-USDT", 5)
+        for watch in (client.watch_mark_price("BTC-USDT"), client.watch_positions()):
+            with pytest.raises(NotSupported):
+                await watch.start()
     finally:
         await client.close()
 

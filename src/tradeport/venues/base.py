@@ -17,7 +17,9 @@ from typing import Protocol, Self
 import msgspec
 
 from tradeport.config.schema import ResolvedAssetConfig
+from tradeport.emulator.engine import Engine
 from tradeport.emulator.faults import FaultPlan
+from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.model import (
     AccountSnapshot,
     AssetType,
@@ -37,6 +39,7 @@ from tradeport.model import (
     Trade,
 )
 from tradeport.model.errors import BadParameter, NotSupported, PermissionDenied, UnknownSymbol
+from tradeport.venues.streaming import StreamingClient
 
 
 class EmulatorHandle(Protocol):
@@ -47,7 +50,8 @@ class EmulatorHandle(Protocol):
 
     base_url: str
     clock_skew_ms: int  # the server clock runs this far ahead of real time
-    faults: FaultPlan
+    faults: FaultPlan  # REST faults
+    stream_faults: StreamFaultPlan  # WebSocket faults
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str: ...
 
@@ -55,7 +59,18 @@ class EmulatorHandle(Protocol):
 
     def credentials(self, index: int = 0) -> tuple[str, str]: ...
 
+    def stream_url(self, asset_type: AssetType) -> str:
+        """Base WebSocket URL of the stream host serving `asset_type`."""
+        ...
+
     def describe_accounts(self) -> list[str]: ...
+
+    def step(self, n: int = 1) -> None:
+        """Advance every synthetic market by `n` steps (quotes move, trades print)."""
+
+    def engine_for(self, asset_type: AssetType) -> Engine:
+        """The matching engine behind `asset_type`."""
+        ...
 
     def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
         """Walk the synthetic market of `symbol` (BASE-QUOTE) to `price`, so that
@@ -100,8 +115,9 @@ def new_client_order_id(prefix: str = "tp") -> str:
     return f"{prefix}{int(time.time() * 1000):x}{os.getpid() % 4096:x}{next(_cid_counter):x}"
 
 
-class VenueClient:
-    """Async client for one venue and asset type."""
+class VenueClient(StreamingClient):
+    """Async client for one venue and asset type: the REST methods below and the
+    `watch_*` streams (venues/streaming.py)."""
 
     key: str = ""
 
@@ -127,6 +143,7 @@ class VenueClient:
         self._by_venue_symbol: dict[str, Instrument] = {}
         self._instruments_lock = asyncio.Lock()
         self._emulator: EmulatorHandle | None = None
+        self._init_streams()
 
     def __repr__(self) -> str:  # never shows secrets
         return f"<{type(self).__name__} {self.key} {self.environment} {self.base_url}>"
@@ -139,9 +156,15 @@ class VenueClient:
         await self.close()
 
     async def close(self) -> None:
+        """End every watch, close the venue's connections, stop an owned emulator."""
+        self.streams.close()
+        await self._close_streams()
         if self._emulator is not None:
             await self._emulator.stop()
             self._emulator = None
+
+    async def _close_streams(self) -> None:
+        """A streaming venue closes its sockets and tasks here."""
 
     def own_emulator(self, emulator: EmulatorHandle) -> None:
         """The client started this emulator and stops it on close."""

@@ -21,6 +21,16 @@ class Capability(StrEnum):
     GET_POSITION = "get_position"
     SET_LEVERAGE = "set_leverage"
     GET_DEALS = "get_deals"
+    WATCH_TICKER = "watch_ticker"
+    WATCH_TRADES = "watch_trades"
+    WATCH_KLINES = "watch_klines"
+    WATCH_ORDER_BOOK = "watch_order_book"
+    WATCH_QUOTES = "watch_quotes"
+    WATCH_MARK_PRICE = "watch_mark_price"
+    WATCH_ORDERS = "watch_orders"
+    WATCH_FILLS = "watch_fills"
+    WATCH_BALANCE = "watch_balance"
+    WATCH_POSITIONS = "watch_positions"
     EMULATOR = "emulator"
 
 
@@ -46,3 +56,16 @@ TRADING = frozenset(
     }
 )
 DERIVATIVES = frozenset({Capability.GET_POSITION, Capability.SET_LEVERAGE})
+PUBLIC_STREAMS = frozenset(
+    {
+        Capability.WATCH_TICKER,
+        Capability.WATCH_TRADES,
+        Capability.WATCH_KLINES,
+        Capability.WATCH_ORDER_BOOK,
+        Capability.WATCH_QUOTES,
+    }
+)
+PRIVATE_STREAMS = frozenset(
+    {Capability.WATCH_ORDERS, Capability.WATCH_FILLS, Capability.WATCH_BALANCE}
+)
+DERIVATIVE_STREAMS = frozenset({Capability.WATCH_MARK_PRICE, Capability.WATCH_POSITIONS})

@@ -7,7 +7,15 @@ from typing import Any
 
 from tradeport.config.schema import ResolvedAssetConfig
 from tradeport.model import AssetType
-from tradeport.venues.capability import DERIVATIVES, MARKET_DATA, TRADING, Capability
+from tradeport.venues.capability import (
+    DERIVATIVE_STREAMS,
+    DERIVATIVES,
+    MARKET_DATA,
+    PRIVATE_STREAMS,
+    PUBLIC_STREAMS,
+    TRADING,
+    Capability,
+)
 from tradeport.venues.registry import VenueSpec, register
 
 CONFIG = Path(__file__).with_name("venue.yaml")
@@ -37,7 +45,11 @@ SPOT = register(
         asset_type=AssetType.SPOT,
         display_name="Binance Spot",
         config_path=CONFIG,
-        capabilities=MARKET_DATA | TRADING | {Capability.EMULATOR},
+        capabilities=MARKET_DATA
+        | TRADING
+        | PUBLIC_STREAMS
+        | PRIVATE_STREAMS
+        | {Capability.EMULATOR},
         client_factory=_client_factory(AssetType.SPOT),
         emulator_factory=_emulator_factory,
     )
@@ -48,7 +60,13 @@ SWAP = register(
         asset_type=AssetType.SWAP,
         display_name="Binance USDⓈ-M perpetuals",
         config_path=CONFIG,
-        capabilities=MARKET_DATA | TRADING | DERIVATIVES | {Capability.EMULATOR},
+        capabilities=MARKET_DATA
+        | TRADING
+        | DERIVATIVES
+        | PUBLIC_STREAMS
+        | PRIVATE_STREAMS
+        | DERIVATIVE_STREAMS
+        | {Capability.EMULATOR},
         client_factory=_client_factory(AssetType.SWAP),
         emulator_factory=_emulator_factory,
     )

@@ -41,8 +41,8 @@ _INSTRUMENT_STATUS = {
     "DELIVERING": InstrumentStatus.HALTED,
     "DELIVERED": InstrumentStatus.DELISTED,
 }
-_TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK}
-_POSITION_SIDE = {"BOTH": PositionSide.BOTH, "LONG": PositionSide.LONG, "SHORT": PositionSide.SHORT}
+TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK}
+POSITION_SIDE = {"BOTH": PositionSide.BOTH, "LONG": PositionSide.LONG, "SHORT": PositionSide.SHORT}
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -151,7 +151,7 @@ def parse_trade(t: m.PublicTrade, symbol: str, local_ts: int = 0) -> Trade:
     )
 
 
-def _order_type(venue_type: str, tif: str | None) -> OrderType:
+def order_type_of(venue_type: str, tif: str | None) -> OrderType:
     if venue_type == "LIMIT_MAKER" or (venue_type == "LIMIT" and tif == "GTX"):
         return OrderType.POST_ONLY
     return OrderType.MARKET if venue_type == "MARKET" else OrderType.LIMIT
@@ -172,15 +172,15 @@ def parse_order(
         client_order_id=o.origClientOrderId or o.clientOrderId,
         order_id=str(o.orderId),
         side=Side(o.side.lower()),
-        type=_order_type(o.type, o.timeInForce),
-        time_in_force=TimeInForce.GTX if o.timeInForce == "GTX" else _TIF.get(o.timeInForce or ""),
+        type=order_type_of(o.type, o.timeInForce),
+        time_in_force=TimeInForce.GTX if o.timeInForce == "GTX" else TIF.get(o.timeInForce or ""),
         price=o.price if o.price else None,
         qty=o.origQty,
         filled_qty=o.executedQty,
         avg_price=avg,
         status=OrderStatus(status_map.get(o.status, "unknown")),
         reduce_only=o.reduceOnly,
-        position_side=_POSITION_SIDE.get(o.positionSide or "BOTH", PositionSide.BOTH),
+        position_side=POSITION_SIDE.get(o.positionSide or "BOTH", PositionSide.BOTH),
         created_ts=o.time or o.transactTime,
         updated_ts=o.updateTime or o.transactTime,
         raw=raw if raw is not None else msgspec.structs.asdict(o),
@@ -208,7 +208,7 @@ def parse_account_balances(acct: m.FuturesAccount) -> dict[str, Balance]:
 
 
 def parse_position(p: m.PositionRisk, symbol: str) -> Position:
-    side = _POSITION_SIDE.get(p.positionSide, PositionSide.BOTH)
+    side = POSITION_SIDE.get(p.positionSide, PositionSide.BOTH)
     return Position(
         symbol=symbol,
         position_side=side,
@@ -244,5 +244,5 @@ def parse_user_trade(t: m.UserTrade, symbol: str) -> Fill:
         is_maker=is_maker,
         ts=t.time,
         realized_pnl=t.realizedPnl,
-        position_side=_POSITION_SIDE.get(t.positionSide or "BOTH", PositionSide.BOTH),
+        position_side=POSITION_SIDE.get(t.positionSide or "BOTH", PositionSide.BOTH),
     )

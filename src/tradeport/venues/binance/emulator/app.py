@@ -33,6 +33,8 @@ from tradeport.emulator.faults import (
 )
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.stream_faults import StreamFaultPlan, parse_stream_fault
+from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
 from tradeport.venues.binance.emulator.accounts import (
     DEFAULT_ACCOUNTS,
@@ -51,7 +53,13 @@ from tradeport.venues.binance.emulator.futures import FuturesTrading
 from tradeport.venues.binance.emulator.market import MarketData
 from tradeport.venues.binance.emulator.params import Params
 from tradeport.venues.binance.emulator.spot import SpotTrading
-from tradeport.venues.binance.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS
+from tradeport.venues.binance.emulator.streams import install_public_streams
+from tradeport.venues.binance.emulator.symbols import (
+    FUTURES_SYMBOLS,
+    SPOT_SYMBOLS,
+    synthetic_symbols,
+)
+from tradeport.venues.binance.emulator.user_streams import install_user_streams
 from tradeport.venues.binance.emulator.weights import (
     FUTURES_WEIGHTS,
     SPOT_WEIGHTS,
@@ -71,6 +79,9 @@ SPOT_ORDERS = (Budget("ORDERS", 10, "SECOND", 50), Budget("ORDERS", 1, "DAY", 16
 FUTURES_WEIGHT = Budget("REQUEST_WEIGHT", 1, "MINUTE", 2400)
 FUTURES_ORDERS = (Budget("ORDERS", 10, "SECOND", 300), Budget("ORDERS", 1, "MINUTE", 1200))
 HISTORY_MINUTES = 500
+# Server WebSocket pings: spot every 20 s (§1.4), USDⓈ-M every 3 minutes (§2.4).
+SPOT_PING_INTERVAL = 20.0
+FUTURES_PING_INTERVAL = 180.0
 
 
 class _Venue:
@@ -102,18 +113,40 @@ class BinanceEmulator:
         weight_limit: int | None = None,
         weight_interval: tuple[int, str] = (1, "MINUTE"),
         order_limit: int | None = None,
+        extra_symbols: int = 0,
+        spot_ping_interval: float = SPOT_PING_INTERVAL,
+        futures_ping_interval: float = FUTURES_PING_INTERVAL,
+        stream_time_scale: float = 1.0,
     ) -> None:
         """`weight_limit`/`weight_interval` replace the REQUEST_WEIGHT budget and
         `order_limit` every ORDERS budget (tests use small ones, benchmarks huge ones);
-        exchangeInfo announces what is in force."""
+        exchangeInfo announces what is in force. `extra_symbols` lists that many more
+        made-up pairs (SYM001USDT, …) in both markets. The ping intervals are the
+        seconds between the server's WebSocket pings; `stream_time_scale` multiplies
+        every timed stream's period (0.1: a 1000 ms depth stream pushes every 100 ms)."""
+        if stream_time_scale <= 0:
+            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
+        extra_spot, extra_futures = synthetic_symbols(extra_symbols)
+        self.spot_symbols = (*SPOT_SYMBOLS, *extra_spot)
+        self.futures_symbols = (*FUTURES_SYMBOLS, *extra_futures)
+        self.ping_intervals: dict[Market, float] = {
+            "spot": spot_ping_interval,
+            "futures": futures_ping_interval,
+        }
+        self.stream_time_scale = stream_time_scale
         self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
         self.accounts = [r.account for r in self.keys.refs]
         self.clock_skew_ms = 0
         self.faults = FaultPlan()
+        # stream faults and the live sockets they reach, shared by public and user streams
+        self.connections = StreamConnections()
+        self.stream_faults = StreamFaultPlan(
+            self.connections, shutdown_notice=self._shutdown_notice
+        )
         self.step_interval = step_interval
         self.spot = Engine(
             "spot",
-            [s.engine() for s in SPOT_SYMBOLS],
+            [s.engine() for s in self.spot_symbols],
             maker_fee=SPOT_FEES[0],
             taker_fee=SPOT_FEES[1],
             clock=self.now_ms,
@@ -122,7 +155,7 @@ class BinanceEmulator:
         )
         self.futures = Engine(
             "perp",
-            [s.engine() for s in FUTURES_SYMBOLS],
+            [s.engine() for s in self.futures_symbols],
             maker_fee=FUTURES_FEES[0],
             taker_fee=FUTURES_FEES[1],
             clock=self.now_ms,
@@ -147,14 +180,14 @@ class BinanceEmulator:
         if order_limit is not None:
             spot_orders = tuple(replace(b, limit=order_limit) for b in SPOT_ORDERS)
             futures_orders = tuple(replace(b, limit=order_limit) for b in FUTURES_ORDERS)
-        self._spot_data = MarketData("spot", self.spot, SPOT_SYMBOLS, self._spot_budgets)
+        self._spot_data = MarketData("spot", self.spot, self.spot_symbols, self._spot_budgets)
         self._futures_data = MarketData(
-            "futures", self.futures, FUTURES_SYMBOLS, self._futures_budgets
+            "futures", self.futures, self.futures_symbols, self._futures_budgets
         )
         self._spot_trading = SpotTrading(
-            self.spot, SPOT_SYMBOLS, maker_fee=SPOT_FEES[0], taker_fee=SPOT_FEES[1]
+            self.spot, self.spot_symbols, maker_fee=SPOT_FEES[0], taker_fee=SPOT_FEES[1]
         )
-        self._futures_trading = FuturesTrading(self.futures, FUTURES_SYMBOLS)
+        self._futures_trading = FuturesTrading(self.futures, self.futures_symbols)
         self._venues: dict[Market, _Venue] = {
             "spot": _Venue(
                 spot_weight,
@@ -169,8 +202,18 @@ class BinanceEmulator:
                 dict(FUTURES_WEIGHTS),
             ),
         }
-        self.app = self._build_app()
+        # Two hosts, as on Binance: this one serves REST of both markets plus the spot
+        # streams and WS API (stream.binance.com, ws-api.binance.com paths do not
+        # collide with /api and /fapi); `fstream_app` is fstream.binance.com, whose /ws
+        # and /stream would collide with the spot ones.
+        self.app = web.Application()
+        self.fstream_app = web.Application()
+        # user streams first: their /ws/<listenKey> route must win over /ws/<stream>
+        self.user_streams = install_user_streams(self)
+        self.public_streams = install_public_streams(self)
+        self._build_app(self.app)
         self._server = EmulatorServer(self.app)
+        self._fstream_server = EmulatorServer(self.fstream_app)
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -182,8 +225,36 @@ class BinanceEmulator:
     def port(self) -> int:
         return self._server.port
 
+    def ws_url(self, market: Market) -> str:
+        """Base WebSocket URL of a market's stream host: spot `ws://host:port` (paths
+        /ws, /stream, /ws-api/v3), futures `ws://host:port2` (/ws, /stream, /public,
+        /market, /private)."""
+        server = self._server if market == "spot" else self._fstream_server
+        return "ws" + server.base_url.removeprefix("http")
+
+    def stream_url(self, asset_type: AssetType) -> str:
+        """`ws_url` in venue-neutral terms: the stream host serving `asset_type`."""
+        markets: dict[AssetType, Market] = {AssetType.SPOT: "spot", AssetType.SWAP: "futures"}
+        if asset_type not in markets:
+            raise ValueError(f"no {asset_type.value} market in the Binance emulator")
+        return self.ws_url(markets[asset_type])
+
+    def engine_for(self, asset_type: AssetType) -> Engine:
+        """The matching engine behind `asset_type` (tests compare books against it)."""
+        engines = {AssetType.SPOT: self.spot, AssetType.SWAP: self.futures}
+        if asset_type not in engines:
+            raise ValueError(f"no {asset_type.value} market in the Binance emulator")
+        return engines[asset_type]
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         url = await self._server.start(host, port)
+        try:
+            await self._fstream_server.start(host, 0)
+        except BaseException:
+            await self._server.stop()
+            raise
+        await self.public_streams.start()
+        await self.user_streams.start()
         if self.step_interval is not None:
             self._tasks = [
                 asyncio.create_task(self.spot_market.run(self.step_interval)),
@@ -199,6 +270,10 @@ class BinanceEmulator:
             await asyncio.wait(tasks)
         # answer requests an injected delay still holds, so the server stops at once
         self.faults.clear()
+        # streams first: their sockets are closed (code 1001) before the servers go
+        await self.user_streams.stop()
+        await self.public_streams.stop()
+        await self._fstream_server.stop()
         await self._server.stop()
         for task in tasks:
             # a market task that died on its own is a bug worth seeing, not a shutdown
@@ -251,6 +326,10 @@ class BinanceEmulator:
             raise ValueError(f"no {asset_type.value} market in the Binance emulator")
         self.move_to(markets[asset_type], symbol.replace("-", ""), price)
 
+    def _shutdown_notice(self) -> str:
+        # §1.4: Binance announces a maintenance disconnect with this event
+        return msgspec.json.encode({"e": "serverShutdown", "E": self.now_ms()}).decode()
+
     def _spot_budgets(self) -> list[Budget]:
         return self._venues["spot"].budgets()
 
@@ -258,15 +337,16 @@ class BinanceEmulator:
         return self._venues["futures"].budgets()
 
     # -- HTTP --------------------------------------------------------------------------
-    def _build_app(self) -> web.Application:
-        app = web.Application()
+    def _build_app(self, app: web.Application) -> None:
+        # stream routes are added by the installers above; the catch-all comes last
         app.router.add_post("/_emulator/step", self._admin_step)
         app.router.add_post("/_emulator/move", self._admin_move)
         app.router.add_post("/_emulator/clock", self._admin_clock)
         app.router.add_post("/_emulator/fault", self._admin_fault)
         app.router.add_post("/_emulator/fault/clear", self._admin_fault_clear)
+        app.router.add_post("/_emulator/stream_fault", self._admin_stream_fault)
+        app.router.add_post("/_emulator/stream_fault/clear", self._admin_stream_fault_clear)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        return app
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         fault = self.faults.take(request.method, request.path)
@@ -353,11 +433,13 @@ class BinanceEmulator:
         raw_body: str,
         now: int,
     ) -> AccountRef | None:
-        if not route.signed:
+        if not (route.signed or route.key_only):
             return None
         ref = self.keys.find(check_key_format(request.headers.get("X-MBX-APIKEY")))
         if ref is None:
             raise key_invalid()
+        if route.key_only:
+            return ref
         verify_signature(ref.account.secret, raw_query, raw_body)
         check_timestamp(params, now)
         for name in ("timestamp", "recvWindow", "signature"):
@@ -402,6 +484,20 @@ class BinanceEmulator:
         disarmed = len(self.faults.armed)
         self.faults.clear()
         return _json({"disarmed": disarmed, "fired": len(self.faults.fired)}, 200)
+
+    async def _admin_stream_fault(self, request: web.Request) -> web.Response:
+        body = await _admin_body(request)
+        try:
+            fault = parse_stream_fault(body)
+            affected = await self.stream_faults.apply(fault)
+        except ValueError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"fault": fault, "connections": affected}, 200)
+
+    async def _admin_stream_fault_clear(self, request: web.Request) -> web.Response:
+        armed = self.stream_faults.armed
+        self.stream_faults.clear()
+        return _json({"disarmed": armed}, 200)
 
 
 async def _admin_body(request: web.Request) -> dict[str, object]:

@@ -319,3 +319,47 @@ def futures_exchange_info(
         ],
         "symbols": [futures_symbol(s) for s in symbols],
     }
+
+
+def synthetic_symbols(count: int) -> tuple[tuple[SymbolSpec, ...], tuple[SymbolSpec, ...]]:
+    """`count` made-up USDT pairs, SYM001USDT, SYM002USDT, …, as (spot, USDⓈ-M) specs:
+    for load tests that need many symbols streaming at once. Filters are in the range of
+    a mid-priced altcoin; start prices differ so the symbols' books do not coincide."""
+    if not 0 <= count <= 999:
+        raise ValueError(f"extra symbols must be from 0 to 999, not {count}")
+    spot: list[SymbolSpec] = []
+    futures: list[SymbolSpec] = []
+    for n in range(1, count + 1):
+        symbol, start = f"SYM{n:03d}USDT", str(10 + n)
+        common: dict[str, object] = {
+            "step_size": "0.01",
+            "min_qty": "0.01",
+            "max_qty": "1000000",
+            "market_max_qty": "100000",
+            "min_notional": "5",
+            "start_price": start,
+            "quantity_precision": 2,
+        }
+        spot.append(
+            _usdt(
+                symbol,
+                tick_size="0.0001",
+                min_price="0.0001",
+                max_price="100000",
+                price_precision=4,
+                **common,
+            )
+        )
+        futures.append(
+            _usdt(
+                symbol,
+                tick_size="0.001",
+                min_price="0.001",
+                max_price="100000",
+                price_precision=3,
+                max_leverage=50,
+                maint_margin_rate="0.01",
+                **common,
+            )
+        )
+    return tuple(spot), tuple(futures)

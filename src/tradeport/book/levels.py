@@ -1,0 +1,117 @@
+"""One symbol's L2 price levels: the hot path of every streamed book.
+
+Each side is a dict price → quantity plus an ascending list of its prices, kept so that
+the best level is the *last* element: bid prices as they are, ask prices negated. Levels
+come and go mostly near the top of the book, and at the end of a list an insert or a
+delete moves only a few pointers (at the front it would move the whole list). Most
+diffs only change the quantity of a level that already exists, which costs one dict
+store (one float hash: the size of the dict tells whether the price was new); the list
+is touched, by bisection, only when a price appears or disappears. Measured on CPython
+3.11: a 20+20-level diff on a 1000-level book, crossed check included, takes about
+4 µs. Prices and quantities are floats: streamed market data trades exactness for speed
+(DESIGN.md principle 2).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+from itertools import islice
+
+Level = tuple[float, float]
+
+
+class L2Book:
+    __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids", "symbol", "update_id")
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.update_id = 0
+        self._bids: dict[float, float] = {}
+        self._asks: dict[float, float] = {}
+        self._bid_prices: list[float] = []  # ascending: best bid last
+        self._ask_prices: list[float] = []  # negated, ascending: best ask last
+
+    def load(self, bids: Iterable[Level], asks: Iterable[Level], update_id: int) -> None:
+        """Replace the whole book (a snapshot); as in `apply`, a later level of the same
+        price wins and zero quantities are left out."""
+        self._bids = {p: q for p, q in dict(bids).items() if q}
+        self._asks = {p: q for p, q in dict(asks).items() if q}
+        self._bid_prices = sorted(self._bids)
+        self._ask_prices = sorted(-p for p in self._asks)
+        self.update_id = update_id
+
+    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        """Apply absolute quantities; 0 removes the level, and removing a level the book
+        does not hold is normal (Binance §1.5/§2.5: "removing a level you don't have")."""
+        # The two loops are written out: a shared helper costs a call and a sign
+        # multiplication per level on the hottest path. (Bulk dict/set operations in C
+        # were measured too: their fixed costs make them slower for 20-level diffs.)
+        levels = self._bids
+        prices = self._bid_prices
+        size = len(levels)
+        for p, q in bids:
+            if q:
+                levels[p] = q
+                if len(levels) != size:
+                    size += 1
+                    insort(prices, p)
+            elif p in levels:
+                del levels[p]
+                size -= 1
+                del prices[bisect_left(prices, p)]
+        levels = self._asks
+        prices = self._ask_prices
+        size = len(levels)
+        for p, q in asks:
+            if q:
+                levels[p] = q
+                if len(levels) != size:
+                    size += 1
+                    insort(prices, -p)
+            elif p in levels:
+                del levels[p]
+                size -= 1
+                del prices[bisect_left(prices, -p)]
+
+    def clear(self) -> None:
+        self.load((), (), 0)
+
+    @property
+    def crossed(self) -> bool:
+        """Best bid at or above best ask: the book cannot be right."""
+        bid_prices = self._bid_prices
+        ask_prices = self._ask_prices
+        return bool(bid_prices and ask_prices) and bid_prices[-1] >= -ask_prices[-1]
+
+    def best_bid(self) -> Level | None:
+        if not self._bid_prices:
+            return None
+        price = self._bid_prices[-1]
+        return price, self._bids[price]
+
+    def best_ask(self) -> Level | None:
+        if not self._ask_prices:
+            return None
+        price = -self._ask_prices[-1]
+        return price, self._asks[price]
+
+    def bids_top(self, n: int | None = None) -> list[Level]:
+        """The best `n` bids (all when None), best first."""
+        levels = self._bids
+        return [(p, levels[p]) for p in islice(reversed(self._bid_prices), n)]
+
+    def asks_top(self, n: int | None = None) -> list[Level]:
+        """The best `n` asks (all when None), best first."""
+        levels = self._asks
+        return [(-p, levels[-p]) for p in islice(reversed(self._ask_prices), n)]
+
+    def depth(self) -> tuple[int, int]:
+        """(number of bid levels, number of ask levels)."""
+        return len(self._bids), len(self._asks)
+
+    def __repr__(self) -> str:
+        return (
+            f"L2Book({self.symbol!r}, update_id={self.update_id}, bid={self.best_bid()}, "
+            f"ask={self.best_ask()}, depth={self.depth()})"
+        )

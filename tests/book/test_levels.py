@@ -1,0 +1,110 @@
+"""L2Book against a naive reference (a dict per side, sorted on every read)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradeport.book.levels import L2Book
+
+Level = tuple[float, float]
+
+# a small price grid makes levels collide, vanish and reappear often; bids and asks
+# share it so that crossed books happen too
+prices = st.sampled_from([99.5, 99.75, 100.0, 100.25, 100.5, 100.75, 101.0, 0.0, 1e-8, 1e6])
+quantities = st.sampled_from([0.0, 0.0, 0.001, 1.0, 2.5, 1e9])
+levels = st.lists(st.tuples(prices, quantities), max_size=6)
+
+
+class Reference:
+    def __init__(self) -> None:
+        self.bids: dict[float, float] = {}
+        self.asks: dict[float, float] = {}
+
+    def apply(self, bids: list[Level], asks: list[Level]) -> None:
+        for side, updates in ((self.bids, bids), (self.asks, asks)):
+            for price, qty in updates:
+                if qty == 0:
+                    side.pop(price, None)
+                else:
+                    side[price] = qty
+
+    def bids_top(self) -> list[Level]:
+        return sorted(self.bids.items(), reverse=True)
+
+    def asks_top(self) -> list[Level]:
+        return sorted(self.asks.items())
+
+
+def assert_same(book: L2Book, ref: Reference) -> None:
+    bids, asks = ref.bids_top(), ref.asks_top()
+    assert book.bids_top() == bids
+    assert book.asks_top() == asks
+    assert book.bids_top(3) == bids[:3]
+    assert book.asks_top(3) == asks[:3]
+    assert book.best_bid() == (bids[0] if bids else None)
+    assert book.best_ask() == (asks[0] if asks else None)
+    assert book.depth() == (len(bids), len(asks))
+    assert book.crossed == bool(bids and asks and bids[0][0] >= asks[0][0])
+
+
+@given(
+    snapshot=st.tuples(levels, levels),
+    updates=st.lists(st.tuples(levels, levels), max_size=30),
+)
+def test_updates_match_a_naive_book_after_every_step(
+    snapshot: tuple[list[Level], list[Level]], updates: list[tuple[list[Level], list[Level]]]
+) -> None:
+    book, ref = L2Book("BTC-USDT"), Reference()
+    book.load(snapshot[0], snapshot[1], 7)
+    ref.apply(snapshot[0], snapshot[1])
+    assert book.update_id == 7
+    assert_same(book, ref)
+    for bids, asks in updates:
+        book.apply(bids, asks)
+        ref.apply(bids, asks)
+        assert_same(book, ref)
+
+
+def test_tops_are_best_first() -> None:
+    book = L2Book("BTC-USDT")
+    book.load([(99.0, 1.0), (100.0, 2.0), (98.0, 3.0)], [(102.0, 1.0), (101.0, 2.0)], 1)
+    assert book.bids_top(2) == [(100.0, 2.0), (99.0, 1.0)]
+    assert book.asks_top() == [(101.0, 2.0), (102.0, 1.0)]
+    assert book.best_bid() == (100.0, 2.0)
+    assert book.best_ask() == (101.0, 2.0)
+    assert not book.crossed
+
+
+def test_zero_quantity_removes_and_removing_an_absent_level_is_harmless() -> None:
+    book = L2Book("BTC-USDT")
+    book.load([(100.0, 1.0)], [(101.0, 1.0)], 1)
+    book.apply([(100.0, 0.0), (95.0, 0.0)], [(150.0, 0.0)])
+    assert book.best_bid() is None
+    assert book.depth() == (0, 1)
+    assert not book.crossed
+
+
+def test_snapshot_levels_with_zero_quantity_are_left_out() -> None:
+    book = L2Book("BTC-USDT")
+    book.load([(100.0, 0.0), (99.0, 1.0)], [(101.0, 0.0)], 3)
+    assert book.depth() == (1, 0)
+    assert book.best_ask() is None
+
+
+def test_equal_best_prices_are_crossed() -> None:
+    book = L2Book("BTC-USDT")
+    book.load([(100.0, 1.0)], [(101.0, 1.0)], 1)
+    book.apply([(101.0, 1.0)], [])
+    assert book.crossed
+    book.apply([(101.0, 0.0)], [])
+    assert not book.crossed
+
+
+def test_load_replaces_everything() -> None:
+    book = L2Book("BTC-USDT")
+    book.load([(100.0, 1.0)], [(101.0, 1.0)], 1)
+    book.load([(90.0, 5.0)], [(91.0, 6.0)], 2)
+    assert book.bids_top() == [(90.0, 5.0)]
+    assert book.asks_top() == [(91.0, 6.0)]
+    assert book.update_id == 2
