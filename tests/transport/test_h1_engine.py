@@ -15,8 +15,8 @@ from tradeport.emulator.faults import ErrorAfter, ErrorBefore
 from tradeport.model import OrderStatus
 from tradeport.model.errors import BadParameter
 from tradeport.transport.http import HttpTransport
+from tradeport.venues.binance.client import BinanceClient
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
-from tradeport.venues.binance.rest import BinanceClient
 
 SYMBOL = "BTC-USDT"
 SPOT_ORDER = "POST /api/v3/order"

@@ -6,7 +6,7 @@ import pytest
 
 import tradeport as tp
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
-from tradeport.venues.binance.rest import BinanceClient
+from tradeport.venues.binance.client import BinanceClient
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from tradeport.model.errors import (
     OrderNotFound,
     UnknownSymbol,
 )
-from tradeport.venues.binance.rest import BinanceClient
+from tradeport.venues.binance.client import BinanceClient
 
 SYMBOL = "BTC-USDT"
 

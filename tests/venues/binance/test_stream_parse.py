@@ -111,19 +111,19 @@ def test_streams_a_market_lacks_have_no_route() -> None:
     assert sp.route_for("btcusdt@depth@250ms", spot=True) is None
 
 
-def test_public_parsers_cover_each_channel_kind() -> None:
-    ticker = sp.PUBLIC_PARSERS[("ticker", True)](raw("spot_ticker"), "BNB-BTC", LOCAL)
+def test_routes_parse_each_channel_kind() -> None:
+    ticker = parse_stream("bnbbtc@ticker", "spot_ticker", spot=True)
     assert isinstance(ticker, Ticker) and ticker.bid == 0.0024
-    trade = sp.PUBLIC_PARSERS[("trades", False)](raw("futures_agg_trade"), "BTC-USDT", LOCAL)
+    trade = parse_stream("btcusdt@aggTrade", "futures_agg_trade", spot=False)
     assert isinstance(trade, Trade) and trade.trade_id == "5933014"
-    mark = sp.PUBLIC_PARSERS[("mark", False)](raw("futures_mark_price"), "BTC-USDT", LOCAL)
+    mark = parse_stream("btcusdt@markPrice@1s", "futures_mark_price", spot=False)
     assert isinstance(mark, MarkPrice)
-    assert ("mark", True) not in sp.PUBLIC_PARSERS
 
 
 # -- depth ---------------------------------------------------------------------------------
 def test_spot_depth_update_has_no_previous_id() -> None:
-    u = sp.parse_depth_update(sp.DEPTH_DECODER_SPOT(raw("spot_depth_update")), "BNB-BTC", LOCAL)
+    msg = sp.SPOT_STREAMS["depth"].decode(raw("spot_depth_update"))
+    u = sp.parse_depth_update(msg, "BNB-BTC", LOCAL)
     assert u == DepthUpdate(
         symbol="BNB-BTC",
         first_id=157,
@@ -137,7 +137,7 @@ def test_spot_depth_update_has_no_previous_id() -> None:
 
 
 def test_futures_depth_update_carries_pu_as_previous_id() -> None:
-    msg = sp.DEPTH_DECODER_FUTURES(raw("futures_depth_update"))
+    msg = sp.FUTURES_STREAMS["depth"].decode(raw("futures_depth_update"))
     u = sp.parse_depth_update(msg, "BTC-USDT", LOCAL)
     assert (u.first_id, u.last_id, u.prev_id) == (157, 160, 149)
     assert u.bids == [(0.0024, 10.0)] and u.asks == [(0.0026, 100.0)]
@@ -149,7 +149,7 @@ def test_futures_depth_without_pu_is_malformed() -> None:
     body = json.loads(raw("futures_depth_update"))
     del body["pu"]
     with pytest.raises(MalformedMessage, match=r"depthUpdate \(USDⓈ-M\).*pu"):
-        sp.DEPTH_DECODER_FUTURES(json.dumps(body))
+        sp.parse_payload(sp.FUTURES_STREAMS["depth"], json.dumps(body), "BTC-USDT", LOCAL)
 
 
 def test_spot_partial_depth_is_a_book_with_last_update_id() -> None:
@@ -324,7 +324,8 @@ def test_one_pass_decode_names_the_stream_of_a_bad_frame() -> None:
 
 def test_missing_levels_in_spot_depth_is_malformed() -> None:
     with pytest.raises(MalformedMessage, match=r"depthUpdate \(spot\).*`a`"):
-        sp.DEPTH_DECODER_SPOT(b'{"e":"depthUpdate","E":1,"s":"X","U":1,"u":2,"b":[]}')
+        frame = b'{"e":"depthUpdate","E":1,"s":"X","U":1,"u":2,"b":[]}'
+        sp.parse_payload(sp.SPOT_STREAMS["depth"], frame, "X-Y", LOCAL)
 
 
 # -- user data: spot -----------------------------------------------------------------------

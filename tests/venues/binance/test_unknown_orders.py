@@ -24,7 +24,7 @@ from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus
 from tradeport.model.errors import OrderNotFound
 from tradeport.venues.binance.emulator import BinanceEmulator
-from tradeport.venues.binance.rest import BinanceClient
+from tradeport.venues.binance.client import BinanceClient
 
 from .conftest import connect
 

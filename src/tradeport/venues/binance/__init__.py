@@ -23,7 +23,7 @@ CONFIG = Path(__file__).with_name("venue.yaml")
 
 def _client_factory(asset_type: AssetType) -> Any:
     def create(config: ResolvedAssetConfig, **kw: Any) -> Any:
-        from tradeport.venues.binance.rest import BinanceClient
+        from tradeport.venues.binance.client import BinanceClient
 
         return BinanceClient(config, asset_type=asset_type, **kw)
 

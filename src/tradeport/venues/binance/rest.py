@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from tradeport.book.sync import BookSync
 from tradeport.config.schema import RateLimitRule, ResolvedAssetConfig
 from tradeport.execution.quantize import check_order
 from tradeport.model import (
@@ -38,36 +37,30 @@ from tradeport.model.errors import (
     BadParameter,
     InvalidTimestamp,
     NetworkError,
-    NotSupported,
     OrderNotFound,
     TradeportError,
     UnknownOrderState,
 )
-from tradeport.streams.watch import Channel
 from tradeport.transport import codec
 from tradeport.transport.clock import ServerClock
 from tradeport.transport.http import HttpTransport, Response, retry_after_seconds
 from tradeport.transport.ratelimit import RateLimiter
-from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
 from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
 from tradeport.venues.binance.auth import signed_query
 from tradeport.venues.binance.orders import order_params
-from tradeport.venues.binance.stream import PublicStreams
-from tradeport.venues.binance.user_stream import UserStream
-from tradeport.venues.binance.ws_endpoints import Liveness
 from tradeport.venues.errormap import ErrorMapper
 
 T = TypeVar("T")
-# the channels the user-data stream serves
-PRIVATE_KINDS = frozenset({"orders", "fills", "balance", "positions"})
 log = logging.getLogger("tradeport.venues.binance")
 
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 
 
-class BinanceClient(VenueClient):
+class BinanceRest(VenueClient):
+    """The REST half of the Binance client; `client.BinanceClient` adds the streams."""
+
     def __init__(
         self,
         config: ResolvedAssetConfig,
@@ -83,18 +76,8 @@ class BinanceClient(VenueClient):
         recv_window_ms: int | None = None,
         timeout: float | None = None,
         http_engine: str = "aiohttp",
-        ws_url: str | None = None,
-        book_snapshot_limit: int = 1000,
-        listen_key_keepalive: float = 1800.0,
-        stream_ping_interval: float = 15.0,
-        stream_silence_timeout: float = 45.0,
         **unused: Any,
     ) -> None:
-        """`ws_url`: the stream host (default: venue.yaml `wss_urls` for the
-        environment); `book_snapshot_limit`: levels per REST snapshot of a streamed book
-        (weight grows with it, §1.3); `listen_key_keepalive`: seconds between USDⓈ-M
-        listen-key PUTs (the key lives 60 min); a stream connection silent for
-        `stream_silence_timeout` s is replaced (we ping every `stream_ping_interval` s)."""
         if unused:
             raise BadParameter(f"unexpected options for Binance: {sorted(unused)}")
         super().__init__(
@@ -134,70 +117,6 @@ class BinanceClient(VenueClient):
         self._clock_lock = asyncio.Lock()
         self.errors = ErrorMapper(self.key, config.error_map)
         self._hedge_mode: bool | None = None
-        # an emulator's stream host is only known from the emulator itself
-        self.ws_url = ws_url or ("" if environment == "emulator" else config.wss_url(environment))
-        self._public_streams: PublicStreams | None = None
-        self._user_stream: UserStream | None = None
-        self._book_snapshot_limit = book_snapshot_limit
-        self._listen_key_keepalive = listen_key_keepalive
-        self.liveness = Liveness(stream_ping_interval, stream_silence_timeout)
-
-    # -- streams -----------------------------------------------------------------------
-    def _check_ws_url(self) -> None:
-        if not self.ws_url:
-            raise BadParameter(f"{self.key}: streams need ws_url= (the emulator's stream host)")
-
-    @property
-    def public_streams(self) -> PublicStreams:
-        self._check_ws_url()
-        if self._public_streams is None:
-            self._public_streams = PublicStreams(
-                self, self.ws_url, snapshot_limit=self._book_snapshot_limit
-            )
-        return self._public_streams
-
-    @property
-    def user_stream(self) -> UserStream:
-        self._check_ws_url()
-        if self._user_stream is None:
-            self._user_stream = UserStream(self, self.ws_url, keepalive=self._listen_key_keepalive)
-        return self._user_stream
-
-    def synced_book(self, symbol: str) -> BookSync | None:
-        return None if self._public_streams is None else self._public_streams.books.get(symbol)
-
-    def stream_stats(self) -> dict[str, WsStats]:
-        stats = {} if self._public_streams is None else self._public_streams.stats()
-        if self._user_stream is not None:
-            stats.update(self._user_stream.stats())
-        return stats
-
-    async def _open_channel(self, channel: Channel) -> None:
-        if channel.kind == "positions" and self.asset_type is AssetType.SPOT:
-            raise NotSupported(f"positions streams are not supported on {self.key}")
-        if channel.kind in PRIVATE_KINDS:
-            if not self.api_key or not self._secret:
-                raise BadParameter(f"{channel.kind} streams need api_key and secret")
-            await self.user_stream.start()
-        else:
-            await self.public_streams.open(channel)
-
-    async def _close_channel(self, channel: Channel) -> None:
-        if channel.kind not in PRIVATE_KINDS:
-            await self.public_streams.close(channel)
-        elif self._user_stream is not None and not any(
-            c.kind in PRIVATE_KINDS for c in self.streams.channels()
-        ):
-            stream, self._user_stream = self._user_stream, None
-            await stream.close()
-
-    async def _close_streams(self) -> None:
-        if self._user_stream is not None:
-            await self._user_stream.close()
-            self._user_stream = None
-        if self._public_streams is not None:
-            await self._public_streams.aclose()
-            self._public_streams = None
 
     async def close(self) -> None:
         # streams first: closing the user stream deletes its listen key over REST

@@ -28,7 +28,7 @@ from tradeport.venues.binance import stream_parse as sp
 from tradeport.venues.binance.ws_endpoints import FUTURES_LIMITS, SPOT_LIMITS, MarketEndpoint
 
 if TYPE_CHECKING:
-    from tradeport.venues.binance.rest import BinanceClient
+    from tradeport.venues.binance.client import BinanceClient
 
 log = logging.getLogger("tradeport.venues.binance")
 

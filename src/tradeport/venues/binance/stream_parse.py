@@ -262,42 +262,6 @@ def route_for(stream: str, spot: bool) -> StreamRoute | None:
     return table.get(stream.partition("@")[2])
 
 
-# Channel kind (streams.watch.Channel) → the stream suffix that serves it per market;
-# which suffix is subscribed comes from venue.yaml `wss_paths`, any kline interval
-# parses the same way.
-_CHANNEL_SUFFIX = {
-    **{("ticker", spot): "ticker" for spot in (True, False)},
-    **{("klines", spot): "kline_1m" for spot in (True, False)},
-    **{("quotes", spot): "bookTicker" for spot in (True, False)},
-    ("trades", True): "trade",
-    ("trades", False): "aggTrade",  # USDⓈ-M has no public raw-trade stream (§2.4)
-    ("mark", False): "markPrice",
-}
-PUBLIC_PARSERS: dict[tuple[str, bool], Callable[[Any, str, int], Any]] = {
-    (kind, spot): functools.partial(
-        parse_payload, (SPOT_STREAMS if spot else FUTURES_STREAMS)[suffix]
-    )
-    for (kind, spot), suffix in _CHANNEL_SUFFIX.items()
-}
-
-
-def _checked(route: StreamRoute) -> Callable[[str | bytes | msgspec.Raw], Any]:
-    decode = route.decode
-
-    def decode_checked(data: str | bytes | msgspec.Raw) -> Any:
-        try:
-            return decode(data)
-        except msgspec.DecodeError as exc:
-            raise malformed(route.event, exc) from None
-
-    return decode_checked
-
-
-# diff-depth payload → venue message, raising MalformedMessage (the book path)
-DEPTH_DECODER_SPOT = _checked(_SPOT_DEPTH)
-DEPTH_DECODER_FUTURES = _checked(_FUTURES_DEPTH)
-
-
 # -- user data -----------------------------------------------------------------------------
 class BalanceDelta(msgspec.Struct, frozen=True, kw_only=True):
     """A spot `balanceUpdate`: deposit, withdrawal or transfer of `delta` (signed). The
