@@ -19,7 +19,7 @@ from tradeport.cli_tables import (
     venues_table,
 )
 from tradeport.execution.quantize import quantize_price
-from tradeport.model import Balance, OrderStatus
+from tradeport.model import AssetType, Balance, BookState, OrderStatus
 from tradeport.venues import registry
 from tradeport.venues.base import VenueClient
 
@@ -33,22 +33,31 @@ async def run_demo(console: Console, pause: float = 0.0) -> None:
     assert spec.emulator_factory is not None
     emulator: Any = spec.emulator_factory(seed=7, step_interval=0.2)
     url = await emulator.start()
-    key, secret = emulator.credentials()
+    key, _ = emulator.credentials()
     console.print(f"Binance emulator listening on [bold]{url}[/] (api key {key})")
     try:
         async with (
-            await create_client(
-                "BINANCE___SPOT", environment="emulator", base_url=url, api_key=key, secret=secret
-            ) as spot,
-            await create_client(
-                "BINANCE___SWAP", environment="emulator", base_url=url, api_key=key, secret=secret
-            ) as swap,
+            await _connect(emulator, AssetType.SPOT) as spot,
+            await _connect(emulator, AssetType.SWAP) as swap,
         ):
             await _spot_walkthrough(step, console, spot, emulator)
             await _swap_walkthrough(step, console, swap, emulator)
+            await _streams_walkthrough(step, console, swap, emulator)
     finally:
         await emulator.stop()
-    step("Done: every number above came from the emulator over signed HTTP")
+    step("Done: every number above came from the emulator, over signed HTTP and WebSocket")
+
+
+async def _connect(emulator: Any, asset_type: AssetType) -> VenueClient:
+    key, secret = emulator.credentials()
+    return await create_client(
+        f"BINANCE___{asset_type.name}",
+        environment="emulator",
+        base_url=emulator.base_url,
+        ws_url=emulator.stream_url(asset_type),
+        api_key=key,
+        secret=secret,
+    )
 
 
 class _Stepper:
@@ -168,3 +177,48 @@ async def _swap_walkthrough(step: _Stepper, console: Console, swap: VenueClient,
     pnl = sum((f.realized_pnl or Decimal(0) for f in fills), Decimal(0))
     fees = sum((f.fee for f in fills), Decimal(0))
     console.print(f"change: {_changes(before, after)} = realized pnl {num(pnl)} - fees {num(fees)}")
+
+
+async def _streams_walkthrough(
+    step: _Stepper, console: Console, swap: VenueClient, emu: Any
+) -> None:
+    symbol = "BTC-USDT"
+    step("Streams: a verified order book (snapshot + diffs, U/u/pu checked)")
+    books = swap.watch_order_book(symbol, 3)
+    async with books:
+        shown: set[int] = set()
+        while len(shown) < 3:
+            book = await asyncio.wait_for(anext(books), 10)
+            if book.update_id not in shown:  # a diff may re-confirm the snapshot's id
+                shown.add(book.update_id)
+                top = f"bid {book.bids[0][0]:,.1f} / ask {book.asks[0][0]:,.1f}"
+                console.print(f"update {book.update_id}: {book.state.value}, {top}")
+        synced = swap.synced_book(symbol)
+        assert synced is not None
+
+        step("A depth frame is lost on the way: the gap is caught, that book resyncs")
+        emu.stream_faults.drop_depth((await swap.instrument(symbol)).venue_symbol)
+        for _ in range(200):
+            if synced.stats.gaps and synced.state is BookState.LIVE:
+                break
+            await asyncio.sleep(0.05)
+        stats = synced.stats
+        console.print(
+            f"gaps seen {stats.gaps}, snapshots fetched {stats.snapshots}, "
+            f"state now {synced.state.value} at update {synced.update_id}"
+        )
+
+    step("Your orders as they change, pushed by the user-data stream")
+    orders = swap.watch_orders(symbol)
+    async with orders:
+        inst = await swap.instrument(symbol)
+        bid = (await swap.get_depth(symbol, 1)).bids[0][0]
+        price = quantize_price(inst, Decimal(str(bid)) * Decimal("0.99"))
+        placed = await swap.make_order(symbol, Decimal("0.01"), price, "buy-limit")
+        await swap.cancel_order(symbol, order_id=placed.order_id)
+        for _ in range(2):
+            event = await asyncio.wait_for(anext(orders), 10)
+            console.print(
+                f"order {event.order_id} {event.side.value} {num(event.qty)} @ "
+                f"{num(event.price or Decimal(0))}: {event.status.value}"
+            )
