@@ -85,24 +85,25 @@ def _floats(levels: list[tuple[Decimal, Decimal]]) -> Levels:
     return [(float(p), float(q)) for p, q in levels]
 
 
-@pytest.fixture(params=STREAMING)
-async def streaming(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
-    emulator, client = await start_venue(request.param, client_options=FAST)
+async def fast_venue(key: str) -> AsyncIterator[Venue]:
+    emulator, client = await start_venue(key, client_options=FAST)
     try:
-        yield Venue(registry.get_venue(request.param), emulator, client)
+        yield Venue(registry.get_venue(key), emulator, client)
     finally:
         await client.close()
         await emulator.stop()
+
+
+@pytest.fixture(params=STREAMING)
+async def streaming(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
+    async for venue in fast_venue(request.param):
+        yield venue
 
 
 @pytest.fixture(params=PRIVATE)
 async def private(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
-    emulator, client = await start_venue(request.param, client_options=FAST)
-    try:
-        yield Venue(registry.get_venue(request.param), emulator, client)
-    finally:
-        await client.close()
-        await emulator.stop()
+    async for venue in fast_venue(request.param):
+        yield venue
 
 
 # -- verified books -------------------------------------------------------------------
@@ -130,6 +131,10 @@ async def test_every_live_book_equals_the_emulator_book_at_its_update_id(
         truth = EngineBooks(emulator, spec, venue_symbol)
         seen: list[OrderBook] = []
         await client.watch_order_book(SYMBOL, callback=seen.append)
+        book = client.synced_book(SYMBOL)
+        assert book is not None
+        # faults hit a LIVE book (a frame lost before the snapshot is covered by it)
+        await eventually(lambda: book.state is BookState.LIVE, "the first snapshot")
         for fault in faults:
             plan = emulator.stream_faults
             if fault == "drop":
@@ -143,8 +148,6 @@ async def test_every_live_book_equals_the_emulator_book_at_its_update_id(
             for _ in range(3):
                 emulator.step()
                 await asyncio.sleep(0.12)  # more than one 100 ms diff interval
-        book = client.synced_book(SYMBOL)
-        assert book is not None
         # the stream settles: the book is LIVE at the emulator's latest update
         emulator.step()
         await eventually(

@@ -73,7 +73,35 @@ def _control_of(frame: str) -> Control | None:
     return Ack(msg.id, None, msg.result)
 
 
-class MarketEndpoint:
+class _Endpoint:
+    """What every Binance connection kind shares: its name, URL, liveness and the
+    24 h lifetime; a user-data session carries no topics."""
+
+    max_topics = 0
+    max_sends_per_second = SPOT_LIMITS["max_sends_per_second"]
+    max_lifetime: float | None = LIFETIME
+
+    def __init__(self, name: str, url: str, liveness: Liveness | None) -> None:
+        live = liveness or Liveness()
+        self.name = name
+        self._url = url
+        self.ping_interval: float | None = live.ping_interval
+        self.silence_timeout = live.silence_timeout
+
+    async def url(self) -> str:
+        return self._url
+
+    async def on_open(self, conn: WsConnection) -> None:
+        return None
+
+    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        raise TypeError("a user-data session carries no topics")
+
+    def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        raise TypeError("a user-data session carries no topics")
+
+
+class MarketEndpoint(_Endpoint):
     """One Binance market-stream host path (`/stream`, `/public/stream`, …)."""
 
     def __init__(
@@ -85,20 +113,9 @@ class MarketEndpoint:
         max_sends_per_second: float,
         liveness: Liveness | None = None,
     ):
-        self.name = name
-        self._url = url
+        super().__init__(name, url, liveness)
         self.max_topics = max_topics
         self.max_sends_per_second = max_sends_per_second
-        live = liveness or Liveness()
-        self.ping_interval: float | None = live.ping_interval
-        self.silence_timeout = live.silence_timeout
-        self.max_lifetime: float | None = LIFETIME
-
-    async def url(self) -> str:
-        return self._url
-
-    async def on_open(self, conn: WsConnection) -> None:
-        return None
 
     def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
         return _frame("SUBSCRIBE", topics, request_id)
@@ -119,13 +136,9 @@ def _frame(method: str, topics: Sequence[str], request_id: int) -> str:
     ).decode()
 
 
-class SpotUserEndpoint:
+class SpotUserEndpoint(_Endpoint):
     """Spot user data over the WS API: subscribe with a signed request on every
-    (re)connect (§1.4); the session carries no topics."""
-
-    max_topics = 0
-    max_sends_per_second = SPOT_LIMITS["max_sends_per_second"]
-    max_lifetime: float | None = LIFETIME
+    (re)connect (§1.4)."""
 
     def __init__(
         self,
@@ -136,18 +149,11 @@ class SpotUserEndpoint:
         now_ms: Callable[[], int],
         liveness: Liveness | None = None,
     ) -> None:
-        live = liveness or Liveness()
-        self.ping_interval: float | None = live.ping_interval
-        self.silence_timeout = live.silence_timeout
-        self.name = name
-        self._url = url
+        super().__init__(name, url, liveness)
         self._api_key = api_key
         self._secret = secret
         self._now_ms = now_ms
         self._ids = 0
-
-    async def url(self) -> str:
-        return self._url
 
     async def on_open(self, conn: WsConnection) -> None:
         self._ids += 1
@@ -162,11 +168,6 @@ class SpotUserEndpoint:
         if ack.error is not None:
             raise AuthError(f"user data subscription refused: {ack.error}", venue=self.name)
 
-    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
-        raise TypeError("a user-data session carries no topics")
-
-    unsubscribe_frame = subscribe_frame
-
     def classify(self, frame: str | bytes) -> Control | None:
         text = _text(frame)
         if text.startswith('{"subscriptionId"') and "eventStreamTerminated" not in text:
@@ -174,13 +175,11 @@ class SpotUserEndpoint:
         return _control_of(text)
 
 
-class FuturesUserEndpoint:
+class FuturesUserEndpoint(_Endpoint):
     """USDⓈ-M user data: a listen key, fetched anew at every (re)connect, in the URL
     (§2.3–2.4). The key is kept alive by the owner (PUT every `keepalive` s)."""
 
-    max_topics = 0
     max_sends_per_second = FUTURES_LIMITS["max_sends_per_second"]
-    max_lifetime: float | None = LIFETIME
 
     def __init__(
         self,
@@ -189,23 +188,11 @@ class FuturesUserEndpoint:
         listen_key: Callable[[], Awaitable[str]],
         liveness: Liveness | None = None,
     ):
-        live = liveness or Liveness()
-        self.ping_interval: float | None = live.ping_interval
-        self.silence_timeout = live.silence_timeout
-        self.name = name
-        self._template = url_template
+        super().__init__(name, url_template, liveness)
         self._listen_key = listen_key
 
     async def url(self) -> str:
-        return self._template.replace("<listenKey>", await self._listen_key())
-
-    async def on_open(self, conn: WsConnection) -> None:
-        return None
-
-    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
-        raise TypeError("a user-data connection carries no topics")
-
-    unsubscribe_frame = subscribe_frame
+        return self._url.replace("<listenKey>", await self._listen_key())
 
     def classify(self, frame: str | bytes) -> Control | None:
         text = _text(frame)
