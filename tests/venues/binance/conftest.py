@@ -5,8 +5,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 import tradeport as tp
-from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 from tradeport.venues.binance.client import BinanceClient
+from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import Order, OrderStatus, PositionSide
 from tradeport.model.errors import OrderRejected, ReduceOnlyRejected
-from tradeport.venues.binance.emulator import BinanceEmulator
 from tradeport.venues.binance.client import BinanceClient
+from tradeport.venues.binance.emulator import BinanceEmulator
 
 SYMBOL = "ETH-USDT"
 

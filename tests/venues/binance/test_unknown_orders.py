@@ -23,8 +23,8 @@ from tradeport.emulator.faults import (
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus
 from tradeport.model.errors import OrderNotFound
-from tradeport.venues.binance.emulator import BinanceEmulator
 from tradeport.venues.binance.client import BinanceClient
+from tradeport.venues.binance.emulator import BinanceEmulator
 
 from .conftest import connect
 

@@ -9,8 +9,8 @@ import pytest
 
 import tradeport as tp
 from tradeport.model import AssetType, OrderStatus
-from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 from tradeport.venues.binance.client import BinanceClient
+from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 D = Decimal
 WAIT_S = 10.0  # a guard against a hung test, not a timing assertion
