@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tradeport.emulator.engine import BookDelta
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import BookState, Fill, Order, OrderBook, OrderStatus, Trade
+from tradeport.model.errors import BadParameter
 from tradeport.venues import registry
 from tradeport.venues.base import EmulatorHandle
 from tradeport.venues.capability import Capability
@@ -308,3 +309,17 @@ async def test_orders_placed_while_disconnected_are_reconciled(private: Venue) -
         )
     finally:
         await other.close()
+
+
+async def test_partial_book_is_the_emulator_top_n(streaming: Venue) -> None:
+    client, emulator = streaming.client, streaming.emulator
+    truth = EngineBooks(emulator, streaming.spec, (await streaming.inst()).venue_symbol)
+    books = await client.watch_partial_book(SYMBOL, 5).start()
+    book: OrderBook = await step_until_next(emulator, books)
+    bids, asks = truth.at[book.update_id]
+    assert (book.bids, book.asks) == (bids[:5], asks[:5])
+    assert book.bids[0][0] < book.asks[0][0]
+    assert [p for p, _ in book.bids] == sorted((p for p, _ in book.bids), reverse=True)
+    assert [p for p, _ in book.asks] == sorted(p for p, _ in book.asks)
+    with pytest.raises(BadParameter, match="levels"):
+        await client.watch_partial_book(SYMBOL, 7).start()

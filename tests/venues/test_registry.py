@@ -19,6 +19,7 @@ STREAM_PATH = {
     Capability.WATCH_TRADES: "trades",
     Capability.WATCH_KLINES: "klines",
     Capability.WATCH_ORDER_BOOK: "book",
+    Capability.WATCH_PARTIAL_BOOK: "partial_book",
     Capability.WATCH_QUOTES: "quotes",
     Capability.WATCH_MARK_PRICE: "mark",
     Capability.WATCH_ORDERS: "user",

@@ -22,13 +22,14 @@ T = TypeVar("T")
 log = logging.getLogger("tradeport.streams")
 
 # Channels whose events are states: the newest one supersedes the others.
-CONFLATED = frozenset({"book", "ticker", "quotes", "mark"})
+CONFLATED = frozenset({"book", "partial_book", "ticker", "quotes", "mark"})
 DEFAULT_MAXSIZE = 100_000
 
 
 class Channel(NamedTuple):
-    """What a consumer watches: `kind` is one of ticker, trades, klines, book, quotes,
-    mark, orders, fills, positions, balance; `param` is e.g. a kline period."""
+    """What a consumer watches: `kind` is one of ticker, trades, klines, book,
+    partial_book, quotes, mark, orders, fills, positions, balance; `param` is e.g. a
+    kline period or a number of levels."""
 
     kind: str
     symbol: str | None = None

@@ -25,6 +25,7 @@ class Capability(StrEnum):
     WATCH_TRADES = "watch_trades"
     WATCH_KLINES = "watch_klines"
     WATCH_ORDER_BOOK = "watch_order_book"
+    WATCH_PARTIAL_BOOK = "watch_partial_book"
     WATCH_QUOTES = "watch_quotes"
     WATCH_MARK_PRICE = "watch_mark_price"
     WATCH_ORDERS = "watch_orders"
@@ -62,6 +63,7 @@ PUBLIC_STREAMS = frozenset(
         Capability.WATCH_TRADES,
         Capability.WATCH_KLINES,
         Capability.WATCH_ORDER_BOOK,
+        Capability.WATCH_PARTIAL_BOOK,
         Capability.WATCH_QUOTES,
     }
 )

@@ -61,6 +61,7 @@ STREAM_METHODS: tuple[str, ...] = (
     "watch_trades",
     "watch_klines",
     "watch_order_book",
+    "watch_partial_book",
     "watch_quotes",
     "watch_mark_price",
     "watch_orders",
@@ -148,6 +149,14 @@ class StreamingClient:
         update. Only LIVE books are delivered unless `all_states=True` (then a book
         being resynced comes with its state SYNCING or RESYNCING)."""
         return self._watch(Channel("book", symbol), callback, _book_view(depth, all_states))
+
+    def watch_partial_book(
+        self, symbol: str, levels: int = 20, *, callback: Callable[[OrderBook], Any] | None = None
+    ) -> Watch[OrderBook]:
+        """The venue's own top-`levels` snapshots of `symbol`, pushed as they are
+        (Binance `@depth<5|10|20>`): no local book, no continuity to verify, each one
+        complete. `watch_order_book` is the verified full book."""
+        return self._watch(Channel("partial_book", symbol, str(levels)), callback)
 
     def watch_quotes(
         self, symbol: str, *, callback: Callable[[Quote], Any] | None = None

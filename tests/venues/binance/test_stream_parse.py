@@ -163,7 +163,8 @@ def test_futures_partial_depth_uses_the_depth_update_shape() -> None:
     book = parse_stream("btcusdt@depth5", "futures_partial_depth", spot=False)
     assert isinstance(book, OrderBook)
     assert book.update_id == 390497878 and book.ts == 1571889248277
-    assert book.bids[0] == (7403.89, 0.002) and book.bids[-1] == (7405.43, 2.562)
+    # the doc example lists bids ascending; the book is best first on both sides
+    assert book.bids[0] == (7405.43, 2.562) and book.bids[-1] == (7403.89, 0.002)
     assert book.asks[0] == (7405.96, 3.34) and book.asks[-1] == (7407.2, 0.175)
     assert len(book.bids) == len(book.asks) == 5
 

@@ -65,19 +65,17 @@ def parse_depth_update(
 def parse_partial_depth(
     msg: sm.SpotPartialDepth | sm.FuturesDepthUpdate, symbol: str, local_ts: int
 ) -> OrderBook:
-    """Top-N book: spot sends lastUpdateId/bids/asks, USDⓈ-M the depthUpdate shape."""
+    """Top-N book: spot sends lastUpdateId/bids/asks, USDⓈ-M the depthUpdate shape.
+    Sides are put best first: the USDⓈ-M doc example lists its bids ascending."""
+    bids, asks = sorted(msg.bids, reverse=True), sorted(msg.asks)
     if isinstance(msg, sm.SpotPartialDepth):
         return OrderBook(
-            symbol=symbol,
-            bids=msg.bids,
-            asks=msg.asks,
-            update_id=msg.lastUpdateId,
-            local_ts=local_ts,
+            symbol=symbol, bids=bids, asks=asks, update_id=msg.lastUpdateId, local_ts=local_ts
         )
     return OrderBook(
         symbol=symbol,
-        bids=msg.bids,
-        asks=msg.asks,
+        bids=bids,
+        asks=asks,
         update_id=msg.last_id,
         ts=msg.event_ts,
         local_ts=local_ts,
