@@ -201,11 +201,13 @@ class Slot:
         lifetime = self.ctx.endpoint.max_lifetime
         deadline = conn.opened_at + lifetime if lifetime else None
         while True:
-            if conn.done.is_set():
-                return _Outcome.LOST
+            # a venue's notice first: it often closes right after sending it, and that
+            # close is the move it announced, not a loss to back off from
             if self._move is not None:
                 self._log_move(conn, self._move.reason)
                 return _Outcome.MOVE
+            if conn.done.is_set():
+                return _Outcome.LOST
             if deadline is not None and loop.time() >= deadline:
                 self._log_move(conn, "connection lifetime")
                 return _Outcome.MOVE

@@ -77,6 +77,10 @@ class StreamingClient:
 
     def _init_streams(self) -> None:
         self.streams = Dispatcher(self._open_channel, self._close_channel)
+        # symbols named in private watches: after a stream outage their order and fill
+        # history is reconciled even if nothing of them was seen yet (venues such as
+        # Binance answer history only per symbol)
+        self.private_symbols: set[str] = set()
 
     # -- what a venue implements -------------------------------------------------------
     async def _open_channel(self, channel: Channel) -> None:
@@ -98,6 +102,13 @@ class StreamingClient:
         return {}
 
     # -- the watch methods -------------------------------------------------------------
+    def _watch_private(
+        self, kind: str, symbol: str | None, callback: Callable[[Any], Any] | None
+    ) -> Watch[Any]:
+        if symbol is not None:
+            self.private_symbols.add(symbol)
+        return self._watch(Channel(kind), callback, _of_symbol(symbol))
+
     def _watch(
         self,
         channel: Channel,
@@ -173,20 +184,21 @@ class StreamingClient:
     def watch_orders(
         self, symbol: str | None = None, *, callback: Callable[[Order], Any] | None = None
     ) -> Watch[Order]:
-        """Every change of the account's orders (of `symbol`, or all)."""
-        return self._watch(Channel("orders"), callback, _of_symbol(symbol))
+        """Every change of the account's orders (of `symbol`, or all), including what
+        happened while the stream was down (reconciled over REST after a reconnect)."""
+        return self._watch_private("orders", symbol, callback)
 
     def watch_fills(
         self, symbol: str | None = None, *, callback: Callable[[Fill], Any] | None = None
     ) -> Watch[Fill]:
         """The account's own fills, each once (de-duplicated by trade id)."""
-        return self._watch(Channel("fills"), callback, _of_symbol(symbol))
+        return self._watch_private("fills", symbol, callback)
 
     def watch_positions(
         self, symbol: str | None = None, *, callback: Callable[[Position], Any] | None = None
     ) -> Watch[Position]:
         """Position changes (derivatives)."""
-        return self._watch(Channel("positions"), callback, _of_symbol(symbol))
+        return self._watch_private("positions", symbol, callback)
 
     def watch_balance(self, *, callback: Callable[[Balance], Any] | None = None) -> Watch[Balance]:
         """Balance changes, one Balance per asset that changed."""

@@ -10,10 +10,11 @@ from typing import Any
 
 from tradeport.book.sync import BookSync
 from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.model import AssetType
+from tradeport.model import AssetType, Order
 from tradeport.model.errors import BadParameter, NotSupported
 from tradeport.streams.watch import Channel
 from tradeport.transport.ws_endpoint import WsStats
+from tradeport.venues.base import OrderRequest
 from tradeport.venues.binance.rest import BinanceRest
 from tradeport.venues.binance.stream import PublicStreams
 from tradeport.venues.binance.user_stream import UserStream
@@ -80,6 +81,12 @@ class BinanceClient(BinanceRest):
         if self._user_stream is not None:
             stats.update(self._user_stream.stats())
         return stats
+
+    async def submit_order(self, req: OrderRequest) -> Order:
+        order = await super().submit_order(req)
+        if self._user_stream is not None:  # an outage's reconciliation covers this symbol
+            self._user_stream.note_symbol(req.symbol)
+        return order
 
     async def _open_channel(self, channel: Channel) -> None:
         if channel.kind == "positions" and self.asset_type is AssetType.SPOT:

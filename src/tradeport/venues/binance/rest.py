@@ -465,6 +465,22 @@ class BinanceRest(VenueClient):
             codec.decode(raw, m.OrderResponse), symbol, self.config.order_status_map
         )
 
+    async def orders_since(self, symbol: str, start_ms: int, limit: int = 1000) -> list[Order]:
+        """Every order of `symbol` created at or after `start_ms`, in any state (the
+        venue's order history: `allOrders` with `startTime`)."""
+        await self.instruments()
+        params = {"symbol": self.to_venue_symbol(symbol), "startTime": start_ms, "limit": limit}
+        rows = codec.decode(await self._signed("get_orders", params), list[m.OrderResponse])
+        smap = self.config.order_status_map
+        return [parse.parse_order(o, symbol, smap) for o in rows]
+
+    async def fills_since(self, symbol: str, start_ms: int, limit: int = 1000) -> list[Fill]:
+        """Own fills of `symbol` at or after `start_ms`."""
+        await self.instruments()
+        params = {"symbol": self.to_venue_symbol(symbol), "startTime": start_ms, "limit": limit}
+        rows = codec.decode(await self._signed("get_deals", params), list[m.UserTrade])
+        return [parse.parse_user_trade(t, symbol) for t in rows]
+
     async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
         await self.instruments()
         params = {"symbol": self.to_venue_symbol(symbol)} if symbol else None

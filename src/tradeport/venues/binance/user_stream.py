@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from tradeport.model import AssetType, Balance, Fill, Order, Position
+from tradeport.model import AssetType, Balance, Fill, Order, OrderStatus, Position
 from tradeport.model.errors import OrderNotFound, TradeportError
 from tradeport.streams.watch import Channel
 from tradeport.transport.ws import WsStream
@@ -35,7 +36,10 @@ ORDERS, FILLS, BALANCE, POSITIONS = (
     Channel("balance"),
     Channel("positions"),
 )
-_SEEN_TRADES = 100_000  # fill ids remembered for de-duplication
+_REMEMBERED = 100_000  # order states and fill ids remembered for de-duplication
+# history is asked from a little before the last event seen: clocks and event times
+# are not exact, and what is fetched twice is de-duplicated
+_OVERLAP_MS = 2_000
 
 
 class UserStream:
@@ -49,10 +53,14 @@ class UserStream:
         self._listen_key: str | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
         self._reconcile_task: asyncio.Task[None] | None = None
-        # what was last published per order id: (status, filled qty)
-        self._orders: dict[str, Order] = {}
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._since_ms = 0  # fills before the stream started are history, not events
+        self._orders: dict[str, Order] = {}  # open orders as last published
+        # what was last published per order id, (status, filled qty); bounded
+        self._states: OrderedDict[str, tuple[OrderStatus, Decimal]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()  # fill ids
+        # symbols the account trades: history is asked per symbol (Binance needs one)
+        self.symbols: set[str] = set()
+        # venue time up to which every event is known to have been published
+        self._complete_ms = 0
         self.reconciled = 0  # completed reconciliations (observable by tests)
         self.reconcile_failures = 0
 
@@ -89,8 +97,7 @@ class UserStream:
             if not self.spot:
                 self._keepalive_task = asyncio.create_task(self._keep_alive())
             # the baseline: open orders as they are now, known but not published
-            self._since_ms = self.client.clock.now_ms()
-            await self.reconcile(publish=False)
+            await self._baseline()
 
     def stats(self) -> dict[str, WsStats]:
         return {} if self._socket is None else {f"{self.client.key}.user": self._socket.stats}
@@ -138,6 +145,10 @@ class UserStream:
 
     def _publish(self, event: object) -> None:
         publish = self.client.streams.publish
+        if isinstance(event, Order | Fill | Position):
+            self.symbols.add(event.symbol)
+        if isinstance(event, Order | Fill | Balance | Position):
+            self._complete_ms = max(self._complete_ms, _venue_ts(event))
         if isinstance(event, Order):
             if self._changed(event):
                 publish(ORDERS, event)
@@ -150,33 +161,33 @@ class UserStream:
             publish(POSITIONS, event)
 
     def _changed(self, order: Order) -> bool:
+        """Record `order`; False when this state was already published."""
         key = order.order_id or order.client_order_id or ""
-        last = self._orders.get(key)
-        if last is not None and (last.status, last.filled_qty) == (order.status, order.filled_qty):
+        state = (order.status, order.filled_qty)
+        if self._states.get(key) == state:
             return False
+        self._states[key] = state
+        self._states.move_to_end(key)
         if order.status.is_open:
             self._orders[key] = order
         else:
             self._orders.pop(key, None)
-            self._closed_recently(key, order)
+        while len(self._states) > _REMEMBERED:
+            self._states.popitem(last=False)
         return True
-
-    def _closed_recently(self, key: str, order: Order) -> None:
-        # a closed order stays known briefly so a late duplicate is not republished
-        self._seen[("order", f"{key}:{order.status}:{order.filled_qty}")] = None
-        self._trim()
 
     def _first_sight(self, fill: Fill) -> bool:
         key = (fill.symbol, fill.trade_id)
         if key in self._seen:
             return False
         self._seen[key] = None
-        self._trim()
+        while len(self._seen) > _REMEMBERED:
+            self._seen.popitem(last=False)
         return True
 
-    def _trim(self) -> None:
-        while len(self._seen) > _SEEN_TRADES:
-            self._seen.popitem(last=False)
+    def note_symbol(self, symbol: str) -> None:
+        """The client traded `symbol`: reconcile it after an outage."""
+        self.symbols.add(symbol)
 
     # -- reconciliation ----------------------------------------------------------------
     def _on_reconnect(self, topics: list[str]) -> None:
@@ -190,16 +201,36 @@ class UserStream:
             self.reconcile_failures += 1
             log.error("%s: reconciliation after a reconnect failed: %s", self.client.key, exc)
 
-    async def reconcile(self, *, publish: bool = True) -> None:
-        """Publish what REST says differs from what was last published: open orders,
-        the final state of orders no longer open, and fills not seen yet."""
+    async def _baseline(self) -> None:
+        self._complete_ms = self.client.clock.now_ms()
+        for order in await self.client.get_open_orders():
+            self._changed(order)
+            self.symbols.add(order.symbol)
+        if self.client.asset_type is not AssetType.SPOT:
+            self.symbols.update(p.symbol for p in await self.client.get_position())
+
+    async def reconcile(self) -> None:
+        """After an outage: publish, for every symbol the account trades, the orders
+        created since the stream was last known complete (any state), the final state
+        of orders that were open then, and the fills since then, each only if it was
+        not published yet. Binance answers history per symbol: the symbols are those
+        seen in events, open orders and positions, traded through this client, or named
+        in a private watch; a symbol traded only by another client of the account and
+        never named here is not covered."""
+        since = self._complete_ms - _OVERLAP_MS
+        now = self.client.clock.now_ms()
+        publish = self.client.streams.publish
         open_now = await self.client.get_open_orders()
         listed = {o.order_id for o in open_now}
-        touched: set[str] = set()
+        self.symbols.update(o.symbol for o in open_now)
         for order in open_now:
-            if self._changed(order) and publish:
-                self.client.streams.publish(ORDERS, order)
-                touched.add(order.symbol)
+            if self._changed(order):
+                publish(ORDERS, order)
+        symbols = sorted(self.symbols | self.client.private_symbols)
+        for symbol in symbols:
+            for order in await self.client.orders_since(symbol, since):
+                if self._changed(order):
+                    publish(ORDERS, order)
         for key, known in list(self._orders.items()):
             if known.order_id in listed:
                 continue
@@ -209,10 +240,14 @@ class UserStream:
                 self._orders.pop(key, None)
                 continue
             if self._changed(final):
-                self.client.streams.publish(ORDERS, final)
-                touched.add(final.symbol)
-        for symbol in sorted(touched):
-            for fill in await self.client.get_deals(symbol, limit=100):
-                if fill.ts >= self._since_ms and self._first_sight(fill):
-                    self.client.streams.publish(FILLS, fill)
+                publish(ORDERS, final)
+        for symbol in symbols:
+            for fill in await self.client.fills_since(symbol, since):
+                if self._first_sight(fill):
+                    publish(FILLS, fill)
+        self._complete_ms = max(self._complete_ms, now)
         self.reconciled += 1
+
+
+def _venue_ts(event: Order | Fill | Balance | Position) -> int:
+    return event.updated_ts if isinstance(event, Order) else event.ts
