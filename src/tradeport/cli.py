@@ -12,6 +12,7 @@ from rich.console import Console
 from tradeport.cli_tables import venues_table
 from tradeport.model.errors import TradeportError
 from tradeport.venues import registry
+from tradeport.venues.capability import PRIVATE_STREAMS, PUBLIC_STREAMS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
@@ -43,6 +44,13 @@ def emulate(
         int,
         typer.Option(help="list this many more made-up symbols (SYM001USDT, ...) for load tests"),
     ] = 0,
+    step_interval: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="seconds between synthetic market steps (default: the emulator's)",
+        ),
+    ] = None,
 ) -> None:
     """Run a venue's emulator as a server until interrupted."""
     specs = [s for s in registry.list_venues() if s.exchange.lower() == venue.lower()]
@@ -56,6 +64,7 @@ def emulate(
             "order_limit": order_limit,
             "accounts_file": accounts,
             "extra_symbols": extra_symbols or None,
+            "step_interval": step_interval,
         }
         options = {k: v for k, v in overrides.items() if v is not None}
         emulator = specs[0].emulator_factory(seed=seed, **options)  # type: ignore[misc]
@@ -64,6 +73,10 @@ def emulate(
         # the emulator's own test credentials (never valid at a venue), shown so they can be used
         for line in emulator.describe_accounts():
             console.print(f"  {line}")
+        # each asset type's stream host (it may differ from the REST one, as on Binance)
+        for spec in specs:
+            if spec.capabilities & (PUBLIC_STREAMS | PRIVATE_STREAMS):
+                console.print(f"  {spec.key} streams: {emulator.stream_url(spec.asset_type)}")
         try:
             await asyncio.Event().wait()
         finally:

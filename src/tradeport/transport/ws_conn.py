@@ -179,6 +179,10 @@ class WsConnection:
         finally:
             if self._pending.get(request_id) is future:
                 del self._pending[request_id]
+            if future.done() and not future.cancelled():
+                # the connection ended while the frame waited to be sent: the send
+                # raised already, this copy of the error is not news
+                future.exception()
         if ack.error is not None:
             self._stats.acks_failed += 1
         return ack

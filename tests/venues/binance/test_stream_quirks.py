@@ -166,7 +166,9 @@ async def test_expired_listen_key_loses_no_order_opened_and_closed_meanwhile(
         finals = [await other.query_order(SYMBOL, order_id=o.order_id) for o in (taken, gone)]
         assert [o.status for o in finals] == [OrderStatus.FILLED, OrderStatus.CANCELED]
         deals = await other.get_deals(SYMBOL, order_id=taken.order_id)
-        await eventually(lambda: client.user_stream.reconciled >= 1, "the reconciliation after the outage")
+        await eventually(
+            lambda: client.user_stream.reconciled >= 1, "the reconciliation after the outage"
+        )
         await eventually(
             lambda: all(seen.agrees(o) for o in finals) and len(seen.fills) >= len(deals),
             "the orders' REST state and the fills",

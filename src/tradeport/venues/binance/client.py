@@ -32,23 +32,26 @@ class BinanceClient(BinanceRest):
         environment: str = "live",
         ws_url: str | None = None,
         book_snapshot_limit: int = 1000,
+        book_snapshot_concurrency: int = 4,
         listen_key_keepalive: float = 1800.0,
         stream_ping_interval: float = 15.0,
         stream_silence_timeout: float = 45.0,
         **rest_options: Any,
     ) -> None:
         """`ws_url`: the stream host (default: venue.yaml `wss_urls` for the
-        environment); `book_snapshot_limit`: levels per REST snapshot of a streamed book
-        (weight grows with it, §1.3); `listen_key_keepalive`: seconds between USDⓈ-M
-        listen-key PUTs (the key lives 60 min); a stream connection silent for
-        `stream_silence_timeout` s is replaced (we ping every `stream_ping_interval` s).
-        The other options are the REST client's."""
+        environment). `book_snapshot_limit`: levels per REST snapshot of a streamed book
+        (weight grows with it, §1.3); `book_snapshot_concurrency`: snapshots fetched at
+        once (each waits for the REST weight budget). `listen_key_keepalive`: seconds
+        between USDⓈ-M listen-key PUTs (the key lives 60 min). A stream connection
+        silent for `stream_silence_timeout` s is replaced (we ping every
+        `stream_ping_interval` s). The other options are the REST client's."""
         super().__init__(config, environment=environment, **rest_options)
         # an emulator's stream host is only known from the emulator itself
         self.ws_url = ws_url or ("" if environment == "emulator" else config.wss_url(environment))
         self._public_streams: PublicStreams | None = None
         self._user_stream: UserStream | None = None
         self._book_snapshot_limit = book_snapshot_limit
+        self._book_snapshot_concurrency = book_snapshot_concurrency
         self._listen_key_keepalive = listen_key_keepalive
         self.liveness = Liveness(stream_ping_interval, stream_silence_timeout)
 
@@ -62,7 +65,10 @@ class BinanceClient(BinanceRest):
         self._check_ws_url()
         if self._public_streams is None:
             self._public_streams = PublicStreams(
-                self, self.ws_url, snapshot_limit=self._book_snapshot_limit
+                self,
+                self.ws_url,
+                snapshot_limit=self._book_snapshot_limit,
+                snapshot_concurrency=self._book_snapshot_concurrency,
             )
         return self._public_streams
 

@@ -36,7 +36,14 @@ Handler = Callable[[str | bytes, int], None]  # (whole frame, local receipt ns)
 
 
 class PublicStreams:
-    def __init__(self, client: BinanceClient, ws_base: str, *, snapshot_limit: int = 1000):
+    def __init__(
+        self,
+        client: BinanceClient,
+        ws_base: str,
+        *,
+        snapshot_limit: int = 1000,
+        snapshot_concurrency: int = 4,
+    ):
         self.client = client
         self.ws_base = ws_base.rstrip("/")
         self.spot = client.asset_type is AssetType.SPOT
@@ -45,7 +52,10 @@ class PublicStreams:
         self._routes: dict[str, Handler] = {}  # stream name → its handler
         self._sockets: dict[str, WsStream] = {}  # connection path → its stream manager
         self._streams: dict[Channel, tuple[str, str]] = {}  # channel → (path, stream name)
-        self.snapshots = SnapshotQueue(self._fetch_snapshot, self._deliver_snapshot)
+        # a few snapshots in flight at once, never all: each one spends REST weight
+        self.snapshots = SnapshotQueue(
+            self._fetch_snapshot, self._deliver_snapshot, concurrency=snapshot_concurrency
+        )
         self.malformed = 0
 
     # -- channels ----------------------------------------------------------------------
