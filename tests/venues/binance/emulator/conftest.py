@@ -98,6 +98,22 @@ class RawClient:
         return await self.send(method, path, query=signed, headers=headers)
 
 
+async def running(**options: Any) -> AsyncIterator[BinanceEmulator]:
+    """An emulator with no market of its own moving (tests step it), for streams tests."""
+    emulator = BinanceEmulator(**{"step_interval": None, **options})
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
 @pytest.fixture
 async def emu() -> AsyncIterator[BinanceEmulator]:
     emulator = BinanceEmulator(step_interval=None, seed=11)

@@ -12,35 +12,22 @@ from aiohttp import WSMsgType
 
 from tradeport.venues.binance.emulator import BinanceEmulator
 
+from .conftest import running
+
 WAIT = 5.0
-
-
-async def running(**options: Any) -> AsyncIterator[BinanceEmulator]:
-    emulator = BinanceEmulator(step_interval=None, stream_time_scale=10_000, **options)
-    await emulator.start()
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BinanceEmulator]:
-    async for emulator in running(spot_ping_interval=0.02):
+    async for emulator in running(stream_time_scale=10_000, spot_ping_interval=0.02):
         yield emulator
 
 
 @pytest.fixture
 async def many() -> AsyncIterator[BinanceEmulator]:
     """23 USDⓈ-M symbols: enough distinct streams to pass the 200-stream cap."""
-    async for emulator in running(extra_symbols=20):
+    async for emulator in running(stream_time_scale=10_000, extra_symbols=20):
         yield emulator
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 async def ask(ws: aiohttp.ClientWebSocketResponse, request: object) -> dict[str, Any]:

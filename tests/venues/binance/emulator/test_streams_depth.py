@@ -21,6 +21,8 @@ from aiohttp import WSMsgType
 from tradeport.venues.binance.emulator import BinanceEmulator
 from tradeport.venues.binance.emulator.calls import Market
 
+from .conftest import running
+
 WAIT = 5.0
 Book = dict[str, dict[Decimal, Decimal]]
 
@@ -28,18 +30,8 @@ Book = dict[str, dict[Decimal, Decimal]]
 @pytest.fixture
 async def emu() -> AsyncIterator[BinanceEmulator]:
     # stream time runs 10x fast: a 1000 ms depth stream pushes every 100 ms
-    emulator = BinanceEmulator(step_interval=None, seed=5, stream_time_scale=0.1)
-    await emulator.start()
-    try:
+    async for emulator in running(seed=5, stream_time_scale=0.1):
         yield emulator
-    finally:
-        await emulator.stop()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 async def next_event(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:

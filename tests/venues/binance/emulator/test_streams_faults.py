@@ -21,25 +21,16 @@ from tradeport.emulator.stream_faults import DropDepth
 from tradeport.venues.binance.emulator import BinanceEmulator
 from tradeport.venues.binance.emulator.stream_hub import BASE_TICK_MS
 
+from .conftest import running
+
 WAIT = 5.0
 FUTURES_DEPTH = "/public/ws/btcusdt@depth"  # 250 ms diffs
 
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BinanceEmulator]:
-    # stream time nearly stopped: the tests push it with `advance`
-    emulator = BinanceEmulator(step_interval=None, seed=3, stream_time_scale=10_000)
-    await emulator.start()
-    try:
+    async for emulator in running(seed=3, stream_time_scale=10_000):
         yield emulator
-    finally:
-        await emulator.stop()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 def advance(emu: BinanceEmulator, market: str, ms: int) -> None:

@@ -17,23 +17,15 @@ from tradeport.venues.binance.emulator import BinanceEmulator
 from tradeport.venues.binance.emulator.calls import Market
 from tradeport.venues.binance.emulator.stream_hub import BASE_TICK_MS
 
+from .conftest import running
+
 WAIT = 5.0
 
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BinanceEmulator]:
-    emulator = BinanceEmulator(step_interval=None, seed=4, stream_time_scale=10_000)
-    await emulator.start()
-    try:
+    async for emulator in running(seed=4, stream_time_scale=10_000):
         yield emulator
-    finally:
-        await emulator.stop()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
 
 
 async def open_streams(
