@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import assert_never
 
 import msgspec
@@ -29,11 +29,10 @@ from tradeport.emulator.faults import (
     FaultPlan,
     Latency,
     TimeoutAfter,
-    parse_fault,
 )
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
-from tradeport.emulator.stream_faults import StreamFaultPlan, parse_stream_fault
+from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
 from tradeport.venues.binance.emulator.accounts import (
@@ -42,6 +41,7 @@ from tradeport.venues.binance.emulator.accounts import (
     EmulatorAccount,
     KeyRing,
 )
+from tradeport.venues.binance.emulator.admin import Admin, json_response
 from tradeport.venues.binance.emulator.auth import (
     check_key_format,
     check_timestamp,
@@ -339,13 +339,7 @@ class BinanceEmulator:
     # -- HTTP --------------------------------------------------------------------------
     def _build_app(self, app: web.Application) -> None:
         # stream routes are added by the installers above; the catch-all comes last
-        app.router.add_post("/_emulator/step", self._admin_step)
-        app.router.add_post("/_emulator/move", self._admin_move)
-        app.router.add_post("/_emulator/clock", self._admin_clock)
-        app.router.add_post("/_emulator/fault", self._admin_fault)
-        app.router.add_post("/_emulator/fault/clear", self._admin_fault_clear)
-        app.router.add_post("/_emulator/stream_fault", self._admin_stream_fault)
-        app.router.add_post("/_emulator/stream_fault/clear", self._admin_stream_fault_clear)
+        Admin(self).install(app)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
 
     async def _dispatch(self, request: web.Request) -> web.Response:
@@ -446,76 +440,6 @@ class BinanceEmulator:
             params.read.add(name)
         return ref
 
-    async def _admin_step(self, request: web.Request) -> web.Response:
-        body = await _admin_body(request)
-        n = body.get("n", 1)
-        if not isinstance(n, int) or not 1 <= n <= 10_000:
-            return _json({"error": "n must be an integer from 1 to 10000"}, 400)
-        self.step(n)
-        return _json({"steps": n}, 200)
-
-    async def _admin_move(self, request: web.Request) -> web.Response:
-        body = await _admin_body(request)
-        try:
-            price = Decimal(str(body.get("price")))
-            self.move_to(str(body.get("market")), str(body.get("symbol")), price)
-        except (ValueError, InvalidOperation) as exc:
-            return _json({"error": str(exc) or "bad price"}, 400)
-        return _json({"market": body["market"], "symbol": body["symbol"], "price": str(price)}, 200)
-
-    async def _admin_clock(self, request: web.Request) -> web.Response:
-        body = await _admin_body(request)
-        skew = body.get("skew_ms")
-        if not isinstance(skew, int):
-            return _json({"error": "skew_ms must be an integer"}, 400)
-        self.clock_skew_ms = skew
-        return _json({"skew_ms": skew, "serverTime": self.now_ms()}, 200)
-
-    async def _admin_fault(self, request: web.Request) -> web.Response:
-        body = await _admin_body(request)
-        try:
-            spec, fault = parse_fault(body)
-            self.faults.arm(spec.match, fault, spec.times)
-        except ValueError as exc:
-            return _json({"error": str(exc)}, 400)
-        return _json({"match": spec.match, "fault": fault, "times": spec.times}, 200)
-
-    async def _admin_fault_clear(self, request: web.Request) -> web.Response:
-        disarmed = len(self.faults.armed)
-        self.faults.clear()
-        return _json({"disarmed": disarmed, "fired": len(self.faults.fired)}, 200)
-
-    async def _admin_stream_fault(self, request: web.Request) -> web.Response:
-        body = await _admin_body(request)
-        try:
-            fault = parse_stream_fault(body)
-            affected = await self.stream_faults.apply(fault)
-        except ValueError as exc:
-            return _json({"error": str(exc)}, 400)
-        return _json({"fault": fault, "connections": affected}, 200)
-
-    async def _admin_stream_fault_clear(self, request: web.Request) -> web.Response:
-        armed = self.stream_faults.armed
-        self.stream_faults.clear()
-        return _json({"disarmed": armed}, 200)
-
-
-async def _admin_body(request: web.Request) -> dict[str, object]:
-    raw = await request.read()
-    if not raw:
-        return {}
-    try:
-        body = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        raise web.HTTPBadRequest(
-            text='{"error": "body must be JSON"}', content_type="application/json"
-        ) from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(
-            text='{"error": "body must be a JSON object"}', content_type="application/json"
-        )
-    return body
-
 
 def _not_found(request: web.Request) -> BinanceApiError:
     return BinanceApiError(
@@ -526,9 +450,4 @@ def _not_found(request: web.Request) -> BinanceApiError:
 def _json(payload: object, status: int, headers: dict[str, str] | None = None) -> web.Response:
     if isinstance(payload, BinanceApiError):
         payload = payload.body()
-    return web.Response(
-        body=msgspec.json.encode(payload),
-        status=status,
-        content_type="application/json",
-        headers=headers,
-    )
+    return json_response(payload, status, headers)

@@ -1,0 +1,134 @@
+"""The Binance emulator's admin endpoints (`/_emulator/...`): tests, demos and the CLI
+drive the market, the clock and the faults through them."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+import msgspec
+from aiohttp import web
+
+from tradeport.emulator.faults import parse_fault
+from tradeport.emulator.stream_faults import parse_stream_fault
+
+if TYPE_CHECKING:
+    from tradeport.venues.binance.emulator.app import BinanceEmulator
+
+
+def json_response(
+    payload: object, status: int, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=msgspec.json.encode(payload),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+class Admin:
+    def __init__(self, emu: BinanceEmulator) -> None:
+        self.emu = emu
+
+    def install(self, app: web.Application) -> None:
+        routes = {
+            "/_emulator/step": self.step,
+            "/_emulator/move": self.move,
+            "/_emulator/clock": self.clock,
+            "/_emulator/fault": self.fault,
+            "/_emulator/fault/clear": self.fault_clear,
+            "/_emulator/stream_fault": self.stream_fault,
+            "/_emulator/stream_fault/clear": self.stream_fault_clear,
+        }
+        for path, handler in routes.items():
+            app.router.add_post(path, handler)
+
+    async def step(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        n = body.get("n", 1)
+        if not isinstance(n, int) or not 1 <= n <= 10_000:
+            return json_response({"error": "n must be an integer from 1 to 10000"}, 400)
+        self.emu.step(n)
+        return json_response({"steps": n}, 200)
+
+    async def move(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        try:
+            price = Decimal(str(body.get("price")))
+            self.emu.move_to(str(body.get("market")), str(body.get("symbol")), price)
+        except (ValueError, InvalidOperation) as exc:
+            return json_response({"error": str(exc) or "bad price"}, 400)
+        return json_response(
+            {"market": body["market"], "symbol": body["symbol"], "price": str(price)}, 200
+        )
+
+    async def clock(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        skew = body.get("skew_ms")
+        if not isinstance(skew, int):
+            return json_response({"error": "skew_ms must be an integer"}, 400)
+        self.emu.clock_skew_ms = skew
+        return json_response({"skew_ms": skew, "serverTime": self.emu.now_ms()}, 200)
+
+    async def fault(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        try:
+            spec, fault = parse_fault(body)
+            self.emu.faults.arm(spec.match, fault, spec.times)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response({"match": spec.match, "fault": fault, "times": spec.times}, 200)
+
+    async def fault_clear(self, request: web.Request) -> web.Response:
+        disarmed = len(self.emu.faults.armed)
+        self.emu.faults.clear()
+        return json_response({"disarmed": disarmed, "fired": len(self.emu.faults.fired)}, 200)
+
+    async def stream_fault(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        try:
+            fault = parse_stream_fault(body)
+            affected = await self.emu.stream_faults.apply(fault)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response({"fault": fault, "connections": affected}, 200)
+
+    async def stream_fault_clear(self, request: web.Request) -> web.Response:
+        armed = self.emu.stream_faults.armed
+        self.emu.stream_faults.clear()
+        return json_response({"disarmed": armed}, 200)
+
+
+async def body(request: web.Request) -> dict[str, object]:
+    raw = await request.read()
+    if not raw:
+        return {}
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be JSON"}', content_type="application/json"
+        ) from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be a JSON object"}', content_type="application/json"
+        )
+    return body
+
+
+async def _body(request: web.Request) -> dict[str, object]:
+    raw = await request.read()
+    if not raw:
+        return {}
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be JSON"}', content_type="application/json"
+        ) from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be a JSON object"}', content_type="application/json"
+        )
+    return body
