@@ -45,12 +45,14 @@ class Venue:
         key, secret = self.emulator.credentials(account)
         return await tp.create_client(
             self.spec.key,
-            environment="emulator",
-            base_url=self.emulator.base_url,
-            ws_url=self.emulator.stream_url(self.spec.asset_type),
-            api_key=key,
-            secret=secret,
-            **options,
+            **{
+                "environment": "emulator",
+                "base_url": self.emulator.base_url,
+                "ws_url": self.emulator.stream_url(self.spec.asset_type),
+                "api_key": key,
+                "secret": secret,
+                **options,
+            },
         )
 
     def move(self, price: Decimal) -> None:

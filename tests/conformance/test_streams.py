@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tradeport.emulator.engine import BookDelta
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import BookState, Fill, Order, OrderBook, OrderStatus, Trade
-from tradeport.model.errors import BadParameter
+from tradeport.model.errors import AuthError, BadParameter
 from tradeport.venues import registry
 from tradeport.venues.base import EmulatorHandle
 from tradeport.venues.capability import Capability
@@ -323,3 +323,14 @@ async def test_partial_book_is_the_emulator_top_n(streaming: Venue) -> None:
     assert [p for p, _ in book.asks] == sorted(p for p, _ in book.asks)
     with pytest.raises(BadParameter, match="levels"):
         await client.watch_partial_book(SYMBOL, 7).start()
+
+
+async def test_private_stream_with_a_bad_key_is_refused_and_leaves_nothing(private: Venue) -> None:
+    client = await private.connect(0, api_key="not-a-key", secret="nor-a-secret")
+    try:
+        with pytest.raises(AuthError):
+            await client.watch_orders().start()
+        assert client.stream_stats() == {}  # no half-started user stream left behind
+        assert not client.streams.channels()
+    finally:
+        await client.close()

@@ -89,23 +89,29 @@ class UserStream:
                     self._new_listen_key,
                     self.client.liveness,
                 )
-            socket = WsStream(endpoint, self._on_frame, on_reconnect=self._on_reconnect)
             await self.client.instruments()  # events name venue symbols
             await self.client.sync_clock()
-            await socket.start()
+            socket = WsStream(endpoint, self._on_frame, on_reconnect=self._on_reconnect)
             self._socket = socket
-            if not self.spot:
-                self._keepalive_task = asyncio.create_task(self._keep_alive())
-            # the baseline: open orders as they are now, known but not published
-            await self._baseline()
+            try:
+                await socket.start()
+                if not self.spot:
+                    self._keepalive_task = asyncio.create_task(self._keep_alive())
+                # the baseline: open orders as they are now, known but not published
+                await self._baseline()
+            except BaseException:
+                await self.close()  # a half-started stream must not linger
+                raise
 
     def stats(self) -> dict[str, WsStats]:
         return {} if self._socket is None else {f"{self.client.key}.user": self._socket.stats}
 
     async def close(self) -> None:
-        for task in (self._keepalive_task, self._reconcile_task):
-            if task is not None:
-                task.cancel()
+        tasks = [t for t in (self._keepalive_task, self._reconcile_task) if t is not None]
+        self._keepalive_task = self._reconcile_task = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         socket, self._socket = self._socket, None
         if socket is not None:
             await socket.close()
