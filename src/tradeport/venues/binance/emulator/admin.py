@@ -100,23 +100,6 @@ class Admin:
         return json_response({"disarmed": armed}, 200)
 
 
-async def body(request: web.Request) -> dict[str, object]:
-    raw = await request.read()
-    if not raw:
-        return {}
-    try:
-        body = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        raise web.HTTPBadRequest(
-            text='{"error": "body must be JSON"}', content_type="application/json"
-        ) from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(
-            text='{"error": "body must be a JSON object"}', content_type="application/json"
-        )
-    return body
-
-
 async def _body(request: web.Request) -> dict[str, object]:
     raw = await request.read()
     if not raw:
