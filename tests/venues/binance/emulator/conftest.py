@@ -11,14 +11,18 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
 
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
+from tradeport.venues.binance.emulator.calls import Market
+from tradeport.venues.binance.emulator.stream_hub import BASE_TICK_MS
 
 DAY_MS = 86_400_000
+WS_WAIT = 5.0
 
 
 def hmac_hex(secret: str, payload: str) -> str:
@@ -106,6 +110,37 @@ async def running(**options: Any) -> AsyncIterator[BinanceEmulator]:
         yield emulator
     finally:
         await emulator.stop()
+
+
+async def receive_json(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    """The next frame, which must be a JSON text frame."""
+    msg = await ws.receive(timeout=WS_WAIT)
+    assert msg.type == aiohttp.WSMsgType.TEXT, msg
+    body: dict[str, Any] = json.loads(msg.data)
+    return body
+
+
+def advance(emu: BinanceEmulator, market: Market, ms: int) -> None:
+    """Run `market`'s stream clock forward by `ms` (timed streams push as it passes)."""
+    for _ in range(ms // BASE_TICK_MS):
+        emu.public_streams.hubs[market].tick()
+
+
+async def best_bid(raw: RawClient, depth_path: str, symbol: str) -> Decimal:
+    book = (await raw.public(depth_path, f"symbol={symbol}&limit=5")).body
+    return Decimal(book["bids"][0][0])
+
+
+def limit_buy(symbol: str, qty: str, price: Decimal, cid: str) -> list[tuple[str, str]]:
+    return [
+        ("symbol", symbol),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", qty),
+        ("price", str(price)),
+        ("newClientOrderId", cid),
+    ]
 
 
 @pytest.fixture

@@ -9,19 +9,17 @@ the engine's level for level.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import WSMsgType
 
 from tradeport.venues.binance.emulator import BinanceEmulator
 from tradeport.venues.binance.emulator.calls import Market
 
-from .conftest import running
+from .conftest import receive_json, running
 
 WAIT = 5.0
 Book = dict[str, dict[Decimal, Decimal]]
@@ -32,13 +30,6 @@ async def emu() -> AsyncIterator[BinanceEmulator]:
     # stream time runs 10x fast: a 1000 ms depth stream pushes every 100 ms
     async for emulator in running(seed=5, stream_time_scale=0.1):
         yield emulator
-
-
-async def next_event(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
-    msg = await ws.receive(timeout=WAIT)
-    assert msg.type == WSMsgType.TEXT, msg
-    event: dict[str, Any] = json.loads(msg.data)
-    return event
 
 
 def apply(book: Book, event: dict[str, Any]) -> None:
@@ -70,7 +61,7 @@ async def test_spot_diff_depth_rebuilds_the_engine_book(
 ) -> None:
     async with session.ws_connect(emu.ws_url("spot") + "/ws/btcusdt@depth@100ms") as ws:
         emu.step(3)
-        first = await next_event(ws)
+        first = await receive_json(ws)
         buffered = [first]
         last_id, book = await snapshot(
             session, emu.base_url + "/api/v3/depth?symbol=BTCUSDT&limit=5000"
@@ -83,7 +74,7 @@ async def test_spot_diff_depth_rebuilds_the_engine_book(
         target, expected = engine_book(emu, "spot", "BTCUSDT")
         applied = 0
         while local < target:
-            event = buffered.pop(0) if buffered else await next_event(ws)
+            event = buffered.pop(0) if buffered else await receive_json(ws)
             assert event["e"] == "depthUpdate" and event["s"] == "BTCUSDT"
             assert "pu" not in event  # spot has no pu (§1.5)
             if event["u"] <= local:
@@ -101,7 +92,7 @@ async def test_futures_diff_depth_chains_pu_and_rebuilds_the_engine_book(
 ) -> None:
     async with session.ws_connect(emu.ws_url("futures") + "/public/ws/btcusdt@depth") as ws:
         emu.step(3)
-        first = await next_event(ws)
+        first = await receive_json(ws)
         buffered = [first]
         last_id, book = await snapshot(
             session, emu.base_url + "/fapi/v1/depth?symbol=BTCUSDT&limit=1000"
@@ -113,7 +104,7 @@ async def test_futures_diff_depth_chains_pu_and_rebuilds_the_engine_book(
         previous_u: int | None = None
         synced = False
         while previous_u is None or previous_u < target:
-            event = buffered.pop(0) if buffered else await next_event(ws)
+            event = buffered.pop(0) if buffered else await receive_json(ws)
             assert set(event) >= {"e", "E", "T", "s", "U", "u", "pu", "b", "a"}
             if previous_u is not None:
                 assert event["pu"] == previous_u  # §2.5 step 5, on every event
@@ -132,7 +123,7 @@ async def test_partial_depth_spot_and_futures_shapes(
     emu: BinanceEmulator, session: aiohttp.ClientSession
 ) -> None:
     async with session.ws_connect(emu.ws_url("spot") + "/ws/ethusdt@depth5@100ms") as ws:
-        event = await next_event(ws)
+        event = await receive_json(ws)
         view = emu.spot.depth("ETHUSDT", 5)
         assert set(event) == {"lastUpdateId", "bids", "asks"}
         assert event["lastUpdateId"] == view.update_id
@@ -141,7 +132,7 @@ async def test_partial_depth_spot_and_futures_shapes(
     url = emu.ws_url("futures") + "/public/stream?streams=ethusdt@depth10@100ms"
     async with session.ws_connect(url) as ws:
         emu.step()
-        wrapped = await next_event(ws)
+        wrapped = await receive_json(ws)
         assert wrapped["stream"] == "ethusdt@depth10@100ms"
         event = wrapped["data"]
         assert event["e"] == "depthUpdate" and event["s"] == "ETHUSDT"
@@ -157,14 +148,14 @@ async def last_book_ticker(
     engine = emu.spot if market == "spot" else emu.futures
     async with session.ws_connect(emu.ws_url(market) + path) as ws:
         await ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":1}')
-        assert (await next_event(ws))["result"] == ["btcusdt@bookTicker"]
+        assert (await receive_json(ws))["result"] == ["btcusdt@bookTicker"]
         emu.move_to(market, "BTCUSDT", engine.mark_price("BTCUSDT") * Decimal("1.001"))
         view = engine.depth("BTCUSDT", 1)
         top = [view.bids[0][0], view.bids[0][1], view.asks[0][0], view.asks[0][1]]
-        event = await next_event(ws)
+        event = await receive_json(ws)
         # every top-of-book change is pushed, so the last push shows the current top
         while [Decimal(event[k]) for k in "bBaA"] != top:
-            event = await next_event(ws)
+            event = await receive_json(ws)
     assert event["u"] <= view.update_id
     return event
 
@@ -193,7 +184,7 @@ async def test_depth_streams_of_other_symbols_do_not_interfere(
         seen: dict[str, dict[str, Any]] = {}
         async with asyncio.timeout(WAIT):
             while len(seen) < 2:
-                wrapped = await next_event(ws)
+                wrapped = await receive_json(ws)
                 seen[wrapped["stream"]] = wrapped["data"]
     assert seen["btcusdt@depth@100ms"]["s"] == "BTCUSDT"
     assert seen["ethusdt@depth@100ms"]["s"] == "ETHUSDT"

@@ -9,9 +9,7 @@ the book changes made since the previous one.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import pytest
@@ -19,9 +17,8 @@ from aiohttp import WSMsgType
 
 from tradeport.emulator.stream_faults import DropDepth
 from tradeport.venues.binance.emulator import BinanceEmulator
-from tradeport.venues.binance.emulator.stream_hub import BASE_TICK_MS
 
-from .conftest import running
+from .conftest import advance, receive_json, running
 
 WAIT = 5.0
 FUTURES_DEPTH = "/public/ws/btcusdt@depth"  # 250 ms diffs
@@ -31,12 +28,6 @@ FUTURES_DEPTH = "/public/ws/btcusdt@depth"  # 250 ms diffs
 async def emu() -> AsyncIterator[BinanceEmulator]:
     async for emulator in running(seed=3, stream_time_scale=10_000):
         yield emulator
-
-
-def advance(emu: BinanceEmulator, market: str, ms: int) -> None:
-    hub = emu.public_streams.hubs["spot" if market == "spot" else "futures"]
-    for _ in range(ms // BASE_TICK_MS):
-        hub.tick()
 
 
 def change_and_push(emu: BinanceEmulator) -> None:
@@ -51,15 +42,8 @@ async def connect(
     ws = await session.ws_connect(emu.ws_url("futures") + path, autoping=False)
     # a round trip: the server has registered the connection and its streams
     await ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":0}')
-    assert (await event(ws))["id"] == 0
+    assert (await receive_json(ws))["id"] == 0
     return ws
-
-
-async def event(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
-    msg = await ws.receive(timeout=WAIT)
-    assert msg.type == WSMsgType.TEXT, msg
-    body: dict[str, Any] = json.loads(msg.data)
-    return body
 
 
 async def test_dropped_depth_event_shows_as_a_pu_gap(
@@ -67,11 +51,11 @@ async def test_dropped_depth_event_shows_as_a_pu_gap(
 ) -> None:
     ws = await connect(emu, session)
     change_and_push(emu)
-    first = await event(ws)
+    first = await receive_json(ws)
     emu.stream_faults.drop_depth("BTCUSDT")
     change_and_push(emu)  # this event is lost
     change_and_push(emu)
-    third = await event(ws)
+    third = await receive_json(ws)
     assert third["pu"] != first["u"] and third["U"] > first["u"] + 1
     assert emu.stream_faults.armed == 0
 
@@ -83,7 +67,7 @@ async def test_duplicated_depth_event_arrives_twice(
     emu.stream_faults.duplicate_depth("BTCUSDT")
     change_and_push(emu)
     change_and_push(emu)
-    one, two, three = await event(ws), await event(ws), await event(ws)
+    one, two, three = await receive_json(ws), await receive_json(ws), await receive_json(ws)
     assert one == two
     assert three["pu"] == two["u"]
 
@@ -95,7 +79,7 @@ async def test_reordered_depth_events_swap(
     emu.stream_faults.reorder_depth("BTCUSDT")
     change_and_push(emu)
     change_and_push(emu)
-    later, earlier = await event(ws), await event(ws)
+    later, earlier = await receive_json(ws), await receive_json(ws)
     assert later["pu"] == earlier["u"]
 
 
@@ -105,12 +89,12 @@ async def test_disconnect_closes_only_the_matching_host(
     futures_ws = await connect(emu, session)
     spot_ws = await session.ws_connect(emu.ws_url("spot") + "/ws/btcusdt@depth")
     await spot_ws.send_str('{"method":"GET_PROPERTY","params":["combined"],"id":1}')
-    assert (await event(spot_ws))["result"] is False
+    assert (await receive_json(spot_ws))["result"] is False
     assert await emu.stream_faults.disconnect("futures:") == 1
     msg = await futures_ws.receive(timeout=WAIT)
     assert msg.type == WSMsgType.CLOSE and msg.data == 1001
     await spot_ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":2}')
-    assert (await event(spot_ws))["result"] == ["btcusdt@depth"]
+    assert (await receive_json(spot_ws))["result"] == ["btcusdt@depth"]
     await spot_ws.close()
 
 
@@ -132,7 +116,7 @@ async def test_silenced_connection_sends_nothing_and_stays_open(
     await ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":2}')
     # no pong, no depth event and no answer from the silent period came through:
     # the first frame after it is this answer
-    assert await event(ws) == {"result": ["btcusdt@depth"], "id": 2}
+    assert await receive_json(ws) == {"result": ["btcusdt@depth"], "id": 2}
 
 
 async def test_server_shutdown_notice_then_close(
@@ -140,10 +124,10 @@ async def test_server_shutdown_notice_then_close(
 ) -> None:
     ws = await session.ws_connect(emu.ws_url("spot") + "/ws/btcusdt@trade")
     await ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":1}')
-    await event(ws)
+    await receive_json(ws)
     before = emu.now_ms()
     assert await emu.stream_faults.server_shutdown("spot:") == 1
-    notice = await event(ws)
+    notice = await receive_json(ws)
     assert notice["e"] == "serverShutdown" and notice["E"] >= before
     msg = await ws.receive(timeout=WAIT)
     assert msg.type == WSMsgType.CLOSE and msg.data == 1001

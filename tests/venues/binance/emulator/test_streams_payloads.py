@@ -3,21 +3,19 @@ engine's own record of the same trades and prices. The stream clock is driven by
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import WSMsgType
 
 from tradeport.emulator.orders import OrderRequest
 from tradeport.venues.binance.emulator import BinanceEmulator
 from tradeport.venues.binance.emulator.calls import Market
 from tradeport.venues.binance.emulator.stream_hub import BASE_TICK_MS
 
-from .conftest import running
+from .conftest import advance, receive_json, running
 
 WAIT = 5.0
 
@@ -33,20 +31,8 @@ async def open_streams(
 ) -> aiohttp.ClientWebSocketResponse:
     ws = await session.ws_connect(emu.ws_url(market) + path)
     await ws.send_str('{"method":"LIST_SUBSCRIPTIONS","id":1}')
-    assert "result" in await receive(ws)
+    assert "result" in await receive_json(ws)
     return ws
-
-
-async def receive(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
-    msg = await ws.receive(timeout=WAIT)
-    assert msg.type == WSMsgType.TEXT, msg
-    body: dict[str, Any] = json.loads(msg.data)
-    return body
-
-
-def advance(emu: BinanceEmulator, market: Market, ms: int) -> None:
-    for _ in range(ms // BASE_TICK_MS):
-        emu.public_streams.hubs[market].tick()
 
 
 async def test_trades_aggregates_and_klines_match_the_tape(
@@ -66,7 +52,7 @@ async def test_trades_aggregates_and_klines_match_the_tape(
     aggs: list[dict[str, Any]] = []
     bars: list[dict[str, Any]] = []
     while not trades or trades[-1]["t"] < last_id or not aggs or aggs[-1]["l"] < last_id:
-        wrapped = await receive(ws)
+        wrapped = await receive_json(ws)
         {"btcusdt@trade": trades, "btcusdt@aggTrade": aggs, "btcusdt@kline_1m": bars}[
             wrapped["stream"]
         ].append(wrapped["data"])
@@ -86,7 +72,7 @@ async def test_trades_aggregates_and_klines_match_the_tape(
     assert [a["a"] for a in aggs] == list(range(aggs[0]["a"], aggs[0]["a"] + len(aggs)))
     # the kline pushed after the last trade closes at its price, still open
     while not bars or bars[-1]["k"]["L"] < last_id:
-        bars.append((await receive(ws))["data"])
+        bars.append((await receive_json(ws))["data"])
     bar = bars[-1]["k"]
     assert bar["i"] == "1m" and bar["x"] is False
     assert Decimal(bar["c"]) == tape[-1].price
@@ -94,7 +80,7 @@ async def test_trades_aggregates_and_klines_match_the_tape(
     # once the minute is over, the bar is pushed closed
     emu.clock_skew_ms += 60_000
     advance(emu, "spot", BASE_TICK_MS)
-    closed = (await receive(ws))["data"]["k"]
+    closed = (await receive_json(ws))["data"]["k"]
     assert closed["x"] is True and closed["t"] == bar["t"] and closed["c"] == bar["c"]
     await ws.close()
 
@@ -107,7 +93,7 @@ async def test_tickers_push_every_second(
     advance(emu, "spot", 950)
     advance(emu, "spot", 50)  # the 1000 ms mark
     stats = emu.spot.ticker_24h("ETHUSDT")
-    events = {e["e"]: e for e in [await receive(ws), await receive(ws)]}
+    events = {e["e"]: e for e in [await receive_json(ws), await receive_json(ws)]}
     ticker, mini = events["24hrTicker"], events["24hrMiniTicker"]
     assert Decimal(ticker["c"]) == stats.last and Decimal(ticker["b"]) == stats.bid
     assert ticker["n"] == stats.count and ticker["F"] == stats.first_id
@@ -122,15 +108,15 @@ async def test_futures_mark_price_every_three_seconds_or_one(
     path = "/market/stream?streams=btcusdt@markPrice/btcusdt@markPrice@1s/btcusdt@ticker"
     ws = await open_streams(emu, session, "futures", path)
     advance(emu, "futures", 3000)
-    streams = [(await receive(ws))["stream"] for _ in range(7)]
+    streams = [(await receive_json(ws))["stream"] for _ in range(7)]
     # 1 s: three pushes; 3 s: one; ticker: three
     assert streams.count("btcusdt@markPrice@1s") == 3
     assert streams.count("btcusdt@markPrice") == 1
     assert streams.count("btcusdt@ticker") == 3
     await ws.send_str('{"method":"UNSUBSCRIBE","params":["btcusdt@ticker"],"id":2}')
-    assert (await receive(ws))["id"] == 2
+    assert (await receive_json(ws))["id"] == 2
     advance(emu, "futures", 1000)
-    event = (await receive(ws))["data"]
+    event = (await receive_json(ws))["data"]
     mark = emu.futures.mark_price("BTCUSDT")
     assert event["e"] == "markPriceUpdate" and event["s"] == "BTCUSDT"
     assert Decimal(event["p"]) == mark.quantize(Decimal("0.00000001"))
@@ -138,7 +124,7 @@ async def test_futures_mark_price_every_three_seconds_or_one(
     futures_ticker_keys = {"e", "E", "s", "p", "P", "w", "c", "Q", "o", "h", "l", "v", "q"}
     ws2 = await open_streams(emu, session, "futures", "/market/ws/btcusdt@ticker")
     advance(emu, "futures", 1000)
-    ticker = await receive(ws2)
+    ticker = await receive_json(ws2)
     assert futures_ticker_keys <= set(ticker) and "b" not in ticker  # no bid/ask (§2.4)
     await ws.close()
     await ws2.close()
@@ -149,7 +135,7 @@ async def test_futures_agg_trade_on_the_market_path(
 ) -> None:
     ws = await open_streams(emu, session, "futures", "/market/ws/ethusdt@aggTrade")
     emu.move_to("futures", "ETHUSDT", emu.futures.mark_price("ETHUSDT") * Decimal("0.998"))
-    agg = await receive(ws)
+    agg = await receive_json(ws)
     assert agg["e"] == "aggTrade" and agg["s"] == "ETHUSDT"
     assert agg["nq"] == agg["q"] and "M" not in agg
     trade = next(t for t in emu.futures.recent_trades("ETHUSDT", 1000) if t.trade_id == agg["f"])

@@ -13,7 +13,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
-from .conftest import RawClient, Reply
+from .conftest import RawClient, Reply, best_bid, limit_buy
 
 D = Decimal
 WAIT_S = 5.0  # a guard against a hung test, not a timing assertion
@@ -48,23 +48,6 @@ async def frames_until(ws: aiohttp.ClientWebSocketResponse, event: str) -> list[
     return got
 
 
-async def best_bid(raw: RawClient, symbol: str) -> Decimal:
-    book = (await raw.public("/fapi/v1/depth", f"symbol={symbol}&limit=5")).body
-    return D(book["bids"][0][0])
-
-
-def limit_buy(symbol: str, qty: str, price: Decimal, cid: str) -> list[tuple[str, str]]:
-    return [
-        ("symbol", symbol),
-        ("side", "BUY"),
-        ("type", "LIMIT"),
-        ("timeInForce", "GTC"),
-        ("quantity", qty),
-        ("price", str(price)),
-        ("newClientOrderId", cid),
-    ]
-
-
 async def test_listen_key_create_keepalive_delete_and_recreate(raw: RawClient) -> None:
     key = await new_key(raw)
     assert len(key) == 64 and key.isalnum()
@@ -97,7 +80,7 @@ async def test_order_and_account_events_agree_with_rest(
 ) -> None:
     key = await new_key(raw)
     ws = await session.ws_connect(f"{raw.emu.ws_url('futures')}/private/ws?listenKey={key}")
-    bid = await best_bid(raw, "ETHUSDT")
+    bid = await best_bid(raw, "/fapi/v1/depth", "ETHUSDT")
     placed = await raw.signed("POST", "/fapi/v1/order", limit_buy("ETHUSDT", "0.5", bid, "f-1"))
     assert placed.status == 200, placed.body
 
@@ -188,7 +171,7 @@ async def test_events_filter_combined_frames_and_account_isolation(
     combined = await session.ws_connect(f"{base}/private/stream?listenKey={key1}")
     second = await session.ws_connect(f"{base}/private/ws?listenKey={key2}")
 
-    bid = await best_bid(raw, "BTCUSDT")
+    bid = await best_bid(raw, "/fapi/v1/depth", "BTCUSDT")
     low = (bid * D("0.9")).quantize(D("0.1"))
     placed = await raw.signed("POST", "/fapi/v1/order", limit_buy("BTCUSDT", "0.01", bid, "i-1"))
     assert placed.status == 200

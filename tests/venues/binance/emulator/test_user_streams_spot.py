@@ -14,7 +14,7 @@ import pytest
 
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
-from .conftest import RawClient
+from .conftest import RawClient, best_bid, limit_buy
 
 D = Decimal
 WAIT_S = 5.0  # a guard against a hung test, not a timing assertion
@@ -77,23 +77,6 @@ async def ws_api(emu: BinanceEmulator) -> AsyncIterator[Any]:
         yield connect
 
 
-async def best_bid(raw: RawClient, symbol: str) -> Decimal:
-    book = (await raw.public("/api/v3/depth", f"symbol={symbol}&limit=5")).body
-    return D(book["bids"][0][0])
-
-
-def limit_buy(symbol: str, qty: str, price: Decimal, cid: str) -> list[tuple[str, str]]:
-    return [
-        ("symbol", symbol),
-        ("side", "BUY"),
-        ("type", "LIMIT"),
-        ("timeInForce", "GTC"),
-        ("quantity", qty),
-        ("price", str(price)),
-        ("newClientOrderId", cid),
-    ]
-
-
 def kind(frame: dict[str, Any]) -> str:
     return str(frame["event"]["e"])
 
@@ -105,7 +88,7 @@ async def test_fill_events_agree_with_rest_order_trades_and_account(
     answer = await client.subscribe()
     assert answer == {"id": answer["id"], "status": 200, "result": {"subscriptionId": 0}}
 
-    price = (await best_bid(raw, "BTCUSDT") * D("0.995")).quantize(D("0.01"))
+    price = (await best_bid(raw, "/api/v3/depth", "BTCUSDT") * D("0.995")).quantize(D("0.01"))
     placed = await raw.signed("POST", "/api/v3/order", limit_buy("BTCUSDT", "0.02", price, "us-1"))
     assert placed.status == 200, placed.body
     new, funds = await client.events(2)
@@ -170,7 +153,7 @@ async def test_fill_events_agree_with_rest_order_trades_and_account(
 async def test_cancel_event_names_the_canceled_order(raw: RawClient, ws_api: Any) -> None:
     client = await ws_api()
     await client.subscribe()
-    price = (await best_bid(raw, "ETHUSDT") * D("0.9")).quantize(D("0.01"))
+    price = (await best_bid(raw, "/api/v3/depth", "ETHUSDT") * D("0.9")).quantize(D("0.01"))
     placed = (
         await raw.signed("POST", "/api/v3/order", limit_buy("ETHUSDT", "1", price, "c-1"))
     ).body
@@ -201,7 +184,7 @@ async def test_one_connection_holds_two_accounts_and_another_sees_only_its_own(
     listed = await both.call("session.subscriptions", {})
     assert listed["result"] == [{"subscriptionId": 0}, {"subscriptionId": 1}]
 
-    price = (await best_bid(raw, "BTCUSDT") * D("0.9")).quantize(D("0.01"))
+    price = (await best_bid(raw, "/api/v3/depth", "BTCUSDT") * D("0.9")).quantize(D("0.01"))
     first = (
         await raw.signed("POST", "/api/v3/order", limit_buy("BTCUSDT", "0.01", price, "a1"))
     ).body
@@ -242,7 +225,7 @@ async def test_unsubscribe_ends_the_stream_and_stops_events(raw: RawClient, ws_a
     assert terminated["event"]["e"] == "eventStreamTerminated"
     client.early = []
 
-    price = (await best_bid(raw, "BTCUSDT") * D("0.9")).quantize(D("0.01"))
+    price = (await best_bid(raw, "/api/v3/depth", "BTCUSDT") * D("0.9")).quantize(D("0.01"))
     placed = await raw.signed("POST", "/api/v3/order", limit_buy("BTCUSDT", "0.01", price, "u1"))
     assert placed.status == 200
     # events are queued before the REST answer; the ping's answer arriving first proves none
