@@ -116,11 +116,11 @@ class CallbackSink(Sink):
         self,
         materialize: Materialize | None,
         callback: Callable[[Any], Any],
-        on_close: Callable[[BaseException | None], None] | None = None,
     ) -> None:
         super().__init__(materialize)
         self.callback = callback
-        self.on_close = on_close
+        # set by `Watch.when_closed`: told once, with the error or None, at the end
+        self.on_close: Callable[[BaseException | None], None] | None = None
         self.errors = 0
         self.closed = asyncio.Event()
         self.error: BaseException | None = None
@@ -188,11 +188,6 @@ class Dispatcher:
             for sink in sinks:
                 sink.push(event)
 
-    def fail(self, channel: Channel, exc: BaseException) -> None:
-        """End every consumer of `channel` with `exc` (the venue gave up on it)."""
-        for sink in self._sinks.get(channel, ()):
-            sink.fail(exc)
-
     async def attach(self, channel: Channel, sink: Sink) -> None:
         if self.closed:
             raise RuntimeError("the client is closed")
@@ -245,14 +240,13 @@ class Watch(Generic[T]):
         *,
         materialize: Materialize | None = None,
         callback: Callable[[T], Any] | None = None,
-        on_close: Callable[[BaseException | None], None] | None = None,
         maxsize: int = DEFAULT_MAXSIZE,
     ) -> None:
         self.channel = channel
         self._dispatcher = dispatcher
         self._sink: Sink
         if callback is not None:
-            self._sink = CallbackSink(materialize, callback, on_close)
+            self._sink = CallbackSink(materialize, callback)
         else:
             self._sink = QueueSink(materialize, conflate=channel.kind in CONFLATED, maxsize=maxsize)
         self._started = False

@@ -156,15 +156,21 @@ class VenueClient(StreamingClient):
         await self.close()
 
     async def close(self) -> None:
-        """End every watch, close the venue's connections, stop an owned emulator."""
+        """End every watch, close the venue's connections, stop an owned emulator.
+        Streams go before the transport: closing one may still need a request (a
+        listen key is deleted over REST)."""
         self.streams.close()
         await self._close_streams()
+        await self._close_transport()
         if self._emulator is not None:
             await self._emulator.stop()
             self._emulator = None
 
     async def _close_streams(self) -> None:
         """A streaming venue closes its sockets and tasks here."""
+
+    async def _close_transport(self) -> None:
+        """A venue closes its HTTP sessions here."""
 
     def own_emulator(self, emulator: EmulatorHandle) -> None:
         """The client started this emulator and stops it on close."""

@@ -115,14 +115,12 @@ class StreamingClient:
         callback: Callable[[Any], Any] | None,
         materialize: Materialize | None = None,
         maxsize: int = DEFAULT_MAXSIZE,
-        on_close: Callable[[BaseException | None], None] | None = None,
     ) -> Watch[Any]:
         return Watch(
             self.streams,
             channel,
             materialize=materialize,
             callback=callback,
-            on_close=on_close,
             maxsize=maxsize,
         )
 

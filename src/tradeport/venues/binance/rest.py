@@ -118,16 +118,12 @@ class BinanceRest(VenueClient):
         self.errors = ErrorMapper(self.key, config.error_map)
         self._hedge_mode: bool | None = None
 
-    async def close(self) -> None:
-        # streams first: closing the user stream deletes its listen key over REST
-        self.streams.close()
-        await self._close_streams()
+    async def _close_transport(self) -> None:
         await self.http.close()
         if self._emulator is not None:
             # the emulator goes away with us: its address's shared budgets must not
             # outlive it (a new one may reuse the port)
             RateLimiter.forget_host(self._host)
-        await super().close()
 
     def _broken_budget(self, resp: Response) -> list[str] | None:
         """Which limiter rules a 429/418 stops: -1015 is the account's order rate

@@ -64,10 +64,6 @@ class UserStream:
         self.reconciled = 0  # completed reconciliations (observable by tests)
         self.reconcile_failures = 0
 
-    @property
-    def running(self) -> bool:
-        return self._socket is not None
-
     async def start(self) -> None:
         async with self._start_lock:
             if self._socket is not None:
