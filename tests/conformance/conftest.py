@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 import tradeport as tp
-from tradeport.config.loader import load_venue_config, resolve_asset
 from tradeport.execution.quantize import quantize, quantize_price
 from tradeport.model import AssetType, Instrument
 from tradeport.venues import registry
@@ -38,8 +37,7 @@ class Venue:
     @property
     def order_endpoint(self) -> str:
         """The order-entry request as faults match it, e.g. "POST /api/v3/order"."""
-        config = resolve_asset(load_venue_config(self.spec.config_path), self.spec.asset_type.value)
-        return config.rest_paths["make_order"]
+        return self.client.config.rest_paths["make_order"]
 
     async def connect(self, account: int = 0, **options: Any) -> VenueClient:
         key, secret = self.emulator.credentials(account)

@@ -185,15 +185,8 @@ async def test_dropped_frame_resyncs_only_that_book_with_one_snapshot(streaming:
     await eventually(lambda: btc.state is BookState.LIVE, "the BTC book to resync")
     assert btc.stats.snapshots == 2  # the initial one and one resync
     assert eth.stats.snapshots == 1 and eth.stats.gaps == 0  # untouched
-    depth_requests = streaming.emulator.faults.seen[_depth_endpoint(streaming)]
+    depth_requests = emulator.faults.seen[client.config.rest_paths["get_depth"]]
     assert depth_requests == 3
-
-
-def _depth_endpoint(v: Venue) -> str:
-    from tradeport.config.loader import load_venue_config, resolve_asset
-
-    config = resolve_asset(load_venue_config(v.spec.config_path), v.spec.asset_type.value)
-    return config.rest_paths["get_depth"]
 
 
 # -- connections ----------------------------------------------------------------------
