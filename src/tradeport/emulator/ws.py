@@ -14,6 +14,7 @@ pings itself, and a silenced connection has to stop answering for real.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -36,6 +37,7 @@ TextHandler = Callable[["StreamConnection", str], Awaitable[None]]
 POLICY_VIOLATION = 1008
 GOING_AWAY = 1001
 DEFAULT_MAX_QUEUE = 10_000
+FLUSH_TIMEOUT = 1.0  # how long a flushing close waits for the queue to be written
 
 _ids = itertools.count(1)
 _COUNTED = frozenset({WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG})
@@ -152,7 +154,15 @@ class StreamConnection:
             if not self.ws.closed:
                 await self.ws.close()
 
-    async def close(self, code: int = 1000, message: bytes = b"") -> None:
+    async def close(self, code: int = 1000, message: bytes = b"", *, flush: bool = False) -> None:
+        """Close the socket; with `flush`, the frames already queued (a venue's last
+        notice) are written first, for at most FLUSH_TIMEOUT seconds."""
+        if flush and not self.closed:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FLUSH_TIMEOUT):
+                    while (self._queue or self._writing) and not self.ws.closed:
+                        self._idle.clear()
+                        await self._idle.wait()
         self.closed = True
         self._ready.set()
         if not self.ws.closed:

@@ -44,11 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tradeport.venues.binance.emulator")
 
-# Server ping cadence: spot every 20 s (§1.4), USDⓈ-M every 3 minutes (§2.4).
-SPOT_PING_S = 20.0
-FUTURES_PING_S = 180.0
-# how long an expired key's notice may wait in a socket's queue before the close
-_NOTICE_FLUSH_S = 1.0
 _Legs = dict[tuple[str, str], tuple[Decimal, Decimal]]  # (symbol, side) -> (qty, entry)
 
 
@@ -191,19 +186,18 @@ class UserStreams:
         task.add_done_callback(self._closing.discard)
 
     async def _close(self, conn: StreamConnection, *, flush: bool) -> None:
-        # StreamConnection drops what is still queued when it closes: let the notice out
-        deadline = time.monotonic() + _NOTICE_FLUSH_S
-        while flush and conn.queued and not conn.closed and time.monotonic() < deadline:
-            await asyncio.sleep(0.005)
-        await asyncio.sleep(0)
-        await conn.close()
+        await asyncio.sleep(0)  # let the frames sent just now reach the queue's writer
+        await conn.close(flush=flush)
 
     # -- sockets -----------------------------------------------------------------------
     async def _serve_ws_api(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
         conn = StreamConnection(
-            ws, name="spot:/ws-api/v3", faults=self.emu.stream_faults, ping_interval=SPOT_PING_S
+            ws,
+            name="spot:/ws-api/v3",
+            faults=self.emu.stream_faults,
+            ping_interval=self.emu.ping_intervals["spot"],
         )
         session = WsApiSession()
         self._spot[conn.id] = (conn, session)
@@ -246,7 +240,10 @@ class UserStreams:
         ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
         conn = StreamConnection(
-            ws, name=f"futures:{name}", faults=self.emu.stream_faults, ping_interval=FUTURES_PING_S
+            ws,
+            name=f"futures:{name}",
+            faults=self.emu.stream_faults,
+            ping_interval=self.emu.ping_intervals["futures"],
         )
         self._private[conn.id] = _PrivateSocket(conn, key, events, combined)
         self.emu.connections.add(conn)
