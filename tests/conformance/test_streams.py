@@ -15,7 +15,20 @@ from hypothesis import strategies as st
 
 from tradeport.emulator.engine import BookDelta
 from tradeport.execution.quantize import quantize_price
-from tradeport.model import BookState, Fill, Order, OrderBook, OrderStatus, Trade
+from tradeport.model import (
+    Balance,
+    Bar,
+    BookState,
+    Fill,
+    MarkPrice,
+    Order,
+    OrderBook,
+    OrderStatus,
+    Position,
+    Quote,
+    Ticker,
+    Trade,
+)
 from tradeport.model.errors import AuthError, BadParameter
 from tradeport.venues import registry
 from tradeport.venues.base import EmulatorHandle
@@ -327,3 +340,43 @@ async def test_private_stream_with_a_bad_key_is_refused_and_leaves_nothing(priva
         assert not client.streams.channels()
     finally:
         await client.close()
+
+
+# -- every advertised stream delivers ------------------------------------------------
+async def test_each_listed_public_stream_delivers_events_of_its_type(streaming: Venue) -> None:
+    client, emulator, caps = streaming.client, streaming.emulator, streaming.spec.capabilities
+    wanted: list[tuple[Capability, Any, type]] = [
+        (Capability.WATCH_TICKER, client.watch_ticker(SYMBOL), Ticker),
+        (Capability.WATCH_KLINES, client.watch_klines(SYMBOL, "1m"), Bar),
+        (Capability.WATCH_QUOTES, client.watch_quotes(SYMBOL), Quote),
+        (Capability.WATCH_MARK_PRICE, client.watch_mark_price(SYMBOL), MarkPrice),
+    ]
+    for cap, watch, kind in wanted:
+        if cap not in caps:
+            continue
+        await watch.start()
+        event = await step_until_next(emulator, watch)
+        assert isinstance(event, kind) and event.symbol == SYMBOL, cap
+        assert event.local_ts > 0, cap
+        await watch.close()
+
+
+async def test_a_fill_streams_balances_and_positions(private: Venue) -> None:
+    client, caps = private.client, private.spec.capabilities
+    balances: list[Balance] = []
+    positions: list[Position] = []
+    await client.watch_balance(callback=balances.append)
+    if Capability.WATCH_POSITIONS in caps:
+        await client.watch_positions(SYMBOL, callback=positions.append)
+    _, ask = await private.touch()
+    crossing = quantize_price(await private.inst(), ask * Decimal("1.01"))
+    await client.make_order(SYMBOL, await private.small_qty(), crossing, "buy-limit")
+    rest = await client.get_balance()
+    settle = (await private.inst()).quote
+    await eventually(lambda: any(b.asset == settle for b in balances), "a balance event")
+    streamed = [b for b in balances if b.asset == settle][-1]
+    assert streamed.total == rest[settle].total
+    if Capability.WATCH_POSITIONS in caps:
+        await eventually(lambda: bool(positions), "a position event")
+        (held,) = await client.get_position(SYMBOL)
+        assert (positions[-1].qty, positions[-1].entry_price) == (held.qty, held.entry_price)
