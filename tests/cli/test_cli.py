@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import tradeport as tp
+from tradeport.emulator.accounts import load_accounts
 from tradeport.model.errors import ConfigError
-from tradeport.venues.binance.emulator.accounts import load_accounts
 
 ACCOUNTS = """
 - api_key: alice

@@ -31,8 +31,8 @@ def _client_factory(asset_type: AssetType) -> Any:
 
 
 def _emulator_factory(*, accounts_file: str | None = None, **kw: Any) -> Any:
+    from tradeport.emulator.accounts import load_accounts
     from tradeport.venues.binance.emulator import BinanceEmulator
-    from tradeport.venues.binance.emulator.accounts import load_accounts
 
     if accounts_file is not None:
         kw["accounts"] = load_accounts(accounts_file)

@@ -9,8 +9,8 @@ from decimal import Decimal
 import msgspec
 import pytest
 
+from tradeport.emulator.accounts import EmulatorAccount, KeyRing
 from tradeport.emulator.engine import EngineFill, EngineOrder
-from tradeport.venues.binance.emulator.accounts import EmulatorAccount, KeyRing
 from tradeport.venues.binance.emulator.errors import BinanceApiError
 from tradeport.venues.binance.emulator.listen_keys import ListenKeys
 from tradeport.venues.binance.emulator.user_payloads import (

@@ -20,6 +20,13 @@ from typing import assert_never
 import msgspec
 from aiohttp import web
 
+from tradeport.emulator.accounts import (
+    DEFAULT_ACCOUNTS,
+    AccountRef,
+    EmulatorAccount,
+    KeyRing,
+)
+from tradeport.emulator.admin import Admin, json_response
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.faults import (
     DropAfter,
@@ -33,15 +40,9 @@ from tradeport.emulator.faults import (
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.stream_faults import StreamFaultPlan
+from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
 from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
-from tradeport.venues.binance.emulator.accounts import (
-    DEFAULT_ACCOUNTS,
-    AccountRef,
-    EmulatorAccount,
-    KeyRing,
-)
-from tradeport.venues.binance.emulator.admin import Admin, json_response
 from tradeport.venues.binance.emulator.auth import (
     check_key_format,
     check_timestamp,
@@ -54,11 +55,6 @@ from tradeport.venues.binance.emulator.market import MarketData
 from tradeport.venues.binance.emulator.params import Params
 from tradeport.venues.binance.emulator.spot import SpotTrading
 from tradeport.venues.binance.emulator.streams import install_public_streams
-from tradeport.venues.binance.emulator.symbols import (
-    FUTURES_SYMBOLS,
-    SPOT_SYMBOLS,
-    synthetic_symbols,
-)
 from tradeport.venues.binance.emulator.user_streams import install_user_streams
 from tradeport.venues.binance.emulator.weights import (
     FUTURES_WEIGHTS,

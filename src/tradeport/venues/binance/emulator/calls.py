@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from tradeport.venues.binance.emulator.accounts import AccountRef
+from tradeport.emulator.accounts import AccountRef
 from tradeport.venues.binance.emulator.params import Params
 
 Market = Literal["spot", "futures"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradeport.venues.binance.emulator import decimal_text
+from tradeport.emulator import decimal_text
+from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
     bad_precision,
     filter_failure,
 )
-from tradeport.venues.binance.emulator.symbols import SymbolSpec
 
 SPOT_MAX_DECIMALS = 8  # baseAssetPrecision / quotePrecision of every listed symbol
 

@@ -18,6 +18,7 @@ from tradeport.emulator.engine import (
     Reject,
     RejectReason,
 )
+from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator import futures_payloads as out
 from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import (
@@ -30,7 +31,6 @@ from tradeport.venues.binance.emulator.filters import check_futures_order
 from tradeport.venues.binance.emulator.history import select_fills, select_window
 from tradeport.venues.binance.emulator.params import Params
 from tradeport.venues.binance.emulator.rejects import FUTURES_REJECTS, from_reject
-from tradeport.venues.binance.emulator.symbols import SymbolSpec
 
 CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 ALGO_TYPES = ("STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tradeport.emulator.decimal_text import fixed, plain
 from tradeport.emulator.engine import EngineFill, EngineOrder, EnginePosition, PerpWallet
-from tradeport.venues.binance.emulator.decimal_text import fixed, plain
-from tradeport.venues.binance.emulator.symbols import SymbolSpec
+from tradeport.emulator.symbols import SymbolSpec
 
 ZERO = Decimal(0)
 _AVG = Decimal("0.00000001")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, Kline, PublicTrade, Ticker24h
-from tradeport.venues.binance.emulator import decimal_text
 from tradeport.venues.binance.emulator.calls import Call, Market, Route
 from tradeport.venues.binance.emulator.errors import BinanceApiError, illegal, invalid_symbol
 from tradeport.venues.binance.emulator.symbols import (

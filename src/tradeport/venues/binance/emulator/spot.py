@@ -11,8 +11,9 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, OrderRequest, Reject
-from tradeport.venues.binance.emulator import decimal_text
+from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import (
     CLIENT_ID_RANGE,
@@ -27,7 +28,6 @@ from tradeport.venues.binance.emulator.history import select_fills, select_windo
 from tradeport.venues.binance.emulator.market import avg_price
 from tradeport.venues.binance.emulator.params import Params
 from tradeport.venues.binance.emulator.rejects import SPOT_REJECTS, from_reject
-from tradeport.venues.binance.emulator.symbols import SymbolSpec
 
 CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 SPOT_TYPES = ("LIMIT", "MARKET", "LIMIT_MAKER")

@@ -18,6 +18,7 @@ import msgspec
 
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
+from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.tape import bucket_open
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.binance.emulator.calls import Market
@@ -31,7 +32,6 @@ from tradeport.venues.binance.emulator.stream_topics import (
     Kind,
     Topic,
 )
-from tradeport.venues.binance.emulator.symbols import SymbolSpec
 
 # Every update period (100, 250, 500, 1000, 3000 ms) is a multiple of this step.
 BASE_TICK_MS = 50

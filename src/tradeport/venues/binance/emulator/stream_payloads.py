@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from tradeport.emulator import decimal_text
 from tradeport.emulator.marketdata import BookView, Kline, Level, PublicTrade, Ticker24h
-from tradeport.venues.binance.emulator import decimal_text
+from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.depth_feed import DepthWindow
 from tradeport.venues.binance.emulator.market import MarketData
-from tradeport.venues.binance.emulator.symbols import SymbolSpec
 
 Payload = dict[str, object]
 FUNDING_INTERVAL_MS = 8 * 3_600_000

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.decimal_text import spot as f8
 from tradeport.emulator.engine import EngineFill, EngineOrder
-from tradeport.venues.binance.emulator.decimal_text import plain
-from tradeport.venues.binance.emulator.decimal_text import spot as f8
 from tradeport.venues.binance.emulator.futures_payloads import avg_price
 from tradeport.venues.binance.emulator.spot import wire_type
 

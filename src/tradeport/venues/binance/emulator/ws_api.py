@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from tradeport.venues.binance.emulator.accounts import KeyRing
+from tradeport.emulator.accounts import KeyRing
 from tradeport.venues.binance.emulator.auth import check_timestamp, expected_signature
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,

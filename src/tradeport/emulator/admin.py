@@ -1,19 +1,31 @@
-"""The Binance emulator's admin endpoints (`/_emulator/...`): tests, demos and the CLI
-drive the market, the clock and the faults through them."""
+"""An emulator's admin endpoints (`/_emulator/...`): tests, demos and the CLI drive the
+market, the clock and the faults through them. Every venue's emulator installs the same
+ones."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import msgspec
 from aiohttp import web
 
-from tradeport.emulator.faults import parse_fault
-from tradeport.emulator.stream_faults import parse_stream_fault
+from tradeport.emulator.faults import FaultPlan, parse_fault
+from tradeport.emulator.stream_faults import StreamFaultPlan, parse_stream_fault
 
-if TYPE_CHECKING:
-    from tradeport.venues.binance.emulator.app import BinanceEmulator
+
+class Administered(Protocol):
+    """What the admin endpoints drive."""
+
+    clock_skew_ms: int
+    faults: FaultPlan
+    stream_faults: StreamFaultPlan
+
+    def now_ms(self) -> int: ...
+
+    def step(self, n: int = 1) -> None: ...
+
+    def move_to(self, market: str, symbol: str, price: Decimal | str) -> None: ...
 
 
 def json_response(
@@ -28,7 +40,7 @@ def json_response(
 
 
 class Admin:
-    def __init__(self, emu: BinanceEmulator) -> None:
+    def __init__(self, emu: Administered) -> None:
         self.emu = emu
 
     def install(self, app: web.Application) -> None:
