@@ -80,6 +80,17 @@ class SlowConsumer(StreamError):
     kind = "slow_consumer"
 
 
+class NotReady(StreamError):
+    """An order was not sent because a subsystem it depends on (the user stream, order
+    or position tracking, the instruments) is not up; `down` names them."""
+
+    kind = "not_ready"
+
+    def __init__(self, message: str, *, down: list[str] | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.down = down or []
+
+
 # -- auth ------------------------------------------------------------------------------
 class AuthError(TradeportError):
     kind = "auth"
