@@ -74,6 +74,11 @@ STREAM_METHODS: tuple[str, ...] = (
 class StreamingClient:
     key: str = ""
     streams: Dispatcher
+    # the `levels` watch_partial_book accepts (the venue's own partial-book streams)
+    partial_book_levels: tuple[int, ...] = ()
+    # True when a streamed book's snapshot comes from REST (weight-budgeted), False when
+    # the venue pushes it on the stream itself (a resync resubscribes the topic)
+    book_snapshots_from_rest: bool = False
 
     def _init_streams(self) -> None:
         self.streams = Dispatcher(self._open_channel, self._close_channel)
@@ -162,9 +167,10 @@ class StreamingClient:
     def watch_partial_book(
         self, symbol: str, levels: int = 20, *, callback: Callable[[OrderBook], Any] | None = None
     ) -> Watch[OrderBook]:
-        """The venue's own top-`levels` snapshots of `symbol`, pushed as they are
-        (Binance `@depth<5|10|20>`): no local book, no continuity to verify, each one
-        complete. `watch_order_book` is the verified full book."""
+        """The venue's own top-`levels` book of `symbol` (`levels` one of
+        `partial_book_levels`): Binance pushes complete snapshots (`@depth<5|10|20>`);
+        Bybit's `orderbook.<levels>` topics are kept verified from snapshot and deltas.
+        `watch_order_book` is the verified full book."""
         return self._watch(Channel("partial_book", symbol, str(levels)), callback)
 
     def watch_quotes(

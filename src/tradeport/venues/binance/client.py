@@ -25,6 +25,9 @@ PRIVATE_KINDS = frozenset({"orders", "fills", "balance", "positions"})
 
 
 class BinanceClient(BinanceRest):
+    partial_book_levels = (5, 10, 20)
+    book_snapshots_from_rest = True
+
     def __init__(
         self,
         config: ResolvedAssetConfig,

@@ -120,8 +120,11 @@ class PublicStreams:
         inst = await self.client.instrument(channel.symbol or "")  # UnknownSymbol if not
         stream = template.replace("<symbol>", inst.venue_symbol.lower())
         if "<levels>" in stream:
-            if channel.param not in ("5", "10", "20"):
-                raise BadParameter(f"partial book levels {channel.param!r}: expected 5, 10 or 20")
+            allowed = self.client.partial_book_levels
+            if channel.param not in {str(n) for n in allowed}:
+                raise BadParameter(
+                    f"partial book levels {channel.param!r}: expected one of {allowed}"
+                )
             stream = stream.replace("<levels>", channel.param)
         if "<period>" in stream:
             period = self.client.config.kline_periods.get(channel.param or "")
