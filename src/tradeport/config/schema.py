@@ -36,7 +36,10 @@ class RateLimitRule(msgspec.Struct, forbid_unknown_fields=True):
     `endpoints` restricts the rule to some endpoint keys ("POST /api/v3/order");
     empty means every request. `weight` is the default cost of a request,
     `weight_map` overrides it per endpoint key. `header` names the venue's
-    response header that reports the usage of this budget.
+    response header that reports the usage of this budget; `remaining_header` one
+    that reports what is left of it instead (used = limit - remaining), and
+    `limit_header` one that reports the budget's current limit (adopted per endpoint
+    for an `endpoint` rule, since a venue may give each endpoint its own).
     """
 
     name: str
@@ -48,6 +51,8 @@ class RateLimitRule(msgspec.Struct, forbid_unknown_fields=True):
     weight_map: dict[str, Weight] = {}
     endpoints: list[str] = []
     header: str | None = None
+    remaining_header: str | None = None
+    limit_header: str | None = None
 
 
 class Connection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

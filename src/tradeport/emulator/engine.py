@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Literal
 
+import msgspec
+
 from tradeport.emulator.book import OrderBook
 from tradeport.emulator.events import AccountEvent, OrderEvent
 from tradeport.emulator.instrument import EngineInstrument
@@ -80,16 +82,20 @@ class Engine:
         taker_fee: Decimal = Decimal("0.001"),
         clock: Callable[[], int] = _now_ms,
         expire_unfilled_fok: bool = False,
+        expire_unplaceable: bool = False,
     ) -> None:
         """`expire_unfilled_fok`: a FOK order that cannot fill completely is accepted and
         expires at once with no fill (Binance spot) instead of being rejected (Binance
-        USDⓈ-M -5021)."""
+        USDⓈ-M -5021). `expire_unplaceable`: likewise a post-only order that would take
+        and a market order that meets an empty book (Bybit acknowledges both and cancels
+        them) instead of rejecting them."""
         if kind not in ("spot", "perp"):
             raise ValueError(f"kind must be 'spot' or 'perp', not {kind!r}")
         self.kind = kind
         self.instruments: dict[str, EngineInstrument] = {i.symbol: i for i in instruments}
         self._clock = clock
         self._expire_unfilled_fok = expire_unfilled_fok
+        self._expire_unplaceable = expire_unplaceable
         self._store = OrderStore()
         self._books = {symbol: OrderBook(symbol) for symbol in self.instruments}
         self._tapes = {symbol: Tape(symbol) for symbol in self.instruments}
@@ -145,17 +151,10 @@ class Engine:
         with self.batch():
             order = self._store.new_order(account_id, req, self._clock())
             self._ledger.prepare(order, req)
-            if (
-                order.type == LIMIT
-                and order.tif == "GTX"
-                and book.would_cross(order.side, order.price)
-            ):
-                raise Reject(RejectReason.POST_ONLY_WOULD_TAKE, "post-only order would take")
-            if order.type == MARKET and book.opposite(order.side).best() is None:
-                raise Reject(RejectReason.NO_LIQUIDITY, "the opposite side of the book is empty")
+            unplaceable = self._unplaceable(order, book)
             budget = req.quote_qty if order.type == MARKET else None
             dry = plan(book, order, self._ledger, instrument, quote_budget=budget)
-            if budget is not None:
+            if budget is not None and unplaceable is None:
                 if dry.qty <= 0:
                     raise Reject(RejectReason.BAD_QUANTITY, "quote amount buys less than a step")
                 order.qty = dry.qty
@@ -168,7 +167,7 @@ class Engine:
             self._touched_books[order.symbol] = None
             self._touched_accounts[account_id] = None
             self._publish_order(order, None)
-            if fok_short:
+            if fok_short or unplaceable is not None:
                 order.status = "EXPIRED"
                 order.updated_ms = self._clock()
                 self._publish_order(order, None)
@@ -194,6 +193,65 @@ class Engine:
         with self.batch():
             self._close_resting(order, "CANCELED")
         return order.snapshot()
+
+    def amend(
+        self,
+        account_id: str,
+        symbol: str,
+        order_id: int | None = None,
+        client_order_id: str | None = None,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+    ) -> tuple[EngineOrder, list[EngineFill]]:
+        """Change a resting limit order's total quantity and/or price, keeping its ids.
+
+        The order goes to the back of its new price level; a price that now crosses the
+        book trades at once, like a new taker. Funds are checked for the new terms as
+        for a new order; on any Reject nothing changes."""
+        instrument = self._instrument(symbol)
+        order = self._store.find(account_id, symbol, order_id, client_order_id)
+        if order is None or not order.is_open:
+            raise Reject(RejectReason.ORDER_NOT_FOUND, "unknown order")
+        assert order.price is not None  # only limit orders rest
+        new_qty = order.qty if qty is None else qty
+        new_price = order.price if price is None else price
+        if new_qty <= order.filled_qty:
+            raise Reject(RejectReason.BAD_QUANTITY, "quantity must exceed the filled quantity")
+        if new_price <= 0:
+            raise Reject(RejectReason.BAD_PRICE, "price must be positive")
+        book = self._books[symbol]
+        if order.tif == "GTX" and book.would_cross(order.side, new_price):
+            raise Reject(RejectReason.POST_ONLY_WOULD_TAKE, "post-only order would take")
+        # what the order would still need if it were placed now with the new terms
+        rest = msgspec.structs.replace(
+            order, qty=new_qty - order.filled_qty, price=new_price, filled_qty=Decimal(0),
+            cum_quote=Decimal(0),
+        )  # fmt: skip
+        old_terms = msgspec.structs.replace(rest, qty=order.remaining, price=order.price)
+        with self.batch():
+            self._ledger.release(order)
+            try:
+                self._ledger.admit(rest, Plan())
+            except Reject:
+                if self._perp is None:  # spot release freed the old reservation: take it back
+                    self._ledger.admit(old_terms, Plan())
+                raise
+            book.remove(order)
+            order.qty, order.price = new_qty, new_price
+            order.updated_ms = self._clock()
+            self._touched_books[symbol] = None
+            self._touched_accounts[account_id] = None
+            self._publish_order(order, None)
+            fills: list[EngineFill] = []
+            if book.would_cross(order.side, new_price):
+                fills, traded = self._execute(order, book, instrument)
+                self._expire_stale_reduce_only(symbol, traded)
+            if order.is_open:
+                book.rest(order)
+            else:
+                self._close(order)
+        return order.snapshot(), fills
 
     def cancel_all(self, account_id: str, symbol: str) -> list[EngineOrder]:
         self._instrument(symbol)
@@ -345,6 +403,18 @@ class Engine:
                 self._flush()
 
     # -- internals ---------------------------------------------------------------------
+    def _unplaceable(self, order: EngineOrder, book: OrderBook) -> Reject | None:
+        """Why `order` can neither rest nor take, if so; raised unless the engine expires
+        such orders instead."""
+        problem = None
+        if order.type == LIMIT and order.tif == "GTX" and book.would_cross(order.side, order.price):
+            problem = Reject(RejectReason.POST_ONLY_WOULD_TAKE, "post-only order would take")
+        elif order.type == MARKET and book.opposite(order.side).best() is None:
+            problem = Reject(RejectReason.NO_LIQUIDITY, "the opposite side of the book is empty")
+        if problem is not None and not self._expire_unplaceable:
+            raise problem
+        return problem
+
     def _instrument(self, symbol: str) -> EngineInstrument:
         instrument = self.instruments.get(symbol)
         if instrument is None:

@@ -58,7 +58,7 @@ class StreamConnection:
         *,
         name: str,
         faults: StreamFaultPlan,
-        ping_interval: float,
+        ping_interval: float | None,
         max_queue: int = DEFAULT_MAX_QUEUE,
         incoming_limit: int | None = None,
         pong_timeout: float | None = None,
@@ -67,8 +67,9 @@ class StreamConnection:
         closes the connection with 1008, as Binance does past its 5 (spot) or 10
         (USDⓈ-M) messages per second. `pong_timeout`: seconds without a pong echoing one
         of our pings after which the connection is closed (Binance: 1 min spot, 10 min
-        USDⓈ-M; unsolicited pongs do not count)."""
-        if ping_interval <= 0:
+        USDⓈ-M; unsolicited pongs do not count). `ping_interval` None: the server sends no
+        protocol pings (venues whose heartbeat is an application message, e.g. Bybit)."""
+        if ping_interval is not None and ping_interval <= 0:
             raise ValueError(f"ping_interval must be positive, not {ping_interval}")
         if max_queue < 1:
             raise ValueError(f"max_queue must be at least 1, not {max_queue}")
@@ -244,6 +245,8 @@ class StreamConnection:
                 return
 
     async def _ping_loop(self) -> None:
+        if self.ping_interval is None:
+            return
         while not self.closed:
             await asyncio.sleep(self.ping_interval)
             if self.silenced or self.closed:

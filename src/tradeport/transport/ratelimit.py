@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+import msgspec
+
 from tradeport.config.schema import RateLimitRule, WeightTiers
 from tradeport.model.errors import BadParameter, IpBanned, RateLimitExceeded
 from tradeport.transport.budgets import Block, Budget, Now, new_budget
@@ -107,6 +109,8 @@ class RateLimiter:
         self._rules: list[RateLimitRule] = []
         self._own: dict[tuple[str, str | None], Budget] = {}  # (rule, endpoint) -> budget
         self._unruled: dict[str, Block] = {}  # blocks on endpoints no rule covers
+        # limits the venue reported (a rule's `limit_header`): (rule, endpoint) -> limit
+        self._limits: dict[tuple[str, str | None], int] = {}
         self.set_rules(rules)
 
     @property
@@ -127,6 +131,7 @@ class RateLimiter:
         if len(by_name) != len(rules):
             raise BadParameter(f"rate-limit rule names must be unique: {[r.name for r in rules]}")
         self._rules = list(rules)
+        self._limits = {k: v for k, v in self._limits.items() if k[0] in by_name}
         self._own = {
             key: budget
             for key, budget in self._own.items()
@@ -165,7 +170,11 @@ class RateLimiter:
             return
         now = self._now()
         plan: list[_Step] = [
-            (rule, self._budget(rule, endpoint, now), self.weight(rule, endpoint, params))
+            (
+                self._effective(rule, endpoint),
+                self._budget(rule, endpoint, now),
+                self.weight(rule, endpoint, params),
+            )
             for rule in self._covering(endpoint)
         ]
         for rule, _, w in plan:
@@ -203,27 +212,48 @@ class RateLimiter:
                 return
 
     def update_from_headers(self, endpoint: str, headers: Mapping[str, str]) -> None:
-        """Adopt the venue's usage counters (e.g. X-MBX-USED-WEIGHT-1M): they count every
-        request from this address, including other processes'."""
+        """Adopt the venue's usage counters (e.g. X-MBX-USED-WEIGHT-1M, or Bybit's
+        X-Bapi-Limit-Status with X-Bapi-Limit): they count every request from this
+        address or account, including other processes'."""
         lowered: dict[str, str] | None = None
-        now = self._now()
-        for rule in self._rules:
-            if rule.header is None:
-                continue
-            raw = headers.get(rule.header)
+
+        def get(name: str) -> str | None:
+            nonlocal lowered
+            raw = headers.get(name)
             # aiohttp's headers are case-insensitive already; a plain dict may not be
             if raw is None and isinstance(headers, dict):
                 if lowered is None:
                     lowered = {k.lower(): v for k, v in headers.items()}
-                raw = lowered.get(rule.header.lower())
-            if raw is None or (rule.scope == "endpoint" and not self._covers(rule, endpoint)):
+                raw = lowered.get(name.lower())
+            return raw
+
+        now = self._now()
+        for rule in self._rules:
+            if rule.scope == "endpoint" and not self._covers(rule, endpoint):
                 continue
-            try:
-                used = int(str(raw).strip())
-            except ValueError:
-                log.warning("%s: ignoring unreadable %s header %r", endpoint, rule.header, raw)
-                continue
-            self._budget(rule, endpoint, now).adopt(rule, used, now)
+            if rule.limit_header is not None:
+                limit = self._header_int(endpoint, rule.limit_header, get(rule.limit_header))
+                if limit is not None and limit > 0:
+                    self._limits[(rule.name, self._scope_key(rule, endpoint))] = limit
+            current = self._effective(rule, endpoint)
+            used: int | None = None
+            if rule.header is not None:
+                used = self._header_int(endpoint, rule.header, get(rule.header))
+            elif rule.remaining_header is not None:
+                left = self._header_int(endpoint, rule.remaining_header, get(rule.remaining_header))
+                used = None if left is None else max(0, current.limit - left)
+            if used is not None:
+                self._budget(rule, endpoint, now).adopt(current, used, now)
+
+    @staticmethod
+    def _header_int(endpoint: str, name: str, raw: str | None) -> int | None:
+        if raw is None:
+            return None
+        try:
+            return int(str(raw).strip())
+        except ValueError:
+            log.warning("%s: ignoring unreadable %s header %r", endpoint, name, raw)
+            return None
 
     def block(
         self,
@@ -254,14 +284,27 @@ class RateLimiter:
             if rule.scope == "endpoint":
                 for (name, endpoint), budget in self._own.items():
                     if name == rule.name and endpoint is not None:
-                        out[f"{name}[{endpoint}]"] = self._report(rule, budget, endpoint, now)
+                        current = self._effective(rule, endpoint)
+                        out[f"{name}[{endpoint}]"] = self._report(current, budget, endpoint, now)
             else:
-                out[rule.name] = self._report(rule, self._budget(rule, None, now), None, now)
+                current = self._effective(rule, None)
+                out[rule.name] = self._report(current, self._budget(rule, None, now), None, now)
         return out
 
     # -- internals ---------------------------------------------------------------------
     def _now(self) -> Now:
         return Now(self._clock(), self._wall_clock())
+
+    @staticmethod
+    def _scope_key(rule: RateLimitRule, endpoint: str | None) -> str | None:
+        return endpoint if rule.scope == "endpoint" else None
+
+    def _effective(self, rule: RateLimitRule, endpoint: str | None) -> RateLimitRule:
+        """The rule with the limit the venue last reported for this scope, if any."""
+        limit = self._limits.get((rule.name, self._scope_key(rule, endpoint)))
+        if limit is None or limit == rule.limit:
+            return rule
+        return msgspec.structs.replace(rule, limit=limit)
 
     @staticmethod
     def _covers(rule: RateLimitRule, endpoint: str) -> bool:

@@ -32,6 +32,7 @@ from tradeport.transport.ws_conn import WsConnection
 from tradeport.transport.ws_endpoint import (
     Ack,
     Control,
+    Pong,
     Reconnect,
     Sink,
     TopicState,
@@ -43,6 +44,7 @@ from tradeport.transport.ws_slot import Backoff, Slot, SlotContext
 __all__ = [
     "Ack",
     "Control",
+    "Pong",
     "Reconnect",
     "Sink",
     "TopicState",
@@ -64,6 +66,8 @@ class WsStream:
     The sink is called synchronously from the socket's reader task for every data
     frame, with the receipt time taken as soon as the frame was read. Frames may repeat
     while a connection is being replaced (make-before-break); consumers deduplicate.
+    `on_lost(topics)` is told as soon as a connection is lost (its topics, none for a
+    session), `on_reconnect(topics)` once its replacement is subscribed.
     """
 
     def __init__(
@@ -72,6 +76,7 @@ class WsStream:
         sink: Sink,
         *,
         on_reconnect: Callable[[list[str]], None] | None = None,
+        on_lost: Callable[[list[str]], None] | None = None,
         backoff_initial: float = 0.1,
         backoff_max: float = 30.0,
         healthy_after: float = HEALTHY_AFTER,
@@ -103,6 +108,7 @@ class WsStream:
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,
             healthy_after=healthy_after,
+            on_lost=on_lost,
         )
 
     @property
@@ -183,6 +189,20 @@ class WsStream:
             if not slot.topics and slot in self._slots:
                 self._slots.remove(slot)
                 await slot.close()
+
+    async def resubscribe(self, topics: Iterable[str]) -> None:
+        """Unsubscribe and subscribe `topics` again on the connections serving them,
+        keeping them in the contract: for a venue that sends a topic's snapshot only on
+        subscription, this asks for a fresh one (e.g. to resync one order book). A
+        refusal marks the topic FAILED and retries it, as for `subscribe`."""
+        self._check_open()
+        by_slot: dict[int, tuple[Slot, list[str]]] = {}
+        for topic in dict.fromkeys(topics):
+            slot = self._slot_of.get(topic)
+            if slot is not None:
+                by_slot.setdefault(id(slot), (slot, []))[1].append(topic)
+        for slot, chosen in by_slot.values():
+            await slot.resubscribe(chosen)
 
     async def close(self) -> None:
         """Cancel every task and close every socket (and the session, if ours)."""

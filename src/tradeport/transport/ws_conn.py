@@ -16,7 +16,7 @@ from collections.abc import Callable
 import aiohttp
 
 from tradeport.model.errors import Disconnected, NetworkError, RequestTimeout
-from tradeport.transport.ws_endpoint import Ack, Reconnect, Sink, WsEndpoint, WsStats
+from tradeport.transport.ws_endpoint import Ack, Pong, Reconnect, Sink, WsEndpoint, WsStats
 
 log = logging.getLogger("tradeport.transport.ws")
 
@@ -232,6 +232,8 @@ class WsConnection:
                 self._sink(data, local_ts)
             elif isinstance(control, Ack):
                 self._resolve(control)
+            elif isinstance(control, Pong):
+                self._stats.pongs += 1  # liveness was recorded when the frame was read
             else:
                 self._on_move(self, control)
         except Exception:
@@ -263,6 +265,8 @@ class WsConnection:
 
     async def _ping(self) -> None:
         interval = self.endpoint.ping_interval or 0.0
+        # a venue whose heartbeat is a text frame (Bybit {"op":"ping"}) names it
+        text_ping: Callable[[], str] | None = getattr(self.endpoint, "ping_frame", None)
         ws = self._live()
         count = 0
         while True:
@@ -270,7 +274,10 @@ class WsConnection:
             await self._pacer.wait()
             count += 1
             try:
-                await ws.ping(str(count).encode())
+                if text_ping is not None:
+                    await ws.send_str(text_ping())
+                else:
+                    await ws.ping(str(count).encode())
             except (aiohttp.ClientError, ConnectionError) as exc:
                 self._finish(f"ping failed: {exc!r}")
                 return

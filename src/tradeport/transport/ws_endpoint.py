@@ -35,7 +35,11 @@ class Reconnect(msgspec.Struct):
     refresh_url: bool = False
 
 
-Control = Ack | Reconnect
+class Pong(msgspec.Struct):
+    """The venue's answer to an application-level ping (`ping_frame`): liveness only."""
+
+
+Control = Ack | Reconnect | Pong
 
 # (raw frame, local receipt time `time.time_ns()`) for every data frame
 Sink = Callable[[str | bytes, int], None]
@@ -46,13 +50,15 @@ class WsEndpoint(Protocol):
 
     An endpoint may also define `max_topics_per_frame: int` (how many topics one
     subscribe frame may carry, e.g. Bybit spot allows 10); without it the engine uses
-    `DEFAULT_TOPICS_PER_FRAME`.
+    `DEFAULT_TOPICS_PER_FRAME`. A venue whose heartbeat is a text frame rather than a
+    WS ping frame (Bybit `{"op":"ping"}`) defines `ping_frame() -> str`: the engine then
+    sends that every `ping_interval` instead, and `classify` returns `Pong` for the reply.
     """
 
     name: str  # for logs, e.g. "binance.swap.public"
     max_topics: int  # per connection; 0 = a session connection with no topics (user data)
     max_sends_per_second: float  # client→server frames per connection, paced
-    ping_interval: float | None  # send a WS ping frame this often (None: never)
+    ping_interval: float | None  # send a ping (frame, or `ping_frame()`) this often; None: never
     silence_timeout: float  # no frame of any kind this long → replace the connection
     max_lifetime: float | None  # venue cutoff (Binance 24 h): move before it
 
@@ -94,5 +100,6 @@ class WsStats:
     sink_errors: int = 0  # frames whose sink (or classify) raised
     sends: int = 0  # client frames sent: requests, pings, pongs
     pings_answered: int = 0  # server ping frames answered with a pong
+    pongs: int = 0  # application-level pongs received (answers to `ping_frame()`)
     acks_failed: int = 0  # requests the venue refused
     unmatched_acks: int = 0  # acks for no request in flight (late after a timeout)

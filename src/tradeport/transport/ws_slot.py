@@ -66,6 +66,9 @@ class SlotContext:
     backoff_initial: float
     backoff_max: float
     healthy_after: float
+    # told the contract topics of a connection as soon as it is lost (before the backoff):
+    # what it carried is stale until its replacement is subscribed
+    on_lost: Callable[[list[str]], None] | None = None
     closers: set[asyncio.Task[None]] = field(default_factory=set)
     _ids: Iterator[int] = field(default_factory=lambda: iter(range(1, 2**62)))
     _serials: Iterator[int] = field(default_factory=lambda: iter(range(1, 2**62)))
@@ -124,6 +127,30 @@ class Slot:
         conn = self.conn
         if conn is not None:
             await self._unsubscribe(conn, [t for t in topics if t in conn.topics])
+
+    async def resubscribe(self, topics: Sequence[str]) -> None:
+        """Unsubscribe and subscribe again those of `topics` the serving socket carries,
+        on that socket; they stay in the contract throughout. A venue that sends a
+        topic's snapshot only on subscription (Bybit order books, §4.5) resyncs one book
+        this way. A topic not confirmed on a socket is skipped: its coming subscription
+        brings the snapshot anyway."""
+        conn = self.conn
+        if conn is None:
+            return
+        wanted = [t for t in topics if t in self.topics and t in conn.topics]
+        if not wanted:
+            return
+        await self._unsubscribe(conn, wanted)
+        states = self.ctx.states
+        for topic in wanted:
+            if states.get(topic) is TopicState.CONFIRMED:
+                states[topic] = TopicState.PENDING
+        self.ctx.changed()
+        try:
+            await self._subscribe(conn, wanted)
+        except NetworkError as exc:
+            # the socket is failing: its replacement subscribes the contract anew
+            log.warning("%s: resubscribing failed: %s", self.ctx.endpoint.name, exc)
 
     async def close(self) -> None:
         if self._task is not None:
@@ -246,6 +273,12 @@ class Slot:
         ctx.changed()
         log.warning("%s: connection #%d lost (%s)", ctx.endpoint.name, conn.serial, reason)
         ctx.close_later(conn)
+        if ctx.on_lost is not None:
+            try:
+                ctx.on_lost(list(self.topics))
+            except Exception:
+                # the consumer's reaction failed; reconnecting goes on regardless
+                log.exception("%s: on_lost callback raised", ctx.endpoint.name)
 
     def _log_move(self, conn: WsConnection, reason: str) -> None:
         self.ctx.stats.moves += 1

@@ -1,0 +1,207 @@
+"""The Bybit v5 emulator: REST (`/v5/...`) and WebSocket (`/v5/public/spot`,
+`/v5/public/linear`, `/v5/private`) on one aiohttp server, backed by two shared engines:
+`spot` (category=spot) and `linear` (category=linear, USDT perpetuals).
+
+Bybit's unified trading account holds one wallet for both categories; here each engine
+keeps its own ledger and `/v5/account/wallet-balance` reports their sum per coin (a fill
+in one category changes the sum by exactly its amount). Facts: PROTOCOLS.md §0, §4.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from aiohttp import web
+
+from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
+from tradeport.emulator.admin import Admin
+from tradeport.emulator.engine import Engine
+from tradeport.emulator.faults import FaultPlan
+from tradeport.emulator.market import SyntheticMarket
+from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.stream_faults import StreamFaultPlan
+from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
+from tradeport.emulator.ws import StreamConnections
+from tradeport.model import AssetType
+from tradeport.venues.bybit.emulator.ids import Category
+
+# Fees of a non-VIP account: spot 0.1 % / 0.1 %, derivatives 0.02 % maker / 0.055 % taker.
+SPOT_FEES = (Decimal("0.001"), Decimal("0.001"))
+LINEAR_FEES = (Decimal("0.0002"), Decimal("0.00055"))
+HISTORY_MINUTES = 500
+_CATEGORIES: dict[AssetType, Category] = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
+
+
+class BybitEmulator:
+    def __init__(
+        self,
+        *,
+        accounts: Sequence[EmulatorAccount] | None = None,
+        seed: int = 7,
+        step_interval: float | None = 0.25,
+        weight_limit: int | None = None,
+        weight_interval: tuple[int, str] = (5, "SECOND"),
+        order_limit: int | None = None,
+        extra_symbols: int = 0,
+        stream_time_scale: float = 1.0,
+        ip_ban_ms: int | None = None,
+        uid_window_ms: int = 1000,
+    ) -> None:
+        """`weight_limit` / `weight_interval` replace the per-IP budget (600 requests per
+        5 s, §4.6) and `order_limit` the per-UID order-entry rate (10/s linear, 20/s
+        spot). An IP over its budget is refused (HTTP 403) until the window has room
+        again, or for `ip_ban_ms` when given (Bybit itself bans for 10 minutes).
+        `uid_window_ms` stretches the per-UID rolling second (tests use long windows).
+        `extra_symbols` lists that many more made-up pairs (SYM001USDT, …) in both
+        categories; `stream_time_scale` multiplies every timed stream's period."""
+        if stream_time_scale <= 0:
+            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
+        extra_spot, extra_linear = synthetic_symbols(extra_symbols)
+        self.spot_symbols = (*SPOT_SYMBOLS, *extra_spot)
+        self.linear_symbols = (*FUTURES_SYMBOLS, *extra_linear)
+        self.stream_time_scale = stream_time_scale
+        self.weight_limit = weight_limit
+        self.weight_interval = weight_interval
+        self.order_limit = order_limit
+        self.ip_ban_ms = ip_ban_ms
+        self.uid_window_ms = uid_window_ms
+        self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
+        self.accounts = [r.account for r in self.keys.refs]
+        self.clock_skew_ms = 0
+        self.faults = FaultPlan()
+        self.connections = StreamConnections()
+        self.stream_faults = StreamFaultPlan(self.connections)
+        self.step_interval = step_interval
+        self.spot = Engine(
+            "spot",
+            [s.engine() for s in self.spot_symbols],
+            maker_fee=SPOT_FEES[0],
+            taker_fee=SPOT_FEES[1],
+            clock=self.now_ms,
+            # Bybit acknowledges these and then cancels them (create-order.mdx)
+            expire_unfilled_fok=True,
+            expire_unplaceable=True,
+        )
+        self.linear = Engine(
+            "perp",
+            [s.engine() for s in self.linear_symbols],
+            maker_fee=LINEAR_FEES[0],
+            taker_fee=LINEAR_FEES[1],
+            clock=self.now_ms,
+            expire_unfilled_fok=True,
+            expire_unplaceable=True,
+        )
+        self.spot_market = SyntheticMarket(self.spot, seed=seed)
+        self.linear_market = SyntheticMarket(self.linear, seed=seed + 1)
+        self.spot_market.seed_history(HISTORY_MINUTES)
+        self.linear_market.seed_history(HISTORY_MINUTES)
+        for ref in self.keys.refs:
+            self.spot.open_account(ref.engine_id, ref.account.spot_balances)
+            self.linear.open_account(ref.engine_id, ref.account.futures_balances)
+
+        self.app = web.Application()
+        # WebSocket routes first: the REST catch-all must not swallow them
+        from tradeport.venues.bybit.emulator.rest import install_rest
+        from tradeport.venues.bybit.emulator.streams import install_streams
+
+        self.streams = install_streams(self)
+        Admin(self).install(self.app)
+        self.rest = install_rest(self)
+        self._server = EmulatorServer(self.app)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    def stream_url(self, asset_type: AssetType) -> str:
+        """The WebSocket host, `ws://host:port`; the client appends `/v5/public/spot`,
+        `/v5/public/linear` or `/v5/private`, as on stream.bybit.com."""
+        self.category(asset_type)
+        return "ws" + self._server.base_url.removeprefix("http")
+
+    def category(self, asset_type: AssetType) -> Category:
+        if asset_type not in _CATEGORIES:
+            raise ValueError(f"no {asset_type.value} market in the Bybit emulator")
+        return _CATEGORIES[asset_type]
+
+    def engine(self, category: str) -> Engine:
+        if category == "spot":
+            return self.spot
+        if category == "linear":
+            return self.linear
+        raise ValueError(f"category must be 'spot' or 'linear', not {category!r}")
+
+    def fees(self, category: str) -> tuple[Decimal, Decimal]:
+        """(maker, taker) fee rates of a category."""
+        self.engine(category)
+        return SPOT_FEES if category == "spot" else LINEAR_FEES
+
+    def engine_for(self, asset_type: AssetType) -> Engine:
+        return self.engine(self.category(asset_type))
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        url = await self._server.start(host, port)
+        await self.streams.start()
+        if self.step_interval is not None:
+            self._tasks = [
+                asyncio.create_task(self.spot_market.run(self.step_interval)),
+                asyncio.create_task(self.linear_market.run(self.step_interval)),
+            ]
+        return url
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        self.faults.clear()  # answer requests an injected delay still holds
+        await self.streams.stop()
+        await self._server.stop()
+        for task in tasks:
+            if not task.cancelled() and task.exception() is not None:
+                raise RuntimeError("a synthetic market task failed") from task.exception()
+
+    def credentials(self, index: int = 0) -> tuple[str, str]:
+        account = self.accounts[index]
+        return account.api_key, account.secret
+
+    def describe_accounts(self) -> list[str]:
+        def funds(balances: Mapping[str, Decimal]) -> str:
+            return ", ".join(f"{a} {v}" for a, v in balances.items())
+
+        return [
+            f"api_key={a.api_key} secret={a.secret} spot: {funds(a.spot_balances)}; "
+            f"linear: {funds(a.futures_balances)}"
+            for a in self.accounts
+        ]
+
+    # -- control (tests and demos) -----------------------------------------------------
+    def now_ms(self) -> int:
+        """The server clock: real time plus `clock_skew_ms`."""
+        return time.time_ns() // 1_000_000 + self.clock_skew_ms
+
+    def step(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.spot_market.step()
+            self.linear_market.step()
+
+    def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
+        """Walk `market` ("spot" or "linear") to `price`; resting orders it crosses fill."""
+        synthetic = {"spot": self.spot_market, "linear": self.linear_market}.get(market)
+        if synthetic is None:
+            raise ValueError(f"market must be 'spot' or 'linear', not {market!r}")
+        if symbol not in synthetic.engine.instruments:
+            raise ValueError(f"unknown {market} symbol {symbol!r}")
+        target = Decimal(price)
+        if not target.is_finite() or target <= 0:
+            raise ValueError(f"price must be a positive number, not {price!r}")
+        synthetic.move_to(symbol, target)
+
+    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
+        self.move_to(self.category(asset_type), symbol.replace("-", ""), price)

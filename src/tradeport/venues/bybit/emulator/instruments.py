@@ -1,0 +1,87 @@
+"""`/v5/market/instruments-info` rows for the listed symbols (PROTOCOLS.md §4.8; the
+docs' market/instrument.mdx samples for the field set)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeport.emulator.decimal_text import decimals, plain
+from tradeport.emulator.symbols import SymbolSpec
+
+# Bybit lists its perpetuals with a launch time; the emulator's are all "launched" at
+# the same fixed moment (2020-03-30, BTCUSDT's launch on Bybit).
+LAUNCH_TIME_MS = 1585526400000
+FUNDING_INTERVAL_MINUTES = 480
+SPOT_MAX_ORDER_AMOUNT = Decimal(2_000_000)
+QUOTE_PRECISION = "0.00000001"
+
+
+def spot_instrument(spec: SymbolSpec) -> dict[str, object]:
+    """Spot: `basePrecision` is the quantity step, `minOrderAmt` the minimum value."""
+    return {
+        "symbol": spec.symbol,
+        "baseCoin": spec.base,
+        "quoteCoin": spec.quote,
+        "innovation": "0",
+        "status": "Trading",
+        "marginTrading": "utaOnly",
+        "stTag": "0",
+        "lotSizeFilter": {
+            "basePrecision": plain(spec.step_size),
+            "quotePrecision": QUOTE_PRECISION,
+            "minOrderQty": plain(spec.min_qty),
+            "maxOrderQty": plain(spec.max_qty),
+            "minOrderAmt": plain(spec.min_notional),
+            "maxOrderAmt": plain(SPOT_MAX_ORDER_AMOUNT),
+            "maxLimitOrderQty": plain(spec.max_qty),
+            "maxMarketOrderQty": plain(spec.market_max_qty),
+        },
+        "priceFilter": {"tickSize": plain(spec.tick_size)},
+        "riskParameters": {"priceLimitRatioX": "0.05", "priceLimitRatioY": "0.05"},
+        "symbolType": "",
+    }
+
+
+def linear_instrument(spec: SymbolSpec) -> dict[str, object]:
+    """USDT perpetual: quantities in the base coin, `qtyStep` and `minNotionalValue`."""
+    tick = spec.tick_size
+    return {
+        "symbol": spec.symbol,
+        "contractType": "LinearPerpetual",
+        "status": "Trading",
+        "baseCoin": spec.base,
+        "quoteCoin": spec.quote,
+        "launchTime": str(LAUNCH_TIME_MS),
+        "deliveryTime": "0",
+        "deliveryFeeRate": "",
+        "priceScale": str(decimals(tick)),  # digits of the tick as written: 0.10 -> 2
+        "leverageFilter": {
+            "minLeverage": "1",
+            "maxLeverage": f"{spec.max_leverage}.00",
+            "leverageStep": "0.01",
+        },
+        "priceFilter": {
+            "minPrice": plain(spec.min_price),
+            "maxPrice": plain(spec.max_price),
+            "tickSize": plain(tick),
+        },
+        "lotSizeFilter": {
+            "maxOrderQty": plain(spec.max_qty),
+            "minOrderQty": plain(spec.min_qty),
+            "qtyStep": plain(spec.step_size),
+            "postOnlyMaxOrderQty": plain(spec.max_qty),
+            "maxMktOrderQty": plain(spec.market_max_qty),
+            "minNotionalValue": plain(spec.min_notional),
+        },
+        "unifiedMarginTrade": True,
+        "fundingInterval": FUNDING_INTERVAL_MINUTES,
+        "settleCoin": spec.quote,
+        "copyTrading": "both",
+        "upperFundingRate": "0.005",
+        "lowerFundingRate": "-0.005",
+        "isPreListing": False,
+        "preListingInfo": None,
+        "riskParameters": {"priceLimitRatioX": "0.05", "priceLimitRatioY": "0.1"},
+        "displayName": "",
+        "symbolType": "",
+    }

@@ -1,0 +1,288 @@
+"""Public market-data endpoints (PROTOCOLS.md §4.3, §4.8): server time, instruments,
+tickers, order book, klines, recent trades. Categories `inverse` and `option` are valid
+but list nothing here (the emulator trades spot and USDT perpetuals only)."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.engine import Engine, Kline
+from tradeport.emulator.symbols import SymbolSpec
+from tradeport.emulator.tape import DAY_MS, MINUTE_MS, WEEK_MS
+from tradeport.venues.bybit.emulator.calls import Call, Route
+from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid
+from tradeport.venues.bybit.emulator.ids import Category, public_trade_id_text
+from tradeport.venues.bybit.emulator.instruments import linear_instrument, spot_instrument
+
+if TYPE_CHECKING:
+    from tradeport.venues.bybit.emulator.app import BybitEmulator
+
+ALL_CATEGORIES = ("spot", "linear", "inverse", "option")
+TRADED: dict[str, Category] = {"spot": "spot", "linear": "linear"}
+INTERVALS_MS: dict[str, int] = {
+    **{str(m): m * MINUTE_MS for m in (1, 3, 5, 15, 30, 60, 120, 240, 360, 720)},
+    "D": DAY_MS,
+    "W": WEEK_MS,
+}
+MONTH = "M"
+# (default, maximum) of `limit` per endpoint and category (market/*.mdx)
+BOOK_LIMITS = {"spot": (1, 1000), "linear": (25, 1000)}
+TRADE_LIMITS = {"spot": (60, 60), "linear": (500, 1000)}
+INSTRUMENT_LIMIT = (500, 1000)
+KLINE_LIMIT = (200, 1000)
+FUNDING_RATE = Decimal("0.0001")
+FUNDING_HOURS = 8
+_PCT = Decimal("0.000001")
+
+
+def _symbol_error(symbol: str) -> BybitApiError:
+    return BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
+
+
+class MarketData:
+    def __init__(self, emu: BybitEmulator) -> None:
+        self.emu = emu
+
+    def routes(self) -> dict[str, Route]:
+        return {
+            "GET /v5/market/time": Route(self.time),
+            "GET /v5/market/instruments-info": Route(self.instruments),
+            "GET /v5/market/tickers": Route(self.tickers),
+            "GET /v5/market/orderbook": Route(self.orderbook),
+            "GET /v5/market/kline": Route(self.kline),
+            "GET /v5/market/recent-trade": Route(self.recent_trade),
+        }
+
+    # -- helpers -----------------------------------------------------------------------
+    def _category(self, call: Call) -> str:
+        return call.params.category(ALL_CATEGORIES)
+
+    def _specs(self, category: str) -> Sequence[SymbolSpec]:
+        if category == "spot":
+            return self.emu.spot_symbols
+        if category == "linear":
+            return self.emu.linear_symbols
+        return ()
+
+    def _traded(self, call: Call) -> tuple[Category, Engine, str]:
+        """category, engine and symbol of an endpoint about one listed symbol."""
+        category = TRADED.get(self._category(call))
+        symbol = call.params.require("symbol")
+        if category is None or symbol not in self.emu.engine(category).instruments:
+            raise _symbol_error(symbol)
+        return category, self.emu.engine(category), symbol
+
+    @staticmethod
+    def _limit(call: Call, bounds: tuple[int, int]) -> int:
+        default, high = bounds
+        value = call.params.integer("limit", default, low=1, high=high)
+        return default if value is None else value
+
+    # -- endpoints ---------------------------------------------------------------------
+    def time(self, call: Call) -> object:
+        now_ns = call.now_ms * 1_000_000 + time.time_ns() % 1_000_000
+        return {"timeSecond": str(call.now_ms // 1000), "timeNano": str(now_ns)}
+
+    def instruments(self, call: Call) -> object:
+        category = self._category(call)
+        params = call.params
+        specs = list(self._specs(category))
+        if (symbol := params.text("symbol")) is not None:
+            specs = [s for s in specs if s.symbol == symbol]
+        if (base := params.text("baseCoin")) is not None:
+            specs = [s for s in specs if s.base == base]
+        if params.text("status") not in (None, "Trading"):
+            specs = []
+        render = spot_instrument if category == "spot" else linear_instrument
+        result: dict[str, object] = {"category": category}
+        if category == "spot":
+            # spot answers every symbol at once (no paging on this category)
+            result["list"] = [render(s) for s in specs]
+            return result
+        limit = self._limit(call, INSTRUMENT_LIMIT)
+        start = _cursor_offset(params.text("cursor"))
+        page = specs[start : start + limit]
+        result["list"] = [render(s) for s in page]
+        more = start + limit < len(specs)
+        result["nextPageCursor"] = f"{start + limit}" if more else ""
+        return result
+
+    def tickers(self, call: Call) -> object:
+        category = self._category(call)
+        params = call.params
+        specs = list(self._specs(category))
+        if (symbol := params.text("symbol")) is not None:
+            specs = [s for s in specs if s.symbol == symbol]
+            if not specs and category in ("spot", "linear"):
+                raise _symbol_error(symbol)
+        if (base := params.text("baseCoin")) is not None:
+            specs = [s for s in specs if s.base == base]
+        if category == "spot":
+            rows = [self._spot_ticker(s.symbol, call.now_ms) for s in specs]
+        else:
+            rows = [self._linear_ticker(s.symbol, call.now_ms) for s in specs]
+        return {"category": category, "list": rows}
+
+    def orderbook(self, call: Call) -> object:
+        category, engine, symbol = self._traded(call)
+        limit = self._limit(call, BOOK_LIMITS[category])
+        view = engine.depth(symbol, limit)
+        # `u` is the 1000-level stream's update id (§4.3): the stream side brings that
+        # topic up to this same book first, so a REST snapshot is never ahead of it
+        u, seq = self.emu.streams.hubs[category].sync_book(symbol)
+        return {
+            "s": symbol,
+            "b": [[plain(p), plain(q)] for p, q in view.bids],
+            "a": [[plain(p), plain(q)] for p, q in view.asks],
+            "ts": call.now_ms,
+            "u": u,
+            "seq": seq,
+            "cts": view.ts_ms,
+        }
+
+    def kline(self, call: Call) -> object:
+        category, engine, symbol = self._traded(call)
+        params = call.params
+        interval = params.require("interval")
+        if interval not in INTERVALS_MS and interval != MONTH:
+            raise invalid("interval", f"must be one of {', '.join([*INTERVALS_MS, MONTH])}")
+        start = params.integer("start", low=0)
+        end = params.integer("end", low=0)
+        limit = self._limit(call, KLINE_LIMIT)
+        if interval == MONTH:
+            bars = _monthly(engine, symbol, start, end, limit)
+        else:
+            bars = engine.klines(symbol, INTERVALS_MS[interval], start, end, limit)
+        rows = [
+            [str(k.open_ms), plain(k.open), plain(k.high), plain(k.low), plain(k.close),
+             plain(k.volume), plain(k.quote_volume)]
+            for k in reversed(bars)
+        ]  # fmt: skip
+        return {"category": category, "symbol": symbol, "list": rows}
+
+    def recent_trade(self, call: Call) -> object:
+        category, engine, symbol = self._traded(call)
+        limit = self._limit(call, TRADE_LIMITS[category])
+        rows = [
+            {
+                "execId": public_trade_id_text(category, t.trade_id),
+                "symbol": symbol,
+                "price": plain(t.price),
+                "size": plain(t.qty),
+                # the taker's side: a buyer who was the maker means a selling taker
+                "side": "Sell" if t.buyer_is_maker else "Buy",
+                "time": str(t.ts_ms),
+                "isBlockTrade": False,
+                "isRPITrade": False,
+                "seq": str(t.trade_id),
+            }
+            for t in reversed(engine.recent_trades(symbol, limit))
+        ]
+        return {"category": category, "list": rows}
+
+    # -- tickers -----------------------------------------------------------------------
+    def _common_ticker(self, engine: Engine, symbol: str) -> dict[str, str]:
+        t = engine.ticker_24h(symbol)
+        change = ((t.last - t.open) / t.open).quantize(_PCT, ROUND_HALF_UP) if t.open else 0
+        return {
+            "symbol": symbol,
+            "bid1Price": plain(t.bid),
+            "bid1Size": plain(t.bid_qty),
+            "ask1Price": plain(t.ask),
+            "ask1Size": plain(t.ask_qty),
+            "lastPrice": plain(t.last),
+            "prevPrice24h": plain(t.open),
+            "price24hPcnt": plain(Decimal(change)),
+            "highPrice24h": plain(t.high),
+            "lowPrice24h": plain(t.low),
+            "turnover24h": plain(t.quote_volume),
+            "volume24h": plain(t.volume),
+        }
+
+    def _spot_ticker(self, symbol: str, now_ms: int) -> dict[str, str]:
+        row = self._common_ticker(self.emu.spot, symbol)
+        row["usdIndexPrice"] = plain(self.emu.spot.mark_price(symbol))
+        return row
+
+    def _linear_ticker(self, symbol: str, now_ms: int) -> dict[str, str]:
+        engine = self.emu.linear
+        row = self._common_ticker(engine, symbol)
+        mark = engine.mark_price(symbol)
+        hour_ago = engine.klines(symbol, MINUTE_MS, now_ms - 60 * MINUTE_MS, None, 1)
+        interest = self.emu.streams.open_interest(symbol)
+        row.update(
+            {
+                "indexPrice": plain(mark),
+                "markPrice": plain(mark),
+                "prevPrice1h": plain(hour_ago[0].open) if hour_ago else row["lastPrice"],
+                "openInterest": plain(interest),
+                "openInterestValue": plain(interest * mark),
+                "fundingRate": plain(FUNDING_RATE),
+                "nextFundingTime": str(_next_funding_ms(now_ms)),
+                "predictedDeliveryPrice": "",
+                "basisRate": "",
+                "deliveryFeeRate": "",
+                "deliveryTime": "0",
+                "basis": "",
+                "fundingIntervalHour": str(FUNDING_HOURS),
+                "fundingCap": "0.005",
+                "curPreListingPhase": "",
+            }
+        )
+        return row
+
+
+def _cursor_offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isascii() or not cursor.isdigit():
+        raise invalid("cursor", "is not a cursor this endpoint gave out")
+    return int(cursor)
+
+
+def _next_funding_ms(now_ms: int) -> int:
+    period = FUNDING_HOURS * 3_600_000
+    return now_ms - now_ms % period + period
+
+
+def _month_open(ts_ms: int) -> int:
+    year, month = time.gmtime(ts_ms // 1000)[:2]
+    return calendar.timegm((year, month, 1, 0, 0, 0)) * 1000
+
+
+def _monthly(
+    engine: Engine, symbol: str, start: int | None, end: int | None, limit: int
+) -> list[Kline]:
+    """Calendar-month klines folded from daily ones (months differ in length, so the
+    tape's fixed-length buckets cannot make them directly)."""
+    days = engine.klines(symbol, DAY_MS, start and _month_open(start), end, 31 * limit + 31)
+    months: list[Kline] = []
+    for day in days:
+        opened = _month_open(day.open_ms)
+        if months and months[-1].open_ms == opened:
+            last = months[-1]
+            months[-1] = Kline(
+                open_ms=opened,
+                close_ms=day.close_ms,
+                open=last.open,
+                high=max(last.high, day.high),
+                low=min(last.low, day.low),
+                close=day.close,
+                volume=last.volume + day.volume,
+                quote_volume=last.quote_volume + day.quote_volume,
+                trades=last.trades + day.trades,
+                taker_buy_volume=last.taker_buy_volume + day.taker_buy_volume,
+                taker_buy_quote_volume=last.taker_buy_quote_volume + day.taker_buy_quote_volume,
+            )
+        else:
+            months.append(
+                Kline(opened, day.close_ms, day.open, day.high, day.low, day.close,
+                      day.volume, day.quote_volume, day.trades, day.taker_buy_volume,
+                      day.taker_buy_quote_volume)
+            )  # fmt: skip
+    return months[-limit:] if start is None else months[:limit]

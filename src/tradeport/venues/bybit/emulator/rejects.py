@@ -1,0 +1,81 @@
+"""Engine rejections and order filter failures as Bybit's errors (PROTOCOLS.md §4.7).
+
+Spot and the derivatives categories answer the same failure with different codes
+(170xxx on spot, 110xxx on linear); the tables hold both.
+"""
+
+from __future__ import annotations
+
+from tradeport.emulator.engine import Reject, RejectReason
+from tradeport.venues.bybit.emulator.errors import BybitApiError
+
+_ONE_WAY_IDX = "position idx not match position mode"
+
+# reason -> (linear code and message, spot code and message)
+_REJECTS: dict[RejectReason, tuple[tuple[int, str], tuple[int, str]]] = {
+    RejectReason.UNKNOWN_SYMBOL: (
+        (10001, "params error: symbol invalid"),
+        (170121, "Invalid symbol."),
+    ),
+    RejectReason.INSUFFICIENT_BALANCE: (
+        (110007, "ab not enough for new order"),
+        (170131, "Insufficient balance."),
+    ),
+    RejectReason.INSUFFICIENT_MARGIN: (
+        (110007, "ab not enough for new order"),
+        (170131, "Insufficient balance."),
+    ),
+    RejectReason.DUPLICATE_CLIENT_ORDER_ID: (
+        (110072, "OrderLinkedID is duplicate"),
+        (110072, "OrderLinkedID is duplicate"),
+    ),
+    RejectReason.REDUCE_ONLY_REJECTED: (
+        (110017, "current position is zero, cannot fix reduce-only order qty"),
+        (10001, "params error: reduceOnly is not supported on spot"),
+    ),
+    RejectReason.POSITION_SIDE_MISMATCH: ((10001, _ONE_WAY_IDX), (10001, _ONE_WAY_IDX)),
+    RejectReason.ORDER_NOT_FOUND: (
+        (110001, "order not exists or too late to cancel"),
+        (170213, "Order does not exist."),
+    ),
+    RejectReason.BAD_LEVERAGE: (
+        (10001, "params error: leverage invalid"),
+        (10001, "params error: leverage invalid"),
+    ),
+    RejectReason.POSITION_MODE_LOCKED: (
+        (110024, "You have an existing position, so position mode cannot be switched"),
+        (110024, "You have an existing position, so position mode cannot be switched"),
+    ),
+    RejectReason.NOT_SUPPORTED: (
+        (10001, "params error: not supported"),
+        (10001, "params error: not supported"),
+    ),
+    RejectReason.BAD_QUANTITY: (
+        (10001, "params error: qty invalid"),
+        (170136, "Order quantity is lower than the minimum."),
+    ),
+    RejectReason.BAD_PRICE: (
+        (10001, "params error: price invalid"),
+        (170134, "Order price has too many decimals."),
+    ),
+    # the emulator's engines expire these instead of rejecting (Bybit cancels them after
+    # the ack); kept for completeness
+    RejectReason.POST_ONLY_WOULD_TAKE: (
+        (10001, "params error: post-only order would take liquidity"),
+        (10001, "params error: post-only order would take liquidity"),
+    ),
+    RejectReason.FOK_NOT_FILLABLE: (
+        (10001, "params error: FOK order cannot fill"),
+        (10001, "params error: FOK order cannot fill"),
+    ),
+    RejectReason.NO_LIQUIDITY: (
+        (10001, "params error: no liquidity"),
+        (10001, "params error: no liquidity"),
+    ),
+}
+
+
+def rejected(exc: Reject, category: str) -> BybitApiError:
+    linear, spot = _REJECTS[exc.reason]
+    code, message = spot if category == "spot" else linear
+    return BybitApiError(code, message)

@@ -1,0 +1,333 @@
+"""The private path `/v5/private`: login and the account topics (PROTOCOLS.md §4.2, §4.4;
+ws/connect "Authentication", websocket/private/{order,execution,position,wallet}).
+
+`{"op":"auth","args":[apiKey, expires, signature]}` logs a connection in when `expires`
+(ms) is still ahead of the server clock and the signature is the lowercase hex
+HMAC-SHA256 of "GET/realtime" + expires under the key's secret. Until then a private
+topic is refused and nothing is pushed. Replies to a failed login are Bybit's
+`{"success":false,"ret_msg":…,"op":"auth","conn_id":…}`: "Params Error" for an expired
+or malformed login (observed for v5), "Request not authorized" for an unknown key or a
+wrong signature.
+
+Both engines (spot, linear) feed the one connection. Every order event becomes an
+`order` row and every fill an `execution` row; once an operation has touched an account
+(its AccountEvent closes the engine's flush) the rows go out, one message per topic,
+followed by `position` (linear: every symbol the operation touched, "regardless if
+there's any actual change", position.mdx) and `wallet` (the unified wallet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
+from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.venues.bybit.emulator import payloads
+from tradeport.venues.bybit.emulator.app import LINEAR_FEES
+from tradeport.venues.bybit.emulator.ids import Category
+from tradeport.venues.bybit.emulator.stream_control import (
+    Refused,
+    RequestId,
+    ack,
+    decode,
+    handler_not_found,
+    pong,
+    topic_names,
+)
+from tradeport.venues.bybit.emulator.stream_payloads import encode
+from tradeport.venues.bybit.emulator.stream_session import Session
+from tradeport.venues.bybit.emulator.stream_topics import PrivateKind, PrivateTopic, parse_private
+
+if TYPE_CHECKING:
+    from tradeport.venues.bybit.emulator.app import BybitEmulator
+
+Row = dict[str, object]
+_ZERO = Decimal(0)
+EXPIRED = "Params Error"
+NOT_AUTHORIZED = "Request not authorized"
+BREAK_EVEN_FEE_FLOOR = Decimal("0.00055")
+
+
+def ws_signature(secret: str, expires: str) -> str:
+    """hex(HMAC-SHA256(secret, "GET/realtime" + expires)), PROTOCOLS.md vector Y3."""
+    return hmac.new(secret.encode(), f"GET/realtime{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(slots=True)
+class _OrderTotals:
+    """Running sums of one order's fills, so each event's row shows them as of then."""
+
+    fee: Decimal = _ZERO
+    fee_coin: str = ""
+    closed_pnl: Decimal = _ZERO
+    closed_any: bool = False
+
+
+@dataclass(slots=True)
+class _Outbox:
+    """What one engine flush produced for one account, until its AccountEvent."""
+
+    orders: list[Row] = field(default_factory=list)
+    executions: list[Row] = field(default_factory=list)
+    legs: dict[tuple[str, str], None] = field(default_factory=dict)  # (symbol, positionSide)
+
+
+class PrivateStreams:
+    def __init__(self, emu: BybitEmulator) -> None:
+        self.emu = emu
+        self._sessions: dict[int, Session] = {}  # logged-in connections
+        self._totals: dict[tuple[Category, int], _OrderTotals] = {}
+        # signed size per (account, symbol, position side): how much a fill closes
+        self._legs: dict[tuple[str, str, str], Decimal] = {}
+        self._outbox: dict[tuple[Category, str], _Outbox] = {}
+        emu.spot.subscribe(self._listener("spot", emu.spot))
+        emu.linear.subscribe(self._listener("linear", emu.linear))
+
+    # -- requests ----------------------------------------------------------------------
+    def handle(self, session: Session, text: str) -> None:
+        req_id: RequestId = None
+        op = ""
+        try:
+            request = decode(text)
+            req_id, op = request.req_id, request.op
+            if op == "ping":
+                session.send(pong("private", session, req_id, self.emu.now_ms()))
+            elif op == "auth":
+                self._auth(session, request.args)
+                session.send(ack("private", session, op, req_id, ok=True))
+            elif op == "subscribe":
+                for topic in self._topics(session, request.args, subscribing=True):
+                    session.private[topic.name] = topic
+                session.send(ack("private", session, op, req_id, ok=True))
+            elif op == "unsubscribe":
+                for topic in self._topics(session, request.args, subscribing=False):
+                    session.private.pop(topic.name, None)
+                session.send(ack("private", session, op, req_id, ok=True))
+            else:
+                raise Refused("error:invalid op")
+        except Refused as exc:
+            session.send(ack("private", session, op, req_id, ok=False, ret_msg=exc.ret_msg))
+
+    def drop(self, session: Session) -> None:
+        self._sessions.pop(session.key, None)
+
+    def _auth(self, session: Session, args: list[object] | None) -> None:
+        if not args or len(args) != 3:
+            raise Refused(EXPIRED)
+        api_key, expires, signature = args
+        if isinstance(expires, bool) or not isinstance(expires, int | str):
+            raise Refused(EXPIRED)
+        expires_text = str(expires)
+        if not expires_text.isascii() or not expires_text.isdigit():
+            raise Refused(EXPIRED)
+        if int(expires_text) <= self.emu.now_ms():
+            raise Refused(EXPIRED)
+        ref = self.emu.keys.find(api_key) if isinstance(api_key, str) else None
+        if ref is None or not isinstance(signature, str):
+            raise Refused(NOT_AUTHORIZED)
+        expected = ws_signature(ref.account.secret, expires_text)
+        if not hmac.compare_digest(expected, signature):
+            raise Refused(NOT_AUTHORIZED)
+        if session.account is not None and session.account.engine_id != ref.engine_id:
+            raise Refused("error:already authenticated as another account")
+        session.account = ref
+        self._sessions[session.key] = session
+
+    def _topics(
+        self, session: Session, args: list[object] | None, *, subscribing: bool
+    ) -> list[PrivateTopic]:
+        names = topic_names(args)
+        if session.account is None:
+            raise Refused(NOT_AUTHORIZED)
+        topics: list[PrivateTopic] = []
+        for name in names:
+            topic = parse_private(name)
+            if topic is None:
+                raise handler_not_found(name)
+            if subscribing and (name in session.private or name in {t.name for t in topics}):
+                raise Refused(f"error:already subscribed,topic:{name}")
+            topics.append(topic)
+        if subscribing:
+            _check_one_form_per_kind(topics)
+        return topics
+
+    # -- engine events (synchronous, inside an engine's flush) -------------------------
+    def _listener(self, category: Category, engine: Engine) -> Callable[[object], None]:
+        def listen(event: object) -> None:
+            if isinstance(event, OrderEvent):
+                self._on_order(category, engine, event)
+            elif isinstance(event, AccountEvent):
+                self._on_account(category, engine, event)
+
+        return listen
+
+    def _listening(self, account_id: str) -> list[Session]:
+        return [
+            s
+            for s in self._sessions.values()
+            if s.account is not None and s.account.engine_id == account_id and s.private
+        ]
+
+    def _on_order(self, category: Category, engine: Engine, event: OrderEvent) -> None:
+        order, fill = event.order, event.fill
+        totals = self._totals.setdefault((category, order.order_id), _OrderTotals())
+        closed = _ZERO
+        if fill is not None:
+            closed = self._apply_fill(category, fill)
+            totals.fee += fill.fee
+            totals.fee_coin = fill.fee_asset
+            if closed > 0:
+                totals.closed_any = True
+                totals.closed_pnl += fill.realized_pnl - fill.fee
+        if not order.is_open:
+            del self._totals[(category, order.order_id)]
+        if not self._listening(order.account_id):
+            return
+        box = self._outbox.setdefault((category, order.account_id), _Outbox())
+        box.orders.append(self._order_row(category, engine, order, totals))
+        if fill is not None:
+            box.executions.append(self._execution_row(category, engine, order, fill, closed))
+        if category == "linear":
+            box.legs[(order.symbol, order.position_side)] = None
+
+    def _on_account(self, category: Category, engine: Engine, event: AccountEvent) -> None:
+        box = self._outbox.pop((category, event.account_id), None)
+        sessions = self._listening(event.account_id)
+        if not sessions:
+            return
+        now = self.emu.now_ms()
+        if box is not None:
+            self._send(sessions, "order", category, box.orders, now)
+            self._send(sessions, "execution", category, box.executions, now)
+            if category == "linear":
+                rows = self._position_rows(engine, event, box)
+                self._send(sessions, "position", category, rows, now)
+        wallet = payloads.wallet_account(self.emu, event.account_id)
+        self._send(sessions, "wallet", category, [wallet], now)
+
+    def _send(
+        self,
+        sessions: list[Session],
+        kind: PrivateKind,
+        category: Category,
+        rows: list[Row],
+        now: int,
+    ) -> None:
+        if not rows:
+            return
+        for session in sessions:
+            for topic in session.private.values():
+                if topic.kind == kind and topic.carries(category):
+                    frame = {
+                        "id": str(uuid.uuid4()),
+                        "topic": topic.name,
+                        "creationTime": now,
+                        "data": rows,
+                    }
+                    session.send(encode(frame))
+
+    # -- rows --------------------------------------------------------------------------
+    def _order_row(
+        self, category: Category, engine: Engine, order: EngineOrder, totals: _OrderTotals
+    ) -> Row:
+        row = payloads.order_row(order, category, cum_fee=totals.fee)
+        row["category"] = category
+        row["closedPnl"] = plain(totals.closed_pnl) if totals.closed_any else "0"
+        if category == "spot":
+            instrument = engine.instruments[order.symbol]
+            row["feeCurrency"] = instrument.base if order.side == "BUY" else instrument.quote
+        else:
+            row["feeCurrency"] = ""
+        # "Cumulative trading fee details instead of cumExecFee and feeCurrency"
+        row["cumFeeDetail"] = {totals.fee_coin: plain(totals.fee)} if totals.fee else {}
+        return row
+
+    def _execution_row(
+        self,
+        category: Category,
+        engine: Engine,
+        order: EngineOrder,
+        fill: EngineFill,
+        closed: Decimal,
+    ) -> Row:
+        row = payloads.execution_row(
+            fill,
+            category,
+            order,
+            base_coin=engine.instruments[fill.symbol].base,
+            leaves_qty=order.remaining,
+            closed_size=closed,
+            mark_price=engine.mark_price(fill.symbol),
+        )
+        row["isLeverage"] = "0"
+        row["marketUnit"] = payloads.market_unit(order, category)
+        row["extraFees"] = ""  # only for Indian, Indonesian and EU fiat users (execution.mdx)
+        return {"category": category, **row}
+
+    def _position_rows(self, engine: Engine, event: AccountEvent, box: _Outbox) -> list[Row]:
+        held = {(p.symbol, p.position_side): p for p in event.positions}
+        rows: list[Row] = []
+        for symbol, side in box.legs:
+            position: EnginePosition | None = held.get((symbol, side))
+            if position is not None:
+                row = payloads.position_row(position, engine=engine, account_id=event.account_id)
+            else:
+                row = payloads.empty_position_row(
+                    engine=engine, account_id=event.account_id, symbol=symbol, position_side=side
+                )
+            row["category"] = "linear"
+            row["entryPrice"] = row.get("avgPrice", "0")
+            row["positionIMByMp"] = row.get("positionIM", "0")
+            row["positionMMByMp"] = row.get("positionMM", "0")
+            row["breakEvenPrice"] = _break_even(position, engine, row)
+            rows.append(row)
+        return rows
+
+    def _apply_fill(self, category: Category, fill: EngineFill) -> Decimal:
+        """Track the account's position legs; returns how much of a position `fill` closed
+        (the `closedSize` of its execution). Spot has no positions."""
+        if category != "linear":
+            return _ZERO
+        key = (fill.account_id, fill.symbol, fill.position_side)
+        before = self._legs.get(key, _ZERO)
+        signed = fill.qty if fill.side == "BUY" else -fill.qty
+        if fill.position_side == "SHORT":
+            signed = -signed  # the SHORT leg's size is kept positive
+        after = before + signed
+        self._legs[key] = after
+        if before == 0 or (before > 0) == (signed > 0):
+            return _ZERO
+        return min(abs(signed), abs(before))
+
+
+def _break_even(position: EnginePosition | None, engine: Engine, row: Row) -> str:
+    """position.mdx: (entry × qty − realised) / (qty − |qty| × max(taker fee, 0.00055)),
+    qty signed (negative short); "0" for a flat position."""
+    if position is None or position.qty == 0:
+        return "0"
+    short = position.qty < 0 or position.position_side == "SHORT"
+    qty = -abs(position.qty) if short else abs(position.qty)
+    realised = Decimal(str(row.get("curRealisedPnl", "0")))
+    rate = max(LINEAR_FEES[1], BREAK_EVEN_FEE_FLOOR)
+    value = (position.entry_price * qty - realised) / (qty - abs(qty) * rate)
+    tick = engine.instruments[position.symbol].tick_size
+    return plain(value.quantize(tick, rounding=ROUND_HALF_UP))
+
+
+def _check_one_form_per_kind(topics: list[PrivateTopic]) -> None:
+    """ "All-In-One topic and Categorised topic cannot be in the same subscription
+    request" (websocket/private/order, execution, position)."""
+    forms: dict[PrivateKind, set[bool]] = {}
+    for topic in topics:
+        forms.setdefault(topic.kind, set()).add(topic.category is None)
+        if len(forms[topic.kind]) > 1:
+            raise Refused(
+                f"error:all-in-one and categorised topics in one request,topic:{topic.name}"
+            )

@@ -1,0 +1,578 @@
+"""Bybit v5 REST client: spot (category=spot) and USDT perpetuals (category=linear)
+(PROTOCOLS.md §4). How a call is built, signed, paced and answered is `rest_calls.py`;
+this module holds what each unified method asks and how the answers combine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from tradeport.config.schema import ResolvedAssetConfig
+from tradeport.execution.quantize import check_order
+from tradeport.model import (
+    AccountSnapshot,
+    AssetType,
+    Balance,
+    Bar,
+    Fill,
+    Instrument,
+    Order,
+    OrderBook,
+    OrderStatus,
+    OrderType,
+    Position,
+    Ticker,
+    Trade,
+)
+from tradeport.model.errors import (
+    BadParameter,
+    NetworkError,
+    NotSupported,
+    OrderNotFound,
+    Overloaded,
+    PostOnlyRejected,
+    TradeportError,
+    UnknownOrderState,
+    UnknownSymbol,
+)
+from tradeport.transport import codec
+from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
+from tradeport.venues.bybit import messages as m
+from tradeport.venues.bybit import parse
+from tradeport.venues.bybit.limits import EndpointUsage
+from tradeport.venues.bybit.orders import OrderIds, closes, order_params
+from tradeport.venues.bybit.rest_calls import RestCalls
+from tradeport.venues.readiness import Readiness
+
+T = TypeVar("T")
+log = logging.getLogger("tradeport.venues.bybit")
+
+CATEGORIES = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
+READINESS_MODES = ("wait", "refuse")
+_NOT_MODIFIED = {"set_leverage": 110043, "set_position_mode": 110025}
+_WEEK_MS = 7 * 86_400_000  # order history and executions answer at most 7 days per call
+_KEPT_MS = 2 * 365 * 86_400_000
+
+
+class BybitRest(VenueClient):
+    """The REST half of the Bybit client; `client.BybitClient` adds the streams."""
+
+    # linear instruments per page: the most instrument.mdx allows (over 500 are listed)
+    instruments_page = 1000
+
+    def __init__(
+        self,
+        config: ResolvedAssetConfig,
+        *,
+        asset_type: AssetType,
+        base_url: str,
+        api_key: str = "",
+        secret: str = "",
+        environment: str = "live",
+        allow_mainnet: bool = False,
+        rate_limit: bool = True,
+        rate_limit_wait: bool = True,
+        recv_window_ms: int | None = None,
+        timeout: float | None = None,
+        http_engine: str = "aiohttp",
+        readiness: str = "wait",
+        ready_timeout: float = 10.0,
+        ip_ban_wait: float = 600.0,
+        **unused: Any,
+    ) -> None:
+        """`readiness`: "wait" makes an order wait up to `ready_timeout` s for what it
+        depends on (the instruments; the private streams once they run), "refuse"
+        raises NotReady at once. `ip_ban_wait`: how long every request to the host
+        stops after an HTTP 403 (Bybit bans an IP for at least 10 minutes, §4.6)."""
+        if unused:
+            raise BadParameter(f"unexpected options for Bybit: {sorted(unused)}")
+        if asset_type not in CATEGORIES:
+            raise NotSupported(f"Bybit has no {asset_type.value} market here")
+        if readiness not in READINESS_MODES:
+            raise BadParameter(f"readiness {readiness!r}: expected one of {READINESS_MODES}")
+        super().__init__(
+            config,
+            base_url=base_url,
+            api_key=api_key,
+            secret=secret,
+            environment=environment,
+            allow_mainnet=allow_mainnet,
+        )
+        self.asset_type = asset_type
+        self.category = CATEGORIES[asset_type]
+        self.key = f"BYBIT___{asset_type.name}"
+        self.calls = RestCalls(
+            config,
+            venue=self.key,
+            base_url=base_url,
+            api_key=api_key,
+            secret=secret,
+            check_trading_allowed=self.check_trading_allowed,
+            rate_limit=rate_limit,
+            rate_limit_wait=rate_limit_wait,
+            recv_window_ms=recv_window_ms,
+            timeout=timeout,
+            http_engine=http_engine,
+            ip_ban_wait=ip_ban_wait,
+        )
+        self.http = self.calls.http
+        self.limiter = self.calls.limiter
+        self.clock = self.calls.clock
+        self.recv_window_ms = self.calls.recv_window_ms
+        self.order_ids = OrderIds()
+        self.readiness = Readiness(self.key, ["instruments"])
+        self.readiness_mode = readiness
+        self.ready_timeout = ready_timeout
+        self._hedge: dict[str, bool] = {}  # linear position mode per venue symbol
+
+    async def _close_transport(self) -> None:
+        await self.calls.close(forget_host=self._emulator is not None)
+
+    def rate_limit_usage(self) -> dict[str, EndpointUsage]:
+        """The venue's last report of each endpoint's per-account budget."""
+        return self.calls.limits.usage()
+
+    async def sync_clock(self) -> float:
+        return await self.calls.sync_clock()
+
+    async def _public(self, name: str, params: Mapping[str, Any], type_: type[T]) -> T:
+        return await self.calls.public(name, params, type_)
+
+    async def _signed(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        type_: type[T],
+        *,
+        idempotent: bool | None = None,
+    ) -> T:
+        return await self.calls.signed(name, params, type_, idempotent=idempotent)
+
+    async def _pages(
+        self,
+        name: str,
+        params: dict[str, Any],
+        type_: type[T],
+        *,
+        signed: bool = True,
+        enough: int | None = None,
+    ) -> list[T]:
+        return await self.calls.pages(name, params, type_, signed=signed, enough=enough)
+
+    # -- market data -------------------------------------------------------------------
+    async def get_server_time(self) -> int:
+        return await self.calls.server_time()
+
+    async def get_exchange_info(self) -> list[Instrument]:
+        params: dict[str, Any] = {"category": self.category}
+        if self.category != "spot":  # spot has a single page (instrument.mdx)
+            params["limit"] = self.instruments_page
+        pages = await self._pages("get_exchange_info", params, m.InstrumentsPage, signed=False)
+        instruments = [i for p in pages for i in parse.parse_instruments(p, self.asset_type)]
+        self._store_instruments(instruments)
+        self.readiness.set_up("instruments")
+        return instruments
+
+    async def _venue_symbol(self, symbol: str) -> str:
+        return (await self.instrument(symbol)).venue_symbol
+
+    async def get_tick(self, symbol: str) -> Ticker:
+        params = {"category": self.category, "symbol": await self._venue_symbol(symbol)}
+        raw = await self.calls.call("get_tick", params)
+        tickers = codec.decode(raw, m.Tickers, strict=False)
+        if not tickers.rows:
+            raise UnknownSymbol(f"no ticker for {symbol} on {self.key}", venue=self.key)
+        # the rows carry no time: the venue clock as we track it
+        return parse.parse_ticker(tickers.rows[0], symbol, self.clock.now_ms())
+
+    async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
+        params = {
+            "category": self.category,
+            "symbol": await self._venue_symbol(symbol),
+            "limit": limit,
+        }
+        book = await self._public("get_depth", params, m.OrderBookSnapshot)
+        return parse.parse_depth(book, symbol)
+
+    async def get_kline(
+        self,
+        symbol: str,
+        period: str = "1m",
+        limit: int = 100,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[Bar]:
+        interval = self.config.kline_periods.get(period)
+        if interval is None:
+            raise BadParameter(
+                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
+            )
+        params = {
+            "category": self.category,
+            "symbol": await self._venue_symbol(symbol),
+            "interval": interval,
+            "start": start_ms,
+            "end": end_ms,
+            "limit": limit,
+        }
+        klines = await self._public("get_kline", params, m.Klines)
+        now = int(time.time() * 1000)
+        # newest first on the wire; oldest first here
+        rows = sorted(klines.rows, key=lambda k: k.start)
+        return [parse.parse_kline(k, symbol, period, interval, now) for k in rows]
+
+    async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
+        params = {
+            "category": self.category,
+            "symbol": await self._venue_symbol(symbol),
+            "limit": limit,
+        }
+        trades = await self._public("get_trades", params, m.PublicTrades)
+        now = time.time_ns()
+        rows = sorted(reversed(trades.rows), key=lambda t: t.time)  # newest first on the wire
+        return [parse.parse_trade(t, symbol, now) for t in rows]
+
+    async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
+        """Last price in `quote` of every base coin that trades against it."""
+        await self.instruments()
+        prices = await self._public("get_tick", {"category": self.category}, m.Prices)
+        out = {}
+        for row in prices.rows:
+            inst = self._by_venue_symbol.get(row.symbol)
+            if inst is not None and inst.quote == quote and row.lastPrice:
+                out[inst.base] = parse.dec(row.lastPrice, f"ticker {row.symbol} lastPrice")
+        return out
+
+    # -- trading -----------------------------------------------------------------------
+    async def _ready(self) -> None:
+        if self.readiness_mode == "wait":
+            await self.readiness.wait(self.ready_timeout)
+        else:
+            self.readiness.check()
+
+    async def hedge_mode(self, symbol: str) -> bool:
+        """Whether `symbol` (BASE-QUOTE) trades in hedge mode: its position list has
+        the two legs (positionIdx 1 and 2) then, one row (idx 0) in one-way mode."""
+        if self.category == "spot":
+            return False
+        venue_symbol = await self._venue_symbol(symbol)
+        if venue_symbol not in self._hedge:
+            params = {"category": self.category, "symbol": venue_symbol}
+            page = await self._signed("get_position", params, m.PositionPage)
+            self._hedge[venue_symbol] = any(r.positionIdx in (1, 2) for r in page.rows)
+        return self._hedge[venue_symbol]
+
+    async def set_position_mode(self, hedge: bool, coin: str = "USDT") -> None:
+        """Hedge (both sides) or one-way mode for every `coin`-settled perpetual; the
+        venue refuses while positions or orders are open."""
+        if self.category == "spot":
+            raise self._unsupported("set_position_mode")
+        params = {"category": self.category, "coin": coin, "mode": 3 if hedge else 0}
+        await self._setting("set_position_mode", params)
+        for inst in (await self.instruments()).values():
+            if inst.settle == coin:
+                self._hedge[inst.venue_symbol] = hedge
+
+    async def _setting(self, name: str, params: Mapping[str, Any]) -> None:
+        """A settings POST; the venue's "not modified" means it is already so."""
+        try:
+            await self.calls.call(name, params, signed=True, idempotent=True)
+        except TradeportError as exc:
+            if exc.code != _NOT_MODIFIED[name]:
+                raise
+            log.debug("%s: %s already in force (%s)", self.key, name, exc.code)
+
+    async def submit_order(self, req: OrderRequest) -> Order:
+        self.check_trading_allowed("make_order")
+        inst = await self.instrument(req.symbol)
+        await self._ready()
+        market = req.type is OrderType.MARKET
+        check_order(inst, req.qty, None if market else req.price, reduce_only=closes(req))
+        cid = req.client_order_id or new_client_order_id()
+        hedge = await self.hedge_mode(req.symbol)
+        params = order_params(req, inst, self.category, hedge=hedge)
+        params["orderLinkId"] = cid
+        try:
+            raw = await self.calls.call("make_order", params, signed=True, idempotent=False)
+        except (NetworkError, UnknownOrderState, Overloaded) as exc:
+            # never resend: the venue may have the order (10016, "Internal System
+            # Error", does not say it was not placed). Ask it by our client id.
+            log.warning("%s: order %s outcome unknown (%s); reconciling", self.key, cid, exc)
+            return await self._reconcile_unknown(req, cid)
+        ack = codec.decode(raw, m.OrderAck)
+        self.order_ids.add(cid, ack.orderId)
+        return await self._placed(req, cid, ack.orderId)
+
+    async def _placed(self, req: OrderRequest, cid: str, order_id: str) -> Order:
+        """The order as the venue holds it right after the acknowledgement (it may
+        already be filled, or cancelled because post-only would have taken). Not yet
+        listed: built from the request, with the venue's id and status NEW."""
+        try:
+            row = await self._find_order(req.symbol, order_id, None)
+        except OrderNotFound:
+            log.info("%s: order %s not listed yet; reporting it NEW", self.key, order_id)
+            return Order(
+                symbol=req.symbol,
+                client_order_id=cid,
+                order_id=order_id,
+                side=req.side,
+                type=req.type,
+                time_in_force=req.time_in_force,
+                price=req.price,
+                qty=req.qty,
+                status=OrderStatus.NEW,
+                reduce_only=closes(req),
+            )
+        if row.rejectReason == parse.POST_ONLY_WOULD_TAKE:
+            raise PostOnlyRejected(
+                f"post-only {req.side.value} {req.qty} {req.symbol} at {req.price} would"
+                " have taken liquidity; the venue cancelled it",
+                venue=self.key,
+                code=row.rejectReason,
+                raw_message=row.rejectReason,
+            )
+        return parse.parse_order(row, req.symbol, self.config.order_status_map)
+
+    async def _reconcile_unknown(self, req: OrderRequest, cid: str) -> Order:
+        try:
+            return await self.query_order(req.symbol, client_order_id=cid)
+        except OrderNotFound:
+            # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
+            log.warning("%s: order %s not visible at the venue; status UNKNOWN", self.key, cid)
+        except TradeportError as exc:
+            # any failure of the lookup leaves the outcome unknown: the caller must get
+            # the client id back, never an apparent failure
+            log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
+        return Order(
+            symbol=req.symbol,
+            client_order_id=cid,
+            order_id=None,
+            side=req.side,
+            type=req.type,
+            time_in_force=req.time_in_force,
+            price=req.price,
+            qty=req.qty,
+            status=OrderStatus.UNKNOWN,
+            reduce_only=closes(req),
+        )
+
+    def _order_ref(self, order_id: str | None, client_order_id: str | None) -> dict[str, Any]:
+        if order_id is None and client_order_id is None:
+            raise BadParameter("give order_id or client_order_id")
+        if order_id is None and client_order_id is not None:
+            order_id = self.order_ids.order_id(client_order_id)
+        if order_id is not None:
+            return {"orderId": order_id}
+        return {"orderLinkId": client_order_id}
+
+    async def _find_order(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> m.OrderRow:
+        """An order in any state: the realtime list knows open and recently closed
+        orders, the history the rest (open-order.mdx)."""
+        params = {
+            "category": self.category,
+            "symbol": await self._venue_symbol(symbol),
+            **self._order_ref(order_id, client_order_id),
+        }
+        for name in ("query_order", "get_orders"):
+            page = await self._signed(name, params, m.OrderPage)
+            if page.rows:
+                row = page.rows[0]
+                self.order_ids.add(row.orderLinkId, row.orderId)
+                return row
+        ref = order_id or client_order_id
+        raise OrderNotFound(f"order {ref} of {symbol} is not known", venue=self.key)
+
+    async def cancel_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        params = {
+            "category": self.category,
+            "symbol": await self._venue_symbol(symbol),
+            **self._order_ref(order_id, client_order_id),
+        }
+        # a cancel is safe to repeat: a second one only reports "order not exists"
+        ack = await self._signed("cancel_order", params, m.OrderAck, idempotent=True)
+        self.order_ids.add(ack.orderLinkId, ack.orderId)
+        try:
+            row = await self._find_order(symbol, ack.orderId, None)
+        except OrderNotFound:
+            raise UnknownOrderState(
+                f"cancel of {ack.orderId} acknowledged, but the order is not listed",
+                venue=self.key,
+            ) from None
+        return parse.parse_order(row, symbol, self.config.order_status_map)
+
+    async def query_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        row = await self._find_order(symbol, order_id, client_order_id)
+        return parse.parse_order(row, symbol, self.config.order_status_map)
+
+    def _scopes(self, symbol_param: str | None) -> list[dict[str, Any]]:
+        """How to ask for "all" of a list: spot takes no filter, linear wants a symbol
+        or a settle coin (open-order.mdx, position.mdx), one query per settle coin."""
+        if symbol_param is not None:
+            return [{"symbol": symbol_param}]
+        if self.category == "spot":
+            return [{}]
+        settles = sorted({i.settle for i in self._instruments.values() if i.settle})
+        return [{"settleCoin": coin} for coin in settles]
+
+    async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
+        await self.instruments()
+        venue_symbol = await self._venue_symbol(symbol) if symbol else None
+        out: list[Order] = []
+        for scope in self._scopes(venue_symbol):
+            params = {"category": self.category, "openOnly": 0, "limit": 50, **scope}
+            for page in await self._pages("get_open_orders", params, m.OrderPage):
+                out.extend(self._known_orders(page.rows))
+        return out
+
+    def _known_orders(self, rows: list[m.OrderRow]) -> list[Order]:
+        smap = self.config.order_status_map
+        out = []
+        for row in rows:
+            self.order_ids.add(row.orderLinkId, row.orderId)
+            # linear also lists dated futures and USDC contracts: not this market's
+            if row.symbol in self._by_venue_symbol:
+                out.append(parse.parse_order(row, self.from_venue_symbol(row.symbol), smap))
+        return out
+
+    async def orders_since(self, symbol: str, start_ms: int, limit: int = 1000) -> list[Order]:
+        """Every order of `symbol` created at or after `start_ms`, in any state, oldest
+        first (the order history, 7 days per request)."""
+        rows = await self._since("get_orders", symbol, start_ms, limit, m.OrderPage)
+        orders = self._known_orders(rows)
+        return sorted(orders, key=lambda o: o.created_ts)[:limit]
+
+    async def fills_since(self, symbol: str, start_ms: int, limit: int = 1000) -> list[Fill]:
+        """Own fills of `symbol` at or after `start_ms`, oldest first."""
+        rows = await self._since("get_deals", symbol, start_ms, limit, m.ExecutionPage)
+        fills = [parse.parse_execution(r, symbol) for r in rows if r.execType == "Trade"]
+        return sorted(fills, key=lambda f: f.ts)[:limit]
+
+    async def _since(
+        self, name: str, symbol: str, start_ms: int, limit: int, type_: type[Any]
+    ) -> list[Any]:
+        venue_symbol = await self._venue_symbol(symbol)
+        now = self.clock.now_ms()
+        rows: list[Any] = []
+        # the venue keeps two years of orders and executions (order-list.mdx,
+        # execution.mdx): nothing older is there to ask for
+        start = max(start_ms, now - _KEPT_MS)
+        while start <= now and len(rows) < limit:
+            params = {
+                "category": self.category,
+                "symbol": venue_symbol,
+                "startTime": start,
+                "endTime": min(now, start + _WEEK_MS),
+                "limit": 50 if name == "get_orders" else 100,
+            }
+            for page in await self._pages(name, params, type_):
+                rows.extend(page.rows)
+            start += _WEEK_MS + 1
+        return rows
+
+    async def _wallet(self) -> m.WalletAccount | None:
+        params = {"accountType": "UNIFIED"}
+        wallet = await self._signed("get_balance", params, m.WalletBalance)
+        return wallet.rows[0] if wallet.rows else None
+
+    async def get_balance(self) -> dict[str, Balance]:
+        account = await self._wallet()
+        return {} if account is None else parse.parse_wallet(account)
+
+    async def get_position(self, symbol: str | None = None) -> list[Position]:
+        if self.category == "spot":
+            raise self._unsupported("get_position")
+        await self.instruments()
+        venue_symbol = await self._venue_symbol(symbol) if symbol else None
+        out = []
+        for scope in self._scopes(venue_symbol):
+            params = {"category": self.category, "limit": 200, **scope}
+            for page in await self._pages("get_position", params, m.PositionPage):
+                for row in page.rows:
+                    if row.symbol not in self._by_venue_symbol:
+                        continue
+                    if venue_symbol is not None:
+                        self._hedge[row.symbol] = row.positionIdx in (1, 2)
+                    if parse.dec(row.size, f"position {row.symbol} size"):
+                        out.append(parse.parse_position(row, self.from_venue_symbol(row.symbol)))
+        return out
+
+    async def get_account(self) -> AccountSnapshot:
+        if self.category == "spot":
+            open_orders, balances, prices = await asyncio.gather(
+                self.get_open_orders(), self.get_balance(), self._prices()
+            )
+            capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
+            return AccountSnapshot(
+                venue=self.key,
+                balances=balances,
+                positions=[],
+                open_orders=open_orders,
+                capital=capital,
+                # every coin valued at its last USDT price; coins with no USDT market
+                # are left out rather than guessed
+                equity=capital
+                + sum(
+                    (b.total * prices[a] for a, b in balances.items() if a in prices),
+                    Decimal(0),
+                ),
+                open_notional=sum(
+                    (o.remaining_qty * (o.price or Decimal(0)) for o in open_orders),
+                    Decimal(0),
+                ),
+                ts=int(time.time() * 1000),
+            )
+        open_orders, account, positions = await asyncio.gather(
+            self.get_open_orders(), self._wallet(), self.get_position()
+        )
+        balances = {} if account is None else parse.parse_wallet(account)
+        usdt = next((c for c in account.coin if c.coin == "USDT"), None) if account else None
+        capital = parse.dec(usdt.walletBalance, "USDT walletBalance") if usdt else Decimal(0)
+        equity = parse.dec(usdt.equity, "USDT equity") if usdt else Decimal(0)
+        return AccountSnapshot(
+            venue=self.key,
+            balances=balances,
+            positions=positions,
+            open_orders=open_orders,
+            capital=capital,
+            equity=equity,
+            open_notional=sum((p.notional for p in positions), Decimal(0)),
+            ts=int(time.time() * 1000),
+        )
+
+    async def set_leverage(self, symbol: str, leverage: int) -> int:
+        if self.category == "spot":
+            raise self._unsupported("set_leverage")
+        params = {
+            "category": self.category,
+            "symbol": await self._venue_symbol(symbol),
+            "buyLeverage": str(leverage),
+            "sellLeverage": str(leverage),
+        }
+        # the answer is empty: what was asked is what applies
+        await self._setting("set_leverage", params)
+        return leverage
+
+    async def get_deals(
+        self, symbol: str, limit: int = 100, order_id: str | None = None
+    ) -> list[Fill]:
+        params = {
+            "category": self.category,
+            "symbol": await self._venue_symbol(symbol),
+            "orderId": order_id,
+            "limit": min(limit, 100),
+        }
+        pages = await self._pages("get_deals", params, m.ExecutionPage, enough=limit)
+        rows = [r for p in pages for r in p.rows]
+        fills = [parse.parse_execution(r, symbol) for r in rows if r.execType == "Trade"]
+        return sorted(fills, key=lambda f: f.ts)[-limit:]

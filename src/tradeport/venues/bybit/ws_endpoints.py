@@ -1,0 +1,205 @@
+"""Bybit v5 WebSocket connection kinds, as the venue-neutral engine needs them (§4.4).
+
+Every request is `{"req_id", "op", "args"}` and answered by `{"success", "ret_msg",
+"op", "req_id", "conn_id"}` (the req_id echoed when one was sent, so we always send
+one). The heartbeat is the client's JSON `{"op":"ping"}`, answered on public paths by
+`{"success":true,"ret_msg":"pong","op":"ping",…}` and on the private path by
+`{"op":"pong","args":[<ms>],…}`; the docs recommend a ping every 20 s and a connection
+with neither pings nor data is cut after 10 minutes. Data frames carry a `topic`.
+
+Public paths (`/v5/public/spot`, `/v5/public/linear`) take topics; spot allows at most
+10 args per subscribe request, and one connection's args may not exceed 21,000
+characters. The private path (`/v5/private`) is a session: `auth` (HMAC-SHA256 of
+"GET/realtime" + expires, lowercase hex), then its account topics, re-done on every
+(re)connect.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import msgspec
+
+from tradeport.model.errors import AuthError, SubscriptionError
+from tradeport.transport.ws import Ack, Control, Pong, WsConnection
+from tradeport.venues.bybit.auth import ws_auth_args
+
+# spot: "up to 10 args for each subscription request"; linear has no per-request cap,
+# only the 21,000-character args limit per connection, which 500 topics of at most ~40
+# characters stay under
+SPOT_TOPICS_PER_FRAME = 10
+LINEAR_TOPICS_PER_FRAME = 200
+MAX_TOPICS = 500
+# Bybit publishes no client message rate for its streams; this keeps bursts (a
+# reconnect resubscribing hundreds of topics) modest
+MAX_SENDS_PER_SECOND = 10.0
+# `expires` of the auth request: this far ahead of the venue's clock (§4.2)
+AUTH_EXPIRY_MS = 5_000
+AUTH_REQUEST_ID = "auth"
+
+
+class Liveness(NamedTuple):
+    """How often we ping (Bybit recommends 20 s), and how long a connection may stay
+    silent before the watchdog replaces it (more than a ping interval plus a round
+    trip: a healthy connection always answers a ping within it)."""
+
+    ping_interval: float = 20.0
+    silence_timeout: float = 60.0
+
+
+class _Reply(msgspec.Struct):
+    """Any frame, as far as telling control from data needs: data frames name a
+    `topic`, replies name the `op` they answer."""
+
+    op: str = ""
+    topic: str | None = None
+    success: bool | None = None
+    ret_msg: str = ""
+    req_id: str | int | None = None
+
+
+_reply = msgspec.json.Decoder(_Reply)
+
+
+def _text(frame: str | bytes) -> str:
+    return frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
+
+
+def request_frame(op: str, args: Sequence[object], req_id: str) -> str:
+    return msgspec.json.encode({"req_id": req_id, "op": op, "args": list(args)}).decode()
+
+
+def classify(frame: str | bytes) -> Control | None:
+    """A reply as the engine's Control (Ack, Pong); None for a data frame (or anything
+    unreadable, which the data path reports as malformed)."""
+    text = _text(frame)
+    if text.startswith('{"topic"'):  # the hot path: a public data frame
+        return None
+    try:
+        reply = _reply.decode(text)
+    except msgspec.DecodeError:
+        return None
+    if reply.topic is not None or not reply.op:
+        return None
+    if reply.op == "pong" or (reply.op == "ping" and reply.ret_msg == "pong"):
+        return Pong()
+    request_id = _request_id(reply)
+    if reply.success is False:
+        return Ack(request_id, reply.ret_msg or f"{reply.op} refused")
+    return Ack(request_id, None, reply.ret_msg)
+
+
+def _request_id(reply: _Reply) -> int | str:
+    """The engine numbers its requests; we send the number as text (req_id is a
+    string in the docs) and read it back. An auth reply without a req_id (the docs'
+    sample has none) still answers our one auth request."""
+    req_id = reply.req_id
+    if isinstance(req_id, int):
+        return req_id
+    if not req_id:
+        return AUTH_REQUEST_ID if reply.op == "auth" else ""
+    return int(req_id) if req_id.isdigit() else req_id
+
+
+class _Endpoint:
+    """What both connection kinds share: name, URL, liveness, the JSON heartbeat."""
+
+    max_sends_per_second = MAX_SENDS_PER_SECOND
+    max_lifetime: float | None = None  # Bybit documents no connection lifetime
+
+    def __init__(self, name: str, url: str, liveness: Liveness | None) -> None:
+        live = liveness or Liveness()
+        self.name = name
+        self._url = url
+        self.ping_interval: float | None = live.ping_interval
+        self.silence_timeout = live.silence_timeout
+        self._pings = itertools.count(1)
+
+    async def url(self) -> str:
+        return self._url
+
+    def ping_frame(self) -> str:
+        return msgspec.json.encode({"req_id": f"ping{next(self._pings)}", "op": "ping"}).decode()
+
+    def classify(self, frame: str | bytes) -> Control | None:
+        return classify(frame)
+
+
+class PublicEndpoint(_Endpoint):
+    """One public path (`/v5/public/spot` or `/v5/public/linear`)."""
+
+    max_topics = MAX_TOPICS
+
+    def __init__(self, name: str, url: str, *, spot: bool, liveness: Liveness | None = None):
+        super().__init__(name, url, liveness)
+        self.max_topics_per_frame = SPOT_TOPICS_PER_FRAME if spot else LINEAR_TOPICS_PER_FRAME
+
+    async def on_open(self, conn: WsConnection) -> None:
+        return None
+
+    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        return request_frame("subscribe", topics, str(request_id))
+
+    def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        return request_frame("unsubscribe", topics, str(request_id))
+
+
+class PrivateEndpoint(_Endpoint):
+    """`/v5/private`: log in, then subscribe the account topics one request each, so
+    each is confirmed (and reported to `on_ack`) on its own; any refusal fails the
+    connection attempt. Runs again on every (re)connect."""
+
+    max_topics = 0
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        api_key: str,
+        secret: str,
+        now_ms: Callable[[], int],
+        topics: Sequence[str],
+        on_auth: Callable[[], None],
+        on_ack: Callable[[str], None],
+        liveness: Liveness | None = None,
+    ) -> None:
+        super().__init__(name, url, liveness)
+        self._api_key = api_key
+        self._secret = secret
+        self._now_ms = now_ms
+        self.topics = tuple(topics)
+        self._on_auth = on_auth
+        self._on_ack = on_ack
+        self._ids = itertools.count(1)
+
+    async def on_open(self, conn: WsConnection) -> None:
+        expires = self._now_ms() + AUTH_EXPIRY_MS
+        args = ws_auth_args(self._api_key, self._secret, expires)
+        # a venue that does not answer within the silence budget is a dead connection
+        ack = await conn.request(
+            request_frame("auth", args, AUTH_REQUEST_ID), AUTH_REQUEST_ID, self.silence_timeout
+        )
+        if ack.error is not None:
+            raise AuthError(f"private stream login refused: {ack.error}", venue=self.name)
+        self._on_auth()
+        for topic in self.topics:
+            request_id = f"sub{next(self._ids)}"
+            frame = request_frame("subscribe", [topic], request_id)
+            ack = await conn.request(frame, request_id, self.silence_timeout)
+            if ack.error is not None:
+                raise SubscriptionError(
+                    f"private topic {topic!r} refused: {ack.error}",
+                    topics=[topic],
+                    venue=self.name,
+                    raw_message=ack.error,
+                )
+            self._on_ack(topic)
+
+    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        raise TypeError("the private session subscribes its own topics when it opens")
+
+    def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        raise TypeError("the private session subscribes its own topics when it opens")
