@@ -1,15 +1,22 @@
 """Per-message cost of a raw frame → validated, updated book (and → trade), tradeport vs
 ccxt.pro, on identical frames in one run.
 
-Both sides start from the same 1000+1000-level snapshot and are fed the same combined-
-stream frames (bench/frames.py): a USDⓈ-M depthUpdate with 20 bid and 20 ask levels,
-and an aggTrade. Each side does everything it does for a frame off the socket:
-ccxt.pro decodes the JSON and runs binanceusdm's handler (the U/u/pu check and its
-book update); tradeport decodes into typed messages, checks U/u/pu, applies the diff,
-checks the book is not crossed and publishes it to a watching consumer. Sockets are
-left out of both (the same bytes cost the same to receive).
+Binance: both sides start from the same 1000+1000-level snapshot and are fed the same
+combined-stream frames (bench/frames.py): a USDⓈ-M depthUpdate with 20 bid and 20 ask
+levels, and an aggTrade. ccxt.pro decodes the JSON and runs binanceusdm's handler (the
+U/u/pu check and its book update); tradeport decodes into typed messages, checks
+U/u/pu, applies the diff, checks the book is not crossed and publishes it.
 
-    python bench/book_per_message.py [--frames 20000] [--rounds 5]
+Bybit: both sides start from the same 50+50-level `orderbook.50` snapshot frame of a
+linear symbol and are fed the same deltas of 10 bid and 10 ask levels
+(bench/frames_bybit.py). ccxt.pro's bybit handler applies a delta without looking at
+`u`; tradeport checks `u` continues the book, applies the delta, checks the book is not
+crossed and publishes it.
+
+Each side does everything it does for a frame off the socket, with a consumer watching;
+sockets are left out of both (the same bytes cost the same to receive).
+
+    python bench/book_per_message.py [--frames 20000] [--rounds 5] [--venue all]
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import asyncio
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import ccxt.pro as ccxtpro
@@ -31,16 +39,21 @@ from tradeport.venues.base import VenueClient
 from tradeport.venues.binance.ccxt_peer import ccxt_config, ccxt_urls
 from tradeport.venues.binance.messages import Depth
 from tradeport.venues.binance.parse import parse_depth
+from tradeport.venues.bybit.ccxt_peer import ccxt_config as bybit_ccxt_config
+from tradeport.venues.bybit.ccxt_peer import ccxt_urls as bybit_ccxt_urls
 
 try:  # run as a script (python bench/…) or as a module (python -m bench.…)
     from frames import depth_frames, snapshot, trade_frames
+    from frames_bybit import book_frames
 except ImportError:
     from bench.frames import depth_frames, snapshot, trade_frames
+    from bench.frames_bybit import book_frames
 
 SYMBOL = "BTC-USDT"
 CCXT_SYMBOL = "BTC/USDT:USDT"
-# ccxt.pro tells spot from futures by its socket URL; this is a USDⓈ-M one
+# ccxt.pro tells spot from futures by its socket URL; these are USDⓈ-M / linear ones
 CCXT_WS_URL = "wss://fstream.binance.com/public/ws"
+BYBIT_WS_URL = "wss://stream.bybit.com/v5/public/linear"
 
 
 async def ccxtpro_book(base_url: str) -> tuple[Any, Feed, Callable[[], None]]:
@@ -104,37 +117,109 @@ async def tradeport_book(
     return client, streams.feed, reset
 
 
+async def bybit_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
+    """The Bybit case: one BYBIT___SWAP client and one ccxt.pro bybit instance, both
+    with markets from a Bybit emulator, fed the same `orderbook.50` frames."""
+    emulator = tp.get_venue("BYBIT___SWAP").emulator_factory(step_interval=None)  # type: ignore[misc]
+    base_url = await emulator.start()
+    snapshot_frame, deltas = book_frames(frames)
+    client = await tp.create_client(
+        "BYBIT___SWAP",
+        environment="emulator",
+        base_url=base_url,
+        ws_url=emulator.stream_url(tp.model.AssetType.SWAP),
+    )
+    await client.instruments()
+    streams = client.public_streams  # type: ignore[attr-defined]
+    channel = Channel("book", SYMBOL, "50")  # watch_order_book(SYMBOL, 50)
+    await streams.prepare(channel)
+    client.streams._sinks[channel] = [QueueSink(None, conflate=True, maxsize=10**9)]
+
+    # ccxt loads bybit's currencies through a signed call: it needs a real key
+    peer = ccxtpro.bybit(bybit_ccxt_config(*emulator.credentials(0), "linear"))
+    bybit_ccxt_urls(peer, base_url)
+    await peer.load_markets()
+    peer_feed = peer.client(BYBIT_WS_URL).handle_text_or_binary_message
+
+    async def close() -> None:
+        await peer.close()
+        await client.close()
+        await emulator.stop()
+
+    case = Case(
+        "bybit delta 10+10",
+        deltas,
+        streams.feed,
+        lambda: streams.feed(snapshot_frame),
+        peer_feed,
+        lambda: peer_feed(snapshot_frame),
+    )
+    return [case], close
+
+
+async def binance_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
+    """The Binance cases: a BINANCE___SWAP client and a ccxt.pro binanceusdm instance."""
+    emulator = tp.get_venue("BINANCE___SWAP").emulator_factory(step_interval=None)  # type: ignore[misc]
+    base_url = await emulator.start()
+    ours, our_feed, our_reset = await tradeport_book(
+        base_url, emulator.stream_url(tp.model.AssetType.SWAP)
+    )
+    peer, peer_feed, peer_reset = await ccxtpro_book(base_url)
+
+    async def close() -> None:
+        await peer.close()
+        await ours.close()
+        await emulator.stop()
+
+    cases = [
+        Case(name, data, our_feed, our_reset, peer_feed, peer_reset)
+        for name, data in (
+            ("binance depth 20+20", depth_frames(frames)),
+            ("binance aggTrade", trade_frames(frames)),
+        )
+    ]
+    return cases, close
+
+
+@dataclass
+class Case:
+    name: str
+    frames: list[str]
+    ours: Feed
+    our_reset: Callable[[], None]
+    theirs: Feed
+    their_reset: Callable[[], None]
+
+
+VENUES = {"binance": binance_books, "bybit": bybit_books}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--venue", choices=[*VENUES, "all"], default="all")
     args = parser.parse_args()
 
-    emulator = tp.get_venue("BINANCE___SWAP").emulator_factory(step_interval=None)  # type: ignore[misc]
-    base_url = await emulator.start()
-    depth = depth_frames(args.frames)
-    trades = trade_frames(args.frames)
-    try:
-        ours, our_feed, our_reset = await tradeport_book(
-            base_url, emulator.stream_url(tp.model.AssetType.SWAP)
-        )
-        peer, peer_feed, peer_reset = await ccxtpro_book(base_url)
-        results = {}
-        for name, frames in (("depth 20+20", depth), ("aggTrade", trades)):
-            mine, theirs = [], []
-            for _ in range(args.rounds):
-                our_reset()
-                mine.append(timed(our_feed, frames))
-                peer_reset()
-                theirs.append(timed(peer_feed, frames))
-            results[name] = (statistics.median(mine), statistics.median(theirs))
-        await peer.close()
-        await ours.close()
-    finally:
-        await emulator.stop()
-    print(f"{'frame':<14}{'tradeport µs':>14}{'ccxt.pro µs':>14}{'ratio':>9}")
+    results = {}
+    for venue, setup in VENUES.items():
+        if args.venue not in (venue, "all"):
+            continue
+        cases, close = await setup(args.frames)
+        try:
+            for case in cases:
+                mine, theirs = [], []
+                for _ in range(args.rounds):
+                    case.our_reset()
+                    mine.append(timed(case.ours, case.frames))
+                    case.their_reset()
+                    theirs.append(timed(case.theirs, case.frames))
+                results[case.name] = (statistics.median(mine), statistics.median(theirs))
+        finally:
+            await close()
+    print(f"{'frame':<22}{'tradeport µs':>14}{'ccxt.pro µs':>14}{'ratio':>9}")
     for name, (mine_us, theirs_us) in results.items():
-        print(f"{name:<14}{mine_us:>14.2f}{theirs_us:>14.2f}{theirs_us / mine_us:>8.1f}×")
+        print(f"{name:<22}{mine_us:>14.2f}{theirs_us:>14.2f}{theirs_us / mine_us:>8.1f}×")
 
 
 if __name__ == "__main__":

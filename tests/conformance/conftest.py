@@ -40,17 +40,9 @@ class Venue:
         return self.client.config.rest_paths["make_order"]
 
     async def connect(self, account: int = 0, **options: Any) -> VenueClient:
-        key, secret = self.emulator.credentials(account)
         return await tp.create_client(
             self.spec.key,
-            **{
-                "environment": "emulator",
-                "base_url": self.emulator.base_url,
-                "ws_url": self.emulator.stream_url(self.spec.asset_type),
-                "api_key": key,
-                "secret": secret,
-                **options,
-            },
+            **{**login(self.emulator, self.spec.asset_type, account), **options},
         )
 
     def move(self, price: Decimal) -> None:
@@ -83,17 +75,27 @@ async def start_venue(
     options = {"seed": 11, "step_interval": None, **emulator_options}
     emulator = spec.emulator_factory(**options)
     await emulator.start()
-    key_, secret = emulator.credentials()
     client = await tp.create_client(
-        key,
-        environment="emulator",
-        base_url=emulator.base_url,
-        ws_url=emulator.stream_url(spec.asset_type),
-        api_key=key_,
-        secret=secret,
-        **(client_options or {}),
+        key, **{**login(emulator, spec.asset_type), **(client_options or {})}
     )
     return emulator, client
+
+
+def login(emulator: EmulatorHandle, asset_type: AssetType, account: int = 0) -> dict[str, Any]:
+    """The client options that reach `emulator` as `account`: URLs and credentials,
+    with the passphrase of the venues that ask for one."""
+    key, secret = emulator.credentials(account)
+    options: dict[str, Any] = {
+        "environment": "emulator",
+        "base_url": emulator.base_url,
+        "ws_url": emulator.stream_url(asset_type),
+        "api_key": key,
+        "secret": secret,
+    }
+    passphrase = getattr(emulator, "passphrase", None)
+    if passphrase is not None:
+        options["passphrase"] = passphrase(account)
+    return options
 
 
 @pytest.fixture(params=[s.key for s in EMULATED])

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-import tradeport as tp
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus, OrderType, PositionSide, Side
 from tradeport.model.errors import (
@@ -138,14 +137,7 @@ async def test_orders_breaking_the_rules_never_reach_the_venue(venue: Venue) -> 
 
 
 async def test_bad_secret_is_an_auth_error_that_hides_the_secret(venue: Venue) -> None:
-    key, _ = venue.emulator.credentials()
-    client = await tp.create_client(
-        venue.spec.key,
-        environment="emulator",
-        base_url=venue.emulator.base_url,
-        api_key=key,
-        secret="not-the-secret",
-    )
+    client = await venue.connect(secret="not-the-secret")
     async with client:
         with pytest.raises(AuthError) as info:
             await client.get_balance()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,6 +35,10 @@ from tradeport.model import (
 )
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bybit import messages as m
+
+# execType values that are trades of an order (enum.mdx `execType`); funding, delivery
+# and settlement rows move money but are no fill of an order
+TRADE_EXEC_TYPES = frozenset({"Trade", "AdlTrade", "BustTrade", "BlockTrade"})
 
 # enum.mdx `status`
 _INSTRUMENT_STATUS = {
@@ -270,6 +274,11 @@ def parse_order(
         local_ts=local_ts,
         raw=raw if raw is not None else msgspec.structs.asdict(row),
     )
+
+
+def trade_fills(rows: Iterable[m.ExecutionRow], symbol: str) -> list[Fill]:
+    """The rows of `rows` that are trades of an order, as fills."""
+    return [parse_execution(r, symbol) for r in rows if r.execType in TRADE_EXEC_TYPES]
 
 
 def parse_execution(row: m.ExecutionRow, symbol: str, local_ts: int = 0) -> Fill:

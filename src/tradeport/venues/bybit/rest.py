@@ -455,7 +455,7 @@ class BybitRest(VenueClient):
     async def fills_since(self, symbol: str, start_ms: int, limit: int = 1000) -> list[Fill]:
         """Own fills of `symbol` at or after `start_ms`, oldest first."""
         rows = await self._since("get_deals", symbol, start_ms, limit, m.ExecutionPage)
-        fills = [parse.parse_execution(r, symbol) for r in rows if r.execType == "Trade"]
+        fills = parse.trade_fills(rows, symbol)
         return sorted(fills, key=lambda f: f.ts)[:limit]
 
     async def _since(
@@ -574,5 +574,5 @@ class BybitRest(VenueClient):
         }
         pages = await self._pages("get_deals", params, m.ExecutionPage, enough=limit)
         rows = [r for p in pages for r in p.rows]
-        fills = [parse.parse_execution(r, symbol) for r in rows if r.execType == "Trade"]
+        fills = parse.trade_fills(rows, symbol)
         return sorted(fills, key=lambda f: f.ts)[-limit:]

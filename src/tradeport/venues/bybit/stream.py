@@ -81,20 +81,26 @@ class PublicStreams:
 
     # -- channels ----------------------------------------------------------------------
     async def open(self, channel: Channel) -> None:
-        path, name = await self._locate(channel)
-        topic = self.topics.get(name)
-        if topic is None:
-            topic = self.topics[name] = self._new_topic(name, path, channel.symbol or "")
-        shared = bool(topic.channels)
-        topic.channels.add(channel)
-        self._located[channel] = name
+        topic = await self.prepare(channel)
+        shared = len(topic.channels) > 1
         try:
-            await self._socket(path).subscribe([name])
+            await self._socket(topic.path).subscribe([topic.name])
         except BaseException:
             await self.close(channel)
             raise
         if shared:
             self._replay(topic, channel)
+
+    async def prepare(self, channel: Channel) -> StreamTopic:
+        """Route the frames of `channel`'s topic to it, without subscribing (`open`
+        subscribes; the benchmarks feed frames directly)."""
+        path, name = await self._locate(channel)
+        topic = self.topics.get(name)
+        if topic is None:
+            topic = self.topics[name] = self._new_topic(name, path, channel.symbol or "")
+        topic.channels.add(channel)
+        self._located[channel] = name
+        return topic
 
     async def close(self, channel: Channel) -> None:
         name = self._located.pop(channel, None)

@@ -204,9 +204,6 @@ MARK_FIELDS = frozenset({"markPrice", "indexPrice", "fundingRate", "nextFundingT
 
 
 # -- private topics --------------------------------------------------------------------
-# execType values that are trades of an order (enum.mdx `execType`); funding, delivery
-# and settlement rows move money but are no fill of an order
-TRADE_EXEC_TYPES = frozenset({"Trade", "AdlTrade", "BustTrade", "BlockTrade"})
 
 
 class PrivateEvents(NamedTuple):
@@ -248,7 +245,7 @@ def parse_private_frame(
         fills = [
             parse.parse_execution(r, s, local_ts)
             for r, s in rows_e
-            if r.execType in TRADE_EXEC_TYPES
+            if r.execType in parse.TRADE_EXEC_TYPES
         ]
         return PrivateEvents([], fills, [], [], len(em.data) - len(rows_e))
     if kind == "position":
