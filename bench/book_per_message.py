@@ -41,19 +41,24 @@ from tradeport.venues.binance.messages import Depth
 from tradeport.venues.binance.parse import parse_depth
 from tradeport.venues.bybit.ccxt_peer import ccxt_config as bybit_ccxt_config
 from tradeport.venues.bybit.ccxt_peer import ccxt_urls as bybit_ccxt_urls
+from tradeport.venues.okx.ccxt_peer import ccxt_config as okx_ccxt_config
+from tradeport.venues.okx.ccxt_peer import ccxt_urls as okx_ccxt_urls
 
 try:  # run as a script (python bench/…) or as a module (python -m bench.…)
     from frames import depth_frames, snapshot, trade_frames
     from frames_bybit import book_frames
+    from frames_okx import book_frames as okx_book_frames
 except ImportError:
     from bench.frames import depth_frames, snapshot, trade_frames
     from bench.frames_bybit import book_frames
+    from bench.frames_okx import book_frames as okx_book_frames
 
 SYMBOL = "BTC-USDT"
 CCXT_SYMBOL = "BTC/USDT:USDT"
 # ccxt.pro tells spot from futures by its socket URL; these are USDⓈ-M / linear ones
 CCXT_WS_URL = "wss://fstream.binance.com/public/ws"
 BYBIT_WS_URL = "wss://stream.bybit.com/v5/public/linear"
+OKX_WS_URL = "wss://ws.okx.com:8443/ws/v5/public"
 
 
 async def ccxtpro_book(base_url: str) -> tuple[Any, Feed, Callable[[], None]]:
@@ -157,6 +162,50 @@ async def bybit_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[N
     return [case], close
 
 
+async def okx_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
+    """The OKX case: one OKX___SWAP client and one ccxt.pro okx instance, both with
+    markets from an OKX emulator, fed the same `books` frames of BTC-USDT-SWAP."""
+    emulator = tp.get_venue("OKX___SWAP").emulator_factory(step_interval=None)  # type: ignore[misc]
+    base_url = await emulator.start()
+    snapshot_frame, updates = okx_book_frames(frames)
+    client = await tp.create_client(
+        "OKX___SWAP",
+        environment="emulator",
+        base_url=base_url,
+        ws_url=emulator.stream_url(tp.model.AssetType.SWAP),
+        passphrase=emulator.passphrase(0),
+    )
+    await client.instruments()
+    streams = client.public_streams  # type: ignore[attr-defined]
+    channel = Channel("book", SYMBOL)  # watch_order_book(SYMBOL): the 400-level `books`
+    await streams.prepare(channel)
+    client.streams._sinks[channel] = [QueueSink(None, conflate=True, maxsize=10**9)]
+
+    key, secret = emulator.credentials(0)
+    peer = ccxtpro.okx(okx_ccxt_config(key, secret, emulator.passphrase(0), "swap"))
+    okx_ccxt_urls(peer, base_url)
+    await peer.load_markets()
+    peer_client = peer.client(OKX_WS_URL)
+    # ccxt.pro keeps a pushed book only for a subscribed watch_order_book
+    peer_client.subscriptions["books:" + CCXT_SYMBOL] = True
+    peer_feed = peer_client.handle_text_or_binary_message
+
+    async def close() -> None:
+        await peer.close()
+        await client.close()
+        await emulator.stop()
+
+    case = Case(
+        "okx books 20+20",
+        updates,
+        streams.feed,
+        lambda: streams.feed(snapshot_frame),
+        peer_feed,
+        lambda: peer_feed(snapshot_frame),
+    )
+    return [case], close
+
+
 async def binance_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
     """The Binance cases: a BINANCE___SWAP client and a ccxt.pro binanceusdm instance."""
     emulator = tp.get_venue("BINANCE___SWAP").emulator_factory(step_interval=None)  # type: ignore[misc]
@@ -191,7 +240,7 @@ class Case:
     their_reset: Callable[[], None]
 
 
-VENUES = {"binance": binance_books, "bybit": bybit_books}
+VENUES = {"binance": binance_books, "bybit": bybit_books, "okx": okx_books}
 
 
 async def main() -> None:

@@ -45,6 +45,9 @@ async def create_client(
         options.setdefault("ws_url", emulator.stream_url(spec.asset_type))
         if not api_key:
             api_key, secret = emulator.credentials()
+            passphrase = getattr(emulator, "passphrase", None)  # venues that ask for one
+            if passphrase is not None:
+                options.setdefault("passphrase", passphrase(0))
     elif base_url is None:
         base_url = config.rest_url(environment)
     try:

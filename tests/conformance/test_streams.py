@@ -176,9 +176,17 @@ async def test_every_live_book_equals_the_emulator_book_at_its_update_id(
                 plan.reorder_depth(venue_symbol)
             elif fault == "disconnect":
                 await plan.disconnect()
+            # a depth fault waits for the next depth frame (deep topics push every
+            # 200 ms, and only when the book changed): move until it has hit one, so
+            # that a later disconnect cannot hide it behind a fresh snapshot
+            for _ in range(50):
+                if not plan.armed:
+                    break
+                emulator.step()
+                await asyncio.sleep(0.05)
             for _ in range(3):
                 emulator.step()
-                await asyncio.sleep(0.12)  # more than one 100 ms diff interval
+                await asyncio.sleep(0.25)  # more than one diff interval of every venue
         # the stream settles: the book is LIVE with the emulator's latest levels
         emulator.step()
 

@@ -106,6 +106,14 @@ class L2Book:
         levels = self._asks
         return [(-p, levels[-p]) for p in islice(reversed(self._ask_prices), n)]
 
+    def bid_prices(self, n: int) -> list[float]:
+        """The best `n` bid prices, best first."""
+        return list(islice(reversed(self._bid_prices), n))
+
+    def ask_prices(self, n: int) -> list[float]:
+        """The best `n` ask prices, best first."""
+        return [-p for p in islice(reversed(self._ask_prices), n)]
+
     def depth(self) -> tuple[int, int]:
         """(number of bid levels, number of ask levels)."""
         return len(self._bids), len(self._asks)

@@ -80,3 +80,26 @@ class PrevLinkRule:
         if update.last_id <= local_id:
             return SKIP
         return APPLY if update.prev_id == local_id else GAP
+
+
+class SeqLinkRule:
+    """One sequence id per push and the previous push's id (seqId/prevSeqId).
+
+    OKX v5 `books` (PROTOCOLS.md §3.5; docs "Sequence ID"): every update's prevSeqId
+    equals the seqId of the push before it. Usually seqId > prevSeqId; a push with
+    prevSeqId == seqId and no levels is a heartbeat (no change for ~60 s); after
+    maintenance the sequence may restart (seqId < prevSeqId), and that push is a valid
+    continuation too. So an update continues the book exactly when its prevSeqId is the
+    local id, whatever its own id. The last applied push seen again (its seqId is the
+    local id, linking up from an older one) is a duplicate and ignored; any other break
+    is a gap. The snapshot carries prevSeqId -1 and sets the local id to its seqId.
+    """
+
+    __slots__ = ()
+
+    def check(self, update: DepthUpdate, local_id: int, first: bool) -> Verdict:
+        if update.prev_id == local_id:
+            return APPLY
+        if update.last_id == local_id and update.prev_id < local_id:
+            return SKIP
+        return GAP

@@ -34,6 +34,7 @@ class BookStats:
     gaps: int = 0  # continuity breaks, including a snapshot older than the buffer
     resyncs: int = 0  # snapshots this book asked for (the first one is the caller's)
     crossed: int = 0  # updates that left best bid >= best ask
+    checksum_mismatches: int = 0  # pushes whose venue checksum the merged book failed
     overflows: int = 0  # buffers dropped because a snapshot took too long
     snapshots: int = 0  # snapshots loaded
     late_snapshots: int = 0  # snapshots ignored because the book was already LIVE

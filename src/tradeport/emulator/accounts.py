@@ -32,12 +32,14 @@ class EmulatorAccount:
     secret: str = field(repr=False)
     spot_balances: dict[str, Decimal] = field(default_factory=_spot_funds)
     futures_balances: dict[str, Decimal] = field(default_factory=_futures_funds)
+    # venues that ask for one at key creation (OKX's OK-ACCESS-PASSPHRASE)
+    passphrase: str = field(default="", repr=False)
 
 
 # Well-known credentials of the emulator (never valid anywhere else).
 DEFAULT_ACCOUNTS: list[EmulatorAccount] = [
-    EmulatorAccount(api_key="tp-emu-key-1", secret="tp-emu-secret-1"),
-    EmulatorAccount(api_key="tp-emu-key-2", secret="tp-emu-secret-2"),
+    EmulatorAccount(api_key="tp-emu-key-1", secret="tp-emu-secret-1", passphrase="tp-emu-pass-1"),
+    EmulatorAccount(api_key="tp-emu-key-2", secret="tp-emu-secret-2", passphrase="tp-emu-pass-2"),
 ]
 
 

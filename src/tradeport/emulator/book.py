@@ -130,6 +130,13 @@ class OrderBook:
             ts_ms=ts_ms,
         )
 
+    def order_counts(self, limit: int) -> tuple[list[int], list[int]]:
+        """Resting orders per level of `view(limit)`, best first: (bids, asks)."""
+        return (
+            [len(self.bids.levels[p].orders) for p in self.bids.best_first()[:limit]],
+            [len(self.asks.levels[p].orders) for p in self.asks.best_first()[:limit]],
+        )
+
     def drain_delta(self, ts_ms: int) -> BookDelta | None:
         """The changes since the previous delta, or None when the book did not change."""
         if self.update_id == self._last_published_id:

@@ -334,6 +334,12 @@ class Engine:
         self._instrument(symbol)
         return self._books[symbol].view(limit, self._clock())
 
+    def order_counts(self, symbol: str, limit: int) -> tuple[list[int], list[int]]:
+        """Resting orders per level of `depth(symbol, limit)`, best first: (bids, asks)
+        (OKX's book levels carry the count)."""
+        self._instrument(symbol)
+        return self._books[symbol].order_counts(limit)
+
     def recent_trades(self, symbol: str, limit: int) -> list[PublicTrade]:
         self._instrument(symbol)
         return self._tapes[symbol].recent(limit)

@@ -19,8 +19,8 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import WSMsgType, web
 
@@ -285,3 +285,29 @@ class StreamConnections:
         conns = self.matching(prefix)
         await asyncio.gather(*(c.close(code) for c in conns))
         return len(conns)
+
+
+class Clocked(Protocol):
+    """A venue's stream hub: pushes its timed topics, one step per tick, until cancelled."""
+
+    async def run(self, tick_seconds: float) -> None: ...
+
+
+def start_clocks(
+    hubs: Iterable[tuple[str, Clocked]], tick_seconds: float, venue: str
+) -> list[asyncio.Task[None]]:
+    """One clock task per (market, hub), named `<venue>-<market>-streams`."""
+    return [
+        asyncio.create_task(hub.run(tick_seconds), name=f"{venue}-{market}-streams")
+        for market, hub in hubs
+    ]
+
+
+async def stop_clocks(tasks: list[asyncio.Task[None]], live: Iterable[StreamConnection]) -> None:
+    """Cancel the clock tasks, then close every live connection with 1001 (going away)."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task  # a clock task that failed raises here
+    await asyncio.gather(*(c.close(GOING_AWAY) for c in list(live)))

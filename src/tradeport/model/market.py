@@ -26,9 +26,12 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     max_qty: Decimal | None = None
     min_price: Decimal | None = None
     max_price: Decimal | None = None
-    contract_size: Decimal = Decimal(1)
+    contract_size: Decimal = Decimal(1)  # base asset per unit of quantity here
     max_leverage: int | None = None
     status: InstrumentStatus = InstrumentStatus.TRADING
+    # base asset per venue contract where the venue sizes orders in contracts (OKX swap
+    # ctVal × ctMult); quantities here stay in base units, converted exactly both ways
+    contract_value: Decimal | None = None
 
 
 class Ticker(msgspec.Struct, frozen=True, kw_only=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import time
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from tradeport.model import (
     Offset,
     Order,
     OrderBook,
+    OrderStatus,
     OrderType,
     Position,
     PositionSide,
@@ -38,7 +40,14 @@ from tradeport.model import (
     TimeInForce,
     Trade,
 )
-from tradeport.model.errors import BadParameter, NotSupported, PermissionDenied, UnknownSymbol
+from tradeport.model.errors import (
+    BadParameter,
+    NotSupported,
+    OrderNotFound,
+    PermissionDenied,
+    TradeportError,
+    UnknownSymbol,
+)
 from tradeport.venues.streaming import StreamingClient
 
 
@@ -290,6 +299,33 @@ class VenueClient(StreamingClient):
         submit whose outcome is unknown (timeout, 5xx, lost connection) is never resent:
         it is looked up by client order id and returned, or returned as UNKNOWN."""
         raise self._unsupported("make_order")
+
+    async def _reconcile_unknown(self, req: OrderRequest, cid: str) -> Order:
+        """The order a submit with an unknown outcome left behind: the venue's view of
+        it by client order id, or, while the venue cannot tell, an UNKNOWN order that
+        carries the client id (DESIGN.md principle 4)."""
+        log = logging.getLogger(f"tradeport.venues.{self.config.venue.id}")
+        try:
+            return await self.query_order(req.symbol, client_order_id=cid)
+        except OrderNotFound:
+            # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
+            log.warning("%s: order %s not visible at the venue; status UNKNOWN", self.key, cid)
+        except TradeportError as exc:
+            # any failure of the lookup (network, 5xx, rate limit) leaves the outcome
+            # unknown: the caller must get the client id back, never an apparent failure
+            log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
+        return Order(
+            symbol=req.symbol,
+            client_order_id=cid,
+            order_id=None,
+            side=req.side,
+            type=req.type,
+            time_in_force=req.time_in_force,
+            price=req.price,
+            qty=req.qty,
+            status=OrderStatus.UNKNOWN,
+            reduce_only=req.reduce_only or req.offset is Offset.CLOSE,
+        )
 
     async def cancel_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None

@@ -17,10 +17,24 @@ from typing import TYPE_CHECKING, Any
 
 from tradeport.model.enums import AssetType
 from tradeport.model.errors import BadParameter
-from tradeport.venues.capability import Capability
+from tradeport.venues.capability import (
+    DERIVATIVE_STREAMS,
+    DERIVATIVES,
+    MARKET_DATA,
+    PRIVATE_STREAMS,
+    PUBLIC_STREAMS,
+    TRADING,
+    Capability,
+)
 
 if TYPE_CHECKING:
+    from tradeport.config.schema import ResolvedAssetConfig
     from tradeport.venues.base import EmulatorHandle, VenueClient
+
+# What a venue with REST trading, public and private streams and an emulator offers on
+# spot, and on perpetuals on top of that.
+SPOT_CAPABILITIES = MARKET_DATA | TRADING | PUBLIC_STREAMS | PRIVATE_STREAMS | {Capability.EMULATOR}
+SWAP_CAPABILITIES = SPOT_CAPABILITIES | DERIVATIVES | DERIVATIVE_STREAMS
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,67 @@ def register(spec: VenueSpec) -> VenueSpec:
         raise ValueError(f"venue {spec.key} registered twice")
     _REGISTRY[spec.key] = spec
     return spec
+
+
+def _import(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def client_factory(target: str, asset_type: AssetType) -> Callable[..., VenueClient]:
+    """A factory of `target` ("package.module:Class") clients of `asset_type`. The
+    module is imported on first use: listing the venues loads no client code."""
+
+    def create(config: ResolvedAssetConfig, **kw: Any) -> VenueClient:
+        client: VenueClient = _import(target)(config, asset_type=asset_type, **kw)
+        return client
+
+    return create
+
+
+def emulator_factory(target: str) -> Callable[..., EmulatorHandle]:
+    """A factory of `target` ("package.module:Class") emulators, imported on first use;
+    `accounts_file` names a YAML file of accounts to serve instead of the defaults."""
+
+    def create(*, accounts_file: str | None = None, **kw: Any) -> EmulatorHandle:
+        from tradeport.emulator.accounts import load_accounts
+
+        if accounts_file is not None:
+            kw["accounts"] = load_accounts(accounts_file)
+        emulator: EmulatorHandle = _import(target)(**kw)
+        return emulator
+
+    return create
+
+
+def register_spot_and_swap(
+    exchange: str,
+    config_path: Path,
+    *,
+    display_names: tuple[str, str],
+    client: str,
+    emulator: str,
+) -> tuple[VenueSpec, VenueSpec]:
+    """Register a venue's spot and perpetual (SWAP) markets, served by one client class
+    and one emulator class ("package.module:Class"); `display_names` is (spot, swap)."""
+    emulate = emulator_factory(emulator)
+    specs = (
+        VenueSpec(
+            exchange=exchange,
+            asset_type=asset_type,
+            display_name=name,
+            config_path=config_path,
+            capabilities=capabilities,
+            client_factory=client_factory(client, asset_type),
+            emulator_factory=emulate,
+        )
+        for asset_type, name, capabilities in (
+            (AssetType.SPOT, display_names[0], SPOT_CAPABILITIES),
+            (AssetType.SWAP, display_names[1], SWAP_CAPABILITIES),
+        )
+    )
+    spot, swap = (register(spec) for spec in specs)
+    return spot, swap
 
 
 def _discover() -> None:

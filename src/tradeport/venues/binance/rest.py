@@ -27,7 +27,6 @@ from tradeport.model import (
     Offset,
     Order,
     OrderBook,
-    OrderStatus,
     OrderType,
     Position,
     Ticker,
@@ -37,8 +36,6 @@ from tradeport.model.errors import (
     BadParameter,
     InvalidTimestamp,
     NetworkError,
-    OrderNotFound,
-    TradeportError,
     UnknownOrderState,
 )
 from tradeport.transport import codec
@@ -404,29 +401,6 @@ class BinanceRest(VenueClient):
             return await self._reconcile_unknown(req, cid)
         o = codec.decode(raw, m.OrderResponse)
         return parse.parse_order(o, req.symbol, self.config.order_status_map)
-
-    async def _reconcile_unknown(self, req: OrderRequest, cid: str) -> Order:
-        try:
-            return await self.query_order(req.symbol, client_order_id=cid)
-        except OrderNotFound:
-            # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
-            log.warning("%s: order %s not visible at the venue; status UNKNOWN", self.key, cid)
-        except TradeportError as exc:
-            # any failure of the lookup (network, 5xx, rate limit) leaves the outcome
-            # unknown: the caller must get the client id back, never an apparent failure
-            log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
-        return Order(
-            symbol=req.symbol,
-            client_order_id=cid,
-            order_id=None,
-            side=req.side,
-            type=req.type,
-            time_in_force=req.time_in_force,
-            price=req.price,
-            qty=req.qty,
-            status=OrderStatus.UNKNOWN,
-            reduce_only=req.reduce_only or req.offset is Offset.CLOSE,
-        )
 
     def _order_ref(
         self, symbol: str, order_id: str | None, client_order_id: str | None

@@ -13,38 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from tradeport.model import AssetType, Balance, Fill, Order, OrderStatus, Position
-from tradeport.model.errors import OrderNotFound, TradeportError
-from tradeport.streams.watch import Channel
+from tradeport.model import AssetType, Balance, Fill, Order, Position
+from tradeport.model.errors import TradeportError
 from tradeport.transport.ws import WsStream
 from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.binance import stream_parse as sp
 from tradeport.venues.binance.ws_endpoints import FuturesUserEndpoint, SpotUserEndpoint
+from tradeport.venues.reconcile import BALANCE, FILLS, ORDERS, POSITIONS, OutageReconciler
 
 if TYPE_CHECKING:
     from tradeport.venues.binance.client import BinanceClient
 
 log = logging.getLogger("tradeport.venues.binance")
 
-ORDERS, FILLS, BALANCE, POSITIONS = (
-    Channel("orders"),
-    Channel("fills"),
-    Channel("balance"),
-    Channel("positions"),
-)
-_REMEMBERED = 100_000  # order states and fill ids remembered for de-duplication
-# history is asked from a little before the last event seen: clocks and event times
-# are not exact, and what is fetched twice is de-duplicated
-_OVERLAP_MS = 2_000
 
+class UserStream(OutageReconciler):
+    client: BinanceClient
 
-class UserStream:
     def __init__(self, client: BinanceClient, ws_base: str, *, keepalive: float = 1800.0):
-        self.client = client
+        super().__init__(client, log)
         self.ws_base = ws_base.rstrip("/")
         self.keepalive = keepalive
         self.spot = client.asset_type is AssetType.SPOT
@@ -52,17 +41,6 @@ class UserStream:
         self._start_lock = asyncio.Lock()
         self._listen_key: str | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
-        self._reconcile_task: asyncio.Task[None] | None = None
-        self._orders: dict[str, Order] = {}  # open orders as last published
-        # what was last published per order id, (status, filled qty); bounded
-        self._states: OrderedDict[str, tuple[OrderStatus, Decimal]] = OrderedDict()
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()  # fill ids
-        # symbols the account trades: history is asked per symbol (Binance needs one)
-        self.symbols: set[str] = set()
-        # venue time up to which every event is known to have been published
-        self._complete_ms = 0
-        self.reconciled = 0  # completed reconciliations (observable by tests)
-        self.reconcile_failures = 0
 
     async def start(self) -> None:
         async with self._start_lock:
@@ -162,47 +140,7 @@ class UserStream:
         elif isinstance(event, Position):
             publish(POSITIONS, event)
 
-    def _changed(self, order: Order) -> bool:
-        """Record `order`; False when this state was already published."""
-        key = order.order_id or order.client_order_id or ""
-        state = (order.status, order.filled_qty)
-        if self._states.get(key) == state:
-            return False
-        self._states[key] = state
-        self._states.move_to_end(key)
-        if order.status.is_open:
-            self._orders[key] = order
-        else:
-            self._orders.pop(key, None)
-        while len(self._states) > _REMEMBERED:
-            self._states.popitem(last=False)
-        return True
-
-    def _first_sight(self, fill: Fill) -> bool:
-        key = (fill.symbol, fill.trade_id)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > _REMEMBERED:
-            self._seen.popitem(last=False)
-        return True
-
-    def note_symbol(self, symbol: str) -> None:
-        """The client traded `symbol`: reconcile it after an outage."""
-        self.symbols.add(symbol)
-
     # -- reconciliation ----------------------------------------------------------------
-    def _on_reconnect(self, topics: list[str]) -> None:
-        if self._reconcile_task is None or self._reconcile_task.done():
-            self._reconcile_task = asyncio.create_task(self._reconcile_logged())
-
-    async def _reconcile_logged(self) -> None:
-        try:
-            await self.reconcile()
-        except TradeportError as exc:
-            self.reconcile_failures += 1
-            log.error("%s: reconciliation after a reconnect failed: %s", self.client.key, exc)
-
     async def _baseline(self) -> None:
         self._complete_ms = self.client.clock.now_ms()
         for order in await self.client.get_open_orders():
@@ -210,45 +148,6 @@ class UserStream:
             self.symbols.add(order.symbol)
         if self.client.asset_type is not AssetType.SPOT:
             self.symbols.update(p.symbol for p in await self.client.get_position())
-
-    async def reconcile(self) -> None:
-        """After an outage: publish, for every symbol the account trades, the orders
-        created since the stream was last known complete (any state), the final state
-        of orders that were open then, and the fills since then, each only if it was
-        not published yet. Binance answers history per symbol: the symbols are those
-        seen in events, open orders and positions, traded through this client, or named
-        in a private watch; a symbol traded only by another client of the account and
-        never named here is not covered."""
-        since = self._complete_ms - _OVERLAP_MS
-        now = self.client.clock.now_ms()
-        publish = self.client.streams.publish
-        open_now = await self.client.get_open_orders()
-        listed = {o.order_id for o in open_now}
-        self.symbols.update(o.symbol for o in open_now)
-        for order in open_now:
-            if self._changed(order):
-                publish(ORDERS, order)
-        symbols = sorted(self.symbols | self.client.private_symbols)
-        for symbol in symbols:
-            for order in await self.client.orders_since(symbol, since):
-                if self._changed(order):
-                    publish(ORDERS, order)
-        for key, known in list(self._orders.items()):
-            if known.order_id in listed:
-                continue
-            try:
-                final = await self.client.query_order(known.symbol, order_id=known.order_id)
-            except OrderNotFound:
-                self._orders.pop(key, None)
-                continue
-            if self._changed(final):
-                publish(ORDERS, final)
-        for symbol in symbols:
-            for fill in await self.client.fills_since(symbol, since):
-                if self._first_sight(fill):
-                    publish(FILLS, fill)
-        self._complete_ms = max(self._complete_ms, now)
-        self.reconciled += 1
 
 
 def _venue_ts(event: Order | Fill | Balance | Position) -> int:

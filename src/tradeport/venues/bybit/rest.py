@@ -338,29 +338,6 @@ class BybitRest(VenueClient):
             )
         return parse.parse_order(row, req.symbol, self.config.order_status_map)
 
-    async def _reconcile_unknown(self, req: OrderRequest, cid: str) -> Order:
-        try:
-            return await self.query_order(req.symbol, client_order_id=cid)
-        except OrderNotFound:
-            # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
-            log.warning("%s: order %s not visible at the venue; status UNKNOWN", self.key, cid)
-        except TradeportError as exc:
-            # any failure of the lookup leaves the outcome unknown: the caller must get
-            # the client id back, never an apparent failure
-            log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
-        return Order(
-            symbol=req.symbol,
-            client_order_id=cid,
-            order_id=None,
-            side=req.side,
-            type=req.type,
-            time_in_force=req.time_in_force,
-            price=req.price,
-            qty=req.qty,
-            status=OrderStatus.UNKNOWN,
-            reduce_only=closes(req),
-        )
-
     def _order_ref(self, order_id: str | None, client_order_id: str | None) -> dict[str, Any]:
         if order_id is None and client_order_id is None:
             raise BadParameter("give order_id or client_order_id")

@@ -9,23 +9,16 @@ Before all that, the dispatcher asks `faults` whether this request is to fail.
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import assert_never
+from typing import assert_never, cast
 
 import msgspec
 from aiohttp import web
 
-from tradeport.emulator.accounts import (
-    DEFAULT_ACCOUNTS,
-    AccountRef,
-    EmulatorAccount,
-    KeyRing,
-)
+from tradeport.emulator.accounts import AccountRef, EmulatorAccount
 from tradeport.emulator.admin import Admin, json_response
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.faults import (
@@ -33,15 +26,12 @@ from tradeport.emulator.faults import (
     ErrorAfter,
     ErrorBefore,
     Fault,
-    FaultPlan,
     Latency,
     TimeoutAfter,
 )
-from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
-from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
-from tradeport.emulator.ws import StreamConnections
+from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.binance.emulator.auth import (
     check_key_format,
@@ -74,7 +64,6 @@ SPOT_WEIGHT = Budget("REQUEST_WEIGHT", 1, "MINUTE", 6000)
 SPOT_ORDERS = (Budget("ORDERS", 10, "SECOND", 50), Budget("ORDERS", 1, "DAY", 160000))
 FUTURES_WEIGHT = Budget("REQUEST_WEIGHT", 1, "MINUTE", 2400)
 FUTURES_ORDERS = (Budget("ORDERS", 10, "SECOND", 300), Budget("ORDERS", 1, "MINUTE", 1200))
-HISTORY_MINUTES = 500
 # Server WebSocket pings: spot every 20 s (§1.4), USDⓈ-M every 3 minutes (§2.4).
 SPOT_PING_INTERVAL = 20.0
 FUTURES_PING_INTERVAL = 180.0
@@ -99,7 +88,9 @@ class _Venue:
         return [self.weights.budget, *self.orders.budgets]
 
 
-class BinanceEmulator:
+class BinanceEmulator(VenueEmulator):
+    venue_name = "Binance"
+
     def __init__(
         self,
         *,
@@ -130,16 +121,11 @@ class BinanceEmulator:
             "futures": futures_ping_interval,
         }
         self.stream_time_scale = stream_time_scale
-        self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
-        self.accounts = [r.account for r in self.keys.refs]
-        self.clock_skew_ms = 0
-        self.faults = FaultPlan()
-        # stream faults and the live sockets they reach, shared by public and user streams
-        self.connections = StreamConnections()
-        self.stream_faults = StreamFaultPlan(
-            self.connections, shutdown_notice=self._shutdown_notice
+        super().__init__(
+            accounts=accounts,
+            step_interval=step_interval,
+            shutdown_notice=self._shutdown_notice,
         )
-        self.step_interval = step_interval
         self.spot = Engine(
             "spot",
             [s.engine() for s in self.spot_symbols],
@@ -156,13 +142,9 @@ class BinanceEmulator:
             taker_fee=FUTURES_FEES[1],
             clock=self.now_ms,
         )
-        self.spot_market = SyntheticMarket(self.spot, seed=seed)
-        self.futures_market = SyntheticMarket(self.futures, seed=seed + 1)
-        self.spot_market.seed_history(HISTORY_MINUTES)
-        self.futures_market.seed_history(HISTORY_MINUTES)
-        for ref in self.keys.refs:
-            self.spot.open_account(ref.engine_id, ref.account.spot_balances)
-            self.futures.open_account(ref.engine_id, ref.account.futures_balances)
+        self.spot_market, self.futures_market = self._open_markets(
+            ("spot", self.spot), ("futures", self.futures), seed=seed
+        )
 
         spot_weight, futures_weight = SPOT_WEIGHT, FUTURES_WEIGHT
         if weight_limit is not None or weight_interval != (1, "MINUTE"):
@@ -210,7 +192,6 @@ class BinanceEmulator:
         self._build_app(self.app)
         self._server = EmulatorServer(self.app)
         self._fstream_server = EmulatorServer(self.fstream_app)
-        self._tasks: list[asyncio.Task[None]] = []
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
@@ -230,19 +211,9 @@ class BinanceEmulator:
 
     def stream_url(self, asset_type: AssetType) -> str:
         """`ws_url` in venue-neutral terms: the stream host serving `asset_type`."""
-        markets: dict[AssetType, Market] = {AssetType.SPOT: "spot", AssetType.SWAP: "futures"}
-        if asset_type not in markets:
-            raise ValueError(f"no {asset_type.value} market in the Binance emulator")
-        return self.ws_url(markets[asset_type])
+        return self.ws_url(cast(Market, self.market_name(asset_type)))
 
-    def engine_for(self, asset_type: AssetType) -> Engine:
-        """The matching engine behind `asset_type` (tests compare books against it)."""
-        engines = {AssetType.SPOT: self.spot, AssetType.SWAP: self.futures}
-        if asset_type not in engines:
-            raise ValueError(f"no {asset_type.value} market in the Binance emulator")
-        return engines[asset_type]
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    async def _start_serving(self, host: str, port: int) -> str:
         url = await self._server.start(host, port)
         try:
             await self._fstream_server.start(host, 0)
@@ -251,76 +222,17 @@ class BinanceEmulator:
             raise
         await self.public_streams.start()
         await self.user_streams.start()
-        if self.step_interval is not None:
-            self._tasks = [
-                asyncio.create_task(self.spot_market.run(self.step_interval)),
-                asyncio.create_task(self.futures_market.run(self.step_interval)),
-            ]
         return url
 
-    async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
-        # answer requests an injected delay still holds, so the server stops at once
-        self.faults.clear()
+    async def _stop_serving(self) -> None:
         # streams first: their sockets are closed (code 1001) before the servers go
         await self.user_streams.stop()
         await self.public_streams.stop()
         await self._fstream_server.stop()
         await self._server.stop()
-        for task in tasks:
-            # a market task that died on its own is a bug worth seeing, not a shutdown
-            if not task.cancelled() and task.exception() is not None:
-                raise RuntimeError("a synthetic market task failed") from task.exception()
 
-    def credentials(self, index: int = 0) -> tuple[str, str]:
-        """(api_key, secret) of an account, the first by default."""
-        account = self.accounts[index]
-        return account.api_key, account.secret
-
-    def describe_accounts(self) -> list[str]:
-        """One line per account: its test credentials and starting funds."""
-
-        def funds(balances: Mapping[str, Decimal]) -> str:
-            return ", ".join(f"{a} {v}" for a, v in balances.items())
-
-        return [
-            f"api_key={a.api_key} secret={a.secret} spot: {funds(a.spot_balances)}; "
-            f"USDⓈ-M: {funds(a.futures_balances)}"
-            for a in self.accounts
-        ]
-
-    # -- control (tests and demos) -----------------------------------------------------
-    def now_ms(self) -> int:
-        """The server clock: real time plus `clock_skew_ms`."""
-        return time.time_ns() // 1_000_000 + self.clock_skew_ms
-
-    def step(self, n: int = 1) -> None:
-        for _ in range(n):
-            self.spot_market.step()
-            self.futures_market.step()
-
-    def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
-        """Walk `market` ("spot" or "futures") to `price`; resting orders it crosses fill."""
-        synthetic = {"spot": self.spot_market, "futures": self.futures_market}.get(market)
-        if synthetic is None:
-            raise ValueError(f"market must be 'spot' or 'futures', not {market!r}")
-        if symbol not in synthetic.engine.instruments:
-            raise ValueError(f"unknown {market} symbol {symbol!r}")
-        target = Decimal(price)
-        if not target.is_finite() or target <= 0:
-            raise ValueError(f"price must be a positive number, not {price!r}")
-        synthetic.move_to(symbol, target)
-
-    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
-        """`move_to` in venue-neutral terms (asset type, BASE-QUOTE symbol)."""
-        markets = {AssetType.SPOT: "spot", AssetType.SWAP: "futures"}
-        if asset_type not in markets:
-            raise ValueError(f"no {asset_type.value} market in the Binance emulator")
-        self.move_to(markets[asset_type], symbol.replace("-", ""), price)
+    def _derivatives_label(self) -> str:
+        return "USDⓈ-M"
 
     def _shutdown_notice(self) -> str:
         # §1.4: Binance announces a maintenance disconnect with this event

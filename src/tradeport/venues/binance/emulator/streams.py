@@ -14,14 +14,13 @@ Unknown stream names in a URL are ignored rather than refused: clients such as c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from tradeport.emulator.ws import GOING_AWAY, StreamConnection
+from tradeport.emulator.ws import StreamConnection, start_clocks, stop_clocks
 from tradeport.venues.binance.emulator.calls import Market
 from tradeport.venues.binance.emulator.stream_control import Control
 from tradeport.venues.binance.emulator.stream_hub import BASE_TICK_MS, MarketStreams, Session
@@ -76,19 +75,11 @@ class PublicStreams:
 
     async def start(self) -> None:
         tick = BASE_TICK_MS / 1000 * self.emulator.stream_time_scale
-        self._tasks = [
-            asyncio.create_task(hub.run(tick), name=f"binance-{market}-streams")
-            for market, hub in self.hubs.items()
-        ]
+        self._tasks = start_clocks(self.hubs.items(), tick, "binance")
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task  # a clock task that failed raises here
-        await asyncio.gather(*(c.close(GOING_AWAY) for c in list(self._live.values())))
+        await stop_clocks(tasks, self._live.values())
 
     # -- connections -------------------------------------------------------------------
     def _handler(self, market: Market, category: Category | None) -> Handler:

@@ -9,33 +9,29 @@ in one category changes the sum by exactly its amount). Facts: PROTOCOLS.md §0,
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from aiohttp import web
 
-from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
+from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
 from tradeport.emulator.engine import Engine
-from tradeport.emulator.faults import FaultPlan
-from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
-from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
-from tradeport.emulator.ws import StreamConnections
+from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.bybit.emulator.ids import Category
 
 # Fees of a non-VIP account: spot 0.1 % / 0.1 %, derivatives 0.02 % maker / 0.055 % taker.
 SPOT_FEES = (Decimal("0.001"), Decimal("0.001"))
 LINEAR_FEES = (Decimal("0.0002"), Decimal("0.00055"))
-HISTORY_MINUTES = 500
 _CATEGORIES: dict[AssetType, Category] = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
 
 
-class BybitEmulator:
+class BybitEmulator(VenueEmulator):
+    venue_name = "Bybit"
+
     def __init__(
         self,
         *,
@@ -68,13 +64,7 @@ class BybitEmulator:
         self.order_limit = order_limit
         self.ip_ban_ms = ip_ban_ms
         self.uid_window_ms = uid_window_ms
-        self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
-        self.accounts = [r.account for r in self.keys.refs]
-        self.clock_skew_ms = 0
-        self.faults = FaultPlan()
-        self.connections = StreamConnections()
-        self.stream_faults = StreamFaultPlan(self.connections)
-        self.step_interval = step_interval
+        super().__init__(accounts=accounts, step_interval=step_interval)
         self.spot = Engine(
             "spot",
             [s.engine() for s in self.spot_symbols],
@@ -94,13 +84,9 @@ class BybitEmulator:
             expire_unfilled_fok=True,
             expire_unplaceable=True,
         )
-        self.spot_market = SyntheticMarket(self.spot, seed=seed)
-        self.linear_market = SyntheticMarket(self.linear, seed=seed + 1)
-        self.spot_market.seed_history(HISTORY_MINUTES)
-        self.linear_market.seed_history(HISTORY_MINUTES)
-        for ref in self.keys.refs:
-            self.spot.open_account(ref.engine_id, ref.account.spot_balances)
-            self.linear.open_account(ref.engine_id, ref.account.futures_balances)
+        self.spot_market, self.linear_market = self._open_markets(
+            ("spot", self.spot), ("linear", self.linear), seed=seed
+        )
 
         self.app = web.Application()
         # WebSocket routes first: the REST catch-all must not swallow them
@@ -111,7 +97,6 @@ class BybitEmulator:
         Admin(self).install(self.app)
         self.rest = install_rest(self)
         self._server = EmulatorServer(self.app)
-        self._tasks: list[asyncio.Task[None]] = []
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
@@ -141,67 +126,11 @@ class BybitEmulator:
         self.engine(category)
         return SPOT_FEES if category == "spot" else LINEAR_FEES
 
-    def engine_for(self, asset_type: AssetType) -> Engine:
-        return self.engine(self.category(asset_type))
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    async def _start_serving(self, host: str, port: int) -> str:
         url = await self._server.start(host, port)
         await self.streams.start()
-        if self.step_interval is not None:
-            self._tasks = [
-                asyncio.create_task(self.spot_market.run(self.step_interval)),
-                asyncio.create_task(self.linear_market.run(self.step_interval)),
-            ]
         return url
 
-    async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
-        self.faults.clear()  # answer requests an injected delay still holds
+    async def _stop_serving(self) -> None:
         await self.streams.stop()
         await self._server.stop()
-        for task in tasks:
-            if not task.cancelled() and task.exception() is not None:
-                raise RuntimeError("a synthetic market task failed") from task.exception()
-
-    def credentials(self, index: int = 0) -> tuple[str, str]:
-        account = self.accounts[index]
-        return account.api_key, account.secret
-
-    def describe_accounts(self) -> list[str]:
-        def funds(balances: Mapping[str, Decimal]) -> str:
-            return ", ".join(f"{a} {v}" for a, v in balances.items())
-
-        return [
-            f"api_key={a.api_key} secret={a.secret} spot: {funds(a.spot_balances)}; "
-            f"linear: {funds(a.futures_balances)}"
-            for a in self.accounts
-        ]
-
-    # -- control (tests and demos) -----------------------------------------------------
-    def now_ms(self) -> int:
-        """The server clock: real time plus `clock_skew_ms`."""
-        return time.time_ns() // 1_000_000 + self.clock_skew_ms
-
-    def step(self, n: int = 1) -> None:
-        for _ in range(n):
-            self.spot_market.step()
-            self.linear_market.step()
-
-    def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
-        """Walk `market` ("spot" or "linear") to `price`; resting orders it crosses fill."""
-        synthetic = {"spot": self.spot_market, "linear": self.linear_market}.get(market)
-        if synthetic is None:
-            raise ValueError(f"market must be 'spot' or 'linear', not {market!r}")
-        if symbol not in synthetic.engine.instruments:
-            raise ValueError(f"unknown {market} symbol {symbol!r}")
-        target = Decimal(price)
-        if not target.is_finite() or target <= 0:
-            raise ValueError(f"price must be a positive number, not {price!r}")
-        synthetic.move_to(symbol, target)
-
-    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
-        self.move_to(self.category(asset_type), symbol.replace("-", ""), price)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from tradeport.emulator.market import MM_ACCOUNT
-from tradeport.emulator.ws import GOING_AWAY, StreamConnection
+from tradeport.emulator.ws import StreamConnection, start_clocks, stop_clocks
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.stream_control import PublicControl
 from tradeport.venues.bybit.emulator.stream_private import PrivateStreams
@@ -83,19 +83,11 @@ class BybitStreams:
 
     async def start(self) -> None:
         tick = BASE_TICK_MS / 1000 * self.emulator.stream_time_scale
-        self._tasks = [
-            asyncio.create_task(hub.run(tick), name=f"bybit-{category}-streams")
-            for category, hub in self.hubs.items()
-        ]
+        self._tasks = start_clocks(self.hubs.items(), tick, "bybit")
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task  # a clock task that failed raises here
-        await asyncio.gather(*(c.close(GOING_AWAY) for c in list(self._live.values())))
+        await stop_clocks(tasks, self._live.values())
 
     # -- market figures ----------------------------------------------------------------
     def open_interest(self, symbol: str) -> Decimal:

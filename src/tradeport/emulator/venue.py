@@ -1,0 +1,170 @@
+"""What every venue's emulator holds alike: the accounts and their keys, the server
+clock, the REST and stream fault plans, and two synthetic markets (spot and one
+derivatives market) with the tasks that move them.
+
+A venue's emulator subclasses `VenueEmulator`, builds its two engines, hands them to
+`_open_markets` and serves its own protocol; `_start_serving` / `_stop_serving` bring
+its servers and streams up and down around the market tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+
+from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
+from tradeport.emulator.engine import Engine
+from tradeport.emulator.faults import FaultPlan
+from tradeport.emulator.market import SyntheticMarket
+from tradeport.emulator.stream_faults import StreamFaultPlan
+from tradeport.emulator.ws import StreamConnections
+from tradeport.model import AssetType
+
+# minutes of one-minute trading every symbol starts with (klines, trades, 24 h ticker)
+HISTORY_MINUTES = 500
+
+
+class VenueEmulator:
+    """The shared control surface: `credentials`, `describe_accounts`, `now_ms`, `step`,
+    `move_to` / `move_market`, `engine_for` and `start` / `stop`.
+
+    `venue_name` names the venue in errors; a market is addressed by the venue's own
+    name for it ("spot", "futures", "linear", …), set by `_open_markets`."""
+
+    venue_name: str = ""
+
+    def __init__(
+        self,
+        *,
+        accounts: Sequence[EmulatorAccount] | None,
+        step_interval: float | None,
+        shutdown_notice: Callable[[], str] | None = None,
+    ) -> None:
+        """`step_interval` None: the markets move only when told (`step`, `move_to`).
+        `shutdown_notice` is the frame a venue sends before a maintenance disconnect."""
+        self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
+        self.accounts = [r.account for r in self.keys.refs]
+        self.clock_skew_ms = 0
+        self.faults = FaultPlan()
+        # stream faults and the live sockets they reach, shared by every stream endpoint
+        self.connections = StreamConnections()
+        self.stream_faults = StreamFaultPlan(self.connections, shutdown_notice=shutdown_notice)
+        self.step_interval = step_interval
+        self.markets: dict[str, SyntheticMarket] = {}
+        self._asset_markets: dict[AssetType, str] = {}
+        self._market_tasks: list[asyncio.Task[None]] = []
+
+    def _open_markets(
+        self,
+        spot: tuple[str, Engine],
+        derivatives: tuple[str, Engine],
+        *,
+        seed: int,
+    ) -> tuple[SyntheticMarket, SyntheticMarket]:
+        """Start a synthetic market with `HISTORY_MINUTES` of history on each (named)
+        engine, then fund every account: spot balances on the spot engine, futures
+        balances on the derivatives one. Returns the two markets."""
+        (spot_name, spot_engine), (derivatives_name, derivatives_engine) = spot, derivatives
+        spot_market = SyntheticMarket(spot_engine, seed=seed)
+        derivatives_market = SyntheticMarket(derivatives_engine, seed=seed + 1)
+        spot_market.seed_history(HISTORY_MINUTES)
+        derivatives_market.seed_history(HISTORY_MINUTES)
+        for ref in self.keys.refs:
+            spot_engine.open_account(ref.engine_id, ref.account.spot_balances)
+            derivatives_engine.open_account(ref.engine_id, ref.account.futures_balances)
+        self.markets = {spot_name: spot_market, derivatives_name: derivatives_market}
+        self._asset_markets = {AssetType.SPOT: spot_name, AssetType.SWAP: derivatives_name}
+        return spot_market, derivatives_market
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        url = await self._start_serving(host, port)
+        if self.step_interval is not None:
+            self._market_tasks = [
+                asyncio.create_task(market.run(self.step_interval))
+                for market in self.markets.values()
+            ]
+        return url
+
+    async def stop(self) -> None:
+        tasks, self._market_tasks = self._market_tasks, []
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        # answer requests an injected delay still holds, so the servers stop at once
+        self.faults.clear()
+        await self._stop_serving()
+        for task in tasks:
+            # a market task that died on its own is a bug worth seeing, not a shutdown
+            if not task.cancelled() and task.exception() is not None:
+                raise RuntimeError("a synthetic market task failed") from task.exception()
+
+    async def _start_serving(self, host: str, port: int) -> str:
+        """Bind the venue's servers and start its streams; returns the REST base URL."""
+        raise NotImplementedError
+
+    async def _stop_serving(self) -> None:
+        """Close the venue's streams and servers."""
+        raise NotImplementedError
+
+    # -- accounts ----------------------------------------------------------------------
+    def credentials(self, index: int = 0) -> tuple[str, str]:
+        """(api_key, secret) of an account, the first by default."""
+        account = self.accounts[index]
+        return account.api_key, account.secret
+
+    def describe_accounts(self) -> list[str]:
+        """One line per account: its test credentials and starting funds."""
+
+        def funds(balances: Mapping[str, Decimal]) -> str:
+            return ", ".join(f"{a} {v}" for a, v in balances.items())
+
+        return [
+            f"api_key={a.api_key} secret={a.secret} spot: {funds(a.spot_balances)}; "
+            f"{self._derivatives_label()}: {funds(a.futures_balances)}"
+            for a in self.accounts
+        ]
+
+    def _derivatives_label(self) -> str:
+        """How `describe_accounts` names the derivatives market's funds."""
+        return self._asset_markets[AssetType.SWAP]
+
+    # -- control (tests and demos) -----------------------------------------------------
+    def now_ms(self) -> int:
+        """The server clock: real time plus `clock_skew_ms`."""
+        return time.time_ns() // 1_000_000 + self.clock_skew_ms
+
+    def step(self, n: int = 1) -> None:
+        for _ in range(n):
+            for market in self.markets.values():
+                market.step()
+
+    def market_name(self, asset_type: AssetType) -> str:
+        """The venue's name of the market trading `asset_type`."""
+        if asset_type not in self._asset_markets:
+            raise ValueError(f"no {asset_type.value} market in the {self.venue_name} emulator")
+        return self._asset_markets[asset_type]
+
+    def engine_for(self, asset_type: AssetType) -> Engine:
+        """The matching engine behind `asset_type` (tests compare books against it)."""
+        return self.markets[self.market_name(asset_type)].engine
+
+    def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
+        """Walk `market` (e.g. "spot") to `price`; resting orders it crosses fill."""
+        synthetic = self.markets.get(market)
+        if synthetic is None:
+            names = " or ".join(repr(name) for name in self.markets)
+            raise ValueError(f"market must be {names}, not {market!r}")
+        if symbol not in synthetic.engine.instruments:
+            raise ValueError(f"unknown {market} symbol {symbol!r}")
+        target = Decimal(price)
+        if not target.is_finite() or target <= 0:
+            raise ValueError(f"price must be a positive number, not {price!r}")
+        synthetic.move_to(symbol, target)
+
+    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
+        """`move_to` in venue-neutral terms (asset type, BASE-QUOTE symbol)."""
+        self.move_to(self.market_name(asset_type), symbol.replace("-", ""), price)

@@ -1,0 +1,212 @@
+"""The trading account: balance, positions, configuration, position mode and leverage,
+plus the lookups ccxt's `okx` class makes (`/asset/currencies`, `/account/trade-fee`)
+(PROTOCOLS.md §3.3)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tradeport.emulator.engine import Reject
+from tradeport.venues.okx.emulator.calls import Call, Route
+from tradeport.venues.okx.emulator.errors import OkxApiError, either, no_instrument
+from tradeport.venues.okx.emulator.ids import inst_type_of
+from tradeport.venues.okx.emulator.payloads import account_row, position_row
+
+if TYPE_CHECKING:
+    from tradeport.venues.okx.emulator.app import OkxEmulator
+
+POS_MODES = {"net_mode": False, "long_short_mode": True}
+LOCKED = "Settings failed. Close any open positions or pending orders before changing settings."
+
+
+class Account:
+    def __init__(self, emu: OkxEmulator) -> None:
+        self.emu = emu
+
+    def routes(self) -> dict[str, Route]:
+        return {
+            "GET /api/v5/account/balance": Route(self.balance, signed=True),
+            "GET /api/v5/account/positions": Route(self.positions, signed=True),
+            "GET /api/v5/account/config": Route(self.config, signed=True),
+            "POST /api/v5/account/set-position-mode": Route(self.set_position_mode, signed=True),
+            "POST /api/v5/account/set-leverage": Route(self.set_leverage, signed=True),
+            "GET /api/v5/account/leverage-info": Route(self.leverage_info, signed=True),
+            "GET /api/v5/account/trade-fee": Route(self.trade_fee, signed=True),
+            "GET /api/v5/asset/currencies": Route(self.currencies, signed=True),
+        }
+
+    def balance(self, call: Call) -> list[object]:
+        ccy = call.params.text("ccy")
+        wanted = [c for c in ccy.split(",") if c] if ccy is not None else None
+        return [account_row(self.emu, call.account_id, wanted)]
+
+    def positions(self, call: Call) -> list[object]:
+        params = call.params
+        inst_type = params.text("instType")
+        if inst_type is not None:
+            params.choice("instType", ("MARGIN", "SWAP", "FUTURES", "OPTION"))
+            if inst_type != "SWAP":
+                return []
+        insts = params.text("instId")
+        wanted = set(insts.split(",")) if insts is not None else None
+        pos_id = params.text("posId")
+        rows = [
+            position_row(p, emu=self.emu, account_id=call.account_id)
+            for p in self.emu.swap.positions(call.account_id)
+            if wanted is None or p.symbol in wanted
+        ]
+        if pos_id is not None:
+            rows = [r for r in rows if r["posId"] in pos_id.split(",")]
+        return list(rows)
+
+    def config(self, call: Call) -> list[object]:
+        ref = call.account
+        hedge = self.emu.swap.hedge_mode(ref.engine_id)
+        return [
+            {
+                "uid": str(ref.uid),
+                "mainUid": str(ref.uid),
+                "acctLv": "2",  # spot and futures mode
+                "acctStpMode": "cancel_maker",
+                "posMode": "long_short_mode" if hedge else "net_mode",
+                "autoLoan": False,
+                "greeksType": "PA",
+                "feeType": "0",
+                "level": "Lv1",
+                "levelTmp": "",
+                "ctIsoMode": "automatic",
+                "mgnIsoMode": "automatic",
+                "spotOffsetType": "",
+                "roleType": "0",
+                "traderInsts": [],
+                "spotRoleType": "0",
+                "spotTraderInsts": [],
+                "opAuth": "0",
+                "kycLv": "3",
+                "label": "tradeport emulator key",
+                "ip": "",
+                "perm": "read_only,trade",
+                "liquidationGear": "-1",
+                "enableSpotBorrow": False,
+                "spotBorrowAutoRepay": False,
+                "type": "0",
+                "settleCcy": "USDT",
+                "settleCcyList": ["USDT"],
+            }
+        ]
+
+    def set_position_mode(self, call: Call) -> list[object]:
+        mode = call.params.choice("posMode", tuple(POS_MODES))
+        hedge = POS_MODES[mode]
+        account_id = call.account_id
+        engine = self.emu.swap
+        if engine.hedge_mode(account_id) != hedge:
+            try:
+                engine.set_hedge_mode(account_id, hedge)
+            except Reject:
+                raise OkxApiError("59000", LOCKED) from None
+        return [{"posMode": mode}]
+
+    def _swap_inst(self, call: Call) -> str:
+        params = call.params
+        inst, ccy = params.text("instId"), params.text("ccy")
+        if inst is None:
+            if ccy is not None:
+                raise params.invalid("ccy")  # margin currencies: no spot margin here
+            raise either("instId", "ccy")
+        if inst_type_of(inst) != "SWAP" or inst not in self.emu.swap.instruments:
+            raise no_instrument()
+        return inst
+
+    def set_leverage(self, call: Call) -> list[object]:
+        params = call.params
+        inst = self._swap_inst(call)
+        mgn_mode = params.choice("mgnMode", ("cross", "isolated"))
+        lever = params.decimal("lever", required=True)
+        assert lever is not None
+        if lever < 1 or lever != lever.to_integral_value():
+            raise params.invalid("lever")
+        pos_side = params.text("posSide") or ""
+        if pos_side and pos_side not in ("long", "short", "net"):
+            raise params.invalid("posSide")
+        maximum = self.emu.swap.instruments[inst].max_leverage
+        if lever > maximum:
+            raise OkxApiError(
+                "59102", "Leverage exceeds the maximum leverage. Please adjust the leverage"
+            )
+        # The engine keeps one leverage per instrument, for both legs and margin modes.
+        self.emu.swap.set_leverage(call.account_id, inst, int(lever))
+        return [
+            {"lever": str(int(lever)), "mgnMode": mgn_mode, "instId": inst, "posSide": pos_side}
+        ]
+
+    def leverage_info(self, call: Call) -> list[object]:
+        params = call.params
+        mgn_mode = params.choice("mgnMode", ("cross", "isolated"))
+        insts = params.require("instId").split(",")
+        rows: list[object] = []
+        hedge = self.emu.swap.hedge_mode(call.account_id)
+        for inst in insts:
+            if inst not in self.emu.swap.instruments:
+                raise no_instrument()
+            lever = str(self.emu.swap.leverage(call.account_id, inst))
+            sides = ("long", "short") if hedge and mgn_mode == "isolated" else ("net",)
+            for side in sides:
+                rows.append({"instId": inst, "mgnMode": mgn_mode, "posSide": side, "lever": lever})
+        return rows
+
+    def trade_fee(self, call: Call) -> list[object]:
+        inst_type = call.params.choice("instType", ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION"))
+        if inst_type not in ("SPOT", "SWAP"):
+            return []
+        maker, taker = self.emu.fees(inst_type)
+        return [
+            {
+                "category": "1",
+                "delivery": "",
+                "exercise": "",
+                "instType": inst_type,
+                "level": "Lv1",
+                # negative: a fee charged (OKX writes rebates positive)
+                "maker": str(-maker),
+                "taker": str(-taker),
+                "makerU": str(-maker) if inst_type == "SWAP" else "",
+                "takerU": str(-taker) if inst_type == "SWAP" else "",
+                "makerUSDC": "",
+                "takerUSDC": "",
+                "ruleType": "normal",
+                "ts": str(call.now_ms),
+                "fiat": [],
+            }
+        ]
+
+    def currencies(self, call: Call) -> list[object]:
+        names = sorted(
+            {s.base for s in (*self.emu.spot_symbols, *self.emu.swap_symbols)}
+            | {s.quote for s in (*self.emu.spot_symbols, *self.emu.swap_symbols)}
+        )
+        wanted = call.params.text("ccy")
+        if wanted is not None:
+            names = [n for n in names if n in wanted.split(",")]
+        return [
+            {
+                "ccy": name,
+                "name": name,
+                "chain": f"{name}-ERC20",
+                "canDep": True,
+                "canWd": True,
+                "canInternal": True,
+                "minDep": "0.00000001",
+                "minWd": "0.001",
+                "maxWd": "1000000",
+                "wdTickSz": "8",
+                "wdQuota": "10000000",
+                "usedWdQuota": "0",
+                "minFee": "0",
+                "maxFee": "0",
+                "mainNet": True,
+                "needTag": False,
+                "logoLink": "",
+            }
+            for name in names
+        ]

@@ -1,0 +1,48 @@
+"""What a REST handler receives, and how an endpoint is declared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tradeport.emulator.accounts import AccountRef
+from tradeport.venues.okx.emulator.errors import unauthorized
+from tradeport.venues.okx.emulator.params import Params
+
+
+@dataclass(frozen=True)
+class Call:
+    params: Params  # a GET's query, or a POST's JSON object
+    body: object  # the decoded JSON body of a POST (an object or an array), else None
+    now_ms: int
+    caller: AccountRef | None  # set on signed endpoints
+
+    @property
+    def account(self) -> AccountRef:
+        if self.caller is None:
+            raise unauthorized("50103", 'Request header "OK-ACCESS-KEY" cannot be empty.')
+        return self.caller
+
+    @property
+    def account_id(self) -> str:
+        return self.account.engine_id
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A handler's answer when it is more than `data`: the top-level code and message
+    of a trade endpoint, whose per-order outcome is inside the items."""
+
+    data: list[object]
+    code: str = "0"
+    msg: str = ""
+
+
+Handler = Callable[[Call], object]
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    signed: bool = False
+    trade: bool = False  # adds inTime / outTime to the answer

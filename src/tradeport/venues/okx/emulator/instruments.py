@@ -1,0 +1,107 @@
+"""`/api/v5/public/instruments` rows for the listed symbols (PROTOCOLS.md §3.8; field
+set of the docs' Get instruments response and ccxt's recorded samples).
+
+Spot sizes are in the base currency (`maxMktSz` in USDT, as the docs say); SWAP sizes in
+contracts of `ctVal` base currency each (`contracts.py`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.symbols import SymbolSpec
+from tradeport.venues.okx.emulator.contracts import Sizing
+from tradeport.venues.okx.emulator.ids import inst_id, uly
+
+# The emulator's instruments all "listed" at one fixed moment (2019-01-22, BTC-USDT's
+# listing time in ccxt's recorded sample).
+LIST_TIME_MS = 1548133413000
+SPOT_MAX_MARKET_USDT = Decimal(1_000_000)
+MAX_LIMIT_USD = Decimal(20_000_000)
+
+
+def _common(spec: SymbolSpec, inst: str, inst_type: str, code: int) -> dict[str, object]:
+    return {
+        "alias": "",
+        "auctionEndTime": "",
+        "category": "1",
+        "contTdSwTime": "",
+        "expTime": "",
+        "futureSettlement": False,
+        "instId": inst,
+        "instIdCode": code,
+        "instType": inst_type,
+        "listTime": str(LIST_TIME_MS),
+        "maxLmtAmt": plain(MAX_LIMIT_USD),
+        "openType": "",
+        "optType": "",
+        "preMktSwTime": "",
+        "ruleType": "normal",
+        "state": "live",
+        "stk": "",
+        "tickSz": plain(spec.tick_size),
+    }
+
+
+def spot_instrument(spec: SymbolSpec, sizing: Sizing, code: int) -> dict[str, object]:
+    inst = inst_id(spec, "SPOT")
+    terms = sizing.terms(inst)
+    row = _common(spec, inst, "SPOT", code)
+    row.update(
+        {
+            "baseCcy": spec.base,
+            "quoteCcy": spec.quote,
+            "settleCcy": "",
+            "ctMult": "",
+            "ctType": "",
+            "ctVal": "",
+            "ctValCcy": "",
+            "groupId": "1",
+            "instFamily": "",
+            "uly": "",
+            "lever": "",  # no margin trading here
+            "lotSz": plain(terms.lot_sz),
+            "minSz": plain(terms.min_sz),
+            "maxLmtSz": plain(terms.max_lmt_sz),
+            "maxMktSz": plain(SPOT_MAX_MARKET_USDT),
+            "maxMktAmt": plain(SPOT_MAX_MARKET_USDT),
+            "maxTwapSz": plain(terms.max_lmt_sz),
+            "maxIcebergSz": plain(terms.max_lmt_sz),
+            "maxTriggerSz": plain(terms.max_lmt_sz),
+            "maxStopSz": plain(SPOT_MAX_MARKET_USDT),
+            "tradeQuoteCcyList": [spec.quote],
+        }
+    )
+    return row
+
+
+def swap_instrument(spec: SymbolSpec, sizing: Sizing, code: int) -> dict[str, object]:
+    inst = inst_id(spec, "SWAP")
+    terms = sizing.terms(inst)
+    row = _common(spec, inst, "SWAP", code)
+    row.update(
+        {
+            "baseCcy": "",
+            "quoteCcy": "",
+            "settleCcy": spec.quote,
+            "ctMult": "1",
+            "ctType": "linear",
+            "ctVal": plain(terms.ct_val),
+            "ctValCcy": spec.base,
+            "groupId": "2",
+            "instFamily": uly(inst),
+            "uly": uly(inst),
+            "lever": str(spec.max_leverage),
+            "lotSz": plain(terms.lot_sz),
+            "minSz": plain(terms.min_sz),
+            "maxLmtSz": plain(terms.max_lmt_sz),
+            "maxMktSz": plain(terms.max_mkt_sz),
+            "maxMktAmt": "",
+            "maxTwapSz": plain(terms.max_lmt_sz),
+            "maxIcebergSz": plain(terms.max_lmt_sz),
+            "maxTriggerSz": plain(terms.max_lmt_sz),
+            "maxStopSz": plain(terms.max_mkt_sz),
+            "tradeQuoteCcyList": [],
+        }
+    )
+    return row

@@ -1,0 +1,262 @@
+"""Public market-data endpoints (PROTOCOLS.md §3.3): server time, instruments, tickers,
+order book, candles, recent trades, mark price, funding rate. instTypes MARGIN, FUTURES
+and OPTION are valid but list nothing here (the emulator trades SPOT and SWAP only)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.engine import Engine
+from tradeport.emulator.tape import DAY_MS, MINUTE_MS
+from tradeport.venues.okx.emulator import candles
+from tradeport.venues.okx.emulator.calls import Call, Route
+from tradeport.venues.okx.emulator.errors import no_instrument
+from tradeport.venues.okx.emulator.ids import INST_TYPES, InstType, inst_type_of, trade_id_text
+from tradeport.venues.okx.emulator.instruments import spot_instrument, swap_instrument
+
+if TYPE_CHECKING:
+    from tradeport.venues.okx.emulator.app import OkxEmulator
+
+ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
+DERIVATIVES = ("MARGIN", "SWAP", "FUTURES", "OPTION")
+BOOK_SIZE = (1, 400)  # (default, maximum) of `sz`
+CANDLE_LIMITS = {"candles": (100, 300), "history-candles": (100, 100)}
+TRADE_LIMIT = (100, 500)
+FUNDING_RATE = Decimal("0.0001")
+FUNDING_PERIOD_MS = 8 * 3_600_000
+HOUR_MS = 60 * MINUTE_MS
+
+
+class MarketData:
+    def __init__(self, emu: OkxEmulator) -> None:
+        self.emu = emu
+
+    def routes(self) -> dict[str, Route]:
+        return {
+            "GET /api/v5/public/time": Route(self.time),
+            "GET /api/v5/public/instruments": Route(self.instruments),
+            "GET /api/v5/market/ticker": Route(self.ticker),
+            "GET /api/v5/market/tickers": Route(self.tickers),
+            "GET /api/v5/market/books": Route(self.books),
+            "GET /api/v5/market/candles": Route(self.candles),
+            "GET /api/v5/market/history-candles": Route(self.history_candles),
+            "GET /api/v5/market/trades": Route(self.trades),
+            "GET /api/v5/public/mark-price": Route(self.mark_price),
+            "GET /api/v5/public/funding-rate": Route(self.funding_rate),
+        }
+
+    # -- helpers -----------------------------------------------------------------------
+    def listed(self, inst: str) -> tuple[InstType, Engine]:
+        """instType and engine of a listed instId; 51001 otherwise."""
+        inst_type = inst_type_of(inst)
+        engine = self.emu.engine(inst_type)
+        if inst not in engine.instruments:
+            raise no_instrument()
+        return inst_type, engine
+
+    def _ct_val(self, inst: str, inst_type: InstType) -> Decimal | None:
+        return self.emu.sizing.terms(inst).ct_val if inst_type == "SWAP" else None
+
+    def _size(self, inst: str, qty: Decimal) -> str:
+        return plain(self.emu.sizing.to_venue(inst, qty))
+
+    # -- endpoints ---------------------------------------------------------------------
+    def time(self, call: Call) -> list[object]:
+        return [{"ts": str(call.now_ms)}]
+
+    def instruments(self, call: Call) -> list[object]:
+        params = call.params
+        inst_type = params.choice("instType", ALL_INST_TYPES)
+        inst, family = params.text("instId"), params.text("instFamily")
+        if inst_type == "SPOT":
+            rows = [
+                spot_instrument(s, self.emu.sizing, n)
+                for n, s in enumerate(self.emu.spot_symbols, start=1)
+            ]
+        elif inst_type == "SWAP":
+            rows = [
+                swap_instrument(s, self.emu.sizing, 10_000 + n)
+                for n, s in enumerate(self.emu.swap_symbols, start=1)
+            ]
+        else:
+            rows = []
+        if inst is not None:
+            rows = [r for r in rows if r["instId"] == inst]
+        if family is not None:
+            rows = [r for r in rows if r["instFamily"] == family]
+        return list(rows)
+
+    def ticker(self, call: Call) -> list[object]:
+        inst = call.params.require("instId")
+        inst_type, _ = self.listed(inst)
+        return [self._ticker(inst, inst_type, call.now_ms)]
+
+    def tickers(self, call: Call) -> list[object]:
+        params = call.params
+        inst_type = params.choice("instType", ALL_INST_TYPES)
+        traded = [t for t in INST_TYPES if t == inst_type]
+        if not traded:
+            return []
+        engine = self.emu.engine(traded[0])
+        family = params.text("instFamily")
+        return [
+            self._ticker(inst, traded[0], call.now_ms)
+            for inst in engine.instruments
+            if family is None or inst.removesuffix("-SWAP") == family
+        ]
+
+    def books(self, call: Call) -> list[object]:
+        params = call.params
+        inst = params.require("instId")
+        _, engine = self.listed(inst)
+        default, high = BOOK_SIZE
+        depth = params.integer("sz", default, low=1, high=high) or default
+        view = engine.depth(inst, depth)
+        bid_counts, ask_counts = engine.order_counts(inst, depth)
+        # [px, sz, "0" (deprecated liquidated orders), number of orders]
+        return [
+            {
+                "asks": [
+                    [plain(p), self._size(inst, q), "0", str(n)]
+                    for (p, q), n in zip(view.asks, ask_counts, strict=True)
+                ],
+                "bids": [
+                    [plain(p), self._size(inst, q), "0", str(n)]
+                    for (p, q), n in zip(view.bids, bid_counts, strict=True)
+                ],
+                "ts": str(call.now_ms),
+            }
+        ]
+
+    def candles(self, call: Call) -> list[object]:
+        return self._candles(call, "candles")
+
+    def history_candles(self, call: Call) -> list[object]:
+        return self._candles(call, "history-candles")
+
+    def _candles(self, call: Call, kind: str) -> list[object]:
+        params = call.params
+        inst = params.require("instId")
+        inst_type, engine = self.listed(inst)
+        bar = params.choice("bar", candles.BARS, "1m")
+        default, high = CANDLE_LIMITS[kind]
+        limit = params.integer("limit", default, low=1, high=high) or default
+        after = params.integer("after", low=0)  # older than this ts
+        before = params.integer("before", low=0)  # newer than this ts
+        bars = candles.klines(engine, inst, bar, None if after is None else after - 1, limit)
+        if before is not None:
+            bars = [k for k in bars if k.open_ms > before]
+        interval = candles.interval_of(bar)
+        ct_val = self._ct_val(inst, inst_type)
+        rows: list[object] = []
+        for k in reversed(bars):
+            vol, vol_ccy, vol_quote = candles.volumes(k, ct_val)
+            confirmed = k.open_ms + interval <= call.now_ms
+            rows.append(
+                [str(k.open_ms), plain(k.open), plain(k.high), plain(k.low), plain(k.close),
+                 plain(vol), plain(vol_ccy), plain(vol_quote), "1" if confirmed else "0"]
+            )  # fmt: skip
+        return rows
+
+    def trades(self, call: Call) -> list[object]:
+        params = call.params
+        inst = params.require("instId")
+        _, engine = self.listed(inst)
+        default, high = TRADE_LIMIT
+        limit = params.integer("limit", default, low=1, high=high) or default
+        return [
+            {
+                "instId": inst,
+                "side": "sell" if t.buyer_is_maker else "buy",  # the taker's side
+                "sz": self._size(inst, t.qty),
+                "px": plain(t.price),
+                "source": "0",
+                "tradeId": trade_id_text(t.trade_id),
+                "ts": str(t.ts_ms),
+            }
+            for t in reversed(engine.recent_trades(inst, limit))
+        ]
+
+    def mark_price(self, call: Call) -> list[object]:
+        params = call.params
+        inst_type = params.choice("instType", DERIVATIVES)
+        inst = params.text("instId")
+        if inst_type != "SWAP":
+            return []
+        engine = self.emu.swap
+        insts = list(engine.instruments) if inst is None else [inst]
+        if inst is not None:
+            self.listed(inst)
+        return [
+            {
+                "instType": "SWAP",
+                "instId": i,
+                "markPx": plain(engine.mark_price(i)),
+                "ts": str(call.now_ms),
+            }
+            for i in insts
+        ]
+
+    def funding_rate(self, call: Call) -> list[object]:
+        inst = call.params.require("instId")
+        inst_type, _ = self.listed(inst)
+        if inst_type != "SWAP":
+            raise no_instrument()
+        funding = call.now_ms - call.now_ms % FUNDING_PERIOD_MS + FUNDING_PERIOD_MS
+        return [
+            {
+                "instType": "SWAP",
+                "instId": inst,
+                "method": "current_period",
+                "formulaType": "withRate",
+                "fundingRate": plain(FUNDING_RATE),
+                "nextFundingRate": "",
+                "fundingTime": str(funding),
+                "nextFundingTime": str(funding + FUNDING_PERIOD_MS),
+                "minFundingRate": "-0.0075",
+                "maxFundingRate": "0.0075",
+                "interestRate": "0.0001",
+                "impactValue": "",
+                "settState": "settled",
+                "settFundingRate": plain(FUNDING_RATE),
+                "premium": "0",
+                "sett": "",
+                "ts": str(call.now_ms),
+            }
+        ]
+
+    # -- tickers -----------------------------------------------------------------------
+    def _ticker(self, inst: str, inst_type: InstType, now_ms: int) -> dict[str, str]:
+        engine = self.emu.engine(inst_type)
+        t = engine.ticker_24h(inst)
+        ct_val = self._ct_val(inst, inst_type)
+        vol_ccy = t.volume if ct_val is not None else t.quote_volume
+        vol = t.volume / ct_val if ct_val is not None else t.volume
+        return {
+            "instType": inst_type,
+            "instId": inst,
+            "last": plain(t.last),
+            "lastSz": self._size(inst, t.last_qty),
+            "askPx": plain(t.ask),
+            "askSz": self._size(inst, t.ask_qty),
+            "bidPx": plain(t.bid),
+            "bidSz": self._size(inst, t.bid_qty),
+            "open24h": plain(t.open),
+            "high24h": plain(t.high),
+            "low24h": plain(t.low),
+            "volCcy24h": plain(vol_ccy),
+            "vol24h": plain(vol),
+            "sodUtc0": self._open_at(engine, inst, now_ms - now_ms % DAY_MS, t.last),
+            "sodUtc8": self._open_at(
+                engine, inst, now_ms - (now_ms + 8 * HOUR_MS) % DAY_MS, t.last
+            ),
+            "ts": str(now_ms),
+        }
+
+    @staticmethod
+    def _open_at(engine: Engine, inst: str, start_ms: int, fallback: Decimal) -> str:
+        """The first minute's open at or after `start_ms` (the day's opening price)."""
+        first = engine.klines(inst, MINUTE_MS, start_ms, None, 1)
+        return plain(first[0].open if first else fallback)

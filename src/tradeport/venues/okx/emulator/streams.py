@@ -1,0 +1,172 @@
+"""The OKX emulator's WebSocket side (PROTOCOLS.md §3.4-3.5): `/ws/v5/public`,
+`/ws/v5/business` and `/ws/v5/private` on the emulator's one aiohttp app.
+
+Each accepted socket is a `StreamConnection` named "<path kind>:<path>"
+("public:/ws/v5/public", "business:/ws/v5/business", "private:/ws/v5/private") so stream
+faults can pick connections by prefix. OKX's heartbeat is the client's text `ping`; the
+server sends no protocol pings and closes a connection from which nothing arrived for
+30 s with 4004 "No data received in 30s" (docs-v5 close frames). Every stream period is
+multiplied by the emulator's `stream_time_scale`.
+
+Maintenance and faults beyond the shared stream faults: `reset_sequence(inst)` (the next
+`books` update of `inst` starts a lower `seqId`, as after OKX maintenance) and
+`corrupt_checksum(inst)` (its next `books` frame carries a wrong, non-zero checksum). A
+`server_shutdown` fault sends OKX's 64008 notice before closing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from tradeport.emulator.ws import GOING_AWAY, StreamConnection
+from tradeport.venues.okx.emulator import stream_payloads as out
+from tradeport.venues.okx.emulator.stream_candles import BARS
+from tradeport.venues.okx.emulator.stream_control import Channels, Control
+from tradeport.venues.okx.emulator.stream_payloads import InstText
+from tradeport.venues.okx.emulator.stream_private import PrivateStreams
+from tradeport.venues.okx.emulator.stream_public import BASE_TICK_MS, PublicStreams
+from tradeport.venues.okx.emulator.stream_session import Session
+from tradeport.venues.okx.emulator.stream_topics import PathKind
+
+if TYPE_CHECKING:
+    from tradeport.emulator.engine import Engine
+    from tradeport.venues.okx.emulator.app import OkxEmulator
+
+IDLE_TIMEOUT_S = 30.0
+IDLE_CLOSE = 4004
+IDLE_REASON = b"No data received in 30s"
+PATHS: dict[PathKind, str] = {
+    "public": "/ws/v5/public",
+    "business": "/ws/v5/business",
+    "private": "/ws/v5/private",
+}
+UPGRADE_NOTICE = (
+    "64008",
+    "The connection will soon be closed for a service upgrade. Please reconnect.",
+)
+
+
+class OkxStreams:
+    """Routes, live sessions and the clock task of the OKX WebSocket endpoints."""
+
+    def __init__(self, emulator: OkxEmulator) -> None:
+        self.emulator = emulator
+        instruments: dict[str, tuple[Engine, InstText]] = {}
+        for engine in (emulator.spot, emulator.swap):
+            for inst in engine.instruments:
+                instruments[inst] = (engine, InstText(emulator.sizing.terms(inst)))
+        self.public = PublicStreams(instruments, emulator.now_ms, lambda: emulator.checksum)
+        self.private = PrivateStreams(emulator)
+        self._live: dict[int, StreamConnection] = {}
+        self._task: asyncio.Task[None] | None = None
+        if emulator.stream_faults.shutdown_notice is None:
+            emulator.stream_faults.shutdown_notice = lambda: out.notice(*UPGRADE_NOTICE)
+
+    def add_routes(self, app: web.Application) -> None:
+        for kind, path in PATHS.items():
+            app.router.add_get(path, self._handler(kind))
+
+    @property
+    def live(self) -> list[StreamConnection]:
+        return list(self._live.values())
+
+    async def start(self) -> None:
+        tick = BASE_TICK_MS / 1000 * self.emulator.stream_time_scale
+        self._task = asyncio.create_task(self._run(tick), name="okx-streams")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task  # a clock task that failed raises here
+        await asyncio.gather(*(c.close(GOING_AWAY) for c in list(self._live.values())))
+
+    async def _run(self, tick_seconds: float) -> None:
+        while True:
+            await asyncio.sleep(tick_seconds)
+            self.tick()
+
+    def tick(self) -> None:
+        """One `BASE_TICK_MS` step of stream time (tests drive it by hand)."""
+        self.private.drain()
+        self.public.tick()
+
+    # -- maintenance and faults --------------------------------------------------------
+    def reset_sequence(self, inst: str) -> None:
+        """The next `books` update of `inst` carries a `seqId` below its `prevSeqId`."""
+        self.public.book(inst).reset_sequence()
+
+    def corrupt_checksum(self, inst: str) -> None:
+        """The next `books` frame of `inst` carries a wrong, non-zero checksum."""
+        self.public.book(inst).corrupt_checksum()
+
+    # -- connections -------------------------------------------------------------------
+    def _handler(self, kind: PathKind) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return await self._serve(kind, request)
+
+        return handler
+
+    async def _serve(self, kind: PathKind, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        conn = StreamConnection(
+            ws, name=f"{kind}:{PATHS[kind]}", faults=self.emulator.stream_faults, ping_interval=None
+        )
+        session = Session(conn, kind)
+        channels: Channels = self.private if kind == "private" else self.public
+        control = Control(
+            session,
+            channels,
+            self.private,
+            instruments=self.public.instruments,
+            swaps=self.public.swaps,
+            bars=BARS,
+        )
+
+        async def on_text(_: StreamConnection, text: str) -> None:
+            session.last_seen = time.monotonic()
+            control.handle(text)
+
+        self._live[conn.id] = conn
+        self.emulator.connections.add(conn)
+        watchdog = asyncio.create_task(
+            self._close_when_idle(session, IDLE_TIMEOUT_S * self.emulator.stream_time_scale),
+            name=f"okx-idle-{conn.id}",
+        )
+        try:
+            await conn.serve(on_text)
+        finally:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+            if kind == "private":
+                self.private.drop(session)
+            else:
+                self.public.drop(session)
+            self.emulator.connections.discard(conn)
+            self._live.pop(conn.id, None)
+        return ws
+
+    @staticmethod
+    async def _close_when_idle(session: Session, timeout: float) -> None:
+        while not session.conn.closed:
+            remaining = session.last_seen + timeout - time.monotonic()
+            if remaining <= 0:
+                await session.conn.close(IDLE_CLOSE, IDLE_REASON)
+                return
+            await asyncio.sleep(remaining)
+
+
+def install_streams(emulator: OkxEmulator) -> OkxStreams:
+    """Add the WebSocket routes; call before any catch-all REST route."""
+    service = OkxStreams(emulator)
+    service.add_routes(emulator.app)
+    return service

@@ -1,0 +1,148 @@
+"""OKX v5 WebSocket payloads as typed structs (PROTOCOLS.md §3.4–3.5), and the reading
+of a frame's channel and instrument.
+
+Every data frame is `{"arg": {"channel", "instId" | "instType", …}, ["action",] "data":
+[…]}`. Book levels stay the venue's text (`[px, sz, "0", numOrders]`): the checksum is
+computed over the strings exactly as received, and the sizes of a swap are contracts
+that become base units in stream_parse.py. Ticker, trade, mark-price and candle values
+are decoded with `strict=False` straight into floats where they need no conversion.
+Private rows are messages.py's REST rows. Keys a struct does not declare are skipped;
+a frame that does not decode as what its channel names raises `MalformedMessage`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from tradeport.model.errors import MalformedMessage
+from tradeport.venues.okx import messages as m
+
+T = TypeVar("T")
+TextLevels = list[list[str]]
+
+
+class Arg(msgspec.Struct, gc=False):
+    channel: str
+    instId: str = ""
+    instType: str = ""
+
+
+# -- public ----------------------------------------------------------------------------
+class BookData(msgspec.Struct, gc=False):
+    """One `books`/`books5`/`bbo-tbt` entry: levels best first, `seqId`; `books` adds
+    `prevSeqId` (-1 on a snapshot) and `checksum` (0: not computed)."""
+
+    asks: TextLevels
+    bids: TextLevels
+    ts: str = "0"
+    seqId: int = 0
+    prevSeqId: int = -1
+    checksum: int = 0
+    instId: str = ""
+
+
+class BookFrame(msgspec.Struct, gc=False):
+    arg: Arg
+    data: list[BookData]
+    action: str = "snapshot"  # books: snapshot / update; books5, bbo-tbt: none
+
+
+class TradeData(msgspec.Struct, gc=False):
+    instId: str
+    tradeId: str
+    px: float
+    sz: str  # contracts for a swap
+    side: str  # the taker's side
+    ts: int
+    count: str = ""
+
+
+class TradeFrame(msgspec.Struct, gc=False):
+    arg: Arg
+    data: list[TradeData]
+
+
+class TickerFrame(msgspec.Struct, gc=False):
+    arg: Arg
+    data: list[m.TickerRow]
+
+
+class MarkData(msgspec.Struct, gc=False):
+    instId: str
+    markPx: float
+    ts: int
+    instType: str = ""
+
+
+class MarkFrame(msgspec.Struct, gc=False):
+    arg: Arg
+    data: list[MarkData]
+
+
+class CandleFrame(msgspec.Struct, gc=False):
+    """`candle<bar>`: rows `[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`."""
+
+    arg: Arg
+    data: list[list[str]]
+
+
+# -- private ---------------------------------------------------------------------------
+class PrivateFrame(msgspec.Struct, Generic[T], gc=False):
+    arg: Arg
+    data: list[T]
+    eventType: str = ""  # account, positions: snapshot / event_update
+
+
+OrderFrame = PrivateFrame[m.OrderRow]
+PositionFrame = PrivateFrame[m.PositionRow]
+AccountFrame = PrivateFrame[m.BalanceRow]
+
+
+class Head(msgspec.Struct, gc=False):
+    """What tells frames apart: an event (acknowledgements, notices) or the `arg` of
+    a data frame."""
+
+    arg: Arg | None = None
+    event: str | None = None
+
+
+# -- decoding --------------------------------------------------------------------------
+def decoder(message: type[T]) -> msgspec.json.Decoder[T]:
+    """Numbers arrive as strings: `strict=False` lets "42219.9" fill a float field."""
+    return msgspec.json.Decoder(message, strict=False)
+
+
+_head = decoder(Head)
+_PREFIX = '{"arg":{"channel":"'
+
+
+def peek_arg(frame: str | bytes) -> tuple[str, str] | None:
+    """(channel, instId) of a public frame that begins with them, read without decoding
+    the rest (`{"arg":{"channel":"books","instId":"BTC-USDT"},…`); None otherwise."""
+    text = frame[:120] if isinstance(frame, str) else frame[:120].decode("utf-8", "replace")
+    if not text.startswith(_PREFIX):
+        return None
+    end = text.find('"', 19)
+    if end < 0 or not text.startswith(',"instId":"', end + 1):
+        return None
+    start = end + 12
+    stop = text.find('"', start)
+    return (text[19:end], text[start:stop]) if stop > start else None
+
+
+def head_of(frame: str | bytes) -> Head:
+    """The event or arg of any frame; MalformedMessage if it is not JSON."""
+    try:
+        return _head.decode(frame)
+    except msgspec.DecodeError as exc:
+        raise MalformedMessage(f"stream frame: {exc}") from None
+
+
+def decode_as(decode: Any, frame: str | bytes, what: str) -> Any:
+    """`decode(frame)`, or MalformedMessage naming `what` (the channel)."""
+    try:
+        return decode(frame)
+    except msgspec.DecodeError as exc:
+        raise MalformedMessage(f"{what}: {exc}") from None

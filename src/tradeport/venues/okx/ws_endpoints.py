@@ -1,0 +1,218 @@
+"""OKX v5 WebSocket connection kinds, as the venue-neutral engine needs them (§3.4).
+
+Requests are `{"id", "op", "args": [{"channel", "instId" | "instType" | …}]}`; the
+venue answers each arg with `{"id", "event": "subscribe" | "unsubscribe", "arg",
+"connId"}` or the request with `{"id", "event": "error", "code", "msg"}`. We send one
+arg per request so that every answer settles exactly one topic (a refusal names the
+channel it refused). The heartbeat is the text `ping`, answered by the text `pong`; a
+connection with no subscription or data for 30 s is closed by the venue, so the ping
+interval must stay below that. `{"event": "notice", "code": "64008"}` announces a
+service upgrade 60 s before the disconnect: the engine moves to a new connection.
+
+A topic here is the text `<channel>:<instId>` (public, business) or `<channel>` /
+`<channel>:<instType>` (private). The private path is a session: `login` (HMAC over
+seconds + "GET" + "/users/self/verify", with the passphrase), then its channels, done
+again on every (re)connect.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import msgspec
+
+from tradeport.model.errors import AuthError, SubscriptionError
+from tradeport.transport.ws import Ack, Control, Pong, Reconnect, WsConnection
+from tradeport.venues.okx.auth import ws_login_args
+
+# one arg per request: an answer then settles one topic (see the module docstring)
+TOPICS_PER_FRAME = 1
+# OKX documents no per-connection topic cap; it recommends fewer than 30 book channels
+# of 50 or 400 levels per connection, so books spread over connections of this size
+MAX_TOPICS = 30
+# 480 subscribe/unsubscribe/login requests per hour per connection are allowed; within
+# a burst (a reconnect resubscribing its topics) this pace is modest
+MAX_SENDS_PER_SECOND = 10.0
+LOGIN_REQUEST_ID = "login"
+UPGRADE_NOTICE = "64008"
+
+
+class Liveness(NamedTuple):
+    """How often we ping (below the venue's 30 s cutoff) and how long a connection may
+    stay silent before the watchdog replaces it (more than a ping interval plus a round
+    trip: a healthy connection always answers a ping within it)."""
+
+    ping_interval: float = 20.0
+    silence_timeout: float = 25.0
+
+
+class _Arg(msgspec.Struct):
+    channel: str = ""
+    instId: str = ""
+    instType: str = ""
+
+
+class _Reply(msgspec.Struct):
+    """Any frame, as far as telling control from data needs: events name `event`,
+    data frames carry `arg` and `data` but no `event`."""
+
+    event: str | None = None
+    id: str = ""
+    code: str = ""
+    msg: str = ""
+    arg: _Arg | None = None
+
+
+_reply = msgspec.json.Decoder(_Reply)
+
+
+def topic_arg(topic: str) -> dict[str, str]:
+    """The request arg of a topic: `books:BTC-USDT` → {"channel", "instId"}; a private
+    `orders:SWAP` → {"channel", "instType"}; `account` → {"channel"}."""
+    channel, _, rest = topic.partition(":")
+    if not rest:
+        return {"channel": channel}
+    if rest.isupper() and "-" not in rest:  # SPOT, SWAP, ANY: an instrument type
+        return {"channel": channel, "instType": rest}
+    return {"channel": channel, "instId": rest}
+
+
+def request_frame(op: str, args: Sequence[dict[str, str]], request_id: str) -> str:
+    return msgspec.json.encode({"id": request_id, "op": op, "args": list(args)}).decode()
+
+
+def classify(frame: str | bytes) -> Control | None:
+    """A reply as the engine's Control (Ack, Pong, Reconnect); None for a data frame
+    (and for informational events, which the data path skips)."""
+    if frame == "pong" or frame == b"pong":
+        return Pong()
+    head = frame[:8]
+    if head == '{"arg":{' or head == b'{"arg":{':  # the hot path: a data frame
+        return None
+    try:
+        reply = _reply.decode(frame)
+    except msgspec.DecodeError:
+        return None  # the data path reports it as malformed
+    event = reply.event
+    if event is None:
+        return None
+    if event in ("subscribe", "unsubscribe"):
+        return Ack(_request_id(reply.id), None)
+    if event == "login":
+        error = None if reply.code in ("", "0") else f"{reply.code} {reply.msg}".strip()
+        return Ack(LOGIN_REQUEST_ID, error)
+    if event == "error":
+        # every request we send carries an id except the login: an error without one
+        # answers the login
+        request_id = _request_id(reply.id) if reply.id else LOGIN_REQUEST_ID
+        return Ack(request_id, f"{reply.code} {reply.msg}".strip() or "refused")
+    if event == "notice" and reply.code == UPGRADE_NOTICE:
+        return Reconnect(f"service upgrade notice {reply.code}: {reply.msg}")
+    return None  # channel-conn-count and other notices: the data path skips them
+
+
+def _request_id(text: str) -> int | str:
+    """The engine numbers its requests; we send the number as text (`id` is a string
+    of alphanumerics) and read it back."""
+    return int(text) if text.isdigit() else text
+
+
+class _Endpoint:
+    """What every connection kind shares: name, URL, liveness, the text heartbeat."""
+
+    max_sends_per_second = MAX_SENDS_PER_SECOND
+    max_topics_per_frame = TOPICS_PER_FRAME
+    max_lifetime: float | None = None  # OKX documents no connection lifetime
+
+    def __init__(self, name: str, url: str, liveness: Liveness | None) -> None:
+        live = liveness or Liveness()
+        self.name = name
+        self._url = url
+        self.ping_interval: float | None = live.ping_interval
+        self.silence_timeout = live.silence_timeout
+
+    async def url(self) -> str:
+        return self._url
+
+    def ping_frame(self) -> str:
+        return "ping"
+
+    def classify(self, frame: str | bytes) -> Control | None:
+        return classify(frame)
+
+
+class PublicEndpoint(_Endpoint):
+    """`/ws/v5/public` or `/ws/v5/business`: topics `<channel>:<instId>`."""
+
+    max_topics = MAX_TOPICS
+
+    async def on_open(self, conn: WsConnection) -> None:
+        return None
+
+    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        return request_frame("subscribe", [topic_arg(t) for t in topics], str(request_id))
+
+    def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        return request_frame("unsubscribe", [topic_arg(t) for t in topics], str(request_id))
+
+
+class PrivateEndpoint(_Endpoint):
+    """`/ws/v5/private`: log in, then subscribe each channel with its own request, so
+    each is confirmed (and reported to `on_ack`) on its own; any refusal fails the
+    connection attempt. Runs again on every (re)connect."""
+
+    max_topics = 0
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        api_key: str,
+        secret: str,
+        passphrase: str,
+        now_ms: Callable[[], int],
+        topics: Sequence[str],
+        on_login: Callable[[], None],
+        on_ack: Callable[[str], None],
+        liveness: Liveness | None = None,
+    ) -> None:
+        super().__init__(name, url, liveness)
+        self._api_key = api_key
+        self._secret = secret
+        self._passphrase = passphrase
+        self._now_ms = now_ms
+        self.topics = tuple(topics)
+        self._on_login = on_login
+        self._on_ack = on_ack
+        self._ids = itertools.count(1)
+
+    async def on_open(self, conn: WsConnection) -> None:
+        # the login expires 30 s after its timestamp, in the venue's seconds (§3.2)
+        args = ws_login_args(self._api_key, self._secret, self._passphrase, self._now_ms() // 1000)
+        frame = msgspec.json.encode({"op": "login", "args": [args]}).decode()
+        # a venue that does not answer within the silence budget is a dead connection
+        ack = await conn.request(frame, LOGIN_REQUEST_ID, self.silence_timeout)
+        if ack.error is not None:
+            raise AuthError(f"private stream login refused: {ack.error}", venue=self.name)
+        self._on_login()
+        for topic in self.topics:
+            request_id = f"sub{next(self._ids)}"
+            frame = request_frame("subscribe", [topic_arg(topic)], request_id)
+            ack = await conn.request(frame, request_id, self.silence_timeout)
+            if ack.error is not None:
+                raise SubscriptionError(
+                    f"private channel {topic!r} refused: {ack.error}",
+                    topics=[topic],
+                    venue=self.name,
+                    raw_message=ack.error,
+                )
+            self._on_ack(topic)
+
+    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        raise TypeError("the private session subscribes its own channels when it opens")
+
+    def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        raise TypeError("the private session subscribes its own channels when it opens")
