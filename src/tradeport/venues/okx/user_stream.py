@@ -21,66 +21,48 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections.abc import Hashable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from tradeport.model import AssetType, Balance, Fill, Order, OrderStatus, Position, PositionSide
-from tradeport.model.errors import NotSupported, OrderNotFound, TradeportError
-from tradeport.streams.watch import Channel
+from tradeport.model import AssetType, Balance, Order, Position, PositionSide
+from tradeport.model.errors import NotSupported
 from tradeport.transport.ws import WsStream
 from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.okx import stream_parse as sp
 from tradeport.venues.okx.ws_endpoints import PrivateEndpoint
+from tradeport.venues.reconcile import BALANCE, FILLS, ORDERS, POSITIONS, OutageReconciler
 
 if TYPE_CHECKING:
     from tradeport.venues.okx.client import OkxClient
 
 log = logging.getLogger("tradeport.venues.okx")
 
-ORDERS, FILLS, BALANCE, POSITIONS = (
-    Channel("orders"),
-    Channel("fills"),
-    Channel("balance"),
-    Channel("positions"),
-)
 # private channel kind (its `wss_paths` entry names the OKX channel) → readiness
 # component; fills come with the orders channel
 COMPONENTS = {"orders": "orders", "balance": "account", "positions": "positions"}
 # channels subscribed per instrument type; `account` takes no instType
 BY_INST_TYPE = frozenset({"orders", "positions"})
 USER = "user"  # the logged-in session itself
-_REMEMBERED = 100_000  # order states and fill ids remembered for de-duplication
-# history is asked from a little before the last event seen: clocks and event times
-# are not exact, and what is fetched twice is de-duplicated
-_OVERLAP_MS = 2_000
 
 PositionKey = tuple[str, PositionSide]
 
 
-class UserStream:
+class UserStream(OutageReconciler):
+    client: OkxClient
+
     def __init__(self, client: OkxClient, ws_base: str) -> None:
-        self.client = client
+        super().__init__(client, log)
         self.ws_base = ws_base.rstrip("/")
         self.spot = client.asset_type is AssetType.SPOT
         self._socket: WsStream | None = None
         self._start_lock = asyncio.Lock()
         self._components: tuple[str, ...] = ()
-        self._reconcile_task: asyncio.Task[None] | None = None
-        self._orders: dict[str, Order] = {}  # open orders as last published
-        # what was last published per order id: (status, filled, qty, price); bounded
-        self._states: OrderedDict[str, tuple[OrderStatus, Decimal, Decimal, Decimal | None]]
-        self._states = OrderedDict()
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()  # fill ids
         self._balances: dict[str, Balance] = {}  # as last published, by asset
         # every position row the venue pushed, by (symbol, side): the latest wins
         self.positions: dict[PositionKey, Position] = {}
-        self.symbols: set[str] = set()  # symbols the account trades
-        self._complete_ms = 0  # venue time up to which every event was published
-        self.reconciled = 0  # completed reconciliations (observable by tests)
-        self.reconcile_failures = 0
         self.skipped_rows = 0  # rows of instruments the client does not list
 
     # -- life --------------------------------------------------------------------------
@@ -142,10 +124,7 @@ class UserStream:
         return {} if self._socket is None else {f"{self.client.key}.user": self._socket.stats}
 
     async def close(self) -> None:
-        task, self._reconcile_task = self._reconcile_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._stop_reconciling()
         socket, self._socket = self._socket, None
         if socket is not None:
             await socket.close()
@@ -184,52 +163,15 @@ class UserStream:
         self.symbols.add(symbol)
         self._complete_ms = max(self._complete_ms, venue_ts)
 
-    def _changed(self, order: Order) -> bool:
-        """Record `order`; False when this state was already published."""
-        key = order.order_id or order.client_order_id or ""
-        state = (order.status, order.filled_qty, order.qty, order.price)
-        if self._states.get(key) == state:
-            return False
-        self._states[key] = state
-        self._states.move_to_end(key)
-        if order.status.is_open:
-            self._orders[key] = order
-        else:
-            self._orders.pop(key, None)
-        while len(self._states) > _REMEMBERED:
-            self._states.popitem(last=False)
-        return True
-
-    def _first_sight(self, fill: Fill) -> bool:
-        key = (fill.symbol, fill.trade_id)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > _REMEMBERED:
-            self._seen.popitem(last=False)
-        return True
-
-    def note_symbol(self, symbol: str) -> None:
-        """The client traded `symbol`: reconcile it after an outage."""
-        self.symbols.add(symbol)
+    def _order_state(self, order: Order) -> Hashable:
+        # an amendment changes qty or price alone, and is published too
+        return (order.status, order.filled_qty, order.qty, order.price)
 
     # -- outages -----------------------------------------------------------------------
     def _on_lost(self, topics: list[str]) -> None:
         readiness = self.client.readiness
         for component in self._components:
             readiness.set_down(component)
-
-    def _on_reconnect(self, topics: list[str]) -> None:
-        # logged in and subscribed again (readiness is back up): fill the gap
-        if self._reconcile_task is None or self._reconcile_task.done():
-            self._reconcile_task = asyncio.create_task(self._reconcile_logged())
-
-    async def _reconcile_logged(self) -> None:
-        try:
-            await self.reconcile()
-        except TradeportError as exc:
-            self.reconcile_failures += 1
-            log.error("%s: reconciliation after a reconnect failed: %s", self.client.key, exc)
 
     async def _baseline(self) -> None:
         self._complete_ms = self.client.clock.now_ms()
@@ -241,46 +183,13 @@ class UserStream:
                 self.positions[(position.symbol, position.position_side)] = position
                 self.symbols.add(position.symbol)
 
-    async def reconcile(self) -> None:
-        """After an outage: publish, for every symbol the account trades, the orders
-        created since the stream was last known complete (any state), the final state
-        of orders that were open then, and the fills since then, each only if it was
-        not published yet; then balances and positions that differ from what was last
-        published."""
-        since = self._complete_ms - _OVERLAP_MS
-        now = self.client.clock.now_ms()
-        publish = self.client.streams.publish
-        open_now = await self.client.get_open_orders()
-        listed = {o.order_id for o in open_now}
-        self.symbols.update(o.symbol for o in open_now)
-        for order in open_now:
-            if self._changed(order):
-                publish(ORDERS, order)
-        symbols = sorted(self.symbols | self.client.private_symbols)
-        for symbol in symbols:
-            for order in await self.client.orders_since(symbol, since):
-                self.client.order_ids.add(order.client_order_id, order.order_id)
-                if self._changed(order):
-                    publish(ORDERS, order)
-        for key, known in list(self._orders.items()):
-            if known.order_id in listed:
-                continue
-            try:
-                final = await self.client.query_order(known.symbol, order_id=known.order_id)
-            except OrderNotFound:
-                self._orders.pop(key, None)
-                continue
-            if self._changed(final):
-                publish(ORDERS, final)
-        for symbol in symbols:
-            for fill in await self.client.fills_since(symbol, since):
-                if self._first_sight(fill):
-                    publish(FILLS, fill)
+    def _seen_in_history(self, order: Order) -> None:
+        self.client.order_ids.add(order.client_order_id, order.order_id)
+
+    async def _reconcile_account(self, now: int) -> None:
         await self._reconcile_balances()
         if not self.spot:
             await self._reconcile_positions(now)
-        self._complete_ms = max(self._complete_ms, now)
-        self.reconciled += 1
 
     async def _reconcile_balances(self) -> None:
         for asset, balance in (await self.client.get_balance()).items():
