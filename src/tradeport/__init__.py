@@ -1,7 +1,7 @@
 """tradeport: one API to trading venues, with a local emulator of every venue."""
 
 from tradeport.api import SyncClient, connect, connect_async, create_client
-from tradeport.streams.hub import Hub, HubEvent
+from tradeport.hub import Hub, HubEvent
 from tradeport.venues.capability import Capability
 from tradeport.venues.registry import VenueSpec, get_venue, list_venues
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,34 +96,49 @@ def emulator_factory(target: str) -> Callable[..., EmulatorHandle]:
     return create
 
 
-def register_spot_and_swap(
+# What a market offers by default when its venue has REST trading, public and private
+# streams and an emulator; a venue that lacks one of these passes its own set.
+DEFAULT_CAPABILITIES: dict[AssetType, frozenset[Capability]] = {
+    AssetType.SPOT: SPOT_CAPABILITIES,
+    AssetType.SWAP: SWAP_CAPABILITIES,
+}
+
+
+def register_venue(
     exchange: str,
     config_path: Path,
     *,
-    display_names: tuple[str, str],
+    markets: Mapping[AssetType, str],
     client: str,
-    emulator: str,
-) -> tuple[VenueSpec, VenueSpec]:
-    """Register a venue's spot and perpetual (SWAP) markets, served by one client class
-    and one emulator class ("package.module:Class"); `display_names` is (spot, swap)."""
-    emulate = emulator_factory(emulator)
-    specs = (
-        VenueSpec(
-            exchange=exchange,
-            asset_type=asset_type,
-            display_name=name,
-            config_path=config_path,
-            capabilities=capabilities,
-            client_factory=client_factory(client, asset_type),
-            emulator_factory=emulate,
+    emulator: str | None,
+    capabilities: Mapping[AssetType, frozenset[Capability]] | None = None,
+    notes: str = "",
+) -> dict[AssetType, VenueSpec]:
+    """Register each market (asset type → display name) of a venue, all served by one
+    client class and one emulator class ("package.module:Class", imported on first use).
+    `capabilities` overrides the default set of a market (DEFAULT_CAPABILITIES); a
+    capability that does not work yet must be left out of it."""
+    emulate = None if emulator is None else emulator_factory(emulator)
+    specs = {}
+    for asset_type, name in markets.items():
+        caps = (capabilities or {}).get(asset_type) or DEFAULT_CAPABILITIES.get(asset_type)
+        if caps is None:
+            raise ValueError(f"{exchange} {asset_type.name}: no default capabilities; pass them")
+        if emulate is None:
+            caps = caps - {Capability.EMULATOR}
+        specs[asset_type] = register(
+            VenueSpec(
+                exchange=exchange,
+                asset_type=asset_type,
+                display_name=name,
+                config_path=config_path,
+                capabilities=frozenset(caps),
+                client_factory=client_factory(client, asset_type),
+                emulator_factory=emulate,
+                notes=notes,
+            )
         )
-        for asset_type, name, capabilities in (
-            (AssetType.SPOT, display_names[0], SPOT_CAPABILITIES),
-            (AssetType.SWAP, display_names[1], SWAP_CAPABILITIES),
-        )
-    )
-    spot, swap = (register(spec) for spec in specs)
-    return spot, swap
+    return specs
 
 
 def _discover() -> None:

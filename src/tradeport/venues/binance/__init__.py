@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tradeport.venues.registry import register_spot_and_swap
+from tradeport.model.enums import AssetType
+from tradeport.venues.registry import register_venue
 
 CONFIG = Path(__file__).with_name("venue.yaml")
 
-SPOT, SWAP = register_spot_and_swap(
+_SPECS = register_venue(
     "BINANCE",
     CONFIG,
-    display_names=("Binance Spot", "Binance USDⓈ-M perpetuals"),
+    markets={AssetType.SPOT: "Binance Spot", AssetType.SWAP: "Binance USDⓈ-M perpetuals"},
     client="tradeport.venues.binance.client:BinanceClient",
     emulator="tradeport.venues.binance.emulator:BinanceEmulator",
 )
+SPOT, SWAP = _SPECS[AssetType.SPOT], _SPECS[AssetType.SWAP]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tradeport.venues.registry import register_spot_and_swap
+from tradeport.model.enums import AssetType
+from tradeport.venues.registry import register_venue
 
 CONFIG = Path(__file__).with_name("venue.yaml")
 
-SPOT, SWAP = register_spot_and_swap(
+_SPECS = register_venue(
     "BYBIT",
     CONFIG,
-    display_names=("Bybit Spot", "Bybit USDT perpetuals"),
+    markets={AssetType.SPOT: "Bybit Spot", AssetType.SWAP: "Bybit USDT perpetuals"},
     client="tradeport.venues.bybit.client:BybitClient",
     emulator="tradeport.venues.bybit.emulator:BybitEmulator",
 )
+SPOT, SWAP = _SPECS[AssetType.SPOT], _SPECS[AssetType.SWAP]

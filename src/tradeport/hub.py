@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, NamedTuple, Self
 
+from tradeport.api import create_client
 from tradeport.model.errors import BadParameter, SlowConsumer
 from tradeport.streams.watch import CONFLATED, DEFAULT_MAXSIZE, Watch
 from tradeport.venues.base import VenueClient
@@ -58,8 +59,6 @@ class Hub:
     async def start(self) -> Self:
         """Create every venue's client (emulators start here when asked for)."""
         if self._factory is None:
-            from tradeport.api import create_client
-
             self._factory = create_client
         for key, options in self._options.items():
             if key not in self.clients:
