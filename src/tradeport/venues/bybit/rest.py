@@ -1,6 +1,7 @@
 """Bybit v5 REST client: spot (category=spot) and USDT perpetuals (category=linear)
-(PROTOCOLS.md §4). How a call is built, signed, paced and answered is `rest_calls.py`;
-this module holds what each unified method asks and how the answers combine.
+(PROTOCOLS.md §4). How a call is signed and answered is `dialect.py`, the rest of a
+call is the kit's pipeline; this module holds what each unified method asks and how
+the answers combine.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.execution.quantize import check_order
 from tradeport.model import (
     AccountSnapshot,
     AssetType,
@@ -23,43 +23,38 @@ from tradeport.model import (
     Instrument,
     Order,
     OrderBook,
-    OrderStatus,
-    OrderType,
     Position,
     Ticker,
     Trade,
 )
 from tradeport.model.errors import (
     BadParameter,
-    NetworkError,
     NotSupported,
     OrderNotFound,
     Overloaded,
-    PostOnlyRejected,
     TradeportError,
     UnknownOrderState,
     UnknownSymbol,
 )
 from tradeport.transport import codec
-from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
+from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
+from tradeport.venues.bybit.dialect import PAGE_CURSOR, BybitDialect
 from tradeport.venues.bybit.limits import EndpointUsage
-from tradeport.venues.bybit.orders import OrderIds, closes, order_params
-from tradeport.venues.bybit.rest_calls import RestCalls
-from tradeport.venues.readiness import Readiness
+from tradeport.venues.bybit.orders import OrderIds, order_params
+from tradeport.venues.kit.rest_client import RestClient
 
 T = TypeVar("T")
 log = logging.getLogger("tradeport.venues.bybit")
 
 CATEGORIES = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
-READINESS_MODES = ("wait", "refuse")
 _NOT_MODIFIED = {"set_leverage": 110043, "set_position_mode": 110025}
 _WEEK_MS = 7 * 86_400_000  # order history and executions answer at most 7 days per call
 _KEPT_MS = 2 * 365 * 86_400_000
 
 
-class BybitRest(VenueClient):
+class BybitRest(RestClient):
     """The REST half of the Bybit client; `client.BybitClient` adds the streams."""
 
     # linear instruments per page: the most instrument.mdx allows (over 500 are listed)
@@ -93,55 +88,36 @@ class BybitRest(VenueClient):
             raise BadParameter(f"unexpected options for Bybit: {sorted(unused)}")
         if asset_type not in CATEGORIES:
             raise NotSupported(f"Bybit has no {asset_type.value} market here")
-        if readiness not in READINESS_MODES:
-            raise BadParameter(f"readiness {readiness!r}: expected one of {READINESS_MODES}")
+        self.asset_type = asset_type
+        self.category = CATEGORIES[asset_type]
+        self.key = f"BYBIT___{asset_type.name}"
+        self.recv_window_ms = recv_window_ms or config.venue.connection.recv_window_ms
+        self.dialect = BybitDialect(self.key, api_key, secret, self.recv_window_ms, ip_ban_wait)
         super().__init__(
             config,
+            self.dialect,
             base_url=base_url,
             api_key=api_key,
             secret=secret,
             environment=environment,
             allow_mainnet=allow_mainnet,
-        )
-        self.asset_type = asset_type
-        self.category = CATEGORIES[asset_type]
-        self.key = f"BYBIT___{asset_type.name}"
-        self.calls = RestCalls(
-            config,
-            venue=self.key,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            check_trading_allowed=self.check_trading_allowed,
             rate_limit=rate_limit,
             rate_limit_wait=rate_limit_wait,
-            recv_window_ms=recv_window_ms,
             timeout=timeout,
             http_engine=http_engine,
-            ip_ban_wait=ip_ban_wait,
+            readiness=readiness,
+            ready_timeout=ready_timeout,
         )
-        self.http = self.calls.http
-        self.limiter = self.calls.limiter
-        self.clock = self.calls.clock
-        self.recv_window_ms = self.calls.recv_window_ms
         self.order_ids = OrderIds()
-        self.readiness = Readiness(self.key, ["instruments"])
-        self.readiness_mode = readiness
-        self.ready_timeout = ready_timeout
         self._hedge: dict[str, bool] = {}  # linear position mode per venue symbol
-
-    async def _close_transport(self) -> None:
-        await self.calls.close(forget_host=self._emulator is not None)
 
     def rate_limit_usage(self) -> dict[str, EndpointUsage]:
         """The venue's last report of each endpoint's per-account budget."""
-        return self.calls.limits.usage()
-
-    async def sync_clock(self) -> float:
-        return await self.calls.sync_clock()
+        return self.dialect.limits.usage()
 
     async def _public(self, name: str, params: Mapping[str, Any], type_: type[T]) -> T:
-        return await self.calls.public(name, params, type_)
+        """Market data: numeric strings decode into float fields."""
+        return codec.decode(await self.rest.call(name, params), type_, strict=False)
 
     async def _signed(
         self,
@@ -151,7 +127,8 @@ class BybitRest(VenueClient):
         *,
         idempotent: bool | None = None,
     ) -> T:
-        return await self.calls.signed(name, params, type_, idempotent=idempotent)
+        raw = await self.rest.call(name, params, signed=True, idempotent=idempotent)
+        return codec.decode(raw, type_)
 
     async def _pages(
         self,
@@ -162,12 +139,17 @@ class BybitRest(VenueClient):
         signed: bool = True,
         enough: int | None = None,
     ) -> list[T]:
-        return await self.calls.pages(name, params, type_, signed=signed, enough=enough)
+        """The pages of a cursor-paged list (`nextPageCursor`)."""
+        strict = signed  # market data: numeric strings decode into float fields
+
+        def decode(raw: bytes) -> T:
+            return codec.decode(raw, type_, strict=strict)
+
+        return await self.rest.pages(
+            name, params, decode, PAGE_CURSOR, signed=signed, enough=enough
+        )
 
     # -- market data -------------------------------------------------------------------
-    async def get_server_time(self) -> int:
-        return await self.calls.server_time()
-
     async def get_exchange_info(self) -> list[Instrument]:
         params: dict[str, Any] = {"category": self.category}
         if self.category != "spot":  # spot has a single page (instrument.mdx)
@@ -175,7 +157,6 @@ class BybitRest(VenueClient):
         pages = await self._pages("get_exchange_info", params, m.InstrumentsPage, signed=False)
         instruments = [i for p in pages for i in parse.parse_instruments(p, self.asset_type)]
         self._store_instruments(instruments)
-        self.readiness.set_up("instruments")
         return instruments
 
     async def _venue_symbol(self, symbol: str) -> str:
@@ -183,7 +164,7 @@ class BybitRest(VenueClient):
 
     async def get_tick(self, symbol: str) -> Ticker:
         params = {"category": self.category, "symbol": await self._venue_symbol(symbol)}
-        raw = await self.calls.call("get_tick", params)
+        raw = await self.rest.call("get_tick", params)
         tickers = codec.decode(raw, m.Tickers, strict=False)
         if not tickers.rows:
             raise UnknownSymbol(f"no ticker for {symbol} on {self.key}", venue=self.key)
@@ -249,12 +230,6 @@ class BybitRest(VenueClient):
         return out
 
     # -- trading -----------------------------------------------------------------------
-    async def _ready(self) -> None:
-        if self.readiness_mode == "wait":
-            await self.readiness.wait(self.ready_timeout)
-        else:
-            self.readiness.check()
-
     async def hedge_mode(self, symbol: str) -> bool:
         """Whether `symbol` (BASE-QUOTE) trades in hedge mode: its position list has
         the two legs (positionIdx 1 and 2) then, one row (idx 0) in one-way mode."""
@@ -281,61 +256,30 @@ class BybitRest(VenueClient):
     async def _setting(self, name: str, params: Mapping[str, Any]) -> None:
         """A settings POST; the venue's "not modified" means it is already so."""
         try:
-            await self.calls.call(name, params, signed=True, idempotent=True)
+            await self.rest.call(name, params, signed=True, idempotent=True)
         except TradeportError as exc:
             if exc.code != _NOT_MODIFIED[name]:
                 raise
             log.debug("%s: %s already in force (%s)", self.key, name, exc.code)
 
-    async def submit_order(self, req: OrderRequest) -> Order:
-        self.check_trading_allowed("make_order")
-        inst = await self.instrument(req.symbol)
-        await self._ready()
-        market = req.type is OrderType.MARKET
-        check_order(inst, req.qty, None if market else req.price, reduce_only=closes(req))
-        cid = req.client_order_id or new_client_order_id()
+    # 10016 ("Internal System Error") does not say the order was not placed either
+    unknown_outcome = (*VenueClient.unknown_outcome, Overloaded)
+
+    async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
         hedge = await self.hedge_mode(req.symbol)
         params = order_params(req, inst, self.category, hedge=hedge)
         params["orderLinkId"] = cid
-        try:
-            raw = await self.calls.call("make_order", params, signed=True, idempotent=False)
-        except (NetworkError, UnknownOrderState, Overloaded) as exc:
-            # never resend: the venue may have the order (10016, "Internal System
-            # Error", does not say it was not placed). Ask it by our client id.
-            log.warning("%s: order %s outcome unknown (%s); reconciling", self.key, cid, exc)
-            return await self._reconcile_unknown(req, cid)
+        return params
+
+    def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> str:
         ack = codec.decode(raw, m.OrderAck)
         self.order_ids.add(cid, ack.orderId)
-        return await self._placed(req, cid, ack.orderId)
+        return ack.orderId
 
-    async def _placed(self, req: OrderRequest, cid: str, order_id: str) -> Order:
-        """The order as the venue holds it right after the acknowledgement (it may
-        already be filled, or cancelled because post-only would have taken). Not yet
-        listed: built from the request, with the venue's id and status NEW."""
-        try:
-            row = await self._find_order(req.symbol, order_id, None)
-        except OrderNotFound:
-            log.info("%s: order %s not listed yet; reporting it NEW", self.key, order_id)
-            return Order(
-                symbol=req.symbol,
-                client_order_id=cid,
-                order_id=order_id,
-                side=req.side,
-                type=req.type,
-                time_in_force=req.time_in_force,
-                price=req.price,
-                qty=req.qty,
-                status=OrderStatus.NEW,
-                reduce_only=closes(req),
-            )
+    async def _placed(self, req: OrderRequest, order_id: str) -> Order:
+        row = await self._find_order(req.symbol, order_id, None)
         if row.rejectReason == parse.POST_ONLY_WOULD_TAKE:
-            raise PostOnlyRejected(
-                f"post-only {req.side.value} {req.qty} {req.symbol} at {req.price} would"
-                " have taken liquidity; the venue cancelled it",
-                venue=self.key,
-                code=row.rejectReason,
-                raw_message=row.rejectReason,
-            )
+            raise self._post_only_rejected(req, row.rejectReason, row.rejectReason)
         return parse.parse_order(row, req.symbol, self.config.order_status_map)
 
     def _order_ref(self, order_id: str | None, client_order_id: str | None) -> dict[str, Any]:
