@@ -36,6 +36,7 @@ from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
 from tradeport.venues.binance.dialect import BinanceDialect
 from tradeport.venues.binance.orders import order_params
+from tradeport.venues.kit.account import spot_account
 from tradeport.venues.kit.rest_client import RestClient
 
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
@@ -326,23 +327,8 @@ class BinanceRest(RestClient):
             open_orders, balances, prices = await asyncio.gather(
                 self.get_open_orders(), self.get_balance(), self._prices()
             )
-            capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
-            return AccountSnapshot(
-                venue=self.key,
-                balances=balances,
-                positions=[],
-                open_orders=open_orders,
-                capital=capital,
-                # every asset valued at its last USDT price; assets with no USDT market
-                # are left out rather than guessed
-                equity=capital
-                + sum(
-                    (b.total * prices[a] for a, b in balances.items() if a in prices),
-                    Decimal(0),
-                ),
-                open_notional=self._spot_open_notional(open_orders, prices),
-                ts=int(time.time() * 1000),
-            )
+            notional = self._spot_open_notional(open_orders, prices)
+            return spot_account(self.key, balances, open_orders, prices, notional)
         open_orders, raw, positions = await asyncio.gather(
             self.get_open_orders(), self._signed("get_account"), self.get_position()
         )

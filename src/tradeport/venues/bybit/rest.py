@@ -42,7 +42,9 @@ from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
 from tradeport.venues.bybit.dialect import PAGE_CURSOR, BybitDialect
 from tradeport.venues.bybit.limits import EndpointUsage
-from tradeport.venues.bybit.orders import OrderIds, order_params
+from tradeport.venues.bybit.orders import order_params
+from tradeport.venues.kit.account import open_notional, spot_account
+from tradeport.venues.kit.orders import OrderIds
 from tradeport.venues.kit.rest_client import RestClient
 
 T = TypeVar("T")
@@ -433,26 +435,8 @@ class BybitRest(RestClient):
             open_orders, balances, prices = await asyncio.gather(
                 self.get_open_orders(), self.get_balance(), self._prices()
             )
-            capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
-            return AccountSnapshot(
-                venue=self.key,
-                balances=balances,
-                positions=[],
-                open_orders=open_orders,
-                capital=capital,
-                # every coin valued at its last USDT price; coins with no USDT market
-                # are left out rather than guessed
-                equity=capital
-                + sum(
-                    (b.total * prices[a] for a, b in balances.items() if a in prices),
-                    Decimal(0),
-                ),
-                open_notional=sum(
-                    (o.remaining_qty * (o.price or Decimal(0)) for o in open_orders),
-                    Decimal(0),
-                ),
-                ts=int(time.time() * 1000),
-            )
+            notional = open_notional(open_orders)
+            return spot_account(self.key, balances, open_orders, prices, notional)
         open_orders, account, positions = await asyncio.gather(
             self.get_open_orders(), self._wallet(), self.get_position()
         )

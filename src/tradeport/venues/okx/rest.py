@@ -37,6 +37,8 @@ from tradeport.model.errors import (
 )
 from tradeport.transport import codec
 from tradeport.venues.base import OrderRequest, VenueClient
+from tradeport.venues.kit.account import open_notional, spot_account
+from tradeport.venues.kit.orders import OrderIds
 from tradeport.venues.kit.rest_client import RestClient
 from tradeport.venues.okx import messages as m
 from tradeport.venues.okx import parse
@@ -44,7 +46,6 @@ from tradeport.venues.okx.contracts import Contract
 from tradeport.venues.okx.dialect import AfterCursor, OkxDialect
 from tradeport.venues.okx.orders import (
     MARGIN_MODES,
-    OrderIds,
     check_client_order_id,
     order_params,
     valid_client_order_id,
@@ -482,22 +483,8 @@ class OkxRest(RestClient):
         open_orders, balances, prices = await asyncio.gather(
             self.get_open_orders(), self.get_balance(), self._prices()
         )
-        capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
-        return AccountSnapshot(
-            venue=self.key,
-            balances=balances,
-            positions=[],
-            open_orders=open_orders,
-            capital=capital,
-            # every currency valued at its last USDT price; currencies with no USDT
-            # market are left out rather than guessed
-            equity=capital
-            + sum((b.total * prices[a] for a, b in balances.items() if a in prices), Decimal(0)),
-            open_notional=sum(
-                (o.remaining_qty * (o.price or Decimal(0)) for o in open_orders), Decimal(0)
-            ),
-            ts=int(time.time() * 1000),
-        )
+        notional = open_notional(open_orders)
+        return spot_account(self.key, balances, open_orders, prices, notional)
 
     async def get_leverage(self, symbol: str) -> int:
         """The leverage `symbol` trades at under this client's margin mode."""
