@@ -104,7 +104,7 @@ class BinanceRest(RestClient):
 
     # -- market data -------------------------------------------------------------------
     async def get_exchange_info(self) -> list[Instrument]:
-        raw, resp = await self.rest.exchange("get_exchange_info")
+        raw, resp = await self.rest.call_with_response("get_exchange_info")
         info = codec.decode(raw, m.ExchangeInfo)
         instruments = parse.parse_instruments(info, self.asset_type)
         self._store_instruments(instruments)

@@ -115,12 +115,12 @@ class RestPipeline:
     ) -> bytes:
         """One request, answered with its data. Parameters that are None are left out.
         `headers` go with an unsigned request (an API key alone, say)."""
-        data, _ = await self.exchange(
+        data, _ = await self.call_with_response(
             name, params, signed=signed, idempotent=idempotent, headers=headers
         )
         return data
 
-    async def exchange(
+    async def call_with_response(
         self,
         name: str,
         params: Mapping[str, Any] | None = None,
