@@ -247,6 +247,15 @@ class VenueClient(StreamingClient):
         """Candles of `period` (e.g. "1m", "1h"), oldest first."""
         raise self._unsupported("get_kline")
 
+    def _kline_interval(self, period: str) -> str:
+        """The venue's name for a candle period (venue.yaml `kline_periods`)."""
+        interval = self.config.kline_periods.get(period)
+        if interval is None:
+            raise BadParameter(
+                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
+            )
+        return interval
+
     async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
         """Recent public trades, oldest first."""
         raise self._unsupported("get_trades")

@@ -188,11 +188,7 @@ class BinanceRest(RestClient):
         start_ms: int | None = None,
         end_ms: int | None = None,
     ) -> list[Bar]:
-        interval = self.config.kline_periods.get(period)
-        if interval is None:
-            raise BadParameter(
-                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
-            )
+        interval = self._kline_interval(period)
         params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol), "interval": interval}
         if start_ms is not None:
             params["startTime"] = start_ms

@@ -174,11 +174,7 @@ class BybitMarketRest(RestClient):
         start_ms: int | None = None,
         end_ms: int | None = None,
     ) -> list[Bar]:
-        interval = self.config.kline_periods.get(period)
-        if interval is None:
-            raise BadParameter(
-                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
-            )
+        interval = self._kline_interval(period)
         params = {
             "category": self.category,
             "symbol": await self._venue_symbol(symbol),

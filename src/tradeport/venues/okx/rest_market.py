@@ -181,11 +181,7 @@ class OkxMarketRest(RestClient):
         start_ms: int | None = None,
         end_ms: int | None = None,
     ) -> list[Bar]:
-        bar = self.config.kline_periods.get(period)
-        if bar is None:
-            raise BadParameter(
-                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
-            )
+        bar = self._kline_interval(period)
         inst = await self.contract(symbol)
         # `after`: bars older than the time given; `before`: newer (§3.3), both exclusive
         params = {
