@@ -6,7 +6,6 @@ rest of a call is the kit's pipeline; the private half (orders, account) is `res
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Mapping
 from decimal import Decimal
@@ -35,7 +34,6 @@ from tradeport.venues.kit.orders import OrderIds
 from tradeport.venues.kit.rest_client import RestClient
 
 T = TypeVar("T")
-log = logging.getLogger("tradeport.venues.bybit")
 
 CATEGORIES = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
 

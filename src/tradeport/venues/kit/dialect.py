@@ -14,7 +14,6 @@ from typing import Any, Protocol, TypeVar
 from tradeport.config.schema import RateLimitRule
 from tradeport.transport.http import Response
 
-P = TypeVar("P")
 P_contra = TypeVar("P_contra", contravariant=True)
 
 
