@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 import tradeport as tp
+from tradeport.emulator.handle import EmulatorHandle
 from tradeport.execution.quantize import quantize, quantize_price
 from tradeport.model import AssetType, Instrument
 from tradeport.venues import registry
-from tradeport.venues.base import EmulatorHandle, VenueClient
+from tradeport.venues.base import VenueClient
 from tradeport.venues.capability import Capability
 
 EMULATED = [s for s in registry.list_venues() if Capability.EMULATOR in s.capabilities]

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradeport.emulator.engine import BookDelta
+from tradeport.emulator.handle import EmulatorHandle
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import (
     Balance,
@@ -31,7 +32,6 @@ from tradeport.model import (
 )
 from tradeport.model.errors import AuthError, BadParameter
 from tradeport.venues import registry
-from tradeport.venues.base import EmulatorHandle
 from tradeport.venues.capability import Capability
 
 from .conftest import EMULATED, SYMBOL, Venue, start_venue

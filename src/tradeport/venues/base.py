@@ -13,17 +13,14 @@ import os
 import time
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import msgspec
 
 from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.emulator.engine import Engine
-from tradeport.emulator.faults import FaultPlan
-from tradeport.emulator.stream_faults import StreamFaultPlan
+from tradeport.execution.quantize import check_order
 from tradeport.model import (
     AccountSnapshot,
-    AssetType,
     Balance,
     Bar,
     Fill,
@@ -42,48 +39,22 @@ from tradeport.model import (
 )
 from tradeport.model.errors import (
     BadParameter,
+    NetworkError,
     NotSupported,
     OrderNotFound,
     PermissionDenied,
+    PostOnlyRejected,
     TradeportError,
+    UnknownOrderState,
     UnknownSymbol,
 )
+from tradeport.venues.readiness import Readiness
 from tradeport.venues.streaming import StreamingClient
 
+if TYPE_CHECKING:
+    from tradeport.emulator.handle import EmulatorHandle
 
-class EmulatorHandle(Protocol):
-    """What `environment="emulator"`, the CLI and the conformance suite need from a
-    venue's emulator. Its factory takes keyword options: `seed`, `step_interval` (None:
-    the market moves only when told), `weight_limit` / `weight_interval` / `order_limit`
-    (the venue's main budgets) and `accounts_file`."""
-
-    base_url: str
-    clock_skew_ms: int  # the server clock runs this far ahead of real time
-    faults: FaultPlan  # REST faults
-    stream_faults: StreamFaultPlan  # WebSocket faults
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str: ...
-
-    async def stop(self) -> None: ...
-
-    def credentials(self, index: int = 0) -> tuple[str, str]: ...
-
-    def stream_url(self, asset_type: AssetType) -> str:
-        """Base WebSocket URL of the stream host serving `asset_type`."""
-        ...
-
-    def describe_accounts(self) -> list[str]: ...
-
-    def step(self, n: int = 1) -> None:
-        """Advance every synthetic market by `n` steps (quotes move, trades print)."""
-
-    def engine_for(self, asset_type: AssetType) -> Engine:
-        """The matching engine behind `asset_type`."""
-        ...
-
-    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
-        """Walk the synthetic market of `symbol` (BASE-QUOTE) to `price`, so that
-        resting orders it crosses are filled."""
+READINESS_MODES = ("wait", "refuse")
 
 
 class OrderRequest(msgspec.Struct, kw_only=True):
@@ -116,6 +87,11 @@ def parse_order_type(order_type: str) -> tuple[Side, OrderType]:
         ) from None
 
 
+def closes(req: OrderRequest) -> bool:
+    """The order only ever reduces a position (a close, or reduce-only)."""
+    return req.offset is Offset.CLOSE or req.reduce_only
+
+
 _cid_counter = itertools.count(1)
 
 
@@ -140,7 +116,14 @@ class VenueClient(StreamingClient):
         passphrase: str = "",
         environment: str = "live",
         allow_mainnet: bool = False,
+        readiness: str = "wait",
+        ready_timeout: float = 10.0,
     ) -> None:
+        """`readiness`: "wait" makes an order wait up to `ready_timeout` s for what it
+        depends on (the instruments; the private streams once they run), "refuse"
+        raises NotReady at once."""
+        if readiness not in READINESS_MODES:
+            raise BadParameter(f"readiness {readiness!r}: expected one of {READINESS_MODES}")
         self.config = config
         self.allow_mainnet = allow_mainnet
         self.base_url = base_url
@@ -152,6 +135,10 @@ class VenueClient(StreamingClient):
         self._by_venue_symbol: dict[str, Instrument] = {}
         self._instruments_lock = asyncio.Lock()
         self._emulator: EmulatorHandle | None = None
+        # no order goes out while what would track it is down (readiness.py)
+        self.readiness = Readiness(self.key, ["instruments"])
+        self.readiness_mode = readiness
+        self.ready_timeout = ready_timeout
         self._init_streams()
 
     def __repr__(self) -> str:  # never shows secrets
@@ -212,6 +199,7 @@ class VenueClient(StreamingClient):
     def _store_instruments(self, instruments: Iterable[Instrument]) -> None:
         self._instruments = {i.symbol: i for i in instruments}
         self._by_venue_symbol = {i.venue_symbol: i for i in self._instruments.values()}
+        self.readiness.set_up("instruments")
 
     async def instruments(self) -> dict[str, Instrument]:
         """The instruments, loaded once (concurrent first callers share one request)."""
@@ -259,6 +247,15 @@ class VenueClient(StreamingClient):
         """Candles of `period` (e.g. "1m", "1h"), oldest first."""
         raise self._unsupported("get_kline")
 
+    def _kline_interval(self, period: str) -> str:
+        """The venue's name for a candle period (venue.yaml `kline_periods`)."""
+        interval = self.config.kline_periods.get(period)
+        if interval is None:
+            raise BadParameter(
+                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
+            )
+        return interval
+
     async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
         """Recent public trades, oldest first."""
         raise self._unsupported("get_trades")
@@ -294,38 +291,118 @@ class VenueClient(StreamingClient):
         )
         return await self.submit_order(req)
 
+    # -- the order flow ----------------------------------------------------------------
+    # Errors that leave a submit's outcome unknown: the venue may hold the order.
+    unknown_outcome: tuple[type[TradeportError], ...] = (NetworkError, UnknownOrderState)
+
     async def submit_order(self, req: OrderRequest) -> Order:
         """Send a typed order. It is checked against the instrument's rules first; a
         submit whose outcome is unknown (timeout, 5xx, lost connection) is never resent:
         it is looked up by client order id and returned, or returned as UNKNOWN."""
+        self.check_trading_allowed("make_order")
+        inst = await self.instrument(req.symbol)
+        await self._ready()
+        self._check_order(req, inst)
+        cid = self._client_order_id(req.client_order_id or new_client_order_id())
+        params = await self._order_params(req, inst, cid)
+        try:
+            raw = await self._send_order(params)
+        except self.unknown_outcome as exc:
+            # never resend: the venue may have the order. Ask it by our client id.
+            self._log.warning("%s: order %s outcome unknown (%s); reconciling", self.key, cid, exc)
+            return await self._reconcile_unknown(req, cid)
+        ack = self._parse_ack(req, cid, raw)
+        if isinstance(ack, Order):
+            return ack
+        try:
+            return await self._placed(req, ack)
+        except OrderNotFound:
+            self._log.info("%s: order %s not listed yet; reporting it NEW", self.key, ack)
+            return self._request_order(req, cid, ack, OrderStatus.NEW)
+
+    @property
+    def _log(self) -> logging.Logger:
+        return logging.getLogger(f"tradeport.venues.{self.config.venue.id}")
+
+    async def _ready(self) -> None:
+        """Wait until every component an order depends on is up (or refuse at once)."""
+        if self.readiness_mode == "wait":
+            await self.readiness.wait(self.ready_timeout)
+        else:
+            self.readiness.check()
+
+    def _check_order(self, req: OrderRequest, inst: Instrument) -> None:
+        """Quantity and price against the instrument's rules (execution/quantize.py)."""
+        market = req.type is OrderType.MARKET
+        check_order(inst, req.qty, None if market else req.price, reduce_only=closes(req))
+
+    def _client_order_id(self, client_order_id: str) -> str:
+        """The client order id as the venue takes it (a venue may refuse its form)."""
+        return client_order_id
+
+    async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
+        """The venue's order parameters, the client order id among them."""
         raise self._unsupported("make_order")
 
-    async def _reconcile_unknown(self, req: OrderRequest, cid: str) -> Order:
-        """The order a submit with an unknown outcome left behind: the venue's view of
-        it by client order id, or, while the venue cannot tell, an UNKNOWN order that
-        carries the client id (DESIGN.md principle 4)."""
-        log = logging.getLogger(f"tradeport.venues.{self.config.venue.id}")
-        try:
-            return await self.query_order(req.symbol, client_order_id=cid)
-        except OrderNotFound:
-            # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
-            log.warning("%s: order %s not visible at the venue; status UNKNOWN", self.key, cid)
-        except TradeportError as exc:
-            # any failure of the lookup (network, 5xx, rate limit) leaves the outcome
-            # unknown: the caller must get the client id back, never an apparent failure
-            log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
+    async def _send_order(self, params: dict[str, Any]) -> bytes:
+        """Send the order once; never resent (its outcome may be unknown)."""
+        raise self._unsupported("make_order")
+
+    def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> Order | str:
+        """The venue's answer: the order itself, or (a venue that only acknowledges)
+        the venue's order id, read back with `_placed`. Raises if it refused."""
+        raise self._unsupported("make_order")
+
+    async def _placed(self, req: OrderRequest, order_id: str) -> Order:
+        """The order as the venue holds it right after its acknowledgement (it may
+        already be filled, or cancelled because post-only would have taken: then
+        PostOnlyRejected). OrderNotFound while not listed yet: it is reported NEW."""
+        raise self._unsupported("make_order")
+
+    def _post_only_rejected(
+        self, req: OrderRequest, code: str, raw_message: str
+    ) -> PostOnlyRejected:
+        return PostOnlyRejected(
+            f"post-only {req.side.value} {req.qty} {req.symbol} at {req.price} would"
+            " have taken liquidity; the venue cancelled it",
+            venue=self.key,
+            code=code,
+            raw_message=raw_message,
+        )
+
+    def _request_order(
+        self, req: OrderRequest, cid: str, order_id: str | None, status: OrderStatus
+    ) -> Order:
+        """The order as requested, when the venue has not (yet) shown it."""
         return Order(
             symbol=req.symbol,
             client_order_id=cid,
-            order_id=None,
+            order_id=order_id,
             side=req.side,
             type=req.type,
             time_in_force=req.time_in_force,
             price=req.price,
             qty=req.qty,
-            status=OrderStatus.UNKNOWN,
-            reduce_only=req.reduce_only or req.offset is Offset.CLOSE,
+            status=status,
+            reduce_only=closes(req),
         )
+
+    async def _reconcile_unknown(self, req: OrderRequest, cid: str) -> Order:
+        """The order a submit with an unknown outcome left behind: the venue's view of
+        it by client order id, or, while the venue cannot tell, an UNKNOWN order that
+        carries the client id (DESIGN.md principle 4)."""
+        try:
+            return await self.query_order(req.symbol, client_order_id=cid)
+        except OrderNotFound:
+            # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
+            self._log.warning(
+                "%s: order %s not visible at the venue; status UNKNOWN", self.key, cid
+            )
+        except TradeportError as exc:
+            # any failure of the lookup (network, 5xx, rate limit) leaves the outcome
+            # unknown: the caller must get the client id back, never an apparent failure
+            self._log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
+        return self._request_order(req, cid, None, OrderStatus.UNKNOWN)
 
     async def cancel_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
@@ -391,9 +468,9 @@ CLIENT_METHODS: tuple[str, ...] = (
 
 __all__ = [
     "CLIENT_METHODS",
-    "EmulatorHandle",
     "OrderRequest",
     "VenueClient",
+    "closes",
     "new_client_order_id",
     "parse_order_type",
 ]

@@ -29,7 +29,8 @@ from tradeport.venues.capability import (
 
 if TYPE_CHECKING:
     from tradeport.config.schema import ResolvedAssetConfig
-    from tradeport.venues.base import EmulatorHandle, VenueClient
+    from tradeport.emulator.handle import EmulatorHandle
+    from tradeport.venues.base import VenueClient
 
 # What a venue with REST trading, public and private streams and an emulator offers on
 # spot, and on perpetuals on top of that.

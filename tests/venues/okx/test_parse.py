@@ -46,7 +46,7 @@ from tradeport.venues.errormap import ErrorMapper
 from tradeport.venues.okx import CONFIG, parse
 from tradeport.venues.okx import messages as m
 from tradeport.venues.okx.contracts import Contract
-from tradeport.venues.okx.rest_calls import item_failure
+from tradeport.venues.okx.dialect import item_failure
 
 DATA = Path(__file__).with_name("data")
 SPOT_CONFIG = resolve_asset(load_venue_config(CONFIG), "spot")

@@ -12,14 +12,12 @@ from typing import Any
 from tradeport.model import (
     AssetType,
     Instrument,
-    Offset,
     OrderType,
-    PositionSide,
-    Side,
     TimeInForce,
 )
 from tradeport.model.errors import BadParameter
-from tradeport.venues.base import OrderRequest
+from tradeport.venues.base import OrderRequest, closes
+from tradeport.venues.kit.orders import hedge_leg
 
 
 def num(value: Decimal) -> str:
@@ -35,7 +33,7 @@ def order_params(
         "side": req.side.name,
         "quantity": num(req.qty),
     }
-    closing = req.offset is Offset.CLOSE or req.reduce_only
+    closing = closes(req)
     if req.type is OrderType.MARKET:
         params["type"] = "MARKET"
     elif req.type is OrderType.POST_ONLY:
@@ -58,20 +56,9 @@ def order_params(
         return params
     params["newOrderRespType"] = "RESULT"
     if hedge:
-        # hedge mode: the leg is named; closing a long is a SELL on LONG (never a short).
-        # There is no reduce-only flag here, so a close naming the wrong leg would grow
-        # a position: refused.
-        buy = req.side is Side.BUY
-        implied = PositionSide.LONG if buy != closing else PositionSide.SHORT
-        leg = req.position_side
-        if leg in (None, PositionSide.BOTH):
-            leg = implied
-        elif closing and leg is not implied:
-            raise BadParameter(
-                f"a {req.side.value} that closes reduces the {implied.value} leg,"
-                f" not the {leg.value} leg"
-            )
-        params["positionSide"] = leg.name
+        # hedge mode: the leg is named. There is no reduce-only flag here, so a close
+        # naming the wrong leg would grow a position: refused (hedge_leg).
+        params["positionSide"] = hedge_leg(req).name
     elif closing:
         # one-way mode: a close is a reduce-only order on the opposite side
         params["reduceOnly"] = "true"

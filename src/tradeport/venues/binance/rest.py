@@ -1,22 +1,19 @@
 """Binance spot and USDⓈ-M REST client (PROTOCOLS.md §1–2).
 
-Endpoints come from venue.yaml `rest_paths`; this module holds only the logic: how
-parameters are built, signed and parsed, and which requests may be repeated.
+How a call is signed and answered is `dialect.py`, the rest of a call is the kit's
+pipeline; this module holds what each unified method asks, how the answers are parsed,
+and which requests may be repeated.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
-
-import msgspec
+from typing import Any
 
 from tradeport.config.schema import RateLimitRule, ResolvedAssetConfig
-from tradeport.execution.quantize import check_order
 from tradeport.model import (
     AccountSnapshot,
     AssetType,
@@ -24,38 +21,28 @@ from tradeport.model import (
     Bar,
     Fill,
     Instrument,
-    Offset,
     Order,
     OrderBook,
-    OrderType,
     Position,
     Ticker,
     Trade,
 )
 from tradeport.model.errors import (
     BadParameter,
-    InvalidTimestamp,
-    NetworkError,
-    UnknownOrderState,
 )
 from tradeport.transport import codec
-from tradeport.transport.clock import ServerClock
-from tradeport.transport.http import HttpTransport, Response, retry_after_seconds
-from tradeport.transport.ratelimit import RateLimiter
-from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
+from tradeport.venues.base import OrderRequest
 from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
-from tradeport.venues.binance.auth import signed_query
+from tradeport.venues.binance.dialect import BinanceDialect
 from tradeport.venues.binance.orders import order_params
-from tradeport.venues.errormap import ErrorMapper
-
-T = TypeVar("T")
-log = logging.getLogger("tradeport.venues.binance")
+from tradeport.venues.kit.account import spot_account
+from tradeport.venues.kit.rest_client import RestClient
 
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 
 
-class BinanceRest(VenueClient):
+class BinanceRest(RestClient):
     """The REST half of the Binance client; `client.BinanceClient` adds the streams."""
 
     def __init__(
@@ -77,185 +64,48 @@ class BinanceRest(VenueClient):
     ) -> None:
         if unused:
             raise BadParameter(f"unexpected options for Binance: {sorted(unused)}")
+        self.asset_type = asset_type
+        self.key = f"BINANCE___{asset_type.name}"
+        self.recv_window_ms = recv_window_ms or config.venue.connection.recv_window_ms
+        self.dialect = BinanceDialect(api_key, secret, self.recv_window_ms)
         super().__init__(
             config,
+            self.dialect,
             base_url=base_url,
             api_key=api_key,
             secret=secret,
             environment=environment,
             allow_mainnet=allow_mainnet,
+            rate_limit=rate_limit,
+            rate_limit_wait=rate_limit_wait,
+            timeout=timeout,
+            http_engine=http_engine,
         )
-        self.asset_type = asset_type
-        self.key = f"BINANCE___{asset_type.name}"
-        conn = config.venue.connection
-        self.recv_window_ms = recv_window_ms or conn.recv_window_ms
-        self.clock = ServerClock()
-        host = self._host = base_url.split("://", 1)[-1].split("/", 1)[0]
-        # Binance's fixed windows start at whole minutes of *its* clock
-        self.limiter = RateLimiter(
-            config.rate_limits,
-            host=host,
-            enabled=rate_limit,
-            wall_clock=lambda: self.clock.now_ms() / 1000,
-        )
-        self.http = HttpTransport(
-            base_url,
-            venue=self.key,
-            timeout=timeout or conn.timeout,
-            retries=conn.retries,
-            limiter=self.limiter,
-            secrets=(secret,),
-            engine=http_engine,
-            block_rules=self._broken_budget,
-        )
-        # over budget: wait for room (default) or raise RateLimitExceeded at once
-        self._wait = rate_limit_wait
-        self._clock_synced = False
-        self._clock_lock = asyncio.Lock()
-        self.errors = ErrorMapper(self.key, config.error_map)
         self._hedge_mode: bool | None = None
 
-    async def _close_transport(self) -> None:
-        await self.http.close()
-        if self._emulator is not None:
-            # the emulator goes away with us: its address's shared budgets must not
-            # outlive it (a new one may reuse the port)
-            RateLimiter.forget_host(self._host)
-
-    def _broken_budget(self, resp: Response) -> list[str] | None:
-        """Which limiter rules a 429/418 stops: -1015 is the account's order rate
-        (§1.7), so only the order-count rules; anything else stops every rule."""
-        try:
-            code = codec.decode(resp.body, m.ErrorBody).code
-        except msgspec.DecodeError:
-            return None
-        if code == -1015:
-            return [r.name for r in self.limiter.rules if r.endpoints]
-        return None
-
     # -- request plumbing --------------------------------------------------------------
-    def _endpoint(self, name: str) -> tuple[str, str]:
-        spec = self.config.rest_paths.get(name)
-        if spec is None:
-            raise self._unsupported(name)
-        method, _, path = spec.partition(" ")
-        return method, path
-
-    def _check(self, resp: Response, *, mutation: bool = False) -> bytes:
-        if resp.status < 400:
-            return resp.body
-        try:
-            err = codec.decode(resp.body, m.ErrorBody)
-            code, msg = err.code, err.msg
-        except msgspec.DecodeError:  # a proxy's HTML page or an empty body: classify by status
-            code, msg = None, resp.body[:200].decode(errors="replace")
-        raise self.errors.error(
-            code,
-            msg,
-            status=resp.status,
-            retry_after=retry_after_seconds(resp.headers),
-            mutation=mutation,
-        )
-
-    async def _public_response(
-        self, name: str, params: Mapping[str, Any] | None = None
-    ) -> Response:
-        method, path = self._endpoint(name)
-        query = codec.encode_query(params.items()) if params else ""
-        resp = await self.http.request(
-            method,
-            path,
-            query=query,
-            weight_params=params,
-            endpoint=f"{method} {path}",
-            wait=self._wait,
-        )
-        self._check(resp)
-        return resp
-
     async def _public(self, name: str, params: Mapping[str, Any] | None = None) -> bytes:
-        return (await self._public_response(name, params)).body
+        return await self.rest.call(name, params)
 
     async def _keyed(self, name: str, params: Mapping[str, Any] | None = None) -> bytes:
         """A USER_STREAM request (listen keys): the API key alone, no signature (§2.3).
         Creating or extending a listen key is safe to repeat."""
         if not self.api_key:
             raise BadParameter(f"{name} needs api_key")
-        method, path = self._endpoint(name)
-        query = codec.encode_query(params.items()) if params else ""
-        resp = await self.http.request(
-            method,
-            path,
-            query=query,
-            headers={"X-MBX-APIKEY": self.api_key},
-            endpoint=f"{method} {path}",
-            weight_params=params,
-            idempotent=True,
-            wait=self._wait,
-        )
-        return self._check(resp)
+        headers = self.dialect.key_headers()
+        return await self.rest.call(name, params, headers=headers, idempotent=True)
 
     async def _signed(
         self, name: str, params: Mapping[str, Any] | None = None, *, idempotent: bool | None = None
     ) -> bytes:
-        """A SIGNED request. On -1021 the clock offset is resampled and the request sent
-        once more: the venue rejected it before acting, so repeating it is safe."""
-        if self._endpoint(name)[0] != "GET":  # nothing changes on mainnet unless allowed
-            self.check_trading_allowed(name)
-        if not self.api_key or not self._secret:
-            raise BadParameter(f"{name} needs api_key and secret")
-        if not self._clock_synced:
-            async with self._clock_lock:  # concurrent first calls sample the clock once
-                if not self._clock_synced:
-                    await self.sync_clock()
-        try:
-            return await self._send_signed(name, params, idempotent)
-        except InvalidTimestamp:
-            log.info("%s: -1021, resynchronising the clock and retrying once", self.key)
-            await self.sync_clock()
-            return await self._send_signed(name, params, idempotent)
-
-    async def _send_signed(
-        self, name: str, params: Mapping[str, Any] | None, idempotent: bool | None
-    ) -> bytes:
-        method, path = self._endpoint(name)
-        pairs = [(k, str(v)) for k, v in (params or {}).items() if v is not None]
-        pairs += [("recvWindow", str(self.recv_window_ms)), ("timestamp", str(self.clock.now_ms()))]
-        signed = signed_query(self._secret, pairs)
-        headers = {"X-MBX-APIKEY": self.api_key}
-        body = None
-        query = signed
-        if method in ("POST", "PUT"):
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            body, query = signed.encode(), ""
-        resp = await self.http.request(
-            method,
-            path,
-            query=query,
-            body=body,
-            headers=headers,
-            endpoint=f"{method} {path}",
-            weight_params=params,
-            idempotent=idempotent,
-            wait=self._wait,
-        )
-        return self._check(resp, mutation=method != "GET")
-
-    async def sync_clock(self) -> float:
-        async def fetch() -> int:
-            return codec.decode(await self._public("get_server_time"), m.ServerTime).serverTime
-
-        offset = await self.clock.sync(fetch)
-        self._clock_synced = True
-        return offset
+        """A SIGNED request (on -1021 the pipeline resamples the clock and sends it once
+        more: the venue rejected it before acting)."""
+        return await self.rest.call(name, params, signed=True, idempotent=idempotent)
 
     # -- market data -------------------------------------------------------------------
-    async def get_server_time(self) -> int:
-        return codec.decode(await self._public("get_server_time"), m.ServerTime).serverTime
-
     async def get_exchange_info(self) -> list[Instrument]:
-        resp = await self._public_response("get_exchange_info")
-        info = codec.decode(resp.body, m.ExchangeInfo)
+        raw, resp = await self.rest.call_with_response("get_exchange_info")
+        info = codec.decode(raw, m.ExchangeInfo)
         instruments = parse.parse_instruments(info, self.asset_type)
         self._store_instruments(instruments)
         if info.rateLimits:
@@ -268,7 +118,7 @@ class BinanceRest(VenueClient):
         """Adopt the budgets the venue announces (§1.6), keeping our per-endpoint weights."""
         configured = {r.name: r for r in self.config.rate_limits}
         weights = configured.get("request_weight")
-        order_endpoints = [f"POST {self._endpoint('make_order')[1]}"]
+        order_endpoints = [f"POST {self.rest.endpoint('make_order')[1]}"]
         rules = []
         for lim in limits:
             seconds = lim.intervalNum * _INTERVAL_SECONDS.get(lim.interval, 60)
@@ -338,11 +188,7 @@ class BinanceRest(VenueClient):
         start_ms: int | None = None,
         end_ms: int | None = None,
     ) -> list[Bar]:
-        interval = self.config.kline_periods.get(period)
-        if interval is None:
-            raise BadParameter(
-                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
-            )
+        interval = self._kline_interval(period)
         params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol), "interval": interval}
         if start_ms is not None:
             params["startTime"] = start_ms
@@ -380,25 +226,13 @@ class BinanceRest(VenueClient):
         await self._signed("set_position_mode", params, idempotent=True)
         self._hedge_mode = hedge
 
-    async def submit_order(self, req: OrderRequest) -> Order:
-        self.check_trading_allowed("make_order")
-        inst = await self.instrument(req.symbol)
-        check_order(
-            inst,
-            req.qty,
-            None if req.type is OrderType.MARKET else req.price,
-            reduce_only=req.offset is Offset.CLOSE or req.reduce_only,
-        )
-        cid = req.client_order_id or new_client_order_id()
+    async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
         hedge = await self.hedge_mode()
         params = order_params(req, inst, self.asset_type, hedge=hedge)
         params["newClientOrderId"] = cid
-        try:
-            raw = await self._signed("make_order", params, idempotent=False)
-        except (NetworkError, UnknownOrderState) as exc:
-            # never resend: the venue may have the order. Ask it by our client id.
-            log.warning("%s: order %s outcome unknown (%s); reconciling", self.key, cid, exc)
-            return await self._reconcile_unknown(req, cid)
+        return params
+
+    def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> Order:
         o = codec.decode(raw, m.OrderResponse)
         return parse.parse_order(o, req.symbol, self.config.order_status_map)
 
@@ -489,23 +323,8 @@ class BinanceRest(VenueClient):
             open_orders, balances, prices = await asyncio.gather(
                 self.get_open_orders(), self.get_balance(), self._prices()
             )
-            capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
-            return AccountSnapshot(
-                venue=self.key,
-                balances=balances,
-                positions=[],
-                open_orders=open_orders,
-                capital=capital,
-                # every asset valued at its last USDT price; assets with no USDT market
-                # are left out rather than guessed
-                equity=capital
-                + sum(
-                    (b.total * prices[a] for a, b in balances.items() if a in prices),
-                    Decimal(0),
-                ),
-                open_notional=self._spot_open_notional(open_orders, prices),
-                ts=int(time.time() * 1000),
-            )
+            notional = self._spot_open_notional(open_orders, prices)
+            return spot_account(self.key, balances, open_orders, prices, notional)
         open_orders, raw, positions = await asyncio.gather(
             self.get_open_orders(), self._signed("get_account"), self.get_position()
         )

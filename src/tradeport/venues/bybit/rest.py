@@ -1,6 +1,6 @@
-"""Bybit v5 REST client: spot (category=spot) and USDT perpetuals (category=linear)
-(PROTOCOLS.md §4). How a call is built, signed, paced and answered is `rest_calls.py`;
-this module holds what each unified method asks and how the answers combine.
+"""Bybit v5 REST client, the private half: orders, executions, positions, the wallet
+and leverage (PROTOCOLS.md §4.3). Instruments, market data and the client's
+construction are `rest_market.py`; how a call is signed and answered is `dialect.py`.
 """
 
 from __future__ import annotations
@@ -10,251 +10,42 @@ import logging
 import time
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.execution.quantize import check_order
 from tradeport.model import (
     AccountSnapshot,
-    AssetType,
     Balance,
-    Bar,
     Fill,
     Instrument,
     Order,
-    OrderBook,
-    OrderStatus,
-    OrderType,
     Position,
-    Ticker,
-    Trade,
 )
 from tradeport.model.errors import (
     BadParameter,
-    NetworkError,
-    NotSupported,
     OrderNotFound,
     Overloaded,
-    PostOnlyRejected,
     TradeportError,
     UnknownOrderState,
-    UnknownSymbol,
 )
 from tradeport.transport import codec
-from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
+from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
-from tradeport.venues.bybit.limits import EndpointUsage
-from tradeport.venues.bybit.orders import OrderIds, closes, order_params
-from tradeport.venues.bybit.rest_calls import RestCalls
-from tradeport.venues.readiness import Readiness
+from tradeport.venues.bybit.orders import order_params
+from tradeport.venues.bybit.rest_market import BybitMarketRest
+from tradeport.venues.kit.account import open_notional, spot_account
 
-T = TypeVar("T")
 log = logging.getLogger("tradeport.venues.bybit")
 
-CATEGORIES = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
-READINESS_MODES = ("wait", "refuse")
 _NOT_MODIFIED = {"set_leverage": 110043, "set_position_mode": 110025}
 _WEEK_MS = 7 * 86_400_000  # order history and executions answer at most 7 days per call
 _KEPT_MS = 2 * 365 * 86_400_000
 
 
-class BybitRest(VenueClient):
+class BybitRest(BybitMarketRest):
     """The REST half of the Bybit client; `client.BybitClient` adds the streams."""
 
-    # linear instruments per page: the most instrument.mdx allows (over 500 are listed)
-    instruments_page = 1000
-
-    def __init__(
-        self,
-        config: ResolvedAssetConfig,
-        *,
-        asset_type: AssetType,
-        base_url: str,
-        api_key: str = "",
-        secret: str = "",
-        environment: str = "live",
-        allow_mainnet: bool = False,
-        rate_limit: bool = True,
-        rate_limit_wait: bool = True,
-        recv_window_ms: int | None = None,
-        timeout: float | None = None,
-        http_engine: str = "aiohttp",
-        readiness: str = "wait",
-        ready_timeout: float = 10.0,
-        ip_ban_wait: float = 600.0,
-        **unused: Any,
-    ) -> None:
-        """`readiness`: "wait" makes an order wait up to `ready_timeout` s for what it
-        depends on (the instruments; the private streams once they run), "refuse"
-        raises NotReady at once. `ip_ban_wait`: how long every request to the host
-        stops after an HTTP 403 (Bybit bans an IP for at least 10 minutes, §4.6)."""
-        if unused:
-            raise BadParameter(f"unexpected options for Bybit: {sorted(unused)}")
-        if asset_type not in CATEGORIES:
-            raise NotSupported(f"Bybit has no {asset_type.value} market here")
-        if readiness not in READINESS_MODES:
-            raise BadParameter(f"readiness {readiness!r}: expected one of {READINESS_MODES}")
-        super().__init__(
-            config,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            environment=environment,
-            allow_mainnet=allow_mainnet,
-        )
-        self.asset_type = asset_type
-        self.category = CATEGORIES[asset_type]
-        self.key = f"BYBIT___{asset_type.name}"
-        self.calls = RestCalls(
-            config,
-            venue=self.key,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            check_trading_allowed=self.check_trading_allowed,
-            rate_limit=rate_limit,
-            rate_limit_wait=rate_limit_wait,
-            recv_window_ms=recv_window_ms,
-            timeout=timeout,
-            http_engine=http_engine,
-            ip_ban_wait=ip_ban_wait,
-        )
-        self.http = self.calls.http
-        self.limiter = self.calls.limiter
-        self.clock = self.calls.clock
-        self.recv_window_ms = self.calls.recv_window_ms
-        self.order_ids = OrderIds()
-        self.readiness = Readiness(self.key, ["instruments"])
-        self.readiness_mode = readiness
-        self.ready_timeout = ready_timeout
-        self._hedge: dict[str, bool] = {}  # linear position mode per venue symbol
-
-    async def _close_transport(self) -> None:
-        await self.calls.close(forget_host=self._emulator is not None)
-
-    def rate_limit_usage(self) -> dict[str, EndpointUsage]:
-        """The venue's last report of each endpoint's per-account budget."""
-        return self.calls.limits.usage()
-
-    async def sync_clock(self) -> float:
-        return await self.calls.sync_clock()
-
-    async def _public(self, name: str, params: Mapping[str, Any], type_: type[T]) -> T:
-        return await self.calls.public(name, params, type_)
-
-    async def _signed(
-        self,
-        name: str,
-        params: Mapping[str, Any],
-        type_: type[T],
-        *,
-        idempotent: bool | None = None,
-    ) -> T:
-        return await self.calls.signed(name, params, type_, idempotent=idempotent)
-
-    async def _pages(
-        self,
-        name: str,
-        params: dict[str, Any],
-        type_: type[T],
-        *,
-        signed: bool = True,
-        enough: int | None = None,
-    ) -> list[T]:
-        return await self.calls.pages(name, params, type_, signed=signed, enough=enough)
-
-    # -- market data -------------------------------------------------------------------
-    async def get_server_time(self) -> int:
-        return await self.calls.server_time()
-
-    async def get_exchange_info(self) -> list[Instrument]:
-        params: dict[str, Any] = {"category": self.category}
-        if self.category != "spot":  # spot has a single page (instrument.mdx)
-            params["limit"] = self.instruments_page
-        pages = await self._pages("get_exchange_info", params, m.InstrumentsPage, signed=False)
-        instruments = [i for p in pages for i in parse.parse_instruments(p, self.asset_type)]
-        self._store_instruments(instruments)
-        self.readiness.set_up("instruments")
-        return instruments
-
-    async def _venue_symbol(self, symbol: str) -> str:
-        return (await self.instrument(symbol)).venue_symbol
-
-    async def get_tick(self, symbol: str) -> Ticker:
-        params = {"category": self.category, "symbol": await self._venue_symbol(symbol)}
-        raw = await self.calls.call("get_tick", params)
-        tickers = codec.decode(raw, m.Tickers, strict=False)
-        if not tickers.rows:
-            raise UnknownSymbol(f"no ticker for {symbol} on {self.key}", venue=self.key)
-        # the rows carry no time: the venue clock as we track it
-        return parse.parse_ticker(tickers.rows[0], symbol, self.clock.now_ms())
-
-    async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
-        params = {
-            "category": self.category,
-            "symbol": await self._venue_symbol(symbol),
-            "limit": limit,
-        }
-        book = await self._public("get_depth", params, m.OrderBookSnapshot)
-        return parse.parse_depth(book, symbol)
-
-    async def get_kline(
-        self,
-        symbol: str,
-        period: str = "1m",
-        limit: int = 100,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-    ) -> list[Bar]:
-        interval = self.config.kline_periods.get(period)
-        if interval is None:
-            raise BadParameter(
-                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
-            )
-        params = {
-            "category": self.category,
-            "symbol": await self._venue_symbol(symbol),
-            "interval": interval,
-            "start": start_ms,
-            "end": end_ms,
-            "limit": limit,
-        }
-        klines = await self._public("get_kline", params, m.Klines)
-        now = int(time.time() * 1000)
-        # newest first on the wire; oldest first here
-        rows = sorted(klines.rows, key=lambda k: k.start)
-        return [parse.parse_kline(k, symbol, period, interval, now) for k in rows]
-
-    async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
-        params = {
-            "category": self.category,
-            "symbol": await self._venue_symbol(symbol),
-            "limit": limit,
-        }
-        trades = await self._public("get_trades", params, m.PublicTrades)
-        now = time.time_ns()
-        rows = sorted(reversed(trades.rows), key=lambda t: t.time)  # newest first on the wire
-        return [parse.parse_trade(t, symbol, now) for t in rows]
-
-    async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
-        """Last price in `quote` of every base coin that trades against it."""
-        await self.instruments()
-        prices = await self._public("get_tick", {"category": self.category}, m.Prices)
-        out = {}
-        for row in prices.rows:
-            inst = self._by_venue_symbol.get(row.symbol)
-            if inst is not None and inst.quote == quote and row.lastPrice:
-                out[inst.base] = parse.dec(row.lastPrice, f"ticker {row.symbol} lastPrice")
-        return out
-
     # -- trading -----------------------------------------------------------------------
-    async def _ready(self) -> None:
-        if self.readiness_mode == "wait":
-            await self.readiness.wait(self.ready_timeout)
-        else:
-            self.readiness.check()
-
     async def hedge_mode(self, symbol: str) -> bool:
         """Whether `symbol` (BASE-QUOTE) trades in hedge mode: its position list has
         the two legs (positionIdx 1 and 2) then, one row (idx 0) in one-way mode."""
@@ -281,61 +72,30 @@ class BybitRest(VenueClient):
     async def _setting(self, name: str, params: Mapping[str, Any]) -> None:
         """A settings POST; the venue's "not modified" means it is already so."""
         try:
-            await self.calls.call(name, params, signed=True, idempotent=True)
+            await self.rest.call(name, params, signed=True, idempotent=True)
         except TradeportError as exc:
             if exc.code != _NOT_MODIFIED[name]:
                 raise
             log.debug("%s: %s already in force (%s)", self.key, name, exc.code)
 
-    async def submit_order(self, req: OrderRequest) -> Order:
-        self.check_trading_allowed("make_order")
-        inst = await self.instrument(req.symbol)
-        await self._ready()
-        market = req.type is OrderType.MARKET
-        check_order(inst, req.qty, None if market else req.price, reduce_only=closes(req))
-        cid = req.client_order_id or new_client_order_id()
+    # 10016 ("Internal System Error") does not say the order was not placed either
+    unknown_outcome = (*VenueClient.unknown_outcome, Overloaded)
+
+    async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
         hedge = await self.hedge_mode(req.symbol)
         params = order_params(req, inst, self.category, hedge=hedge)
         params["orderLinkId"] = cid
-        try:
-            raw = await self.calls.call("make_order", params, signed=True, idempotent=False)
-        except (NetworkError, UnknownOrderState, Overloaded) as exc:
-            # never resend: the venue may have the order (10016, "Internal System
-            # Error", does not say it was not placed). Ask it by our client id.
-            log.warning("%s: order %s outcome unknown (%s); reconciling", self.key, cid, exc)
-            return await self._reconcile_unknown(req, cid)
+        return params
+
+    def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> str:
         ack = codec.decode(raw, m.OrderAck)
         self.order_ids.add(cid, ack.orderId)
-        return await self._placed(req, cid, ack.orderId)
+        return ack.orderId
 
-    async def _placed(self, req: OrderRequest, cid: str, order_id: str) -> Order:
-        """The order as the venue holds it right after the acknowledgement (it may
-        already be filled, or cancelled because post-only would have taken). Not yet
-        listed: built from the request, with the venue's id and status NEW."""
-        try:
-            row = await self._find_order(req.symbol, order_id, None)
-        except OrderNotFound:
-            log.info("%s: order %s not listed yet; reporting it NEW", self.key, order_id)
-            return Order(
-                symbol=req.symbol,
-                client_order_id=cid,
-                order_id=order_id,
-                side=req.side,
-                type=req.type,
-                time_in_force=req.time_in_force,
-                price=req.price,
-                qty=req.qty,
-                status=OrderStatus.NEW,
-                reduce_only=closes(req),
-            )
+    async def _placed(self, req: OrderRequest, order_id: str) -> Order:
+        row = await self._find_order(req.symbol, order_id, None)
         if row.rejectReason == parse.POST_ONLY_WOULD_TAKE:
-            raise PostOnlyRejected(
-                f"post-only {req.side.value} {req.qty} {req.symbol} at {req.price} would"
-                " have taken liquidity; the venue cancelled it",
-                venue=self.key,
-                code=row.rejectReason,
-                raw_message=row.rejectReason,
-            )
+            raise self._post_only_rejected(req, row.rejectReason, row.rejectReason)
         return parse.parse_order(row, req.symbol, self.config.order_status_map)
 
     def _order_ref(self, order_id: str | None, client_order_id: str | None) -> dict[str, Any]:
@@ -489,26 +249,8 @@ class BybitRest(VenueClient):
             open_orders, balances, prices = await asyncio.gather(
                 self.get_open_orders(), self.get_balance(), self._prices()
             )
-            capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
-            return AccountSnapshot(
-                venue=self.key,
-                balances=balances,
-                positions=[],
-                open_orders=open_orders,
-                capital=capital,
-                # every coin valued at its last USDT price; coins with no USDT market
-                # are left out rather than guessed
-                equity=capital
-                + sum(
-                    (b.total * prices[a] for a, b in balances.items() if a in prices),
-                    Decimal(0),
-                ),
-                open_notional=sum(
-                    (o.remaining_qty * (o.price or Decimal(0)) for o in open_orders),
-                    Decimal(0),
-                ),
-                ts=int(time.time() * 1000),
-            )
+            notional = open_notional(open_orders)
+            return spot_account(self.key, balances, open_orders, prices, notional)
         open_orders, account, positions = await asyncio.gather(
             self.get_open_orders(), self._wallet(), self.get_position()
         )

@@ -1,67 +1,46 @@
-"""OKX v5 REST client: spot (instType=SPOT) and USDT-margined perpetual swaps
-(instType=SWAP) (PROTOCOLS.md §3). How a call is built, signed, paced and answered is
-`rest_calls.py`; this module holds what each unified method asks and how the answers
-combine. Every quantity is in base units; swap sizes cross the edge through
-`contracts.py`.
+"""OKX v5 REST client, the private half: orders, fills, positions, balances and
+leverage (PROTOCOLS.md §3.3). Instruments, market data and the client's construction
+are `rest_market.py`; how a call is signed and answered is `dialect.py`. Every quantity
+is in base units; swap sizes cross the edge through `contracts.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.execution.quantize import check_order
 from tradeport.model import (
     AccountSnapshot,
     AssetType,
     Balance,
-    Bar,
     Fill,
     Instrument,
     Order,
-    OrderBook,
-    OrderStatus,
-    OrderType,
     Position,
-    Ticker,
-    Trade,
 )
 from tradeport.model.errors import (
     BadParameter,
-    NetworkError,
-    NotSupported,
     OrderNotFound,
     Overloaded,
-    PostOnlyRejected,
-    TradeportError,
     UnknownOrderState,
     UnknownSymbol,
 )
 from tradeport.transport import codec
-from tradeport.venues.base import OrderRequest, VenueClient, new_client_order_id
+from tradeport.venues.base import OrderRequest, VenueClient
+from tradeport.venues.kit.account import open_notional, spot_account
 from tradeport.venues.okx import messages as m
 from tradeport.venues.okx import parse
 from tradeport.venues.okx.contracts import Contract
 from tradeport.venues.okx.orders import (
-    MARGIN_MODES,
-    OrderIds,
     check_client_order_id,
-    closes,
     order_params,
     valid_client_order_id,
 )
-from tradeport.venues.okx.rest_calls import RestCalls
-from tradeport.venues.readiness import Readiness
+from tradeport.venues.okx.rest_market import OkxMarketRest
 
-log = logging.getLogger("tradeport.venues.okx")
-
-INST_TYPES = {AssetType.SPOT: "SPOT", AssetType.SWAP: "SWAP"}
-READINESS_MODES = ("wait", "refuse")
 HEDGE_MODE = "long_short_mode"
 NET_MODE = "net_mode"
 # how far back each list reaches (§3.3): order history 7 days (then the archive, 3
@@ -69,193 +48,19 @@ NET_MODE = "net_mode"
 _DAY_MS = 86_400_000
 _ORDERS_RECENT_MS = 7 * _DAY_MS
 _FILLS_RECENT_MS = 3 * _DAY_MS
-_KLINE_PAGE = 300  # candles per request at most
-_TRADES_PAGE = 500
-_BOOK_LEVELS = 400
 
 
-class OkxRest(VenueClient):
+class OkxRest(OkxMarketRest):
     """The REST half of the OKX client; `client.OkxClient` adds the streams."""
 
-    def __init__(
-        self,
-        config: ResolvedAssetConfig,
-        *,
-        asset_type: AssetType,
-        base_url: str,
-        api_key: str = "",
-        secret: str = "",
-        passphrase: str = "",
-        environment: str = "live",
-        allow_mainnet: bool = False,
-        rate_limit: bool = True,
-        rate_limit_wait: bool = True,
-        timeout: float | None = None,
-        http_engine: str = "aiohttp",
-        readiness: str = "wait",
-        ready_timeout: float = 10.0,
-        margin_mode: str = "cross",
-        **unused: Any,
-    ) -> None:
-        """`readiness`: "wait" makes an order wait up to `ready_timeout` s for what it
-        depends on (the instruments; the private streams once they run), "refuse"
-        raises NotReady at once. `margin_mode`: a swap order's `tdMode`, "cross" or
-        "isolated" (spot trades "cash")."""
-        if unused:
-            raise BadParameter(f"unexpected options for OKX: {sorted(unused)}")
-        if asset_type not in INST_TYPES:
-            raise NotSupported(f"OKX has no {asset_type.value} market here")
-        if readiness not in READINESS_MODES:
-            raise BadParameter(f"readiness {readiness!r}: expected one of {READINESS_MODES}")
-        if margin_mode not in MARGIN_MODES:
-            raise BadParameter(f"margin_mode {margin_mode!r}: expected one of {MARGIN_MODES}")
-        super().__init__(
-            config,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            passphrase=passphrase,
-            environment=environment,
-            allow_mainnet=allow_mainnet,
-        )
-        self.asset_type = asset_type
-        self.inst_type = INST_TYPES[asset_type]
-        self.key = f"OKX___{asset_type.name}"
-        self.margin_mode = margin_mode
-        self.calls = RestCalls(
-            config,
-            venue=self.key,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            passphrase=passphrase,
-            simulated=environment == "demo",
-            check_trading_allowed=self.check_trading_allowed,
-            rate_limit=rate_limit,
-            rate_limit_wait=rate_limit_wait,
-            timeout=timeout,
-            http_engine=http_engine,
-        )
-        self.http = self.calls.http
-        self.limiter = self.calls.limiter
-        self.clock = self.calls.clock
-        self.order_ids = OrderIds()
-        self.readiness = Readiness(self.key, ["instruments"])
-        self.readiness_mode = readiness
-        self.ready_timeout = ready_timeout
-        self._contracts: dict[str, Contract] = {}  # by BASE-QUOTE
-        self._by_inst_id: dict[str, Contract] = {}
-        self._hedge: bool | None = None  # the account's posMode, once asked
-
-    async def _close_transport(self) -> None:
-        await self.calls.close(forget_host=self._emulator is not None)
-
-    async def sync_clock(self) -> float:
-        return await self.calls.sync_clock()
-
-    # -- instruments -------------------------------------------------------------------
-    async def get_server_time(self) -> int:
-        return await self.calls.server_time()
-
-    async def get_exchange_info(self) -> list[Instrument]:
-        rows = await self.calls.rows(
-            "get_exchange_info", {"instType": self.inst_type}, m.InstrumentRow
-        )
-        contracts = parse.parse_instruments(rows, self.asset_type)
-        self._contracts = {c.symbol: c for c in contracts}
-        self._by_inst_id = {c.venue_symbol: c for c in contracts}
-        instruments = [c.instrument for c in contracts]
-        self._store_instruments(instruments)
-        self.readiness.set_up("instruments")
-        return instruments
-
-    async def contract(self, symbol: str) -> Contract:
-        """`symbol` (BASE-QUOTE) with its contract facts (contracts.py)."""
-        await self.instrument(symbol)
-        return self._contracts[symbol]
-
-    def contract_of(self, inst_id: str) -> Contract | None:
-        """The loaded instrument of a venue `instId`, None if it is not this market's
-        (a SWAP list also holds inverse swaps)."""
-        return self._by_inst_id.get(inst_id)
-
-    # -- market data -------------------------------------------------------------------
-    async def get_tick(self, symbol: str) -> Ticker:
-        inst = await self.contract(symbol)
-        rows = await self.calls.rows("get_tick", {"instId": inst.venue_symbol}, m.TickerRow)
-        if not rows:
-            raise UnknownSymbol(f"no ticker for {symbol} on {self.key}", venue=self.key)
-        return parse.parse_ticker(rows[0], inst)
-
-    async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
-        inst = await self.contract(symbol)
-        if limit < 1:
-            raise BadParameter(f"depth limit {limit}: expected a positive number of levels")
-        params = {"instId": inst.venue_symbol, "sz": min(limit, _BOOK_LEVELS)}
-        rows = await self.calls.rows("get_depth", params, m.BookRow)
-        if not rows:
-            raise UnknownSymbol(f"no order book for {symbol} on {self.key}", venue=self.key)
-        return parse.parse_depth(rows[0], inst)
-
-    async def get_kline(
-        self,
-        symbol: str,
-        period: str = "1m",
-        limit: int = 100,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
-    ) -> list[Bar]:
-        bar = self.config.kline_periods.get(period)
-        if bar is None:
-            raise BadParameter(
-                f"period {period!r} not offered; have {sorted(self.config.kline_periods)}"
-            )
-        inst = await self.contract(symbol)
-        # `after`: bars older than the time given; `before`: newer (§3.3), both exclusive
-        params = {
-            "instId": inst.venue_symbol,
-            "bar": bar,
-            "limit": min(limit, _KLINE_PAGE),
-            "after": None if end_ms is None else end_ms + 1,
-            "before": None if start_ms is None else start_ms - 1,
-        }
-        rows = await self.calls.rows("get_kline", params, m.CandleRow)
-        bars = [parse.parse_kline(r, inst, period, bar) for r in rows]
-        return sorted(bars, key=lambda b: b.open_ts)  # newest first on the wire
-
-    async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
-        inst = await self.contract(symbol)
-        params = {"instId": inst.venue_symbol, "limit": min(limit, _TRADES_PAGE)}
-        rows = await self.calls.rows("get_trades", params, m.PublicTradeRow)
-        now = time.time_ns()
-        trades = [parse.parse_trade(r, inst, now) for r in reversed(rows)]
-        return sorted(trades, key=lambda t: t.ts)  # newest first on the wire
-
-    async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
-        """Last price in `quote` of every base currency that trades against it."""
-        await self.instruments()
-        rows = await self.calls.rows("get_tickers", {"instType": self.inst_type}, m.TickerRow)
-        out = {}
-        for row in rows:
-            inst = self.contract_of(row.instId)
-            if inst is not None and inst.instrument.quote == quote and row.last:
-                out[inst.instrument.base] = parse.dec(row.last, f"ticker {row.instId} last")
-        return out
-
     # -- trading -----------------------------------------------------------------------
-    async def _ready(self) -> None:
-        if self.readiness_mode == "wait":
-            await self.readiness.wait(self.ready_timeout)
-        else:
-            self.readiness.check()
-
     async def hedge_mode(self) -> bool:
         """Whether the account trades swaps in long/short mode (`posMode`, from
         /account/config, asked once and kept; set_position_mode updates it)."""
         if self.asset_type is AssetType.SPOT:
             return False
         if self._hedge is None:
-            (cfg,) = await self.calls.rows("get_account_config", {}, m.AccountConfig, signed=True)
+            (cfg,) = await self._rows("get_account_config", {}, m.AccountConfig, signed=True)
             self._hedge = cfg.posMode == HEDGE_MODE
         return self._hedge
 
@@ -265,33 +70,32 @@ class OkxRest(VenueClient):
         if self.asset_type is AssetType.SPOT:
             raise self._unsupported("set_position_mode")
         mode = HEDGE_MODE if hedge else NET_MODE
-        await self.calls.call("set_position_mode", {"posMode": mode}, signed=True, idempotent=True)
+        await self.rest.call("set_position_mode", {"posMode": mode}, signed=True, idempotent=True)
         self._hedge = hedge
 
-    async def submit_order(self, req: OrderRequest) -> Order:
-        self.check_trading_allowed("make_order")
-        inst = await self.contract(req.symbol)
-        await self._ready()
-        market = req.type is OrderType.MARKET
+    unknown_outcome = (*VenueClient.unknown_outcome, Overloaded)
+
+    def _check_order(self, req: OrderRequest, inst: Instrument) -> None:
         # a swap quantity must be whole lots of contracts: refused here with the lot
         # and contract value named, before the generic step check
-        size = inst.to_venue_size(req.qty)
-        check_order(
-            inst.instrument, req.qty, None if market else req.price, reduce_only=closes(req)
-        )
-        cid = check_client_order_id(req.client_order_id or new_client_order_id())
+        self._contracts[req.symbol].to_venue_size(req.qty)
+        super()._check_order(req, inst)
+
+    def _client_order_id(self, client_order_id: str) -> str:
+        return check_client_order_id(client_order_id)
+
+    async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
+        contract = self._contracts[req.symbol]
+        size = contract.to_venue_size(req.qty)
         hedge = await self.hedge_mode()
-        params = order_params(req, inst, size, margin_mode=self.margin_mode, hedge=hedge)
+        params = order_params(req, contract, size, margin_mode=self.margin_mode, hedge=hedge)
         params["clOrdId"] = cid
-        try:
-            raw = await self.calls.call("make_order", params, signed=True, idempotent=False)
-        except (NetworkError, UnknownOrderState, Overloaded) as exc:
-            # never resend: the venue may have the order. Ask it by our client id.
-            log.warning("%s: order %s outcome unknown (%s); reconciling", self.key, cid, exc)
-            return await self._reconcile_unknown(req, cid)
+        return params
+
+    def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> str:
         ack = self._accepted(raw)
         self.order_ids.add(cid, ack.ordId)
-        return await self._placed(req, inst, cid, ack.ordId)
+        return ack.ordId
 
     def _accepted(self, raw: bytes) -> m.ItemResult:
         """The one item of an order-entry answer, raising its error if refused."""
@@ -300,55 +104,16 @@ class OkxRest(VenueClient):
             raise UnknownOrderState("order entry answered without an item", venue=self.key)
         item = items[0]
         if item.sCode not in ("", "0"):
-            raise self.calls.item_error(item)
+            raise self.rest.errors.error(item.sCode, item.sMsg, mutation=True)
         return item
 
-    def _request_order(
-        self, req: OrderRequest, cid: str, order_id: str | None, status: OrderStatus
-    ) -> Order:
-        return Order(
-            symbol=req.symbol,
-            client_order_id=cid,
-            order_id=order_id,
-            side=req.side,
-            type=req.type,
-            time_in_force=req.time_in_force,
-            price=req.price,
-            qty=req.qty,
-            status=status,
-            reduce_only=closes(req),
-        )
-
-    async def _placed(self, req: OrderRequest, inst: Contract, cid: str, order_id: str) -> Order:
-        """The order as the venue holds it right after the acknowledgement (it may
-        already be filled, or cancelled because post-only would have taken). Not yet
-        listed: built from the request, with the venue's id and status NEW."""
-        try:
-            row = await self._find_order(inst, order_id, None)
-        except OrderNotFound:
-            log.info("%s: order %s not listed yet; reporting it NEW", self.key, order_id)
-            return self._request_order(req, cid, order_id, OrderStatus.NEW)
+    async def _placed(self, req: OrderRequest, order_id: str) -> Order:
+        inst = self._contracts[req.symbol]
+        row = await self._find_order(inst, order_id, None)
         if row.state == "canceled" and row.cancelSource == parse.POST_ONLY_WOULD_TAKE:
-            raise PostOnlyRejected(
-                f"post-only {req.side.value} {req.qty} {req.symbol} at {req.price} would"
-                " have taken liquidity; the venue cancelled it",
-                venue=self.key,
-                code=row.cancelSource,
-                raw_message=row.cancelSourceReason or row.cancelSource,
-            )
+            raw_message = row.cancelSourceReason or row.cancelSource
+            raise self._post_only_rejected(req, row.cancelSource, raw_message)
         return parse.parse_order(row, inst, self.config.order_status_map)
-
-    async def _reconcile_unknown(self, req: OrderRequest, cid: str) -> Order:
-        try:
-            return await self.query_order(req.symbol, client_order_id=cid)
-        except OrderNotFound:
-            # not (yet) visible at the venue: it may still arrive, so it stays UNKNOWN
-            log.warning("%s: order %s not visible at the venue; status UNKNOWN", self.key, cid)
-        except TradeportError as exc:
-            # any failure of the lookup leaves the outcome unknown: the caller must get
-            # the client id back, never an apparent failure
-            log.warning("%s: reconcile of %s failed: %s", self.key, cid, exc)
-        return self._request_order(req, cid, None, OrderStatus.UNKNOWN)
 
     def _order_ref(self, order_id: str | None, client_order_id: str | None) -> dict[str, str]:
         if order_id is None and client_order_id is None:
@@ -377,7 +142,7 @@ class OkxRest(VenueClient):
         if self._never_sent(order_id, client_order_id):
             raise OrderNotFound(f"order {ref} of {inst.symbol} is not known", venue=self.key)
         params = {"instId": inst.venue_symbol, **self._order_ref(order_id, client_order_id)}
-        rows = await self.calls.rows("query_order", params, m.OrderRow, signed=True)
+        rows = await self._rows("query_order", params, m.OrderRow, signed=True)
         if not rows:
             raise OrderNotFound(f"order {ref} of {inst.symbol} is not known", venue=self.key)
         row = rows[0]
@@ -392,7 +157,7 @@ class OkxRest(VenueClient):
             raise OrderNotFound(f"order {client_order_id} of {symbol} is not known", venue=self.key)
         params = {"instId": inst.venue_symbol, **self._order_ref(order_id, client_order_id)}
         # a cancel is safe to repeat: a second one only reports 51400/51401
-        raw = await self.calls.call("cancel_order", params, signed=True, idempotent=True)
+        raw = await self.rest.call("cancel_order", params, signed=True, idempotent=True)
         ack = self._accepted(raw)
         self.order_ids.add(ack.clOrdId, ack.ordId)
         try:
@@ -427,7 +192,7 @@ class OkxRest(VenueClient):
         await self.instruments()
         inst_id = (await self.contract(symbol)).venue_symbol if symbol else None
         params = {"instType": self.inst_type, "instId": inst_id, **(extra or {})}
-        return await self.calls.pages(name, params, m.OrderRow, lambda r: r.ordId, **kw)
+        return await self._pages(name, params, m.OrderRow, lambda r: r.ordId, **kw)
 
     async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
         rows = await self._order_rows("get_open_orders", symbol)
@@ -457,9 +222,7 @@ class OkxRest(VenueClient):
     ) -> list[m.FillRow]:
         inst = await self.contract(symbol)
         params = {"instType": self.inst_type, "instId": inst.venue_symbol, **extra}
-        return await self.calls.pages(
-            name, params, m.FillRow, lambda r: r.billId or r.tradeId, **kw
-        )
+        return await self._pages(name, params, m.FillRow, lambda r: r.billId or r.tradeId, **kw)
 
     def _fills(self, rows: Iterable[m.FillRow], inst: Contract) -> list[Fill]:
         unique = {(r.ordId, r.tradeId): r for r in rows}
@@ -486,7 +249,7 @@ class OkxRest(VenueClient):
 
     # -- account -----------------------------------------------------------------------
     async def _balance_row(self) -> m.BalanceRow | None:
-        rows = await self.calls.rows("get_balance", {}, m.BalanceRow, signed=True)
+        rows = await self._rows("get_balance", {}, m.BalanceRow, signed=True)
         return rows[0] if rows else None
 
     async def get_balance(self) -> dict[str, Balance]:
@@ -499,7 +262,7 @@ class OkxRest(VenueClient):
         await self.instruments()
         inst_id = (await self.contract(symbol)).venue_symbol if symbol else None
         params = {"instType": self.inst_type, "instId": inst_id}
-        rows = await self.calls.rows("get_position", params, m.PositionRow, signed=True)
+        rows = await self._rows("get_position", params, m.PositionRow, signed=True)
         out = []
         for row in rows:
             inst = self.contract_of(row.instId)
@@ -534,22 +297,8 @@ class OkxRest(VenueClient):
         open_orders, balances, prices = await asyncio.gather(
             self.get_open_orders(), self.get_balance(), self._prices()
         )
-        capital = balances["USDT"].total if "USDT" in balances else Decimal(0)
-        return AccountSnapshot(
-            venue=self.key,
-            balances=balances,
-            positions=[],
-            open_orders=open_orders,
-            capital=capital,
-            # every currency valued at its last USDT price; currencies with no USDT
-            # market are left out rather than guessed
-            equity=capital
-            + sum((b.total * prices[a] for a, b in balances.items() if a in prices), Decimal(0)),
-            open_notional=sum(
-                (o.remaining_qty * (o.price or Decimal(0)) for o in open_orders), Decimal(0)
-            ),
-            ts=int(time.time() * 1000),
-        )
+        notional = open_notional(open_orders)
+        return spot_account(self.key, balances, open_orders, prices, notional)
 
     async def get_leverage(self, symbol: str) -> int:
         """The leverage `symbol` trades at under this client's margin mode."""
@@ -557,7 +306,7 @@ class OkxRest(VenueClient):
             raise self._unsupported("get_leverage")
         inst = await self.contract(symbol)
         params = {"instId": inst.venue_symbol, "mgnMode": self.margin_mode}
-        rows = await self.calls.rows("get_leverage", params, m.LeverageRow, signed=True)
+        rows = await self._rows("get_leverage", params, m.LeverageRow, signed=True)
         if not rows:
             raise UnknownSymbol(f"no leverage for {symbol} on {self.key}", venue=self.key)
         return int(parse.dec(rows[0].lever, f"leverage {symbol} lever"))
@@ -577,7 +326,7 @@ class OkxRest(VenueClient):
             legs = ["long", "short"]
         applied = leverage
         for leg in legs:
-            rows = await self.calls.rows(
+            rows = await self._rows(
                 "set_leverage",
                 {**params, "posSide": leg},
                 m.LeverageRow,

@@ -1,0 +1,46 @@
+"""What a client, the CLI and the conformance suite hold of a running emulator."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol
+
+from tradeport.emulator.engine import Engine
+from tradeport.emulator.faults import FaultPlan
+from tradeport.emulator.stream_faults import StreamFaultPlan
+from tradeport.model import AssetType
+
+
+class EmulatorHandle(Protocol):
+    """What `environment="emulator"`, the CLI and the conformance suite need from a
+    venue's emulator. Its factory takes keyword options: `seed`, `step_interval` (None:
+    the market moves only when told), `weight_limit` / `weight_interval` / `order_limit`
+    (the venue's main budgets) and `accounts_file`."""
+
+    base_url: str
+    clock_skew_ms: int  # the server clock runs this far ahead of real time
+    faults: FaultPlan  # REST faults
+    stream_faults: StreamFaultPlan  # WebSocket faults
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str: ...
+
+    async def stop(self) -> None: ...
+
+    def credentials(self, index: int = 0) -> tuple[str, str]: ...
+
+    def stream_url(self, asset_type: AssetType) -> str:
+        """Base WebSocket URL of the stream host serving `asset_type`."""
+        ...
+
+    def describe_accounts(self) -> list[str]: ...
+
+    def step(self, n: int = 1) -> None:
+        """Advance every synthetic market by `n` steps (quotes move, trades print)."""
+
+    def engine_for(self, asset_type: AssetType) -> Engine:
+        """The matching engine behind `asset_type`."""
+        ...
+
+    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
+        """Walk the synthetic market of `symbol` (BASE-QUOTE) to `price`, so that
+        resting orders it crosses are filled."""
