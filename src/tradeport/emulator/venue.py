@@ -10,13 +10,13 @@ its servers and streams up and down around the market tasks.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.faults import FaultPlan
+from tradeport.emulator.host.clock import ServerClock
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnections
@@ -46,7 +46,7 @@ class VenueEmulator:
         `shutdown_notice` is the frame a venue sends before a maintenance disconnect."""
         self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
         self.accounts = [r.account for r in self.keys.refs]
-        self.clock_skew_ms = 0
+        self.clock = ServerClock()
         self.faults = FaultPlan()
         # stream faults and the live sockets they reach, shared by every stream endpoint
         self.connections = StreamConnections()
@@ -133,9 +133,18 @@ class VenueEmulator:
         return self._asset_markets[AssetType.SWAP]
 
     # -- control (tests and demos) -----------------------------------------------------
+    @property
+    def clock_skew_ms(self) -> int:
+        """How far the server clock runs ahead of real time (negative: behind)."""
+        return self.clock.skew_ms
+
+    @clock_skew_ms.setter
+    def clock_skew_ms(self, skew_ms: int) -> None:
+        self.clock.skew_ms = skew_ms
+
     def now_ms(self) -> int:
         """The server clock: real time plus `clock_skew_ms`."""
-        return time.time_ns() // 1_000_000 + self.clock_skew_ms
+        return self.clock.now_ms()
 
     def step(self, n: int = 1) -> None:
         for _ in range(n):

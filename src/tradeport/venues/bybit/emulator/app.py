@@ -21,11 +21,11 @@ from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
+from tradeport.venues.bybit.emulator.context import LINEAR_FEES, SPOT_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
+from tradeport.venues.bybit.emulator.rest import install_rest
+from tradeport.venues.bybit.emulator.streams import install_streams
 
-# Fees of a non-VIP account: spot 0.1 % / 0.1 %, derivatives 0.02 % maker / 0.055 % taker.
-SPOT_FEES = (Decimal("0.001"), Decimal("0.001"))
-LINEAR_FEES = (Decimal("0.0002"), Decimal("0.00055"))
 _CATEGORIES: dict[AssetType, Category] = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
 
 
@@ -88,14 +88,27 @@ class BybitEmulator(VenueEmulator):
             ("spot", self.spot), ("linear", self.linear), seed=seed
         )
 
+        self.context = BybitContext(
+            keys=self.keys,
+            clock=self.clock,
+            faults=self.faults,
+            stream_faults=self.stream_faults,
+            connections=self.connections,
+            engines={"spot": self.spot, "linear": self.linear},
+            stream_time_scale=stream_time_scale,
+            spot_symbols=self.spot_symbols,
+            linear_symbols=self.linear_symbols,
+            weight_limit=weight_limit,
+            weight_interval=weight_interval,
+            order_limit=order_limit,
+            ip_ban_ms=ip_ban_ms,
+            uid_window_ms=uid_window_ms,
+        )
         self.app = web.Application()
         # WebSocket routes first: the REST catch-all must not swallow them
-        from tradeport.venues.bybit.emulator.rest import install_rest
-        from tradeport.venues.bybit.emulator.streams import install_streams
-
-        self.streams = install_streams(self)
+        self.streams = install_streams(self.context, self.app)
         Admin(self).install(self.app)
-        self.rest = install_rest(self)
+        self.rest = install_rest(self.context, self.app, self.streams.hubs)
         self._server = EmulatorServer(self.app)
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -115,16 +128,11 @@ class BybitEmulator(VenueEmulator):
         return _CATEGORIES[asset_type]
 
     def engine(self, category: str) -> Engine:
-        if category == "spot":
-            return self.spot
-        if category == "linear":
-            return self.linear
-        raise ValueError(f"category must be 'spot' or 'linear', not {category!r}")
+        return self.context.engine(category)
 
     def fees(self, category: str) -> tuple[Decimal, Decimal]:
         """(maker, taker) fee rates of a category."""
-        self.engine(category)
-        return SPOT_FEES if category == "spot" else LINEAR_FEES
+        return self.context.fees(category)
 
     async def _start_serving(self, host: str, port: int) -> str:
         url = await self._server.start(host, port)

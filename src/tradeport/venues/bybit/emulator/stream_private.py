@@ -24,13 +24,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
 from tradeport.emulator.events import AccountEvent, OrderEvent
 from tradeport.venues.bybit.emulator import payloads
-from tradeport.venues.bybit.emulator.app import LINEAR_FEES
+from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.stream_control import (
     Refused,
@@ -44,9 +43,6 @@ from tradeport.venues.bybit.emulator.stream_control import (
 from tradeport.venues.bybit.emulator.stream_payloads import encode
 from tradeport.venues.bybit.emulator.stream_session import Session
 from tradeport.venues.bybit.emulator.stream_topics import PrivateKind, PrivateTopic, parse_private
-
-if TYPE_CHECKING:
-    from tradeport.venues.bybit.emulator.app import BybitEmulator
 
 Row = dict[str, object]
 _ZERO = Decimal(0)
@@ -80,15 +76,15 @@ class _Outbox:
 
 
 class PrivateStreams:
-    def __init__(self, emu: BybitEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: BybitContext) -> None:
+        self.ctx = ctx
         self._sessions: dict[int, Session] = {}  # logged-in connections
         self._totals: dict[tuple[Category, int], _OrderTotals] = {}
         # signed size per (account, symbol, position side): how much a fill closes
         self._legs: dict[tuple[str, str, str], Decimal] = {}
         self._outbox: dict[tuple[Category, str], _Outbox] = {}
-        emu.spot.subscribe(self._listener("spot", emu.spot))
-        emu.linear.subscribe(self._listener("linear", emu.linear))
+        ctx.spot.subscribe(self._listener("spot", ctx.spot))
+        ctx.linear.subscribe(self._listener("linear", ctx.linear))
 
     # -- requests ----------------------------------------------------------------------
     def handle(self, session: Session, text: str) -> None:
@@ -98,7 +94,7 @@ class PrivateStreams:
             request = decode(text)
             req_id, op = request.req_id, request.op
             if op == "ping":
-                session.send(pong("private", session, req_id, self.emu.now_ms()))
+                session.send(pong("private", session, req_id, self.ctx.now_ms()))
             elif op == "auth":
                 self._auth(session, request.args)
                 session.send(ack("private", session, op, req_id, ok=True))
@@ -127,9 +123,9 @@ class PrivateStreams:
         expires_text = str(expires)
         if not expires_text.isascii() or not expires_text.isdigit():
             raise Refused(EXPIRED)
-        if int(expires_text) <= self.emu.now_ms():
+        if int(expires_text) <= self.ctx.now_ms():
             raise Refused(EXPIRED)
-        ref = self.emu.keys.find(api_key) if isinstance(api_key, str) else None
+        ref = self.ctx.keys.find(api_key) if isinstance(api_key, str) else None
         if ref is None or not isinstance(signature, str):
             raise Refused(NOT_AUTHORIZED)
         expected = ws_signature(ref.account.secret, expires_text)
@@ -202,14 +198,14 @@ class PrivateStreams:
         sessions = self._listening(event.account_id)
         if not sessions:
             return
-        now = self.emu.now_ms()
+        now = self.ctx.now_ms()
         if box is not None:
             self._send(sessions, "order", category, box.orders, now)
             self._send(sessions, "execution", category, box.executions, now)
             if category == "linear":
                 rows = self._position_rows(engine, event, box)
                 self._send(sessions, "position", category, rows, now)
-        wallet = payloads.wallet_account(self.emu, event.account_id)
+        wallet = payloads.wallet_account(self.ctx, event.account_id)
         self._send(sessions, "wallet", category, [wallet], now)
 
     def _send(
