@@ -25,7 +25,6 @@ import asyncio
 import hmac
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import EngineFill, EngineOrder, EnginePosition
@@ -33,12 +32,10 @@ from tradeport.emulator.events import AccountEvent, OrderEvent
 from tradeport.venues.okx.emulator import payloads
 from tradeport.venues.okx.emulator import stream_payloads as out
 from tradeport.venues.okx.emulator.auth import sign
+from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.ids import InstType
 from tradeport.venues.okx.emulator.stream_session import Session
 from tradeport.venues.okx.emulator.stream_topics import Refused, Topic
-
-if TYPE_CHECKING:
-    from tradeport.venues.okx.emulator.app import OkxEmulator
 
 LOGIN_PATH = "GET/users/self/verify"
 LOGIN_WINDOW_S = 30  # "the request will expire 30 seconds after the timestamp"
@@ -61,15 +58,15 @@ def _timestamp_seconds(text: str) -> float | None:
 
 
 class PrivateStreams:
-    def __init__(self, emu: OkxEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: OkxContext) -> None:
+        self.ctx = ctx
         self._sessions: dict[int, Session] = {}  # logged-in connections
         self._queue: list[tuple[InstType, OrderEvent | AccountEvent]] = []
         self._scheduled = False
         # positions each account was last told about, so a closed one is pushed flat once
         self._open: dict[str, set[PositionKey]] = {}
-        emu.spot.subscribe(self._listener("SPOT"))
-        emu.swap.subscribe(self._listener("SWAP"))
+        ctx.spot.subscribe(self._listener("SPOT"))
+        ctx.swap.subscribe(self._listener("SWAP"))
 
     # -- login -------------------------------------------------------------------------
     def login(self, session: Session, args: list[object]) -> None:
@@ -88,9 +85,9 @@ class PrivateStreams:
         seconds = _timestamp_seconds(timestamp)
         if seconds is None:
             raise Refused("60004", "Invalid timestamp")
-        if abs(self.emu.now_ms() / 1000 - seconds) > LOGIN_WINDOW_S:
+        if abs(self.ctx.now_ms() / 1000 - seconds) > LOGIN_WINDOW_S:
             raise Refused("60006", "Timestamp request expired")
-        ref = self.emu.keys.find(api_key)
+        ref = self.ctx.keys.find(api_key)
         if ref is None:
             raise Refused("60005", "Invalid apiKey")
         if not hmac.compare_digest(passphrase.encode(), ref.account.passphrase.encode()):
@@ -207,8 +204,8 @@ class PrivateStreams:
     def _order_row(self, inst_type: InstType, order: EngineOrder, fill: EngineFill | None) -> Row:
         """The order detail REST shows, with the push fields of this event's fill
         (empty when the event is no fill: accepted or canceled)."""
-        row = payloads.order_row(order, inst_type, emu=self.emu, fill=fill)
-        engine = self.emu.engine(inst_type)
+        row = payloads.order_row(order, inst_type, ctx=self.ctx, fill=fill)
+        engine = self.ctx.engine(inst_type)
         last = engine.last_price(order.symbol)
         row.update(
             {
@@ -235,7 +232,7 @@ class PrivateStreams:
         if fill is None:
             row.update({"fillPx": "", "fillSz": "0", "tradeId": "", "fillTime": ""})
             return row
-        usd = payloads.usd_price(self.emu, engine.instruments[order.symbol].quote)
+        usd = payloads.usd_price(self.ctx, engine.instruments[order.symbol].quote)
         row.update(
             {
                 "fillFee": plain(-fill.fee),
@@ -249,12 +246,12 @@ class PrivateStreams:
         return row
 
     def _account_row(self, account_id: str, topic: Topic) -> Row:
-        return payloads.account_row(self.emu, account_id, [topic.ccy] if topic.ccy else None)
+        return payloads.account_row(self.ctx, account_id, [topic.ccy] if topic.ccy else None)
 
     def _position_rows(
         self, account_id: str, topic: Topic, *, closed: set[PositionKey] | tuple[()]
     ) -> list[Row]:
-        engine = self.emu.swap
+        engine = self.ctx.swap
         held = [p for p in engine.positions(account_id) if topic.inst_id in ("", p.symbol)]
         flat = [
             _flat(engine.leverage(account_id, inst), inst, side, engine.mark_price(inst))
@@ -262,7 +259,7 @@ class PrivateStreams:
             if topic.inst_id in ("", inst)
         ]
         return [
-            payloads.position_row(p, emu=self.emu, account_id=account_id) for p in (*held, *flat)
+            payloads.position_row(p, ctx=self.ctx, account_id=account_id) for p in (*held, *flat)
         ]
 
 
