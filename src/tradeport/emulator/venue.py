@@ -3,8 +3,9 @@ clock, the REST and stream fault plans, and two synthetic markets (spot and one
 derivatives market) with the tasks that move them.
 
 A venue's emulator subclasses `VenueEmulator`, builds its two engines, hands them to
-`_open_markets` and serves its own protocol; `_start_serving` / `_stop_serving` bring
-its servers and streams up and down around the market tasks.
+`_open_markets`, composes its skin (REST gateway and stream parts, given a context built
+on `host_fields()`) and lists its servers and stream parts in `_serve`; `start` / `stop`
+bring those up and down around the market tasks.
 """
 
 from __future__ import annotations
@@ -12,18 +13,29 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import Protocol
 
 from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
+from tradeport.emulator.host.context import HostFields
 from tradeport.emulator.market import SyntheticMarket
+from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
 
 # minutes of one-minute trading every symbol starts with (klines, trades, 24 h ticker)
 HISTORY_MINUTES = 500
+
+
+class StreamPart(Protocol):
+    """A skin's stream side: its clocks start with the servers and stop before them."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class VenueEmulator:
@@ -41,9 +53,14 @@ class VenueEmulator:
         accounts: Sequence[EmulatorAccount] | None,
         step_interval: float | None,
         shutdown_notice: Callable[[], str] | None = None,
+        stream_time_scale: float = 1.0,
     ) -> None:
         """`step_interval` None: the markets move only when told (`step`, `move_to`).
-        `shutdown_notice` is the frame a venue sends before a maintenance disconnect."""
+        `shutdown_notice` is the frame a venue sends before a maintenance disconnect;
+        `stream_time_scale` multiplies every timed stream's period."""
+        if stream_time_scale <= 0:
+            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
+        self.stream_time_scale = stream_time_scale
         self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
         self.accounts = [r.account for r in self.keys.refs]
         self.clock = ServerClock()
@@ -55,6 +72,25 @@ class VenueEmulator:
         self.markets: dict[str, SyntheticMarket] = {}
         self._asset_markets: dict[AssetType, str] = {}
         self._market_tasks: list[asyncio.Task[None]] = []
+        self._servers: list[EmulatorServer] = []
+        self._stream_parts: list[StreamPart] = []
+
+    def host_fields(self) -> HostFields:
+        """What every venue's skin context holds from the emulator itself."""
+        return HostFields(
+            keys=self.keys,
+            clock=self.clock,
+            faults=self.faults,
+            stream_faults=self.stream_faults,
+            connections=self.connections,
+            stream_time_scale=self.stream_time_scale,
+        )
+
+    def _serve(self, servers: Sequence[EmulatorServer], streams: Sequence[StreamPart]) -> None:
+        """The servers to bind (the first one's URL is the REST base URL; the others
+        take free ports) and the stream parts to start after them, stopped in reverse."""
+        self._servers = list(servers)
+        self._stream_parts = list(streams)
 
     def _open_markets(
         self,
@@ -102,13 +138,31 @@ class VenueEmulator:
             if not task.cancelled() and task.exception() is not None:
                 raise RuntimeError("a synthetic market task failed") from task.exception()
 
+    @property
+    def base_url(self) -> str:
+        return self._servers[0].base_url
+
     async def _start_serving(self, host: str, port: int) -> str:
         """Bind the venue's servers and start its streams; returns the REST base URL."""
-        raise NotImplementedError
+        started: list[EmulatorServer] = []
+        try:
+            for server in self._servers:
+                await server.start(host, port if not started else 0)
+                started.append(server)
+        except BaseException:
+            for server in reversed(started):
+                await server.stop()
+            raise
+        for part in self._stream_parts:
+            await part.start()
+        return self.base_url
 
     async def _stop_serving(self) -> None:
-        """Close the venue's streams and servers."""
-        raise NotImplementedError
+        # streams first: their sockets are closed (code 1001) before the servers go
+        for part in reversed(self._stream_parts):
+            await part.stop()
+        for server in reversed(self._servers):
+            await server.stop()
 
     # -- accounts ----------------------------------------------------------------------
     def credentials(self, index: int = 0) -> tuple[str, str]:

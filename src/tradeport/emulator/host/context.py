@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 from tradeport.emulator.accounts import KeyRing
 from tradeport.emulator.engine import Engine
@@ -16,6 +16,17 @@ from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnections
+
+
+class HostFields(TypedDict):
+    """The context fields every emulator fills alike (`VenueEmulator.host_fields`)."""
+
+    keys: KeyRing
+    clock: ServerClock
+    faults: FaultPlan
+    stream_faults: StreamFaultPlan
+    connections: StreamConnections
+    stream_time_scale: float
 
 
 @dataclass(frozen=True, kw_only=True)

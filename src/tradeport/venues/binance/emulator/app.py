@@ -69,8 +69,6 @@ class BinanceEmulator(VenueEmulator):
         made-up pairs (SYM001USDT, …) in both markets. The ping intervals are the
         seconds between the server's WebSocket pings; `stream_time_scale` multiplies
         every timed stream's period (0.1: a 1000 ms depth stream pushes every 100 ms)."""
-        if stream_time_scale <= 0:
-            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
         extra_spot, extra_futures = synthetic_symbols(extra_symbols)
         self.spot_symbols = (*SPOT_SYMBOLS, *extra_spot)
         self.futures_symbols = (*FUTURES_SYMBOLS, *extra_futures)
@@ -78,11 +76,11 @@ class BinanceEmulator(VenueEmulator):
             "spot": spot_ping_interval,
             "futures": futures_ping_interval,
         }
-        self.stream_time_scale = stream_time_scale
         super().__init__(
             accounts=accounts,
             step_interval=step_interval,
             shutdown_notice=self._shutdown_notice,
+            stream_time_scale=stream_time_scale,
         )
         self.spot = Engine(
             "spot",
@@ -125,13 +123,8 @@ class BinanceEmulator(VenueEmulator):
         )
         self._futures_trading = FuturesTrading(self.futures, self.futures_symbols)
         self.context = BinanceContext(
-            keys=self.keys,
-            clock=self.clock,
-            faults=self.faults,
-            stream_faults=self.stream_faults,
-            connections=self.connections,
+            **self.host_fields(),
             engines={"spot": self.spot, "futures": self.futures},
-            stream_time_scale=stream_time_scale,
             spot_symbols=self.spot_symbols,
             futures_symbols=self.futures_symbols,
             ping_intervals=self.ping_intervals,
@@ -168,12 +161,9 @@ class BinanceEmulator(VenueEmulator):
         self.rest = install_rest(self.context, self.app, self._venues)
         self._server = EmulatorServer(self.app)
         self._fstream_server = EmulatorServer(self.fstream_app)
+        self._serve([self._server, self._fstream_server], [self.public_streams, self.user_streams])
 
     # -- lifecycle ---------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
     @property
     def port(self) -> int:
         return self._server.port
@@ -188,24 +178,6 @@ class BinanceEmulator(VenueEmulator):
     def stream_url(self, asset_type: AssetType) -> str:
         """`ws_url` in venue-neutral terms: the stream host serving `asset_type`."""
         return self.ws_url(cast(Market, self.market_name(asset_type)))
-
-    async def _start_serving(self, host: str, port: int) -> str:
-        url = await self._server.start(host, port)
-        try:
-            await self._fstream_server.start(host, 0)
-        except BaseException:
-            await self._server.stop()
-            raise
-        await self.public_streams.start()
-        await self.user_streams.start()
-        return url
-
-    async def _stop_serving(self) -> None:
-        # streams first: their sockets are closed (code 1001) before the servers go
-        await self.user_streams.stop()
-        await self.public_streams.stop()
-        await self._fstream_server.stop()
-        await self._server.stop()
 
     def _derivatives_label(self) -> str:
         return "USDⓈ-M"

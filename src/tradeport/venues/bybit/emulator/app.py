@@ -53,18 +53,17 @@ class BybitEmulator(VenueEmulator):
         `uid_window_ms` stretches the per-UID rolling second (tests use long windows).
         `extra_symbols` lists that many more made-up pairs (SYM001USDT, …) in both
         categories; `stream_time_scale` multiplies every timed stream's period."""
-        if stream_time_scale <= 0:
-            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
         extra_spot, extra_linear = synthetic_symbols(extra_symbols)
         self.spot_symbols = (*SPOT_SYMBOLS, *extra_spot)
         self.linear_symbols = (*FUTURES_SYMBOLS, *extra_linear)
-        self.stream_time_scale = stream_time_scale
         self.weight_limit = weight_limit
         self.weight_interval = weight_interval
         self.order_limit = order_limit
         self.ip_ban_ms = ip_ban_ms
         self.uid_window_ms = uid_window_ms
-        super().__init__(accounts=accounts, step_interval=step_interval)
+        super().__init__(
+            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
+        )
         self.spot = Engine(
             "spot",
             [s.engine() for s in self.spot_symbols],
@@ -89,13 +88,8 @@ class BybitEmulator(VenueEmulator):
         )
 
         self.context = BybitContext(
-            keys=self.keys,
-            clock=self.clock,
-            faults=self.faults,
-            stream_faults=self.stream_faults,
-            connections=self.connections,
+            **self.host_fields(),
             engines={"spot": self.spot, "linear": self.linear},
-            stream_time_scale=stream_time_scale,
             spot_symbols=self.spot_symbols,
             linear_symbols=self.linear_symbols,
             weight_limit=weight_limit,
@@ -110,12 +104,9 @@ class BybitEmulator(VenueEmulator):
         Admin(self).install(self.app)
         self.rest = install_rest(self.context, self.app, self.streams.hubs)
         self._server = EmulatorServer(self.app)
+        self._serve([self._server], [self.streams])
 
     # -- lifecycle ---------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
     def stream_url(self, asset_type: AssetType) -> str:
         """The WebSocket host, `ws://host:port`; the client appends `/v5/public/spot`,
         `/v5/public/linear` or `/v5/private`, as on stream.bybit.com."""
@@ -133,12 +124,3 @@ class BybitEmulator(VenueEmulator):
     def fees(self, category: str) -> tuple[Decimal, Decimal]:
         """(maker, taker) fee rates of a category."""
         return self.context.fees(category)
-
-    async def _start_serving(self, host: str, port: int) -> str:
-        url = await self._server.start(host, port)
-        await self.streams.start()
-        return url
-
-    async def _stop_serving(self) -> None:
-        await self.streams.stop()
-        await self._server.stop()

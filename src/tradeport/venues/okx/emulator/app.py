@@ -63,32 +63,26 @@ class OkxEmulator(VenueEmulator):
         instTypes; `stream_time_scale` multiplies every timed stream's period.
         `checksum` False makes book pushes carry checksum 0, as OKX announced for 2026
         (§3.5); it can be changed while running."""
-        if stream_time_scale <= 0:
-            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
         extra_spot, extra_swap = synthetic_symbols(extra_symbols)
         self.spot_symbols: tuple[SymbolSpec, ...] = (*SPOT_SYMBOLS, *extra_spot)
         self.swap_symbols: tuple[SymbolSpec, ...] = (*FUTURES_SYMBOLS, *extra_swap)
         self.sizing = Sizing(self.spot_symbols, self.swap_symbols)
         self.order_info = OrderInfo()
-        self.stream_time_scale = stream_time_scale
         self.weight_limit = weight_limit
         self.weight_interval = weight_interval
         self.order_limit = order_limit
         self.checksum = checksum
-        super().__init__(accounts=accounts, step_interval=step_interval)
+        super().__init__(
+            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
+        )
         self.spot = self._engine("spot", self.spot_symbols, "SPOT", SPOT_FEES)
         self.swap = self._engine("swap", self.swap_symbols, "SWAP", SWAP_FEES)
         self.spot_market, self.swap_market = self._open_markets(
             ("spot", self.spot), ("swap", self.swap), seed=seed
         )
         self.context = OkxContext(
-            keys=self.keys,
-            clock=self.clock,
-            faults=self.faults,
-            stream_faults=self.stream_faults,
-            connections=self.connections,
+            **self.host_fields(),
             engines={"SPOT": self.spot, "SWAP": self.swap},
-            stream_time_scale=stream_time_scale,
             spot_symbols=self.spot_symbols,
             swap_symbols=self.swap_symbols,
             sizing=self.sizing,
@@ -104,6 +98,7 @@ class OkxEmulator(VenueEmulator):
         Admin(self).install(self.app)
         self.rest = install_rest(self.context, self.app)
         self._server = EmulatorServer(self.app)
+        self._serve([self._server], [self.streams])
 
     def _engine(
         self,
@@ -129,10 +124,6 @@ class OkxEmulator(VenueEmulator):
         )
 
     # -- lifecycle ---------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
     def stream_url(self, asset_type: AssetType) -> str:
         """The WebSocket host, `ws://host:port`; the client appends `/ws/v5/public`,
         `/ws/v5/private` or `/ws/v5/business`, as on ws.okx.com:8443."""
@@ -153,15 +144,6 @@ class OkxEmulator(VenueEmulator):
     def fees(self, inst_type: str) -> tuple[Decimal, Decimal]:
         """(maker, taker) fee rates of an instType."""
         return self.context.fees(inst_type)
-
-    async def _start_serving(self, host: str, port: int) -> str:
-        url = await self._server.start(host, port)
-        await self.streams.start()
-        return url
-
-    async def _stop_serving(self) -> None:
-        await self.streams.stop()
-        await self._server.stop()
 
     def passphrase(self, index: int = 0) -> str:
         """The OK-ACCESS-PASSPHRASE of account `index`."""
