@@ -178,6 +178,10 @@ class Subscribers(Generic[K, S]):
     def of(self, key: K) -> list[S]:
         return list(self._subs.get(key, {}).values())
 
+    def get(self, key: K, conn_id: int) -> S | None:
+        """The subscriber of `key` on connection `conn_id`, if it still is one."""
+        return self._subs.get(key, {}).get(conn_id)
+
     def publish(self, key: K, frame: str | bytes, *, depth_symbol: str | None = None) -> None:
         for session in self.of(key):
             session.conn.send(frame, depth_symbol=depth_symbol)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.host.streams import Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bybit.emulator import stream_klines as candles
@@ -52,7 +53,7 @@ class PublicStreams:
         self.symbols = frozenset(s.symbol for s in specs)
         self.texts = {s.symbol: out.SymbolText.of(s) for s in specs}
         self.fields = TickerFields(engine, self.texts, open_interest)
-        self._subs: dict[str, dict[int, Session]] = {}
+        self._subs: Subscribers[str, Session] = Subscribers()
         self._topics: dict[str, PublicTopic] = {}  # topics with subscribers
         self._by_symbol: dict[tuple[str, str], set[str]] = {}  # (kind, symbol) -> names
         self._books: dict[str, BookTopic] = {}
@@ -69,14 +70,12 @@ class PublicStreams:
 
     # -- subscriptions -----------------------------------------------------------------
     def subscribers(self, name: str) -> int:
-        return len(self._subs.get(name, ()))
+        return self._subs.count(name)
 
     def subscribe(self, session: Session, topic: PublicTopic) -> None:
         """Add `topic` for `session` and send what a new subscriber gets at once."""
         session.public[topic.name] = topic
-        subs = self._subs.setdefault(topic.name, {})
-        alone = not subs
-        subs[session.key] = session
+        alone = self._subs.add(topic.name, session)
         if alone:
             self._topics[topic.name] = topic
             self._by_symbol.setdefault((topic.kind, topic.symbol), set()).add(topic.name)
@@ -89,16 +88,14 @@ class PublicStreams:
 
     def unsubscribe(self, session: Session, name: str) -> None:
         topic = session.public.pop(name, None)
-        subs = self._subs.get(name)
-        if topic is None or subs is None:
+        if topic is None or name not in self._subs:
             return
-        subs.pop(session.key, None)
+        emptied = self._subs.remove(name, session)
         kline = self._klines.get(name)
         if kline is not None:
             kline.waiting.discard(session.key)
-        if subs:
+        if not emptied:
             return
-        del self._subs[name]
         del self._topics[name]
         self._by_symbol[(topic.kind, topic.symbol)].discard(name)
         self._dirty.discard(name)
@@ -109,8 +106,7 @@ class PublicStreams:
             self.unsubscribe(session, name)
 
     def _publish(self, name: str, frame: str, *, depth_symbol: str | None = None) -> None:
-        for session in list(self._subs.get(name, {}).values()):
-            session.conn.send(frame, depth_symbol=depth_symbol)
+        self._subs.publish(name, frame, depth_symbol=depth_symbol)
 
     def _names(self, kind: str, symbol: str) -> set[str]:
         return self._by_symbol.get((kind, symbol), set())
@@ -300,7 +296,7 @@ class PublicStreams:
             elif state.waiting:
                 frame = self._kline_frame(topic, bar, False, now)
                 for key_ in list(state.waiting):
-                    session = self._subs.get(name, {}).get(key_)
+                    session = self._subs.get(name, key_)
                     if session is not None:
                         session.send(frame)
                 state.waiting.clear()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.host.streams import Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.venues.okx.emulator import stream_candles as candles
 from tradeport.venues.okx.emulator import stream_market as market
@@ -68,7 +69,7 @@ class PublicStreams:
         self.now_ms = now_ms
         self.checksums = checksums
         self.swaps = frozenset(i for i, (_, t) in instruments.items() if t.inst_type == "SWAP")
-        self._subs: dict[Key, dict[int, Session]] = {}
+        self._subs: Subscribers[Key, Session] = Subscribers()
         self._books: dict[str, BookState] = {}
         self._book_ts: dict[str, int] = {}
         self._dirty: dict[str, set[str]] = {"books": set(), "books5": set(), "bbo-tbt": set()}
@@ -84,15 +85,13 @@ class PublicStreams:
 
     # -- subscriptions -----------------------------------------------------------------
     def subscribers(self, channel: str, inst: str) -> int:
-        return len(self._subs.get((channel, inst), ()))
+        return self._subs.count((channel, inst))
 
     def subscribe(self, session: Session, topic: Topic) -> None:
         """Add `topic` for `session` and send what a new subscriber gets at once."""
         key = (topic.channel, topic.inst_id)
         session.topics[topic.key] = topic
-        subs = self._subs.setdefault(key, {})
-        alone = not (subs.keys() - {session.key})
-        subs[session.key] = session
+        alone = self._subs.add(key, session)
         channel, inst = key
         if channel == "books":
             self._send_book_snapshot(session, inst, refresh=alone)
@@ -115,15 +114,13 @@ class PublicStreams:
     def unsubscribe(self, session: Session, topic: Topic) -> None:
         session.topics.pop(topic.key, None)
         key = (topic.channel, topic.inst_id)
-        subs = self._subs.get(key)
-        if subs is None:
+        if key not in self._subs:
             return
-        subs.pop(session.key, None)
+        emptied = self._subs.remove(key, session)
         state = self._candles.get(key)
         if state is not None:
             state.waiting.discard(session.key)
-        if not subs:
-            del self._subs[key]
+        if emptied:
             self._candles.pop(key, None)
             self._partials.pop(key, None)
 
@@ -132,9 +129,7 @@ class PublicStreams:
             self.unsubscribe(session, topic)
 
     def _publish(self, key: Key, frame: str, *, depth: bool = False) -> None:
-        depth_symbol = key[1] if depth else None
-        for session in list(self._subs.get(key, {}).values()):
-            session.conn.send(frame, depth_symbol=depth_symbol)
+        self._subs.publish(key, frame, depth_symbol=key[1] if depth else None)
 
     def _keys(self, channel: str) -> list[Key]:
         return [key for key in self._subs if key[0] == channel]
@@ -150,7 +145,7 @@ class PublicStreams:
     def on_event(self, event: object) -> None:
         if isinstance(event, PublicTrade):
             self._ticker_dirty.add(event.symbol)
-            if self._subs.get(("trades", event.symbol)):
+            if self._subs.count(("trades", event.symbol)):
                 self._pending.setdefault(event.symbol, []).append(event)
         elif isinstance(event, BookDelta):
             self._ticker_dirty.add(event.symbol)
@@ -340,10 +335,10 @@ class PublicStreams:
                 state.waiting.clear()
                 self._publish(key, frame)
             elif state.waiting:
-                subs = self._subs.get(key, {})
                 for waiting in list(state.waiting):
-                    if waiting in subs:
-                        subs[waiting].send(frame)
+                    session = self._subs.get(key, waiting)
+                    if session is not None:
+                        session.send(frame)
                 state.waiting.clear()
 
 
