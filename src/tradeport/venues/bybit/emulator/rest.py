@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from tradeport.emulator.host.limits import interval_ms
 from tradeport.emulator.host.rest import (
     Gateway,
     Headers,
@@ -26,7 +27,7 @@ from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import BybitApiError, envelope, route_not_found
 from tradeport.venues.bybit.emulator.ids import Category
-from tradeport.venues.bybit.emulator.limits import IpLimiter, UidLimiter, interval_ms
+from tradeport.venues.bybit.emulator.limits import IpLimiter, UidLimiter
 from tradeport.venues.bybit.emulator.market import BookSync, MarketData
 from tradeport.venues.bybit.emulator.params import Params
 from tradeport.venues.bybit.emulator.queries import Queries
