@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
 from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.venues.bybit.emulator import payloads
 from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
@@ -78,7 +79,7 @@ class _Outbox:
 class PrivateStreams:
     def __init__(self, ctx: BybitContext) -> None:
         self.ctx = ctx
-        self._sessions: dict[int, Session] = {}  # logged-in connections
+        self.logins: Logins[Session] = Logins(ctx.keys)
         self._totals: dict[tuple[Category, int], _OrderTotals] = {}
         # signed size per (account, symbol, position side): how much a fill closes
         self._legs: dict[tuple[str, str, str], Decimal] = {}
@@ -112,7 +113,7 @@ class PrivateStreams:
             session.send(ack("private", session, op, req_id, ok=False, ret_msg=exc.ret_msg))
 
     def drop(self, session: Session) -> None:
-        self._sessions.pop(session.key, None)
+        self.logins.drop(session)
 
     def _auth(self, session: Session, args: list[object] | None) -> None:
         if not args or len(args) != 3:
@@ -125,16 +126,14 @@ class PrivateStreams:
             raise Refused(EXPIRED)
         if int(expires_text) <= self.ctx.now_ms():
             raise Refused(EXPIRED)
-        ref = self.ctx.keys.find(api_key) if isinstance(api_key, str) else None
-        if ref is None or not isinstance(signature, str):
-            raise Refused(NOT_AUTHORIZED)
-        expected = ws_signature(ref.account.secret, expires_text)
-        if not hmac.compare_digest(expected, signature):
+        ref = self.logins.find(api_key)
+        if ref is None or not signature_matches(
+            ws_signature(ref.account.secret, expires_text), signature
+        ):
             raise Refused(NOT_AUTHORIZED)
         if session.account is not None and session.account.engine_id != ref.engine_id:
             raise Refused("error:already authenticated as another account")
-        session.account = ref
-        self._sessions[session.key] = session
+        self.logins.log_in(session, ref)
 
     def _topics(
         self, session: Session, args: list[object] | None, *, subscribing: bool
@@ -165,11 +164,7 @@ class PrivateStreams:
         return listen
 
     def _listening(self, account_id: str) -> list[Session]:
-        return [
-            s
-            for s in self._sessions.values()
-            if s.account is not None and s.account.engine_id == account_id and s.private
-        ]
+        return [s for s in self.logins.of_account(account_id) if s.private]
 
     def _on_order(self, category: Category, engine: Engine, event: OrderEvent) -> None:
         order, fill = event.order, event.fill

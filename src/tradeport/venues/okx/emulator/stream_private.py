@@ -29,6 +29,7 @@ from decimal import Decimal
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import EngineFill, EngineOrder, EnginePosition
 from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.venues.okx.emulator import payloads
 from tradeport.venues.okx.emulator import stream_payloads as out
 from tradeport.venues.okx.emulator.auth import sign
@@ -60,7 +61,7 @@ def _timestamp_seconds(text: str) -> float | None:
 class PrivateStreams:
     def __init__(self, ctx: OkxContext) -> None:
         self.ctx = ctx
-        self._sessions: dict[int, Session] = {}  # logged-in connections
+        self.logins: Logins[Session] = Logins(ctx.keys)
         self._queue: list[tuple[InstType, OrderEvent | AccountEvent]] = []
         self._scheduled = False
         # positions each account was last told about, so a closed one is pushed flat once
@@ -87,21 +88,19 @@ class PrivateStreams:
             raise Refused("60004", "Invalid timestamp")
         if abs(self.ctx.now_ms() / 1000 - seconds) > LOGIN_WINDOW_S:
             raise Refused("60006", "Timestamp request expired")
-        ref = self.ctx.keys.find(api_key)
+        ref = self.logins.find(api_key)
         if ref is None:
             raise Refused("60005", "Invalid apiKey")
         if not hmac.compare_digest(passphrase.encode(), ref.account.passphrase.encode()):
             raise Refused("60024", "Wrong passphrase")
-        expected = login_sign(ref.account.secret, timestamp)
-        if not hmac.compare_digest(signature.encode(), expected.encode()):
+        if not signature_matches(login_sign(ref.account.secret, timestamp), signature):
             raise Refused("60007", "Invalid sign")
-        session.account = ref
-        self._sessions[session.key] = session
+        self.logins.log_in(session, ref)
 
     @property
     def sessions(self) -> list[Session]:
         """The logged-in connections."""
-        return list(self._sessions.values())
+        return self.logins.sessions
 
     # -- subscriptions -----------------------------------------------------------------
     def subscribe(self, session: Session, topic: Topic) -> None:
@@ -122,7 +121,7 @@ class PrivateStreams:
         session.topics.pop(topic.key, None)
 
     def drop(self, session: Session) -> None:
-        self._sessions.pop(session.key, None)
+        self.logins.drop(session)
 
     def _frame(
         self, session: Session, topic: Topic, rows: list[Row], event_type: str | None
@@ -165,8 +164,7 @@ class PrivateStreams:
     def _listening(self, account_id: str, channel: str) -> list[tuple[Session, Topic]]:
         return [
             (session, topic)
-            for session in self._sessions.values()
-            if session.account is not None and session.account.engine_id == account_id
+            for session in self.logins.of_account(account_id)
             for topic in session.topics.values()
             if topic.channel == channel
         ]
