@@ -33,9 +33,9 @@ class Subscriber(Protocol):
 
 
 class Clocked(Protocol):
-    """A venue's stream hub: pushes its timed topics, one step per tick, until cancelled."""
+    """A venue's stream hub: `tick` pushes its timed topics, one step of stream time."""
 
-    async def run(self, tick_seconds: float) -> None: ...
+    def tick(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,9 @@ class StreamHost:
     def start_clocks(self, hubs: Iterable[tuple[str, Clocked]], tick_seconds: float) -> None:
         """One clock task per (market, hub), named `<venue>-<market>-streams`."""
         self._tasks += [
-            asyncio.create_task(hub.run(tick_seconds), name=f"{self.venue}-{market}-streams")
+            asyncio.create_task(
+                _run_clock(hub, tick_seconds), name=f"{self.venue}-{market}-streams"
+            )
             for market, hub in hubs
         ]
 
@@ -130,6 +132,12 @@ class StreamHost:
             with contextlib.suppress(asyncio.CancelledError):
                 await task  # a clock task that failed raises here
         await asyncio.gather(*(c.close(GOING_AWAY) for c in list(self._live.values())))
+
+
+async def _run_clock(hub: Clocked, tick_seconds: float) -> None:
+    while True:
+        await asyncio.sleep(tick_seconds)
+        hub.tick()
 
 
 async def _close_when_idle(

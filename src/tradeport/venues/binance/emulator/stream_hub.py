@@ -10,7 +10,6 @@ encoded once per stream name; raw subscribers get those bytes, combined subscrib
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -201,13 +200,8 @@ class MarketStreams:
         )
 
     # -- the clock ---------------------------------------------------------------------
-    async def run(self, tick_seconds: float) -> None:
-        """Push the timed streams; one `BASE_TICK_MS` step of stream time per tick."""
-        while True:
-            await asyncio.sleep(tick_seconds)
-            self.tick()
-
     def tick(self) -> None:
+        """Push the timed streams: one `BASE_TICK_MS` step of stream time."""
         self._elapsed_ms += BASE_TICK_MS
         elapsed, now = self._elapsed_ms, self.now_ms()
         for period in self._feed.periods:

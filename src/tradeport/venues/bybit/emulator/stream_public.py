@@ -13,7 +13,6 @@ the last subscriber so a topic's `u` only ever grows.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
@@ -147,13 +146,8 @@ class PublicStreams:
             self._publish(name, out.trades(name, chunk, now))
 
     # -- the clock ---------------------------------------------------------------------
-    async def run(self, tick_seconds: float) -> None:
-        """Push the timed topics; one `BASE_TICK_MS` step of stream time per tick."""
-        while True:
-            await asyncio.sleep(tick_seconds)
-            self.tick()
-
     def tick(self) -> None:
+        """Push the timed topics: one `BASE_TICK_MS` step of stream time."""
         self._elapsed_ms += BASE_TICK_MS
         elapsed = self._elapsed_ms
         for symbol in list(self._pending):

@@ -16,7 +16,6 @@ last subscriber so an instrument's `seqId` never goes back (unless reset on purp
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -171,13 +170,8 @@ class PublicStreams:
         self._publish(("trades", inst), out.push({"channel": "trades", "instId": inst}, rows))
 
     # -- the clock ---------------------------------------------------------------------
-    async def run(self, tick_seconds: float) -> None:
-        """Push the timed channels; one `BASE_TICK_MS` step of stream time per tick."""
-        while True:
-            await asyncio.sleep(tick_seconds)
-            self.tick()
-
     def tick(self) -> None:
+        """Push the timed channels: one `BASE_TICK_MS` step of stream time."""
         self._elapsed_ms += BASE_TICK_MS
         elapsed = self._elapsed_ms
         for inst in list(self._pending):

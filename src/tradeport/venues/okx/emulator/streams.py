@@ -16,7 +16,6 @@ Maintenance and faults beyond the shared stream faults: `reset_sequence(inst)` (
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -77,11 +76,6 @@ class OkxStreams:
 
     async def stop(self) -> None:
         await self.host.stop()
-
-    async def run(self, tick_seconds: float) -> None:
-        while True:
-            await asyncio.sleep(tick_seconds)
-            self.tick()
 
     def tick(self) -> None:
         """One `BASE_TICK_MS` step of stream time (tests drive it by hand)."""
