@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol
 
 from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
-from tradeport.emulator.engine import Engine
+from tradeport.emulator.engine import Engine, EngineInstrument
 from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
 from tradeport.emulator.host.context import HostFields
@@ -91,6 +91,31 @@ class VenueEmulator:
         take free ports) and the stream parts to start after them, stopped in reverse."""
         self._servers = list(servers)
         self._stream_parts = list(streams)
+
+    def _engine(
+        self,
+        kind: Literal["spot", "perp"],
+        instruments: Sequence[EngineInstrument],
+        fees: tuple[Decimal, Decimal],
+        *,
+        expire_unfilled_fok: bool = False,
+        expire_unplaceable: bool = False,
+    ) -> Engine:
+        """A matching engine on the server clock with the venue's (maker, taker) fees;
+        the `expire_*` rules are the engine's."""
+        return Engine(
+            kind,
+            instruments,
+            maker_fee=fees[0],
+            taker_fee=fees[1],
+            clock=self.now_ms,
+            expire_unfilled_fok=expire_unfilled_fok,
+            expire_unplaceable=expire_unplaceable,
+        )
+
+    def _ws_url(self, server: EmulatorServer) -> str:
+        """`ws://host:port` of a running server."""
+        return "ws" + server.base_url.removeprefix("http")
 
     def _open_markets(
         self,

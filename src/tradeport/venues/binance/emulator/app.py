@@ -18,7 +18,6 @@ from aiohttp import web
 
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
-from tradeport.emulator.engine import Engine
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
 from tradeport.emulator.venue import VenueEmulator
@@ -82,21 +81,12 @@ class BinanceEmulator(VenueEmulator):
             shutdown_notice=self._shutdown_notice,
             stream_time_scale=stream_time_scale,
         )
-        self.spot = Engine(
-            "spot",
-            [s.engine() for s in self.spot_symbols],
-            maker_fee=SPOT_FEES[0],
-            taker_fee=SPOT_FEES[1],
-            clock=self.now_ms,
-            # spot accepts an unfillable FOK and answers it EXPIRED; USDⓈ-M rejects (-5021)
-            expire_unfilled_fok=True,
+        # spot accepts an unfillable FOK and answers it EXPIRED; USDⓈ-M rejects (-5021)
+        self.spot = self._engine(
+            "spot", [s.engine() for s in self.spot_symbols], SPOT_FEES, expire_unfilled_fok=True
         )
-        self.futures = Engine(
-            "perp",
-            [s.engine() for s in self.futures_symbols],
-            maker_fee=FUTURES_FEES[0],
-            taker_fee=FUTURES_FEES[1],
-            clock=self.now_ms,
+        self.futures = self._engine(
+            "perp", [s.engine() for s in self.futures_symbols], FUTURES_FEES
         )
         self.spot_market, self.futures_market = self._open_markets(
             ("spot", self.spot), ("futures", self.futures), seed=seed
@@ -173,7 +163,7 @@ class BinanceEmulator(VenueEmulator):
         /ws, /stream, /ws-api/v3), futures `ws://host:port2` (/ws, /stream, /public,
         /market, /private)."""
         server = self._server if market == "spot" else self._fstream_server
-        return "ws" + server.base_url.removeprefix("http")
+        return self._ws_url(server)
 
     def stream_url(self, asset_type: AssetType) -> str:
         """`ws_url` in venue-neutral terms: the stream host serving `asset_type`."""

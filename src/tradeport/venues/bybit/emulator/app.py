@@ -64,24 +64,14 @@ class BybitEmulator(VenueEmulator):
         super().__init__(
             accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
         )
-        self.spot = Engine(
-            "spot",
-            [s.engine() for s in self.spot_symbols],
-            maker_fee=SPOT_FEES[0],
-            taker_fee=SPOT_FEES[1],
-            clock=self.now_ms,
-            # Bybit acknowledges these and then cancels them (create-order.mdx)
-            expire_unfilled_fok=True,
-            expire_unplaceable=True,
+        # Bybit acknowledges an unfillable FOK, a post-only that would take and a market
+        # order meeting an empty book, and then cancels them (create-order.mdx)
+        rules = {"expire_unfilled_fok": True, "expire_unplaceable": True}
+        self.spot = self._engine(
+            "spot", [s.engine() for s in self.spot_symbols], SPOT_FEES, **rules
         )
-        self.linear = Engine(
-            "perp",
-            [s.engine() for s in self.linear_symbols],
-            maker_fee=LINEAR_FEES[0],
-            taker_fee=LINEAR_FEES[1],
-            clock=self.now_ms,
-            expire_unfilled_fok=True,
-            expire_unplaceable=True,
+        self.linear = self._engine(
+            "perp", [s.engine() for s in self.linear_symbols], LINEAR_FEES, **rules
         )
         self.spot_market, self.linear_market = self._open_markets(
             ("spot", self.spot), ("linear", self.linear), seed=seed
@@ -111,7 +101,7 @@ class BybitEmulator(VenueEmulator):
         """The WebSocket host, `ws://host:port`; the client appends `/v5/public/spot`,
         `/v5/public/linear` or `/v5/private`, as on stream.bybit.com."""
         self.category(asset_type)
-        return "ws" + self._server.base_url.removeprefix("http")
+        return self._ws_url(self._server)
 
     def category(self, asset_type: AssetType) -> Category:
         if asset_type not in _CATEGORIES:

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
-from tradeport.emulator.engine import Engine
+from tradeport.emulator.engine import Engine, EngineInstrument
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, SymbolSpec, synthetic_symbols
 from tradeport.emulator.venue import VenueEmulator
@@ -38,6 +38,11 @@ from tradeport.venues.okx.emulator.rest import install_rest
 from tradeport.venues.okx.emulator.streams import install_streams
 
 _MARKETS: dict[str, InstType] = {"spot": "SPOT", "swap": "SWAP"}
+
+
+def _instruments(specs: Sequence[SymbolSpec], inst_type: InstType) -> list[EngineInstrument]:
+    """The engine's instruments, keyed by instId."""
+    return [msgspec.structs.replace(s.engine(), symbol=inst_id(s, inst_type)) for s in specs]
 
 
 class OkxEmulator(VenueEmulator):
@@ -75,8 +80,16 @@ class OkxEmulator(VenueEmulator):
         super().__init__(
             accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
         )
-        self.spot = self._engine("spot", self.spot_symbols, "SPOT", SPOT_FEES)
-        self.swap = self._engine("swap", self.swap_symbols, "SWAP", SWAP_FEES)
+        # OKX accepts these and then cancels them: a post_only that would take
+        # (cancelSource 31), a fok that cannot fill in full, a market order meeting an
+        # empty book
+        rules = {"expire_unfilled_fok": True, "expire_unplaceable": True}
+        self.spot = self._engine(
+            "spot", _instruments(self.spot_symbols, "SPOT"), SPOT_FEES, **rules
+        )
+        self.swap = self._engine(
+            "perp", _instruments(self.swap_symbols, "SWAP"), SWAP_FEES, **rules
+        )
         self.spot_market, self.swap_market = self._open_markets(
             ("spot", self.spot), ("swap", self.swap), seed=seed
         )
@@ -100,35 +113,12 @@ class OkxEmulator(VenueEmulator):
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
 
-    def _engine(
-        self,
-        kind: str,
-        specs: Sequence[SymbolSpec],
-        inst_type: InstType,
-        fees: tuple[Decimal, Decimal],
-    ) -> Engine:
-        instruments = [
-            msgspec.structs.replace(s.engine(), symbol=inst_id(s, inst_type)) for s in specs
-        ]
-        return Engine(
-            "spot" if kind == "spot" else "perp",
-            instruments,
-            maker_fee=fees[0],
-            taker_fee=fees[1],
-            clock=self.now_ms,
-            # OKX accepts these and then cancels them: a post_only that would take
-            # (cancelSource 31), a fok that cannot fill in full, a market order meeting an
-            # empty book
-            expire_unfilled_fok=True,
-            expire_unplaceable=True,
-        )
-
     # -- lifecycle ---------------------------------------------------------------------
     def stream_url(self, asset_type: AssetType) -> str:
         """The WebSocket host, `ws://host:port`; the client appends `/ws/v5/public`,
         `/ws/v5/private` or `/ws/v5/business`, as on ws.okx.com:8443."""
         self.inst_type(asset_type)
-        return "ws" + self._server.base_url.removeprefix("http")
+        return self._ws_url(self._server)
 
     def inst_type(self, asset_type: AssetType) -> InstType:
         if asset_type not in ASSET_INST_TYPES:
