@@ -12,6 +12,7 @@ from typing import Protocol
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, Kline
+from tradeport.emulator.host.candles import merge_klines
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS, WEEK_MS
 from tradeport.venues.bybit.emulator.calls import Call, Route
@@ -266,28 +267,8 @@ def _monthly(
     """Calendar-month klines folded from daily ones (months differ in length, so the
     tape's fixed-length buckets cannot make them directly)."""
     days = engine.klines(symbol, DAY_MS, start and _month_open(start), end, 31 * limit + 31)
-    months: list[Kline] = []
+    by_month: dict[int, list[Kline]] = {}
     for day in days:
-        opened = _month_open(day.open_ms)
-        if months and months[-1].open_ms == opened:
-            last = months[-1]
-            months[-1] = Kline(
-                open_ms=opened,
-                close_ms=day.close_ms,
-                open=last.open,
-                high=max(last.high, day.high),
-                low=min(last.low, day.low),
-                close=day.close,
-                volume=last.volume + day.volume,
-                quote_volume=last.quote_volume + day.quote_volume,
-                trades=last.trades + day.trades,
-                taker_buy_volume=last.taker_buy_volume + day.taker_buy_volume,
-                taker_buy_quote_volume=last.taker_buy_quote_volume + day.taker_buy_quote_volume,
-            )
-        else:
-            months.append(
-                Kline(opened, day.close_ms, day.open, day.high, day.low, day.close,
-                      day.volume, day.quote_volume, day.trades, day.taker_buy_volume,
-                      day.taker_buy_quote_volume)
-            )  # fmt: skip
+        by_month.setdefault(_month_open(day.open_ms), []).append(day)
+    months = [merge_klines(d, opened, d[-1].close_ms) for opened, d in by_month.items()]
     return months[-limit:] if start is None else months[:limit]

@@ -13,10 +13,12 @@ the last subscriber so a topic's `u` only ever grows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.host.candles import CandleFeed
 from tradeport.emulator.host.streams import Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.emulator.symbols import SymbolSpec
@@ -63,7 +65,7 @@ class PublicStreams:
         self._direction: dict[str, str] = {}
         self._tickers: dict[str, out.Fields] = {}
         self._ticker_dirty: set[str] = set()  # symbols
-        self._klines: dict[str, candles.KlineState] = {}
+        self._klines: dict[str, CandleFeed] = {}
         self._elapsed_ms = 0
         engine.subscribe(self.on_event)
 
@@ -83,7 +85,7 @@ class PublicStreams:
         elif topic.kind == "tickers":
             self._send_ticker_snapshot(session, topic, refresh=alone)
         elif topic.kind == "kline":
-            self._klines.setdefault(topic.name, candles.KlineState()).waiting.add(session.key)
+            self._klines.setdefault(topic.name, CandleFeed()).waiting.add(session.key)
 
     def unsubscribe(self, session: Session, name: str) -> None:
         topic = session.public.pop(name, None)
@@ -272,28 +274,18 @@ class PublicStreams:
         for name, topic in list(self._topics.items()):
             if topic.kind != "kline":
                 continue
-            state = self._klines.setdefault(name, candles.KlineState())
+            state = self._klines.setdefault(name, CandleFeed())
             bar = candles.current(self.engine, topic.symbol, topic.interval, now)
             if bar is None:
                 continue
-            if state.start is not None and state.start != bar.open_ms:
-                closed = candles.at(self.engine, topic.symbol, topic.interval, state.start, now)
+            if state.open_ms is not None and state.open_ms != bar.open_ms:
+                closed = candles.at(self.engine, topic.symbol, topic.interval, state.open_ms, now)
                 if closed is not None:
                     self._publish(name, self._kline_frame(topic, closed, True, now))
                 state.pushed = None
-            state.start = bar.open_ms
-            key = candles.signature(bar)
-            if key != state.pushed:
-                state.pushed = key
-                state.waiting.clear()
-                self._publish(name, self._kline_frame(topic, bar, False, now))
-            elif state.waiting:
-                frame = self._kline_frame(topic, bar, False, now)
-                for key_ in list(state.waiting):
-                    session = self._subs.get(name, key_)
-                    if session is not None:
-                        session.send(frame)
-                state.waiting.clear()
+            state.open_ms = bar.open_ms
+            frame = functools.partial(self._kline_frame, topic, bar, False, now)
+            state.push(self._subs, name, bar, frame)
 
     def _kline_frame(self, topic: PublicTopic, bar: candles.Kline, confirm: bool, now: int) -> str:
         last = self._last_trade.get(topic.symbol)

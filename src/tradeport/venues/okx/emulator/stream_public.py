@@ -16,11 +16,13 @@ last subscriber so an instrument's `seqId` never goes back (unless reset on purp
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.host.candles import CandleFeed
 from tradeport.emulator.host.streams import Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.venues.okx.emulator import stream_candles as candles
@@ -77,7 +79,7 @@ class PublicStreams:
         self._tickers: dict[str, Frame] = {}
         self._ticker_dirty: set[str] = set()
         self._marks: dict[str, tuple[str, int]] = {}  # instId -> (markPx, pushed at)
-        self._candles: dict[Key, candles.CandleState] = {}
+        self._candles: dict[Key, CandleFeed] = {}
         self._elapsed_ms = 0
         for engine in {id(e): e for e, _ in instruments.values()}.values():
             engine.subscribe(self.on_event)
@@ -108,7 +110,7 @@ class PublicStreams:
             row = market.funding_rate(self.instruments[inst][1], self.now_ms())
             session.send(out.push(topic.arg_dict(), [row]))
         elif topic.is_candle:
-            self._candles.setdefault(key, candles.CandleState()).waiting.add(session.key)
+            self._candles.setdefault(key, CandleFeed()).waiting.add(session.key)
 
     def unsubscribe(self, session: Session, topic: Topic) -> None:
         session.topics.pop(topic.key, None)
@@ -311,7 +313,7 @@ class PublicStreams:
             channel, inst = key
             engine, text = self.instruments[inst]
             spec = candles.BARS[channel.removeprefix(CANDLE_PREFIX)]
-            state = self._candles.setdefault(key, candles.CandleState())
+            state = self._candles.setdefault(key, CandleFeed())
             arg = {"channel": channel, "instId": inst}
             opened = spec.open_of(now)
             if state.open_ms is not None and state.open_ms != opened:
@@ -323,17 +325,8 @@ class PublicStreams:
             bar = candles.candle(engine, inst, spec, opened, now)
             if bar is None:
                 continue
-            frame = out.push(arg, [out.candle_row(text, bar, confirm=False)])
-            if candles.signature(bar) != state.pushed:
-                state.pushed = candles.signature(bar)
-                state.waiting.clear()
-                self._publish(key, frame)
-            elif state.waiting:
-                for waiting in list(state.waiting):
-                    session = self._subs.get(key, waiting)
-                    if session is not None:
-                        session.send(frame)
-                state.waiting.clear()
+            frame = functools.partial(out.push, arg, [out.candle_row(text, bar, confirm=False)])
+            state.push(self._subs, key, bar, frame)
 
 
 def _level(text: InstText, price: Decimal, qty: Decimal, orders: int) -> TextLevel:
