@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import ClassVar, TypedDict
 
 from tradeport.emulator.accounts import KeyRing
@@ -54,3 +55,7 @@ class EmulatorContext:
             names = " or ".join(repr(name) for name in self.engines)
             raise ValueError(f"{self.market_field} must be {names}, not {market!r}")
         return engine
+
+    def fees(self, market: str) -> tuple[Decimal, Decimal]:
+        """(maker, taker) fee rates of a market."""
+        return self.engine(market).fees

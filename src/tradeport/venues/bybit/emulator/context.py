@@ -41,11 +41,6 @@ class BybitContext(EmulatorContext):
     def linear(self) -> Engine:
         return self.engines["linear"]
 
-    def fees(self, category: str) -> tuple[Decimal, Decimal]:
-        """(maker, taker) fee rates of a category."""
-        self.engine(category)
-        return SPOT_FEES if category == "spot" else LINEAR_FEES
-
     def open_interest(self, symbol: str) -> Decimal:
         """Open interest of a linear symbol: the long size held across every account
         (the market maker's included), which equals the short size."""

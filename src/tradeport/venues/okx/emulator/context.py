@@ -44,8 +44,3 @@ class OkxContext(EmulatorContext):
     @property
     def swap(self) -> Engine:
         return self.engines["SWAP"]
-
-    def fees(self, inst_type: str) -> tuple[Decimal, Decimal]:
-        """(maker, taker) fee rates of an instType."""
-        self.engine(inst_type)
-        return SPOT_FEES if inst_type == "SPOT" else SWAP_FEES
