@@ -106,8 +106,14 @@ class Gateway(ABC, Generic[C, E]):
     def gate(self, incoming: Incoming) -> None:
         """Checks made before the route is looked up (a per-IP budget); none by default."""
 
+    def table(self, incoming: Incoming) -> Mapping[str, Route[C]] | None:
+        """The route table serving `incoming` (a venue with one table per host or
+        market picks it here); None: no table, the path is not found."""
+        return self.routes
+
     def route(self, incoming: Incoming) -> Route[C]:
-        route = self.routes.get(incoming.endpoint)
+        table = self.table(incoming)
+        route = None if table is None else table.get(incoming.endpoint)
         if route is None:
             raise self.not_found(incoming)
         return route

@@ -66,18 +66,14 @@ class RestApi(Gateway[Call, BinanceApiError]):
     def __init__(self, keys: KeyRing, markets: Mapping[Market, MarketGate]) -> None:
         self.keys = keys
         self.markets = markets
-        self.routes: dict[str, Route] = {}  # unused: `route` looks up per market
 
     def _market(self, incoming: Incoming) -> MarketGate | None:
         market = market_of(incoming.path)
         return None if market is None else self.markets[market]
 
-    def route(self, incoming: Incoming) -> Route:
+    def table(self, incoming: Incoming) -> Mapping[str, Route] | None:
         market = self._market(incoming)
-        route = None if market is None else market.routes.get(incoming.endpoint)
-        if route is None:
-            raise self.not_found(incoming)
-        return route
+        return None if market is None else market.routes
 
     def not_found(self, incoming: Incoming) -> BinanceApiError:
         return BinanceApiError(
