@@ -35,7 +35,7 @@ from tradeport.venues.okx.emulator.ids import (
 )
 from tradeport.venues.okx.emulator.order_info import OrderInfo
 from tradeport.venues.okx.emulator.rest import install_rest
-from tradeport.venues.okx.emulator.streams import install_streams
+from tradeport.venues.okx.emulator.streams import install_streams, upgrade_notice
 
 _MARKETS: dict[str, InstType] = {"spot": "SPOT", "swap": "SWAP"}
 
@@ -78,7 +78,10 @@ class OkxEmulator(VenueEmulator):
         self.order_limit = order_limit
         self.checksum = checksum
         super().__init__(
-            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
+            accounts=accounts,
+            step_interval=step_interval,
+            shutdown_notice=upgrade_notice,
+            stream_time_scale=stream_time_scale,
         )
         # OKX accepts these and then cancels them: a post_only that would take
         # (cancelSource 31), a fok that cannot fill in full, a market order meeting an

@@ -47,6 +47,11 @@ UPGRADE_NOTICE = (
 )
 
 
+def upgrade_notice() -> str:
+    """The frame OKX sends before a maintenance disconnect (a `server_shutdown` fault)."""
+    return out.notice(*UPGRADE_NOTICE)
+
+
 class OkxStreams:
     """Routes, live sessions and the clock task of the OKX WebSocket endpoints."""
 
@@ -59,8 +64,6 @@ class OkxStreams:
         self.public = PublicStreams(instruments, ctx.now_ms, ctx.checksum)
         self.private = PrivateStreams(ctx)
         self.host = StreamHost(ctx.stream_faults, ctx.connections, "okx")
-        if ctx.stream_faults.shutdown_notice is None:
-            ctx.stream_faults.shutdown_notice = lambda: out.notice(*UPGRADE_NOTICE)
 
     def add_routes(self, app: web.Application) -> None:
         for kind, path in PATHS.items():
