@@ -134,6 +134,29 @@ class StreamHost:
         await asyncio.gather(*(c.close(GOING_AWAY) for c in list(self._live.values())))
 
 
+class StreamSkin:
+    """A venue's stream side served by one `StreamHost`: `clocks` are the hubs whose
+    timed topics tick every `tick_seconds`; `start` runs them, `stop` ends them and
+    closes the skin's sockets."""
+
+    def __init__(self, host: StreamHost, tick_seconds: float) -> None:
+        self.host = host
+        self.tick_seconds = tick_seconds
+
+    def clocks(self) -> Iterable[tuple[str, Clocked]]:
+        return ()
+
+    @property
+    def live(self) -> list[StreamConnection]:
+        return self.host.live
+
+    async def start(self) -> None:
+        self.host.start_clocks(self.clocks(), self.tick_seconds)
+
+    async def stop(self) -> None:
+        await self.host.stop()
+
+
 async def _run_clock(hub: Clocked, tick_seconds: float) -> None:
     while True:
         await asyncio.sleep(tick_seconds)

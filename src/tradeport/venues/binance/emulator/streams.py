@@ -14,11 +14,11 @@ Unknown stream names in a URL are ignored rather than refused: clients such as c
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from tradeport.emulator.host.streams import StreamHost
+from tradeport.emulator.host.streams import Clocked, StreamHost, StreamSkin
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.binance.emulator.calls import Market
 from tradeport.venues.binance.emulator.context import BinanceContext
@@ -33,7 +33,7 @@ INCOMING_LIMITS: dict[Market, int] = {"spot": 5, "futures": 10}
 PONG_TIMEOUTS: dict[Market, float] = {"spot": 60.0, "futures": 600.0}
 
 
-class PublicStreams:
+class PublicStreams(StreamSkin):
     """Routes, live sessions and clock tasks of the public streams of both markets."""
 
     def __init__(self, ctx: BinanceContext) -> None:
@@ -44,7 +44,8 @@ class PublicStreams:
         }
         ctx.spot.subscribe(self.hubs["spot"].on_event)
         ctx.futures.subscribe(self.hubs["futures"].on_event)
-        self.host = StreamHost(ctx.stream_faults, ctx.connections, "binance")
+        host = StreamHost(ctx.stream_faults, ctx.connections, "binance")
+        super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
     def add_routes(self, spot_app: web.Application, futures_app: web.Application) -> None:
         spot = self._handler("spot", None)
@@ -63,16 +64,8 @@ class PublicStreams:
             futures_app.router.add_get(prefix + "/ws/{streams:.+}", handler)
             futures_app.router.add_get(f"{prefix}/stream", handler)
 
-    @property
-    def live(self) -> list[StreamConnection]:
-        return self.host.live
-
-    async def start(self) -> None:
-        tick = BASE_TICK_MS / 1000 * self.ctx.stream_time_scale
-        self.host.start_clocks(self.hubs.items(), tick)
-
-    async def stop(self) -> None:
-        await self.host.stop()
+    def clocks(self) -> Iterable[tuple[str, Clocked]]:
+        return self.hubs.items()
 
     # -- connections -------------------------------------------------------------------
     def _handler(self, market: Market, category: Category | None) -> Handler:

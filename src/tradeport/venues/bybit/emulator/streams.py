@@ -12,12 +12,12 @@ multiplied by the emulator's `stream_time_scale`, as every stream period is.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
 
 from aiohttp import web
 
-from tradeport.emulator.host.streams import IdleCutoff, StreamHost
+from tradeport.emulator.host.streams import Clocked, IdleCutoff, StreamHost, StreamSkin
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
@@ -45,7 +45,7 @@ def parse_active_time(value: str) -> float:
     return float(seconds)
 
 
-class BybitStreams:
+class BybitStreams(StreamSkin):
     """Routes, live sessions and clock tasks of the Bybit WebSocket endpoints."""
 
     def __init__(self, ctx: BybitContext) -> None:
@@ -59,23 +59,16 @@ class BybitStreams:
             ),
         }
         self.private = PrivateStreams(ctx)
-        self.host = StreamHost(ctx.stream_faults, ctx.connections, "bybit")
+        host = StreamHost(ctx.stream_faults, ctx.connections, "bybit")
+        super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
     def add_routes(self, app: web.Application) -> None:
         for category, path in PUBLIC_PATHS.items():
             app.router.add_get(path, self._public_handler(category))
         app.router.add_get(PRIVATE_PATH, self._serve_private)
 
-    @property
-    def live(self) -> list[StreamConnection]:
-        return self.host.live
-
-    async def start(self) -> None:
-        tick = BASE_TICK_MS / 1000 * self.ctx.stream_time_scale
-        self.host.start_clocks(self.hubs.items(), tick)
-
-    async def stop(self) -> None:
-        await self.host.stop()
+    def clocks(self) -> Iterable[tuple[str, Clocked]]:
+        return self.hubs.items()
 
     @staticmethod
     def _no_interest(symbol: str) -> Decimal:

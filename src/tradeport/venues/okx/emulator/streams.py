@@ -16,12 +16,12 @@ Maintenance and faults beyond the shared stream faults: `reset_sequence(inst)` (
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
 from tradeport.emulator.engine import Engine
-from tradeport.emulator.host.streams import IdleCutoff, StreamHost
+from tradeport.emulator.host.streams import Clocked, IdleCutoff, StreamHost, StreamSkin
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.okx.emulator import stream_payloads as out
 from tradeport.venues.okx.emulator.context import OkxContext
@@ -52,7 +52,7 @@ def upgrade_notice() -> str:
     return out.notice(*UPGRADE_NOTICE)
 
 
-class OkxStreams:
+class OkxStreams(StreamSkin):
     """Routes, live sessions and the clock task of the OKX WebSocket endpoints."""
 
     def __init__(self, ctx: OkxContext) -> None:
@@ -63,22 +63,15 @@ class OkxStreams:
                 instruments[inst] = (engine, InstText(ctx.sizing.terms(inst)))
         self.public = PublicStreams(instruments, ctx.now_ms, ctx.checksum)
         self.private = PrivateStreams(ctx)
-        self.host = StreamHost(ctx.stream_faults, ctx.connections, "okx")
+        host = StreamHost(ctx.stream_faults, ctx.connections, "okx")
+        super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
     def add_routes(self, app: web.Application) -> None:
         for kind, path in PATHS.items():
             app.router.add_get(path, self._handler(kind))
 
-    @property
-    def live(self) -> list[StreamConnection]:
-        return self.host.live
-
-    async def start(self) -> None:
-        tick = BASE_TICK_MS / 1000 * self.ctx.stream_time_scale
-        self.host.start_clocks([("all", self)], tick)
-
-    async def stop(self) -> None:
-        await self.host.stop()
+    def clocks(self) -> Iterable[tuple[str, Clocked]]:
+        return [("all", self)]
 
     def tick(self) -> None:
         """One `BASE_TICK_MS` step of stream time (tests drive it by hand)."""
