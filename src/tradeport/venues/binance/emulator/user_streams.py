@@ -66,7 +66,7 @@ class _PrivateSocket:
 
 
 class UserStreams:
-    """Spot WS-API user data, USDⓈ-M listen keys and their sockets, for one ctx."""
+    """Spot WS-API user data, USDⓈ-M listen keys and their sockets, for one emulator."""
 
     def __init__(
         self, ctx: BinanceContext, *, listen_key_validity_s: float = DEFAULT_VALIDITY_S
