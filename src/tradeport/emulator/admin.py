@@ -11,6 +11,7 @@ import msgspec
 from aiohttp import web
 
 from tradeport.emulator.faults import FaultPlan, parse_fault
+from tradeport.emulator.host.rest import json_response
 from tradeport.emulator.stream_faults import StreamFaultPlan, parse_stream_fault
 
 
@@ -26,17 +27,6 @@ class Administered(Protocol):
     def step(self, n: int = 1) -> None: ...
 
     def move_to(self, market: str, symbol: str, price: Decimal | str) -> None: ...
-
-
-def json_response(
-    payload: object, status: int, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        body=msgspec.json.encode(payload),
-        status=status,
-        content_type="application/json",
-        headers=headers,
-    )
 
 
 class Admin:

@@ -92,6 +92,7 @@ class Engine:
         if kind not in ("spot", "perp"):
             raise ValueError(f"kind must be 'spot' or 'perp', not {kind!r}")
         self.kind = kind
+        self.fees = (maker_fee, taker_fee)
         self.instruments: dict[str, EngineInstrument] = {i.symbol: i for i in instruments}
         self._clock = clock
         self._expire_unfilled_fok = expire_unfilled_fok

@@ -23,16 +23,15 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
-from tradeport.emulator.ws import GOING_AWAY, StreamConnections
+from tradeport.emulator.ws import GOING_AWAY, DepthAction, StreamConnections
 
 Count = Annotated[int, msgspec.Meta(ge=1)]
 Seconds = Annotated[float, msgspec.Meta(ge=0)]
 Symbol = Annotated[str, msgspec.Meta(min_length=1)]
-DepthAction = Literal["drop", "duplicate", "reorder"]
 ShutdownNotice = Callable[[], str]
 
 

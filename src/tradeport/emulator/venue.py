@@ -3,27 +3,39 @@ clock, the REST and stream fault plans, and two synthetic markets (spot and one
 derivatives market) with the tasks that move them.
 
 A venue's emulator subclasses `VenueEmulator`, builds its two engines, hands them to
-`_open_markets` and serves its own protocol; `_start_serving` / `_stop_serving` bring
-its servers and streams up and down around the market tasks.
+`_open_markets`, composes its skin (REST gateway and stream parts, given a context built
+on `host_fields()`) and lists its servers and stream parts in `_serve`; `start` / `stop`
+bring those up and down around the market tasks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import Literal, Protocol
 
 from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
-from tradeport.emulator.engine import Engine
+from tradeport.emulator.engine import Engine, EngineInstrument
 from tradeport.emulator.faults import FaultPlan
+from tradeport.emulator.host.clock import ServerClock
+from tradeport.emulator.host.context import HostFields
 from tradeport.emulator.market import SyntheticMarket
+from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
 
 # minutes of one-minute trading every symbol starts with (klines, trades, 24 h ticker)
 HISTORY_MINUTES = 500
+
+
+class StreamPart(Protocol):
+    """A skin's stream side: its clocks start with the servers and stop before them."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class VenueEmulator:
@@ -41,12 +53,17 @@ class VenueEmulator:
         accounts: Sequence[EmulatorAccount] | None,
         step_interval: float | None,
         shutdown_notice: Callable[[], str] | None = None,
+        stream_time_scale: float = 1.0,
     ) -> None:
         """`step_interval` None: the markets move only when told (`step`, `move_to`).
-        `shutdown_notice` is the frame a venue sends before a maintenance disconnect."""
+        `shutdown_notice` is the frame a venue sends before a maintenance disconnect;
+        `stream_time_scale` multiplies every timed stream's period."""
+        if stream_time_scale <= 0:
+            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
+        self.stream_time_scale = stream_time_scale
         self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
         self.accounts = [r.account for r in self.keys.refs]
-        self.clock_skew_ms = 0
+        self.clock = ServerClock()
         self.faults = FaultPlan()
         # stream faults and the live sockets they reach, shared by every stream endpoint
         self.connections = StreamConnections()
@@ -55,6 +72,50 @@ class VenueEmulator:
         self.markets: dict[str, SyntheticMarket] = {}
         self._asset_markets: dict[AssetType, str] = {}
         self._market_tasks: list[asyncio.Task[None]] = []
+        self._servers: list[EmulatorServer] = []
+        self._stream_parts: list[StreamPart] = []
+
+    def host_fields(self) -> HostFields:
+        """What every venue's skin context holds from the emulator itself."""
+        return HostFields(
+            keys=self.keys,
+            clock=self.clock,
+            faults=self.faults,
+            stream_faults=self.stream_faults,
+            connections=self.connections,
+            stream_time_scale=self.stream_time_scale,
+        )
+
+    def _serve(self, servers: Sequence[EmulatorServer], streams: Sequence[StreamPart]) -> None:
+        """The servers to bind (the first one's URL is the REST base URL; the others
+        take free ports) and the stream parts to start after them, stopped in reverse."""
+        self._servers = list(servers)
+        self._stream_parts = list(streams)
+
+    def _engine(
+        self,
+        kind: Literal["spot", "perp"],
+        instruments: Sequence[EngineInstrument],
+        fees: tuple[Decimal, Decimal],
+        *,
+        expire_unfilled_fok: bool = False,
+        expire_unplaceable: bool = False,
+    ) -> Engine:
+        """A matching engine on the server clock with the venue's (maker, taker) fees;
+        the `expire_*` rules are the engine's."""
+        return Engine(
+            kind,
+            instruments,
+            maker_fee=fees[0],
+            taker_fee=fees[1],
+            clock=self.now_ms,
+            expire_unfilled_fok=expire_unfilled_fok,
+            expire_unplaceable=expire_unplaceable,
+        )
+
+    def _ws_url(self, server: EmulatorServer) -> str:
+        """`ws://host:port` of a running server."""
+        return "ws" + server.base_url.removeprefix("http")
 
     def _open_markets(
         self,
@@ -102,13 +163,31 @@ class VenueEmulator:
             if not task.cancelled() and task.exception() is not None:
                 raise RuntimeError("a synthetic market task failed") from task.exception()
 
+    @property
+    def base_url(self) -> str:
+        return self._servers[0].base_url
+
     async def _start_serving(self, host: str, port: int) -> str:
         """Bind the venue's servers and start its streams; returns the REST base URL."""
-        raise NotImplementedError
+        started: list[EmulatorServer] = []
+        try:
+            for server in self._servers:
+                await server.start(host, port if not started else 0)
+                started.append(server)
+        except BaseException:
+            for server in reversed(started):
+                await server.stop()
+            raise
+        for part in self._stream_parts:
+            await part.start()
+        return self.base_url
 
     async def _stop_serving(self) -> None:
-        """Close the venue's streams and servers."""
-        raise NotImplementedError
+        # streams first: their sockets are closed (code 1001) before the servers go
+        for part in reversed(self._stream_parts):
+            await part.stop()
+        for server in reversed(self._servers):
+            await server.stop()
 
     # -- accounts ----------------------------------------------------------------------
     def credentials(self, index: int = 0) -> tuple[str, str]:
@@ -133,9 +212,18 @@ class VenueEmulator:
         return self._asset_markets[AssetType.SWAP]
 
     # -- control (tests and demos) -----------------------------------------------------
+    @property
+    def clock_skew_ms(self) -> int:
+        """How far the server clock runs ahead of real time (negative: behind)."""
+        return self.clock.skew_ms
+
+    @clock_skew_ms.setter
+    def clock_skew_ms(self, skew_ms: int) -> None:
+        self.clock.skew_ms = skew_ms
+
     def now_ms(self) -> int:
         """The server clock: real time plus `clock_skew_ms`."""
-        return time.time_ns() // 1_000_000 + self.clock_skew_ms
+        return self.clock.now_ms()
 
     def step(self, n: int = 1) -> None:
         for _ in range(n):

@@ -19,13 +19,10 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Literal, Protocol
 
 from aiohttp import WSMsgType, web
-
-if TYPE_CHECKING:
-    from tradeport.emulator.stream_faults import StreamFaultPlan
 
 log = logging.getLogger("tradeport.emulator.ws")
 
@@ -40,7 +37,16 @@ DEFAULT_MAX_QUEUE = 10_000
 FLUSH_TIMEOUT = 1.0  # how long a flushing close waits for the queue to be written
 
 _ids = itertools.count(1)
+DepthAction = Literal["drop", "duplicate", "reorder"]
 _COUNTED = frozenset({WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG})
+
+
+class FrameFaults(Protocol):
+    """What a connection asks of the stream fault plan (`StreamFaultPlan`) per frame."""
+
+    def take_depth(self, name: str, symbol: str) -> DepthAction | None: ...
+
+    def is_silenced(self, name: str) -> bool: ...
 
 
 class StreamConnection:
@@ -57,7 +63,7 @@ class StreamConnection:
         ws: web.WebSocketResponse,
         *,
         name: str,
-        faults: StreamFaultPlan,
+        faults: FrameFaults,
         ping_interval: float | None,
         max_queue: int = DEFAULT_MAX_QUEUE,
         incoming_limit: int | None = None,
@@ -285,29 +291,3 @@ class StreamConnections:
         conns = self.matching(prefix)
         await asyncio.gather(*(c.close(code) for c in conns))
         return len(conns)
-
-
-class Clocked(Protocol):
-    """A venue's stream hub: pushes its timed topics, one step per tick, until cancelled."""
-
-    async def run(self, tick_seconds: float) -> None: ...
-
-
-def start_clocks(
-    hubs: Iterable[tuple[str, Clocked]], tick_seconds: float, venue: str
-) -> list[asyncio.Task[None]]:
-    """One clock task per (market, hub), named `<venue>-<market>-streams`."""
-    return [
-        asyncio.create_task(hub.run(tick_seconds), name=f"{venue}-{market}-streams")
-        for market, hub in hubs
-    ]
-
-
-async def stop_clocks(tasks: list[asyncio.Task[None]], live: Iterable[StreamConnection]) -> None:
-    """Cancel the clock tasks, then close every live connection with 1001 (going away)."""
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task  # a clock task that failed raises here
-    await asyncio.gather(*(c.close(GOING_AWAY) for c in list(live)))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from tradeport.emulator.accounts import AccountRef
+from tradeport.emulator.host.rest import Route as HostRoute
 from tradeport.venues.binance.emulator.params import Params
 
 Market = Literal["spot", "futures"]
@@ -27,12 +27,4 @@ class Call:
         return self.caller.engine_id
 
 
-Handler = Callable[[Call], object]
-
-
-@dataclass(frozen=True)
-class Route:
-    handler: Handler
-    signed: bool = False  # SIGNED (TRADE / USER_DATA): key, signature and timestamp checked
-    key_only: bool = False  # USER_STREAM (listenKey): the API key alone, no signature
-    order_entry: bool = False  # counts toward the ORDERS budgets (X-MBX-ORDER-COUNT-*)
+Route = HostRoute[Call]

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tradeport.emulator.host.rest import ApiError
+
 DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
 CLIENT_ID_RANGE = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
 
 
-class BinanceApiError(Exception):
+class BinanceApiError(ApiError):
     """An error answer. `headers` are added to the response (e.g. Retry-After)."""
 
     def __init__(
         self, code: int, msg: str, status: int = 400, headers: Mapping[str, str] | None = None
     ) -> None:
-        super().__init__(f"{code}: {msg}")
+        super().__init__(f"{code}: {msg}", status=status, headers=headers)
         self.code = code
         self.msg = msg
-        self.status = status
-        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, object]:
         return {"code": self.code, "msg": self.msg}

@@ -11,8 +11,8 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from urllib.parse import unquote_plus
 
+from tradeport.emulator.host.params import split_pairs
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
     illegal,
@@ -23,17 +23,6 @@ from tradeport.venues.binance.emulator.errors import (
 _DECIMAL = re.compile(r"^([0-9]{1,20})(\.[0-9]{1,20})?$")
 _INTEGER = re.compile(r"^-?[0-9]{1,20}$")
 _SYMBOLS_RANGE = r'^\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\]$'
-
-
-def split_pairs(raw: str) -> list[tuple[str, str]]:
-    """`a=1&b=%20x` -> [("a", "1"), ("b", " x")]; empty segments are skipped."""
-    pairs = []
-    for segment in raw.split("&"):
-        if not segment:
-            continue
-        name, _, value = segment.partition("=")
-        pairs.append((unquote_plus(name), unquote_plus(value)))
-    return pairs
 
 
 class Params:

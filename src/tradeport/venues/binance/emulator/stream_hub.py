@@ -10,13 +10,13 @@ encoded once per stream name; raw subscribers get those bytes, combined subscrib
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.host.streams import Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.tape import bucket_open
@@ -67,7 +67,7 @@ class MarketStreams:
         self.now_ms = now_ms
         self.payloads = Payloads(MarketData(market, engine, specs, list))
         self.symbols = frozenset(s.symbol for s in specs)
-        self._subs: dict[str, dict[int, Session]] = {}
+        self._subs: Subscribers[str, Session] = Subscribers()
         self._by_symbol: dict[tuple[Kind, str], dict[str, Topic]] = {}
         self._by_kind: dict[Kind, dict[str, Topic]] = {}
         self._feed = DepthFeed(DEPTH_SPEEDS[market])
@@ -81,21 +81,16 @@ class MarketStreams:
     # -- subscriptions -----------------------------------------------------------------
     def subscribe(self, session: Session, topic: Topic) -> None:
         session.topics[topic.name] = topic
-        subs = self._subs.setdefault(topic.name, {})
-        subs[session.conn.id] = session
-        if len(subs) == 1:
+        if self._subs.add(topic.name, session):
             self._by_symbol.setdefault((topic.kind, topic.symbol), {})[topic.name] = topic
             self._by_kind.setdefault(topic.kind, {})[topic.name] = topic
 
     def unsubscribe(self, session: Session, name: str) -> None:
         topic = session.topics.pop(name, None)
-        subs = self._subs.get(name)
-        if topic is None or subs is None:
+        if topic is None or name not in self._subs:
             return
-        subs.pop(session.conn.id, None)
-        if subs:
+        if not self._subs.remove(name, session):
             return
-        del self._subs[name]
         self._by_symbol[(topic.kind, topic.symbol)].pop(name, None)
         self._by_kind[topic.kind].pop(name, None)
         self._bars.pop(name, None)
@@ -106,17 +101,17 @@ class MarketStreams:
             self.unsubscribe(session, name)
 
     def subscribers(self, name: str) -> int:
-        return len(self._subs.get(name, ()))
+        return self._subs.count(name)
 
     # -- fan-out -----------------------------------------------------------------------
     def publish(self, topic: Topic, payload: Payload) -> None:
-        subs = self._subs.get(topic.name)
+        subs = self._subs.of(topic.name)
         if not subs:
             return
         raw = msgspec.json.encode(payload).decode()
         wrapped: str | None = None
         depth_symbol = topic.symbol if topic.kind in _DEPTH_KINDS else None
-        for session in list(subs.values()):
+        for session in subs:
             if session.combined:
                 if wrapped is None:
                     wrapped = f'{{"stream":"{topic.name}","data":{raw}}}'
@@ -205,13 +200,8 @@ class MarketStreams:
         )
 
     # -- the clock ---------------------------------------------------------------------
-    async def run(self, tick_seconds: float) -> None:
-        """Push the timed streams; one `BASE_TICK_MS` step of stream time per tick."""
-        while True:
-            await asyncio.sleep(tick_seconds)
-            self.tick()
-
     def tick(self) -> None:
+        """Push the timed streams: one `BASE_TICK_MS` step of stream time."""
         self._elapsed_ms += BASE_TICK_MS
         elapsed, now = self._elapsed_ms, self.now_ms()
         for period in self._feed.periods:

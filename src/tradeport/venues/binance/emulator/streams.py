@@ -1,8 +1,8 @@
 """The Binance emulator's public market streams: WebSocket paths of both stream hosts.
 
-Spot (stream.binance.com, on `emulator.app`): `/ws`, `/ws/<stream>` (raw payloads) and
+Spot (stream.binance.com, on the emulator's `app`): `/ws`, `/ws/<stream>` (raw payloads) and
 `/stream?streams=a/b` (combined `{"stream","data"}`), §1.4. USDⓈ-M (fstream.binance.com,
-on `emulator.fstream_app`): the routed `/public/...` (order book streams) and
+on its `fstream_app`): the routed `/public/...` (order book streams) and
 `/market/...` (everything else), and the legacy unrouted `/ws`, `/stream`, which carry
 only the /public streams, §2.4. Each path takes the same live control messages
 (`stream_control`).
@@ -13,21 +13,18 @@ Unknown stream names in a URL are ignored rather than refused: clients such as c
 
 from __future__ import annotations
 
-import asyncio
 import functools
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from tradeport.emulator.ws import StreamConnection, start_clocks, stop_clocks
+from tradeport.emulator.host.streams import Clocked, StreamHost, StreamSkin
+from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.binance.emulator.calls import Market
+from tradeport.venues.binance.emulator.context import BinanceContext
 from tradeport.venues.binance.emulator.stream_control import Control
 from tradeport.venues.binance.emulator.stream_hub import BASE_TICK_MS, MarketStreams, Session
 from tradeport.venues.binance.emulator.stream_topics import MAX_STREAMS, Category, parse_topic
-
-if TYPE_CHECKING:
-    from tradeport.venues.binance.emulator.app import BinanceEmulator
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Incoming messages per second per connection: spot 5 (§1.4), USDⓈ-M 10 (§2.4).
@@ -36,21 +33,19 @@ INCOMING_LIMITS: dict[Market, int] = {"spot": 5, "futures": 10}
 PONG_TIMEOUTS: dict[Market, float] = {"spot": 60.0, "futures": 600.0}
 
 
-class PublicStreams:
+class PublicStreams(StreamSkin):
     """Routes, live sessions and clock tasks of the public streams of both markets."""
 
-    def __init__(self, emulator: BinanceEmulator) -> None:
-        self.emulator = emulator
+    def __init__(self, ctx: BinanceContext) -> None:
+        self.ctx = ctx
         self.hubs: dict[Market, MarketStreams] = {
-            "spot": MarketStreams("spot", emulator.spot, emulator.spot_symbols, emulator.now_ms),
-            "futures": MarketStreams(
-                "futures", emulator.futures, emulator.futures_symbols, emulator.now_ms
-            ),
+            "spot": MarketStreams("spot", ctx.spot, ctx.spot_symbols, ctx.now_ms),
+            "futures": MarketStreams("futures", ctx.futures, ctx.futures_symbols, ctx.now_ms),
         }
-        emulator.spot.subscribe(self.hubs["spot"].on_event)
-        emulator.futures.subscribe(self.hubs["futures"].on_event)
-        self._live: dict[int, StreamConnection] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        ctx.spot.subscribe(self.hubs["spot"].on_event)
+        ctx.futures.subscribe(self.hubs["futures"].on_event)
+        host = StreamHost(ctx.stream_faults, ctx.connections, "binance")
+        super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
     def add_routes(self, spot_app: web.Application, futures_app: web.Application) -> None:
         spot = self._handler("spot", None)
@@ -69,17 +64,8 @@ class PublicStreams:
             futures_app.router.add_get(prefix + "/ws/{streams:.+}", handler)
             futures_app.router.add_get(f"{prefix}/stream", handler)
 
-    @property
-    def live(self) -> list[StreamConnection]:
-        return list(self._live.values())
-
-    async def start(self) -> None:
-        tick = BASE_TICK_MS / 1000 * self.emulator.stream_time_scale
-        self._tasks = start_clocks(self.hubs.items(), tick, "binance")
-
-    async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        await stop_clocks(tasks, self._live.values())
+    def clocks(self) -> Iterable[tuple[str, Clocked]]:
+        return self.hubs.items()
 
     # -- connections -------------------------------------------------------------------
     def _handler(self, market: Market, category: Category | None) -> Handler:
@@ -98,13 +84,10 @@ class PublicStreams:
         topics = [t for t in topics if category is None or t.category == category]
         if len({t.name for t in topics}) > MAX_STREAMS[market]:
             raise web.HTTPBadRequest(text=f"at most {MAX_STREAMS[market]} streams")
-        ws = web.WebSocketResponse(autoping=False)
-        await ws.prepare(request)
-        conn = StreamConnection(
-            ws,
-            name=f"{market}:{request.path}",
-            faults=self.emulator.stream_faults,
-            ping_interval=self.emulator.ping_intervals[market],
+        ws, conn = await self.host.accept(
+            request,
+            f"{market}:{request.path}",
+            ping_interval=self.ctx.ping_intervals[market],
             incoming_limit=INCOMING_LIMITS[market],
             pong_timeout=PONG_TIMEOUTS[market],
         )
@@ -112,23 +95,21 @@ class PublicStreams:
         control = Control(hub, session, category, MAX_STREAMS[market])
         for topic in topics:
             hub.subscribe(session, topic)
-        self._live[conn.id] = conn
-        self.emulator.connections.add(conn)
 
         async def on_text(conn: StreamConnection, text: str) -> None:
             conn.send(control.answer(text))
 
         try:
-            await conn.serve(on_text)
+            await self.host.serve(conn, on_text)
         finally:
             hub.drop(session)
-            self.emulator.connections.discard(conn)
-            self._live.pop(conn.id, None)
         return ws
 
 
-def install_public_streams(emulator: BinanceEmulator) -> PublicStreams:
+def install_public_streams(
+    ctx: BinanceContext, spot_app: web.Application, fstream_app: web.Application
+) -> PublicStreams:
     """Add the public stream paths to both hosts; call before any catch-all route."""
-    service = PublicStreams(emulator)
-    service.add_routes(emulator.app, emulator.fstream_app)
+    service = PublicStreams(ctx)
+    service.add_routes(spot_app, fstream_app)
     return service

@@ -20,17 +20,18 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import msgspec
 from aiohttp import web
 
 from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.host.streams import StreamHost
 from tradeport.emulator.orders import EngineOrder
 from tradeport.emulator.perp import EnginePosition
-from tradeport.emulator.ws import GOING_AWAY, StreamConnection
+from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.binance.emulator import user_payloads as out
 from tradeport.venues.binance.emulator.calls import Call, Route
+from tradeport.venues.binance.emulator.context import BinanceContext
 from tradeport.venues.binance.emulator.listen_keys import (
     DEFAULT_VALIDITY_S,
     KEY_PATTERN,
@@ -38,9 +39,6 @@ from tradeport.venues.binance.emulator.listen_keys import (
     listen_key_missing,
 )
 from tradeport.venues.binance.emulator.ws_api import WsApi, WsApiSession, wrap_event
-
-if TYPE_CHECKING:
-    from tradeport.venues.binance.emulator.app import BinanceEmulator
 
 log = logging.getLogger("tradeport.venues.binance.emulator")
 
@@ -71,41 +69,46 @@ class UserStreams:
     """Spot WS-API user data, USDⓈ-M listen keys and their sockets, for one emulator."""
 
     def __init__(
-        self, emulator: BinanceEmulator, *, listen_key_validity_s: float = DEFAULT_VALIDITY_S
+        self, ctx: BinanceContext, *, listen_key_validity_s: float = DEFAULT_VALIDITY_S
     ) -> None:
-        self.emu = emulator
+        self.ctx = ctx
         self.listen_keys = ListenKeys(listen_key_validity_s)
-        self.ws_api = WsApi(emulator.keys, emulator.now_ms)
+        self.ws_api = WsApi(ctx.keys, ctx.now_ms)
+        self.host = StreamHost(ctx.stream_faults, ctx.connections, "binance")
         self._spot: dict[int, tuple[StreamConnection, WsApiSession]] = {}
         self._private: dict[int, _PrivateSocket] = {}
         self._execution_ids = itertools.count(1)
-        refs = emulator.keys.refs
-        self._spot_balances = {r.engine_id: emulator.spot.balances(r.engine_id) for r in refs}
+        refs = ctx.keys.refs
+        self._spot_balances = {r.engine_id: ctx.spot.balances(r.engine_id) for r in refs}
         self._wallets = {r.engine_id: self._wallet_balances(r.engine_id) for r in refs}
         self._legs: dict[str, _Legs] = {r.engine_id: self._legs_of(r.engine_id) for r in refs}
         self._realized: dict[tuple[str, str, str], Decimal] = {}
         self._keys_changed = asyncio.Event()
         self._sweeper: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
-        emulator.spot.subscribe(self._on_spot_event)
-        emulator.futures.subscribe(self._on_futures_event)
-        emulator.stream_faults.on_listen_key_expired(self.expire_all_listen_keys)
+        ctx.spot.subscribe(self._on_spot_event)
+        ctx.futures.subscribe(self._on_futures_event)
+        ctx.stream_faults.on_listen_key_expired(self.expire_all_listen_keys)
 
     # -- lifecycle ---------------------------------------------------------------------
-    def install(self) -> None:
-        self.emu.app.router.add_get("/ws-api/v3", self._serve_ws_api)
-        fstream = self.emu.fstream_app.router
+    def add_routes(self, spot_app: web.Application, fstream_app: web.Application) -> None:
+        spot_app.router.add_get("/ws-api/v3", self._serve_ws_api)
+        fstream = fstream_app.router
         key = f"{{key:{KEY_PATTERN}}}"
         fstream.add_get("/private/ws", self._private_handler("/private/ws", combined=False))
         fstream.add_get("/private/stream", self._private_handler("/private/stream", combined=True))
         fstream.add_get(f"/private/ws/{key}", self._private_handler("/private/ws", combined=False))
         # legacy path; the regex keeps `/ws/<stream name>` for the public streams
         fstream.add_get(f"/ws/{key}", self._private_handler("/ws/<listenKey>", combined=False))
-        routes = self.emu._venues["futures"].routes
+
+    def routes(self) -> dict[str, Route]:
+        """The USDⓈ-M listen-key endpoints, served by the REST host."""
         path = "/fapi/v1/listenKey"
-        routes[f"POST {path}"] = Route(self._create_key, key_only=True)
-        routes[f"PUT {path}"] = Route(self._keepalive_key, key_only=True)
-        routes[f"DELETE {path}"] = Route(self._delete_key, key_only=True)
+        return {
+            f"POST {path}": Route(self._create_key, key_only=True),
+            f"PUT {path}": Route(self._keepalive_key, key_only=True),
+            f"DELETE {path}": Route(self._delete_key, key_only=True),
+        }
 
     async def start(self) -> None:
         if self._sweeper is None:
@@ -116,8 +119,7 @@ class UserStreams:
         if sweeper is not None:
             sweeper.cancel()
             await asyncio.wait([sweeper])
-        conns = [c for c, _ in self._spot.values()] + [s.conn for s in self._private.values()]
-        await asyncio.gather(*(c.close(GOING_AWAY) for c in conns))
+        await self.host.stop()
         if self._closing:
             await asyncio.gather(*self._closing)
         # a sweeper that died on its own is a bug worth seeing, not a shutdown
@@ -172,7 +174,7 @@ class UserStreams:
                 self._announce_expiry(key)
 
     def _announce_expiry(self, key: str) -> None:
-        notice = _json(out.listen_key_expired(key, self.emu.now_ms()))
+        notice = _json(out.listen_key_expired(key, self.ctx.now_ms()))
         for sock in self._sockets_of(key):
             sock.deliver("listenKeyExpired", notice)
             self._close_later(sock.conn, flush=True)
@@ -191,27 +193,20 @@ class UserStreams:
 
     # -- sockets -----------------------------------------------------------------------
     async def _serve_ws_api(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(autoping=False)
-        await ws.prepare(request)
-        conn = StreamConnection(
-            ws,
-            name="spot:/ws-api/v3",
-            faults=self.emu.stream_faults,
-            ping_interval=self.emu.ping_intervals["spot"],
+        ws, conn = await self.host.accept(
+            request, "spot:/ws-api/v3", ping_interval=self.ctx.ping_intervals["spot"]
         )
         session = WsApiSession()
         self._spot[conn.id] = (conn, session)
-        self.emu.connections.add(conn)
 
         async def on_text(c: StreamConnection, text: str) -> None:
             for frame in self.ws_api.handle(session, text):
                 c.send(_json(frame))
 
         try:
-            await conn.serve(on_text)
+            await self.host.serve(conn, on_text)
         finally:
             self._spot.pop(conn.id, None)
-            self.emu.connections.discard(conn)
         return ws
 
     def _private_handler(
@@ -237,21 +232,14 @@ class UserStreams:
         events = None
         if raw_events:
             events = frozenset(e for e in raw_events.replace(",", "/").split("/") if e)
-        ws = web.WebSocketResponse(autoping=False)
-        await ws.prepare(request)
-        conn = StreamConnection(
-            ws,
-            name=f"futures:{name}",
-            faults=self.emu.stream_faults,
-            ping_interval=self.emu.ping_intervals["futures"],
+        ws, conn = await self.host.accept(
+            request, f"futures:{name}", ping_interval=self.ctx.ping_intervals["futures"]
         )
         self._private[conn.id] = _PrivateSocket(conn, key, events, combined)
-        self.emu.connections.add(conn)
         try:
-            await conn.serve(_refuse_requests)
+            await self.host.serve(conn, _refuse_requests)
         finally:
             self._private.pop(conn.id, None)
-            self.emu.connections.discard(conn)
         return ws
 
     # -- spot events -------------------------------------------------------------------
@@ -271,7 +259,7 @@ class UserStreams:
             body = out.execution_report(
                 event.order,
                 event.fill,
-                event_ms=self.emu.now_ms(),
+                event_ms=self.ctx.now_ms(),
                 execution_id=next(self._execution_ids),
             )
             self._send_spot(targets, _json(body))
@@ -281,7 +269,7 @@ class UserStreams:
             changed = out.changed_balances(before, event.balances)
             targets = self._spot_subscribers(event.account_id)
             if changed and targets:
-                now = self.emu.now_ms()
+                now = self.ctx.now_ms()
                 body = out.account_position(changed, event_ms=now, update_ms=now)
                 self._send_spot(targets, _json(body))
 
@@ -309,13 +297,13 @@ class UserStreams:
         sockets = self._futures_sockets(order.account_id)
         if not sockets:
             return
-        engine = self.emu.futures
+        engine = self.ctx.futures
         resting = engine.open_orders(order.account_id, order.symbol)
         bids, asks = _notional(resting, "BUY"), _notional(resting, "SELL")
         body = out.order_trade_update(
             order,
             fill,
-            event_ms=self.emu.now_ms(),
+            event_ms=self.ctx.now_ms(),
             fee_asset=engine.instruments[order.symbol].quote,
             bids_notional=bids,
             asks_notional=asks,
@@ -327,7 +315,7 @@ class UserStreams:
     def _on_futures_account(self, event: AccountEvent) -> None:
         account = event.account_id
         wallets_before = self._wallets.get(account, {})
-        wallets = {a: self.emu.futures.wallet(account, a).balance for a in event.balances}
+        wallets = {a: self.ctx.futures.wallet(account, a).balance for a in event.balances}
         self._wallets[account] = wallets
         legs_before = self._legs.get(account, {})
         legs = _legs(event.positions)
@@ -341,7 +329,7 @@ class UserStreams:
             return
         held = {(p.symbol, p.position_side): p for p in event.positions}
         rows = [self._position_state(account, leg, held.get(leg)) for leg in moved]
-        now = self.emu.now_ms()
+        now = self.ctx.now_ms()
         body = out.account_update(
             [out.WalletRow(a, b) for a, b in wallets.items()], rows, event_ms=now, tx_ms=now
         )
@@ -366,11 +354,11 @@ class UserStreams:
         )
 
     def _wallet_balances(self, account: str) -> dict[str, Decimal]:
-        assets = self.emu.futures.balances(account)
-        return {a: self.emu.futures.wallet(account, a).balance for a in assets}
+        assets = self.ctx.futures.balances(account)
+        return {a: self.ctx.futures.wallet(account, a).balance for a in assets}
 
     def _legs_of(self, account: str) -> _Legs:
-        return _legs(self.emu.futures.positions(account))
+        return _legs(self.ctx.futures.positions(account))
 
 
 def _notional(orders: list[EngineOrder], side: str) -> Decimal:
@@ -392,9 +380,12 @@ async def _refuse_requests(conn: StreamConnection, text: str) -> None:
     conn.send(_json({"error": error, "id": request_id}))
 
 
-def install_user_streams(emulator: BinanceEmulator) -> UserStreams:
-    """Create the service, register its routes and engine listeners; `start()` runs the
-    listen-key sweeper, `stop()` closes its sockets."""
-    service = UserStreams(emulator)
-    service.install()
+def install_user_streams(
+    ctx: BinanceContext, spot_app: web.Application, fstream_app: web.Application
+) -> UserStreams:
+    """Create the service, register its socket paths and engine listeners (its REST
+    routes are `routes()`); `start()` runs the listen-key sweeper, `stop()` closes its
+    sockets."""
+    service = UserStreams(ctx)
+    service.add_routes(spot_app, fstream_app)
     return service

@@ -14,13 +14,13 @@ number is signed exactly as the client wrote it.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
 
 from tradeport.emulator.accounts import KeyRing
+from tradeport.emulator.host.logins import signature_matches
 from tradeport.venues.binance.emulator.auth import check_timestamp, expected_signature
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
@@ -174,7 +174,7 @@ class WsApi:
         signature = p.require(_SIGNATURE)
         expected = expected_signature(ref.account.secret, ws_payload(params))
         # HMAC signatures are accepted case-insensitively (§1.2)
-        if not hmac.compare_digest(signature.lower().encode(), expected.encode()):
+        if not signature_matches(expected, signature.lower()):
             raise bad_signature()
         check_timestamp(p, self.now_ms())
         p.check_all_read()

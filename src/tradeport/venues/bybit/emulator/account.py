@@ -4,10 +4,9 @@ account/*.mdx, user/apikey-info.mdx, asset/coin-info.mdx)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tradeport.emulator.engine import Reject
 from tradeport.venues.bybit.emulator.calls import Call, Route
+from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid, missing
 from tradeport.venues.bybit.emulator.payloads import (
     empty_position_row,
@@ -16,16 +15,13 @@ from tradeport.venues.bybit.emulator.payloads import (
 )
 from tradeport.venues.bybit.emulator.rejects import rejected
 
-if TYPE_CHECKING:
-    from tradeport.venues.bybit.emulator.app import BybitEmulator
-
 POSITION_PAGE = (20, 200)
 MODES = {0: False, 3: True}  # switch-mode `mode`: 0 merged single (one-way), 3 both sides
 
 
 class Account:
-    def __init__(self, emu: BybitEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: BybitContext) -> None:
+        self.ctx = ctx
 
     def routes(self) -> dict[str, Route]:
         return {
@@ -52,7 +48,7 @@ class Account:
         category = params.text("category")
         if not self._linear(call):
             return {"list": [], "nextPageCursor": "", "category": category}
-        engine = self.emu.linear
+        engine = self.ctx.linear
         account_id = call.account_id
         symbol, settle = params.text("symbol"), params.text("settleCoin")
         if symbol is None and settle is None:
@@ -95,7 +91,7 @@ class Account:
         if not self._linear(call):
             raise BybitApiError(10001, "params error: category must be linear")
         symbol = params.require("symbol")
-        engine = self.emu.linear
+        engine = self.ctx.linear
         if symbol not in engine.instruments:
             raise BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
         buy, sell = (
@@ -124,14 +120,14 @@ class Account:
         if params.text("symbol") is None and params.text("coin") is None:
             raise missing("symbol or coin")
         symbol = params.text("symbol")
-        if symbol is not None and symbol not in self.emu.linear.instruments:
+        if symbol is not None and symbol not in self.ctx.linear.instruments:
             raise BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
         mode = params.integer("mode")
         if mode is None:
             raise missing("mode")
         if mode not in MODES:
             raise invalid("mode", "must be 0 (one-way) or 3 (hedge)")
-        engine = self.emu.linear
+        engine = self.ctx.linear
         account_id = call.account_id
         hedge = MODES[mode]
         # The engine keeps one mode per account, for every symbol and settle coin.
@@ -157,7 +153,7 @@ class Account:
             raise invalid("accountType", "must be UNIFIED")
         coins = params.text("coin")
         wanted = [c for c in coins.split(",") if c] if coins is not None else None
-        return {"list": [wallet_account(self.emu, call.account_id, wanted)]}
+        return {"list": [wallet_account(self.ctx, call.account_id, wanted)]}
 
     def info(self, call: Call) -> object:
         return {
@@ -176,9 +172,9 @@ class Account:
         category = params.category(("spot", "linear", "inverse", "option"))
         if category not in ("spot", "linear"):
             return {"list": []}
-        maker, taker = self.emu.fees(category)
+        maker, taker = self.ctx.fees(category)
         symbol = params.text("symbol")
-        specs = self.emu.spot_symbols if category == "spot" else self.emu.linear_symbols
+        specs = self.ctx.spot_symbols if category == "spot" else self.ctx.linear_symbols
         rows = [
             {
                 "symbol": s.symbol,
@@ -233,8 +229,8 @@ class Account:
 
     def coin_info(self, call: Call) -> object:
         coins = sorted(
-            {s.base for s in (*self.emu.spot_symbols, *self.emu.linear_symbols)}
-            | {s.quote for s in (*self.emu.spot_symbols, *self.emu.linear_symbols)}
+            {s.base for s in (*self.ctx.spot_symbols, *self.ctx.linear_symbols)}
+            | {s.quote for s in (*self.ctx.spot_symbols, *self.ctx.linear_symbols)}
         )
         wanted = call.params.text("coin")
         rows = [

@@ -21,11 +21,11 @@ from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
+from tradeport.venues.bybit.emulator.context import LINEAR_FEES, SPOT_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
+from tradeport.venues.bybit.emulator.rest import install_rest
+from tradeport.venues.bybit.emulator.streams import install_streams
 
-# Fees of a non-VIP account: spot 0.1 % / 0.1 %, derivatives 0.02 % maker / 0.055 % taker.
-SPOT_FEES = (Decimal("0.001"), Decimal("0.001"))
-LINEAR_FEES = (Decimal("0.0002"), Decimal("0.00055"))
 _CATEGORIES: dict[AssetType, Category] = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
 
 
@@ -53,61 +53,55 @@ class BybitEmulator(VenueEmulator):
         `uid_window_ms` stretches the per-UID rolling second (tests use long windows).
         `extra_symbols` lists that many more made-up pairs (SYM001USDT, …) in both
         categories; `stream_time_scale` multiplies every timed stream's period."""
-        if stream_time_scale <= 0:
-            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
         extra_spot, extra_linear = synthetic_symbols(extra_symbols)
         self.spot_symbols = (*SPOT_SYMBOLS, *extra_spot)
         self.linear_symbols = (*FUTURES_SYMBOLS, *extra_linear)
-        self.stream_time_scale = stream_time_scale
         self.weight_limit = weight_limit
         self.weight_interval = weight_interval
         self.order_limit = order_limit
         self.ip_ban_ms = ip_ban_ms
         self.uid_window_ms = uid_window_ms
-        super().__init__(accounts=accounts, step_interval=step_interval)
-        self.spot = Engine(
-            "spot",
-            [s.engine() for s in self.spot_symbols],
-            maker_fee=SPOT_FEES[0],
-            taker_fee=SPOT_FEES[1],
-            clock=self.now_ms,
-            # Bybit acknowledges these and then cancels them (create-order.mdx)
-            expire_unfilled_fok=True,
-            expire_unplaceable=True,
+        super().__init__(
+            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
         )
-        self.linear = Engine(
-            "perp",
-            [s.engine() for s in self.linear_symbols],
-            maker_fee=LINEAR_FEES[0],
-            taker_fee=LINEAR_FEES[1],
-            clock=self.now_ms,
-            expire_unfilled_fok=True,
-            expire_unplaceable=True,
+        # Bybit acknowledges an unfillable FOK, a post-only that would take and a market
+        # order meeting an empty book, and then cancels them (create-order.mdx)
+        rules = {"expire_unfilled_fok": True, "expire_unplaceable": True}
+        self.spot = self._engine(
+            "spot", [s.engine() for s in self.spot_symbols], SPOT_FEES, **rules
+        )
+        self.linear = self._engine(
+            "perp", [s.engine() for s in self.linear_symbols], LINEAR_FEES, **rules
         )
         self.spot_market, self.linear_market = self._open_markets(
             ("spot", self.spot), ("linear", self.linear), seed=seed
         )
 
+        self.context = BybitContext(
+            **self.host_fields(),
+            engines={"spot": self.spot, "linear": self.linear},
+            spot_symbols=self.spot_symbols,
+            linear_symbols=self.linear_symbols,
+            weight_limit=weight_limit,
+            weight_interval=weight_interval,
+            order_limit=order_limit,
+            ip_ban_ms=ip_ban_ms,
+            uid_window_ms=uid_window_ms,
+        )
         self.app = web.Application()
         # WebSocket routes first: the REST catch-all must not swallow them
-        from tradeport.venues.bybit.emulator.rest import install_rest
-        from tradeport.venues.bybit.emulator.streams import install_streams
-
-        self.streams = install_streams(self)
+        self.streams = install_streams(self.context, self.app)
         Admin(self).install(self.app)
-        self.rest = install_rest(self)
+        self.rest = install_rest(self.context, self.app, self.streams.hubs)
         self._server = EmulatorServer(self.app)
+        self._serve([self._server], [self.streams])
 
     # -- lifecycle ---------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
     def stream_url(self, asset_type: AssetType) -> str:
         """The WebSocket host, `ws://host:port`; the client appends `/v5/public/spot`,
         `/v5/public/linear` or `/v5/private`, as on stream.bybit.com."""
         self.category(asset_type)
-        return "ws" + self._server.base_url.removeprefix("http")
+        return self._ws_url(self._server)
 
     def category(self, asset_type: AssetType) -> Category:
         if asset_type not in _CATEGORIES:
@@ -115,22 +109,8 @@ class BybitEmulator(VenueEmulator):
         return _CATEGORIES[asset_type]
 
     def engine(self, category: str) -> Engine:
-        if category == "spot":
-            return self.spot
-        if category == "linear":
-            return self.linear
-        raise ValueError(f"category must be 'spot' or 'linear', not {category!r}")
+        return self.context.engine(category)
 
     def fees(self, category: str) -> tuple[Decimal, Decimal]:
         """(maker, taker) fee rates of a category."""
-        self.engine(category)
-        return SPOT_FEES if category == "spot" else LINEAR_FEES
-
-    async def _start_serving(self, host: str, port: int) -> str:
-        url = await self._server.start(host, port)
-        await self.streams.start()
-        return url
-
-    async def _stop_serving(self) -> None:
-        await self.streams.stop()
-        await self._server.stop()
+        return self.context.fees(category)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from tradeport.emulator.accounts import AccountRef
+from tradeport.emulator.host.rest import Route as HostRoute
 from tradeport.venues.bybit.emulator.errors import BybitApiError
 from tradeport.venues.bybit.emulator.params import Params
 
@@ -27,10 +27,4 @@ class Call:
         return self.account.engine_id
 
 
-Handler = Callable[[Call], object]
-
-
-@dataclass(frozen=True)
-class Route:
-    handler: Handler
-    signed: bool = False
+Route = HostRoute[Call]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tradeport.emulator.host.rest import ApiError
+
 Result = object
 
 
@@ -22,7 +24,7 @@ def envelope(ret_code: int | str, ret_msg: str, result: Result, now_ms: int) -> 
     }
 
 
-class BybitApiError(Exception):
+class BybitApiError(ApiError):
     """A refusal, answered in the envelope with `result: {}`."""
 
     def __init__(
@@ -33,11 +35,9 @@ class BybitApiError(Exception):
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(f"{ret_code} {ret_msg}")
+        super().__init__(f"{ret_code} {ret_msg}", status=status, headers=headers)
         self.ret_code = ret_code
         self.ret_msg = ret_msg
-        self.status = status
-        self.headers = dict(headers or {})
 
     def body(self, now_ms: int) -> dict[str, object]:
         return envelope(self.ret_code, self.ret_msg, {}, now_ms)

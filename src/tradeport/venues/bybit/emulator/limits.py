@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
+from tradeport.emulator.host.limits import RollingWindows
 from tradeport.venues.bybit.emulator.errors import ip_limited, too_many_visits
 
 SECOND_MS = 1000
-INTERVAL_MS = {"SECOND": 1000, "MINUTE": 60_000}
 
 LIMIT_HEADER = "X-Bapi-Limit"
 STATUS_HEADER = "X-Bapi-Limit-Status"
@@ -66,16 +65,14 @@ class IpLimiter:
         self.limit = limit
         self.window_ms = window_ms
         self.ban_ms = ban_ms
-        self._hits: dict[str, deque[int]] = {}
+        self._hits: RollingWindows[str] = RollingWindows()
         self._banned_until: dict[str, int] = {}
 
     def charge(self, ip: str, now_ms: int) -> None:
         """Count one request; raises the 403 when the IP is over budget or banned."""
         if now_ms < self._banned_until.get(ip, 0):
             raise ip_limited()
-        hits = self._hits.setdefault(ip, deque())
-        while hits and hits[0] <= now_ms - self.window_ms:
-            hits.popleft()
+        hits = self._hits.window(ip, now_ms, self.window_ms)
         if len(hits) >= self.limit:
             free_at = hits[0] + self.window_ms
             self._banned_until[ip] = now_ms + self.ban_ms if self.ban_ms is not None else free_at
@@ -92,7 +89,7 @@ class UidLimiter:
             raise ValueError(f"the UID limit window must be positive, not {window_ms} ms")
         self.order_limit = order_limit
         self.window_ms = window_ms
-        self._hits: dict[tuple[int, str, str], deque[int]] = {}
+        self._hits: RollingWindows[tuple[int, str, str]] = RollingWindows()
 
     def limit_of(self, endpoint: str, category: str | None) -> int:
         rule = UID_LIMITS.get(endpoint, DEFAULT_UID_LIMIT)
@@ -106,9 +103,7 @@ class UidLimiter:
         limit = self.limit_of(endpoint, category)
         # spot and the derivatives categories have separate limits, so separate windows
         key = (uid, endpoint, "spot" if category == "spot" else "")
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now_ms - self.window_ms:
-            hits.popleft()
+        hits = self._hits.window(key, now_ms, self.window_ms)
         if len(hits) >= limit:
             raise too_many_visits(_headers(limit, 0, hits[0] + self.window_ms))
         hits.append(now_ms)
@@ -119,11 +114,3 @@ class UidLimiter:
 
 def _headers(limit: int, remaining: int, reset_ms: int) -> dict[str, str]:
     return {LIMIT_HEADER: str(limit), STATUS_HEADER: str(remaining), RESET_HEADER: str(reset_ms)}
-
-
-def interval_ms(interval: tuple[int, str]) -> int:
-    """`(5, "SECOND")` -> 5000."""
-    num, unit = interval
-    if unit not in INTERVAL_MS or num < 1:
-        raise ValueError(f"weight_interval must be (n >= 1, 'SECOND' | 'MINUTE'), not {interval}")
-    return num * INTERVAL_MS[unit]

@@ -6,21 +6,20 @@ from __future__ import annotations
 
 import calendar
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, Kline
+from tradeport.emulator.host.candles import merge_klines
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS, WEEK_MS
 from tradeport.venues.bybit.emulator.calls import Call, Route
+from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid
 from tradeport.venues.bybit.emulator.ids import Category, public_trade_id_text
 from tradeport.venues.bybit.emulator.instruments import linear_instrument, spot_instrument
-
-if TYPE_CHECKING:
-    from tradeport.venues.bybit.emulator.app import BybitEmulator
 
 ALL_CATEGORIES = ("spot", "linear", "inverse", "option")
 TRADED: dict[str, Category] = {"spot": "spot", "linear": "linear"}
@@ -44,9 +43,16 @@ def _symbol_error(symbol: str) -> BybitApiError:
     return BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
 
 
+class BookSync(Protocol):
+    """A category's stream side, which brings its book topics up to the engine."""
+
+    def sync_book(self, symbol: str, depth: int = 1000) -> tuple[int, int]: ...
+
+
 class MarketData:
-    def __init__(self, emu: BybitEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: BybitContext, books: Mapping[Category, BookSync]) -> None:
+        self.ctx = ctx
+        self.books = books
 
     def routes(self) -> dict[str, Route]:
         return {
@@ -64,18 +70,18 @@ class MarketData:
 
     def _specs(self, category: str) -> Sequence[SymbolSpec]:
         if category == "spot":
-            return self.emu.spot_symbols
+            return self.ctx.spot_symbols
         if category == "linear":
-            return self.emu.linear_symbols
+            return self.ctx.linear_symbols
         return ()
 
     def _traded(self, call: Call) -> tuple[Category, Engine, str]:
         """category, engine and symbol of an endpoint about one listed symbol."""
         category = TRADED.get(self._category(call))
         symbol = call.params.require("symbol")
-        if category is None or symbol not in self.emu.engine(category).instruments:
+        if category is None or symbol not in self.ctx.engine(category).instruments:
             raise _symbol_error(symbol)
-        return category, self.emu.engine(category), symbol
+        return category, self.ctx.engine(category), symbol
 
     @staticmethod
     def _limit(call: Call, bounds: tuple[int, int]) -> int:
@@ -134,7 +140,7 @@ class MarketData:
         view = engine.depth(symbol, limit)
         # `u` is the 1000-level stream's update id (§4.3): the stream side brings that
         # topic up to this same book first, so a REST snapshot is never ahead of it
-        u, seq = self.emu.streams.hubs[category].sync_book(symbol)
+        u, seq = self.books[category].sync_book(symbol)
         return {
             "s": symbol,
             "b": [[plain(p), plain(q)] for p, q in view.bids],
@@ -205,16 +211,16 @@ class MarketData:
         }
 
     def _spot_ticker(self, symbol: str, now_ms: int) -> dict[str, str]:
-        row = self._common_ticker(self.emu.spot, symbol)
-        row["usdIndexPrice"] = plain(self.emu.spot.mark_price(symbol))
+        row = self._common_ticker(self.ctx.spot, symbol)
+        row["usdIndexPrice"] = plain(self.ctx.spot.mark_price(symbol))
         return row
 
     def _linear_ticker(self, symbol: str, now_ms: int) -> dict[str, str]:
-        engine = self.emu.linear
+        engine = self.ctx.linear
         row = self._common_ticker(engine, symbol)
         mark = engine.mark_price(symbol)
         hour_ago = engine.klines(symbol, MINUTE_MS, now_ms - 60 * MINUTE_MS, None, 1)
-        interest = self.emu.streams.open_interest(symbol)
+        interest = self.ctx.open_interest(symbol)
         row.update(
             {
                 "indexPrice": plain(mark),
@@ -261,28 +267,8 @@ def _monthly(
     """Calendar-month klines folded from daily ones (months differ in length, so the
     tape's fixed-length buckets cannot make them directly)."""
     days = engine.klines(symbol, DAY_MS, start and _month_open(start), end, 31 * limit + 31)
-    months: list[Kline] = []
+    by_month: dict[int, list[Kline]] = {}
     for day in days:
-        opened = _month_open(day.open_ms)
-        if months and months[-1].open_ms == opened:
-            last = months[-1]
-            months[-1] = Kline(
-                open_ms=opened,
-                close_ms=day.close_ms,
-                open=last.open,
-                high=max(last.high, day.high),
-                low=min(last.low, day.low),
-                close=day.close,
-                volume=last.volume + day.volume,
-                quote_volume=last.quote_volume + day.quote_volume,
-                trades=last.trades + day.trades,
-                taker_buy_volume=last.taker_buy_volume + day.taker_buy_volume,
-                taker_buy_quote_volume=last.taker_buy_quote_volume + day.taker_buy_quote_volume,
-            )
-        else:
-            months.append(
-                Kline(opened, day.close_ms, day.open, day.high, day.low, day.close,
-                      day.volume, day.quote_volume, day.trades, day.taker_buy_volume,
-                      day.taker_buy_quote_volume)
-            )  # fmt: skip
+        by_month.setdefault(_month_open(day.open_ms), []).append(day)
+    months = [merge_klines(d, opened, d[-1].close_ms) for opened, d in by_month.items()]
     return months[-limit:] if start is None else months[:limit]

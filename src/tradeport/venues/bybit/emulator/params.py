@@ -8,35 +8,24 @@ raise 10001 naming the parameter.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-from urllib.parse import unquote_plus
+from decimal import Decimal
 
 import msgspec
 
-from tradeport.venues.bybit.emulator.errors import bad_param, illegal_category, invalid, missing
+from tradeport.emulator.host.params import TypedParams, Value, split_query
+from tradeport.venues.bybit.emulator.errors import (
+    BybitApiError,
+    bad_param,
+    illegal_category,
+    invalid,
+    missing,
+)
 
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
-_DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
-_INTEGER = re.compile(r"^-?[0-9]{1,19}$")
-Value = str | int | Decimal | bool
 
 
-def split_query(raw: str) -> dict[str, str]:
-    """`a=1&b=%20x` -> {"a": "1", "b": " x"}; a repeated name keeps its last value."""
-    values: dict[str, str] = {}
-    for segment in raw.split("&"):
-        if segment:
-            name, _, value = segment.partition("=")
-            values[unquote_plus(name)] = unquote_plus(value)
-    return values
-
-
-class Params:
+class Params(TypedParams):
     """The parameters of one request."""
-
-    def __init__(self, values: dict[str, Value]) -> None:
-        self._values = values
 
     @classmethod
     def from_query(cls, raw_query: str) -> Params:
@@ -61,46 +50,11 @@ class Params:
             values[name] = value
         return cls(values)
 
-    def has(self, name: str) -> bool:
-        return self.text(name) is not None
+    def missing(self, name: str) -> BybitApiError:
+        return missing(name)
 
-    def text(self, name: str) -> str | None:
-        """The value as text, or None when absent or empty."""
-        value = self._values.get(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, Decimal):
-            return f"{value:f}"
-        return str(value)
-
-    def require(self, name: str) -> str:
-        value = self.text(name)
-        if value is None:
-            raise missing(name)
-        return value
-
-    def choice(self, name: str, options: tuple[str, ...], default: str | None = None) -> str:
-        value = self.text(name)
-        if value is None:
-            if default is None:
-                raise missing(name)
-            return default
-        if value not in options:
-            raise invalid(name, f"must be one of {', '.join(options)}, not {value!r}")
-        return value
-
-    def decimal(self, name: str, *, required: bool = False) -> Decimal | None:
-        value = self.require(name) if required else self.text(name)
-        if value is None:
-            return None
-        if not _DECIMAL.match(value):
-            raise invalid(name, f"must be a non-negative decimal number, not {value!r}")
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            raise invalid(name) from None
+    def invalid(self, name: str, why: str = "invalid") -> BybitApiError:
+        return invalid(name, why)
 
     def integer(
         self,
@@ -118,12 +72,7 @@ class Params:
         text = self.text(name) or ""
         if isinstance(raw, Decimal):
             text = str(int(raw))
-        if not _INTEGER.match(text):
-            raise invalid(name, f"must be an integer, not {text!r}")
-        number = int(text)
-        if (low is not None and number < low) or (high is not None and number > high):
-            raise invalid(name, f"must be from {low} to {high}, not {number}")
-        return number
+        return self._bounded(name, text, low, high)
 
     def boolean(self, name: str, default: bool = False) -> bool:
         raw = self._values.get(name)

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
+from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.ids import Category, exec_id_text, order_id_text
-
-if TYPE_CHECKING:
-    from tradeport.venues.bybit.emulator.app import BybitEmulator
 
 ZERO = Decimal(0)
 Row = dict[str, object]
@@ -338,18 +335,18 @@ def _position_fields(symbol: str, idx: int, leverage: int, history: PositionHist
 
 
 # -- wallet ----------------------------------------------------------------------------
-def usd_price(emu: BybitEmulator, coin: str) -> Decimal:
+def usd_price(ctx: BybitContext, coin: str) -> Decimal:
     """A coin's USD value per unit: USDT counts as 1 USD, others at their spot
     `<COIN>USDT` mark (the mid of the book); a coin with no USDT market counts 0."""
     if coin in ("USDT", "USDC", "USD"):
         return Decimal(1)
     symbol = f"{coin}USDT"
-    if symbol in emu.spot.instruments:
-        return emu.spot.mark_price(symbol)
+    if symbol in ctx.spot.instruments:
+        return ctx.spot.mark_price(symbol)
     return ZERO
 
 
-def wallet_account(emu: BybitEmulator, account_id: str, coins: Iterable[str] | None = None) -> Row:
+def wallet_account(ctx: BybitContext, account_id: str, coins: Iterable[str] | None = None) -> Row:
     """The `list[0]` entry of `/v5/account/wallet-balance?accountType=UNIFIED`; the
     `wallet` topic pushes the same entry.
 
@@ -358,8 +355,8 @@ def wallet_account(emu: BybitEmulator, account_id: str, coins: Iterable[str] | N
     initial margin (`totalOrderIM`, `totalPositionIM`). `coins` restricts the entries
     (the `coin` parameter); without it, coins with a zero balance are left out, as
     wallet-balance.mdx says."""
-    spot = emu.spot.balances(account_id)
-    linear_assets = sorted(emu.linear.balances(account_id))
+    spot = ctx.spot.balances(account_id)
+    linear_assets = sorted(ctx.linear.balances(account_id))
     wanted = sorted(set(spot) | set(linear_assets)) if coins is None else list(coins)
     entries: list[Row] = []
     totals = {k: ZERO for k in ("wallet", "upl", "im", "mm", "locked", "equity")}
@@ -368,19 +365,19 @@ def wallet_account(emu: BybitEmulator, account_id: str, coins: Iterable[str] | N
         wallet = free + locked
         upl = order_im = position_im = position_mm = realised = ZERO
         if coin in linear_assets:
-            perp = emu.linear.wallet(account_id, coin)
+            perp = ctx.linear.wallet(account_id, coin)
             wallet += perp.balance
             upl, order_im, position_im = (
                 perp.unrealized_pnl,
                 perp.order_margin,
                 perp.position_margin,
             )
-            position_mm = _maintenance(emu.linear, account_id, coin)
-            realised = _realised(emu.linear, account_id, coin)
+            position_mm = _maintenance(ctx.linear, account_id, coin)
+            realised = _realised(ctx.linear, account_id, coin)
         if coins is None and wallet == 0 and upl == 0:
             continue
         equity = wallet + upl
-        price = usd_price(emu, coin)
+        price = usd_price(ctx, coin)
         available = wallet - locked - order_im - position_im + min(upl, ZERO)
         entries.append(
             {

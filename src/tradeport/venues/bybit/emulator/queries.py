@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, Reject
 from tradeport.venues.bybit.emulator.calls import Call, Route
+from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import invalid, missing
 from tradeport.venues.bybit.emulator.ids import Category, parse_order_id
 from tradeport.venues.bybit.emulator.params import Params
@@ -20,9 +21,6 @@ from tradeport.venues.bybit.emulator.payloads import (
     order_row,
     order_status,
 )
-
-if TYPE_CHECKING:
-    from tradeport.venues.bybit.emulator.app import BybitEmulator
 
 T = TypeVar("T")
 ZERO = Decimal(0)
@@ -58,8 +56,8 @@ def _page(items: Sequence[T], params: Params, bounds: tuple[int, int]) -> tuple[
 
 
 class Queries:
-    def __init__(self, emu: BybitEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: BybitContext) -> None:
+        self.ctx = ctx
 
     def routes(self) -> dict[str, Route]:
         return {
@@ -77,7 +75,7 @@ class Queries:
     def _symbols(self, engine: Engine, params: Params, *, linear_needs_scope: bool) -> list[str]:
         symbol, base = params.text("symbol"), params.text("baseCoin")
         settle = params.text("settleCoin")
-        if linear_needs_scope and engine is self.emu.linear and not (symbol or base or settle):
+        if linear_needs_scope and engine is self.ctx.linear and not (symbol or base or settle):
             raise missing("symbol or settleCoin or baseCoin")
         if symbol is not None:
             return [symbol] if symbol in engine.instruments else []
@@ -126,7 +124,7 @@ class Queries:
         category = self._category(params)
         if category is None:
             return {"list": [], "nextPageCursor": "", "category": params.text("category")}
-        engine = self.emu.engine(category)
+        engine = self.ctx.engine(category)
         account_id = call.account_id
         named = self._named(engine, category, account_id, list(engine.instruments), params)
         if named is not None:
@@ -159,7 +157,7 @@ class Queries:
         category = self._category(params)
         if category is None:
             return {"list": [], "nextPageCursor": "", "category": params.text("category")}
-        engine = self.emu.engine(category)
+        engine = self.ctx.engine(category)
         account_id = call.account_id
         symbols = self._symbols(engine, params, linear_needs_scope=False)
         named = self._named(engine, category, account_id, symbols, params)
@@ -208,7 +206,7 @@ class Queries:
         category = self._category(params)
         if category is None:
             return {"list": [], "nextPageCursor": "", "category": params.text("category")}
-        engine = self.emu.engine(category)
+        engine = self.ctx.engine(category)
         account_id = call.account_id
         exec_type = params.text("execType")
         if exec_type is not None and exec_type not in ("Trade", "AdlTrade", "Funding", "BustTrade"):

@@ -7,11 +7,10 @@ the sum of its daily candles. `end` is the candle's last millisecond.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from tradeport.emulator.engine import Engine, Kline
+from tradeport.emulator.host.candles import merge_klines
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS, WEEK_MS, bucket_open
 
 INTERVAL_MS: dict[str, int] = {
@@ -20,15 +19,6 @@ INTERVAL_MS: dict[str, int] = {
     "W": WEEK_MS,
 }
 MONTH = "M"
-
-
-@dataclass(slots=True)
-class KlineState:
-    """What a kline topic last pushed, and the subscribers still waiting for a candle."""
-
-    start: int | None = None
-    pushed: tuple[object, ...] | None = None
-    waiting: set[int] = field(default_factory=set)  # connection ids
 
 
 def current(engine: Engine, symbol: str, interval: str, now_ms: int) -> Kline | None:
@@ -50,10 +40,6 @@ def at(engine: Engine, symbol: str, interval: str, start_ms: int, now_ms: int) -
     return bars[0] if bars else None
 
 
-def signature(bar: Kline) -> tuple[object, ...]:
-    return (bar.open_ms, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.quote_volume)
-
-
 def _month_start(ts_ms: int) -> int:
     moment = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
     return int(datetime(moment.year, moment.month, 1, tzinfo=UTC).timestamp() * 1000)
@@ -70,17 +56,4 @@ def _month(engine: Engine, symbol: str, start_ms: int, now_ms: int) -> Kline | N
     days = engine.klines(symbol, DAY_MS, start_ms, min(end_ms, now_ms), 31)
     if not days:
         return None
-    zero = Decimal(0)
-    return Kline(
-        open_ms=start_ms,
-        close_ms=end_ms,
-        open=days[0].open,
-        high=max(d.high for d in days),
-        low=min(d.low for d in days),
-        close=days[-1].close,
-        volume=sum((d.volume for d in days), zero),
-        quote_volume=sum((d.quote_volume for d in days), zero),
-        trades=sum(d.trades for d in days),
-        taker_buy_volume=sum((d.taker_buy_volume for d in days), zero),
-        taker_buy_quote_volume=sum((d.taker_buy_quote_volume for d in days), zero),
-    )
+    return merge_klines(days, start_ms, end_ms)

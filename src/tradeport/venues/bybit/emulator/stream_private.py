@@ -24,13 +24,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
 from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.venues.bybit.emulator import payloads
-from tradeport.venues.bybit.emulator.app import LINEAR_FEES
+from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.stream_control import (
     Refused,
@@ -44,9 +44,6 @@ from tradeport.venues.bybit.emulator.stream_control import (
 from tradeport.venues.bybit.emulator.stream_payloads import encode
 from tradeport.venues.bybit.emulator.stream_session import Session
 from tradeport.venues.bybit.emulator.stream_topics import PrivateKind, PrivateTopic, parse_private
-
-if TYPE_CHECKING:
-    from tradeport.venues.bybit.emulator.app import BybitEmulator
 
 Row = dict[str, object]
 _ZERO = Decimal(0)
@@ -80,15 +77,15 @@ class _Outbox:
 
 
 class PrivateStreams:
-    def __init__(self, emu: BybitEmulator) -> None:
-        self.emu = emu
-        self._sessions: dict[int, Session] = {}  # logged-in connections
+    def __init__(self, ctx: BybitContext) -> None:
+        self.ctx = ctx
+        self.logins: Logins[Session] = Logins(ctx.keys)
         self._totals: dict[tuple[Category, int], _OrderTotals] = {}
         # signed size per (account, symbol, position side): how much a fill closes
         self._legs: dict[tuple[str, str, str], Decimal] = {}
         self._outbox: dict[tuple[Category, str], _Outbox] = {}
-        emu.spot.subscribe(self._listener("spot", emu.spot))
-        emu.linear.subscribe(self._listener("linear", emu.linear))
+        ctx.spot.subscribe(self._listener("spot", ctx.spot))
+        ctx.linear.subscribe(self._listener("linear", ctx.linear))
 
     # -- requests ----------------------------------------------------------------------
     def handle(self, session: Session, text: str) -> None:
@@ -98,7 +95,7 @@ class PrivateStreams:
             request = decode(text)
             req_id, op = request.req_id, request.op
             if op == "ping":
-                session.send(pong("private", session, req_id, self.emu.now_ms()))
+                session.send(pong("private", session, req_id, self.ctx.now_ms()))
             elif op == "auth":
                 self._auth(session, request.args)
                 session.send(ack("private", session, op, req_id, ok=True))
@@ -116,7 +113,7 @@ class PrivateStreams:
             session.send(ack("private", session, op, req_id, ok=False, ret_msg=exc.ret_msg))
 
     def drop(self, session: Session) -> None:
-        self._sessions.pop(session.key, None)
+        self.logins.drop(session)
 
     def _auth(self, session: Session, args: list[object] | None) -> None:
         if not args or len(args) != 3:
@@ -127,18 +124,16 @@ class PrivateStreams:
         expires_text = str(expires)
         if not expires_text.isascii() or not expires_text.isdigit():
             raise Refused(EXPIRED)
-        if int(expires_text) <= self.emu.now_ms():
+        if int(expires_text) <= self.ctx.now_ms():
             raise Refused(EXPIRED)
-        ref = self.emu.keys.find(api_key) if isinstance(api_key, str) else None
-        if ref is None or not isinstance(signature, str):
-            raise Refused(NOT_AUTHORIZED)
-        expected = ws_signature(ref.account.secret, expires_text)
-        if not hmac.compare_digest(expected, signature):
+        ref = self.logins.find(api_key)
+        if ref is None or not signature_matches(
+            ws_signature(ref.account.secret, expires_text), signature
+        ):
             raise Refused(NOT_AUTHORIZED)
         if session.account is not None and session.account.engine_id != ref.engine_id:
             raise Refused("error:already authenticated as another account")
-        session.account = ref
-        self._sessions[session.key] = session
+        self.logins.log_in(session, ref)
 
     def _topics(
         self, session: Session, args: list[object] | None, *, subscribing: bool
@@ -169,11 +164,7 @@ class PrivateStreams:
         return listen
 
     def _listening(self, account_id: str) -> list[Session]:
-        return [
-            s
-            for s in self._sessions.values()
-            if s.account is not None and s.account.engine_id == account_id and s.private
-        ]
+        return [s for s in self.logins.of_account(account_id) if s.private]
 
     def _on_order(self, category: Category, engine: Engine, event: OrderEvent) -> None:
         order, fill = event.order, event.fill
@@ -202,14 +193,14 @@ class PrivateStreams:
         sessions = self._listening(event.account_id)
         if not sessions:
             return
-        now = self.emu.now_ms()
+        now = self.ctx.now_ms()
         if box is not None:
             self._send(sessions, "order", category, box.orders, now)
             self._send(sessions, "execution", category, box.executions, now)
             if category == "linear":
                 rows = self._position_rows(engine, event, box)
                 self._send(sessions, "position", category, rows, now)
-        wallet = payloads.wallet_account(self.emu, event.account_id)
+        wallet = payloads.wallet_account(self.ctx, event.account_id)
         self._send(sessions, "wallet", category, [wallet], now)
 
     def _send(

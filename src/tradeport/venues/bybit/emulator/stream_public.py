@@ -13,11 +13,13 @@ the last subscriber so a topic's `u` only ever grows.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.host.candles import CandleFeed
+from tradeport.emulator.host.streams import Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bybit.emulator import stream_klines as candles
@@ -52,7 +54,7 @@ class PublicStreams:
         self.symbols = frozenset(s.symbol for s in specs)
         self.texts = {s.symbol: out.SymbolText.of(s) for s in specs}
         self.fields = TickerFields(engine, self.texts, open_interest)
-        self._subs: dict[str, dict[int, Session]] = {}
+        self._subs: Subscribers[str, Session] = Subscribers()
         self._topics: dict[str, PublicTopic] = {}  # topics with subscribers
         self._by_symbol: dict[tuple[str, str], set[str]] = {}  # (kind, symbol) -> names
         self._books: dict[str, BookTopic] = {}
@@ -63,20 +65,18 @@ class PublicStreams:
         self._direction: dict[str, str] = {}
         self._tickers: dict[str, out.Fields] = {}
         self._ticker_dirty: set[str] = set()  # symbols
-        self._klines: dict[str, candles.KlineState] = {}
+        self._klines: dict[str, CandleFeed] = {}
         self._elapsed_ms = 0
         engine.subscribe(self.on_event)
 
     # -- subscriptions -----------------------------------------------------------------
     def subscribers(self, name: str) -> int:
-        return len(self._subs.get(name, ()))
+        return self._subs.count(name)
 
     def subscribe(self, session: Session, topic: PublicTopic) -> None:
         """Add `topic` for `session` and send what a new subscriber gets at once."""
         session.public[topic.name] = topic
-        subs = self._subs.setdefault(topic.name, {})
-        alone = not subs
-        subs[session.key] = session
+        alone = self._subs.add(topic.name, session)
         if alone:
             self._topics[topic.name] = topic
             self._by_symbol.setdefault((topic.kind, topic.symbol), set()).add(topic.name)
@@ -85,20 +85,18 @@ class PublicStreams:
         elif topic.kind == "tickers":
             self._send_ticker_snapshot(session, topic, refresh=alone)
         elif topic.kind == "kline":
-            self._klines.setdefault(topic.name, candles.KlineState()).waiting.add(session.key)
+            self._klines.setdefault(topic.name, CandleFeed()).waiting.add(session.key)
 
     def unsubscribe(self, session: Session, name: str) -> None:
         topic = session.public.pop(name, None)
-        subs = self._subs.get(name)
-        if topic is None or subs is None:
+        if topic is None or name not in self._subs:
             return
-        subs.pop(session.key, None)
+        emptied = self._subs.remove(name, session)
         kline = self._klines.get(name)
         if kline is not None:
             kline.waiting.discard(session.key)
-        if subs:
+        if not emptied:
             return
-        del self._subs[name]
         del self._topics[name]
         self._by_symbol[(topic.kind, topic.symbol)].discard(name)
         self._dirty.discard(name)
@@ -109,8 +107,7 @@ class PublicStreams:
             self.unsubscribe(session, name)
 
     def _publish(self, name: str, frame: str, *, depth_symbol: str | None = None) -> None:
-        for session in list(self._subs.get(name, {}).values()):
-            session.conn.send(frame, depth_symbol=depth_symbol)
+        self._subs.publish(name, frame, depth_symbol=depth_symbol)
 
     def _names(self, kind: str, symbol: str) -> set[str]:
         return self._by_symbol.get((kind, symbol), set())
@@ -151,13 +148,8 @@ class PublicStreams:
             self._publish(name, out.trades(name, chunk, now))
 
     # -- the clock ---------------------------------------------------------------------
-    async def run(self, tick_seconds: float) -> None:
-        """Push the timed topics; one `BASE_TICK_MS` step of stream time per tick."""
-        while True:
-            await asyncio.sleep(tick_seconds)
-            self.tick()
-
     def tick(self) -> None:
+        """Push the timed topics: one `BASE_TICK_MS` step of stream time."""
         self._elapsed_ms += BASE_TICK_MS
         elapsed = self._elapsed_ms
         for symbol in list(self._pending):
@@ -282,28 +274,18 @@ class PublicStreams:
         for name, topic in list(self._topics.items()):
             if topic.kind != "kline":
                 continue
-            state = self._klines.setdefault(name, candles.KlineState())
+            state = self._klines.setdefault(name, CandleFeed())
             bar = candles.current(self.engine, topic.symbol, topic.interval, now)
             if bar is None:
                 continue
-            if state.start is not None and state.start != bar.open_ms:
-                closed = candles.at(self.engine, topic.symbol, topic.interval, state.start, now)
+            if state.open_ms is not None and state.open_ms != bar.open_ms:
+                closed = candles.at(self.engine, topic.symbol, topic.interval, state.open_ms, now)
                 if closed is not None:
                     self._publish(name, self._kline_frame(topic, closed, True, now))
                 state.pushed = None
-            state.start = bar.open_ms
-            key = candles.signature(bar)
-            if key != state.pushed:
-                state.pushed = key
-                state.waiting.clear()
-                self._publish(name, self._kline_frame(topic, bar, False, now))
-            elif state.waiting:
-                frame = self._kline_frame(topic, bar, False, now)
-                for key_ in list(state.waiting):
-                    session = self._subs.get(name, {}).get(key_)
-                    if session is not None:
-                        session.send(frame)
-                state.waiting.clear()
+            state.open_ms = bar.open_ms
+            frame = functools.partial(self._kline_frame, topic, bar, False, now)
+            state.push(self._subs, name, bar, frame)
 
     def _kline_frame(self, topic: PublicTopic, bar: candles.Kline, confirm: bool, now: int) -> str:
         last = self._last_trade.get(topic.symbol)

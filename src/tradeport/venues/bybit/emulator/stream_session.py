@@ -4,7 +4,6 @@ in as."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -20,7 +19,6 @@ class Session:
     public: dict[str, PublicTopic] = field(default_factory=dict)  # by name, in order
     private: dict[str, PrivateTopic] = field(default_factory=dict)
     account: AccountRef | None = None  # set by a successful `auth`
-    last_seen: float = field(default_factory=time.monotonic)  # last client frame
 
     @property
     def key(self) -> int:

@@ -11,34 +11,28 @@ multiplied by the emulator's `stream_time_scale`, as every stream period is.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from tradeport.emulator.market import MM_ACCOUNT
-from tradeport.emulator.ws import StreamConnection, start_clocks, stop_clocks
+from tradeport.emulator.host.streams import Clocked, IdleCutoff, StreamHost, StreamSkin
+from tradeport.emulator.ws import StreamConnection
+from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.stream_control import PublicControl
 from tradeport.venues.bybit.emulator.stream_private import PrivateStreams
 from tradeport.venues.bybit.emulator.stream_public import BASE_TICK_MS, PublicStreams
 from tradeport.venues.bybit.emulator.stream_session import Session
 
-if TYPE_CHECKING:
-    from tradeport.venues.bybit.emulator.app import BybitEmulator
-
 IDLE_TIMEOUT_S = 600.0  # "no ping-pong … the connection will be cut off after 10 minutes"
 ACTIVE_TIME_RANGE_S = (30, 600)
 IDLE_CLOSE = 1000
+IDLE_REASON = b"no ping or data from the client"
 _ACTIVE_TIME = re.compile(r"(\d{1,4})([sm])")
 PUBLIC_PATHS: dict[Category, str] = {"spot": "/v5/public/spot", "linear": "/v5/public/linear"}
 PRIVATE_PATH = "/v5/private"
-TextHandler = Callable[[StreamConnection, str], Awaitable[None]]
 
 
 def parse_active_time(value: str) -> float:
@@ -51,59 +45,30 @@ def parse_active_time(value: str) -> float:
     return float(seconds)
 
 
-class BybitStreams:
+class BybitStreams(StreamSkin):
     """Routes, live sessions and clock tasks of the Bybit WebSocket endpoints."""
 
-    def __init__(self, emulator: BybitEmulator) -> None:
-        self.emulator = emulator
+    def __init__(self, ctx: BybitContext) -> None:
+        self.ctx = ctx
         self.hubs: dict[Category, PublicStreams] = {
             "spot": PublicStreams(
-                "spot", emulator.spot, emulator.spot_symbols, emulator.now_ms, self._no_interest
+                "spot", ctx.spot, ctx.spot_symbols, ctx.now_ms, self._no_interest
             ),
             "linear": PublicStreams(
-                "linear",
-                emulator.linear,
-                emulator.linear_symbols,
-                emulator.now_ms,
-                self.open_interest,
+                "linear", ctx.linear, ctx.linear_symbols, ctx.now_ms, ctx.open_interest
             ),
         }
-        self.private = PrivateStreams(emulator)
-        self._live: dict[int, StreamConnection] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self.private = PrivateStreams(ctx)
+        host = StreamHost(ctx.stream_faults, ctx.connections, "bybit")
+        super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
     def add_routes(self, app: web.Application) -> None:
         for category, path in PUBLIC_PATHS.items():
             app.router.add_get(path, self._public_handler(category))
         app.router.add_get(PRIVATE_PATH, self._serve_private)
 
-    @property
-    def live(self) -> list[StreamConnection]:
-        return list(self._live.values())
-
-    async def start(self) -> None:
-        tick = BASE_TICK_MS / 1000 * self.emulator.stream_time_scale
-        self._tasks = start_clocks(self.hubs.items(), tick, "bybit")
-
-    async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        await stop_clocks(tasks, self._live.values())
-
-    # -- market figures ----------------------------------------------------------------
-    def open_interest(self, symbol: str) -> Decimal:
-        """Open interest of a linear symbol: the long size held across every account
-        (the market maker's included), which equals the short size."""
-        accounts = [ref.engine_id for ref in self.emulator.keys.refs] + [MM_ACCOUNT]
-        total = Decimal(0)
-        for account in accounts:
-            for position in self.emulator.linear.positions(account):
-                if position.symbol != symbol:
-                    continue
-                if position.position_side == "LONG" or (
-                    position.position_side == "BOTH" and position.qty > 0
-                ):
-                    total += position.qty
-        return total
+    def clocks(self) -> Iterable[tuple[str, Clocked]]:
+        return self.hubs.items()
 
     @staticmethod
     def _no_interest(symbol: str) -> Decimal:
@@ -118,18 +83,20 @@ class BybitStreams:
 
         return handler
 
+    def _idle(self, seconds: float) -> IdleCutoff:
+        return IdleCutoff(seconds * self.ctx.stream_time_scale, IDLE_CLOSE, IDLE_REASON)
+
     async def _serve_public(self, category: Category, request: web.Request) -> web.StreamResponse:
         hub = self.hubs[category]
-        ws, conn = await self._accept(request, f"{category}:{PUBLIC_PATHS[category]}")
+        ws, conn = await self.host.accept(request, f"{category}:{PUBLIC_PATHS[category]}")
         session = Session(conn)
-        control = PublicControl(hub, session, self.emulator.now_ms)
+        control = PublicControl(hub, session, self.ctx.now_ms)
 
         async def on_text(_: StreamConnection, text: str) -> None:
-            session.last_seen = time.monotonic()
             control.handle(text)
 
         try:
-            await self._serve(session, on_text, IDLE_TIMEOUT_S)
+            await self.host.serve(conn, on_text, self._idle(IDLE_TIMEOUT_S))
         finally:
             hub.drop(session)
         return ws
@@ -143,58 +110,21 @@ class BybitStreams:
             except ValueError as exc:
                 # refused before the upgrade: the client sees the reason at once
                 raise web.HTTPBadRequest(text=str(exc)) from exc
-        ws, conn = await self._accept(request, f"private:{PRIVATE_PATH}")
+        ws, conn = await self.host.accept(request, f"private:{PRIVATE_PATH}")
         session = Session(conn)
 
         async def on_text(_: StreamConnection, text: str) -> None:
-            session.last_seen = time.monotonic()
             self.private.handle(session, text)
 
         try:
-            await self._serve(session, on_text, idle)
+            await self.host.serve(conn, on_text, self._idle(idle))
         finally:
             self.private.drop(session)
         return ws
 
-    async def _accept(
-        self, request: web.Request, name: str
-    ) -> tuple[web.WebSocketResponse, StreamConnection]:
-        ws = web.WebSocketResponse(autoping=False)
-        await ws.prepare(request)
-        conn = StreamConnection(
-            ws, name=name, faults=self.emulator.stream_faults, ping_interval=None
-        )
-        return ws, conn
 
-    async def _serve(self, session: Session, on_text: TextHandler, idle_s: float) -> None:
-        conn = session.conn
-        self._live[conn.id] = conn
-        self.emulator.connections.add(conn)
-        watchdog = asyncio.create_task(
-            self._close_when_idle(session, idle_s * self.emulator.stream_time_scale),
-            name=f"bybit-idle-{conn.id}",
-        )
-        try:
-            await conn.serve(on_text)
-        finally:
-            watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watchdog
-            self.emulator.connections.discard(conn)
-            self._live.pop(conn.id, None)
-
-    @staticmethod
-    async def _close_when_idle(session: Session, timeout: float) -> None:
-        while not session.conn.closed:
-            remaining = session.last_seen + timeout - time.monotonic()
-            if remaining <= 0:
-                await session.conn.close(IDLE_CLOSE, b"no ping or data from the client")
-                return
-            await asyncio.sleep(remaining)
-
-
-def install_streams(emulator: BybitEmulator) -> BybitStreams:
+def install_streams(ctx: BybitContext, app: web.Application) -> BybitStreams:
     """Add the WebSocket routes; call before any catch-all REST route."""
-    service = BybitStreams(emulator)
-    service.add_routes(emulator.app)
+    service = BybitStreams(ctx)
+    service.add_routes(app)
     return service

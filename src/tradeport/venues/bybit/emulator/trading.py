@@ -9,12 +9,12 @@ cancelled because post-only would take, ...) is read from `/v5/order/realtime` o
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.engine import Engine, EngineOrder, OrderRequest, Reject
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bybit.emulator import filters
 from tradeport.venues.bybit.emulator.calls import Call, Route
+from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid, missing
 from tradeport.venues.bybit.emulator.ids import Category, parse_order_id
 from tradeport.venues.bybit.emulator.params import Params
@@ -24,9 +24,6 @@ from tradeport.venues.bybit.emulator.payloads import (
     order_ack,
 )
 from tradeport.venues.bybit.emulator.rejects import rejected
-
-if TYPE_CHECKING:
-    from tradeport.venues.bybit.emulator.app import BybitEmulator
 
 TRADED: tuple[Category, ...] = ("spot", "linear")
 SIDES = {"Buy": "BUY", "Sell": "SELL"}
@@ -44,11 +41,11 @@ def symbol_error(category: str, symbol: str) -> BybitApiError:
 
 
 class Trading:
-    def __init__(self, emu: BybitEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: BybitContext) -> None:
+        self.ctx = ctx
         self._specs: dict[Category, dict[str, SymbolSpec]] = {
-            "spot": {s.symbol: s for s in emu.spot_symbols},
-            "linear": {s.symbol: s for s in emu.linear_symbols},
+            "spot": {s.symbol: s for s in ctx.spot_symbols},
+            "linear": {s.symbol: s for s in ctx.linear_symbols},
         }
         # orderLinkId must be unique among an account's orders (create-order.mdx), open
         # or not; the engine itself only refuses a client id that is open.
@@ -90,7 +87,7 @@ class Trading:
             order_id = parse_order_id(category, order_text)
             if order_id is None:
                 raise _not_found(category)
-        return category, self.emu.engine(category), symbol, order_id, link_id
+        return category, self.ctx.engine(category), symbol, order_id, link_id
 
     # -- create ------------------------------------------------------------------------
     def create(self, call: Call) -> object:
@@ -106,7 +103,7 @@ class Trading:
         side = SIDES[params.choice("side", tuple(SIDES))]
         order_type = params.choice("orderType", ("Market", "Limit"))
         link_id = self._link_id(call, category)
-        engine = self.emu.engine(category)
+        engine = self.ctx.engine(category)
         if len(engine.open_orders(call.account_id, symbol)) >= MAX_OPEN_ORDERS:
             raise BybitApiError(110020, "Cannot have more than 500 active orders.")
         if order_type == "Limit":
@@ -169,7 +166,7 @@ class Trading:
         if category == "linear":
             filters.check_linear_qty(spec, qty, limit=False)
             if not params.boolean("reduceOnly"):
-                mark = self.emu.linear.mark_price(spec.symbol)
+                mark = self.ctx.linear.mark_price(spec.symbol)
                 filters.check_linear_notional(spec, qty * mark)
             return OrderRequest(symbol=spec.symbol, side=side, type="MARKET", qty=qty)
         # spot market Buy is sized in the quote coin unless marketUnit says otherwise
@@ -190,7 +187,7 @@ class Trading:
         assert idx is not None
         request.position_side = POSITION_SIDES[idx]
         reduce_only = params.boolean("reduceOnly")
-        hedge = self.emu.linear.hedge_mode(account_id)
+        hedge = self.ctx.linear.hedge_mode(account_id)
         if not hedge:
             request.reduce_only = reduce_only
             return
@@ -245,7 +242,7 @@ class Trading:
     def cancel_all(self, call: Call) -> object:
         params = call.params
         category = self.category(params)
-        engine = self.emu.engine(category)
+        engine = self.ctx.engine(category)
         symbol = params.text("symbol")
         base, settle = params.text("baseCoin"), params.text("settleCoin")
         if category == "linear" and symbol is None and base is None and settle is None:

@@ -4,24 +4,20 @@ plus the lookups ccxt's `okx` class makes (`/asset/currencies`, `/account/trade-
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tradeport.emulator.engine import Reject
 from tradeport.venues.okx.emulator.calls import Call, Route
+from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import OkxApiError, either, no_instrument
 from tradeport.venues.okx.emulator.ids import inst_type_of
 from tradeport.venues.okx.emulator.payloads import account_row, position_row
-
-if TYPE_CHECKING:
-    from tradeport.venues.okx.emulator.app import OkxEmulator
 
 POS_MODES = {"net_mode": False, "long_short_mode": True}
 LOCKED = "Settings failed. Close any open positions or pending orders before changing settings."
 
 
 class Account:
-    def __init__(self, emu: OkxEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: OkxContext) -> None:
+        self.ctx = ctx
 
     def routes(self) -> dict[str, Route]:
         return {
@@ -38,7 +34,7 @@ class Account:
     def balance(self, call: Call) -> list[object]:
         ccy = call.params.text("ccy")
         wanted = [c for c in ccy.split(",") if c] if ccy is not None else None
-        return [account_row(self.emu, call.account_id, wanted)]
+        return [account_row(self.ctx, call.account_id, wanted)]
 
     def positions(self, call: Call) -> list[object]:
         params = call.params
@@ -51,8 +47,8 @@ class Account:
         wanted = set(insts.split(",")) if insts is not None else None
         pos_id = params.text("posId")
         rows = [
-            position_row(p, emu=self.emu, account_id=call.account_id)
-            for p in self.emu.swap.positions(call.account_id)
+            position_row(p, ctx=self.ctx, account_id=call.account_id)
+            for p in self.ctx.swap.positions(call.account_id)
             if wanted is None or p.symbol in wanted
         ]
         if pos_id is not None:
@@ -61,7 +57,7 @@ class Account:
 
     def config(self, call: Call) -> list[object]:
         ref = call.account
-        hedge = self.emu.swap.hedge_mode(ref.engine_id)
+        hedge = self.ctx.swap.hedge_mode(ref.engine_id)
         return [
             {
                 "uid": str(ref.uid),
@@ -99,7 +95,7 @@ class Account:
         mode = call.params.choice("posMode", tuple(POS_MODES))
         hedge = POS_MODES[mode]
         account_id = call.account_id
-        engine = self.emu.swap
+        engine = self.ctx.swap
         if engine.hedge_mode(account_id) != hedge:
             try:
                 engine.set_hedge_mode(account_id, hedge)
@@ -114,7 +110,7 @@ class Account:
             if ccy is not None:
                 raise params.invalid("ccy")  # margin currencies: no spot margin here
             raise either("instId", "ccy")
-        if inst_type_of(inst) != "SWAP" or inst not in self.emu.swap.instruments:
+        if inst_type_of(inst) != "SWAP" or inst not in self.ctx.swap.instruments:
             raise no_instrument()
         return inst
 
@@ -129,13 +125,13 @@ class Account:
         pos_side = params.text("posSide") or ""
         if pos_side and pos_side not in ("long", "short", "net"):
             raise params.invalid("posSide")
-        maximum = self.emu.swap.instruments[inst].max_leverage
+        maximum = self.ctx.swap.instruments[inst].max_leverage
         if lever > maximum:
             raise OkxApiError(
                 "59102", "Leverage exceeds the maximum leverage. Please adjust the leverage"
             )
         # The engine keeps one leverage per instrument, for both legs and margin modes.
-        self.emu.swap.set_leverage(call.account_id, inst, int(lever))
+        self.ctx.swap.set_leverage(call.account_id, inst, int(lever))
         return [
             {"lever": str(int(lever)), "mgnMode": mgn_mode, "instId": inst, "posSide": pos_side}
         ]
@@ -145,11 +141,11 @@ class Account:
         mgn_mode = params.choice("mgnMode", ("cross", "isolated"))
         insts = params.require("instId").split(",")
         rows: list[object] = []
-        hedge = self.emu.swap.hedge_mode(call.account_id)
+        hedge = self.ctx.swap.hedge_mode(call.account_id)
         for inst in insts:
-            if inst not in self.emu.swap.instruments:
+            if inst not in self.ctx.swap.instruments:
                 raise no_instrument()
-            lever = str(self.emu.swap.leverage(call.account_id, inst))
+            lever = str(self.ctx.swap.leverage(call.account_id, inst))
             sides = ("long", "short") if hedge and mgn_mode == "isolated" else ("net",)
             for side in sides:
                 rows.append({"instId": inst, "mgnMode": mgn_mode, "posSide": side, "lever": lever})
@@ -159,7 +155,7 @@ class Account:
         inst_type = call.params.choice("instType", ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION"))
         if inst_type not in ("SPOT", "SWAP"):
             return []
-        maker, taker = self.emu.fees(inst_type)
+        maker, taker = self.ctx.fees(inst_type)
         return [
             {
                 "category": "1",
@@ -182,8 +178,8 @@ class Account:
 
     def currencies(self, call: Call) -> list[object]:
         names = sorted(
-            {s.base for s in (*self.emu.spot_symbols, *self.emu.swap_symbols)}
-            | {s.quote for s in (*self.emu.spot_symbols, *self.emu.swap_symbols)}
+            {s.base for s in (*self.ctx.spot_symbols, *self.ctx.swap_symbols)}
+            | {s.quote for s in (*self.ctx.spot_symbols, *self.ctx.swap_symbols)}
         )
         wanted = call.params.text("ccy")
         if wanted is not None:

@@ -11,24 +11,20 @@ their sum per currency. Facts: PROTOCOLS.md §0, §3.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import msgspec
 from aiohttp import web
 
-from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
+from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
-from tradeport.emulator.engine import Engine
-from tradeport.emulator.faults import FaultPlan
-from tradeport.emulator.market import SyntheticMarket
+from tradeport.emulator.engine import Engine, EngineInstrument
 from tradeport.emulator.server import EmulatorServer
-from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, SymbolSpec, synthetic_symbols
-from tradeport.emulator.ws import StreamConnections
+from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
+from tradeport.venues.okx.emulator.context import SPOT_FEES, SWAP_FEES, OkxContext
 from tradeport.venues.okx.emulator.contracts import Sizing
 from tradeport.venues.okx.emulator.ids import (
     ASSET_INST_TYPES,
@@ -38,38 +34,20 @@ from tradeport.venues.okx.emulator.ids import (
     inst_id,
 )
 from tradeport.venues.okx.emulator.order_info import OrderInfo
+from tradeport.venues.okx.emulator.rest import install_rest
+from tradeport.venues.okx.emulator.streams import install_streams, upgrade_notice
 
-# Fees of a regular (Lv1) account: spot 0.08 % maker / 0.1 % taker, USDT-margined
-# perpetuals 0.02 % / 0.05 %.
-SPOT_FEES = (Decimal("0.0008"), Decimal("0.001"))
-SWAP_FEES = (Decimal("0.0002"), Decimal("0.0005"))
-HISTORY_MINUTES = 500
 _MARKETS: dict[str, InstType] = {"spot": "SPOT", "swap": "SWAP"}
 
 
-def _engine(
-    kind: str,
-    specs: Sequence[SymbolSpec],
-    inst_type: InstType,
-    fees: tuple[Decimal, Decimal],
-    emu: OkxEmulator,
-) -> Engine:
-    instruments = [msgspec.structs.replace(s.engine(), symbol=inst_id(s, inst_type)) for s in specs]
-    return Engine(
-        "spot" if kind == "spot" else "perp",
-        instruments,
-        maker_fee=fees[0],
-        taker_fee=fees[1],
-        clock=emu.now_ms,
-        # OKX accepts these and then cancels them: a post_only that would take
-        # (cancelSource 31), a fok that cannot fill in full, a market order meeting an
-        # empty book
-        expire_unfilled_fok=True,
-        expire_unplaceable=True,
-    )
+def _instruments(specs: Sequence[SymbolSpec], inst_type: InstType) -> list[EngineInstrument]:
+    """The engine's instruments, keyed by instId."""
+    return [msgspec.structs.replace(s.engine(), symbol=inst_id(s, inst_type)) for s in specs]
 
 
-class OkxEmulator:
+class OkxEmulator(VenueEmulator):
+    venue_name = "OKX"
+
     def __init__(
         self,
         *,
@@ -90,56 +68,60 @@ class OkxEmulator:
         instTypes; `stream_time_scale` multiplies every timed stream's period.
         `checksum` False makes book pushes carry checksum 0, as OKX announced for 2026
         (§3.5); it can be changed while running."""
-        if stream_time_scale <= 0:
-            raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
         extra_spot, extra_swap = synthetic_symbols(extra_symbols)
         self.spot_symbols: tuple[SymbolSpec, ...] = (*SPOT_SYMBOLS, *extra_spot)
         self.swap_symbols: tuple[SymbolSpec, ...] = (*FUTURES_SYMBOLS, *extra_swap)
         self.sizing = Sizing(self.spot_symbols, self.swap_symbols)
         self.order_info = OrderInfo()
-        self.stream_time_scale = stream_time_scale
         self.weight_limit = weight_limit
         self.weight_interval = weight_interval
         self.order_limit = order_limit
         self.checksum = checksum
-        self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
-        self.accounts = [r.account for r in self.keys.refs]
-        self.clock_skew_ms = 0
-        self.faults = FaultPlan()
-        self.connections = StreamConnections()
-        self.stream_faults = StreamFaultPlan(self.connections)
-        self.step_interval = step_interval
-        self.spot = _engine("spot", self.spot_symbols, "SPOT", SPOT_FEES, self)
-        self.swap = _engine("swap", self.swap_symbols, "SWAP", SWAP_FEES, self)
-        self.spot_market = SyntheticMarket(self.spot, seed=seed)
-        self.swap_market = SyntheticMarket(self.swap, seed=seed + 1)
-        self.spot_market.seed_history(HISTORY_MINUTES)
-        self.swap_market.seed_history(HISTORY_MINUTES)
-        for ref in self.keys.refs:
-            self.spot.open_account(ref.engine_id, ref.account.spot_balances)
-            self.swap.open_account(ref.engine_id, ref.account.futures_balances)
-
+        super().__init__(
+            accounts=accounts,
+            step_interval=step_interval,
+            shutdown_notice=upgrade_notice,
+            stream_time_scale=stream_time_scale,
+        )
+        # OKX accepts these and then cancels them: a post_only that would take
+        # (cancelSource 31), a fok that cannot fill in full, a market order meeting an
+        # empty book
+        rules = {"expire_unfilled_fok": True, "expire_unplaceable": True}
+        self.spot = self._engine(
+            "spot", _instruments(self.spot_symbols, "SPOT"), SPOT_FEES, **rules
+        )
+        self.swap = self._engine(
+            "perp", _instruments(self.swap_symbols, "SWAP"), SWAP_FEES, **rules
+        )
+        self.spot_market, self.swap_market = self._open_markets(
+            ("spot", self.spot), ("swap", self.swap), seed=seed
+        )
+        self.context = OkxContext(
+            **self.host_fields(),
+            engines={"SPOT": self.spot, "SWAP": self.swap},
+            spot_symbols=self.spot_symbols,
+            swap_symbols=self.swap_symbols,
+            sizing=self.sizing,
+            order_info=self.order_info,
+            checksum=lambda: self.checksum,
+            weight_limit=weight_limit,
+            weight_interval=weight_interval,
+            order_limit=order_limit,
+        )
         self.app = web.Application()
         # WebSocket routes first: the REST catch-all must not swallow them
-        from tradeport.venues.okx.emulator.rest import install_rest
-        from tradeport.venues.okx.emulator.streams import install_streams
-
-        self.streams = install_streams(self)
+        self.streams = install_streams(self.context, self.app)
         Admin(self).install(self.app)
-        self.rest = install_rest(self)
+        self.rest = install_rest(self.context, self.app)
         self._server = EmulatorServer(self.app)
-        self._tasks: list[asyncio.Task[None]] = []
+        self._serve([self._server], [self.streams])
 
     # -- lifecycle ---------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
     def stream_url(self, asset_type: AssetType) -> str:
         """The WebSocket host, `ws://host:port`; the client appends `/ws/v5/public`,
         `/ws/v5/private` or `/ws/v5/business`, as on ws.okx.com:8443."""
         self.inst_type(asset_type)
-        return "ws" + self._server.base_url.removeprefix("http")
+        return self._ws_url(self._server)
 
     def inst_type(self, asset_type: AssetType) -> InstType:
         if asset_type not in ASSET_INST_TYPES:
@@ -147,46 +129,14 @@ class OkxEmulator:
         return ASSET_INST_TYPES[asset_type]
 
     def engine(self, inst_type: str) -> Engine:
-        if inst_type == "SPOT":
-            return self.spot
-        if inst_type == "SWAP":
-            return self.swap
-        raise ValueError(f"instType must be 'SPOT' or 'SWAP', not {inst_type!r}")
+        return self.context.engine(inst_type)
 
     def engine_for(self, asset_type: AssetType) -> Engine:
         return self.engine(self.inst_type(asset_type))
 
     def fees(self, inst_type: str) -> tuple[Decimal, Decimal]:
         """(maker, taker) fee rates of an instType."""
-        self.engine(inst_type)
-        return SPOT_FEES if inst_type == "SPOT" else SWAP_FEES
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        url = await self._server.start(host, port)
-        await self.streams.start()
-        if self.step_interval is not None:
-            self._tasks = [
-                asyncio.create_task(self.spot_market.run(self.step_interval)),
-                asyncio.create_task(self.swap_market.run(self.step_interval)),
-            ]
-        return url
-
-    async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
-        self.faults.clear()  # answer requests an injected delay still holds
-        await self.streams.stop()
-        await self._server.stop()
-        for task in tasks:
-            if not task.cancelled() and task.exception() is not None:
-                raise RuntimeError("a synthetic market task failed") from task.exception()
-
-    def credentials(self, index: int = 0) -> tuple[str, str]:
-        account = self.accounts[index]
-        return account.api_key, account.secret
+        return self.context.fees(inst_type)
 
     def passphrase(self, index: int = 0) -> str:
         """The OK-ACCESS-PASSPHRASE of account `index`."""
@@ -203,15 +153,6 @@ class OkxEmulator:
         ]
 
     # -- control (tests and demos) -----------------------------------------------------
-    def now_ms(self) -> int:
-        """The server clock: real time plus `clock_skew_ms`."""
-        return time.time_ns() // 1_000_000 + self.clock_skew_ms
-
-    def step(self, n: int = 1) -> None:
-        for _ in range(n):
-            self.spot_market.step()
-            self.swap_market.step()
-
     def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
         """Walk `market` ("spot" or "swap") to `price`; resting orders it crosses fill.
         `symbol` is an instId (`BTC-USDT-SWAP`) or the pair (`BTC-USDT`)."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from tradeport.emulator.accounts import AccountRef
+from tradeport.emulator.host.rest import Route as HostRoute
 from tradeport.venues.okx.emulator.errors import unauthorized
 from tradeport.venues.okx.emulator.params import Params
 
@@ -38,11 +38,4 @@ class Answer:
     msg: str = ""
 
 
-Handler = Callable[[Call], object]
-
-
-@dataclass(frozen=True)
-class Route:
-    handler: Handler
-    signed: bool = False
-    trade: bool = False  # adds inTime / outTime to the answer
+Route = HostRoute[Call]

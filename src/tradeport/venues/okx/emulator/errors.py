@@ -10,6 +10,8 @@ parameters 400, rate limit 429, unknown path 404) carry the code at the top leve
 
 from __future__ import annotations
 
+from tradeport.emulator.host.rest import ApiError
+
 ALL_FAILED = "All operations failed"
 PARTIAL = "Bulk operation partially succeeded"
 
@@ -18,14 +20,13 @@ def envelope(code: str, msg: str, data: object) -> dict[str, object]:
     return {"code": code, "msg": msg, "data": data}
 
 
-class OkxApiError(Exception):
+class OkxApiError(ApiError):
     """A refusal answered at the top level of the envelope, `data: []`."""
 
     def __init__(self, code: str, msg: str, *, status: int = 200) -> None:
-        super().__init__(f"{code} {msg}")
+        super().__init__(f"{code} {msg}", status=status)
         self.code = code
         self.msg = msg
-        self.status = status
 
     def body(self) -> dict[str, object]:
         return envelope(self.code, self.msg, [])
@@ -65,7 +66,7 @@ def rate_limited() -> OkxApiError:
     )
 
 
-def not_found() -> OkxApiError:
+def unknown_path() -> OkxApiError:
     # OKX's gateway answers an unknown path with HTTP 404 and no v5 error code
     return OkxApiError("404", "Not Found", status=404)
 

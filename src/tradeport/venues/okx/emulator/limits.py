@@ -10,14 +10,13 @@ emulator's `weight_interval`).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
+from tradeport.emulator.host.limits import RollingWindows, interval_ms
 from tradeport.venues.okx.emulator.errors import rate_limited
 
 WINDOW_MS = 2000
-INTERVAL_MS = {"SECOND": 1000, "MINUTE": 60_000}
 Scope = Literal["ip", "ip_inst_type", "user", "user_inst"]
 
 
@@ -77,15 +76,10 @@ class RateLimiter:
         for name, value in (("weight_limit", weight_limit), ("order_limit", order_limit)):
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1, not {value}")
-        num, unit = weight_interval
-        if unit not in INTERVAL_MS or num < 1:
-            raise ValueError(
-                f"weight_interval must be (n >= 1, 'SECOND' | 'MINUTE'), not {weight_interval}"
-            )
+        self.ip_window_ms = interval_ms(weight_interval)
         self.weight_limit = weight_limit
         self.order_limit = order_limit
-        self.ip_window_ms = num * INTERVAL_MS[unit]
-        self._hits: dict[tuple[str, ...], deque[int]] = {}
+        self._hits: RollingWindows[tuple[str, ...]] = RollingWindows()
 
     def limit_of(self, endpoint: str, signed: bool) -> int:
         rule = self.rule(endpoint, signed)
@@ -127,14 +121,8 @@ class RateLimiter:
                 key = (endpoint, str(uid), inst)
                 needs[key] = needs.get(key, 0) + 1
         window_ms = self.ip_window_ms if rule.scope in ("ip", "ip_inst_type") else WINDOW_MS
-        windows = [(self._window(key, now_ms, window_ms), n) for key, n in needs.items()]
+        windows = [(self._hits.window(key, now_ms, window_ms), n) for key, n in needs.items()]
         if any(len(hits) + n > limit for hits, n in windows):
             raise rate_limited()
         for hits, n in windows:
             hits.extend([now_ms] * n)
-
-    def _window(self, key: tuple[str, ...], now_ms: int, window_ms: int) -> deque[int]:
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now_ms - window_ms:
-            hits.popleft()
-        return hits

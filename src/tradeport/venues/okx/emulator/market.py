@@ -5,19 +5,16 @@ and OPTION are valid but list nothing here (the emulator trades SPOT and SWAP on
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS
 from tradeport.venues.okx.emulator import candles
 from tradeport.venues.okx.emulator.calls import Call, Route
+from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import no_instrument
 from tradeport.venues.okx.emulator.ids import INST_TYPES, InstType, inst_type_of, trade_id_text
 from tradeport.venues.okx.emulator.instruments import spot_instrument, swap_instrument
-
-if TYPE_CHECKING:
-    from tradeport.venues.okx.emulator.app import OkxEmulator
 
 ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
 DERIVATIVES = ("MARGIN", "SWAP", "FUTURES", "OPTION")
@@ -30,8 +27,8 @@ HOUR_MS = 60 * MINUTE_MS
 
 
 class MarketData:
-    def __init__(self, emu: OkxEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: OkxContext) -> None:
+        self.ctx = ctx
 
     def routes(self) -> dict[str, Route]:
         return {
@@ -51,16 +48,16 @@ class MarketData:
     def listed(self, inst: str) -> tuple[InstType, Engine]:
         """instType and engine of a listed instId; 51001 otherwise."""
         inst_type = inst_type_of(inst)
-        engine = self.emu.engine(inst_type)
+        engine = self.ctx.engine(inst_type)
         if inst not in engine.instruments:
             raise no_instrument()
         return inst_type, engine
 
     def _ct_val(self, inst: str, inst_type: InstType) -> Decimal | None:
-        return self.emu.sizing.terms(inst).ct_val if inst_type == "SWAP" else None
+        return self.ctx.sizing.terms(inst).ct_val if inst_type == "SWAP" else None
 
     def _size(self, inst: str, qty: Decimal) -> str:
-        return plain(self.emu.sizing.to_venue(inst, qty))
+        return plain(self.ctx.sizing.to_venue(inst, qty))
 
     # -- endpoints ---------------------------------------------------------------------
     def time(self, call: Call) -> list[object]:
@@ -72,13 +69,13 @@ class MarketData:
         inst, family = params.text("instId"), params.text("instFamily")
         if inst_type == "SPOT":
             rows = [
-                spot_instrument(s, self.emu.sizing, n)
-                for n, s in enumerate(self.emu.spot_symbols, start=1)
+                spot_instrument(s, self.ctx.sizing, n)
+                for n, s in enumerate(self.ctx.spot_symbols, start=1)
             ]
         elif inst_type == "SWAP":
             rows = [
-                swap_instrument(s, self.emu.sizing, 10_000 + n)
-                for n, s in enumerate(self.emu.swap_symbols, start=1)
+                swap_instrument(s, self.ctx.sizing, 10_000 + n)
+                for n, s in enumerate(self.ctx.swap_symbols, start=1)
             ]
         else:
             rows = []
@@ -99,7 +96,7 @@ class MarketData:
         traded = [t for t in INST_TYPES if t == inst_type]
         if not traded:
             return []
-        engine = self.emu.engine(traded[0])
+        engine = self.ctx.engine(traded[0])
         family = params.text("instFamily")
         return [
             self._ticker(inst, traded[0], call.now_ms)
@@ -185,7 +182,7 @@ class MarketData:
         inst = params.text("instId")
         if inst_type != "SWAP":
             return []
-        engine = self.emu.swap
+        engine = self.ctx.swap
         insts = list(engine.instruments) if inst is None else [inst]
         if inst is not None:
             self.listed(inst)
@@ -229,7 +226,7 @@ class MarketData:
 
     # -- tickers -----------------------------------------------------------------------
     def _ticker(self, inst: str, inst_type: InstType, now_ms: int) -> dict[str, str]:
-        engine = self.emu.engine(inst_type)
+        engine = self.ctx.engine(inst_type)
         t = engine.ticker_24h(inst)
         ct_val = self._ct_val(inst, inst_type)
         vol_ccy = t.volume if ct_val is not None else t.quote_volume

@@ -9,12 +9,11 @@ an order's `sCode` instead.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-from urllib.parse import unquote_plus
+from decimal import Decimal
 
 import msgspec
 
+from tradeport.emulator.host.params import TypedParams, Value, split_query
 from tradeport.venues.okx.emulator.errors import (
     ItemError,
     OkxApiError,
@@ -24,19 +23,6 @@ from tradeport.venues.okx.emulator.errors import (
 )
 
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
-_DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
-_INTEGER = re.compile(r"^-?[0-9]{1,19}$")
-Value = str | int | Decimal | bool
-
-
-def split_query(raw: str) -> dict[str, str]:
-    """`a=1&b=%20x` -> {"a": "1", "b": " x"}; a repeated name keeps its last value."""
-    values: dict[str, str] = {}
-    for segment in raw.split("&"):
-        if segment:
-            name, _, value = segment.partition("=")
-            values[unquote_plus(name)] = unquote_plus(value)
-    return values
 
 
 def decode_body(raw: bytes) -> object:
@@ -47,12 +33,12 @@ def decode_body(raw: bytes) -> object:
         raise bad_json() from None
 
 
-class Params:
+class Params(TypedParams):
     """The parameters of one request, or of one order of a batch. `item` makes the
     getters raise ItemError (the order's `sCode`) instead of a top-level error."""
 
     def __init__(self, values: dict[str, Value], *, item: bool = False) -> None:
-        self._values = values
+        super().__init__(values)
         self.item = item
 
     @classmethod
@@ -78,52 +64,12 @@ class Params:
         error = missing(name)
         return ItemError(error.code, error.msg) if self.item else error
 
-    def invalid(self, name: str) -> Exception:
+    def invalid(self, name: str, why: str = "invalid") -> Exception:
+        # OKX names the parameter only, whatever was wrong with it
         error = invalid(name)
         return ItemError(error.code, error.msg) if self.item else error
 
     # -- getters -----------------------------------------------------------------------
-    def has(self, name: str) -> bool:
-        return self.text(name) is not None
-
-    def text(self, name: str) -> str | None:
-        """The value as text, or None when absent or empty."""
-        value = self._values.get(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, Decimal):
-            return f"{value:f}"
-        return str(value)
-
-    def require(self, name: str) -> str:
-        value = self.text(name)
-        if value is None:
-            raise self.missing(name)
-        return value
-
-    def choice(self, name: str, options: tuple[str, ...], default: str | None = None) -> str:
-        value = self.text(name)
-        if value is None:
-            if default is None:
-                raise self.missing(name)
-            return default
-        if value not in options:
-            raise self.invalid(name)
-        return value
-
-    def decimal(self, name: str, *, required: bool = False) -> Decimal | None:
-        value = self.require(name) if required else self.text(name)
-        if value is None:
-            return None
-        if not _DECIMAL.match(value):
-            raise self.invalid(name)
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            raise self.invalid(name) from None
-
     def integer(
         self,
         name: str,
@@ -135,12 +81,7 @@ class Params:
         value = self.text(name)
         if value is None:
             return default
-        if not _INTEGER.match(value):
-            raise self.invalid(name)
-        number = int(value)
-        if (low is not None and number < low) or (high is not None and number > high):
-            raise self.invalid(name)
-        return number
+        return self._bounded(name, value, low, high)
 
     def boolean(self, name: str, default: bool = False) -> bool:
         value = self.text(name)

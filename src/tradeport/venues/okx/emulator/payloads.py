@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
+from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.ids import (
     InstType,
     bill_id_text,
@@ -25,9 +25,6 @@ from tradeport.venues.okx.emulator.ids import (
     trade_id_text,
 )
 from tradeport.venues.okx.emulator.order_info import client_id_text
-
-if TYPE_CHECKING:
-    from tradeport.venues.okx.emulator.app import OkxEmulator
 
 ZERO = Decimal(0)
 Row = dict[str, object]
@@ -81,15 +78,15 @@ def order_row(
     order: EngineOrder,
     inst_type: InstType,
     *,
-    emu: OkxEmulator,
+    ctx: OkxContext,
     fill: EngineFill | None = None,
 ) -> Row:
     """One order detail (`/trade/order`, `/orders-pending`, `/orders-history`). `fill`
     is the fill the row reports as the latest (`fillPx`, `fillSz`, `tradeId`); by
     default the order's most recent one. The `orders` channel adds its push fields."""
-    engine = emu.engine(inst_type)
-    terms = emu.sizing.terms(order.symbol)
-    info = emu.order_info.terms(inst_type, order.order_id)
+    engine = ctx.engine(inst_type)
+    terms = ctx.sizing.terms(order.symbol)
+    info = ctx.order_info.terms(inst_type, order.order_id)
     instrument = engine.instruments[order.symbol]
     fills = order_fills(engine, order)
     last = fill if fill is not None else (fills[-1] if fills else None)
@@ -181,12 +178,12 @@ def order_ack(order: EngineOrder, inst_type: InstType, *, tag: str, now_ms: int)
 
 
 # -- fills -----------------------------------------------------------------------------
-def fill_row(fill: EngineFill, *, emu: OkxEmulator) -> Row:
+def fill_row(fill: EngineFill, *, ctx: OkxContext) -> Row:
     """One `/trade/fills` entry; the `fills` channel pushes a subset of these."""
     inst_type = inst_type_of(fill.symbol)
-    engine = emu.engine(inst_type)
-    terms = emu.sizing.terms(fill.symbol)
-    info = emu.order_info.terms(inst_type, fill.order_id)
+    engine = ctx.engine(inst_type)
+    terms = ctx.sizing.terms(fill.symbol)
+    info = ctx.order_info.terms(inst_type, fill.order_id)
     swap = inst_type == "SWAP"
     rate = (
         fill.fee / fill.qty
@@ -252,15 +249,15 @@ class PositionHistory:
         return cls(f for f in fills if f.position_side == position_side)
 
 
-def position_row(position: EnginePosition, *, emu: OkxEmulator, account_id: str) -> Row:
+def position_row(position: EnginePosition, *, ctx: OkxContext, account_id: str) -> Row:
     """One `/account/positions` entry (SWAP); the `positions` channel pushes the same."""
-    engine = emu.swap
+    engine = ctx.swap
     inst = position.symbol
     instrument = engine.instruments[inst]
-    terms = emu.sizing.terms(inst)
+    terms = ctx.sizing.terms(inst)
     history = PositionHistory.of(engine, account_id, inst, position.position_side)
     pos_side = POS_SIDES[position.position_side]
-    mode = emu.order_info.margin_mode(account_id, inst, pos_side)
+    mode = ctx.order_info.margin_mode(account_id, inst, pos_side)
     size = abs(position.qty)
     contracts = terms.to_venue(position.qty)  # net mode: negative when short
     mark = position.mark_price
@@ -353,24 +350,24 @@ def _position_id(account_id: str, inst: str, position_side: str) -> str:
 
 
 # -- balance ---------------------------------------------------------------------------
-def usd_price(emu: OkxEmulator, ccy: str) -> Decimal:
+def usd_price(ctx: OkxContext, ccy: str) -> Decimal:
     """A currency's USD value per unit: USDT/USDC count 1, others at their spot
     `<CCY>-USDT` mark (the book's mid); a currency with no USDT market counts 0."""
     if ccy in ("USDT", "USDC", "USD"):
         return Decimal(1)
     inst = f"{ccy}-USDT"
-    return emu.spot.mark_price(inst) if inst in emu.spot.instruments else ZERO
+    return ctx.spot.mark_price(inst) if inst in ctx.spot.instruments else ZERO
 
 
-def account_row(emu: OkxEmulator, account_id: str, ccys: Iterable[str] | None = None) -> Row:
+def account_row(ctx: OkxContext, account_id: str, ccys: Iterable[str] | None = None) -> Row:
     """`data[0]` of `/api/v5/account/balance`, with `details[]` per currency; the
     `account` channel pushes the same. One trading account: per currency the spot
     ledger's free + frozen plus the swap ledger's wallet. `ccys` restricts the details
     (the `ccy` parameter); without it, currencies holding nothing are left out."""
-    spot = emu.spot.balances(account_id)
-    swap_ccys = set(emu.swap.balances(account_id))
+    spot = ctx.spot.balances(account_id)
+    swap_ccys = set(ctx.swap.balances(account_id))
     wanted = sorted(set(spot) | swap_ccys) if ccys is None else list(ccys)
-    now = str(emu.now_ms())
+    now = str(ctx.now_ms())
     details: list[Row] = []
     total = {k: ZERO for k in ("eq", "avail", "ord", "imr", "mmr", "upl")}
     for ccy in wanted:
@@ -378,17 +375,17 @@ def account_row(emu: OkxEmulator, account_id: str, ccys: Iterable[str] | None = 
         cash, frozen, ord_frozen = free + locked, locked, locked
         upl = imr = mmr = ZERO
         if ccy in swap_ccys:
-            wallet = emu.swap.wallet(account_id, ccy)
+            wallet = ctx.swap.wallet(account_id, ccy)
             cash += wallet.balance
             upl = wallet.unrealized_pnl
             imr = wallet.position_margin + wallet.order_margin
             frozen += imr
             ord_frozen += wallet.order_margin
-            mmr = _maintenance(emu.swap, account_id, ccy)
+            mmr = _maintenance(ctx.swap, account_id, ccy)
         if ccys is None and cash == 0 and upl == 0:
             continue
         eq = cash + upl
-        price = usd_price(emu, ccy)
+        price = usd_price(ctx, ccy)
         avail_eq = eq - frozen
         details.append(
             {
@@ -447,7 +444,7 @@ def account_row(emu: OkxEmulator, account_id: str, ccys: Iterable[str] | None = 
         total["imr"] += imr * price
         total["mmr"] += mmr * price
         total["upl"] += upl * price
-    notional = sum((abs(p.qty) * p.mark_price for p in emu.swap.positions(account_id)), ZERO)
+    notional = sum((abs(p.qty) * p.mark_price for p in ctx.swap.positions(account_id)), ZERO)
     return {
         "uTime": now,
         "totalEq": plain(total["eq"]),

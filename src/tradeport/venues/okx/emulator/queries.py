@@ -6,10 +6,11 @@ are newest first; `after` / `before` page by `ordId` (orders) or `billId` (fills
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from tradeport.emulator.engine import EngineFill, EngineOrder, Reject
 from tradeport.venues.okx.emulator.calls import Call, Route
+from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import OkxApiError, either, no_instrument
 from tradeport.venues.okx.emulator.ids import (
     INST_TYPES,
@@ -21,9 +22,6 @@ from tradeport.venues.okx.emulator.ids import (
 )
 from tradeport.venues.okx.emulator.params import Params
 from tradeport.venues.okx.emulator.payloads import fill_row, order_row, order_state
-
-if TYPE_CHECKING:
-    from tradeport.venues.okx.emulator.app import OkxEmulator
 
 T = TypeVar("T")
 ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
@@ -52,8 +50,8 @@ def _page(items: Sequence[T], key: Callable[[T], int], params: Params) -> list[T
 
 
 class Queries:
-    def __init__(self, emu: OkxEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: OkxContext) -> None:
+        self.ctx = ctx
 
     def routes(self) -> dict[str, Route]:
         return {
@@ -88,7 +86,7 @@ class Queries:
         state = params.text("state")
         out: list[tuple[InstType, EngineOrder]] = []
         for inst_type in inst_types:
-            engine = self.emu.engine(inst_type)
+            engine = self.ctx.engine(inst_type)
             if open_:
                 orders = engine.open_orders(call.account_id)
             else:
@@ -101,7 +99,7 @@ class Queries:
             for order in orders:
                 if inst is not None and order.symbol != inst:
                     continue
-                info = self.emu.order_info.terms(inst_type, order.order_id)
+                info = self.ctx.order_info.terms(inst_type, order.order_id)
                 if ord_type is not None and info.ord_type not in ord_type.split(","):
                     continue
                 if state is not None and order_state(order) != state:
@@ -113,14 +111,14 @@ class Queries:
 
     def _rows(self, pairs: list[tuple[InstType, EngineOrder]], params: Params) -> list[object]:
         page = _page(pairs, lambda p: int(order_id_text(*_pair(p))), params)
-        return [order_row(o, t, emu=self.emu) for t, o in page]
+        return [order_row(o, t, ctx=self.ctx) for t, o in page]
 
     # -- endpoints ---------------------------------------------------------------------
     def order(self, call: Call) -> list[object]:
         params = call.params
         inst = params.require("instId")
         inst_type = inst_type_of(inst)
-        engine = self.emu.engine(inst_type)
+        engine = self.ctx.engine(inst_type)
         if inst not in engine.instruments:
             raise no_instrument()
         ord_text, client_id = params.text("ordId"), params.text("clOrdId")
@@ -137,7 +135,7 @@ class Queries:
                 order = None
         if order is None:
             raise OkxApiError("51603", "Order does not exist.")
-        return [order_row(order, inst_type, emu=self.emu)]
+        return [order_row(order, inst_type, ctx=self.ctx)]
 
     def pending(self, call: Call) -> list[object]:
         state = call.params.text("state")
@@ -184,7 +182,7 @@ class Queries:
         begin, end = self._window(params, call.now_ms, HISTORY_DAYS[kind])
         found: list[tuple[InstType, EngineFill]] = []
         for inst_type in types:
-            engine = self.emu.engine(inst_type)
+            engine = self.ctx.engine(inst_type)
             order_id = parse_order_id(inst_type, ord_text) if ord_text is not None else None
             if ord_text is not None and order_id is None:
                 continue
@@ -193,7 +191,7 @@ class Queries:
                     found.append((inst_type, fill))
         found.sort(key=lambda p: (p[1].ts_ms, _bill(p)), reverse=True)
         page = _page(found, _bill, params)
-        return [fill_row(f, emu=self.emu) for _, f in page]
+        return [fill_row(f, ctx=self.ctx) for _, f in page]
 
 
 def _pair(p: tuple[InstType, EngineOrder]) -> tuple[InstType, int]:

@@ -12,11 +12,11 @@ unit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from tradeport.emulator.engine import Engine, Kline
+from tradeport.emulator.host.candles import merge_klines
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS
 
 SECOND_MS = 1000
@@ -76,16 +76,6 @@ def _bars() -> dict[str, BarSpec]:
 BARS: dict[str, BarSpec] = _bars()
 
 
-@dataclass(slots=True)
-class CandleState:
-    """What one candle channel of one instrument last pushed, and the connections still
-    waiting for their first candle."""
-
-    open_ms: int | None = None
-    pushed: tuple[object, ...] | None = None
-    waiting: set[int] = field(default_factory=set)
-
-
 def candle(engine: Engine, symbol: str, spec: BarSpec, open_ms: int, now_ms: int) -> Kline | None:
     """The bar opening at `open_ms` as of `now_ms` (flat at the last close when quiet), or
     None before the instrument's first trade."""
@@ -95,24 +85,7 @@ def candle(engine: Engine, symbol: str, spec: BarSpec, open_ms: int, now_ms: int
     parts = engine.klines(symbol, unit, open_ms, min(end - 1, now_ms), count)
     if not parts:
         return None
-    zero = Decimal(0)
-    return Kline(
-        open_ms=open_ms,
-        close_ms=end - 1,
-        open=parts[0].open,
-        high=max(p.high for p in parts),
-        low=min(p.low for p in parts),
-        close=parts[-1].close,
-        volume=sum((p.volume for p in parts), zero),
-        quote_volume=sum((p.quote_volume for p in parts), zero),
-        trades=sum(p.trades for p in parts),
-        taker_buy_volume=sum((p.taker_buy_volume for p in parts), zero),
-        taker_buy_quote_volume=sum((p.taker_buy_quote_volume for p in parts), zero),
-    )
-
-
-def signature(bar: Kline) -> tuple[object, ...]:
-    return (bar.open_ms, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.quote_volume)
+    return merge_klines(parts, open_ms, end - 1)
 
 
 def _month_open(ts_ms: int, months: int, offset_ms: int) -> int:

@@ -32,6 +32,8 @@ class Channels(Protocol):
 
     def unsubscribe(self, session: Session, topic: Topic) -> None: ...
 
+    def drop(self, session: Session) -> None: ...
+
 
 class Control:
     """Answers one connection's requests."""

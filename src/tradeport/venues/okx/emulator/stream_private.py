@@ -25,20 +25,18 @@ import asyncio
 import hmac
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import EngineFill, EngineOrder, EnginePosition
 from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.venues.okx.emulator import payloads
 from tradeport.venues.okx.emulator import stream_payloads as out
 from tradeport.venues.okx.emulator.auth import sign
+from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.ids import InstType
 from tradeport.venues.okx.emulator.stream_session import Session
 from tradeport.venues.okx.emulator.stream_topics import Refused, Topic
-
-if TYPE_CHECKING:
-    from tradeport.venues.okx.emulator.app import OkxEmulator
 
 LOGIN_PATH = "GET/users/self/verify"
 LOGIN_WINDOW_S = 30  # "the request will expire 30 seconds after the timestamp"
@@ -61,15 +59,15 @@ def _timestamp_seconds(text: str) -> float | None:
 
 
 class PrivateStreams:
-    def __init__(self, emu: OkxEmulator) -> None:
-        self.emu = emu
-        self._sessions: dict[int, Session] = {}  # logged-in connections
+    def __init__(self, ctx: OkxContext) -> None:
+        self.ctx = ctx
+        self.logins: Logins[Session] = Logins(ctx.keys)
         self._queue: list[tuple[InstType, OrderEvent | AccountEvent]] = []
         self._scheduled = False
         # positions each account was last told about, so a closed one is pushed flat once
         self._open: dict[str, set[PositionKey]] = {}
-        emu.spot.subscribe(self._listener("SPOT"))
-        emu.swap.subscribe(self._listener("SWAP"))
+        ctx.spot.subscribe(self._listener("SPOT"))
+        ctx.swap.subscribe(self._listener("SWAP"))
 
     # -- login -------------------------------------------------------------------------
     def login(self, session: Session, args: list[object]) -> None:
@@ -88,23 +86,21 @@ class PrivateStreams:
         seconds = _timestamp_seconds(timestamp)
         if seconds is None:
             raise Refused("60004", "Invalid timestamp")
-        if abs(self.emu.now_ms() / 1000 - seconds) > LOGIN_WINDOW_S:
+        if abs(self.ctx.now_ms() / 1000 - seconds) > LOGIN_WINDOW_S:
             raise Refused("60006", "Timestamp request expired")
-        ref = self.emu.keys.find(api_key)
+        ref = self.logins.find(api_key)
         if ref is None:
             raise Refused("60005", "Invalid apiKey")
         if not hmac.compare_digest(passphrase.encode(), ref.account.passphrase.encode()):
             raise Refused("60024", "Wrong passphrase")
-        expected = login_sign(ref.account.secret, timestamp)
-        if not hmac.compare_digest(signature.encode(), expected.encode()):
+        if not signature_matches(login_sign(ref.account.secret, timestamp), signature):
             raise Refused("60007", "Invalid sign")
-        session.account = ref
-        self._sessions[session.key] = session
+        self.logins.log_in(session, ref)
 
     @property
     def sessions(self) -> list[Session]:
         """The logged-in connections."""
-        return list(self._sessions.values())
+        return self.logins.sessions
 
     # -- subscriptions -----------------------------------------------------------------
     def subscribe(self, session: Session, topic: Topic) -> None:
@@ -125,7 +121,7 @@ class PrivateStreams:
         session.topics.pop(topic.key, None)
 
     def drop(self, session: Session) -> None:
-        self._sessions.pop(session.key, None)
+        self.logins.drop(session)
 
     def _frame(
         self, session: Session, topic: Topic, rows: list[Row], event_type: str | None
@@ -168,8 +164,7 @@ class PrivateStreams:
     def _listening(self, account_id: str, channel: str) -> list[tuple[Session, Topic]]:
         return [
             (session, topic)
-            for session in self._sessions.values()
-            if session.account is not None and session.account.engine_id == account_id
+            for session in self.logins.of_account(account_id)
             for topic in session.topics.values()
             if topic.channel == channel
         ]
@@ -207,8 +202,8 @@ class PrivateStreams:
     def _order_row(self, inst_type: InstType, order: EngineOrder, fill: EngineFill | None) -> Row:
         """The order detail REST shows, with the push fields of this event's fill
         (empty when the event is no fill: accepted or canceled)."""
-        row = payloads.order_row(order, inst_type, emu=self.emu, fill=fill)
-        engine = self.emu.engine(inst_type)
+        row = payloads.order_row(order, inst_type, ctx=self.ctx, fill=fill)
+        engine = self.ctx.engine(inst_type)
         last = engine.last_price(order.symbol)
         row.update(
             {
@@ -235,7 +230,7 @@ class PrivateStreams:
         if fill is None:
             row.update({"fillPx": "", "fillSz": "0", "tradeId": "", "fillTime": ""})
             return row
-        usd = payloads.usd_price(self.emu, engine.instruments[order.symbol].quote)
+        usd = payloads.usd_price(self.ctx, engine.instruments[order.symbol].quote)
         row.update(
             {
                 "fillFee": plain(-fill.fee),
@@ -249,12 +244,12 @@ class PrivateStreams:
         return row
 
     def _account_row(self, account_id: str, topic: Topic) -> Row:
-        return payloads.account_row(self.emu, account_id, [topic.ccy] if topic.ccy else None)
+        return payloads.account_row(self.ctx, account_id, [topic.ccy] if topic.ccy else None)
 
     def _position_rows(
         self, account_id: str, topic: Topic, *, closed: set[PositionKey] | tuple[()]
     ) -> list[Row]:
-        engine = self.emu.swap
+        engine = self.ctx.swap
         held = [p for p in engine.positions(account_id) if topic.inst_id in ("", p.symbol)]
         flat = [
             _flat(engine.leverage(account_id, inst), inst, side, engine.mark_price(inst))
@@ -262,7 +257,7 @@ class PrivateStreams:
             if topic.inst_id in ("", inst)
         ]
         return [
-            payloads.position_row(p, emu=self.emu, account_id=account_id) for p in (*held, *flat)
+            payloads.position_row(p, ctx=self.ctx, account_id=account_id) for p in (*held, *flat)
         ]
 
 

@@ -16,12 +16,14 @@ last subscriber so an instrument's `seqId` never goes back (unless reset on purp
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.host.candles import CandleFeed
+from tradeport.emulator.host.streams import Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.venues.okx.emulator import stream_candles as candles
 from tradeport.venues.okx.emulator import stream_market as market
@@ -68,7 +70,7 @@ class PublicStreams:
         self.now_ms = now_ms
         self.checksums = checksums
         self.swaps = frozenset(i for i, (_, t) in instruments.items() if t.inst_type == "SWAP")
-        self._subs: dict[Key, dict[int, Session]] = {}
+        self._subs: Subscribers[Key, Session] = Subscribers()
         self._books: dict[str, BookState] = {}
         self._book_ts: dict[str, int] = {}
         self._dirty: dict[str, set[str]] = {"books": set(), "books5": set(), "bbo-tbt": set()}
@@ -77,22 +79,20 @@ class PublicStreams:
         self._tickers: dict[str, Frame] = {}
         self._ticker_dirty: set[str] = set()
         self._marks: dict[str, tuple[str, int]] = {}  # instId -> (markPx, pushed at)
-        self._candles: dict[Key, candles.CandleState] = {}
+        self._candles: dict[Key, CandleFeed] = {}
         self._elapsed_ms = 0
         for engine in {id(e): e for e, _ in instruments.values()}.values():
             engine.subscribe(self.on_event)
 
     # -- subscriptions -----------------------------------------------------------------
     def subscribers(self, channel: str, inst: str) -> int:
-        return len(self._subs.get((channel, inst), ()))
+        return self._subs.count((channel, inst))
 
     def subscribe(self, session: Session, topic: Topic) -> None:
         """Add `topic` for `session` and send what a new subscriber gets at once."""
         key = (topic.channel, topic.inst_id)
         session.topics[topic.key] = topic
-        subs = self._subs.setdefault(key, {})
-        alone = not (subs.keys() - {session.key})
-        subs[session.key] = session
+        alone = self._subs.add(key, session)
         channel, inst = key
         if channel == "books":
             self._send_book_snapshot(session, inst, refresh=alone)
@@ -110,20 +110,18 @@ class PublicStreams:
             row = market.funding_rate(self.instruments[inst][1], self.now_ms())
             session.send(out.push(topic.arg_dict(), [row]))
         elif topic.is_candle:
-            self._candles.setdefault(key, candles.CandleState()).waiting.add(session.key)
+            self._candles.setdefault(key, CandleFeed()).waiting.add(session.key)
 
     def unsubscribe(self, session: Session, topic: Topic) -> None:
         session.topics.pop(topic.key, None)
         key = (topic.channel, topic.inst_id)
-        subs = self._subs.get(key)
-        if subs is None:
+        if key not in self._subs:
             return
-        subs.pop(session.key, None)
+        emptied = self._subs.remove(key, session)
         state = self._candles.get(key)
         if state is not None:
             state.waiting.discard(session.key)
-        if not subs:
-            del self._subs[key]
+        if emptied:
             self._candles.pop(key, None)
             self._partials.pop(key, None)
 
@@ -132,9 +130,7 @@ class PublicStreams:
             self.unsubscribe(session, topic)
 
     def _publish(self, key: Key, frame: str, *, depth: bool = False) -> None:
-        depth_symbol = key[1] if depth else None
-        for session in list(self._subs.get(key, {}).values()):
-            session.conn.send(frame, depth_symbol=depth_symbol)
+        self._subs.publish(key, frame, depth_symbol=key[1] if depth else None)
 
     def _keys(self, channel: str) -> list[Key]:
         return [key for key in self._subs if key[0] == channel]
@@ -150,7 +146,7 @@ class PublicStreams:
     def on_event(self, event: object) -> None:
         if isinstance(event, PublicTrade):
             self._ticker_dirty.add(event.symbol)
-            if self._subs.get(("trades", event.symbol)):
+            if self._subs.count(("trades", event.symbol)):
                 self._pending.setdefault(event.symbol, []).append(event)
         elif isinstance(event, BookDelta):
             self._ticker_dirty.add(event.symbol)
@@ -176,13 +172,8 @@ class PublicStreams:
         self._publish(("trades", inst), out.push({"channel": "trades", "instId": inst}, rows))
 
     # -- the clock ---------------------------------------------------------------------
-    async def run(self, tick_seconds: float) -> None:
-        """Push the timed channels; one `BASE_TICK_MS` step of stream time per tick."""
-        while True:
-            await asyncio.sleep(tick_seconds)
-            self.tick()
-
     def tick(self) -> None:
+        """Push the timed channels: one `BASE_TICK_MS` step of stream time."""
         self._elapsed_ms += BASE_TICK_MS
         elapsed = self._elapsed_ms
         for inst in list(self._pending):
@@ -322,7 +313,7 @@ class PublicStreams:
             channel, inst = key
             engine, text = self.instruments[inst]
             spec = candles.BARS[channel.removeprefix(CANDLE_PREFIX)]
-            state = self._candles.setdefault(key, candles.CandleState())
+            state = self._candles.setdefault(key, CandleFeed())
             arg = {"channel": channel, "instId": inst}
             opened = spec.open_of(now)
             if state.open_ms is not None and state.open_ms != opened:
@@ -334,17 +325,8 @@ class PublicStreams:
             bar = candles.candle(engine, inst, spec, opened, now)
             if bar is None:
                 continue
-            frame = out.push(arg, [out.candle_row(text, bar, confirm=False)])
-            if candles.signature(bar) != state.pushed:
-                state.pushed = candles.signature(bar)
-                state.waiting.clear()
-                self._publish(key, frame)
-            elif state.waiting:
-                subs = self._subs.get(key, {})
-                for waiting in list(state.waiting):
-                    if waiting in subs:
-                        subs[waiting].send(frame)
-                state.waiting.clear()
+            frame = functools.partial(out.push, arg, [out.candle_row(text, bar, confirm=False)])
+            state.push(self._subs, key, bar, frame)
 
 
 def _level(text: InstText, price: Decimal, qty: Decimal, orders: int) -> TextLevel:

@@ -5,7 +5,6 @@ follows and (private) the account it logged in as."""
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass, field
 
 from tradeport.emulator.accounts import AccountRef
@@ -20,7 +19,6 @@ class Session:
     conn_id: str = field(default_factory=lambda: secrets.token_hex(4))
     topics: dict[tuple[str, ...], Topic] = field(default_factory=dict)  # by key, in order
     account: AccountRef | None = None  # set by a successful `login`
-    last_seen: float = field(default_factory=time.monotonic)  # last client frame
 
     @property
     def key(self) -> int:

@@ -16,16 +16,15 @@ Maintenance and faults beyond the shared stream faults: `reset_sequence(inst)` (
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from tradeport.emulator.ws import GOING_AWAY, StreamConnection
+from tradeport.emulator.engine import Engine
+from tradeport.emulator.host.streams import Clocked, IdleCutoff, StreamHost, StreamSkin
+from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.okx.emulator import stream_payloads as out
+from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.stream_candles import BARS
 from tradeport.venues.okx.emulator.stream_control import Channels, Control
 from tradeport.venues.okx.emulator.stream_payloads import InstText
@@ -33,10 +32,6 @@ from tradeport.venues.okx.emulator.stream_private import PrivateStreams
 from tradeport.venues.okx.emulator.stream_public import BASE_TICK_MS, PublicStreams
 from tradeport.venues.okx.emulator.stream_session import Session
 from tradeport.venues.okx.emulator.stream_topics import PathKind
-
-if TYPE_CHECKING:
-    from tradeport.emulator.engine import Engine
-    from tradeport.venues.okx.emulator.app import OkxEmulator
 
 IDLE_TIMEOUT_S = 30.0
 IDLE_CLOSE = 4004
@@ -52,46 +47,31 @@ UPGRADE_NOTICE = (
 )
 
 
-class OkxStreams:
+def upgrade_notice() -> str:
+    """The frame OKX sends before a maintenance disconnect (a `server_shutdown` fault)."""
+    return out.notice(*UPGRADE_NOTICE)
+
+
+class OkxStreams(StreamSkin):
     """Routes, live sessions and the clock task of the OKX WebSocket endpoints."""
 
-    def __init__(self, emulator: OkxEmulator) -> None:
-        self.emulator = emulator
+    def __init__(self, ctx: OkxContext) -> None:
+        self.ctx = ctx
         instruments: dict[str, tuple[Engine, InstText]] = {}
-        for engine in (emulator.spot, emulator.swap):
+        for engine in (ctx.spot, ctx.swap):
             for inst in engine.instruments:
-                instruments[inst] = (engine, InstText(emulator.sizing.terms(inst)))
-        self.public = PublicStreams(instruments, emulator.now_ms, lambda: emulator.checksum)
-        self.private = PrivateStreams(emulator)
-        self._live: dict[int, StreamConnection] = {}
-        self._task: asyncio.Task[None] | None = None
-        if emulator.stream_faults.shutdown_notice is None:
-            emulator.stream_faults.shutdown_notice = lambda: out.notice(*UPGRADE_NOTICE)
+                instruments[inst] = (engine, InstText(ctx.sizing.terms(inst)))
+        self.public = PublicStreams(instruments, ctx.now_ms, ctx.checksum)
+        self.private = PrivateStreams(ctx)
+        host = StreamHost(ctx.stream_faults, ctx.connections, "okx")
+        super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
     def add_routes(self, app: web.Application) -> None:
         for kind, path in PATHS.items():
             app.router.add_get(path, self._handler(kind))
 
-    @property
-    def live(self) -> list[StreamConnection]:
-        return list(self._live.values())
-
-    async def start(self) -> None:
-        tick = BASE_TICK_MS / 1000 * self.emulator.stream_time_scale
-        self._task = asyncio.create_task(self._run(tick), name="okx-streams")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task  # a clock task that failed raises here
-        await asyncio.gather(*(c.close(GOING_AWAY) for c in list(self._live.values())))
-
-    async def _run(self, tick_seconds: float) -> None:
-        while True:
-            await asyncio.sleep(tick_seconds)
-            self.tick()
+    def clocks(self) -> Iterable[tuple[str, Clocked]]:
+        return [("all", self)]
 
     def tick(self) -> None:
         """One `BASE_TICK_MS` step of stream time (tests drive it by hand)."""
@@ -115,11 +95,7 @@ class OkxStreams:
         return handler
 
     async def _serve(self, kind: PathKind, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(autoping=False)
-        await ws.prepare(request)
-        conn = StreamConnection(
-            ws, name=f"{kind}:{PATHS[kind]}", faults=self.emulator.stream_faults, ping_interval=None
-        )
+        ws, conn = await self.host.accept(request, f"{kind}:{PATHS[kind]}")
         session = Session(conn, kind)
         channels: Channels = self.private if kind == "private" else self.public
         control = Control(
@@ -132,41 +108,18 @@ class OkxStreams:
         )
 
         async def on_text(_: StreamConnection, text: str) -> None:
-            session.last_seen = time.monotonic()
             control.handle(text)
 
-        self._live[conn.id] = conn
-        self.emulator.connections.add(conn)
-        watchdog = asyncio.create_task(
-            self._close_when_idle(session, IDLE_TIMEOUT_S * self.emulator.stream_time_scale),
-            name=f"okx-idle-{conn.id}",
-        )
+        idle = IdleCutoff(IDLE_TIMEOUT_S * self.ctx.stream_time_scale, IDLE_CLOSE, IDLE_REASON)
         try:
-            await conn.serve(on_text)
+            await self.host.serve(conn, on_text, idle)
         finally:
-            watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watchdog
-            if kind == "private":
-                self.private.drop(session)
-            else:
-                self.public.drop(session)
-            self.emulator.connections.discard(conn)
-            self._live.pop(conn.id, None)
+            channels.drop(session)
         return ws
 
-    @staticmethod
-    async def _close_when_idle(session: Session, timeout: float) -> None:
-        while not session.conn.closed:
-            remaining = session.last_seen + timeout - time.monotonic()
-            if remaining <= 0:
-                await session.conn.close(IDLE_CLOSE, IDLE_REASON)
-                return
-            await asyncio.sleep(remaining)
 
-
-def install_streams(emulator: OkxEmulator) -> OkxStreams:
+def install_streams(ctx: OkxContext, app: web.Application) -> OkxStreams:
     """Add the WebSocket routes; call before any catch-all REST route."""
-    service = OkxStreams(emulator)
-    service.add_routes(emulator.app)
+    service = OkxStreams(ctx)
+    service.add_routes(app)
     return service

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from tradeport.emulator.engine import Engine, EngineOrder, OrderRequest, Reject
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.okx.emulator.calls import Answer, Call, Route
+from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import (
     ALL_FAILED,
     PARTIAL,
@@ -29,9 +29,6 @@ from tradeport.venues.okx.emulator.order_info import OrderTerms
 from tradeport.venues.okx.emulator.params import Params
 from tradeport.venues.okx.emulator.payloads import order_ack
 from tradeport.venues.okx.emulator.rejects import NO_POSITION, SAME_DIRECTION, rejected
-
-if TYPE_CHECKING:
-    from tradeport.venues.okx.emulator.app import OkxEmulator
 
 BATCH_MAX = 20
 MAX_PENDING_PER_INSTRUMENT = 500
@@ -73,11 +70,11 @@ def outcome(items: list[object]) -> Answer:
 
 
 class Trading:
-    def __init__(self, emu: OkxEmulator) -> None:
-        self.emu = emu
+    def __init__(self, ctx: OkxContext) -> None:
+        self.ctx = ctx
         self._specs: dict[str, SymbolSpec] = {
-            **{inst_id(s, "SPOT"): s for s in emu.spot_symbols},
-            **{inst_id(s, "SWAP"): s for s in emu.swap_symbols},
+            **{inst_id(s, "SPOT"): s for s in ctx.spot_symbols},
+            **{inst_id(s, "SWAP"): s for s in ctx.swap_symbols},
         }
 
     def routes(self) -> dict[str, Route]:
@@ -154,16 +151,16 @@ class Trading:
         if spec is None:
             raise ItemError("51001", "Instrument ID or Spread ID doesn't exist.")
         inst_type = inst_type_of(inst)
-        return inst, inst_type, self.emu.engine(inst_type), spec
+        return inst, inst_type, self.ctx.engine(inst_type), spec
 
     def _client_id(self, params: Params, account_id: str) -> str:
         given = params.text("clOrdId")
         if given is None:
-            return self.emu.order_info.next_client_id()
+            return self.ctx.order_info.next_client_id()
         if not _CLIENT_ID.match(given):
             raise params.invalid("clOrdId")
         # unique among the account's pending orders, whatever the instrument
-        for engine in (self.emu.spot, self.emu.swap):
+        for engine in (self.ctx.spot, self.ctx.swap):
             if any(o.client_order_id == given for o in engine.open_orders(account_id)):
                 raise ItemError("51016", "Client order ID already exists.")
         return given
@@ -207,9 +204,9 @@ class Trading:
             short = spec.quote if swap or side == "BUY" else spec.base
             raise rejected(exc, short) from None
         terms = OrderTerms(td_mode=td_mode, ord_type=ord_type, tag=tag, tgt_ccy=tgt_ccy)
-        self.emu.order_info.record(inst_type, order.order_id, terms)
+        self.ctx.order_info.record(inst_type, order.order_id, terms)
         if swap:
-            self.emu.order_info.set_margin_mode(
+            self.ctx.order_info.set_margin_mode(
                 account_id, inst, _pos_side_text(request.position_side), td_mode
             )
         return order_ack(order, inst_type, tag=tag, now_ms=call.now_ms)
@@ -232,7 +229,7 @@ class Trading:
     def _contracts(self, params: Params, inst: str, sz: Decimal, *, limit: bool) -> Decimal:
         """A SWAP `sz` in contracts, checked against lotSz / minSz / max sizes, as the
         engine's base quantity."""
-        terms = self.emu.sizing.terms(inst)
+        terms = self.ctx.sizing.terms(inst)
         if not terms.is_lot_multiple(sz):
             raise ItemError("51121", "Order quantity must be a multiple of the lot size.")
         if sz < terms.min_sz:
@@ -284,7 +281,7 @@ class Trading:
     def _position_rules(self, params: Params, account_id: str, request: OrderRequest) -> None:
         """posSide and reduceOnly on SWAP: net mode takes `net` (or nothing), long/short
         mode `long` or `short`; a reduce-only order must close something."""
-        hedge = self.emu.swap.hedge_mode(account_id)
+        hedge = self.ctx.swap.hedge_mode(account_id)
         pos_side = params.text("posSide")
         if hedge:
             if pos_side not in ("long", "short"):
@@ -301,7 +298,7 @@ class Trading:
                 raise ItemError(*SAME_DIRECTION)
             return  # the leg says what the order does; the engine sizes the close
         held = next(
-            (p.qty for p in self.emu.swap.positions(account_id) if p.symbol == request.symbol),
+            (p.qty for p in self.ctx.swap.positions(account_id) if p.symbol == request.symbol),
             Decimal(0),
         )
         if held == 0:
@@ -350,7 +347,7 @@ class Trading:
             raise ItemError("50015", "Either parameter newSz or newPx is required")
         qty = None
         if new_sz is not None:
-            terms = self.emu.sizing.terms(order.symbol)
+            terms = self.ctx.sizing.terms(order.symbol)
             if new_sz <= 0 or not terms.is_lot_multiple(new_sz):
                 raise params.invalid("newSz")
             qty = terms.to_base(new_sz)
