@@ -102,6 +102,9 @@ class PublicStreams:
         if channel.kind == "book" and channel.symbol is not None:
             self.books.pop(channel.symbol, None)
 
+    def synced_book(self, symbol: str) -> BookSync | None:
+        return self.books.get(symbol)
+
     def stats(self) -> dict[str, WsStats]:
         return {f"{self.client.key}{path}": s.stats for path, s in self._sockets.items()}
 
