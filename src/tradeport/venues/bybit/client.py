@@ -67,13 +67,7 @@ class BybitClient(StreamClient[PublicStreams, UserStream], BybitRest):
         return PublicStreams(self, self.ws_url)
 
     def _new_user_stream(self) -> UserStream:
-        return UserStream(
-            self,
-            self.ws_url,
-            self._credentials(),
-            readiness=self.readiness,
-            order_ids=self.order_ids,
-        )
+        return UserStream(self, self.ws_url, self._credentials())
 
     def watch_order_book(
         self,

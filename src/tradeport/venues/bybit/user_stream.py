@@ -23,7 +23,7 @@ from typing import Protocol
 from tradeport.model.errors import NotSupported, UnknownSymbol
 from tradeport.venues.bybit import stream_parse as sp
 from tradeport.venues.bybit.ws_endpoints import PrivateEndpoint
-from tradeport.venues.kit.private_session import PrivateContext, PrivateSession
+from tradeport.venues.kit.private_session import GatingContext, GatingSession
 
 # private channel kind (its `wss_paths` entry names the topic) → readiness component
 COMPONENTS = {
@@ -35,14 +35,14 @@ COMPONENTS = {
 REQUIRED = ("orders", "fills", "balance")  # positions only where the venue lists them
 
 
-class BybitPrivateContext(PrivateContext, Protocol):
+class BybitPrivateContext(GatingContext, Protocol):
     @property
     def category(self) -> str: ...
 
     def from_venue_symbol(self, venue_symbol: str) -> str: ...
 
 
-class UserStream(PrivateSession):
+class UserStream(GatingSession):
     log = logging.getLogger("tradeport.venues.bybit")
     client: BybitPrivateContext
     skipped_rows = 0  # rows of another category or an unlisted instrument

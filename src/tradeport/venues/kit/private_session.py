@@ -278,3 +278,21 @@ class PrivateSession(OutageReconciler):
             if last is None or (last.qty, last.entry_price) != (position.qty, position.entry_price):
                 self.positions[key] = position
                 publish(POSITIONS, position)
+
+
+class GatingContext(PrivateContext, Protocol):
+    """A client whose orders wait for its private stream, with an order-id map."""
+
+    @property
+    def readiness(self) -> Readiness: ...
+
+    @property
+    def order_ids(self) -> OrderIdMap: ...
+
+
+class GatingSession(PrivateSession):
+    """A private session the client's orders wait for (its readiness components) and
+    whose every order feeds the client's client-order-id ↔ order-id map."""
+
+    def __init__(self, client: GatingContext, ws_base: str, credentials: Credentials) -> None:
+        super().__init__(client, ws_base, credentials, client.readiness, client.order_ids)

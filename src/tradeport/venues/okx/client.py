@@ -52,10 +52,4 @@ class OkxClient(StreamClient[PublicStreams, UserStream], OkxRest):
         return PublicStreams(self, self.ws_url)
 
     def _new_user_stream(self) -> UserStream:
-        return UserStream(
-            self,
-            self.ws_url,
-            self._credentials(),
-            readiness=self.readiness,
-            order_ids=self.order_ids,
-        )
+        return UserStream(self, self.ws_url, self._credentials())

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from tradeport.model.errors import NotSupported
-from tradeport.venues.kit.private_session import PrivateContext, PrivateSession
+from tradeport.venues.kit.private_session import GatingContext, GatingSession
 from tradeport.venues.okx import stream_parse as sp
 from tradeport.venues.okx.contracts import Contract
 from tradeport.venues.okx.ws_endpoints import PrivateEndpoint
@@ -34,14 +34,14 @@ COMPONENTS = {"orders": "orders", "balance": "account", "positions": "positions"
 BY_INST_TYPE = frozenset({"orders", "positions"})
 
 
-class OkxPrivateContext(PrivateContext, Protocol):
+class OkxPrivateContext(GatingContext, Protocol):
     @property
     def inst_type(self) -> str: ...
 
     def contract_of(self, inst_id: str) -> Contract | None: ...
 
 
-class UserStream(PrivateSession):
+class UserStream(GatingSession):
     log = logging.getLogger("tradeport.venues.okx")
     client: OkxPrivateContext
     skipped_rows = 0  # rows of instruments the client does not list
