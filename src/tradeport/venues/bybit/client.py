@@ -19,7 +19,7 @@ from tradeport.venues.bybit.stream import PublicStreams
 from tradeport.venues.bybit.user_stream import UserStream
 from tradeport.venues.kit.liveness import Liveness
 from tradeport.venues.kit.stream_client import StreamClient
-from tradeport.venues.streaming import _book_view
+from tradeport.venues.streaming import book_view
 
 # `orderbook.{depth}` topics of spot and linear (websocket/public/orderbook: 1, 50, 200
 # and 1000 levels, pushed every 10, 20, 100 and 200 ms)
@@ -81,4 +81,4 @@ class BybitClient(StreamClient[PublicStreams, UserStream], BybitRest):
         streams: 1000), from the shallowest `orderbook` topic holding `depth` levels.
         Only LIVE books are delivered unless `all_states=True`."""
         channel = Channel("book", symbol, str(book_topic_depth(depth)))
-        return self._watch(channel, callback, _book_view(depth, all_states))
+        return self._watch(channel, callback, book_view(depth, all_states))
