@@ -9,6 +9,7 @@ A venue supplies its login frame, its subscribe frame for one topic and `classif
 from __future__ import annotations
 
 import itertools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 from tradeport.model.errors import AuthError, SubscriptionError
@@ -16,7 +17,7 @@ from tradeport.transport.ws_endpoint import WsRequester
 from tradeport.venues.kit.liveness import LiveEndpoint, Liveness
 
 
-class PrivateSessionEndpoint(LiveEndpoint):
+class PrivateSessionEndpoint(LiveEndpoint, ABC):
     max_topics = 0  # a session: the engine keeps one connection and no topic set
     topic_noun = "topic"  # how the venue's docs call a private subscription
 
@@ -36,13 +37,13 @@ class PrivateSessionEndpoint(LiveEndpoint):
         self._on_ack = on_ack
         self._ids = itertools.count(1)
 
+    @abstractmethod
     def login_frame(self) -> tuple[str, str]:
         """(the login request's id, its frame), signed now."""
-        raise NotImplementedError
 
+    @abstractmethod
     def topic_frame(self, topic: str, request_id: str) -> str:
         """The request subscribing one private topic."""
-        raise NotImplementedError
 
     async def on_open(self, conn: WsRequester) -> None:
         request_id, frame = self.login_frame()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Sequence
 from decimal import Decimal
 from typing import NamedTuple, Protocol
@@ -80,7 +81,7 @@ class PrivateContext(PrivateHistory, Protocol):
     async def get_position(self, symbol: str | None = None) -> list[Position]: ...
 
 
-class PrivateSession(OutageReconciler):
+class PrivateSession(OutageReconciler, ABC):
     log: logging.Logger  # the venue's logger
     # False: the venue's stream carries no balances and positions worth reconciling
     # after an outage (orders and fills are, always)
@@ -112,19 +113,19 @@ class PrivateSession(OutageReconciler):
         self.positions: dict[PositionKey, Position] = {}
 
     # -- what a venue supplies ---------------------------------------------------------
+    @abstractmethod
     def _locate(self) -> tuple[str, dict[str, str]]:
         """The private path and its topics, each with the readiness component it
         feeds (none for a venue whose session carries no topics)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _endpoint(self, url: str, topics: Sequence[str]) -> WsEndpoint:
         """The connection kind; a login reports to `_logged_in`, each confirmed topic
         to `_confirmed`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _on_frame(self, frame: str | bytes, local_ts: int) -> None:
         """Parse one data frame and hand its events to `publish_events`."""
-        raise NotImplementedError
 
     async def _started(self) -> None:
         """The connection is up, before the baseline (e.g. keep a listen key alive)."""

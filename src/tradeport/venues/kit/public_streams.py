@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
@@ -86,7 +87,7 @@ T = TypeVar("T", bound=Topic)
 Handler = Callable[[T, str | bytes, int], None]  # (topic, whole frame, local receipt ns)
 
 
-class PublicTopics(Generic[T]):
+class PublicTopics(ABC, Generic[T]):
     log: logging.Logger  # the venue's logger
 
     def __init__(self, client: PublicContext, ws_base: str) -> None:
@@ -100,23 +101,23 @@ class PublicTopics(Generic[T]):
         self.malformed = 0  # frames that could not be read
 
     # -- what a venue supplies ---------------------------------------------------------
+    @abstractmethod
     async def _topic_name(self, template: str, channel: Channel) -> str:
         """The topic of `channel` from its `wss_paths` template (parameters filled in):
         the venue's symbol goes in (UnknownSymbol if there is none)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _new_topic(self, name: str, path: str, channel: Channel) -> T:
         """The state of a topic first subscribed (NotSupported for one not known)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _endpoint(self, path: str) -> WsEndpoint:
         """The connection kind serving `path`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def feed(self, frame: str | bytes, local_ts: int = 0) -> None:
         """One data frame off a socket (the hot path): find its topic name and hand the
         frame to `_dispatch`."""
-        raise NotImplementedError
 
     def _subscribed(self, topic: T, channel: Channel, shared: bool) -> None:
         """`channel` joined `topic` and the venue confirmed the topic; `shared`: other
@@ -243,9 +244,9 @@ class PublicSession(PublicTopics[T]):
         self._resyncs: dict[str, asyncio.Task[None]] = {}  # topic → its resubscription
         self.resubscribes = 0  # book topics resubscribed to resync them
 
+    @abstractmethod
     def _publish_book(self, topic: T) -> None:
         """Publish `topic`'s book (its state changed) to the channels it serves."""
-        raise NotImplementedError
 
     async def prepare(self, channel: Channel) -> T:
         """Route the frames of `channel`'s topic to it, without subscribing."""

@@ -10,6 +10,7 @@ streams take the client as a narrow context and never import it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Generic, Protocol, TypeVar
 
 from tradeport.book.sync import BookSync
@@ -51,7 +52,7 @@ P = TypeVar("P", bound=PublicSide)
 U = TypeVar("U", bound=PrivateSide)
 
 
-class StreamClient(VenueClient, Generic[P, U]):
+class StreamClient(VenueClient, ABC, Generic[P, U]):
     # kinds a spot market does not stream
     not_on_spot: frozenset[str] = frozenset({"positions"})
     # what a private channel needs besides the API key and secret
@@ -74,11 +75,13 @@ class StreamClient(VenueClient, Generic[P, U]):
         self._user_stream: U | None = None
 
     # -- what a venue supplies ---------------------------------------------------------
+    @abstractmethod
     def _new_public_streams(self) -> P:
-        raise NotImplementedError
+        """The venue's public streams on `ws_url`, the client as their context."""
 
+    @abstractmethod
     def _new_user_stream(self) -> U:
-        raise NotImplementedError
+        """The venue's private session on `ws_url`, with the client's credentials."""
 
     # -- the two sides -----------------------------------------------------------------
     def _check_ws_url(self) -> None:
