@@ -55,9 +55,6 @@ class UserStream(PrivateSession):
         self._listen_key: str | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
 
-    def _locate(self) -> tuple[str, dict[str, str]]:
-        return self.client.config.wss_paths.get("user", ""), {}
-
     def _endpoint(self, url: str, topics: Sequence[str]) -> SpotUserEndpoint | FuturesUserEndpoint:
         name = f"{self.client.key}.user"
         if self.spot:

@@ -17,22 +17,13 @@ session, its readiness and the reconciliation after an outage are the kit's
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, Protocol
 
-from tradeport.model.errors import NotSupported, UnknownSymbol
+from tradeport.model.errors import UnknownSymbol
 from tradeport.venues.bybit import stream_parse as sp
 from tradeport.venues.bybit.ws_endpoints import PrivateEndpoint
 from tradeport.venues.kit.private_session import GatingContext, GatingSession
-
-# private channel kind (its `wss_paths` entry names the topic) → readiness component
-COMPONENTS = {
-    "orders": "orders",
-    "fills": "executions",
-    "balance": "wallet",
-    "positions": "positions",
-}
-REQUIRED = ("orders", "fills", "balance")  # positions only where the venue lists them
 
 
 class BybitPrivateContext(GatingContext, Protocol):
@@ -45,22 +36,13 @@ class BybitPrivateContext(GatingContext, Protocol):
 class UserStream(GatingSession):
     log = logging.getLogger("tradeport.venues.bybit")
     client: BybitPrivateContext
+    components: ClassVar[Mapping[str, str]] = {
+        "orders": "orders",
+        "fills": "executions",
+        "balance": "wallet",
+        "positions": "positions",
+    }
     skipped_rows = 0  # rows of another category or an unlisted instrument
-
-    def _locate(self) -> tuple[str, dict[str, str]]:
-        """The private path and its topics (topic → readiness component)."""
-        paths = self.client.config.wss_paths
-        missing = [kind for kind in REQUIRED if kind not in paths]
-        if "user" not in paths or missing:
-            raise NotSupported(
-                f"private streams on {self.client.key} need wss_paths user and {missing}"
-            )
-        topics: dict[str, str] = {}
-        for kind, component in COMPONENTS.items():
-            spec = paths.get(kind)
-            if spec is not None:
-                topics[spec.partition(" ")[2]] = component
-        return paths["user"], topics
 
     def _endpoint(self, url: str, topics: Sequence[str]) -> PrivateEndpoint:
         return PrivateEndpoint(

@@ -19,14 +19,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import NamedTuple, Protocol
+from typing import ClassVar, NamedTuple, Protocol
 
 import msgspec
 
 from tradeport.config.schema import ResolvedAssetConfig
 from tradeport.model import AssetType, Balance, Fill, Instrument, Order, Position, PositionSide
+from tradeport.model.errors import NotSupported
 from tradeport.transport.ws import WsEndpoint, WsStream
 from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.kit.liveness import Liveness
@@ -88,6 +89,9 @@ class PrivateSession(OutageReconciler, ABC):
     reconciles_account = True
     # True: an amendment (qty or price alone) is an update worth publishing
     amendable = True
+    # private channel kind (its `wss_paths` entry names the topic) → the readiness
+    # component its confirmation brings up; none for a session without topics
+    components: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -113,10 +117,10 @@ class PrivateSession(OutageReconciler, ABC):
         self.positions: dict[PositionKey, Position] = {}
 
     # -- what a venue supplies ---------------------------------------------------------
-    @abstractmethod
-    def _locate(self) -> tuple[str, dict[str, str]]:
-        """The private path and its topics, each with the readiness component it
-        feeds (none for a venue whose session carries no topics)."""
+    def _topic(self, kind: str, name: str) -> str:
+        """The topic a private channel kind subscribes (`name`: from its `wss_paths`
+        entry)."""
+        return name
 
     @abstractmethod
     def _endpoint(self, url: str, topics: Sequence[str]) -> WsEndpoint:
@@ -131,6 +135,22 @@ class PrivateSession(OutageReconciler, ABC):
         """The connection is up, before the baseline (e.g. keep a listen key alive)."""
 
     # -- life --------------------------------------------------------------------------
+    def _locate(self) -> tuple[str, dict[str, str]]:
+        """The private path and its topics (topic → readiness component), from
+        venue.yaml `wss_paths`: every component kind but positions on a spot market."""
+        paths = self.client.config.wss_paths
+        kinds = [k for k in self.components if not (self.spot and k == "positions")]
+        missing = [kind for kind in kinds if kind not in paths]
+        if "user" not in paths or missing:
+            raise NotSupported(
+                f"private streams on {self.client.key} need wss_paths user and {missing}"
+            )
+        topics = {
+            self._topic(kind, paths[kind].partition(" ")[2]): self.components[kind]
+            for kind in kinds
+        }
+        return paths["user"], topics
+
     async def start(self) -> None:
         """Log in and subscribe; returns once every topic is confirmed. Raises what
         stopped it (AuthError for a refused login) and leaves nothing running."""

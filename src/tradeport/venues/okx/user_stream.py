@@ -18,18 +18,14 @@ its readiness and the reconciliation after an outage are the kit's
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, Protocol
 
-from tradeport.model.errors import NotSupported
 from tradeport.venues.kit.private_session import GatingContext, GatingSession
 from tradeport.venues.okx import stream_parse as sp
 from tradeport.venues.okx.contracts import Contract
 from tradeport.venues.okx.ws_endpoints import PrivateEndpoint
 
-# private channel kind (its `wss_paths` entry names the OKX channel) → readiness
-# component; fills come with the orders channel
-COMPONENTS = {"orders": "orders", "balance": "account", "positions": "positions"}
 # channels subscribed per instrument type; `account` takes no instType
 BY_INST_TYPE = frozenset({"orders", "positions"})
 
@@ -44,24 +40,16 @@ class OkxPrivateContext(GatingContext, Protocol):
 class UserStream(GatingSession):
     log = logging.getLogger("tradeport.venues.okx")
     client: OkxPrivateContext
+    # fills come with the orders channel
+    components: ClassVar[Mapping[str, str]] = {
+        "orders": "orders",
+        "balance": "account",
+        "positions": "positions",
+    }
     skipped_rows = 0  # rows of instruments the client does not list
 
-    def _locate(self) -> tuple[str, dict[str, str]]:
-        """The private path and its topics (topic → readiness component)."""
-        paths = self.client.config.wss_paths
-        required = ("orders", "balance") if self.spot else ("orders", "balance", "positions")
-        missing = [kind for kind in required if kind not in paths]
-        if "user" not in paths or missing:
-            raise NotSupported(
-                f"private streams on {self.client.key} need wss_paths user and {missing}"
-            )
-        topics: dict[str, str] = {}
-        for kind in required:
-            channel = paths[kind].partition(" ")[2]
-            if kind in BY_INST_TYPE:
-                channel = f"{channel}:{self.client.inst_type}"
-            topics[channel] = COMPONENTS[kind]
-        return paths["user"], topics
+    def _topic(self, kind: str, name: str) -> str:
+        return f"{name}:{self.client.inst_type}" if kind in BY_INST_TYPE else name
 
     def _endpoint(self, url: str, topics: Sequence[str]) -> PrivateEndpoint:
         return PrivateEndpoint(
