@@ -37,6 +37,7 @@ from tradeport.transport.ws_endpoint import (
     Sink,
     TopicState,
     WsEndpoint,
+    WsRequester,
     WsStats,
 )
 from tradeport.transport.ws_slot import Backoff, Slot, SlotContext
@@ -50,6 +51,7 @@ __all__ = [
     "TopicState",
     "WsConnection",
     "WsEndpoint",
+    "WsRequester",
     "WsStats",
     "WsStream",
 ]

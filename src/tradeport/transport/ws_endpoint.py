@@ -10,12 +10,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import msgspec
-
-if TYPE_CHECKING:
-    from tradeport.transport.ws_conn import WsConnection
 
 
 class Ack(msgspec.Struct):
@@ -41,6 +38,16 @@ class Pong(msgspec.Struct):
 
 Control = Ack | Reconnect | Pong
 
+
+class WsRequester(Protocol):
+    """What an endpoint's `on_open` may do on the socket it was given (the engine's
+    `WsConnection`): send a frame, or send one and await the venue's answer."""
+
+    async def send(self, frame: str) -> None: ...
+
+    async def request(self, frame: str, request_id: int | str, timeout: float = 10.0) -> Ack: ...
+
+
 # (raw frame, local receipt time `time.time_ns()`) for every data frame
 Sink = Callable[[str | bytes, int], None]
 
@@ -64,7 +71,7 @@ class WsEndpoint(Protocol):
 
     async def url(self) -> str: ...
 
-    async def on_open(self, conn: WsConnection) -> None: ...
+    async def on_open(self, conn: WsRequester) -> None: ...
 
     def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str: ...
 

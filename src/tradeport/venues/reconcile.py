@@ -138,7 +138,7 @@ class OutageReconciler:
         symbols = sorted(self.symbols | self.client.private_symbols)
         for symbol in symbols:
             for order in await self.client.orders_since(symbol, since):
-                self._seen_in_history(order)
+                self._learn_order(order)
                 if self._changed(order):
                     publish(ORDERS, order)
         for key, known in list(self._orders.items()):
@@ -159,8 +159,9 @@ class OutageReconciler:
         self._complete_ms = max(self._complete_ms, now)
         self.reconciled += 1
 
-    def _seen_in_history(self, order: Order) -> None:
-        """A venue that learns from every order it sees (an id map) does so here."""
+    def _learn_order(self, order: Order) -> None:
+        """A venue that learns from every order it sees, streamed or fetched (an id
+        map), does so here."""
 
     async def _reconcile_account(self, now: int) -> None:
         """A venue whose stream also publishes balances and positions reconciles them

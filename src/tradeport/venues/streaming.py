@@ -1,8 +1,9 @@
 """The streaming half of the client contract: `watch_*` on every venue.
 
 Each method returns a `Watch` (iterate it, or pass `callback=`). A venue implements
-`_open_channel` / `_close_channel` and publishes parsed events to `self.streams`;
-everything else here is shared. A venue that streams nothing raises NotSupported when
+`_open_channel` / `_close_channel` and publishes parsed events to `self.streams`
+(venues/kit/stream_client.py does it for a venue with public and private stream
+sessions); everything else here is shared. A venue that streams nothing raises NotSupported when
 a watch starts, and lists no stream capability.
 """
 
@@ -40,7 +41,10 @@ class BookSource(Protocol):
     def view(self, depth: int | None = None) -> OrderBook: ...
 
 
-def _book_view(depth: int | None, all_states: bool) -> Materialize:
+def book_view(depth: int | None, all_states: bool) -> Materialize:
+    """What a book watch delivers of a `BookSource`: its top `depth` levels, while LIVE
+    (or in every state with `all_states`)."""
+
     def materialize(source: BookSource) -> OrderBook | None:
         if all_states or source.state is BookState.LIVE:
             return source.view(depth)
@@ -162,7 +166,7 @@ class StreamingClient:
         """The verified L2 book of `symbol` (top `depth` levels, or all), after each
         update. Only LIVE books are delivered unless `all_states=True` (then a book
         being resynced comes with its state SYNCING or RESYNCING)."""
-        return self._watch(Channel("book", symbol), callback, _book_view(depth, all_states))
+        return self._watch(Channel("book", symbol), callback, book_view(depth, all_states))
 
     def watch_partial_book(
         self, symbol: str, levels: int = 20, *, callback: Callable[[OrderBook], Any] | None = None

@@ -1,30 +1,23 @@
 """The Binance client: REST (rest.py) plus streams (stream.py, user_stream.py).
 
 Public channels go to `PublicStreams`, private ones (orders, fills, balances,
-positions) share one `UserStream`; both are created on first use.
+positions) share one `UserStream`; the plumbing between them is the kit's
+(kit/stream_client.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tradeport.book.sync import BookSync
 from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.model import AssetType, Order
-from tradeport.model.errors import BadParameter, NotSupported
-from tradeport.streams.watch import Channel
-from tradeport.transport.ws_endpoint import WsStats
-from tradeport.venues.base import OrderRequest
 from tradeport.venues.binance.rest import BinanceRest
 from tradeport.venues.binance.stream import PublicStreams
 from tradeport.venues.binance.user_stream import UserStream
-from tradeport.venues.binance.ws_endpoints import Liveness
-
-# the channels the user-data stream serves
-PRIVATE_KINDS = frozenset({"orders", "fills", "balance", "positions"})
+from tradeport.venues.kit.liveness import Liveness
+from tradeport.venues.kit.stream_client import StreamClient
 
 
-class BinanceClient(BinanceRest):
+class BinanceClient(StreamClient[PublicStreams, UserStream], BinanceRest):
     partial_book_levels = (5, 10, 20)
     book_snapshots_from_rest = True
 
@@ -49,77 +42,20 @@ class BinanceClient(BinanceRest):
         silent for `stream_silence_timeout` s is replaced (we ping every
         `stream_ping_interval` s). The other options are the REST client's."""
         super().__init__(config, environment=environment, **rest_options)
-        # an emulator's stream host is only known from the emulator itself
-        self.ws_url = ws_url or ("" if environment == "emulator" else config.wss_url(environment))
-        self._public_streams: PublicStreams | None = None
-        self._user_stream: UserStream | None = None
+        self._init_stream_client(ws_url, Liveness(stream_ping_interval, stream_silence_timeout))
         self._book_snapshot_limit = book_snapshot_limit
         self._book_snapshot_concurrency = book_snapshot_concurrency
         self._listen_key_keepalive = listen_key_keepalive
-        self.liveness = Liveness(stream_ping_interval, stream_silence_timeout)
 
-    # -- streams -----------------------------------------------------------------------
-    def _check_ws_url(self) -> None:
-        if not self.ws_url:
-            raise BadParameter(f"{self.key}: streams need ws_url= (the emulator's stream host)")
+    def _new_public_streams(self) -> PublicStreams:
+        return PublicStreams(
+            self,
+            self.ws_url,
+            snapshot_limit=self._book_snapshot_limit,
+            snapshot_concurrency=self._book_snapshot_concurrency,
+        )
 
-    @property
-    def public_streams(self) -> PublicStreams:
-        self._check_ws_url()
-        if self._public_streams is None:
-            self._public_streams = PublicStreams(
-                self,
-                self.ws_url,
-                snapshot_limit=self._book_snapshot_limit,
-                snapshot_concurrency=self._book_snapshot_concurrency,
-            )
-        return self._public_streams
-
-    @property
-    def user_stream(self) -> UserStream:
-        self._check_ws_url()
-        if self._user_stream is None:
-            self._user_stream = UserStream(self, self.ws_url, keepalive=self._listen_key_keepalive)
-        return self._user_stream
-
-    def synced_book(self, symbol: str) -> BookSync | None:
-        return None if self._public_streams is None else self._public_streams.books.get(symbol)
-
-    def stream_stats(self) -> dict[str, WsStats]:
-        stats = {} if self._public_streams is None else self._public_streams.stats()
-        if self._user_stream is not None:
-            stats.update(self._user_stream.stats())
-        return stats
-
-    async def submit_order(self, req: OrderRequest) -> Order:
-        order = await super().submit_order(req)
-        if self._user_stream is not None:  # an outage's reconciliation covers this symbol
-            self._user_stream.note_symbol(req.symbol)
-        return order
-
-    async def _open_channel(self, channel: Channel) -> None:
-        if channel.kind == "positions" and self.asset_type is AssetType.SPOT:
-            raise NotSupported(f"positions streams are not supported on {self.key}")
-        if channel.kind in PRIVATE_KINDS:
-            if not self.api_key or not self._secret:
-                raise BadParameter(f"{channel.kind} streams need api_key and secret")
-            await self.user_stream.start()
-        else:
-            await self.public_streams.open(channel)
-
-    async def _close_channel(self, channel: Channel) -> None:
-        if channel.kind not in PRIVATE_KINDS:
-            await self.public_streams.close(channel)
-        elif self._user_stream is not None and not any(
-            c.kind in PRIVATE_KINDS for c in self.streams.channels()
-        ):
-            stream, self._user_stream = self._user_stream, None
-            await stream.close()
-
-    async def _close_streams(self) -> None:
-        if self._user_stream is not None:
-            await self._user_stream.close()
-            self._user_stream = None
-        if self._public_streams is not None:
-            await self._public_streams.aclose()
-            self._public_streams = None
+    def _new_user_stream(self) -> UserStream:
+        return UserStream(
+            self, self.ws_url, self._credentials(), keepalive=self._listen_key_keepalive
+        )

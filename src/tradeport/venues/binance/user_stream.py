@@ -13,82 +13,71 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
-from tradeport.model import AssetType, Balance, Fill, Order, Position
+from tradeport.model import Balance, Fill, Order, Position
 from tradeport.model.errors import TradeportError
-from tradeport.transport.ws import WsStream
-from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.binance import stream_parse as sp
 from tradeport.venues.binance.ws_endpoints import FuturesUserEndpoint, SpotUserEndpoint
-from tradeport.venues.reconcile import BALANCE, FILLS, ORDERS, POSITIONS, OutageReconciler
-
-if TYPE_CHECKING:
-    from tradeport.venues.binance.client import BinanceClient
+from tradeport.venues.kit.private_session import Credentials, PrivateContext, PrivateSession
 
 log = logging.getLogger("tradeport.venues.binance")
 
 
-class UserStream(OutageReconciler):
-    client: BinanceClient
+class BinancePrivateContext(PrivateContext, Protocol):
+    def from_venue_symbol(self, venue_symbol: str) -> str: ...
 
-    def __init__(self, client: BinanceClient, ws_base: str, *, keepalive: float = 1800.0):
-        super().__init__(client, log)
-        self.ws_base = ws_base.rstrip("/")
+    async def _keyed(self, name: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """An API-key request (the listen-key calls)."""
+        ...
+
+
+class UserStream(PrivateSession):
+    log = log
+    client: BinancePrivateContext
+    # the user-data stream carries no topics to confirm, and what it pushes of
+    # balances and positions is not reconciled after an outage; an order's update is
+    # its status or fill (Binance orders are not amended)
+    reconciles_account = False
+    amendable = False
+
+    def __init__(
+        self,
+        client: BinancePrivateContext,
+        ws_base: str,
+        credentials: Credentials,
+        *,
+        keepalive: float = 1800.0,
+    ) -> None:
+        super().__init__(client, ws_base, credentials)
         self.keepalive = keepalive
-        self.spot = client.asset_type is AssetType.SPOT
-        self._socket: WsStream | None = None
-        self._start_lock = asyncio.Lock()
         self._listen_key: str | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        async with self._start_lock:
-            if self._socket is not None:
-                return
-            path = self.client.config.wss_paths.get("user", "")
-            if self.spot:
-                endpoint: SpotUserEndpoint | FuturesUserEndpoint = SpotUserEndpoint(
-                    f"{self.client.key}.user",
-                    self.ws_base + path,
-                    self.client.api_key,
-                    self.client._secret,
-                    self.client.clock.now_ms,
-                    self.client.liveness,
-                )
-            else:
-                endpoint = FuturesUserEndpoint(
-                    f"{self.client.key}.user",
-                    self.ws_base + path,
-                    self._new_listen_key,
-                    self.client.liveness,
-                )
-            await self.client.instruments()  # events name venue symbols
-            await self.client.sync_clock()
-            socket = WsStream(endpoint, self._on_frame, on_reconnect=self._on_reconnect)
-            self._socket = socket
-            try:
-                await socket.start()
-                if not self.spot:
-                    self._keepalive_task = asyncio.create_task(self._keep_alive())
-                # the baseline: open orders as they are now, known but not published
-                await self._baseline()
-            except BaseException:
-                await self.close()  # a half-started stream must not linger
-                raise
+    def _endpoint(self, url: str, topics: Sequence[str]) -> SpotUserEndpoint | FuturesUserEndpoint:
+        name = f"{self.client.key}.user"
+        if self.spot:
+            return SpotUserEndpoint(
+                name,
+                url,
+                self.credentials.api_key,
+                self.credentials.secret,
+                self.client.clock.now_ms,
+                self.client.liveness,
+            )
+        return FuturesUserEndpoint(name, url, self._new_listen_key, self.client.liveness)
 
-    def stats(self) -> dict[str, WsStats]:
-        return {} if self._socket is None else {f"{self.client.key}.user": self._socket.stats}
+    async def _started(self) -> None:
+        if not self.spot:
+            self._keepalive_task = asyncio.create_task(self._keep_alive())
 
     async def close(self) -> None:
-        tasks = [t for t in (self._keepalive_task, self._reconcile_task) if t is not None]
-        self._keepalive_task = self._reconcile_task = None
-        for task in tasks:
+        task, self._keepalive_task = self._keepalive_task, None
+        if task is not None:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        socket, self._socket = self._socket, None
-        if socket is not None:
-            await socket.close()
+            await asyncio.gather(task, return_exceptions=True)
+        await super().close()
         if self._listen_key is not None and not self.spot:
             key, self._listen_key = self._listen_key, None
             try:
@@ -121,34 +110,11 @@ class UserStream(OutageReconciler):
             frame, self.client.from_venue_symbol, local_ts, self.client.config.order_status_map
         )
         for event in events:
-            self._publish(event)
-
-    def _publish(self, event: object) -> None:
-        publish = self.client.streams.publish
-        if isinstance(event, Order | Fill | Position):
-            self.symbols.add(event.symbol)
-        if isinstance(event, Order | Fill | Balance | Position):
-            self._complete_ms = max(self._complete_ms, _venue_ts(event))
-        if isinstance(event, Order):
-            if self._changed(event):
-                publish(ORDERS, event)
-        elif isinstance(event, Fill):
-            if self._first_sight(event):
-                publish(FILLS, event)
-        elif isinstance(event, Balance):
-            publish(BALANCE, event)
-        elif isinstance(event, Position):
-            publish(POSITIONS, event)
-
-    # -- reconciliation ----------------------------------------------------------------
-    async def _baseline(self) -> None:
-        self._complete_ms = self.client.clock.now_ms()
-        for order in await self.client.get_open_orders():
-            self._changed(order)
-            self.symbols.add(order.symbol)
-        if self.client.asset_type is not AssetType.SPOT:
-            self.symbols.update(p.symbol for p in await self.client.get_position())
-
-
-def _venue_ts(event: Order | Fill | Balance | Position) -> int:
-    return event.updated_ts if isinstance(event, Order) else event.ts
+            if isinstance(event, Order):
+                self.publish_order(event)
+            elif isinstance(event, Fill):
+                self.publish_fill(event)
+            elif isinstance(event, Balance):
+                self.publish_balance(event)
+            elif isinstance(event, Position):
+                self.publish_position(event)

@@ -11,13 +11,14 @@ wrapped as `{"subscriptionId":N,"event":…}`; the spot listen-key flow was remo
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 
 from tradeport.model.errors import AuthError
-from tradeport.transport.ws import Ack, Control, Reconnect, WsConnection
+from tradeport.transport.ws import Ack, Control, Reconnect, WsRequester
 from tradeport.venues.binance.auth import sign_ws_params
+from tradeport.venues.kit.liveness import LiveEndpoint, Liveness
 
 # Limits per connection (§1.4 spot, §2.4 USDⓈ-M). Pings: spot servers ping every 20 s,
 # USDⓈ-M every 3 min; we ping too, so a quiet but healthy connection stays provably
@@ -27,12 +28,8 @@ FUTURES_LIMITS = {"max_topics": 200, "max_sends_per_second": 8.0}
 LIFETIME = 24 * 3600 - 15 * 60  # reconnect a quarter hour before the 24 h cutoff
 
 
-class Liveness(NamedTuple):
-    """How often we ping, and how long a connection may stay silent before the
-    watchdog replaces it (it must exceed the ping interval plus a round trip)."""
-
-    ping_interval: float = 15.0
-    silence_timeout: float = 45.0
+# our defaults: spot servers ping every 20 s, USDⓈ-M every 3 min; we ping too
+DEFAULT_LIVENESS = Liveness(15.0, 45.0)
 
 
 class _Control(msgspec.Struct):
@@ -73,25 +70,18 @@ def _control_of(frame: str) -> Control | None:
     return Ack(msg.id, None, msg.result)
 
 
-class _Endpoint:
-    """What every Binance connection kind shares: its name, URL, liveness and the
-    24 h lifetime; a user-data session carries no topics."""
+class _Endpoint(LiveEndpoint):
+    """What every Binance connection kind shares: the 24 h lifetime; a user-data
+    session carries no topics."""
 
     max_topics = 0
     max_sends_per_second = SPOT_LIMITS["max_sends_per_second"]
     max_lifetime: float | None = LIFETIME
 
     def __init__(self, name: str, url: str, liveness: Liveness | None) -> None:
-        live = liveness or Liveness()
-        self.name = name
-        self._url = url
-        self.ping_interval: float | None = live.ping_interval
-        self.silence_timeout = live.silence_timeout
+        super().__init__(name, url, liveness or DEFAULT_LIVENESS)
 
-    async def url(self) -> str:
-        return self._url
-
-    async def on_open(self, conn: WsConnection) -> None:
+    async def on_open(self, conn: WsRequester) -> None:
         return None
 
     def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
@@ -155,7 +145,7 @@ class SpotUserEndpoint(_Endpoint):
         self._now_ms = now_ms
         self._ids = 0
 
-    async def on_open(self, conn: WsConnection) -> None:
+    async def on_open(self, conn: WsRequester) -> None:
         self._ids += 1
         request_id = f"tpuser{self._ids}"
         params = {"apiKey": self._api_key, "timestamp": str(self._now_ms())}

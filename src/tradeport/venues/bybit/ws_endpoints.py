@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 import msgspec
 
-from tradeport.model.errors import AuthError, SubscriptionError
-from tradeport.transport.ws import Ack, Control, Pong, WsConnection
+from tradeport.transport.ws import Ack, Control, Pong, WsRequester
 from tradeport.venues.bybit.auth import ws_auth_args
+from tradeport.venues.kit.liveness import LiveEndpoint, Liveness
+from tradeport.venues.kit.private_endpoint import PrivateSessionEndpoint
+
+__all__ = ["Liveness", "PrivateEndpoint", "PublicEndpoint", "classify", "request_frame"]
 
 # spot: "up to 10 args for each subscription request"; linear has no per-request cap,
 # only the 21,000-character args limit per connection, which 500 topics of at most ~40
@@ -38,15 +40,6 @@ MAX_SENDS_PER_SECOND = 10.0
 # `expires` of the auth request: this far ahead of the venue's clock (§4.2)
 AUTH_EXPIRY_MS = 5_000
 AUTH_REQUEST_ID = "auth"
-
-
-class Liveness(NamedTuple):
-    """How often we ping (Bybit recommends 20 s), and how long a connection may stay
-    silent before the watchdog replaces it (more than a ping interval plus a round
-    trip: a healthy connection always answers a ping within it)."""
-
-    ping_interval: float = 20.0
-    silence_timeout: float = 60.0
 
 
 class _Reply(msgspec.Struct):
@@ -103,22 +96,12 @@ def _request_id(reply: _Reply) -> int | str:
     return int(req_id) if req_id.isdigit() else req_id
 
 
-class _Endpoint:
-    """What both connection kinds share: name, URL, liveness, the JSON heartbeat."""
+class _Heartbeat:
+    """What both connection kinds share: the JSON heartbeat, the reply classifier and
+    the send pace."""
 
     max_sends_per_second = MAX_SENDS_PER_SECOND
-    max_lifetime: float | None = None  # Bybit documents no connection lifetime
-
-    def __init__(self, name: str, url: str, liveness: Liveness | None) -> None:
-        live = liveness or Liveness()
-        self.name = name
-        self._url = url
-        self.ping_interval: float | None = live.ping_interval
-        self.silence_timeout = live.silence_timeout
-        self._pings = itertools.count(1)
-
-    async def url(self) -> str:
-        return self._url
+    _pings = itertools.count(1)  # ping req_ids: unique per process is enough
 
     def ping_frame(self) -> str:
         return msgspec.json.encode({"req_id": f"ping{next(self._pings)}", "op": "ping"}).decode()
@@ -127,16 +110,16 @@ class _Endpoint:
         return classify(frame)
 
 
-class PublicEndpoint(_Endpoint):
+class PublicEndpoint(_Heartbeat, LiveEndpoint):
     """One public path (`/v5/public/spot` or `/v5/public/linear`)."""
 
     max_topics = MAX_TOPICS
 
     def __init__(self, name: str, url: str, *, spot: bool, liveness: Liveness | None = None):
-        super().__init__(name, url, liveness)
+        super().__init__(name, url, liveness or Liveness())
         self.max_topics_per_frame = SPOT_TOPICS_PER_FRAME if spot else LINEAR_TOPICS_PER_FRAME
 
-    async def on_open(self, conn: WsConnection) -> None:
+    async def on_open(self, conn: WsRequester) -> None:
         return None
 
     def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
@@ -146,12 +129,8 @@ class PublicEndpoint(_Endpoint):
         return request_frame("unsubscribe", topics, str(request_id))
 
 
-class PrivateEndpoint(_Endpoint):
-    """`/v5/private`: log in, then subscribe the account topics one request each, so
-    each is confirmed (and reported to `on_ack`) on its own; any refusal fails the
-    connection attempt. Runs again on every (re)connect."""
-
-    max_topics = 0
+class PrivateEndpoint(_Heartbeat, PrivateSessionEndpoint):
+    """`/v5/private`: `auth`, then the account topics one request each."""
 
     def __init__(
         self,
@@ -166,40 +145,21 @@ class PrivateEndpoint(_Endpoint):
         on_ack: Callable[[str], None],
         liveness: Liveness | None = None,
     ) -> None:
-        super().__init__(name, url, liveness)
+        super().__init__(
+            name,
+            url,
+            topics=topics,
+            on_login=on_auth,
+            on_ack=on_ack,
+            liveness=liveness or Liveness(),
+        )
         self._api_key = api_key
         self._secret = secret
         self._now_ms = now_ms
-        self.topics = tuple(topics)
-        self._on_auth = on_auth
-        self._on_ack = on_ack
-        self._ids = itertools.count(1)
 
-    async def on_open(self, conn: WsConnection) -> None:
-        expires = self._now_ms() + AUTH_EXPIRY_MS
-        args = ws_auth_args(self._api_key, self._secret, expires)
-        # a venue that does not answer within the silence budget is a dead connection
-        ack = await conn.request(
-            request_frame("auth", args, AUTH_REQUEST_ID), AUTH_REQUEST_ID, self.silence_timeout
-        )
-        if ack.error is not None:
-            raise AuthError(f"private stream login refused: {ack.error}", venue=self.name)
-        self._on_auth()
-        for topic in self.topics:
-            request_id = f"sub{next(self._ids)}"
-            frame = request_frame("subscribe", [topic], request_id)
-            ack = await conn.request(frame, request_id, self.silence_timeout)
-            if ack.error is not None:
-                raise SubscriptionError(
-                    f"private topic {topic!r} refused: {ack.error}",
-                    topics=[topic],
-                    venue=self.name,
-                    raw_message=ack.error,
-                )
-            self._on_ack(topic)
+    def login_frame(self) -> tuple[str, str]:
+        args = ws_auth_args(self._api_key, self._secret, self._now_ms() + AUTH_EXPIRY_MS)
+        return AUTH_REQUEST_ID, request_frame("auth", args, AUTH_REQUEST_ID)
 
-    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
-        raise TypeError("the private session subscribes its own topics when it opens")
-
-    def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
-        raise TypeError("the private session subscribes its own topics when it opens")
+    def topic_frame(self, topic: str, request_id: str) -> str:
+        return request_frame("subscribe", [topic], request_id)

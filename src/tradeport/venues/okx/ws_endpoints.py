@@ -17,14 +17,13 @@ again on every (re)connect.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 import msgspec
 
-from tradeport.model.errors import AuthError, SubscriptionError
-from tradeport.transport.ws import Ack, Control, Pong, Reconnect, WsConnection
+from tradeport.transport.ws import Ack, Control, Pong, Reconnect, WsRequester
+from tradeport.venues.kit.liveness import LiveEndpoint, Liveness
+from tradeport.venues.kit.private_endpoint import PrivateSessionEndpoint
 from tradeport.venues.okx.auth import ws_login_args
 
 # one arg per request: an answer then settles one topic (see the module docstring)
@@ -39,13 +38,8 @@ LOGIN_REQUEST_ID = "login"
 UPGRADE_NOTICE = "64008"
 
 
-class Liveness(NamedTuple):
-    """How often we ping (below the venue's 30 s cutoff) and how long a connection may
-    stay silent before the watchdog replaces it (more than a ping interval plus a round
-    trip: a healthy connection always answers a ping within it)."""
-
-    ping_interval: float = 20.0
-    silence_timeout: float = 25.0
+# our defaults: a ping below the venue's 30 s cutoff, a watchdog just past it
+DEFAULT_LIVENESS = Liveness(20.0, 25.0)
 
 
 class _Arg(msgspec.Struct):
@@ -119,22 +113,12 @@ def _request_id(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-class _Endpoint:
-    """What every connection kind shares: name, URL, liveness, the text heartbeat."""
+class _Heartbeat:
+    """What every connection kind shares: the text heartbeat, the reply classifier,
+    the send pace and one arg per request."""
 
     max_sends_per_second = MAX_SENDS_PER_SECOND
     max_topics_per_frame = TOPICS_PER_FRAME
-    max_lifetime: float | None = None  # OKX documents no connection lifetime
-
-    def __init__(self, name: str, url: str, liveness: Liveness | None) -> None:
-        live = liveness or Liveness()
-        self.name = name
-        self._url = url
-        self.ping_interval: float | None = live.ping_interval
-        self.silence_timeout = live.silence_timeout
-
-    async def url(self) -> str:
-        return self._url
 
     def ping_frame(self) -> str:
         return "ping"
@@ -143,12 +127,15 @@ class _Endpoint:
         return classify(frame)
 
 
-class PublicEndpoint(_Endpoint):
+class PublicEndpoint(_Heartbeat, LiveEndpoint):
     """`/ws/v5/public` or `/ws/v5/business`: topics `<channel>:<instId>`."""
 
     max_topics = MAX_TOPICS
 
-    async def on_open(self, conn: WsConnection) -> None:
+    def __init__(self, name: str, url: str, liveness: Liveness | None = None) -> None:
+        super().__init__(name, url, liveness or DEFAULT_LIVENESS)
+
+    async def on_open(self, conn: WsRequester) -> None:
         return None
 
     def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
@@ -158,12 +145,10 @@ class PublicEndpoint(_Endpoint):
         return request_frame("unsubscribe", [topic_arg(t) for t in topics], str(request_id))
 
 
-class PrivateEndpoint(_Endpoint):
-    """`/ws/v5/private`: log in, then subscribe each channel with its own request, so
-    each is confirmed (and reported to `on_ack`) on its own; any refusal fails the
-    connection attempt. Runs again on every (re)connect."""
+class PrivateEndpoint(_Heartbeat, PrivateSessionEndpoint):
+    """`/ws/v5/private`: `login`, then each channel with its own request."""
 
-    max_topics = 0
+    topic_noun = "channel"
 
     def __init__(
         self,
@@ -179,40 +164,23 @@ class PrivateEndpoint(_Endpoint):
         on_ack: Callable[[str], None],
         liveness: Liveness | None = None,
     ) -> None:
-        super().__init__(name, url, liveness)
+        super().__init__(
+            name,
+            url,
+            topics=topics,
+            on_login=on_login,
+            on_ack=on_ack,
+            liveness=liveness or DEFAULT_LIVENESS,
+        )
         self._api_key = api_key
         self._secret = secret
         self._passphrase = passphrase
         self._now_ms = now_ms
-        self.topics = tuple(topics)
-        self._on_login = on_login
-        self._on_ack = on_ack
-        self._ids = itertools.count(1)
 
-    async def on_open(self, conn: WsConnection) -> None:
+    def login_frame(self) -> tuple[str, str]:
         # the login expires 30 s after its timestamp, in the venue's seconds (§3.2)
         args = ws_login_args(self._api_key, self._secret, self._passphrase, self._now_ms() // 1000)
-        frame = msgspec.json.encode({"op": "login", "args": [args]}).decode()
-        # a venue that does not answer within the silence budget is a dead connection
-        ack = await conn.request(frame, LOGIN_REQUEST_ID, self.silence_timeout)
-        if ack.error is not None:
-            raise AuthError(f"private stream login refused: {ack.error}", venue=self.name)
-        self._on_login()
-        for topic in self.topics:
-            request_id = f"sub{next(self._ids)}"
-            frame = request_frame("subscribe", [topic_arg(topic)], request_id)
-            ack = await conn.request(frame, request_id, self.silence_timeout)
-            if ack.error is not None:
-                raise SubscriptionError(
-                    f"private channel {topic!r} refused: {ack.error}",
-                    topics=[topic],
-                    venue=self.name,
-                    raw_message=ack.error,
-                )
-            self._on_ack(topic)
+        return LOGIN_REQUEST_ID, msgspec.json.encode({"op": "login", "args": [args]}).decode()
 
-    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
-        raise TypeError("the private session subscribes its own channels when it opens")
-
-    def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
-        raise TypeError("the private session subscribes its own channels when it opens")
+    def topic_frame(self, topic: str, request_id: str) -> str:
+        return request_frame("subscribe", [topic_arg(topic)], request_id)
