@@ -49,10 +49,18 @@ class VenueSpec:
     emulator_factory: Callable[..., EmulatorHandle] | None = None
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    client_path: str = ""  # "package.module:Class" of the client, when registered by name
 
     @property
     def key(self) -> str:
         return f"{self.exchange}___{self.asset_type.name}"
+
+    def client_class(self) -> type[VenueClient]:
+        """The client class (imported now), to check it against its capabilities."""
+        if not self.client_path:
+            raise ValueError(f"{self.key} was registered with a factory, not a class path")
+        cls: type[VenueClient] = _import(self.client_path)
+        return cls
 
 
 _REGISTRY: dict[str, VenueSpec] = {}
@@ -137,6 +145,7 @@ def register_venue(
                 client_factory=client_factory(client, asset_type),
                 emulator_factory=emulate,
                 notes=notes,
+                client_path=client,
             )
         )
     return specs

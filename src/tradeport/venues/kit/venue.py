@@ -1,0 +1,112 @@
+"""What a venue provides, in one place (docs/adding-a-venue.md walks through it).
+
+A venue package registers its markets with `registry.register_venue`, naming one client
+class and one emulator class. The client class is a `RestClient` (kit/rest_client.py)
+given the venue's `RestDialect` (kit/dialect.py); with streams it is also a
+`StreamClient` (kit/stream_client.py). It then implements, for every capability it
+lists, the method or hooks below; whatever it does not list stays the base class's
+`NotSupported`. `missing_methods` checks a class against its capability set, and the
+registry test runs it for every registered venue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from tradeport.config.schema import ResolvedAssetConfig
+from tradeport.model import AssetType, Instrument, Order
+from tradeport.venues.base import OrderRequest, VenueClient
+from tradeport.venues.capability import Capability
+
+
+class ClientClass(Protocol):
+    """How the registry builds a venue's client: the resolved venue.yaml of one asset
+    type, the market, the REST base URL, and the user's options (credentials,
+    environment, allow_mainnet, readiness, rate-limit and transport options, and the
+    venue's own). An option the venue does not know raises BadParameter."""
+
+    def __call__(
+        self,
+        config: ResolvedAssetConfig,
+        *,
+        asset_type: AssetType,
+        base_url: str,
+        **options: Any,
+    ) -> VenueClient: ...
+
+
+class OrderHooks(Protocol):
+    """What the one order flow (`VenueClient.submit_order`) asks of a venue. The flow
+    itself — mainnet guard, readiness, instrument, quantity and price checks, client
+    order id, never resending an order whose outcome is unknown, looking it up by
+    client id instead — is the base class's."""
+
+    async def _order_params(
+        self, req: OrderRequest, inst: Instrument, cid: str
+    ) -> dict[str, Any]: ...
+
+    async def _send_order(self, params: dict[str, Any]) -> bytes: ...
+
+    def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> Order | str: ...
+
+    async def _placed(self, req: OrderRequest, order_id: str) -> Order: ...
+
+    async def query_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order: ...
+
+
+class StreamFactories(Protocol):
+    """A streaming venue's two sessions, each taking the client as a narrow context."""
+
+    def _new_public_streams(self) -> Any: ...
+
+    def _new_user_stream(self) -> Any: ...
+
+
+# The methods a class must define itself (not inherit from VenueClient, where they raise
+# NotSupported) for each capability it lists.
+_ORDER_HOOKS = ("_order_params", "_send_order", "_parse_ack", "query_order")
+_PUBLIC = ("_new_public_streams",)
+_PRIVATE = ("_new_user_stream",)
+REQUIRED: dict[Capability, tuple[str, ...]] = {
+    Capability.GET_SERVER_TIME: ("get_server_time",),
+    Capability.GET_EXCHANGE_INFO: ("get_exchange_info",),
+    Capability.GET_TICK: ("get_tick",),
+    Capability.GET_DEPTH: ("get_depth",),
+    Capability.GET_KLINE: ("get_kline",),
+    Capability.GET_TRADES: ("get_trades",),
+    Capability.MAKE_ORDER: _ORDER_HOOKS,
+    Capability.CANCEL_ORDER: ("cancel_order",),
+    Capability.QUERY_ORDER: ("query_order",),
+    Capability.GET_OPEN_ORDERS: ("get_open_orders",),
+    Capability.GET_BALANCE: ("get_balance",),
+    Capability.GET_ACCOUNT: ("get_account",),
+    Capability.GET_POSITION: ("get_position",),
+    Capability.SET_LEVERAGE: ("set_leverage",),
+    Capability.GET_DEALS: ("get_deals",),
+    Capability.WATCH_TICKER: _PUBLIC,
+    Capability.WATCH_TRADES: _PUBLIC,
+    Capability.WATCH_KLINES: _PUBLIC,
+    Capability.WATCH_ORDER_BOOK: _PUBLIC,
+    Capability.WATCH_PARTIAL_BOOK: _PUBLIC,
+    Capability.WATCH_QUOTES: _PUBLIC,
+    Capability.WATCH_MARK_PRICE: _PUBLIC,
+    Capability.WATCH_ORDERS: _PRIVATE,
+    Capability.WATCH_FILLS: _PRIVATE,
+    Capability.WATCH_BALANCE: _PRIVATE,
+    Capability.WATCH_POSITIONS: _PRIVATE,
+}
+
+
+def missing_methods(client: type[VenueClient], capabilities: Iterable[Capability]) -> list[str]:
+    """The methods `client` would still need for `capabilities`: each is missing while
+    the class only inherits VenueClient's (or no) definition of it."""
+    missing = set()
+    for capability in capabilities:
+        for name in REQUIRED.get(capability, ()):
+            own = getattr(client, name, None)
+            if own is None or own is getattr(VenueClient, name, None):
+                missing.add(f"{name} ({capability.value})")
+    return sorted(missing)
