@@ -113,7 +113,6 @@ class VenueClient(StreamingClient):
         base_url: str,
         api_key: str = "",
         secret: str = "",
-        passphrase: str = "",
         environment: str = "live",
         allow_mainnet: bool = False,
         readiness: str = "wait",
@@ -129,7 +128,6 @@ class VenueClient(StreamingClient):
         self.base_url = base_url
         self.api_key = api_key
         self._secret = secret
-        self._passphrase = passphrase
         self.environment = environment
         self._instruments: dict[str, Instrument] = {}
         self._by_venue_symbol: dict[str, Instrument] = {}

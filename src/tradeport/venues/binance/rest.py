@@ -45,43 +45,27 @@ _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 class BinanceRest(RestClient):
     """The REST half of the Binance client; `client.BinanceClient` adds the streams."""
 
+    dialect: BinanceDialect
+
     def __init__(
         self,
         config: ResolvedAssetConfig,
         *,
         asset_type: AssetType,
-        base_url: str,
-        api_key: str = "",
-        secret: str = "",
-        environment: str = "live",
-        allow_mainnet: bool = False,
-        rate_limit: bool = True,
-        rate_limit_wait: bool = True,
         recv_window_ms: int | None = None,
-        timeout: float | None = None,
-        http_engine: str = "aiohttp",
-        **unused: Any,
+        **options: Any,
     ) -> None:
-        if unused:
-            raise BadParameter(f"unexpected options for Binance: {sorted(unused)}")
+        """`recv_window_ms`: how long after its timestamp a signed request stays valid
+        (default: venue.yaml `connection.recv_window_ms`). The other options are
+        RestClient's."""
         self.asset_type = asset_type
         self.key = f"BINANCE___{asset_type.name}"
         self.recv_window_ms = recv_window_ms or config.venue.connection.recv_window_ms
-        self.dialect = BinanceDialect(api_key, secret, self.recv_window_ms)
-        super().__init__(
-            config,
-            self.dialect,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            environment=environment,
-            allow_mainnet=allow_mainnet,
-            rate_limit=rate_limit,
-            rate_limit_wait=rate_limit_wait,
-            timeout=timeout,
-            http_engine=http_engine,
-        )
+        super().__init__(config, **options)
         self._hedge_mode: bool | None = None
+
+    def make_dialect(self) -> BinanceDialect:
+        return BinanceDialect(self.api_key, self._secret, self.recv_window_ms)
 
     # -- request plumbing --------------------------------------------------------------
     async def _public(self, name: str, params: Mapping[str, Any] | None = None) -> bytes:
