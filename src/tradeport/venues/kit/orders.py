@@ -1,13 +1,19 @@
-"""Order facts every venue shares: which hedge-mode leg an order acts on, and the
-client's map of client order ids to the venue's ids."""
+"""Order facts every venue shares: how a decimal goes on the wire, which hedge-mode
+leg an order acts on, and the client's map of client order ids to the venue's ids."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from decimal import Decimal
 
 from tradeport.model import PositionSide, Side
 from tradeport.model.errors import BadParameter
 from tradeport.venues.base import OrderRequest, closes
+
+
+def plain_decimal(value: Decimal) -> str:
+    """A price or quantity as the venues read it: plain notation, never an exponent."""
+    return format(value.normalize(), "f")
 
 
 def hedge_leg(req: OrderRequest) -> PositionSide:
