@@ -117,10 +117,18 @@ class VenueClient(StreamingClient):
         allow_mainnet: bool = False,
         readiness: str = "wait",
         ready_timeout: float = 10.0,
+        **unused: Any,
     ) -> None:
-        """`readiness`: "wait" makes an order wait up to `ready_timeout` s for what it
-        depends on (the instruments; the private streams once they run), "refuse"
-        raises NotReady at once."""
+        """Options every venue takes. `base_url`: the REST host (`create_client` takes
+        it from venue.yaml `rest_urls` for the environment). `api_key`, `secret`: the
+        account's credentials (signed calls need both). `allow_mainnet`: trading in the
+        "live" environment is refused unless this is set. `readiness`: "wait" makes an
+        order wait up to `ready_timeout` s for what it depends on (the instruments; the
+        private streams once they run), "refuse" raises NotReady at once. Any other
+        option is refused with BadParameter."""
+        if unused:
+            venue = config.venue.display_name
+            raise BadParameter(f"unexpected options for {venue}: {sorted(unused)}")
         if readiness not in READINESS_MODES:
             raise BadParameter(f"readiness {readiness!r}: expected one of {READINESS_MODES}")
         self.config = config
