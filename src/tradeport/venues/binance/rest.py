@@ -36,7 +36,8 @@ from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
 from tradeport.venues.binance.dialect import BinanceDialect
 from tradeport.venues.binance.orders import order_params
-from tradeport.venues.kit.account import spot_account
+from tradeport.venues.kit.account import margin_account, spot_account
+from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.kit.rest_client import RestClient
 
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
@@ -223,14 +224,8 @@ class BinanceRest(RestClient):
     def _order_ref(
         self, symbol: str, order_id: str | None, client_order_id: str | None
     ) -> dict[str, Any]:
-        if order_id is None and client_order_id is None:
-            raise BadParameter("give order_id or client_order_id")
-        params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol)}
-        if order_id is not None:
-            params["orderId"] = order_id
-        else:
-            params["origClientOrderId"] = client_order_id
-        return params
+        ref = order_ref(order_id, client_order_id, "orderId", "origClientOrderId")
+        return {"symbol": self.to_venue_symbol(symbol), **ref}
 
     async def cancel_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
@@ -313,16 +308,9 @@ class BinanceRest(RestClient):
             self.get_open_orders(), self._signed("get_account"), self.get_position()
         )
         acct = codec.decode(raw, m.FuturesAccount)
-        return AccountSnapshot(
-            venue=self.key,
-            balances=parse.parse_account_balances(acct),
-            positions=positions,
-            open_orders=open_orders,
-            capital=acct.totalWalletBalance,
-            equity=acct.totalMarginBalance,
-            open_notional=sum((p.notional for p in positions), Decimal(0)),
-            ts=int(time.time() * 1000),
-        )
+        balances = parse.parse_account_balances(acct)
+        capital, equity = acct.totalWalletBalance, acct.totalMarginBalance
+        return margin_account(self.key, balances, positions, open_orders, capital, equity)
 
     def _spot_open_notional(self, orders: list[Order], prices: dict[str, Decimal]) -> Decimal:
         """What open orders would trade, in USDT: orders quoted in another asset are
