@@ -36,7 +36,7 @@ from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
 from tradeport.venues.binance.dialect import BinanceDialect
 from tradeport.venues.binance.orders import order_params
-from tradeport.venues.kit.account import margin_account, spot_account
+from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.kit.rest_client import RestClient
 
@@ -299,11 +299,7 @@ class BinanceRest(RestClient):
 
     async def get_account(self) -> AccountSnapshot:
         if self.asset_type is AssetType.SPOT:
-            open_orders, balances, prices = await asyncio.gather(
-                self.get_open_orders(), self.get_balance(), self._prices()
-            )
-            notional = self._spot_open_notional(open_orders, prices)
-            return spot_account(self.key, balances, open_orders, prices, notional)
+            return await self._spot_account()
         open_orders, raw, positions = await asyncio.gather(
             self.get_open_orders(), self._signed("get_account"), self.get_position()
         )
@@ -312,7 +308,7 @@ class BinanceRest(RestClient):
         capital, equity = acct.totalWalletBalance, acct.totalMarginBalance
         return margin_account(self.key, balances, positions, open_orders, capital, equity)
 
-    def _spot_open_notional(self, orders: list[Order], prices: dict[str, Decimal]) -> Decimal:
+    def _open_notional(self, orders: Sequence[Order], prices: Mapping[str, Decimal]) -> Decimal:
         """What open orders would trade, in USDT: orders quoted in another asset are
         converted at its USDT price (left out if it has none)."""
         total = Decimal(0)
@@ -324,7 +320,6 @@ class BinanceRest(RestClient):
         return total
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
-        """Last price in `quote` of every base asset that trades against it."""
         await self.instruments()
         rows = codec.decode(await self._public("get_prices"), list[m.PriceTicker])
         out = {}

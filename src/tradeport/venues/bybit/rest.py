@@ -23,7 +23,6 @@ from tradeport.model.errors import (
     OrderNotFound,
     Overloaded,
     TradeportError,
-    UnknownOrderState,
 )
 from tradeport.transport import codec
 from tradeport.venues.base import OrderRequest, VenueClient
@@ -31,7 +30,7 @@ from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
 from tradeport.venues.bybit.orders import order_params
 from tradeport.venues.bybit.rest_market import BybitMarketRest
-from tradeport.venues.kit.account import margin_account, open_notional, spot_account
+from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
 
 log = logging.getLogger("tradeport.venues.bybit")
@@ -130,13 +129,7 @@ class BybitRest(BybitMarketRest):
         # a cancel is safe to repeat: a second one only reports "order not exists"
         ack = await self._signed("cancel_order", params, m.OrderAck, idempotent=True)
         self.order_ids.add(ack.orderLinkId, ack.orderId)
-        try:
-            row = await self._find_order(symbol, ack.orderId, None)
-        except OrderNotFound:
-            raise UnknownOrderState(
-                f"cancel of {ack.orderId} acknowledged, but the order is not listed",
-                venue=self.key,
-            ) from None
+        row = await self._read_back_cancel(ack.orderId, self._find_order(symbol, ack.orderId, None))
         return parse.parse_order(row, symbol, self.config.order_status_map)
 
     async def query_order(
@@ -239,11 +232,7 @@ class BybitRest(BybitMarketRest):
 
     async def get_account(self) -> AccountSnapshot:
         if self.category == "spot":
-            open_orders, balances, prices = await asyncio.gather(
-                self.get_open_orders(), self.get_balance(), self._prices()
-            )
-            notional = open_notional(open_orders)
-            return spot_account(self.key, balances, open_orders, prices, notional)
+            return await self._spot_account()
         open_orders, account, positions = await asyncio.gather(
             self.get_open_orders(), self._wallet(), self.get_position()
         )

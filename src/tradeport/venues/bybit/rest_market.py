@@ -178,7 +178,6 @@ class BybitMarketRest(RestClient):
         return [parse.parse_trade(t, symbol, now) for t in rows]
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
-        """Last price in `quote` of every base coin that trades against it."""
         await self.instruments()
         prices = await self._public("get_tick", {"category": self.category}, m.Prices)
         out = {}

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from tradeport.config.schema import ResolvedAssetConfig
+from tradeport.model import AccountSnapshot, Order
+from tradeport.model.errors import OrderNotFound, UnknownOrderState
 from tradeport.venues.base import VenueClient
+from tradeport.venues.kit.account import open_notional, spot_account
 from tradeport.venues.kit.dialect import RestDialect
 from tradeport.venues.kit.rest import RestPipeline
+
+T = TypeVar("T")
 
 
 class RestClient(VenueClient):
@@ -65,3 +73,29 @@ class RestClient(VenueClient):
 
     async def _send_order(self, params: dict[str, Any]) -> bytes:
         return await self.rest.call("make_order", params, signed=True, idempotent=False)
+
+    async def _read_back_cancel(self, order_id: str, lookup: Awaitable[T]) -> T:
+        """The order a venue acknowledged a cancel of, as `lookup` reads it back; an
+        order the venue no longer lists has an outcome we cannot tell."""
+        try:
+            return await lookup
+        except OrderNotFound:
+            raise UnknownOrderState(
+                f"cancel of {order_id} acknowledged, but the order is not listed",
+                venue=self.key,
+            ) from None
+
+    # -- a spot market's account (kit/account.py) ----------------------------------------
+    async def _spot_account(self) -> AccountSnapshot:
+        open_orders, balances, prices = await asyncio.gather(
+            self.get_open_orders(), self.get_balance(), self._prices()
+        )
+        notional = self._open_notional(open_orders, prices)
+        return spot_account(self.key, balances, open_orders, prices, notional)
+
+    def _open_notional(self, orders: Sequence[Order], prices: Mapping[str, Decimal]) -> Decimal:
+        return open_notional(orders)
+
+    async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
+        """Last price in `quote` of every base asset that trades against it."""
+        raise NotImplementedError

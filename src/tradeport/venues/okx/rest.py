@@ -28,7 +28,7 @@ from tradeport.model.errors import (
 )
 from tradeport.transport import codec
 from tradeport.venues.base import OrderRequest, VenueClient
-from tradeport.venues.kit.account import margin_account, open_notional, spot_account
+from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.okx import messages as m
 from tradeport.venues.okx import parse
@@ -152,13 +152,8 @@ class OkxRest(OkxMarketRest):
         raw = await self.rest.call("cancel_order", params, signed=True, idempotent=True)
         ack = self._accepted(raw)
         self.order_ids.add(ack.clOrdId, ack.ordId)
-        try:
-            row = await self._find_order(inst, ack.ordId or order_id, client_order_id)
-        except OrderNotFound:
-            raise UnknownOrderState(
-                f"cancel of {ack.ordId} acknowledged, but the order is not listed",
-                venue=self.key,
-            ) from None
+        lookup = self._find_order(inst, ack.ordId or order_id, client_order_id)
+        row = await self._read_back_cancel(ack.ordId, lookup)
         return parse.parse_order(row, inst, self.config.order_status_map)
 
     async def query_order(
@@ -275,13 +270,6 @@ class OkxRest(OkxMarketRest):
         # the venue's equity of the settle currency: cash plus the PnL of its positions
         equity = parse.dec(usdt.eq, "USDT eq") if usdt and usdt.eq else capital + upl
         return margin_account(self.key, balances, positions, open_orders, capital, equity)
-
-    async def _spot_account(self) -> AccountSnapshot:
-        open_orders, balances, prices = await asyncio.gather(
-            self.get_open_orders(), self.get_balance(), self._prices()
-        )
-        notional = open_notional(open_orders)
-        return spot_account(self.key, balances, open_orders, prices, notional)
 
     async def get_leverage(self, symbol: str) -> int:
         """The leverage `symbol` trades at under this client's margin mode."""

@@ -181,7 +181,6 @@ class OkxMarketRest(RestClient):
         return sorted(trades, key=lambda t: t.ts)  # newest first on the wire
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
-        """Last price in `quote` of every base currency that trades against it."""
         await self.instruments()
         rows = await self._rows("get_tickers", {"instType": self.inst_type}, m.TickerRow)
         out = {}
