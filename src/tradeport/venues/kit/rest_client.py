@@ -1,4 +1,6 @@
-"""A venue client whose REST calls go through the pipeline (kit/rest.py)."""
+"""A venue client whose REST calls go through the pipeline (kit/rest.py), and what
+every such client does the same way: its transport options, the read-back of an
+acknowledged cancel, a spot market's account."""
 
 from __future__ import annotations
 
@@ -58,7 +60,8 @@ class RestClient(VenueClient):
         self.clock = self.rest.clock
 
     def make_dialect(self) -> RestDialect:
-        """How this venue signs and answers a call, built from the client's options."""
+        """How this venue signs and answers a call, built from the client's options
+        (every venue has one)."""
         raise NotImplementedError
 
     async def _close_transport(self) -> None:
@@ -94,8 +97,10 @@ class RestClient(VenueClient):
         return spot_account(self.key, balances, open_orders, prices, notional)
 
     def _open_notional(self, orders: Sequence[Order], prices: Mapping[str, Decimal]) -> Decimal:
+        """What the open orders would trade, in their quote asset (a venue whose spot
+        market has other quotes converts them at `prices`)."""
         return open_notional(orders)
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
         """Last price in `quote` of every base asset that trades against it."""
-        raise NotImplementedError
+        raise self._unsupported("get_account")
