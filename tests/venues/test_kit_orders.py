@@ -5,7 +5,7 @@ import pytest
 from tradeport.model import Offset, OrderType, PositionSide, Side
 from tradeport.model.errors import BadParameter
 from tradeport.venues.base import OrderRequest
-from tradeport.venues.kit.orders import OrderIds, hedge_leg
+from tradeport.venues.kit.orders import OrderIds, hedge_leg, order_ref
 
 
 def request(side: Side, offset: Offset = Offset.OPEN, **kw: object) -> OrderRequest:
@@ -51,3 +51,17 @@ def test_order_ids_ignore_a_missing_id() -> None:
     ids.add("", "1")
     ids.add("a", None)
     assert len(ids) == 0
+
+
+def test_an_order_is_named_by_its_venue_id_when_known() -> None:
+    ids = OrderIds()
+    ids.add("c1", "111")
+    assert order_ref("222", "c1", "orderId", "orderLinkId", ids) == {"orderId": "222"}
+    assert order_ref(None, "c1", "orderId", "orderLinkId", ids) == {"orderId": "111"}
+    assert order_ref(None, "c2", "orderId", "orderLinkId", ids) == {"orderLinkId": "c2"}
+    assert order_ref(None, "c1", "orderId", "origClientOrderId") == {"origClientOrderId": "c1"}
+
+
+def test_an_order_reference_needs_one_of_the_ids() -> None:
+    with pytest.raises(BadParameter, match="give order_id or client_order_id"):
+        order_ref(None, None, "ordId", "clOrdId")

@@ -80,3 +80,37 @@ async def test_live_trading_needs_allow_mainnet() -> None:
             await client.set_leverage("BTC-USDT", 5)  # refused before anything is sent
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [("BINANCE___SPOT", "Binance"), ("BYBIT___SWAP", "Bybit"), ("OKX___SWAP", "OKX")],
+)
+async def test_an_unknown_option_is_refused_naming_the_venue(key: str, name: str) -> None:
+    with pytest.raises(BadParameter, match=rf"unexpected options for {name}: \['colour'\]"):
+        await tp.create_client(key, environment="live", colour="blue")
+
+
+@pytest.mark.parametrize("key", ["BINANCE___SPOT", "BYBIT___SWAP", "OKX___SWAP"])
+async def test_every_venue_takes_the_shared_options(key: str) -> None:
+    client = await tp.create_client(
+        key,
+        environment="live",
+        rate_limit_wait=False,
+        timeout=3.0,
+        readiness="refuse",
+        ready_timeout=1.0,
+    )
+    try:
+        assert (client.readiness_mode, client.ready_timeout) == ("refuse", 1.0)
+        assert client.base_url == client.config.rest_url("live")
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "option"), [("BINANCE___SPOT", "passphrase"), ("OKX___SWAP", "recv_window_ms")]
+)
+async def test_a_venue_refuses_another_venues_own_option(key: str, option: str) -> None:
+    with pytest.raises(BadParameter, match=option):
+        await tp.create_client(key, environment="live", **{option: 1})

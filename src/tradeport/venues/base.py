@@ -113,15 +113,22 @@ class VenueClient(StreamingClient):
         base_url: str,
         api_key: str = "",
         secret: str = "",
-        passphrase: str = "",
         environment: str = "live",
         allow_mainnet: bool = False,
         readiness: str = "wait",
         ready_timeout: float = 10.0,
+        **unused: Any,
     ) -> None:
-        """`readiness`: "wait" makes an order wait up to `ready_timeout` s for what it
-        depends on (the instruments; the private streams once they run), "refuse"
-        raises NotReady at once."""
+        """Options every venue takes. `base_url`: the REST host (`create_client` takes
+        it from venue.yaml `rest_urls` for the environment). `api_key`, `secret`: the
+        account's credentials (signed calls need both). `allow_mainnet`: trading in the
+        "live" environment is refused unless this is set. `readiness`: "wait" makes an
+        order wait up to `ready_timeout` s for what it depends on (the instruments; the
+        private streams once they run), "refuse" raises NotReady at once. Any other
+        option is refused with BadParameter."""
+        if unused:
+            venue = config.venue.display_name
+            raise BadParameter(f"unexpected options for {venue}: {sorted(unused)}")
         if readiness not in READINESS_MODES:
             raise BadParameter(f"readiness {readiness!r}: expected one of {READINESS_MODES}")
         self.config = config
@@ -129,7 +136,6 @@ class VenueClient(StreamingClient):
         self.base_url = base_url
         self.api_key = api_key
         self._secret = secret
-        self._passphrase = passphrase
         self.environment = environment
         self._instruments: dict[str, Instrument] = {}
         self._by_venue_symbol: dict[str, Instrument] = {}

@@ -19,7 +19,7 @@ from tradeport.transport import codec
 from tradeport.transport.http import Response
 from tradeport.venues.binance import messages as m
 from tradeport.venues.binance.auth import signed_query
-from tradeport.venues.kit.dialect import Request, VenueError
+from tradeport.venues.kit.dialect import Request, VenueError, foreign_answer
 
 API_KEY_HEADER = "X-MBX-APIKEY"
 ORDER_RATE_CODE = -1015
@@ -60,8 +60,8 @@ class BinanceDialect:
             return resp.body
         try:
             err = codec.decode(resp.body, m.ErrorBody)
-        except msgspec.DecodeError:  # a proxy's HTML page or an empty body
-            return VenueError(None, resp.body[:200].decode(errors="replace"))
+        except msgspec.DecodeError:
+            return foreign_answer(resp)
         return VenueError(err.code, err.msg)
 
     def server_time(self, data: bytes) -> int:

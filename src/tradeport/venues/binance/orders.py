@@ -6,7 +6,6 @@ unified order becomes depends only on the request, the market and the position m
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from tradeport.model import (
@@ -17,12 +16,7 @@ from tradeport.model import (
 )
 from tradeport.model.errors import BadParameter
 from tradeport.venues.base import OrderRequest, closes
-from tradeport.venues.kit.orders import hedge_leg
-
-
-def num(value: Decimal) -> str:
-    """Decimal as Binance wants it: plain notation, never an exponent."""
-    return format(value.normalize(), "f")
+from tradeport.venues.kit.orders import hedge_leg, plain_decimal
 
 
 def order_params(
@@ -31,7 +25,7 @@ def order_params(
     params: dict[str, Any] = {
         "symbol": inst.venue_symbol,
         "side": req.side.name,
-        "quantity": num(req.qty),
+        "quantity": plain_decimal(req.qty),
     }
     closing = closes(req)
     if req.type is OrderType.MARKET:
@@ -48,7 +42,7 @@ def order_params(
     if req.type is not OrderType.MARKET:
         if req.price is None:
             raise BadParameter(f"{req.type.value} order on {req.symbol} needs a price")
-        params["price"] = num(req.price)
+        params["price"] = plain_decimal(req.price)
     if asset_type is AssetType.SPOT:
         if closing:
             raise BadParameter("spot has no reduce-only/close: sell what you hold instead")

@@ -36,7 +36,8 @@ from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
 from tradeport.venues.binance.dialect import BinanceDialect
 from tradeport.venues.binance.orders import order_params
-from tradeport.venues.kit.account import spot_account
+from tradeport.venues.kit.account import margin_account
+from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.kit.rest_client import RestClient
 
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
@@ -45,43 +46,27 @@ _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 class BinanceRest(RestClient):
     """The REST half of the Binance client; `client.BinanceClient` adds the streams."""
 
+    dialect: BinanceDialect
+
     def __init__(
         self,
         config: ResolvedAssetConfig,
         *,
         asset_type: AssetType,
-        base_url: str,
-        api_key: str = "",
-        secret: str = "",
-        environment: str = "live",
-        allow_mainnet: bool = False,
-        rate_limit: bool = True,
-        rate_limit_wait: bool = True,
         recv_window_ms: int | None = None,
-        timeout: float | None = None,
-        http_engine: str = "aiohttp",
-        **unused: Any,
+        **options: Any,
     ) -> None:
-        if unused:
-            raise BadParameter(f"unexpected options for Binance: {sorted(unused)}")
+        """`recv_window_ms`: how long after its timestamp a signed request stays valid
+        (default: venue.yaml `connection.recv_window_ms`). The other options are
+        RestClient's."""
         self.asset_type = asset_type
         self.key = f"BINANCE___{asset_type.name}"
         self.recv_window_ms = recv_window_ms or config.venue.connection.recv_window_ms
-        self.dialect = BinanceDialect(api_key, secret, self.recv_window_ms)
-        super().__init__(
-            config,
-            self.dialect,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            environment=environment,
-            allow_mainnet=allow_mainnet,
-            rate_limit=rate_limit,
-            rate_limit_wait=rate_limit_wait,
-            timeout=timeout,
-            http_engine=http_engine,
-        )
+        super().__init__(config, **options)
         self._hedge_mode: bool | None = None
+
+    def make_dialect(self) -> BinanceDialect:
+        return BinanceDialect(self.api_key, self._secret, self.recv_window_ms)
 
     # -- request plumbing --------------------------------------------------------------
     async def _public(self, name: str, params: Mapping[str, Any] | None = None) -> bytes:
@@ -239,14 +224,8 @@ class BinanceRest(RestClient):
     def _order_ref(
         self, symbol: str, order_id: str | None, client_order_id: str | None
     ) -> dict[str, Any]:
-        if order_id is None and client_order_id is None:
-            raise BadParameter("give order_id or client_order_id")
-        params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol)}
-        if order_id is not None:
-            params["orderId"] = order_id
-        else:
-            params["origClientOrderId"] = client_order_id
-        return params
+        ref = order_ref(order_id, client_order_id, "orderId", "origClientOrderId")
+        return {"symbol": self.to_venue_symbol(symbol), **ref}
 
     async def cancel_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
@@ -320,27 +299,16 @@ class BinanceRest(RestClient):
 
     async def get_account(self) -> AccountSnapshot:
         if self.asset_type is AssetType.SPOT:
-            open_orders, balances, prices = await asyncio.gather(
-                self.get_open_orders(), self.get_balance(), self._prices()
-            )
-            notional = self._spot_open_notional(open_orders, prices)
-            return spot_account(self.key, balances, open_orders, prices, notional)
+            return await self._spot_account()
         open_orders, raw, positions = await asyncio.gather(
             self.get_open_orders(), self._signed("get_account"), self.get_position()
         )
         acct = codec.decode(raw, m.FuturesAccount)
-        return AccountSnapshot(
-            venue=self.key,
-            balances=parse.parse_account_balances(acct),
-            positions=positions,
-            open_orders=open_orders,
-            capital=acct.totalWalletBalance,
-            equity=acct.totalMarginBalance,
-            open_notional=sum((p.notional for p in positions), Decimal(0)),
-            ts=int(time.time() * 1000),
-        )
+        balances = parse.parse_account_balances(acct)
+        capital, equity = acct.totalWalletBalance, acct.totalMarginBalance
+        return margin_account(self.key, balances, positions, open_orders, capital, equity)
 
-    def _spot_open_notional(self, orders: list[Order], prices: dict[str, Decimal]) -> Decimal:
+    def _open_notional(self, orders: Sequence[Order], prices: Mapping[str, Decimal]) -> Decimal:
         """What open orders would trade, in USDT: orders quoted in another asset are
         converted at its USDT price (left out if it has none)."""
         total = Decimal(0)
@@ -352,7 +320,6 @@ class BinanceRest(RestClient):
         return total
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
-        """Last price in `quote` of every base asset that trades against it."""
         await self.instruments()
         rows = codec.decode(await self._public("get_prices"), list[m.PriceTicker])
         out = {}

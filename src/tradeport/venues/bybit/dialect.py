@@ -21,7 +21,7 @@ from tradeport.transport.http import Response
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit.auth import signed_headers
 from tradeport.venues.bybit.limits import EndpointUsage, LimitWatch
-from tradeport.venues.kit.dialect import Request, VenueError
+from tradeport.venues.kit.dialect import Request, VenueError, foreign_answer
 
 # retCodes of a request refused for its rate: not acted upon, so safe to send again
 THROTTLED = ("10006", "10429")
@@ -67,8 +67,8 @@ class BybitDialect:
     def unwrap(self, resp: Response) -> bytes | VenueError:
         try:
             env = codec.decode(resp.body, m.Envelope)
-        except msgspec.DecodeError:  # a proxy's HTML page or an empty body
-            return VenueError(None, resp.body[:200].decode(errors="replace"))
+        except msgspec.DecodeError:
+            return foreign_answer(resp)
         if env.retCode == 0 and resp.status < 400:
             return bytes(env.result)
         return VenueError(env.retCode, env.retMsg)

@@ -6,22 +6,16 @@ instrument, the category and the position mode.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from tradeport.model import Instrument, OrderType, PositionSide, Side, TimeInForce
 from tradeport.model.errors import BadParameter
 from tradeport.venues.base import OrderRequest, closes
-from tradeport.venues.kit.orders import hedge_leg
+from tradeport.venues.kit.orders import hedge_leg, plain_decimal
 
 _TIF = {TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK"}
 # position.mdx / enum.mdx positionIdx: 0 one-way, 1 hedge long leg, 2 hedge short leg
 _HEDGE_IDX = {PositionSide.LONG: 1, PositionSide.SHORT: 2}
-
-
-def num(value: Decimal) -> str:
-    """Decimal as Bybit wants it: plain notation, never an exponent."""
-    return format(value.normalize(), "f")
 
 
 def order_params(
@@ -32,7 +26,7 @@ def order_params(
         "category": category,
         "symbol": inst.venue_symbol,
         "side": "Buy" if req.side is Side.BUY else "Sell",
-        "qty": num(req.qty),
+        "qty": plain_decimal(req.qty),
     }
     if req.type is OrderType.MARKET:
         params["orderType"] = "Market"
@@ -40,7 +34,7 @@ def order_params(
         if req.price is None:
             raise BadParameter(f"{req.type.value} order on {req.symbol} needs a price")
         params["orderType"] = "Limit"
-        params["price"] = num(req.price)
+        params["price"] = plain_decimal(req.price)
         tif = req.time_in_force or TimeInForce.GTC
         post_only = req.type is OrderType.POST_ONLY or tif is TimeInForce.GTX
         params["timeInForce"] = "PostOnly" if post_only else _TIF[tif]

@@ -10,7 +10,7 @@ import calendar
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -35,6 +35,10 @@ from tradeport.model import (
 )
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bybit import messages as m
+from tradeport.venues.kit import parse as kit_parse
+from tradeport.venues.kit.parse import dec as dec
+from tradeport.venues.kit.parse import dec_or_none as dec_or_none
+from tradeport.venues.kit.parse import ms as ms
 
 # execType values that are trades of an order (enum.mdx `execType`); funding, delivery
 # and settlement rows move money but are no fill of an order
@@ -68,39 +72,8 @@ _MINUTE_MS = 60_000
 _FIXED_PERIOD_MS = {"D": 86_400_000, "W": 7 * 86_400_000}
 
 
-def dec(value: str, field: str) -> Decimal:
-    """A money field: Bybit's decimal text, where "" means zero (nothing filled, no
-    fee yet)."""
-    if value == "":
-        return Decimal(0)
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise MalformedMessage(f"{field}: {value!r} is not a decimal number") from None
-
-
-def dec_or_none(value: str, field: str) -> Decimal | None:
-    """A price that may be absent: "" and zero both mean none (no average price yet,
-    no liquidation price)."""
-    number = dec(value, field)
-    return number if number else None
-
-
-def ms(value: str, field: str) -> int:
-    """A millisecond timestamp sent as text; "" means unknown (0)."""
-    if value == "":
-        return 0
-    try:
-        return int(value)
-    except ValueError:
-        raise MalformedMessage(f"{field}: {value!r} is not a timestamp") from None
-
-
 def side_of(value: str, field: str) -> Side:
-    side = SIDES.get(value)
-    if side is None:
-        raise MalformedMessage(f"{field}: unknown side {value!r}")
-    return side
+    return kit_parse.side_of(SIDES, value, field)
 
 
 # -- instruments -----------------------------------------------------------------------

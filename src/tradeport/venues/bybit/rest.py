@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,11 +20,9 @@ from tradeport.model import (
     Position,
 )
 from tradeport.model.errors import (
-    BadParameter,
     OrderNotFound,
     Overloaded,
     TradeportError,
-    UnknownOrderState,
 )
 from tradeport.transport import codec
 from tradeport.venues.base import OrderRequest, VenueClient
@@ -33,7 +30,8 @@ from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
 from tradeport.venues.bybit.orders import order_params
 from tradeport.venues.bybit.rest_market import BybitMarketRest
-from tradeport.venues.kit.account import open_notional, spot_account
+from tradeport.venues.kit.account import margin_account
+from tradeport.venues.kit.orders import order_ref
 
 log = logging.getLogger("tradeport.venues.bybit")
 
@@ -99,13 +97,7 @@ class BybitRest(BybitMarketRest):
         return parse.parse_order(row, req.symbol, self.config.order_status_map)
 
     def _order_ref(self, order_id: str | None, client_order_id: str | None) -> dict[str, Any]:
-        if order_id is None and client_order_id is None:
-            raise BadParameter("give order_id or client_order_id")
-        if order_id is None and client_order_id is not None:
-            order_id = self.order_ids.order_id(client_order_id)
-        if order_id is not None:
-            return {"orderId": order_id}
-        return {"orderLinkId": client_order_id}
+        return order_ref(order_id, client_order_id, "orderId", "orderLinkId", self.order_ids)
 
     async def _find_order(
         self, symbol: str, order_id: str | None, client_order_id: str | None
@@ -137,13 +129,7 @@ class BybitRest(BybitMarketRest):
         # a cancel is safe to repeat: a second one only reports "order not exists"
         ack = await self._signed("cancel_order", params, m.OrderAck, idempotent=True)
         self.order_ids.add(ack.orderLinkId, ack.orderId)
-        try:
-            row = await self._find_order(symbol, ack.orderId, None)
-        except OrderNotFound:
-            raise UnknownOrderState(
-                f"cancel of {ack.orderId} acknowledged, but the order is not listed",
-                venue=self.key,
-            ) from None
+        row = await self._read_back_cancel(ack.orderId, self._find_order(symbol, ack.orderId, None))
         return parse.parse_order(row, symbol, self.config.order_status_map)
 
     async def query_order(
@@ -246,11 +232,7 @@ class BybitRest(BybitMarketRest):
 
     async def get_account(self) -> AccountSnapshot:
         if self.category == "spot":
-            open_orders, balances, prices = await asyncio.gather(
-                self.get_open_orders(), self.get_balance(), self._prices()
-            )
-            notional = open_notional(open_orders)
-            return spot_account(self.key, balances, open_orders, prices, notional)
+            return await self._spot_account()
         open_orders, account, positions = await asyncio.gather(
             self.get_open_orders(), self._wallet(), self.get_position()
         )
@@ -258,16 +240,7 @@ class BybitRest(BybitMarketRest):
         usdt = next((c for c in account.coin if c.coin == "USDT"), None) if account else None
         capital = parse.dec(usdt.walletBalance, "USDT walletBalance") if usdt else Decimal(0)
         equity = parse.dec(usdt.equity, "USDT equity") if usdt else Decimal(0)
-        return AccountSnapshot(
-            venue=self.key,
-            balances=balances,
-            positions=positions,
-            open_orders=open_orders,
-            capital=capital,
-            equity=equity,
-            open_notional=sum((p.notional for p in positions), Decimal(0)),
-            ts=int(time.time() * 1000),
-        )
+        return margin_account(self.key, balances, positions, open_orders, capital, equity)
 
     async def set_leverage(self, symbol: str, leverage: int) -> int:
         if self.category == "spot":

@@ -21,7 +21,6 @@ from tradeport.model import (
     Trade,
 )
 from tradeport.model.errors import (
-    BadParameter,
     NotSupported,
     UnknownSymbol,
 )
@@ -41,6 +40,8 @@ CATEGORIES = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
 class BybitMarketRest(RestClient):
     """The client's options and state, instruments and market data."""
 
+    dialect: BybitDialect
+
     # linear instruments per page: the most instrument.mdx allows (over 500 are listed)
     instruments_page = 1000
 
@@ -49,51 +50,29 @@ class BybitMarketRest(RestClient):
         config: ResolvedAssetConfig,
         *,
         asset_type: AssetType,
-        base_url: str,
-        api_key: str = "",
-        secret: str = "",
-        environment: str = "live",
-        allow_mainnet: bool = False,
-        rate_limit: bool = True,
-        rate_limit_wait: bool = True,
         recv_window_ms: int | None = None,
-        timeout: float | None = None,
-        http_engine: str = "aiohttp",
-        readiness: str = "wait",
-        ready_timeout: float = 10.0,
         ip_ban_wait: float = 600.0,
-        **unused: Any,
+        **options: Any,
     ) -> None:
-        """`readiness`: "wait" makes an order wait up to `ready_timeout` s for what it
-        depends on (the instruments; the private streams once they run), "refuse"
-        raises NotReady at once. `ip_ban_wait`: how long every request to the host
-        stops after an HTTP 403 (Bybit bans an IP for at least 10 minutes, §4.6)."""
-        if unused:
-            raise BadParameter(f"unexpected options for Bybit: {sorted(unused)}")
+        """`recv_window_ms`: how long after its timestamp a signed request stays valid
+        (default: venue.yaml `connection.recv_window_ms`). `ip_ban_wait`: how long every
+        request to the host stops after an HTTP 403 (Bybit bans an IP for at least 10
+        minutes, §4.6). The other options are RestClient's."""
         if asset_type not in CATEGORIES:
             raise NotSupported(f"Bybit has no {asset_type.value} market here")
         self.asset_type = asset_type
         self.category = CATEGORIES[asset_type]
         self.key = f"BYBIT___{asset_type.name}"
         self.recv_window_ms = recv_window_ms or config.venue.connection.recv_window_ms
-        self.dialect = BybitDialect(self.key, api_key, secret, self.recv_window_ms, ip_ban_wait)
-        super().__init__(
-            config,
-            self.dialect,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            environment=environment,
-            allow_mainnet=allow_mainnet,
-            rate_limit=rate_limit,
-            rate_limit_wait=rate_limit_wait,
-            timeout=timeout,
-            http_engine=http_engine,
-            readiness=readiness,
-            ready_timeout=ready_timeout,
-        )
+        self.ip_ban_wait = ip_ban_wait
+        super().__init__(config, **options)
         self.order_ids = OrderIds()
         self._hedge: dict[str, bool] = {}  # linear position mode per venue symbol
+
+    def make_dialect(self) -> BybitDialect:
+        return BybitDialect(
+            self.key, self.api_key, self._secret, self.recv_window_ms, self.ip_ban_wait
+        )
 
     def rate_limit_usage(self) -> dict[str, EndpointUsage]:
         """The venue's last report of each endpoint's per-account budget."""
@@ -199,7 +178,6 @@ class BybitMarketRest(RestClient):
         return [parse.parse_trade(t, symbol, now) for t in rows]
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
-        """Last price in `quote` of every base coin that trades against it."""
         await self.instruments()
         prices = await self._public("get_tick", {"category": self.category}, m.Prices)
         out = {}

@@ -1,4 +1,5 @@
-"""The account snapshot of a spot market, valued in USDT, the same on every venue."""
+"""The account snapshot, built the same on every venue: a spot market's valued in
+USDT, a derivatives market's from the venue's capital and equity."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from tradeport.model import AccountSnapshot, Balance, Order
+from tradeport.model import AccountSnapshot, Balance, Order, Position
 
 
 def open_notional(orders: Sequence[Order]) -> Decimal:
@@ -33,5 +34,27 @@ def spot_account(
         capital=capital,
         equity=capital + valued,
         open_notional=notional,
+        ts=int(time.time() * 1000),
+    )
+
+
+def margin_account(
+    venue: str,
+    balances: Mapping[str, Balance],
+    positions: Sequence[Position],
+    open_orders: Sequence[Order],
+    capital: Decimal,
+    equity: Decimal,
+) -> AccountSnapshot:
+    """The venue reports capital and equity; the open notional is what the positions
+    hold."""
+    return AccountSnapshot(
+        venue=venue,
+        balances=dict(balances),
+        positions=list(positions),
+        open_orders=list(open_orders),
+        capital=capital,
+        equity=equity,
+        open_notional=sum((p.notional for p in positions), Decimal(0)),
         ts=int(time.time() * 1000),
     )

@@ -35,6 +35,12 @@ class VenueError:
     message: str
 
 
+def foreign_answer(resp: Response) -> VenueError:
+    """An answer that is not the venue's JSON (a proxy's HTML page, an empty body): its
+    start is the message, the HTTP status classifies it."""
+    return VenueError(None, resp.body[:200].decode(errors="replace"))
+
+
 class RestDialect(Protocol):
     """One venue's REST conventions.
 

@@ -1,13 +1,20 @@
-"""Order facts every venue shares: which hedge-mode leg an order acts on, and the
-client's map of client order ids to the venue's ids."""
+"""Order facts every venue shares: how a decimal goes on the wire, which hedge-mode
+leg an order acts on, how a request names an order, and the client's map of client
+order ids to the venue's ids."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from decimal import Decimal
 
 from tradeport.model import PositionSide, Side
 from tradeport.model.errors import BadParameter
 from tradeport.venues.base import OrderRequest, closes
+
+
+def plain_decimal(value: Decimal) -> str:
+    """A price or quantity as the venues read it: plain notation, never an exponent."""
+    return format(value.normalize(), "f")
 
 
 def hedge_leg(req: OrderRequest) -> PositionSide:
@@ -24,6 +31,24 @@ def hedge_leg(req: OrderRequest) -> PositionSide:
             f" not the {leg.value} leg"
         )
     return leg
+
+
+def order_ref(
+    order_id: str | None,
+    client_order_id: str | None,
+    id_field: str,
+    client_id_field: str,
+    ids: OrderIds | None = None,
+) -> dict[str, str]:
+    """The parameter naming an order: the venue's id when given, or known for the client
+    id in `ids`; else the client id."""
+    if order_id is None:
+        if client_order_id is None:
+            raise BadParameter("give order_id or client_order_id")
+        order_id = ids.order_id(client_order_id) if ids is not None else None
+        if order_id is None:
+            return {client_id_field: client_order_id}
+    return {id_field: order_id}
 
 
 class OrderIds:

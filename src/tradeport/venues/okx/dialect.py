@@ -19,7 +19,7 @@ import msgspec
 from tradeport.config.schema import RateLimitRule
 from tradeport.transport import codec
 from tradeport.transport.http import Response
-from tradeport.venues.kit.dialect import Request, VenueError
+from tradeport.venues.kit.dialect import Request, VenueError, foreign_answer
 from tradeport.venues.okx import messages as m
 from tradeport.venues.okx.auth import SIMULATED_HEADER, signed_headers
 
@@ -73,8 +73,8 @@ class OkxDialect:
     def unwrap(self, resp: Response) -> bytes | VenueError:
         try:
             env = codec.decode(resp.body, m.Envelope)
-        except msgspec.DecodeError:  # a proxy's HTML page or an empty body
-            return VenueError(None, resp.body[:200].decode(errors="replace"))
+        except msgspec.DecodeError:
+            return foreign_answer(resp)
         if env.code == "0" and resp.status < 400:
             return bytes(env.data)
         if env.code in _ITEM_FAILURE and resp.status < 500:

@@ -14,7 +14,7 @@ from typing import Any
 from tradeport.model import OrderType, Side, TimeInForce
 from tradeport.model.errors import BadParameter
 from tradeport.venues.base import OrderRequest, closes
-from tradeport.venues.kit.orders import hedge_leg
+from tradeport.venues.kit.orders import hedge_leg, plain_decimal
 from tradeport.venues.okx.contracts import Contract
 
 # clOrdId: "a combination of case-sensitive alphanumerics, all numbers, or all letters
@@ -22,11 +22,6 @@ from tradeport.venues.okx.contracts import Contract
 _CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}")
 _LIMIT_TYPES = {TimeInForce.IOC: "ioc", TimeInForce.FOK: "fok", TimeInForce.GTC: "limit"}
 MARGIN_MODES = ("cross", "isolated")
-
-
-def num(value: Decimal) -> str:
-    """Decimal as OKX wants it: plain notation, never an exponent."""
-    return format(value.normalize(), "f")
 
 
 def valid_client_order_id(client_order_id: str) -> bool:
@@ -62,12 +57,12 @@ def order_params(
         "tdMode": margin_mode if inst.is_swap else "cash",
         "side": req.side.value,
         "ordType": ord_type,
-        "sz": num(size),
+        "sz": plain_decimal(size),
     }
     if ord_type != "market":
         if req.price is None:
             raise BadParameter(f"{req.type.value} order on {req.symbol} needs a price")
-        params["px"] = num(req.price)
+        params["px"] = plain_decimal(req.price)
     if not inst.is_swap:
         if closes(req):
             raise BadParameter("spot has no reduce-only/close: sell what you hold instead")

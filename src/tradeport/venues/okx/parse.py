@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -35,6 +35,10 @@ from tradeport.model import (
     Trade,
 )
 from tradeport.model.errors import MalformedMessage
+from tradeport.venues.kit import parse as kit_parse
+from tradeport.venues.kit.parse import dec as dec
+from tradeport.venues.kit.parse import dec_or_none as dec_or_none
+from tradeport.venues.kit.parse import ms as ms
 from tradeport.venues.okx import messages as m
 from tradeport.venues.okx.contracts import Contract
 
@@ -71,22 +75,6 @@ _HK = timedelta(hours=8)
 
 
 # -- scalars ---------------------------------------------------------------------------
-def dec(value: str, field: str) -> Decimal:
-    """A money field: OKX's decimal text, where "" means zero (nothing filled yet)."""
-    if value == "":
-        return Decimal(0)
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise MalformedMessage(f"{field}: {value!r} is not a decimal number") from None
-
-
-def dec_or_none(value: str, field: str) -> Decimal | None:
-    """A price that may be absent: "" and zero both mean none."""
-    number = dec(value, field)
-    return number if number else None
-
-
 def fnum(value: str, field: str) -> float | None:
     """A market-data number; "" (no ask in an empty book, say) is None."""
     if value == "":
@@ -97,21 +85,8 @@ def fnum(value: str, field: str) -> float | None:
         raise MalformedMessage(f"{field}: {value!r} is not a number") from None
 
 
-def ms(value: str, field: str) -> int:
-    """A millisecond timestamp sent as text; "" means unknown (0)."""
-    if value == "":
-        return 0
-    try:
-        return int(value)
-    except ValueError:
-        raise MalformedMessage(f"{field}: {value!r} is not a timestamp") from None
-
-
 def side_of(value: str, field: str) -> Side:
-    side = SIDES.get(value)
-    if side is None:
-        raise MalformedMessage(f"{field}: unknown side {value!r}")
-    return side
+    return kit_parse.side_of(SIDES, value, field)
 
 
 def flag(value: str) -> bool:

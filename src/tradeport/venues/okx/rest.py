@@ -7,7 +7,6 @@ is in base units; swap sizes cross the edge through `contracts.py`.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -22,7 +21,6 @@ from tradeport.model import (
     Position,
 )
 from tradeport.model.errors import (
-    BadParameter,
     OrderNotFound,
     Overloaded,
     UnknownOrderState,
@@ -30,7 +28,8 @@ from tradeport.model.errors import (
 )
 from tradeport.transport import codec
 from tradeport.venues.base import OrderRequest, VenueClient
-from tradeport.venues.kit.account import open_notional, spot_account
+from tradeport.venues.kit.account import margin_account
+from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.okx import messages as m
 from tradeport.venues.okx import parse
 from tradeport.venues.okx.contracts import Contract
@@ -116,14 +115,7 @@ class OkxRest(OkxMarketRest):
         return parse.parse_order(row, inst, self.config.order_status_map)
 
     def _order_ref(self, order_id: str | None, client_order_id: str | None) -> dict[str, str]:
-        if order_id is None and client_order_id is None:
-            raise BadParameter("give order_id or client_order_id")
-        if order_id is None and client_order_id is not None:
-            order_id = self.order_ids.order_id(client_order_id)
-        if order_id is not None:
-            return {"ordId": order_id}
-        assert client_order_id is not None
-        return {"clOrdId": client_order_id}
+        return order_ref(order_id, client_order_id, "ordId", "clOrdId", self.order_ids)
 
     @staticmethod
     def _never_sent(order_id: str | None, client_order_id: str | None) -> bool:
@@ -160,13 +152,8 @@ class OkxRest(OkxMarketRest):
         raw = await self.rest.call("cancel_order", params, signed=True, idempotent=True)
         ack = self._accepted(raw)
         self.order_ids.add(ack.clOrdId, ack.ordId)
-        try:
-            row = await self._find_order(inst, ack.ordId or order_id, client_order_id)
-        except OrderNotFound:
-            raise UnknownOrderState(
-                f"cancel of {ack.ordId} acknowledged, but the order is not listed",
-                venue=self.key,
-            ) from None
+        lookup = self._find_order(inst, ack.ordId or order_id, client_order_id)
+        row = await self._read_back_cancel(ack.ordId, lookup)
         return parse.parse_order(row, inst, self.config.order_status_map)
 
     async def query_order(
@@ -282,23 +269,7 @@ class OkxRest(OkxMarketRest):
         upl = sum((p.unrealized_pnl for p in positions), Decimal(0))
         # the venue's equity of the settle currency: cash plus the PnL of its positions
         equity = parse.dec(usdt.eq, "USDT eq") if usdt and usdt.eq else capital + upl
-        return AccountSnapshot(
-            venue=self.key,
-            balances=balances,
-            positions=positions,
-            open_orders=open_orders,
-            capital=capital,
-            equity=equity,
-            open_notional=sum((p.notional for p in positions), Decimal(0)),
-            ts=int(time.time() * 1000),
-        )
-
-    async def _spot_account(self) -> AccountSnapshot:
-        open_orders, balances, prices = await asyncio.gather(
-            self.get_open_orders(), self.get_balance(), self._prices()
-        )
-        notional = open_notional(open_orders)
-        return spot_account(self.key, balances, open_orders, prices, notional)
+        return margin_account(self.key, balances, positions, open_orders, capital, equity)
 
     async def get_leverage(self, symbol: str) -> int:
         """The leverage `symbol` trades at under this client's margin mode."""

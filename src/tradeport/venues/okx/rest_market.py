@@ -48,32 +48,20 @@ _BOOK_LEVELS = 400
 class OkxMarketRest(RestClient):
     """The client's options and state, instruments and market data."""
 
+    dialect: OkxDialect
+
     def __init__(
         self,
         config: ResolvedAssetConfig,
         *,
         asset_type: AssetType,
-        base_url: str,
-        api_key: str = "",
-        secret: str = "",
         passphrase: str = "",
-        environment: str = "live",
-        allow_mainnet: bool = False,
-        rate_limit: bool = True,
-        rate_limit_wait: bool = True,
-        timeout: float | None = None,
-        http_engine: str = "aiohttp",
-        readiness: str = "wait",
-        ready_timeout: float = 10.0,
         margin_mode: str = "cross",
-        **unused: Any,
+        **options: Any,
     ) -> None:
-        """`readiness`: "wait" makes an order wait up to `ready_timeout` s for what it
-        depends on (the instruments; the private streams once they run), "refuse"
-        raises NotReady at once. `margin_mode`: a swap order's `tdMode`, "cross" or
-        "isolated" (spot trades "cash")."""
-        if unused:
-            raise BadParameter(f"unexpected options for OKX: {sorted(unused)}")
+        """`passphrase`: the one set when the API key was made (signed calls need it
+        with `api_key` and `secret`). `margin_mode`: a swap order's `tdMode`, "cross"
+        or "isolated" (spot trades "cash"). The other options are RestClient's."""
         if asset_type not in INST_TYPES:
             raise NotSupported(f"OKX has no {asset_type.value} market here")
         if margin_mode not in MARGIN_MODES:
@@ -82,27 +70,16 @@ class OkxMarketRest(RestClient):
         self.inst_type = INST_TYPES[asset_type]
         self.key = f"OKX___{asset_type.name}"
         self.margin_mode = margin_mode
-        dialect = OkxDialect(api_key, secret, passphrase, simulated=environment == "demo")
-        super().__init__(
-            config,
-            dialect,
-            base_url=base_url,
-            api_key=api_key,
-            secret=secret,
-            passphrase=passphrase,
-            environment=environment,
-            allow_mainnet=allow_mainnet,
-            rate_limit=rate_limit,
-            rate_limit_wait=rate_limit_wait,
-            timeout=timeout,
-            http_engine=http_engine,
-            readiness=readiness,
-            ready_timeout=ready_timeout,
-        )
+        self._passphrase = passphrase
+        super().__init__(config, **options)
         self.order_ids = OrderIds()
         self._contracts: dict[str, Contract] = {}  # by BASE-QUOTE
         self._by_inst_id: dict[str, Contract] = {}
         self._hedge: bool | None = None  # the account's posMode, once asked
+
+    def make_dialect(self) -> OkxDialect:
+        demo = self.environment == "demo"
+        return OkxDialect(self.api_key, self._secret, self._passphrase, simulated=demo)
 
     async def _rows(
         self,
@@ -204,7 +181,6 @@ class OkxMarketRest(RestClient):
         return sorted(trades, key=lambda t: t.ts)  # newest first on the wire
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
-        """Last price in `quote` of every base currency that trades against it."""
         await self.instruments()
         rows = await self._rows("get_tickers", {"instType": self.inst_type}, m.TickerRow)
         out = {}
