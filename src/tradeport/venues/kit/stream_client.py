@@ -57,6 +57,7 @@ class StreamClient(VenueClient, ABC, Generic[P, U]):
     not_on_spot: frozenset[str] = frozenset({"positions"})
     # what a private channel needs besides the API key and secret
     needs_passphrase = False
+    _passphrase = ""  # a venue that logs in with one (OKX) sets it
 
     asset_type: AssetType  # the venue client's market
     ws_url: str
