@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from tradeport.model import AssetType
+
 
 def ccxt_urls(exchange: Any, base_url: str) -> None:
     """Rewrite every REST URL of a ccxt binance/binanceusdm instance to the emulator."""
@@ -31,3 +33,47 @@ def ccxt_config(api_key: str, secret: str, market: str) -> dict[str, Any]:
             "adjustForTimeDifference": False,
         },
     }
+
+
+# -- the conformance suite's view of this peer -----------------------------------------
+# ccxt's class and its `ccxt_config` market for each of the library's asset types
+CCXT_CLASSES: dict[AssetType, tuple[str, str]] = {
+    AssetType.SPOT: ("binance", "spot"),
+    AssetType.SWAP: ("binanceusdm", "linear"),
+}
+
+# Where ccxt and tradeport read the same account or stream differently, by asset type
+# (tests/conformance/ccxt_peers.py documents each key).
+DIFFERENCES: dict[AssetType, dict[str, Any]] = {
+    AssetType.SPOT: {},
+    AssetType.SWAP: {
+        # tradeport reads USDⓈ-M trades from `@aggTrade` (venue.yaml wss_paths);
+        # ccxt.pro is told to read the same stream
+        "watch_trades_params": {"name": "aggTrade"},
+        # ccxt reads /fapi/v1/ticker/24hr, which carries no best bid / ask; tradeport
+        # adds them from the book ticker
+        "rest_ticker_has_top": False,
+        # ccxt's total is the margin balance (wallet + unrealised pnl), and its used
+        # the total less free; tradeport's total is the wallet balance, the pnl staying
+        # on the positions
+        "balance_upl": {"total": "pnl", "used": "pnl"},
+        # ccxt's fetch_positions first reads /fapi/v1/leverageBracket, which the
+        # emulator does not serve
+        "ccxt_positions": "ccxt reads /fapi/v1/leverageBracket, not served by the emulator",
+    },
+}
+
+
+def ccxt_client(module: Any, emulator: Any, asset_type: AssetType, account: int = 0) -> Any:
+    """A ccxt (`module` is ccxt.async_support) or ccxt.pro client of `account` on the
+    emulator's `asset_type` market."""
+    name, market = CCXT_CLASSES[asset_type]
+    key, secret = emulator.credentials(account)
+    exchange = getattr(module, name)(ccxt_config(key, secret, market))
+    ccxt_urls(exchange, emulator.base_url)
+    # ccxt.pro appends /<connection index>; for linear it rewrites .../ws to
+    # .../public/ws or .../market/ws by channel, as on fstream.binance.com
+    streams = exchange.urls["api"].get("ws")  # ccxt.pro only
+    if isinstance(streams, dict):
+        streams[market] = emulator.stream_url(asset_type) + "/ws"
+    return exchange

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tradeport.model import AssetType
+
 _MARKETS = ("spot", "swap")
 
 
@@ -40,3 +42,32 @@ def ccxt_config(api_key: str, secret: str, passphrase: str, market: str) -> dict
             "adjustForTimeDifference": False,
         },
     }
+
+
+# -- the conformance suite's view of this peer -----------------------------------------
+# ccxt's class and its `ccxt_config` market for each asset type
+CCXT_CLASSES: dict[AssetType, tuple[str, str]] = {
+    AssetType.SPOT: ("okx", "spot"),
+    AssetType.SWAP: ("okx", "swap"),
+}
+
+# Where ccxt and tradeport read the same account or stream differently, by asset type
+# (tests/conformance/ccxt_peers.py documents each key).
+DIFFERENCES: dict[AssetType, dict[str, Any]] = {
+    # ccxt reads OKX's `eq` as the total and `availEq` as free: both include the
+    # unrealized pnl of cross positions; tradeport's total is the cash balance `cashBal`
+    # and its free `availBal`, the pnl staying on the positions
+    AssetType.SPOT: {"balance_upl": {"total": "pnl", "free": "pnl"}},
+    AssetType.SWAP: {"balance_upl": {"total": "pnl", "free": "pnl"}},
+}
+
+
+def ccxt_client(module: Any, emulator: Any, asset_type: AssetType, account: int = 0) -> Any:
+    """A ccxt (`module` is ccxt.async_support) or ccxt.pro client of `account` on the
+    emulator's `asset_type` market."""
+    name, market = CCXT_CLASSES[asset_type]
+    key, secret = emulator.credentials(account)
+    config = ccxt_config(key, secret, emulator.passphrase(account), market)
+    exchange = getattr(module, name)(config)
+    ccxt_urls(exchange, emulator.base_url, emulator.stream_url(asset_type))
+    return exchange
