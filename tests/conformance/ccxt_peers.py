@@ -6,13 +6,18 @@ ccxt.pro client pointed at the emulator, and `DIFFERENCES[asset_type]` lists whe
 ccxt's reading of the same account or stream differs from tradeport's, as data:
 
 - `fetch_order_params`: extra params ccxt's `fetch_order` needs on this venue.
-- `watch_trades_params`: params that make ccxt.pro read the trade stream tradeport reads.
+- `watch_trades_params`, `watch_ticker_params`: params that make ccxt.pro read the
+  trade or ticker stream tradeport reads.
+- `watched_trade_ids_are_the_engines` (default True): the trade stream tradeport reads
+  shows the engine's trades by `trade_id` (not aggregates numbered apart).
 - `balance_upl`: {ccxt balance field: part of the unrealised pnl ccxt adds to
   tradeport's value}, the part being "pnl" (all of it), "loss" (only a loss, as a
   negative amount) or "-loss" (a loss, as a positive amount).
 - `book_nonce_is_engine_update_id` (default True): ccxt.pro's book `nonce` is the
   engine's update id; otherwise books are matched by their levels.
 - `stream_ticker_has_top` (default True): the ticker stream carries the best bid / ask.
+- `stream_ticker_time_is_event_time` (default True): ccxt.pro and tradeport stamp a
+  ticker push with the same time, so the two views of one push can be paired.
 - `rest_ticker_has_top` (default True): ccxt's REST ticker carries the best bid / ask.
 - `ccxt_client_order_id` (default True): ccxt sends a client order id of its own.
 - `ccxt_positions`: why ccxt cannot read positions from this emulator, if it cannot.
@@ -80,12 +85,24 @@ class Peer:
         return dict(self.differences.get("watch_trades_params", {}))
 
     @property
+    def watch_ticker_params(self) -> dict[str, Any]:
+        return dict(self.differences.get("watch_ticker_params", {}))
+
+    @property
+    def watched_trade_ids_are_the_engines(self) -> bool:
+        return bool(self.differences.get("watched_trade_ids_are_the_engines", True))
+
+    @property
     def book_nonce_is_engine_update_id(self) -> bool:
         return bool(self.differences.get("book_nonce_is_engine_update_id", True))
 
     @property
     def stream_ticker_has_top(self) -> bool:
         return bool(self.differences.get("stream_ticker_has_top", True))
+
+    @property
+    def stream_ticker_time_is_event_time(self) -> bool:
+        return bool(self.differences.get("stream_ticker_time_is_event_time", True))
 
     @property
     def rest_ticker_has_top(self) -> bool:

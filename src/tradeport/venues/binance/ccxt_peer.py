@@ -44,12 +44,22 @@ CCXT_CLASSES: dict[AssetType, tuple[str, str]] = {
 
 # Where ccxt and tradeport read the same account or stream differently, by asset type
 # (tests/conformance/ccxt_peers.py documents each key).
+# tradeport reads tickers from `@ticker` (venue.yaml wss_paths); ccxt.pro, which reads
+# `@miniTicker` (no best bid / ask) unless told, is told to read the same stream
+_TICKER = {"name": "ticker"}
 DIFFERENCES: dict[AssetType, dict[str, Any]] = {
-    AssetType.SPOT: {},
+    AssetType.SPOT: {"watch_ticker_params": _TICKER},
     AssetType.SWAP: {
+        "watch_ticker_params": _TICKER,
+        # USDⓈ-M `@ticker` carries no best bid / ask; and ccxt.pro stamps it with the
+        # 24 h window's close time `C`, tradeport with the event time `E`
+        "stream_ticker_has_top": False,
+        "stream_ticker_time_is_event_time": False,
         # tradeport reads USDⓈ-M trades from `@aggTrade` (venue.yaml wss_paths);
-        # ccxt.pro is told to read the same stream
+        # ccxt.pro is told to read the same stream, whose ids number aggregates, not
+        # the engine's trades
         "watch_trades_params": {"name": "aggTrade"},
+        "watched_trade_ids_are_the_engines": False,
         # ccxt reads /fapi/v1/ticker/24hr, which carries no best bid / ask; tradeport
         # adds them from the book ticker
         "rest_ticker_has_top": False,
