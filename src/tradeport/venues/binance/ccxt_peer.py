@@ -36,17 +36,18 @@ def ccxt_config(api_key: str, secret: str, market: str) -> dict[str, Any]:
 
 
 # -- the conformance suite's view of this peer -----------------------------------------
-# ccxt's class and its `ccxt_config` market for each of the library's asset types
+# ccxt's class and its market (the key of its stream URL) for each asset type
 CCXT_CLASSES: dict[AssetType, tuple[str, str]] = {
     AssetType.SPOT: ("binance", "spot"),
     AssetType.SWAP: ("binanceusdm", "linear"),
 }
 
-# Where ccxt and tradeport read the same account or stream differently, by asset type
-# (tests/conformance/ccxt_peers.py documents each key).
 # tradeport reads tickers from `@ticker` (venue.yaml wss_paths); ccxt.pro, which reads
 # `@miniTicker` (no best bid / ask) unless told, is told to read the same stream
 _TICKER = {"name": "ticker"}
+
+# Where ccxt and tradeport read the same account or stream differently, by asset type
+# (tests/conformance/ccxt_peers.py documents each key).
 DIFFERENCES: dict[AssetType, dict[str, Any]] = {
     AssetType.SPOT: {"watch_ticker_params": _TICKER},
     AssetType.SWAP: {
@@ -76,10 +77,17 @@ DIFFERENCES: dict[AssetType, dict[str, Any]] = {
 
 def ccxt_client(module: Any, emulator: Any, asset_type: AssetType, account: int = 0) -> Any:
     """A ccxt (`module` is ccxt.async_support) or ccxt.pro client of `account` on the
-    emulator's `asset_type` market."""
+    emulator's `asset_type` market, at ccxt's default options except where the
+    emulator differs from Binance's hosts: it serves no coin list
+    (/sapi/v1/capital/config/getall) and no COIN-M markets (/dapi); and ccxt.pro tells
+    a spot push from a USDⓈ-M one by `/stream` in its URL (stream.binance.com), which
+    a loopback URL lacks, so only the market under test is loaded (its BTCUSDT is then
+    not ambiguous)."""
     name, market = CCXT_CLASSES[asset_type]
     key, secret = emulator.credentials(account)
-    exchange = getattr(module, name)(ccxt_config(key, secret, market))
+    options = {"fetchCurrencies": False, "fetchMarkets": {"types": [market]}}
+    config = {"apiKey": key, "secret": secret, "options": options}
+    exchange = getattr(module, name)(config)
     ccxt_urls(exchange, emulator.base_url)
     # ccxt.pro appends /<connection index>; for linear it rewrites .../ws to
     # .../public/ws or .../market/ws by channel, as on fstream.binance.com

@@ -52,11 +52,8 @@ def ccxt_config(api_key: str, secret: str, market: str) -> dict[str, Any]:
 
 
 # -- the conformance suite's view of this peer -----------------------------------------
-# ccxt's class and its `ccxt_config` market (Bybit's category) for each asset type
-CCXT_CLASSES: dict[AssetType, tuple[str, str]] = {
-    AssetType.SPOT: ("bybit", "spot"),
-    AssetType.SWAP: ("bybit", "linear"),
-}
+# ccxt's class for each asset type
+CCXT_CLASSES: dict[AssetType, str] = {AssetType.SPOT: "bybit", AssetType.SWAP: "bybit"}
 
 # ccxt's fetch_order on a unified account raises unless the caller acknowledges that
 # Bybit's /v5/order/realtime finds only an account's last 500 orders
@@ -110,12 +107,12 @@ def _with_book_nonce(cls: Any) -> Any:
 
 def ccxt_client(module: Any, emulator: Any, asset_type: AssetType, account: int = 0) -> Any:
     """A ccxt (`module` is ccxt.async_support) or ccxt.pro client of `account` on the
-    emulator's `asset_type` market (ccxt.pro's books carry Bybit's `u` as `nonce`)."""
-    name, market = CCXT_CLASSES[asset_type]
-    cls = getattr(module, name)
+    emulator's `asset_type` market, at ccxt's default options (ccxt.pro's books carry
+    Bybit's `u` as `nonce`)."""
+    cls = getattr(module, CCXT_CLASSES[asset_type])
     if hasattr(cls, "handle_order_book"):  # ccxt.pro
         cls = _with_book_nonce(cls)
     key, secret = emulator.credentials(account)
-    exchange = cls(ccxt_config(key, secret, market))
+    exchange = cls({"apiKey": key, "secret": secret})
     ccxt_urls(exchange, emulator.base_url, emulator.stream_url(asset_type))
     return exchange

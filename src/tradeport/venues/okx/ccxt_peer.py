@@ -45,11 +45,8 @@ def ccxt_config(api_key: str, secret: str, passphrase: str, market: str) -> dict
 
 
 # -- the conformance suite's view of this peer -----------------------------------------
-# ccxt's class and its `ccxt_config` market for each asset type
-CCXT_CLASSES: dict[AssetType, tuple[str, str]] = {
-    AssetType.SPOT: ("okx", "spot"),
-    AssetType.SWAP: ("okx", "swap"),
-}
+# ccxt's class for each asset type
+CCXT_CLASSES: dict[AssetType, str] = {AssetType.SPOT: "okx", AssetType.SWAP: "okx"}
 
 # Where ccxt and tradeport read the same account or stream differently, by asset type
 # (tests/conformance/ccxt_peers.py documents each key).
@@ -64,10 +61,9 @@ DIFFERENCES: dict[AssetType, dict[str, Any]] = {
 
 def ccxt_client(module: Any, emulator: Any, asset_type: AssetType, account: int = 0) -> Any:
     """A ccxt (`module` is ccxt.async_support) or ccxt.pro client of `account` on the
-    emulator's `asset_type` market."""
-    name, market = CCXT_CLASSES[asset_type]
+    emulator's `asset_type` market, at ccxt's default options."""
     key, secret = emulator.credentials(account)
-    config = ccxt_config(key, secret, emulator.passphrase(account), market)
-    exchange = getattr(module, name)(config)
+    config = {"apiKey": key, "secret": secret, "password": emulator.passphrase(account)}
+    exchange = getattr(module, CCXT_CLASSES[asset_type])(config)
     ccxt_urls(exchange, emulator.base_url, emulator.stream_url(asset_type))
     return exchange
