@@ -20,7 +20,7 @@ from tradeport.venues import registry
 from tradeport.venues.capability import TRADING, Capability
 
 from .ccxt_peers import Peer, dec, in_base, in_units, keys_with_peer, peer
-from .conftest import SYMBOL, Venue, start_venue
+from .conftest import SYMBOL, Venue, running
 
 OTHER = "ETH-USDT"  # a second symbol every emulator lists
 LEVELS = 20  # every level the synthetic book holds a side
@@ -72,37 +72,36 @@ class Pair:
     def shift(self, field: str, upl: Decimal) -> Decimal:
         return self.peer.balance_shift(field, upl)
 
+    async def ccxt_buy_filled(self, fraction: str, through: str) -> tuple[Decimal, Decimal, str]:
+        """ccxt's limit buy of a small quantity at `fraction` of the best bid, which the
+        market then walks through to `through` of its price: (qty, price, order id)."""
+        qty = await self.venue.small_qty()
+        price = await self.venue.price_under_bid(fraction)
+        amount = in_units(self.market, qty)
+        created = await self.theirs.create_order(self.symbol, "limit", "buy", amount, float(price))
+        self.venue.move(price * Decimal(through))
+        filled = await self.venue.client.query_order(SYMBOL, order_id=created["id"])
+        assert filled.status is OrderStatus.FILLED and filled.filled_qty == in_base(
+            self.market, amount
+        )
+        return qty, price, created["id"]
 
-async def open_pair(key: str) -> AsyncIterator[Pair]:
-    emulator, client = await start_venue(key)
-    venue = Venue(registry.get_venue(key), emulator, client)
-    their_peer = peer(key)
-    theirs = their_peer.client(ccxt_async, emulator)
-    try:
-        await theirs.load_markets()
-        yield Pair(venue, their_peer, theirs)
-    finally:
-        await theirs.close()
-        await client.close()
-        await emulator.stop()
+    def needs_ccxt_positions(self) -> None:
+        if self.peer.ccxt_positions_unread:
+            pytest.skip(self.peer.ccxt_positions_unread)
 
 
 @pytest.fixture(params=TRADED)
 async def pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
-    async for opened in open_pair(request.param):
-        yield opened
-
-
-@pytest.fixture(params=SPOT)
-async def spot_pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
-    async for opened in open_pair(request.param):
-        yield opened
-
-
-@pytest.fixture(params=DERIVATIVES)
-async def swap_pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
-    async for opened in open_pair(request.param):
-        yield opened
+    """Every trading venue with a ccxt peer, or those a test names (indirect)."""
+    async with running(request.param) as venue:
+        their_peer = peer(venue.spec.key)
+        theirs = their_peer.client(ccxt_async, venue.emulator)
+        try:
+            await theirs.load_markets()
+            yield Pair(venue, their_peer, theirs)
+        finally:
+            await theirs.close()
 
 
 @pytest.mark.parametrize("symbol", [SYMBOL, OTHER])
@@ -257,30 +256,22 @@ async def test_balances_agree_while_an_order_rests(pair: Pair) -> None:
 async def test_balances_agree_after_a_fill(pair: Pair) -> None:
     ours = pair.venue.client
     before = (await ours.get_balance())["USDT"].total
-    qty = await pair.venue.small_qty()
-    price = await pair.venue.price_under_bid("0.999")
-    amount = in_units(pair.market, qty)
-    created = await pair.theirs.create_order(pair.symbol, "limit", "buy", amount, float(price))
-    pair.venue.move(price * Decimal("0.998"))
-    filled = await ours.query_order(SYMBOL, order_id=created["id"])
-    assert filled.status is OrderStatus.FILLED and filled.filled_qty == in_base(pair.market, amount)
+    await pair.ccxt_buy_filled("0.999", "0.998")
 
     held = await ours.get_balance()
     await pair.balances_agree(tuple(a for a in ("USDT", "BTC") if a in held))
     assert held["USDT"].total != before  # the fill moved it
 
 
-async def test_a_spot_fill_moves_both_coins_alike(spot_pair: Pair) -> None:
-    pair, ours = spot_pair, spot_pair.venue.client
+@pytest.mark.parametrize("pair", SPOT, indirect=True)
+async def test_a_spot_fill_moves_both_coins_alike(pair: Pair) -> None:
+    ours = pair.venue.client
     before = await ours.get_balance()
-    qty = await pair.venue.small_qty()
-    price = await pair.venue.price_under_bid("0.998")
-    created = await pair.theirs.create_order(pair.symbol, "limit", "buy", float(qty), float(price))
-    pair.venue.move(price * Decimal("0.999"))
+    qty, price, order_id = await pair.ccxt_buy_filled("0.998", "0.999")
 
-    order = await ours.query_order(SYMBOL, order_id=created["id"])
-    fetched = await pair.fetch_order(created["id"])
-    assert order.status is OrderStatus.FILLED and fetched["status"] == "closed"
+    order = await ours.query_order(SYMBOL, order_id=order_id)
+    fetched = await pair.fetch_order(order_id)
+    assert fetched["status"] == "closed"
     assert (dec(fetched["filled"]), dec(fetched["average"])) == (order.filled_qty, order.avg_price)
 
     balances = await pair.theirs.fetch_balance()
@@ -289,7 +280,7 @@ async def test_a_spot_fill_moves_both_coins_alike(spot_pair: Pair) -> None:
         assert dec(balances[coin]["total"]) == after[coin].total, coin
         assert dec(balances[coin]["free"]) == after[coin].free, coin
     # a spot buy pays its fee in the coin received, at the maker rate (it rested)
-    fills = await ours.get_deals(SYMBOL, order_id=created["id"])
+    fills = await ours.get_deals(SYMBOL, order_id=order_id)
     assert fills and all(f.is_maker and f.fee_asset == "BTC" for f in fills)
     fee = sum((f.fee for f in fills), Decimal(0))
     assert 0 < fee < qty / 100
@@ -298,16 +289,11 @@ async def test_a_spot_fill_moves_both_coins_alike(spot_pair: Pair) -> None:
     assert before["USDT"].total - after["USDT"].total == price * qty
 
 
-async def test_a_swap_fill_leaves_the_same_position_and_balance(swap_pair: Pair) -> None:
-    pair, ours = swap_pair, swap_pair.venue.client
-    if pair.peer.ccxt_positions_unread:
-        pytest.skip(pair.peer.ccxt_positions_unread)
-    qty = await pair.venue.small_qty()
-    price = await pair.venue.price_under_bid("0.998")
-    amount = in_units(pair.market, qty)
-    created = await pair.theirs.create_order(pair.symbol, "limit", "buy", amount, float(price))
-    pair.venue.move(price * Decimal("0.999"))
-    assert (await ours.query_order(SYMBOL, order_id=created["id"])).status is (OrderStatus.FILLED)
+@pytest.mark.parametrize("pair", DERIVATIVES, indirect=True)
+async def test_a_swap_fill_leaves_the_same_position_and_balance(pair: Pair) -> None:
+    ours = pair.venue.client
+    pair.needs_ccxt_positions()
+    qty, price, _ = await pair.ccxt_buy_filled("0.998", "0.999")
 
     async def positions_agree() -> Decimal:
         """Both see one long of `qty` at the order's price; returns its unrealised P&L."""
@@ -332,15 +318,16 @@ async def test_a_swap_fill_leaves_the_same_position_and_balance(swap_pair: Pair)
 
     # ccxt closes it; tradeport sees it gone
     close = {"reduceOnly": True}
+    amount = in_units(pair.market, qty)
     await pair.theirs.create_order(pair.symbol, "market", "sell", amount, None, close)
     assert await ours.get_position(SYMBOL) == []
     assert [p for p in await pair.theirs.fetch_positions([pair.symbol]) if p["contracts"]] == []
 
 
-async def test_a_position_of_two_fills_agrees(swap_pair: Pair) -> None:
-    pair, ours = swap_pair, swap_pair.venue.client
-    if pair.peer.ccxt_positions_unread:
-        pytest.skip(pair.peer.ccxt_positions_unread)
+@pytest.mark.parametrize("pair", DERIVATIVES, indirect=True)
+async def test_a_position_of_two_fills_agrees(pair: Pair) -> None:
+    ours = pair.venue.client
+    pair.needs_ccxt_positions()
     inst = await pair.venue.inst()
     qty = await pair.venue.small_qty() * 3
     order = await pair.theirs.create_order(pair.symbol, "market", "buy", in_units(pair.market, qty))

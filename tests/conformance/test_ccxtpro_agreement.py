@@ -17,11 +17,10 @@ import pytest
 
 from tradeport.emulator.engine import Engine
 from tradeport.model import OrderBook, Ticker, Trade
-from tradeport.venues import registry
 from tradeport.venues.capability import Capability
 
 from .ccxt_peers import Peer, keys_with_peer, peer, per_unit
-from .conftest import SYMBOL, Venue, start_venue
+from .conftest import SYMBOL, Venue, running
 
 WAIT = 30.0  # only a guard against a hang: every wait below is a bounded number of reads
 READS = 300  # ccxt pushes read, or 20 ms looks at tradeport's, before a wait gives up
@@ -70,41 +69,23 @@ def top(levels: Any) -> Levels:
     return [(float(p), float(q)) for p, q in list(levels)[:LEVELS]]
 
 
-def keys(capability: Capability) -> list[str]:
-    return keys_with_peer(capability)
+@pytest.fixture
+async def streams(request: pytest.FixtureRequest) -> AsyncIterator[Streams]:
+    """The venue a test names (indirect), its timed pushes 5 times as often."""
+    async with running(request.param, seed=5, stream_time_scale=0.2) as venue:
+        their_peer = peer(venue.spec.key)
+        theirs = their_peer.client(ccxtpro, venue.emulator)
+        try:
+            await theirs.load_markets()
+            inst = await venue.inst()
+            yield Streams(venue, their_peer, theirs, inst.venue_symbol)
+        finally:
+            await theirs.close()
 
 
-async def open_streams(key: str) -> AsyncIterator[Streams]:
-    emulator, client = await start_venue(key, seed=5, stream_time_scale=0.2)
-    venue = Venue(registry.get_venue(key), emulator, client)
-    their_peer = peer(key)
-    theirs = their_peer.client(ccxtpro, emulator)
-    try:
-        await theirs.load_markets()
-        inst = await venue.inst()
-        yield Streams(venue, their_peer, theirs, inst.venue_symbol)
-    finally:
-        await theirs.close()
-        await client.close()
-        await emulator.stop()
-
-
-@pytest.fixture(params=keys(Capability.WATCH_ORDER_BOOK))
-async def books(request: pytest.FixtureRequest) -> AsyncIterator[Streams]:
-    async for opened in open_streams(request.param):
-        yield opened
-
-
-@pytest.fixture(params=keys(Capability.WATCH_TICKER))
-async def tickers(request: pytest.FixtureRequest) -> AsyncIterator[Streams]:
-    async for opened in open_streams(request.param):
-        yield opened
-
-
-@pytest.fixture(params=keys(Capability.WATCH_TRADES))
-async def trades(request: pytest.FixtureRequest) -> AsyncIterator[Streams]:
-    async for opened in open_streams(request.param):
-        yield opened
+def over(capability: Capability) -> pytest.MarkDecorator:
+    """Run over every venue with a ccxt peer that lists `capability`."""
+    return pytest.mark.parametrize("streams", keys_with_peer(capability), indirect=True)
 
 
 async def until(done: Callable[[], bool], what: str) -> None:
@@ -132,8 +113,9 @@ async def read_book_until_the_engines(s: Streams) -> dict[str, Any]:
     pytest.fail("ccxt.pro never reached the engine's book")
 
 
-async def test_books_agree_at_every_common_update_id(books: Streams) -> None:
-    s = books
+@over(Capability.WATCH_ORDER_BOOK)
+async def test_books_agree_at_every_common_update_id(streams: Streams) -> None:
+    s = streams
     our_books: dict[int, tuple[Levels, Levels]] = {}
 
     def keep(book: OrderBook) -> None:
@@ -166,8 +148,9 @@ async def test_books_agree_at_every_common_update_id(books: Streams) -> None:
     assert (bids[0][0], asks[0][0]) == (float(view.bids[0][0]), float(view.asks[0][0]))
 
 
-async def test_watch_order_book_equals_the_engine_book(books: Streams) -> None:
-    s = books
+@over(Capability.WATCH_ORDER_BOOK)
+async def test_watch_order_book_equals_the_engine_book(streams: Streams) -> None:
+    s = streams
     async with asyncio.timeout(WAIT):
         await s.theirs.watch_order_book(s.symbol)
         for factor in ("1.0005", "0.999", "1.0002"):
@@ -179,8 +162,9 @@ async def test_watch_order_book_equals_the_engine_book(books: Streams) -> None:
     assert len(bids) == len(asks) == LEVELS
 
 
-async def test_tickers_agree_once_the_market_holds_still(tickers: Streams) -> None:
-    s = tickers
+@over(Capability.WATCH_TICKER)
+async def test_tickers_agree_once_the_market_holds_still(streams: Streams) -> None:
+    s = streams
     our_tickers: list[Ticker] = []
     by_time: dict[int, Ticker] = {}
 
@@ -233,8 +217,9 @@ async def test_tickers_agree_once_the_market_holds_still(tickers: Streams) -> No
                 assert ticker["bid"] is not None and ticker["bid"] < ticker["ask"]
 
 
-async def test_trades_agree_on_ids_for_the_same_steps(trades: Streams) -> None:
-    s = trades
+@over(Capability.WATCH_TRADES)
+async def test_trades_agree_on_ids_for_the_same_steps(streams: Streams) -> None:
+    s = streams
     our_ids: list[str] = []
     their_ids: list[str] = []
 
@@ -285,8 +270,9 @@ async def test_trades_agree_on_ids_for_the_same_steps(trades: Streams) -> None:
     assert made[start : start + len(both)] == both
 
 
-async def test_watch_trades_sees_the_engine_trades(trades: Streams) -> None:
-    s = trades
+@over(Capability.WATCH_TRADES)
+async def test_watch_trades_sees_the_engine_trades(streams: Streams) -> None:
+    s = streams
     async with asyncio.timeout(WAIT):
         # ccxt.pro's own default trade stream
         watching = asyncio.ensure_future(s.theirs.watch_trades(s.symbol))

@@ -25,11 +25,10 @@ from tradeport.emulator.faults import (
 )
 from tradeport.model import OrderStatus
 from tradeport.model.errors import OrderNotFound
-from tradeport.venues import registry
 from tradeport.venues.base import VenueClient
 from tradeport.venues.capability import TRADING
 
-from .conftest import EMULATED, SYMBOL, Venue, start_venue
+from .conftest import EMULATED, SYMBOL, Venue, running
 
 TRADED = [s.key for s in EMULATED if s.capabilities >= TRADING]
 UNMAPPED = -1000
@@ -44,12 +43,8 @@ AFTER_ACCEPT = {
 
 @pytest.fixture(params=TRADED)
 async def trader(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
-    emulator, client = await start_venue(request.param)
-    try:
-        yield Venue(registry.get_venue(request.param), emulator, client)
-    finally:
-        await client.close()
-        await emulator.stop()
+    async with running(request.param) as started:
+        yield started
 
 
 def endpoint(client: VenueClient, method: str) -> str:

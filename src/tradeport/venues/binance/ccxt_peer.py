@@ -1,7 +1,9 @@
 """Point a ccxt Binance client at the Binance emulator (URLs only; no network).
 
-Used by the tests (ccxt as an independent client) and the benchmarks (ccxt as the
-peer); it never imports ccxt itself."""
+`ccxt_client` and `DIFFERENCES` are the conformance suite's peer: ccxt at its default
+options, and where its reading of an account or a stream differs from tradeport's (keys
+documented in tests/conformance/ccxt_peers.py). `ccxt_config` is the benchmarks' lean
+peer: one market type loaded, no rate limiter. It never imports ccxt itself."""
 
 from __future__ import annotations
 

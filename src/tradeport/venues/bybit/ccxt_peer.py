@@ -1,8 +1,10 @@
 """Point a ccxt (or ccxt.pro) `bybit` client at the Bybit emulator (URLs and options
 only; no network).
 
-Used by the tests (ccxt as an independent client) and the benchmarks (ccxt as the
-peer); it never imports ccxt itself."""
+`ccxt_client` and `DIFFERENCES` are the conformance suite's peer: ccxt at its default
+options, and where its reading of an account or a stream differs from tradeport's (keys
+documented in tests/conformance/ccxt_peers.py). `ccxt_config` is the benchmarks' lean
+peer: one market type loaded, no rate limiter. It never imports ccxt itself."""
 
 from __future__ import annotations
 
@@ -55,27 +57,26 @@ def ccxt_config(api_key: str, secret: str, market: str) -> dict[str, Any]:
 # ccxt's class for each asset type
 CCXT_CLASSES: dict[AssetType, str] = {AssetType.SPOT: "bybit", AssetType.SWAP: "bybit"}
 
-# ccxt's fetch_order on a unified account raises unless the caller acknowledges that
-# Bybit's /v5/order/realtime finds only an account's last 500 orders
-_ACK = {"acknowledged": True}
+_EVERY_CATEGORY: dict[str, Any] = {
+    # ccxt's fetch_order on a unified account raises unless the caller acknowledges
+    # that Bybit's /v5/order/realtime finds only an account's last 500 orders
+    "fetch_order_params": {"acknowledged": True},
+    # ccxt sends no orderLinkId of its own
+    "ccxt_client_order_id": False,
+    # Bybit numbers book pushes per topic (`u`), not by the engine's update id
+    "book_nonce_is_engine_update_id": False,
+}
 
 # Where ccxt and tradeport read the same account or stream differently, by asset type
-# (tests/conformance/ccxt_peers.py documents each key). Bybit numbers book pushes per
-# topic (`u`), not by the engine's update id.
+# (tests/conformance/ccxt_peers.py documents each key).
 DIFFERENCES: dict[AssetType, dict[str, Any]] = {
     AssetType.SPOT: {
-        "fetch_order_params": _ACK,
-        # ccxt sends no orderLinkId of its own
-        "ccxt_client_order_id": False,
-        "book_nonce_is_engine_update_id": False,
+        **_EVERY_CATEGORY,
         # spot tickers carry no best bid / ask on the stream (websocket/public/ticker)
         "stream_ticker_has_top": False,
     },
     AssetType.SWAP: {
-        "fetch_order_params": _ACK,
-        # ccxt sends no orderLinkId of its own
-        "ccxt_client_order_id": False,
-        "book_nonce_is_engine_update_id": False,
+        **_EVERY_CATEGORY,
         # ccxt's free is the venue's availableToWithdraw, which an unrealised loss
         # lowers (and a gain does not raise); tradeport's is the wallet balance less
         # the margin held

@@ -1,8 +1,10 @@
 """Point a ccxt (or ccxt.pro) `okx` client at the OKX emulator (URLs and options only;
 no network).
 
-Used by the tests (ccxt as an independent client) and the benchmarks (ccxt as the
-peer); it never imports ccxt itself."""
+`ccxt_client` and `DIFFERENCES` are the conformance suite's peer: ccxt at its default
+options, and where its reading of an account or a stream differs from tradeport's (keys
+documented in tests/conformance/ccxt_peers.py). `ccxt_config` is the benchmarks' lean
+peer: one market type loaded, no rate limiter. It never imports ccxt itself."""
 
 from __future__ import annotations
 
@@ -54,8 +56,8 @@ DIFFERENCES: dict[AssetType, dict[str, Any]] = {
     # ccxt reads OKX's `eq` as the total and `availEq` as free: both include the
     # unrealized pnl of cross positions; tradeport's total is the cash balance `cashBal`
     # and its free `availBal`, the pnl staying on the positions
-    AssetType.SPOT: {"balance_upl": {"total": "pnl", "free": "pnl"}},
-    AssetType.SWAP: {"balance_upl": {"total": "pnl", "free": "pnl"}},
+    asset_type: {"balance_upl": {"total": "pnl", "free": "pnl"}}
+    for asset_type in CCXT_CLASSES
 }
 
 
