@@ -24,6 +24,7 @@ from .conftest import SYMBOL, Venue, running
 
 OTHER = "ETH-USDT"  # a second symbol every emulator lists
 LEVELS = 20  # every level the synthetic book holds a side
+QUOTED = keys_with_peer(Capability.GET_EXCHANGE_INFO, Capability.GET_TICK, Capability.GET_DEPTH)
 TRADED = keys_with_peer(*TRADING)
 SPOT = [k for k in TRADED if Capability.GET_POSITION not in registry.get_venue(k).capabilities]
 DERIVATIVES = keys_with_peer(*TRADING, Capability.GET_POSITION)
@@ -104,6 +105,7 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
             await theirs.close()
 
 
+@pytest.mark.parametrize("pair", QUOTED, indirect=True)
 @pytest.mark.parametrize("symbol", [SYMBOL, OTHER])
 async def test_markets_agree_on_trading_rules(pair: Pair, symbol: str) -> None:
     market = pair.theirs.market(pair.peer.symbol(symbol))
@@ -132,6 +134,7 @@ async def test_markets_agree_on_trading_rules(pair: Pair, symbol: str) -> None:
         assert market["limits"]["leverage"]["max"] == inst.max_leverage
 
 
+@pytest.mark.parametrize("pair", QUOTED, indirect=True)
 async def test_ticker_and_book_agree_as_the_market_moves(pair: Pair) -> None:
     ours = pair.venue.client
     for factor in ("1", "1.003", "0.995"):
@@ -164,6 +167,7 @@ async def test_ticker_and_book_agree_as_the_market_moves(pair: Pair) -> None:
         assert book.bids[0][0] == tick.bid and book.asks[0][0] == tick.ask
 
 
+@pytest.mark.parametrize("pair", QUOTED, indirect=True)
 async def test_rest_book_sizes_are_the_nearest_floats(pair: Pair) -> None:
     book = await pair.venue.client.get_depth(SYMBOL, LEVELS)
     ob = await pair.theirs.fetch_order_book(pair.symbol, LEVELS)
