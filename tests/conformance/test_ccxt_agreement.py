@@ -64,14 +64,12 @@ class Pair:
         upl = await self.upl()
         mine = await self.venue.client.get_balance()
         bal = await self.theirs.fetch_balance()
+        shift = self.peer.balance_shift
         for asset in assets:
             pnl = upl if asset == "USDT" else Decimal(0)
-            assert dec(bal[asset]["total"]) == mine[asset].total + self.shift("total", pnl), asset
-            assert dec(bal[asset]["free"]) == mine[asset].free + self.shift("free", pnl), asset
-            assert dec(bal[asset]["used"]) == mine[asset].locked + self.shift("used", pnl), asset
-
-    def shift(self, field: str, upl: Decimal) -> Decimal:
-        return self.peer.balance_shift(field, upl)
+            assert dec(bal[asset]["total"]) == mine[asset].total + shift("total", pnl), asset
+            assert dec(bal[asset]["free"]) == mine[asset].free + shift("free", pnl), asset
+            assert dec(bal[asset]["used"]) == mine[asset].locked + shift("used", pnl), asset
 
     async def ccxt_buy_filled(self, fraction: str, through: str) -> tuple[Decimal, Decimal, str]:
         """ccxt's limit buy of a small quantity at `fraction` of the best bid, which the
@@ -82,9 +80,8 @@ class Pair:
         created = await self.theirs.create_order(self.symbol, "limit", "buy", amount, float(price))
         self.venue.move(price * Decimal(through))
         filled = await self.venue.client.query_order(SYMBOL, order_id=created["id"])
-        assert filled.status is OrderStatus.FILLED and filled.filled_qty == in_base(
-            self.market, amount
-        )
+        assert filled.status is OrderStatus.FILLED
+        assert filled.filled_qty == in_base(self.market, amount)
         return qty, price, created["id"]
 
     def needs_ccxt_positions(self) -> None:

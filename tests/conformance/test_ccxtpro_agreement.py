@@ -97,13 +97,17 @@ async def until(done: Callable[[], bool], what: str) -> None:
     pytest.fail(f"tradeport never saw {what}")
 
 
-async def read_book_until_the_engines(s: Streams) -> dict[str, Any]:
+async def read_book_until_the_engines(
+    s: Streams, seen: Callable[[dict[str, Any]], None] = lambda book: None
+) -> dict[str, Any]:
     """Read ccxt's book until it is the engine's: at the engine's update id where the
-    venue numbers its pushes so, else with the engine's levels."""
+    venue numbers its pushes so, else with the engine's levels. `seen` gets every book
+    read on the way."""
     engine_id = s.engine.depth(s.venue_symbol, 1).update_id
     want = s.engine_top()
     for _ in range(READS):
         book: dict[str, Any] = await s.theirs.watch_order_book(s.symbol)
+        seen(book)
         if s.peer.book_nonce_is_engine_update_id:
             assert book["nonce"] <= engine_id
             if book["nonce"] == engine_id:
@@ -122,16 +126,18 @@ async def test_books_agree_at_every_common_update_id(streams: Streams) -> None:
         our_books[book.update_id] = (top(book.bids), top(book.asks))
 
     their_books: dict[int, tuple[Levels, Levels]] = {}
+
+    def keep_theirs(book: dict[str, Any]) -> None:
+        their_books[book["nonce"]] = (s.their_top(book["bids"]), s.their_top(book["asks"]))
+
     async with asyncio.timeout(WAIT):
         await s.venue.client.watch_order_book(SYMBOL, LEVELS, callback=keep)
-        book = await s.theirs.watch_order_book(s.symbol)
-        their_books[book["nonce"]] = (s.their_top(book["bids"]), s.their_top(book["asks"]))
+        keep_theirs(await s.theirs.watch_order_book(s.symbol))
         for factor in ("1.0005", "0.999", "1.0002", "0.9995"):
             s.venue.emulator.step(2)
             s.move(factor)
             # pushes are timed: moves made at once would reach both as one change
-            book = await read_book_until_the_engines(s)
-            their_books[book["nonce"]] = (s.their_top(book["bids"]), s.their_top(book["asks"]))
+            book = await read_book_until_the_engines(s, keep_theirs)
             assert their_books[book["nonce"]] == s.engine_top()
         target = book["nonce"]
         await until(lambda: target in our_books, f"update id {target}")
