@@ -285,6 +285,13 @@ async def test_a_spot_fill_moves_both_coins_alike(pair: Pair) -> None:
     assert fills and all(f.is_maker and f.fee_asset == "BTC" for f in fills)
     fee = sum((f.fee for f in fills), Decimal(0))
     assert 0 < fee < qty / 100
+    trades = [t for t in await pair.theirs.fetch_my_trades(pair.symbol) if t["order"] == order_id]
+    assert [t["takerOrMaker"] for t in trades] == ["maker"] * len(fills)
+    assert {t["fee"]["currency"] for t in trades} == {"BTC"}
+    assert sum(dec(t["fee"]["cost"]) for t in trades) == fee
+    for trade in trades:
+        if trade["fee"].get("rate") is not None:  # where the venue states the rate
+            assert dec(trade["fee"]["cost"]) == dec(trade["amount"]) * dec(trade["fee"]["rate"])
     bought = after["BTC"].total - before["BTC"].total
     assert bought == qty - fee
     assert before["USDT"].total - after["USDT"].total == price * qty
