@@ -35,10 +35,10 @@ class Venue:
     def derivatives(self) -> bool:
         return Capability.GET_POSITION in self.spec.capabilities
 
-    @property
-    def order_endpoint(self) -> str:
-        """The order-entry request as faults match it, e.g. "POST /api/v3/order"."""
-        return self.client.config.rest_paths["make_order"]
+    def endpoint(self, method: str) -> str:
+        """The request behind a client method as faults match it, e.g. "POST
+        /api/v3/order" for make_order."""
+        return self.client.config.rest_paths[method]
 
     async def connect(self, account: int = 0, **options: Any) -> VenueClient:
         return await tp.create_client(

@@ -47,11 +47,6 @@ async def trader(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
         yield started
 
 
-def endpoint(client: VenueClient, method: str) -> str:
-    """The request of a client method as faults match it, e.g. "GET /api/v3/depth"."""
-    return client.config.rest_paths[method]
-
-
 def unmapped(client: VenueClient) -> int:
     """An error code the venue's venue.yaml does not map, so the client has only the
     HTTP status to go by (a venue's own codes are pinned in its folder's tests)."""
@@ -76,7 +71,7 @@ async def test_order_taken_but_not_answered_is_found_by_its_client_id(
     client = await impatient(trader, 0.5)
     try:
         qty, price = await trader.small_qty(), await trader.price_under_bid("0.95")
-        place, query = endpoint(client, "make_order"), endpoint(client, "query_order")
+        place, query = trader.endpoint("make_order"), trader.endpoint("query_order")
         fault: Fault = AFTER_ACCEPT[kind](unmapped(client))
         emulator.faults.arm(place, fault)
         queried = emulator.faults.seen[query]
@@ -101,7 +96,7 @@ async def test_failed_lookup_after_a_lost_submit_still_returns_the_client_id(
 ) -> None:
     client, emulator = trader.client, trader.emulator
     qty, price = await trader.small_qty(), await trader.price_under_bid("0.95")
-    place, query = endpoint(client, "make_order"), endpoint(client, "query_order")
+    place, query = trader.endpoint("make_order"), trader.endpoint("query_order")
     emulator.faults.arm(place, ErrorAfter(status=500, code=unmapped(client), msg="err"))
     # every lookup by client id fails too (the GET may be retried, then gives up)
     emulator.faults.arm(query, ErrorBefore(status=503, code=unmapped(client), msg="busy"), None)
@@ -118,7 +113,7 @@ async def test_failed_lookup_after_a_lost_submit_still_returns_the_client_id(
 async def test_order_refused_by_the_gateway_is_unknown_not_failed(trader: Venue) -> None:
     client, emulator = trader.client, trader.emulator
     qty, price = await trader.small_qty(), await trader.price_under_bid("0.95")
-    place = endpoint(client, "make_order")
+    place = trader.endpoint("make_order")
     emulator.faults.arm(place, ErrorBefore(status=503, code=unmapped(client), msg="busy"))
     order = await client.make_order(SYMBOL, qty, price, "buy-limit", client_order_id="eb1")
     # the venue never saw it, but the client cannot know that
@@ -133,7 +128,7 @@ async def test_order_refused_by_the_gateway_is_unknown_not_failed(trader: Venue)
 
 async def test_depth_is_retried_past_one_503(trader: Venue) -> None:
     client, emulator = trader.client, trader.emulator
-    depth = endpoint(client, "get_depth")
+    depth = trader.endpoint("get_depth")
     fault = ErrorBefore(status=503, code=unmapped(client), msg="Service Unavailable.")
     emulator.faults.arm(depth, fault)
     book = await client.get_depth(SYMBOL, 5)
@@ -145,7 +140,7 @@ async def test_depth_is_retried_past_one_503(trader: Venue) -> None:
 async def test_depth_waits_out_a_429_and_succeeds(trader: Venue) -> None:
     client, emulator = trader.client, trader.emulator
     await client.get_depth(SYMBOL, 5)  # connection and clock warm
-    depth = endpoint(client, "get_depth")
+    depth = trader.endpoint("get_depth")
     seen = emulator.faults.seen[depth]
     limited = ErrorBefore(status=429, code=unmapped(client), msg="Too many.", retry_after=1)
     emulator.faults.arm(depth, limited)
@@ -161,7 +156,7 @@ async def test_depth_waits_out_a_429_and_succeeds(trader: Venue) -> None:
 async def test_latency_delays_depth_but_it_succeeds(trader: Venue) -> None:
     client, emulator = trader.client, trader.emulator
     await client.get_depth(SYMBOL, 5)  # connection and clock warm
-    depth = endpoint(client, "get_depth")
+    depth = trader.endpoint("get_depth")
     emulator.faults.arm(depth, Latency(0.3))
     started = time.monotonic()
     book = await client.get_depth(SYMBOL, 5)
@@ -172,7 +167,7 @@ async def test_latency_delays_depth_but_it_succeeds(trader: Venue) -> None:
 
 async def test_fault_armed_over_http_fires_then_clears(trader: Venue) -> None:
     client, emulator = trader.client, trader.emulator
-    place, query = endpoint(client, "make_order"), endpoint(client, "query_order")
+    place, query = trader.endpoint("make_order"), trader.endpoint("query_order")
     arm = {
         "match": place,
         "kind": "error_after",
@@ -217,7 +212,7 @@ async def test_fault_armed_over_http_fires_then_clears(trader: Venue) -> None:
 async def test_bad_fault_request_is_refused_and_arms_nothing(
     trader: Venue, arm: dict[str, object]
 ) -> None:
-    body = {"match": endpoint(trader.client, "make_order"), **arm}
+    body = {"match": trader.endpoint("make_order"), **arm}
     url = f"{trader.emulator.base_url}/_emulator/fault"
     async with aiohttp.ClientSession() as raw, raw.post(url, json=body) as resp:
         assert resp.status == 400 and "error" in await resp.json()
@@ -227,7 +222,7 @@ async def test_bad_fault_request_is_refused_and_arms_nothing(
 async def test_expired_timestamp_resyncs_the_clock_and_retries_once(trader: Venue) -> None:
     client, emulator = trader.client, trader.emulator
     await client.get_balance()  # the clock is synchronised with the venue
-    balance = endpoint(client, "get_balance")
+    balance = trader.endpoint("get_balance")
     emulator.clock_skew_ms = 120_000  # the venue's clock jumps two minutes ahead
     seen = emulator.faults.seen[balance]
     assert "USDT" in await client.get_balance()

@@ -28,7 +28,7 @@ async def test_limiter_waits_instead_of_collecting_rejections(venue: Venue) -> N
         books = await asyncio.gather(*(client.get_depth(SYMBOL, 100) for _ in range(30)))
         assert len(books) == 30
         # each reached the venue once: none was refused (429 / 418) and sent again
-        assert emulator.faults.seen[client.config.rest_paths["get_depth"]] == 30
+        assert emulator.faults.seen[venue.endpoint("get_depth")] == 30
     finally:
         await client.close()
         await emulator.stop()
