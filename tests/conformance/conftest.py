@@ -5,6 +5,7 @@ folder covers only its quirks."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 from typing import Any
@@ -35,10 +36,10 @@ class Venue:
     def derivatives(self) -> bool:
         return Capability.GET_POSITION in self.spec.capabilities
 
-    @property
-    def order_endpoint(self) -> str:
-        """The order-entry request as faults match it, e.g. "POST /api/v3/order"."""
-        return self.client.config.rest_paths["make_order"]
+    def endpoint(self, method: str) -> str:
+        """The request behind a client method as faults match it, e.g. "POST
+        /api/v3/order" for make_order."""
+        return self.client.config.rest_paths[method]
 
     async def connect(self, account: int = 0, **options: Any) -> VenueClient:
         return await tp.create_client(
@@ -99,24 +100,27 @@ def login(emulator: EmulatorHandle, asset_type: AssetType, account: int = 0) -> 
     return options
 
 
-@pytest.fixture(params=[s.key for s in EMULATED])
-async def venue(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
-    emulator, client = await start_venue(request.param)
+@asynccontextmanager
+async def running(key: str, **emulator_options: Any) -> AsyncIterator[Venue]:
+    """Venue `key` on a fresh emulator (see `start_venue`), stopped at the end."""
+    emulator, client = await start_venue(key, **emulator_options)
     try:
-        yield Venue(registry.get_venue(request.param), emulator, client)
+        yield Venue(registry.get_venue(key), emulator, client)
     finally:
         await client.close()
         await emulator.stop()
+
+
+@pytest.fixture(params=[s.key for s in EMULATED])
+async def venue(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
+    async with running(request.param) as started:
+        yield started
 
 
 @pytest.fixture(params=[s.key for s in EMULATED if Capability.GET_POSITION in s.capabilities])
 async def derivatives(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
-    emulator, client = await start_venue(request.param)
-    try:
-        yield Venue(registry.get_venue(request.param), emulator, client)
-    finally:
-        await client.close()
-        await emulator.stop()
+    async with running(request.param) as started:
+        yield started
 
 
 def is_spot(v: Venue) -> bool:
