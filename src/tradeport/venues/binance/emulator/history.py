@@ -48,7 +48,7 @@ def select_fills(engine: Engine, account_id: str, symbol: str, params: Params) -
     order_id = params.integer("orderId")
     if order_id is not None and params.get("fromId") is not None:
         raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
-    fills = engine.fills(account_id, symbol, order_id, limit=10**9)
+    fills = engine.fills(account_id, symbol, order_id, limit=None)
     return select_window(
         fills, params, time_of=lambda f: f.ts_ms, id_of=lambda f: f.trade_id, from_param="fromId"
     )

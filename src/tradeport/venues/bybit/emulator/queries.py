@@ -39,7 +39,6 @@ _STATUS_FILTERS = (
     "Triggered",
     "Deactivated",
 )
-_ALL_FILLS = 10**9
 
 
 def _page(items: Sequence[T], params: Params, bounds: tuple[int, int]) -> tuple[list[T], str]:
@@ -213,7 +212,7 @@ class Queries:
             raise invalid("execType")
         symbols = set(self._symbols(engine, params, linear_needs_scope=False))
         start, end = self._window(params, call.now_ms)
-        all_fills = engine.fills(account_id, limit=_ALL_FILLS)
+        all_fills = engine.fills(account_id, limit=None)
         closed = _closed_sizes(all_fills) if category == "linear" else {}
         leaves = _leaves_after(engine, account_id, all_fills)
         fills = [f for f in all_fills if f.symbol in symbols and start <= f.ts_ms <= end]

@@ -28,7 +28,6 @@ ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
 PAGE = (100, 100)  # (default, maximum) of `limit`
 DAY_MS = 86_400_000
 HISTORY_DAYS = {"orders-history": 7, "orders-history-archive": 92, "fills": 3, "fills-history": 92}
-_ALL_FILLS = 10**9
 
 
 def _page(items: Sequence[T], key: Callable[[T], int], params: Params) -> list[T]:
@@ -186,7 +185,7 @@ class Queries:
             order_id = parse_order_id(inst_type, ord_text) if ord_text is not None else None
             if ord_text is not None and order_id is None:
                 continue
-            for fill in engine.fills(call.account_id, inst, order_id, limit=_ALL_FILLS):
+            for fill in engine.fills(call.account_id, inst, order_id, limit=None):
                 if begin <= fill.ts_ms <= end:
                     found.append((inst_type, fill))
         found.sort(key=lambda p: (p[1].ts_ms, _bill(p)), reverse=True)
