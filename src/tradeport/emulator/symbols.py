@@ -199,3 +199,10 @@ def synthetic_symbols(count: int) -> tuple[tuple[SymbolSpec, ...], tuple[SymbolS
             )
         )
     return tuple(spot), tuple(futures)
+
+
+def listed_symbols(extra: int) -> tuple[tuple[SymbolSpec, ...], tuple[SymbolSpec, ...]]:
+    """What an emulator lists, as (spot, derivatives) specs: the standard symbols, then
+    `extra` made-up pairs (`synthetic_symbols`) in each market."""
+    extra_spot, extra_futures = synthetic_symbols(extra)
+    return (*SPOT_SYMBOLS, *extra_spot), (*FUTURES_SYMBOLS, *extra_futures)
