@@ -33,12 +33,11 @@ from tradeport.venues.bybit.emulator import payloads
 from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.stream_control import (
+    Op,
     Refused,
-    RequestId,
-    ack,
-    decode,
+    Request,
+    answer,
     handler_not_found,
-    pong,
     topic_names,
 )
 from tradeport.venues.bybit.emulator.stream_payloads import encode
@@ -89,28 +88,19 @@ class PrivateStreams:
 
     # -- requests ----------------------------------------------------------------------
     def handle(self, session: Session, text: str) -> None:
-        req_id: RequestId = None
-        op = ""
-        try:
-            request = decode(text)
-            req_id, op = request.req_id, request.op
-            if op == "ping":
-                session.send(pong("private", session, req_id, self.ctx.now_ms()))
-            elif op == "auth":
-                self._auth(session, request.args)
-                session.send(ack("private", session, op, req_id, ok=True))
-            elif op == "subscribe":
-                for topic in self._topics(session, request.args, subscribing=True):
-                    session.private[topic.name] = topic
-                session.send(ack("private", session, op, req_id, ok=True))
-            elif op == "unsubscribe":
-                for topic in self._topics(session, request.args, subscribing=False):
-                    session.private.pop(topic.name, None)
-                session.send(ack("private", session, op, req_id, ok=True))
-            else:
-                raise Refused("error:invalid op")
-        except Refused as exc:
-            session.send(ack("private", session, op, req_id, ok=False, ret_msg=exc.ret_msg))
+        def auth(request: Request) -> None:
+            self._auth(session, request.args)
+
+        def subscribe(request: Request) -> None:
+            for topic in self._topics(session, request.args, subscribing=True):
+                session.private[topic.name] = topic
+
+        def unsubscribe(request: Request) -> None:
+            for topic in self._topics(session, request.args, subscribing=False):
+                session.private.pop(topic.name, None)
+
+        ops: dict[str, Op] = {"auth": auth, "subscribe": subscribe, "unsubscribe": unsubscribe}
+        answer("private", session, text, ops, self.ctx.now_ms())
 
     def drop(self, session: Session) -> None:
         self.logins.drop(session)
