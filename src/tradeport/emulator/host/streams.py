@@ -32,6 +32,21 @@ class Subscriber(Protocol):
     def conn(self) -> StreamConnection: ...
 
 
+@dataclass(eq=False)
+class StreamSession:
+    """One client connection of a stream skin; a venue's session adds its connection
+    id, topics and login."""
+
+    conn: StreamConnection
+
+    @property
+    def key(self) -> int:
+        return self.conn.id
+
+    def send(self, frame: str) -> None:
+        self.conn.send(frame)
+
+
 class Clocked(Protocol):
     """A venue's stream hub: `tick` pushes its timed topics, one step of stream time."""
 
