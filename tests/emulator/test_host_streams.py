@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 
-from tradeport.emulator.host.streams import IdleCutoff, StreamHost
+from tradeport.emulator.host.streams import HeldTrades, IdleCutoff, StreamHost
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnection, StreamConnections
@@ -75,3 +75,19 @@ async def test_stop_closes_every_live_connection_going_away(rig: Rig) -> None:
         await rig.host.stop()
         msg = await ws.receive(timeout=WAIT)
         assert msg.type == WSMsgType.CLOSE and msg.data == 1001
+
+
+def test_held_trades_go_out_with_the_book_change_that_closes_their_operation() -> None:
+    published: list[tuple[str, list[int], int]] = []
+    held: HeldTrades[int] = HeldTrades(lambda s, trades, seq: published.append((s, trades, seq)))
+    held.hold("BTC", 1)
+    held.hold("BTC", 2)
+    held.hold("ETH", 3)
+    assert published == []
+    held.release("BTC", 10)
+    held.release("BTC", 11)  # nothing held any more: nothing to publish
+    assert published == [("BTC", [1, 2], 10)]
+    held.release_all(lambda symbol: 99)
+    assert published[-1] == ("ETH", [3], 99)
+    held.release_all(lambda symbol: 100)
+    assert len(published) == 2
