@@ -21,13 +21,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
-from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
 from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.venues.bybit.emulator import payloads
 from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
@@ -83,8 +83,14 @@ class PrivateStreams:
         # signed size per (account, symbol, position side): how much a fill closes
         self._legs: dict[tuple[str, str, str], Decimal] = {}
         self._outbox: dict[tuple[Category, str], _Outbox] = {}
-        ctx.spot.subscribe(self._listener("spot", ctx.spot))
-        ctx.linear.subscribe(self._listener("linear", ctx.linear))
+        markets: tuple[tuple[Category, Engine], ...] = (("spot", ctx.spot), ("linear", ctx.linear))
+        for category, engine in markets:
+            engine.subscribe(
+                account_listener(
+                    partial(self._on_order, category, engine),
+                    partial(self._on_account, category, engine),
+                )
+            )
 
     # -- requests ----------------------------------------------------------------------
     def handle(self, session: Session, text: str) -> None:
@@ -144,15 +150,6 @@ class PrivateStreams:
         return topics
 
     # -- engine events (synchronous, inside an engine's flush) -------------------------
-    def _listener(self, category: Category, engine: Engine) -> Callable[[object], None]:
-        def listen(event: object) -> None:
-            if isinstance(event, OrderEvent):
-                self._on_order(category, engine, event)
-            elif isinstance(event, AccountEvent):
-                self._on_account(category, engine, event)
-
-        return listen
-
     def _listening(self, account_id: str) -> list[Session]:
         return [s for s in self.logins.of_account(account_id) if s.private]
 
