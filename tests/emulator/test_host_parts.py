@@ -59,6 +59,20 @@ def test_typed_getters_raise_the_venues_own_errors() -> None:
         params.choice("side", ("SELL",))
 
 
+def test_integer_and_boolean_getters_bound_and_refuse_in_the_venues_terms() -> None:
+    params = Params({"n": "7", "big": "99", "x": "1.5", "yes": True, "no": "false", "one": "1"})
+    assert params.integer("n", low=1, high=10) == 7
+    assert params.integer("absent", 3) == 3
+    with pytest.raises(VenueError, match="big: must be from 1 to 10, not 99"):
+        params.integer("big", low=1, high=10)
+    with pytest.raises(VenueError, match="x: must be an integer"):
+        params.integer("x")
+    assert params.boolean("yes") is True and params.boolean("no") is False
+    assert params.boolean("absent", True) is True
+    with pytest.raises(VenueError, match="one: must be true or false, not '1'"):
+        params.boolean("one")
+
+
 def test_split_query_decodes_and_keeps_the_last_repeat() -> None:
     assert split_query("a=1&b=%20x&&a=2") == {"a": "2", "b": " x"}
 
