@@ -275,6 +275,20 @@ class Engine:
             raise Reject(RejectReason.ORDER_NOT_FOUND, "unknown order")
         return order.snapshot()
 
+    def find_order(
+        self,
+        account_id: str,
+        symbol: str,
+        order_id: int | None = None,
+        client_order_id: str | None = None,
+    ) -> EngineOrder | None:
+        """`order`, or None where `order` refuses (an unknown symbol or order): a skin
+        answers its own not-found error for either."""
+        if symbol not in self.instruments:
+            return None
+        order = self._store.find(account_id, symbol, order_id, client_order_id)
+        return None if order is None else order.snapshot()
+
     def open_orders(self, account_id: str, symbol: str | None = None) -> list[EngineOrder]:
         if symbol is not None:
             self._instrument(symbol)

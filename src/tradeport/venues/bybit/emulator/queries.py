@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, Reject
+from tradeport.emulator.engine import Engine, EngineFill, EngineOrder
 from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import invalid, missing
@@ -102,10 +102,9 @@ class Queries:
         if order_text is not None and order_id is None:
             return []
         for symbol in symbols:
-            try:
-                return [engine.order(account_id, symbol, order_id, link_id)]
-            except Reject:
-                continue
+            order = engine.find_order(account_id, symbol, order_id, link_id)
+            if order is not None:
+                return [order]
         return []
 
     def _rows(

@@ -272,11 +272,8 @@ class Trading:
         category: Category,
     ) -> EngineOrder:
         """The open order a cancel or amend names (orderId wins over orderLinkId)."""
-        try:
-            order = engine.order(account_id, symbol, order_id, None if order_id else link_id)
-        except Reject:
-            raise _not_found(category) from None
-        if not order.is_open:
+        order = engine.find_order(account_id, symbol, order_id, None if order_id else link_id)
+        if order is None or not order.is_open:
             raise _not_found(category)
         return order
 

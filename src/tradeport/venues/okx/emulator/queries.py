@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from tradeport.emulator.engine import EngineFill, EngineOrder, Reject
+from tradeport.emulator.engine import EngineFill, EngineOrder
 from tradeport.venues.okx.emulator.calls import Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import OkxApiError, either, no_instrument
@@ -124,14 +124,11 @@ class Queries:
         if ord_text is None and client_id is None:
             raise either("ordId", "clOrdId")
         order_id = parse_order_id(inst_type, ord_text) if ord_text is not None else None
-        order: EngineOrder | None = None
+        order = None
         if ord_text is None or order_id is not None:
-            try:
-                order = engine.order(
-                    call.account_id, inst, order_id, None if order_id else client_id
-                )
-            except Reject:
-                order = None
+            order = engine.find_order(
+                call.account_id, inst, order_id, None if order_id else client_id
+            )
         if order is None:
             raise OkxApiError("51603", "Order does not exist.")
         return [order_row(order, inst_type, ctx=self.ctx)]

@@ -320,11 +320,8 @@ class Trading:
             order_id = parse_order_id(inst_type, ord_text)
             if order_id is None:
                 raise ItemError(*missing)
-        try:
-            order = engine.order(call.account_id, inst, order_id, None if order_id else client_id)
-        except Reject:
-            raise ItemError(*missing) from None
-        if not order.is_open:
+        order = engine.find_order(call.account_id, inst, order_id, None if order_id else client_id)
+        if order is None or not order.is_open:
             raise ItemError(*missing)
         return inst_type, engine, order
 
