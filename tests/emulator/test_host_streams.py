@@ -3,6 +3,7 @@ while served, a silent one is cut with the venue's close code, stop closes the r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -24,12 +25,14 @@ class Rig:
     host: StreamHost
     connections: StreamConnections
     session: aiohttp.ClientSession
+    closed: asyncio.Event  # set by `serve`'s on_close
 
 
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     connections = StreamConnections()
     host = StreamHost(StreamFaultPlan(connections), connections, "toy")
+    closed = asyncio.Event()
 
     async def serve(request: web.Request) -> web.StreamResponse:
         idle = IdleCutoff(float(request.query["idle"]), 4004, b"idle") if request.query else None
@@ -38,7 +41,7 @@ async def rig() -> AsyncIterator[Rig]:
         async def echo(c: StreamConnection, text: str) -> None:
             c.send(f"echo:{text}")
 
-        await host.serve(conn, echo, idle)
+        await host.serve(conn, echo, idle, on_close=closed.set)
         return ws
 
     app = web.Application()
@@ -47,7 +50,7 @@ async def rig() -> AsyncIterator[Rig]:
     url = await server.start()
     async with aiohttp.ClientSession() as session:
         try:
-            yield Rig(url.replace("http", "ws") + "/ws", host, connections, session)
+            yield Rig(url.replace("http", "ws") + "/ws", host, connections, session, closed)
         finally:
             await host.stop()
             await server.stop()
@@ -75,6 +78,15 @@ async def test_stop_closes_every_live_connection_going_away(rig: Rig) -> None:
         await rig.host.stop()
         msg = await ws.receive(timeout=WAIT)
         assert msg.type == WSMsgType.CLOSE and msg.data == 1001
+
+
+async def test_on_close_runs_once_the_connection_is_no_longer_live(rig: Rig) -> None:
+    async with rig.session.ws_connect(rig.url) as ws:
+        await ws.send_str("hi")
+        assert await ws.receive_str(timeout=WAIT) == "echo:hi"
+        assert not rig.closed.is_set()
+    await asyncio.wait_for(rig.closed.wait(), WAIT)
+    assert rig.host.live == []
 
 
 def test_held_trades_go_out_with_the_book_change_that_closes_their_operation() -> None:

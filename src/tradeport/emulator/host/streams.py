@@ -102,10 +102,25 @@ class StreamHost:
         return ws, conn
 
     async def serve(
-        self, conn: StreamConnection, on_text: TextHandler, idle: IdleCutoff | None = None
+        self,
+        conn: StreamConnection,
+        on_text: TextHandler,
+        idle: IdleCutoff | None = None,
+        *,
+        on_close: Callable[[], object] | None = None,
     ) -> None:
         """Serve `conn` until it closes, live for faults meanwhile; with `idle`, closed
-        once no client text frame arrived for `idle.seconds`."""
+        once no client text frame arrived for `idle.seconds`. `on_close` then forgets
+        the connection's subscriptions or login, whatever ended it."""
+        try:
+            await self._serve(conn, on_text, idle)
+        finally:
+            if on_close is not None:
+                on_close()
+
+    async def _serve(
+        self, conn: StreamConnection, on_text: TextHandler, idle: IdleCutoff | None
+    ) -> None:
         self._live[conn.id] = conn
         self.connections.add(conn)
         watchdog: asyncio.Task[None] | None = None

@@ -203,10 +203,7 @@ class UserStreams:
             for frame in self.ws_api.handle(session, text):
                 c.send(_json(frame))
 
-        try:
-            await self.host.serve(conn, on_text)
-        finally:
-            self._spot.pop(conn.id, None)
+        await self.host.serve(conn, on_text, on_close=lambda: self._spot.pop(conn.id, None))
         return ws
 
     def _private_handler(
@@ -236,10 +233,9 @@ class UserStreams:
             request, f"futures:{name}", ping_interval=self.ctx.ping_intervals["futures"]
         )
         self._private[conn.id] = _PrivateSocket(conn, key, events, combined)
-        try:
-            await self.host.serve(conn, _refuse_requests)
-        finally:
-            self._private.pop(conn.id, None)
+        await self.host.serve(
+            conn, _refuse_requests, on_close=lambda: self._private.pop(conn.id, None)
+        )
         return ws
 
     # -- spot events -------------------------------------------------------------------
