@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, Kline, PublicTrade, Ticker24h
+from tradeport.emulator.funding import FUNDING_RATE, next_funding_ms
 from tradeport.venues.binance.emulator.calls import Call, Market, Route
 from tradeport.venues.binance.emulator.errors import BinanceApiError, illegal, invalid_symbol
 from tradeport.venues.binance.emulator.symbols import (
@@ -41,7 +42,6 @@ KLINE_INTERVALS_MS = {
     "1M": 30 * 1440 * MINUTE_MS,
 }
 FUTURES_DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
-FUNDING_INTERVAL_MS = 8 * 3_600_000
 AVG_PRICE_MINS = 5
 EIGHT_DECIMALS = Decimal("0.00000001")  # NOTIONAL.avgPriceMins of every spot symbol
 
@@ -286,7 +286,7 @@ class MarketData:
         }
 
     def premium_index(self, call: Call) -> object:
-        next_funding = call.now_ms - call.now_ms % FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS
+        next_funding = next_funding_ms(call.now_ms)
 
         def render(spec: SymbolSpec) -> dict[str, object]:
             # one synthetic market: index and mark are the same price, funding is flat
@@ -296,7 +296,7 @@ class MarketData:
                 "markPrice": mark,
                 "indexPrice": mark,
                 "estimatedSettlePrice": mark,
-                "lastFundingRate": "0.00010000",
+                "lastFundingRate": decimal_text.fixed(FUNDING_RATE, 8),
                 "interestRate": "0.00010000",
                 "nextFundingTime": next_funding,
                 "time": call.now_ms,

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, Kline
+from tradeport.emulator.funding import FUNDING_INTERVAL_MS, FUNDING_RATE, next_funding_ms
 from tradeport.emulator.host.candles import merge_klines
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS, WEEK_MS
@@ -34,8 +35,6 @@ BOOK_LIMITS = {"spot": (1, 1000), "linear": (25, 1000)}
 TRADE_LIMITS = {"spot": (60, 60), "linear": (500, 1000)}
 INSTRUMENT_LIMIT = (500, 1000)
 KLINE_LIMIT = (200, 1000)
-FUNDING_RATE = Decimal("0.0001")
-FUNDING_HOURS = 8
 _PCT = Decimal("0.000001")
 
 
@@ -229,13 +228,13 @@ class MarketData:
                 "openInterest": plain(interest),
                 "openInterestValue": plain(interest * mark),
                 "fundingRate": plain(FUNDING_RATE),
-                "nextFundingTime": str(_next_funding_ms(now_ms)),
+                "nextFundingTime": str(next_funding_ms(now_ms)),
                 "predictedDeliveryPrice": "",
                 "basisRate": "",
                 "deliveryFeeRate": "",
                 "deliveryTime": "0",
                 "basis": "",
-                "fundingIntervalHour": str(FUNDING_HOURS),
+                "fundingIntervalHour": str(FUNDING_INTERVAL_MS // 3_600_000),
                 "fundingCap": "0.005",
                 "curPreListingPhase": "",
             }
@@ -249,11 +248,6 @@ def _cursor_offset(cursor: str | None) -> int:
     if not cursor.isascii() or not cursor.isdigit():
         raise invalid("cursor", "is not a cursor this endpoint gave out")
     return int(cursor)
-
-
-def _next_funding_ms(now_ms: int) -> int:
-    period = FUNDING_HOURS * 3_600_000
-    return now_ms - now_ms % period + period
 
 
 def _month_open(ts_ms: int) -> int:

@@ -107,7 +107,7 @@ class PublicStreams:
             self._marks[inst] = (str(row["markPx"]), self._elapsed_ms)
             session.send(out.push(topic.arg_dict(), [row]))
         elif channel == "funding-rate":
-            row = market.funding_rate(self.instruments[inst][1], self.now_ms())
+            row = market.funding_rate(inst, self.now_ms())
             session.send(out.push(topic.arg_dict(), [row]))
         elif topic.is_candle:
             self._candles.setdefault(key, CandleFeed()).waiting.add(session.key)
@@ -298,7 +298,7 @@ class PublicStreams:
     def _push_funding(self) -> None:
         now = self.now_ms()
         for key in self._keys("funding-rate"):
-            row = market.funding_rate(self.instruments[key[1]][1], now)
+            row = market.funding_rate(key[1], now)
             self._publish(key, out.push({"channel": "funding-rate", "instId": key[1]}, [row]))
 
     # -- candles -----------------------------------------------------------------------
