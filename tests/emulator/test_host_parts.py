@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, AccountRef, KeyRing
-from tradeport.emulator.host.candles import CandleFeed, merge_klines
+from tradeport.emulator.host.candles import CandleFeed, merge_klines, month_open, next_month_open
 from tradeport.emulator.host.limits import RollingWindows, interval_ms
 from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.emulator.host.params import TypedParams, split_query
@@ -110,6 +110,13 @@ def test_a_candle_goes_to_everyone_when_it_changed_else_only_to_the_waiting() ->
     feed.push(subs, "k", _bar(0, "11"), lambda: "d")
     assert old.conn.sent == ["a", "d"]
     assert new.conn.sent == ["b", "d"]
+
+
+def test_calendar_months_open_at_utc_midnight_of_the_first_day() -> None:
+    mid_december = 1_702_641_600_000  # 2023-12-15 12:00 UTC
+    assert month_open(mid_december) == 1_701_388_800_000  # 2023-12-01
+    assert next_month_open(mid_december) == 1_704_067_200_000  # 2024-01-01
+    assert month_open(1_704_067_200_000) == 1_704_067_200_000
 
 
 def test_merged_klines_span_their_parts() -> None:
