@@ -17,7 +17,7 @@ from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.tape import MINUTE_MS
 from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
-from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid
+from tradeport.venues.bybit.emulator.errors import invalid, symbol_invalid
 from tradeport.venues.bybit.emulator.ids import Category, public_trade_id_text
 from tradeport.venues.bybit.emulator.instruments import linear_instrument, spot_instrument
 from tradeport.venues.bybit.emulator.stream_klines import INTERVAL_MS, MONTH
@@ -30,10 +30,6 @@ TRADE_LIMITS = {"spot": (60, 60), "linear": (500, 1000)}
 INSTRUMENT_LIMIT = (500, 1000)
 KLINE_LIMIT = (200, 1000)
 _PCT = Decimal("0.000001")
-
-
-def _symbol_error(symbol: str) -> BybitApiError:
-    return BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
 
 
 class BookSync(Protocol):
@@ -73,7 +69,7 @@ class MarketData:
         category = TRADED.get(self._category(call))
         symbol = call.params.require("symbol")
         if category is None or symbol not in self.ctx.engine(category).instruments:
-            raise _symbol_error(symbol)
+            raise symbol_invalid(symbol)
         return category, self.ctx.engine(category), symbol
 
     @staticmethod
@@ -118,7 +114,7 @@ class MarketData:
         if (symbol := params.text("symbol")) is not None:
             specs = [s for s in specs if s.symbol == symbol]
             if not specs and category in ("spot", "linear"):
-                raise _symbol_error(symbol)
+                raise symbol_invalid(symbol)
         if (base := params.text("baseCoin")) is not None:
             specs = [s for s in specs if s.base == base]
         if category == "spot":
