@@ -23,7 +23,11 @@ from tradeport.venues.binance.emulator import futures_payloads as out
 from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
+    invalid_order_type,
+    invalid_response_type,
+    invalid_side,
     invalid_symbol,
+    invalid_time_in_force,
     no_such_order,
     unknown_order,
 )
@@ -76,7 +80,7 @@ class FuturesTrading:
         spec = self._spec(p)
         side = p.require("side")
         if side not in ("BUY", "SELL"):
-            raise BinanceApiError(-1117, "Invalid side.")
+            raise invalid_side()
         kind = p.require("type")
         if kind in ALGO_TYPES:
             raise BinanceApiError(
@@ -85,7 +89,7 @@ class FuturesTrading:
                 "the Algo Order API endpoints instead.",
             )
         if kind not in ("LIMIT", "MARKET"):
-            raise BinanceApiError(-1116, "Invalid orderType.")
+            raise invalid_order_type()
         reduce_only = p.boolean("reduceOnly") or False
         position_side = self._position_side(call, reduce_only)
         if p.boolean("closePosition"):
@@ -109,7 +113,7 @@ class FuturesTrading:
             )
         resp_type = p.get("newOrderRespType") or "ACK"
         if resp_type not in ("ACK", "RESULT"):
-            raise BinanceApiError(-1136, "Invalid newOrderRespType.")
+            raise invalid_response_type()
         client_id = p.get("newClientOrderId") or ""
         if client_id and not CLIENT_ID.match(client_id):
             raise BinanceApiError(-4015, "Client order id is not valid.")
@@ -120,7 +124,7 @@ class FuturesTrading:
         if kind == "LIMIT":
             tif = p.require("timeInForce")
             if tif not in ("GTC", "IOC", "FOK", "GTX"):
-                raise BinanceApiError(-1115, "Invalid timeInForce.")
+                raise invalid_time_in_force()
             price = p.decimal("price", required=True)
         else:
             p.forbid("price")

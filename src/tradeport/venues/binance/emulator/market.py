@@ -13,7 +13,13 @@ from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, Kline, PublicTrade, Ticker24h
 from tradeport.emulator.funding import FUNDING_RATE, next_funding_ms
 from tradeport.venues.binance.emulator.calls import Call, Market, Route
-from tradeport.venues.binance.emulator.errors import BinanceApiError, illegal, invalid_symbol
+from tradeport.venues.binance.emulator.errors import (
+    BinanceApiError,
+    bad_combination,
+    illegal,
+    invalid_symbol,
+    start_after_end,
+)
 from tradeport.venues.binance.emulator.symbols import (
     SymbolSpec,
     futures_exchange_info,
@@ -98,7 +104,7 @@ class MarketData:
         if names is None:
             return None
         if symbol is not None and call.params.has("symbols"):
-            raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
+            raise bad_combination()
         specs = [self.specs.get(n) for n in names]
         if any(s is None for s in specs):
             raise invalid_symbol()
@@ -188,7 +194,7 @@ class MarketData:
         start = call.params.integer("startTime")
         end = call.params.integer("endTime")
         if start is not None and end is not None and start > end:
-            raise BinanceApiError(-1023, "Start time is greater than end time.")
+            raise start_after_end()
         call.params.get("timeZone")  # accepted; bars are UTC-aligned
         limit = self._limit(call, 500, 1000 if self.market == "spot" else 1500)
         bars = self.engine.klines(spec.symbol, interval, start, end, limit)

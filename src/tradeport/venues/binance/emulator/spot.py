@@ -18,8 +18,13 @@ from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import (
     CLIENT_ID_RANGE,
     BinanceApiError,
+    bad_combination,
     illegal,
+    invalid_order_type,
+    invalid_response_type,
+    invalid_side,
     invalid_symbol,
+    invalid_time_in_force,
     no_such_order,
     unknown_order,
 )
@@ -164,12 +169,12 @@ class SpotTrading:
         spec = self._spec(p)
         side = p.require("side")
         if side not in ("BUY", "SELL"):
-            raise BinanceApiError(-1117, "Invalid side.")
+            raise invalid_side()
         kind = p.require("type")
         if kind in CONDITIONAL_TYPES:
             raise BinanceApiError(-1014, "Unsupported order combination.")
         if kind not in SPOT_TYPES:
-            raise BinanceApiError(-1116, "Invalid orderType.")
+            raise invalid_order_type()
         for name in ("stopPrice", "trailingDelta", "icebergQty"):
             p.forbid(name)
         stp = p.get("selfTradePreventionMode")
@@ -181,7 +186,7 @@ class SpotTrading:
             p.get(name)
         resp_type = p.get("newOrderRespType") or ("FULL" if kind != "LIMIT_MAKER" else "ACK")
         if resp_type not in RESP_TYPES:
-            raise BinanceApiError(-1136, "Invalid newOrderRespType.")
+            raise invalid_response_type()
         client_id = p.get("newClientOrderId") or ""
         if client_id and not CLIENT_ID.match(client_id):
             raise illegal("newClientOrderId", CLIENT_ID_RANGE)
@@ -197,13 +202,13 @@ class SpotTrading:
                     "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!",
                 )
             if qty is not None and quote_qty is not None:
-                raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
+                raise bad_combination()
         else:
             p.forbid("quoteOrderQty")
             if kind == "LIMIT":
                 tif = p.require("timeInForce")
                 if tif not in ("GTC", "IOC", "FOK"):
-                    raise BinanceApiError(-1115, "Invalid timeInForce.")
+                    raise invalid_time_in_force()
             else:
                 p.forbid("timeInForce")
                 tif = "GTX"  # LIMIT_MAKER: rejected instead of taking (§1.3)
