@@ -169,6 +169,12 @@ class VenueEmulator:
     def base_url(self) -> str:
         return self._servers[0].base_url
 
+    def stream_url(self, asset_type: AssetType) -> str:
+        """`ws://host:port` of the stream host serving `asset_type`; the client appends
+        the venue's stream paths. One host serves every path unless a venue says so."""
+        self.market_name(asset_type)
+        return self._ws_url(self._servers[0])
+
     async def _start_serving(self, host: str, port: int) -> str:
         """Bind the venue's servers and start its streams; returns the REST base URL."""
         started: list[EmulatorServer] = []

@@ -10,6 +10,7 @@ in one category changes the sum by exactly its amount). Facts: PROTOCOLS.md §0,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from aiohttp import web
 
@@ -23,8 +24,6 @@ from tradeport.venues.bybit.emulator.context import LINEAR_FEES, SPOT_FEES, Bybi
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.rest import install_rest
 from tradeport.venues.bybit.emulator.streams import install_streams
-
-_CATEGORIES: dict[AssetType, Category] = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
 
 
 class BybitEmulator(VenueEmulator):
@@ -92,14 +91,7 @@ class BybitEmulator(VenueEmulator):
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
 
-    # -- lifecycle ---------------------------------------------------------------------
-    def stream_url(self, asset_type: AssetType) -> str:
-        """The WebSocket host, `ws://host:port`; the client appends `/v5/public/spot`,
-        `/v5/public/linear` or `/v5/private`, as on stream.bybit.com."""
-        self.category(asset_type)
-        return self._ws_url(self._server)
-
     def category(self, asset_type: AssetType) -> Category:
-        if asset_type not in _CATEGORIES:
-            raise ValueError(f"no {asset_type.value} market in the Bybit emulator")
-        return _CATEGORIES[asset_type]
+        """The category trading `asset_type`; the stream paths are `/v5/public/spot`,
+        `/v5/public/linear` and `/v5/private`, as on stream.bybit.com."""
+        return cast(Category, self.market_name(asset_type))

@@ -27,7 +27,6 @@ from tradeport.model import AssetType
 from tradeport.venues.okx.emulator.context import SPOT_FEES, SWAP_FEES, OkxContext
 from tradeport.venues.okx.emulator.contracts import Sizing
 from tradeport.venues.okx.emulator.ids import (
-    ASSET_INST_TYPES,
     INST_TYPES,
     InstType,
     from_unified,
@@ -114,17 +113,10 @@ class OkxEmulator(VenueEmulator):
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
 
-    # -- lifecycle ---------------------------------------------------------------------
-    def stream_url(self, asset_type: AssetType) -> str:
-        """The WebSocket host, `ws://host:port`; the client appends `/ws/v5/public`,
-        `/ws/v5/private` or `/ws/v5/business`, as on ws.okx.com:8443."""
-        self.inst_type(asset_type)
-        return self._ws_url(self._server)
-
     def inst_type(self, asset_type: AssetType) -> InstType:
-        if asset_type not in ASSET_INST_TYPES:
-            raise ValueError(f"no {asset_type.value} market in the OKX emulator")
-        return ASSET_INST_TYPES[asset_type]
+        """The instType trading `asset_type`; the stream paths are `/ws/v5/public`,
+        `/ws/v5/private` and `/ws/v5/business`, as on ws.okx.com:8443."""
+        return _MARKETS[self.market_name(asset_type)]
 
     def passphrase(self, index: int = 0) -> str:
         """The OK-ACCESS-PASSPHRASE of account `index`."""
