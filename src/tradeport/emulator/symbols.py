@@ -206,3 +206,10 @@ def listed_symbols(extra: int) -> tuple[tuple[SymbolSpec, ...], tuple[SymbolSpec
     `extra` made-up pairs (`synthetic_symbols`) in each market."""
     extra_spot, extra_futures = synthetic_symbols(extra)
     return (*SPOT_SYMBOLS, *extra_spot), (*FUTURES_SYMBOLS, *extra_futures)
+
+
+def on_step(value: Decimal, step: Decimal, origin: Decimal = Decimal(0)) -> bool:
+    """Whether `value` sits on the grid of `step` counted from `origin` (a tick or lot
+    filter); a zero step disables the rule, as the venues document."""
+    offset = value - origin if origin else value
+    return step <= 0 or offset % step == 0
