@@ -92,10 +92,7 @@ class MarketData:
         return decimal_text.spot(value) if self.market == "spot" else decimal_text.plain(value)
 
     def spec(self, call: Call) -> SymbolSpec:
-        spec = self.specs.get(call.params.require("symbol"))
-        if spec is None:
-            raise invalid_symbol()
-        return spec
+        return call.params.spec(self.specs)
 
     def _selected(self, call: Call) -> list[SymbolSpec] | None:
         """`symbol` -> one, `symbols` -> several, neither -> None (meaning all)."""

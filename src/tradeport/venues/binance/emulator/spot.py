@@ -7,7 +7,6 @@ FULL; FULL by default for LIMIT and MARKET, ACK for the others).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -31,10 +30,9 @@ from tradeport.venues.binance.emulator.errors import (
 from tradeport.venues.binance.emulator.filters import check_spot_order
 from tradeport.venues.binance.emulator.history import select_fills, select_window
 from tradeport.venues.binance.emulator.market import avg_price
-from tradeport.venues.binance.emulator.params import Params
+from tradeport.venues.binance.emulator.params import CLIENT_ID, Params
 from tradeport.venues.binance.emulator.rejects import SPOT_REJECTS, from_reject
 
-CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 SPOT_TYPES = ("LIMIT", "MARKET", "LIMIT_MAKER")
 CONDITIONAL_TYPES = ("STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT")
 RESP_TYPES = ("ACK", "RESULT", "FULL")
@@ -156,17 +154,11 @@ class SpotTrading:
         self.taker_fee = taker_fee
         self._cancel_ids = 0
 
-    def _spec(self, params: Params) -> SymbolSpec:
-        spec = self.specs.get(params.require("symbol"))
-        if spec is None:
-            raise invalid_symbol()
-        return spec
-
     # -- new orders --------------------------------------------------------------------
     def _request(self, call: Call) -> tuple[SymbolSpec, OrderRequest, str]:
         """Validate a new order as spot does and build the engine request."""
         p = call.params
-        spec = self._spec(p)
+        spec = p.spec(self.specs)
         side = p.require("side")
         if side not in ("BUY", "SELL"):
             raise invalid_side()
@@ -281,7 +273,7 @@ class SpotTrading:
 
     def cancel_order(self, call: Call) -> object:
         p = call.params
-        spec = self._spec(p)
+        spec = p.spec(self.specs)
         order_id, client_id = p.order_ref()
         cancel_restrictions = p.get("cancelRestrictions")
         if cancel_restrictions not in (None, "ONLY_NEW", "ONLY_PARTIALLY_FILLED"):
@@ -300,14 +292,14 @@ class SpotTrading:
         return cancel_result(order, new_id, call.now_ms)
 
     def cancel_all(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         orders = self.engine.cancel_all(call.account_id, spec.symbol)
         if not orders:
             raise unknown_order()
         return [cancel_result(o, self._new_cancel_id(call.params), call.now_ms) for o in orders]
 
     def query_order(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         order_id, client_id = call.params.order_ref()
         try:
             return order_query(self.engine.order(call.account_id, spec.symbol, order_id, client_id))
@@ -321,7 +313,7 @@ class SpotTrading:
         return [order_query(o) for o in self.engine.open_orders(call.account_id, symbol)]
 
     def all_orders(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         orders = self.engine.all_orders(call.account_id, spec.symbol)
         chosen = select_window(
             orders,
@@ -369,7 +361,7 @@ class SpotTrading:
         }
 
     def my_trades(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         fills = select_fills(self.engine, call.account_id, spec.symbol, call.params)
         return [my_trade(f) for f in fills]
 
