@@ -143,6 +143,16 @@ def test_duplicate_client_id_is_rejected_only_while_its_order_is_open(spot: Engi
     assert spot.order("alice", "BTCUSDT", first.order_id).status == "CANCELED"
 
 
+def test_find_order_answers_none_where_order_refuses(spot: Engine) -> None:
+    placed, _ = spot.place("alice", limit("BUY", "1", "50000", client_order_id="mine"))
+    found = spot.find_order("alice", "BTCUSDT", client_order_id="mine")
+    assert found is not None and found.order_id == placed.order_id
+    assert spot.find_order("alice", "BTCUSDT", placed.order_id) == found
+    assert spot.find_order("alice", "BTCUSDT", 999) is None
+    assert spot.find_order("bob", "BTCUSDT", placed.order_id) is None  # someone else's
+    assert spot.find_order("alice", "NOPEUSDT", placed.order_id) is None  # no such symbol
+
+
 def test_cancel_of_unknown_or_closed_order_is_order_not_found(spot: Engine) -> None:
     resting, _ = spot.place("alice", limit("SELL", "1", "60000"))
     spot.place("bob", market("BUY", "1"))

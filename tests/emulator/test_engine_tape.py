@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
 from tradeport.emulator.tape import MINUTE_MS, WEEK_MS, bucket_open
 
 from .builders import BTC, T0, Clock, D, limit, market
@@ -97,3 +98,13 @@ def test_ticker_without_trades_and_after_trades() -> None:
     clock.advance(2 * 86_400_000)
     stale = engine.ticker_24h("BTCUSDT")
     assert (stale.last, stale.open, stale.volume, stale.count) == (D(61000), D(61000), 0, 0)
+
+
+def test_account_listener_passes_on_private_events_only() -> None:
+    orders: list[OrderEvent] = []
+    accounts: list[AccountEvent] = []
+    listen = account_listener(orders.append, accounts.append)
+    account = AccountEvent(account_id="a", balances={}, positions=[])
+    listen(account)
+    listen(object())  # a public event (trade, book change) is not theirs
+    assert accounts == [account] and orders == []

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, AccountRef, KeyRing
-from tradeport.emulator.host.candles import CandleFeed, merge_klines
+from tradeport.emulator.host.candles import CandleFeed, merge_klines, month_open, next_month_open
 from tradeport.emulator.host.limits import RollingWindows, interval_ms
 from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.emulator.host.params import TypedParams, split_query
@@ -59,6 +59,20 @@ def test_typed_getters_raise_the_venues_own_errors() -> None:
         params.choice("side", ("SELL",))
 
 
+def test_integer_and_boolean_getters_bound_and_refuse_in_the_venues_terms() -> None:
+    params = Params({"n": "7", "big": "99", "x": "1.5", "yes": True, "no": "false", "one": "1"})
+    assert params.integer("n", low=1, high=10) == 7
+    assert params.integer("absent", 3) == 3
+    with pytest.raises(VenueError, match="big: must be from 1 to 10, not 99"):
+        params.integer("big", low=1, high=10)
+    with pytest.raises(VenueError, match="x: must be an integer"):
+        params.integer("x")
+    assert params.boolean("yes") is True and params.boolean("no") is False
+    assert params.boolean("absent", True) is True
+    with pytest.raises(VenueError, match="one: must be true or false, not '1'"):
+        params.boolean("one")
+
+
 def test_split_query_decodes_and_keeps_the_last_repeat() -> None:
     assert split_query("a=1&b=%20x&&a=2") == {"a": "2", "b": " x"}
 
@@ -96,6 +110,13 @@ def test_a_candle_goes_to_everyone_when_it_changed_else_only_to_the_waiting() ->
     feed.push(subs, "k", _bar(0, "11"), lambda: "d")
     assert old.conn.sent == ["a", "d"]
     assert new.conn.sent == ["b", "d"]
+
+
+def test_calendar_months_open_at_utc_midnight_of_the_first_day() -> None:
+    mid_december = 1_702_641_600_000  # 2023-12-15 12:00 UTC
+    assert month_open(mid_december) == 1_701_388_800_000  # 2023-12-01
+    assert next_month_open(mid_december) == 1_704_067_200_000  # 2024-01-01
+    assert month_open(1_704_067_200_000) == 1_704_067_200_000
 
 
 def test_merged_klines_span_their_parts() -> None:

@@ -3,6 +3,7 @@ while served, a silent one is cut with the venue's close code, stop closes the r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 
-from tradeport.emulator.host.streams import IdleCutoff, StreamHost
+from tradeport.emulator.host.streams import HeldTrades, IdleCutoff, StreamHost
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnection, StreamConnections
@@ -24,12 +25,14 @@ class Rig:
     host: StreamHost
     connections: StreamConnections
     session: aiohttp.ClientSession
+    closed: asyncio.Event  # set by `serve`'s on_close
 
 
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     connections = StreamConnections()
     host = StreamHost(StreamFaultPlan(connections), connections, "toy")
+    closed = asyncio.Event()
 
     async def serve(request: web.Request) -> web.StreamResponse:
         idle = IdleCutoff(float(request.query["idle"]), 4004, b"idle") if request.query else None
@@ -38,7 +41,7 @@ async def rig() -> AsyncIterator[Rig]:
         async def echo(c: StreamConnection, text: str) -> None:
             c.send(f"echo:{text}")
 
-        await host.serve(conn, echo, idle)
+        await host.serve(conn, echo, idle, on_close=closed.set)
         return ws
 
     app = web.Application()
@@ -47,7 +50,7 @@ async def rig() -> AsyncIterator[Rig]:
     url = await server.start()
     async with aiohttp.ClientSession() as session:
         try:
-            yield Rig(url.replace("http", "ws") + "/ws", host, connections, session)
+            yield Rig(url.replace("http", "ws") + "/ws", host, connections, session, closed)
         finally:
             await host.stop()
             await server.stop()
@@ -75,3 +78,28 @@ async def test_stop_closes_every_live_connection_going_away(rig: Rig) -> None:
         await rig.host.stop()
         msg = await ws.receive(timeout=WAIT)
         assert msg.type == WSMsgType.CLOSE and msg.data == 1001
+
+
+async def test_on_close_runs_once_the_connection_is_no_longer_live(rig: Rig) -> None:
+    async with rig.session.ws_connect(rig.url) as ws:
+        await ws.send_str("hi")
+        assert await ws.receive_str(timeout=WAIT) == "echo:hi"
+        assert not rig.closed.is_set()
+    await asyncio.wait_for(rig.closed.wait(), WAIT)
+    assert rig.host.live == []
+
+
+def test_held_trades_go_out_with_the_book_change_that_closes_their_operation() -> None:
+    published: list[tuple[str, list[int], int]] = []
+    held: HeldTrades[int] = HeldTrades(lambda s, trades, seq: published.append((s, trades, seq)))
+    held.hold("BTC", 1)
+    held.hold("BTC", 2)
+    held.hold("ETH", 3)
+    assert published == []
+    held.release("BTC", 10)
+    held.release("BTC", 11)  # nothing held any more: nothing to publish
+    assert published == [("BTC", [1, 2], 10)]
+    held.release_all(lambda symbol: 99)
+    assert published[-1] == ("ETH", [3], 99)
+    held.release_all(lambda symbol: 100)
+    assert len(published) == 2

@@ -8,6 +8,7 @@ import pytest
 
 from tradeport.emulator.engine import Engine, OrderEvent
 from tradeport.emulator.market import MM_ACCOUNT, SyntheticMarket
+from tradeport.emulator.symbols import on_step
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS
 
 from .builders import BTC, DOGE, Clock, D, limit
@@ -189,3 +190,10 @@ def test_level_qty_can_be_set() -> None:
     # 0.5 x a random 0.3..1.7, growing by 5 % per level away from the touch
     assert all(D("0.15") <= qty <= D("0.5") * D("1.7") * D("1.95") for qty in sizes)
     assert max(sizes) > D("0.5") > min(sizes)
+
+
+def test_on_step_counts_the_grid_from_its_origin() -> None:
+    assert on_step(Decimal("0.30"), Decimal("0.1"))
+    assert not on_step(Decimal("0.35"), Decimal("0.1"))
+    assert on_step(Decimal("1.05"), Decimal("0.1"), origin=Decimal("0.05"))
+    assert on_step(Decimal("1.2345"), Decimal(0))  # a zero step disables the rule

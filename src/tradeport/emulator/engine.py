@@ -275,6 +275,20 @@ class Engine:
             raise Reject(RejectReason.ORDER_NOT_FOUND, "unknown order")
         return order.snapshot()
 
+    def find_order(
+        self,
+        account_id: str,
+        symbol: str,
+        order_id: int | None = None,
+        client_order_id: str | None = None,
+    ) -> EngineOrder | None:
+        """`order`, or None where `order` refuses (an unknown symbol or order): a skin
+        answers its own not-found error for either."""
+        if symbol not in self.instruments:
+            return None
+        order = self._store.find(account_id, symbol, order_id, client_order_id)
+        return None if order is None else order.snapshot()
+
     def open_orders(self, account_id: str, symbol: str | None = None) -> list[EngineOrder]:
         if symbol is not None:
             self._instrument(symbol)
@@ -289,10 +303,10 @@ class Engine:
         account_id: str,
         symbol: str | None = None,
         order_id: int | None = None,
-        limit: int = 500,
+        limit: int | None = 500,
     ) -> list[EngineFill]:
-        """The account's most recent fills (at most `limit`), oldest first."""
-        if limit <= 0:
+        """The account's most recent fills (at most `limit`; None: all), oldest first."""
+        if limit is not None and limit <= 0:
             return []
         selected = [
             f
@@ -300,7 +314,7 @@ class Engine:
             if (symbol is None or f.symbol == symbol)
             and (order_id is None or f.order_id == order_id)
         ]
-        return selected[-limit:]
+        return selected if limit is None else selected[-limit:]
 
     # -- perpetual accounts ------------------------------------------------------------
     def set_leverage(self, account_id: str, symbol: str, leverage: int) -> int:
@@ -322,6 +336,15 @@ class Engine:
 
     def positions(self, account_id: str) -> list[EnginePosition]:
         return self._perp_ledger().positions(account_id)
+
+    def maintenance_margin(self, account_id: str, asset: str) -> Decimal:
+        """The maintenance margin, at mark, of the account's positions quoted in `asset`."""
+        total = Decimal(0)
+        for position in self.positions(account_id):
+            instrument = self.instruments[position.symbol]
+            if instrument.quote == asset:
+                total += position.mark_price * abs(position.qty) * instrument.maint_margin_rate
+        return total
 
     def wallet(self, account_id: str, asset: str | None = None) -> PerpWallet:
         """The account's wallet in `asset` (default: the first instrument's quote asset)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import msgspec
@@ -23,3 +24,18 @@ class AccountEvent(msgspec.Struct, frozen=True):
     account_id: str
     balances: dict[str, tuple[Decimal, Decimal]]  # as Engine.balances()
     positions: list[EnginePosition]  # empty for spot
+
+
+def account_listener(
+    on_order: Callable[[OrderEvent], None], on_account: Callable[[AccountEvent], None]
+) -> Callable[[object], None]:
+    """An engine listener passing on a private stream's events (order changes, then the
+    account after the operation) and none of the public ones."""
+
+    def listen(event: object) -> None:
+        if isinstance(event, OrderEvent):
+            on_order(event)
+        elif isinstance(event, AccountEvent):
+            on_account(event)
+
+    return listen

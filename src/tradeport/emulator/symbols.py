@@ -199,3 +199,17 @@ def synthetic_symbols(count: int) -> tuple[tuple[SymbolSpec, ...], tuple[SymbolS
             )
         )
     return tuple(spot), tuple(futures)
+
+
+def listed_symbols(extra: int) -> tuple[tuple[SymbolSpec, ...], tuple[SymbolSpec, ...]]:
+    """What an emulator lists, as (spot, derivatives) specs: the standard symbols, then
+    `extra` made-up pairs (`synthetic_symbols`) in each market."""
+    extra_spot, extra_futures = synthetic_symbols(extra)
+    return (*SPOT_SYMBOLS, *extra_spot), (*FUTURES_SYMBOLS, *extra_futures)
+
+
+def on_step(value: Decimal, step: Decimal, origin: Decimal = Decimal(0)) -> bool:
+    """Whether `value` sits on the grid of `step` counted from `origin` (a tick or lot
+    filter); a zero step disables the rule, as the venues document."""
+    offset = value - origin if origin else value
+    return step <= 0 or offset % step == 0

@@ -19,7 +19,7 @@ from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRi
 from tradeport.emulator.engine import Engine, EngineInstrument
 from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
-from tradeport.emulator.host.context import HostFields
+from tradeport.emulator.host.context import EmulatorContext, HostFields
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.stream_faults import StreamFaultPlan
@@ -46,6 +46,8 @@ class VenueEmulator:
     name for it ("spot", "futures", "linear", …), set by `_open_markets`."""
 
     venue_name: str = ""
+    # what the venue's skin is given; its markets are the engines by the venue's names
+    context: EmulatorContext
 
     def __init__(
         self,
@@ -167,6 +169,12 @@ class VenueEmulator:
     def base_url(self) -> str:
         return self._servers[0].base_url
 
+    def stream_url(self, asset_type: AssetType) -> str:
+        """`ws://host:port` of the stream host serving `asset_type`; the client appends
+        the venue's stream paths. One host serves every path unless a venue says so."""
+        self.market_name(asset_type)
+        return self._ws_url(self._servers[0])
+
     async def _start_serving(self, host: str, port: int) -> str:
         """Bind the venue's servers and start its streams; returns the REST base URL."""
         started: list[EmulatorServer] = []
@@ -202,10 +210,14 @@ class VenueEmulator:
             return ", ".join(f"{a} {v}" for a, v in balances.items())
 
         return [
-            f"api_key={a.api_key} secret={a.secret} spot: {funds(a.spot_balances)}; "
+            f"{self._account_keys(a)} spot: {funds(a.spot_balances)}; "
             f"{self._derivatives_label()}: {funds(a.futures_balances)}"
             for a in self.accounts
         ]
+
+    def _account_keys(self, account: EmulatorAccount) -> str:
+        """The keys `describe_accounts` shows (a venue with a passphrase adds it)."""
+        return f"api_key={account.api_key} secret={account.secret}"
 
     def _derivatives_label(self) -> str:
         """How `describe_accounts` names the derivatives market's funds."""
@@ -236,6 +248,14 @@ class VenueEmulator:
             raise ValueError(f"no {asset_type.value} market in the {self.venue_name} emulator")
         return self._asset_markets[asset_type]
 
+    def engine(self, market: str) -> Engine:
+        """The matching engine of a market, by the venue's name for it."""
+        return self.context.engine(market)
+
+    def fees(self, market: str) -> tuple[Decimal, Decimal]:
+        """(maker, taker) fee rates of a market."""
+        return self.context.fees(market)
+
     def engine_for(self, asset_type: AssetType) -> Engine:
         """The matching engine behind `asset_type` (tests compare books against it)."""
         return self.markets[self.market_name(asset_type)].engine
@@ -246,13 +266,23 @@ class VenueEmulator:
         if synthetic is None:
             names = " or ".join(repr(name) for name in self.markets)
             raise ValueError(f"market must be {names}, not {market!r}")
-        if symbol not in synthetic.engine.instruments:
-            raise ValueError(f"unknown {market} symbol {symbol!r}")
+        venue_symbol = self._market_symbol(market, symbol)
+        if venue_symbol not in synthetic.engine.instruments:
+            raise ValueError(f"unknown {market} {self._symbol_noun} {symbol!r}")
         target = Decimal(price)
         if not target.is_finite() or target <= 0:
             raise ValueError(f"price must be a positive number, not {price!r}")
-        synthetic.move_to(symbol, target)
+        synthetic.move_to(venue_symbol, target)
 
     def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
         """`move_to` in venue-neutral terms (asset type, BASE-QUOTE symbol)."""
-        self.move_to(self.market_name(asset_type), symbol.replace("-", ""), price)
+        market = self.market_name(asset_type)
+        self.move_to(market, self._market_symbol(market, symbol), price)
+
+    # how the venue calls what `move_to` takes, in its errors
+    _symbol_noun = "symbol"
+
+    def _market_symbol(self, market: str, symbol: str) -> str:
+        """The engine's symbol in `market` for `symbol`: the venue's own symbol as it
+        is, or the library's BASE-QUOTE form (`BTC-USDT` -> `BTCUSDT` by default)."""
+        return symbol.replace("-", "")

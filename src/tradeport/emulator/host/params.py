@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from decimal import Decimal, InvalidOperation
+from typing import ClassVar
 from urllib.parse import unquote_plus
 
 DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
@@ -34,6 +35,10 @@ def split_query(raw: str) -> dict[str, str]:
 
 class TypedParams(ABC):
     """The parameters of one request, read through typed getters."""
+
+    # the texts a boolean takes (a JSON true / false reads as "true" / "false")
+    TRUE: ClassVar[tuple[str, ...]] = ("true",)
+    FALSE: ClassVar[tuple[str, ...]] = ("false",)
 
     def __init__(self, values: dict[str, Value]) -> None:
         self._values = values
@@ -86,6 +91,34 @@ class TypedParams(ABC):
             return Decimal(value)
         except InvalidOperation:
             raise self.invalid(name) from None
+
+    def integer(
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> int | None:
+        text = self._integer_text(name)
+        if text is None:
+            return default
+        return self._bounded(name, text, low, high)
+
+    def _integer_text(self, name: str) -> str | None:
+        """An integer's text, None when absent; a venue taking JSON numbers checks
+        them here."""
+        return self.text(name)
+
+    def boolean(self, name: str, default: bool = False) -> bool:
+        text = self.text(name)
+        if text is None:
+            return default
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise self.invalid(name, f"must be true or false, not {text!r}")
 
     def _bounded(self, name: str, text: str, low: int | None, high: int | None) -> int:
         if not INTEGER.match(text):

@@ -21,6 +21,7 @@ import msgspec
 from aiohttp import web
 from multidict import CIMultiDictProxy
 
+from tradeport.emulator.accounts import AccountRef
 from tradeport.emulator.faults import (
     DropAfter,
     ErrorAfter,
@@ -34,6 +35,7 @@ from tradeport.emulator.host.clock import ServerClock
 
 C = TypeVar("C")
 E = TypeVar("E", bound="ApiError")
+P = TypeVar("P")
 Headers = dict[str, str]
 
 
@@ -67,6 +69,31 @@ class Route(Generic[C]):
     key_only: bool = False  # the API key alone, no signature (Binance USER_STREAM)
     order_entry: bool = False  # counts toward the venue's order-rate budget
     trade: bool = False  # the answer carries the gateway's in / out times (OKX inTime)
+
+
+@dataclass(frozen=True)
+class Call(Generic[P]):
+    """One request after the gateway's checks, as a handler receives it: the venue's
+    parameters `P`, the server clock and the caller (set on signed endpoints)."""
+
+    params: P
+    now_ms: int
+    caller: AccountRef | None = None
+
+    def unauthenticated(self) -> Exception:
+        """What a handler needing the caller raises on a call without one (the venue's
+        error for a missing key; here, a bug in the route table)."""
+        return RuntimeError("a public endpoint has no account")
+
+    @property
+    def account(self) -> AccountRef:
+        if self.caller is None:
+            raise self.unauthenticated()
+        return self.caller
+
+    @property
+    def account_id(self) -> str:
+        return self.account.engine_id
 
 
 @dataclass(frozen=True)

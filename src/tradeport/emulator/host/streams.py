@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -25,11 +25,27 @@ from tradeport.emulator.ws import GOING_AWAY, StreamConnection, StreamConnection
 
 K = TypeVar("K", bound=Hashable)
 S = TypeVar("S", bound="Subscriber")
+T = TypeVar("T")
 
 
 class Subscriber(Protocol):
     @property
     def conn(self) -> StreamConnection: ...
+
+
+@dataclass(eq=False)
+class StreamSession:
+    """One client connection of a stream skin; a venue's session adds its connection
+    id, topics and login."""
+
+    conn: StreamConnection
+
+    @property
+    def key(self) -> int:
+        return self.conn.id
+
+    def send(self, frame: str) -> None:
+        self.conn.send(frame)
 
 
 class Clocked(Protocol):
@@ -86,10 +102,25 @@ class StreamHost:
         return ws, conn
 
     async def serve(
-        self, conn: StreamConnection, on_text: TextHandler, idle: IdleCutoff | None = None
+        self,
+        conn: StreamConnection,
+        on_text: TextHandler,
+        idle: IdleCutoff | None = None,
+        *,
+        on_close: Callable[[], object] | None = None,
     ) -> None:
         """Serve `conn` until it closes, live for faults meanwhile; with `idle`, closed
-        once no client text frame arrived for `idle.seconds`."""
+        once no client text frame arrived for `idle.seconds`. `on_close` then forgets
+        the connection's subscriptions or login, whatever ended it."""
+        try:
+            await self._serve(conn, on_text, idle)
+        finally:
+            if on_close is not None:
+                on_close()
+
+    async def _serve(
+        self, conn: StreamConnection, on_text: TextHandler, idle: IdleCutoff | None
+    ) -> None:
         self._live[conn.id] = conn
         self.connections.add(conn)
         watchdog: asyncio.Task[None] | None = None
@@ -172,6 +203,30 @@ async def _close_when_idle(
             await conn.close(idle.code, idle.reason)
             return
         await asyncio.sleep(remaining)
+
+
+class HeldTrades(Generic[T]):
+    """The public trades of an operation, held per symbol until the book change that
+    closes it (an engine publishes an operation's trades before its book change), then
+    handed to `publish(symbol, trades, seq)` with the book's update id."""
+
+    def __init__(self, publish: Callable[[str, list[T], int], None]) -> None:
+        self._publish = publish
+        self._held: dict[str, list[T]] = {}
+
+    def hold(self, symbol: str, trade: T) -> None:
+        self._held.setdefault(symbol, []).append(trade)
+
+    def release(self, symbol: str, seq: int) -> None:
+        held = self._held.pop(symbol, None)
+        if held:
+            self._publish(symbol, held, seq)
+
+    def release_all(self, seq_of: Callable[[str], int]) -> None:
+        """On the stream clock: trades whose book change has not come (none is
+        expected; they are never held past a tick), with `seq_of(symbol)`."""
+        for symbol in list(self._held):
+            self.release(symbol, seq_of(symbol))
 
 
 class Subscribers(Generic[K, S]):

@@ -19,7 +19,7 @@ from aiohttp import web
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
 from tradeport.emulator.server import EmulatorServer
-from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
+from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.binance.emulator.calls import Market
@@ -68,9 +68,7 @@ class BinanceEmulator(VenueEmulator):
         made-up pairs (SYM001USDT, …) in both markets. The ping intervals are the
         seconds between the server's WebSocket pings; `stream_time_scale` multiplies
         every timed stream's period (0.1: a 1000 ms depth stream pushes every 100 ms)."""
-        extra_spot, extra_futures = synthetic_symbols(extra_symbols)
-        self.spot_symbols = (*SPOT_SYMBOLS, *extra_spot)
-        self.futures_symbols = (*FUTURES_SYMBOLS, *extra_futures)
+        self.spot_symbols, self.futures_symbols = listed_symbols(extra_symbols)
         self.ping_intervals: dict[Market, float] = {
             "spot": spot_ping_interval,
             "futures": futures_ping_interval,

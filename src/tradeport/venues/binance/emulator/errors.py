@@ -87,3 +87,31 @@ def key_format() -> BinanceApiError:
 
 def key_invalid() -> BinanceApiError:
     return BinanceApiError(-2015, "Invalid API-key, IP, or permissions for action.", status=401)
+
+
+def invalid_side() -> BinanceApiError:
+    return BinanceApiError(-1117, "Invalid side.")
+
+
+def invalid_order_type() -> BinanceApiError:
+    return BinanceApiError(-1116, "Invalid orderType.")
+
+
+def invalid_response_type() -> BinanceApiError:
+    return BinanceApiError(-1136, "Invalid newOrderRespType.")
+
+
+def invalid_time_in_force() -> BinanceApiError:
+    return BinanceApiError(-1115, "Invalid timeInForce.")
+
+
+def bad_combination() -> BinanceApiError:
+    return BinanceApiError(-1128, "Combination of optional parameters invalid.")
+
+
+def start_after_end() -> BinanceApiError:
+    return BinanceApiError(-1023, "Start time is greater than end time.")
+
+
+def invalid_json() -> BinanceApiError:
+    return BinanceApiError(-1135, "Invalid JSON Request")

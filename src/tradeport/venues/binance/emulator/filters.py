@@ -2,7 +2,8 @@
 
 The engine does not know tick, step or notional rules; Binance checks them before the
 order reaches matching. Spot answers every filter failure with -1013 "Filter failure:
-<FILTER>" (PROTOCOLS.md §1.7, §1.8); USDⓈ-M has one code per rule (§2.7).
+<FILTER>" (PROTOCOLS.md §1.7, §1.8); a price is on its grid when
+(price - minPrice) % tickSize == 0; USDⓈ-M has one code per rule (§2.7).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator import decimal_text
-from tradeport.emulator.symbols import SymbolSpec
+from tradeport.emulator.symbols import SymbolSpec, on_step
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
     bad_precision,
@@ -18,11 +19,6 @@ from tradeport.venues.binance.emulator.errors import (
 )
 
 SPOT_MAX_DECIMALS = 8  # baseAssetPrecision / quotePrecision of every listed symbol
-
-
-def _on_grid(value: Decimal, origin: Decimal, step: Decimal) -> bool:
-    # "(price - minPrice) % tickSize == 0"; a zero step disables the rule (§1.8)
-    return step == 0 or (value - origin) % step == 0
 
 
 def check_spot_order(
@@ -46,14 +42,14 @@ def check_spot_order(
     if price is not None and (
         price < spec.min_price
         or price > spec.max_price
-        or not _on_grid(price, spec.min_price, spec.tick_size)
+        or not on_step(price, spec.tick_size, spec.min_price)
     ):
         raise filter_failure("PRICE_FILTER")
     if qty is not None:
         if (
             qty < spec.min_qty
             or qty > spec.max_qty
-            or not _on_grid(qty, spec.min_qty, spec.step_size)
+            or not on_step(qty, spec.step_size, spec.min_qty)
         ):
             raise filter_failure("LOT_SIZE")
         if is_market and qty > spec.market_max_qty:
@@ -95,7 +91,7 @@ def check_futures_order(
             raise BinanceApiError(-4013, "Price less than min price.")
         if price > spec.max_price:
             raise BinanceApiError(-4002, "Price greater than max price.")
-        if not _on_grid(price, spec.min_price, spec.tick_size):
+        if not on_step(price, spec.tick_size, spec.min_price):
             raise BinanceApiError(-4014, "Price not increased by tick size.")
     if qty <= 0:
         raise BinanceApiError(-4003, "Quantity less than or equal to zero.")
@@ -103,7 +99,7 @@ def check_futures_order(
         raise BinanceApiError(-4004, "Quantity less than min quantity.")
     if qty > (spec.market_max_qty if is_market else spec.max_qty):
         raise BinanceApiError(-4005, "Quantity greater than max quantity.")
-    if not _on_grid(qty, spec.min_qty, spec.step_size):
+    if not on_step(qty, spec.step_size, spec.min_qty):
         raise BinanceApiError(-4023, "Quantity not increased by step size.")
     # reduce-only orders are exempt from the minimum notional (§2.7 -4164 text)
     notional = qty * (mark_price if is_market or price is None else price)

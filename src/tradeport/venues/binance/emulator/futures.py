@@ -7,7 +7,6 @@ are refused here with -4120 (since 2025-12-09).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from tradeport.emulator.engine import (
@@ -23,16 +22,19 @@ from tradeport.venues.binance.emulator import futures_payloads as out
 from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
+    invalid_order_type,
+    invalid_response_type,
+    invalid_side,
     invalid_symbol,
+    invalid_time_in_force,
     no_such_order,
     unknown_order,
 )
 from tradeport.venues.binance.emulator.filters import check_futures_order
 from tradeport.venues.binance.emulator.history import select_fills, select_window
-from tradeport.venues.binance.emulator.params import Params
+from tradeport.venues.binance.emulator.params import CLIENT_ID
 from tradeport.venues.binance.emulator.rejects import FUTURES_REJECTS, from_reject
 
-CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 ALGO_TYPES = ("STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET")
 SUCCESS = {"code": 200, "msg": "success"}
 
@@ -47,12 +49,6 @@ class FuturesTrading:
         self.specs = {s.symbol: s for s in specs}
         # the engine margins everything as cross; the flag is kept and reported as set
         self._margin_type: dict[tuple[str, str], str] = {}
-
-    def _spec(self, params: Params) -> SymbolSpec:
-        spec = self.specs.get(params.require("symbol"))
-        if spec is None:
-            raise invalid_symbol()
-        return spec
 
     def _reject(self, exc: Reject) -> BinanceApiError:
         return from_reject(FUTURES_REJECTS, exc.reason, exc.message)
@@ -73,10 +69,10 @@ class FuturesTrading:
 
     def _request(self, call: Call) -> tuple[OrderRequest, bool]:
         p = call.params
-        spec = self._spec(p)
+        spec = p.spec(self.specs)
         side = p.require("side")
         if side not in ("BUY", "SELL"):
-            raise BinanceApiError(-1117, "Invalid side.")
+            raise invalid_side()
         kind = p.require("type")
         if kind in ALGO_TYPES:
             raise BinanceApiError(
@@ -85,7 +81,7 @@ class FuturesTrading:
                 "the Algo Order API endpoints instead.",
             )
         if kind not in ("LIMIT", "MARKET"):
-            raise BinanceApiError(-1116, "Invalid orderType.")
+            raise invalid_order_type()
         reduce_only = p.boolean("reduceOnly") or False
         position_side = self._position_side(call, reduce_only)
         if p.boolean("closePosition"):
@@ -109,7 +105,7 @@ class FuturesTrading:
             )
         resp_type = p.get("newOrderRespType") or "ACK"
         if resp_type not in ("ACK", "RESULT"):
-            raise BinanceApiError(-1136, "Invalid newOrderRespType.")
+            raise invalid_response_type()
         client_id = p.get("newClientOrderId") or ""
         if client_id and not CLIENT_ID.match(client_id):
             raise BinanceApiError(-4015, "Client order id is not valid.")
@@ -120,7 +116,7 @@ class FuturesTrading:
         if kind == "LIMIT":
             tif = p.require("timeInForce")
             if tif not in ("GTC", "IOC", "FOK", "GTX"):
-                raise BinanceApiError(-1115, "Invalid timeInForce.")
+                raise invalid_time_in_force()
             price = p.decimal("price", required=True)
         else:
             p.forbid("price")
@@ -158,7 +154,7 @@ class FuturesTrading:
 
     # -- cancels and queries -----------------------------------------------------------
     def _find(self, call: Call) -> EngineOrder:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         order_id, client_id = call.params.order_ref()
         try:
             return self.engine.order(call.account_id, spec.symbol, order_id, client_id)
@@ -166,7 +162,7 @@ class FuturesTrading:
             raise no_such_order() from exc
 
     def cancel_order(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         order_id, client_id = call.params.order_ref()
         call.params.check_all_read()
         try:
@@ -176,7 +172,7 @@ class FuturesTrading:
         return out.order_payload(order)
 
     def cancel_all(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         self.engine.cancel_all(call.account_id, spec.symbol)
         return {"code": 200, "msg": "The operation of cancel all open order is done."}
 
@@ -196,7 +192,7 @@ class FuturesTrading:
         return [out.order_query(o) for o in self.engine.open_orders(call.account_id, symbol)]
 
     def all_orders(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         chosen = select_window(
             self.engine.all_orders(call.account_id, spec.symbol),
             call.params,
@@ -207,7 +203,7 @@ class FuturesTrading:
         return [out.order_query(o) for o in chosen]
 
     def user_trades(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         fills = select_fills(self.engine, call.account_id, spec.symbol, call.params)
         return [out.user_trade(f) for f in fills]
 
@@ -290,7 +286,7 @@ class FuturesTrading:
 
     # -- settings ----------------------------------------------------------------------
     def set_leverage(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         leverage = call.params.integer("leverage", required=True)
         assert leverage is not None
         if not 1 <= leverage <= spec.max_leverage:
@@ -321,7 +317,7 @@ class FuturesTrading:
         return self._margin_type.get((call.account_id, symbol), "cross")
 
     def set_margin_type(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         wanted = call.params.require("marginType").upper()
         if wanted not in ("ISOLATED", "CROSSED"):
             raise BinanceApiError(-1130, "Invalid data sent for parameter 'marginType'.")

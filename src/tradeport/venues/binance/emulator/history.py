@@ -6,7 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from tradeport.emulator.engine import Engine, EngineFill
-from tradeport.venues.binance.emulator.errors import BinanceApiError
+from tradeport.venues.binance.emulator.errors import (
+    bad_combination,
+    start_after_end,
+)
 from tradeport.venues.binance.emulator.params import Params
 
 T = TypeVar("T")
@@ -29,7 +32,7 @@ def select_window(
     lower = params.integer(from_param)
     limit = min(params.integer("limit") or DEFAULT_LIMIT, MAX_LIMIT)
     if start is not None and end is not None and start > end:
-        raise BinanceApiError(-1023, "Start time is greater than end time.")
+        raise start_after_end()
     chosen = [
         x
         for x in items
@@ -47,8 +50,8 @@ def select_fills(engine: Engine, account_id: str, symbol: str, params: Params) -
     or by the time/`fromId` window (the two may not be combined)."""
     order_id = params.integer("orderId")
     if order_id is not None and params.get("fromId") is not None:
-        raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
-    fills = engine.fills(account_id, symbol, order_id, limit=10**9)
+        raise bad_combination()
+    fills = engine.fills(account_id, symbol, order_id, limit=None)
     return select_window(
         fills, params, time_of=lambda f: f.ts_ms, id_of=lambda f: f.trade_id, from_param="fromId"
     )

@@ -11,8 +11,15 @@ from decimal import Decimal
 
 from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, Kline, PublicTrade, Ticker24h
+from tradeport.emulator.funding import FUNDING_RATE, next_funding_ms
 from tradeport.venues.binance.emulator.calls import Call, Market, Route
-from tradeport.venues.binance.emulator.errors import BinanceApiError, illegal, invalid_symbol
+from tradeport.venues.binance.emulator.errors import (
+    BinanceApiError,
+    bad_combination,
+    illegal,
+    invalid_symbol,
+    start_after_end,
+)
 from tradeport.venues.binance.emulator.symbols import (
     SymbolSpec,
     futures_exchange_info,
@@ -41,7 +48,6 @@ KLINE_INTERVALS_MS = {
     "1M": 30 * 1440 * MINUTE_MS,
 }
 FUTURES_DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
-FUNDING_INTERVAL_MS = 8 * 3_600_000
 AVG_PRICE_MINS = 5
 EIGHT_DECIMALS = Decimal("0.00000001")  # NOTIONAL.avgPriceMins of every spot symbol
 
@@ -86,10 +92,7 @@ class MarketData:
         return decimal_text.spot(value) if self.market == "spot" else decimal_text.plain(value)
 
     def spec(self, call: Call) -> SymbolSpec:
-        spec = self.specs.get(call.params.require("symbol"))
-        if spec is None:
-            raise invalid_symbol()
-        return spec
+        return call.params.spec(self.specs)
 
     def _selected(self, call: Call) -> list[SymbolSpec] | None:
         """`symbol` -> one, `symbols` -> several, neither -> None (meaning all)."""
@@ -98,7 +101,7 @@ class MarketData:
         if names is None:
             return None
         if symbol is not None and call.params.has("symbols"):
-            raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
+            raise bad_combination()
         specs = [self.specs.get(n) for n in names]
         if any(s is None for s in specs):
             raise invalid_symbol()
@@ -188,7 +191,7 @@ class MarketData:
         start = call.params.integer("startTime")
         end = call.params.integer("endTime")
         if start is not None and end is not None and start > end:
-            raise BinanceApiError(-1023, "Start time is greater than end time.")
+            raise start_after_end()
         call.params.get("timeZone")  # accepted; bars are UTC-aligned
         limit = self._limit(call, 500, 1000 if self.market == "spot" else 1500)
         bars = self.engine.klines(spec.symbol, interval, start, end, limit)
@@ -286,7 +289,7 @@ class MarketData:
         }
 
     def premium_index(self, call: Call) -> object:
-        next_funding = call.now_ms - call.now_ms % FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS
+        next_funding = next_funding_ms(call.now_ms)
 
         def render(spec: SymbolSpec) -> dict[str, object]:
             # one synthetic market: index and mark are the same price, funding is flat
@@ -296,7 +299,7 @@ class MarketData:
                 "markPrice": mark,
                 "indexPrice": mark,
                 "estimatedSettlePrice": mark,
-                "lastFundingRate": "0.00010000",
+                "lastFundingRate": decimal_text.fixed(FUNDING_RATE, 8),
                 "interestRate": "0.00010000",
                 "nextFundingTime": next_funding,
                 "time": call.now_ms,

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from tradeport.emulator.host.params import split_pairs
+from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
     illegal,
+    invalid_symbol,
     mandatory,
     not_required,
 )
 
 _DECIMAL = re.compile(r"^([0-9]{1,20})(\.[0-9]{1,20})?$")
 _INTEGER = re.compile(r"^-?[0-9]{1,20}$")
+# newClientOrderId / origClientOrderId as both markets accept them
+CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 _SYMBOLS_RANGE = r'^\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\]$'
 
 
@@ -104,6 +108,13 @@ class Params:
         self.read.add(name)
         if self._values.get(name):
             raise not_required(name)
+
+    def spec(self, specs: Mapping[str, SymbolSpec]) -> SymbolSpec:
+        """The listed symbol `symbol` names; -1121 when it names none."""
+        spec = specs.get(self.require("symbol"))
+        if spec is None:
+            raise invalid_symbol()
+        return spec
 
     def order_ref(self) -> tuple[int | None, str | None]:
         """`orderId` and/or `origClientOrderId`: at least one is needed to name an order."""

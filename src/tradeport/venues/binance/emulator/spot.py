@@ -7,7 +7,6 @@ FULL; FULL by default for LIMIT and MARKET, ACK for the others).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -18,18 +17,22 @@ from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import (
     CLIENT_ID_RANGE,
     BinanceApiError,
+    bad_combination,
     illegal,
+    invalid_order_type,
+    invalid_response_type,
+    invalid_side,
     invalid_symbol,
+    invalid_time_in_force,
     no_such_order,
     unknown_order,
 )
 from tradeport.venues.binance.emulator.filters import check_spot_order
 from tradeport.venues.binance.emulator.history import select_fills, select_window
 from tradeport.venues.binance.emulator.market import avg_price
-from tradeport.venues.binance.emulator.params import Params
+from tradeport.venues.binance.emulator.params import CLIENT_ID, Params
 from tradeport.venues.binance.emulator.rejects import SPOT_REJECTS, from_reject
 
-CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 SPOT_TYPES = ("LIMIT", "MARKET", "LIMIT_MAKER")
 CONDITIONAL_TYPES = ("STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT")
 RESP_TYPES = ("ACK", "RESULT", "FULL")
@@ -151,25 +154,19 @@ class SpotTrading:
         self.taker_fee = taker_fee
         self._cancel_ids = 0
 
-    def _spec(self, params: Params) -> SymbolSpec:
-        spec = self.specs.get(params.require("symbol"))
-        if spec is None:
-            raise invalid_symbol()
-        return spec
-
     # -- new orders --------------------------------------------------------------------
     def _request(self, call: Call) -> tuple[SymbolSpec, OrderRequest, str]:
         """Validate a new order as spot does and build the engine request."""
         p = call.params
-        spec = self._spec(p)
+        spec = p.spec(self.specs)
         side = p.require("side")
         if side not in ("BUY", "SELL"):
-            raise BinanceApiError(-1117, "Invalid side.")
+            raise invalid_side()
         kind = p.require("type")
         if kind in CONDITIONAL_TYPES:
             raise BinanceApiError(-1014, "Unsupported order combination.")
         if kind not in SPOT_TYPES:
-            raise BinanceApiError(-1116, "Invalid orderType.")
+            raise invalid_order_type()
         for name in ("stopPrice", "trailingDelta", "icebergQty"):
             p.forbid(name)
         stp = p.get("selfTradePreventionMode")
@@ -181,7 +178,7 @@ class SpotTrading:
             p.get(name)
         resp_type = p.get("newOrderRespType") or ("FULL" if kind != "LIMIT_MAKER" else "ACK")
         if resp_type not in RESP_TYPES:
-            raise BinanceApiError(-1136, "Invalid newOrderRespType.")
+            raise invalid_response_type()
         client_id = p.get("newClientOrderId") or ""
         if client_id and not CLIENT_ID.match(client_id):
             raise illegal("newClientOrderId", CLIENT_ID_RANGE)
@@ -197,13 +194,13 @@ class SpotTrading:
                     "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!",
                 )
             if qty is not None and quote_qty is not None:
-                raise BinanceApiError(-1128, "Combination of optional parameters invalid.")
+                raise bad_combination()
         else:
             p.forbid("quoteOrderQty")
             if kind == "LIMIT":
                 tif = p.require("timeInForce")
                 if tif not in ("GTC", "IOC", "FOK"):
-                    raise BinanceApiError(-1115, "Invalid timeInForce.")
+                    raise invalid_time_in_force()
             else:
                 p.forbid("timeInForce")
                 tif = "GTX"  # LIMIT_MAKER: rejected instead of taking (§1.3)
@@ -276,7 +273,7 @@ class SpotTrading:
 
     def cancel_order(self, call: Call) -> object:
         p = call.params
-        spec = self._spec(p)
+        spec = p.spec(self.specs)
         order_id, client_id = p.order_ref()
         cancel_restrictions = p.get("cancelRestrictions")
         if cancel_restrictions not in (None, "ONLY_NEW", "ONLY_PARTIALLY_FILLED"):
@@ -295,14 +292,14 @@ class SpotTrading:
         return cancel_result(order, new_id, call.now_ms)
 
     def cancel_all(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         orders = self.engine.cancel_all(call.account_id, spec.symbol)
         if not orders:
             raise unknown_order()
         return [cancel_result(o, self._new_cancel_id(call.params), call.now_ms) for o in orders]
 
     def query_order(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         order_id, client_id = call.params.order_ref()
         try:
             return order_query(self.engine.order(call.account_id, spec.symbol, order_id, client_id))
@@ -316,7 +313,7 @@ class SpotTrading:
         return [order_query(o) for o in self.engine.open_orders(call.account_id, symbol)]
 
     def all_orders(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         orders = self.engine.all_orders(call.account_id, spec.symbol)
         chosen = select_window(
             orders,
@@ -364,7 +361,7 @@ class SpotTrading:
         }
 
     def my_trades(self, call: Call) -> object:
-        spec = self._spec(call.params)
+        spec = call.params.spec(self.specs)
         fills = select_fills(self.engine, call.account_id, spec.symbol, call.params)
         return [my_trade(f) for f in fills]
 

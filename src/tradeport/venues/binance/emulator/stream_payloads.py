@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from tradeport.emulator import decimal_text
+from tradeport.emulator.funding import FUNDING_RATE, next_funding_ms
 from tradeport.emulator.marketdata import BookView, Kline, Level, PublicTrade, Ticker24h
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.depth_feed import DepthWindow
 from tradeport.venues.binance.emulator.market import MarketData
 
 Payload = dict[str, object]
-FUNDING_INTERVAL_MS = 8 * 3_600_000
-FLAT_FUNDING_RATE = "0.00010000"  # as the emulator's premiumIndex answers
 
 
 class Payloads:
@@ -233,6 +232,6 @@ class Payloads:
             "p": text,
             "i": text,
             "P": text,
-            "r": FLAT_FUNDING_RATE,
-            "T": now - now % FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS,
+            "r": decimal_text.fixed(FUNDING_RATE, 8),
+            "T": next_funding_ms(now),
         }

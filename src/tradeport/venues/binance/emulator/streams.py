@@ -99,10 +99,7 @@ class PublicStreams(StreamSkin):
         async def on_text(conn: StreamConnection, text: str) -> None:
             conn.send(control.answer(text))
 
-        try:
-            await self.host.serve(conn, on_text)
-        finally:
-            hub.drop(session)
+        await self.host.serve(conn, on_text, on_close=lambda: hub.drop(session))
         return ws
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 import msgspec
 from aiohttp import web
 
-from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
 from tradeport.emulator.host.streams import StreamHost
 from tradeport.emulator.orders import EngineOrder
 from tradeport.emulator.perp import EnginePosition
@@ -86,8 +86,8 @@ class UserStreams:
         self._keys_changed = asyncio.Event()
         self._sweeper: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
-        ctx.spot.subscribe(self._on_spot_event)
-        ctx.futures.subscribe(self._on_futures_event)
+        ctx.spot.subscribe(account_listener(self._on_spot_order, self._on_spot_account))
+        ctx.futures.subscribe(account_listener(self._on_futures_order, self._on_futures_account))
         ctx.stream_faults.on_listen_key_expired(self.expire_all_listen_keys)
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -203,10 +203,7 @@ class UserStreams:
             for frame in self.ws_api.handle(session, text):
                 c.send(_json(frame))
 
-        try:
-            await self.host.serve(conn, on_text)
-        finally:
-            self._spot.pop(conn.id, None)
+        await self.host.serve(conn, on_text, on_close=lambda: self._spot.pop(conn.id, None))
         return ws
 
     def _private_handler(
@@ -236,10 +233,9 @@ class UserStreams:
             request, f"futures:{name}", ping_interval=self.ctx.ping_intervals["futures"]
         )
         self._private[conn.id] = _PrivateSocket(conn, key, events, combined)
-        try:
-            await self.host.serve(conn, _refuse_requests)
-        finally:
-            self._private.pop(conn.id, None)
+        await self.host.serve(
+            conn, _refuse_requests, on_close=lambda: self._private.pop(conn.id, None)
+        )
         return ws
 
     # -- spot events -------------------------------------------------------------------
@@ -251,27 +247,27 @@ class UserStreams:
                 found.append((conn, sub_id))
         return found
 
-    def _on_spot_event(self, event: object) -> None:
-        if isinstance(event, OrderEvent):
-            targets = self._spot_subscribers(event.order.account_id)
-            if not targets:
-                return
-            body = out.execution_report(
-                event.order,
-                event.fill,
-                event_ms=self.ctx.now_ms(),
-                execution_id=next(self._execution_ids),
-            )
+    def _on_spot_order(self, event: OrderEvent) -> None:
+        targets = self._spot_subscribers(event.order.account_id)
+        if not targets:
+            return
+        body = out.execution_report(
+            event.order,
+            event.fill,
+            event_ms=self.ctx.now_ms(),
+            execution_id=next(self._execution_ids),
+        )
+        self._send_spot(targets, _json(body))
+
+    def _on_spot_account(self, event: AccountEvent) -> None:
+        before = self._spot_balances.get(event.account_id, {})
+        self._spot_balances[event.account_id] = dict(event.balances)
+        changed = out.changed_balances(before, event.balances)
+        targets = self._spot_subscribers(event.account_id)
+        if changed and targets:
+            now = self.ctx.now_ms()
+            body = out.account_position(changed, event_ms=now, update_ms=now)
             self._send_spot(targets, _json(body))
-        elif isinstance(event, AccountEvent):
-            before = self._spot_balances.get(event.account_id, {})
-            self._spot_balances[event.account_id] = dict(event.balances)
-            changed = out.changed_balances(before, event.balances)
-            targets = self._spot_subscribers(event.account_id)
-            if changed and targets:
-                now = self.ctx.now_ms()
-                body = out.account_position(changed, event_ms=now, update_ms=now)
-                self._send_spot(targets, _json(body))
 
     @staticmethod
     def _send_spot(targets: list[tuple[StreamConnection, int]], body: str) -> None:
@@ -282,12 +278,6 @@ class UserStreams:
     def _futures_sockets(self, account_id: str) -> list[_PrivateSocket]:
         key = self.listen_keys.key_of(account_id, time.monotonic())
         return [] if key is None else self._sockets_of(key)
-
-    def _on_futures_event(self, event: object) -> None:
-        if isinstance(event, OrderEvent):
-            self._on_futures_order(event)
-        elif isinstance(event, AccountEvent):
-            self._on_futures_account(event)
 
     def _on_futures_order(self, event: OrderEvent) -> None:
         order, fill = event.order, event.fill

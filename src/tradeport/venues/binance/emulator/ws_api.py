@@ -25,6 +25,7 @@ from tradeport.venues.binance.emulator.auth import check_timestamp, expected_sig
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
     bad_signature,
+    invalid_json,
     key_invalid,
     mandatory,
 )
@@ -99,14 +100,14 @@ class WsApi:
         try:
             request = _decode_request.decode(text)
         except msgspec.DecodeError:
-            return [failed(None, BinanceApiError(-1135, "Invalid JSON Request"))]
+            return [failed(None, invalid_json())]
         try:
             params = {k: raw_value(v) for k, v in (request.params or {}).items()}
             return self._dispatch(session, request, params)
         except BinanceApiError as exc:
             return [failed(request.id, exc)]
         except (msgspec.DecodeError, UnicodeDecodeError):
-            return [failed(request.id, BinanceApiError(-1135, "Invalid JSON Request"))]
+            return [failed(request.id, invalid_json())]
 
     def _dispatch(
         self, session: WsApiSession, request: _Request, params: dict[str, str]

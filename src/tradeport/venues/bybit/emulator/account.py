@@ -7,7 +7,7 @@ from __future__ import annotations
 from tradeport.emulator.engine import Reject
 from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
-from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid, missing
+from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid, missing, symbol_invalid
 from tradeport.venues.bybit.emulator.payloads import (
     empty_position_row,
     position_row,
@@ -56,7 +56,7 @@ class Account:
         held = engine.positions(account_id)
         if symbol is not None:
             if symbol not in engine.instruments:
-                raise BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
+                raise symbol_invalid(symbol)
             # with a symbol every leg is listed, flat or not (position.mdx)
             sides = ("LONG", "SHORT") if engine.hedge_mode(account_id) else ("BOTH",)
             by_side = {p.position_side: p for p in held if p.symbol == symbol}
@@ -93,7 +93,7 @@ class Account:
         symbol = params.require("symbol")
         engine = self.ctx.linear
         if symbol not in engine.instruments:
-            raise BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
+            raise symbol_invalid(symbol)
         buy, sell = (
             params.decimal("buyLeverage", required=True),
             params.decimal("sellLeverage", required=True),
@@ -121,7 +121,7 @@ class Account:
             raise missing("symbol or coin")
         symbol = params.text("symbol")
         if symbol is not None and symbol not in self.ctx.linear.instruments:
-            raise BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
+            raise symbol_invalid(symbol)
         mode = params.integer("mode")
         if mode is None:
             raise missing("mode")

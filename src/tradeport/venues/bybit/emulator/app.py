@@ -10,23 +10,20 @@ in one category changes the sum by exactly its amount). Facts: PROTOCOLS.md §0,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from typing import cast
 
 from aiohttp import web
 
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
-from tradeport.emulator.engine import Engine
 from tradeport.emulator.server import EmulatorServer
-from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, synthetic_symbols
+from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.bybit.emulator.context import LINEAR_FEES, SPOT_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.rest import install_rest
 from tradeport.venues.bybit.emulator.streams import install_streams
-
-_CATEGORIES: dict[AssetType, Category] = {AssetType.SPOT: "spot", AssetType.SWAP: "linear"}
 
 
 class BybitEmulator(VenueEmulator):
@@ -53,9 +50,7 @@ class BybitEmulator(VenueEmulator):
         `uid_window_ms` stretches the per-UID rolling second (tests use long windows).
         `extra_symbols` lists that many more made-up pairs (SYM001USDT, …) in both
         categories; `stream_time_scale` multiplies every timed stream's period."""
-        extra_spot, extra_linear = synthetic_symbols(extra_symbols)
-        self.spot_symbols = (*SPOT_SYMBOLS, *extra_spot)
-        self.linear_symbols = (*FUTURES_SYMBOLS, *extra_linear)
+        self.spot_symbols, self.linear_symbols = listed_symbols(extra_symbols)
         self.weight_limit = weight_limit
         self.weight_interval = weight_interval
         self.order_limit = order_limit
@@ -96,21 +91,7 @@ class BybitEmulator(VenueEmulator):
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
 
-    # -- lifecycle ---------------------------------------------------------------------
-    def stream_url(self, asset_type: AssetType) -> str:
-        """The WebSocket host, `ws://host:port`; the client appends `/v5/public/spot`,
-        `/v5/public/linear` or `/v5/private`, as on stream.bybit.com."""
-        self.category(asset_type)
-        return self._ws_url(self._server)
-
     def category(self, asset_type: AssetType) -> Category:
-        if asset_type not in _CATEGORIES:
-            raise ValueError(f"no {asset_type.value} market in the Bybit emulator")
-        return _CATEGORIES[asset_type]
-
-    def engine(self, category: str) -> Engine:
-        return self.context.engine(category)
-
-    def fees(self, category: str) -> tuple[Decimal, Decimal]:
-        """(maker, taker) fee rates of a category."""
-        return self.context.fees(category)
+        """The category trading `asset_type`; the stream paths are `/v5/public/spot`,
+        `/v5/public/linear` and `/v5/private`, as on stream.bybit.com."""
+        return cast(Category, self.market_name(asset_type))

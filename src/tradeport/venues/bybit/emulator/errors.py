@@ -95,5 +95,16 @@ def order_not_found(category: str) -> BybitApiError:
     return BybitApiError(110001, "order not exists or too late to cancel")
 
 
+def symbol_invalid(symbol: str) -> BybitApiError:
+    return BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
+
+
+def unknown_symbol(category: str, symbol: str) -> BybitApiError:
+    """An order for a symbol the category does not list: spot has its own code."""
+    if category == "spot":
+        return BybitApiError(170121, "Invalid symbol.")
+    return symbol_invalid(symbol)
+
+
 def illegal_category(category: str) -> BybitApiError:
     return bad_param(f"Illegal category: {category!r}")

@@ -12,17 +12,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
-from tradeport.emulator.symbols import SymbolSpec
+from tradeport.emulator.symbols import SymbolSpec, on_step
 from tradeport.venues.bybit.emulator.errors import BybitApiError
-
-
-def _multiple(value: Decimal, step: Decimal) -> bool:
-    return step <= 0 or value % step == 0
 
 
 def check_spot_qty(spec: SymbolSpec, qty: Decimal, *, limit: bool) -> None:
     """A base-coin quantity (limit orders, and market orders in baseCoin units)."""
-    if not _multiple(qty, spec.step_size):
+    if not on_step(qty, spec.step_size):
         raise BybitApiError(170137, "Order quantity has too many decimals.")
     if qty < spec.min_qty:
         raise BybitApiError(170136, "Order quantity is lower than the minimum.")
@@ -38,7 +34,7 @@ def check_spot_amount(spec: SymbolSpec, amount: Decimal) -> None:
 
 
 def check_spot_price(spec: SymbolSpec, price: Decimal, side: str) -> None:
-    if not _multiple(price, spec.tick_size):
+    if not on_step(price, spec.tick_size):
         raise BybitApiError(170134, "Order price has too many decimals.")
     if side == "BUY" and price > spec.max_price:
         raise BybitApiError(
@@ -51,7 +47,7 @@ def check_spot_price(spec: SymbolSpec, price: Decimal, side: str) -> None:
 
 
 def check_linear_qty(spec: SymbolSpec, qty: Decimal, *, limit: bool) -> None:
-    if not _multiple(qty, spec.step_size):
+    if not on_step(qty, spec.step_size):
         raise BybitApiError(
             10001, f"params error: qty must be a multiple of {plain(spec.step_size)}"
         )
@@ -63,7 +59,7 @@ def check_linear_qty(spec: SymbolSpec, qty: Decimal, *, limit: bool) -> None:
 
 
 def check_linear_price(spec: SymbolSpec, price: Decimal) -> None:
-    if not _multiple(price, spec.tick_size):
+    if not on_step(price, spec.tick_size):
         raise BybitApiError(
             10001, f"params error: price must be a multiple of {plain(spec.tick_size)}"
         )

@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import decimals, plain
+from tradeport.emulator.funding import FUNDING_INTERVAL_MS
 from tradeport.emulator.symbols import SymbolSpec
 
 # Bybit lists its perpetuals with a launch time; the emulator's are all "launched" at
 # the same fixed moment (2020-03-30, BTCUSDT's launch on Bybit).
 LAUNCH_TIME_MS = 1585526400000
-FUNDING_INTERVAL_MINUTES = 480
 SPOT_MAX_ORDER_AMOUNT = Decimal(2_000_000)
 QUOTE_PRECISION = "0.00000001"
 
@@ -74,7 +74,7 @@ def linear_instrument(spec: SymbolSpec) -> dict[str, object]:
             "minNotionalValue": plain(spec.min_notional),
         },
         "unifiedMarginTrade": True,
-        "fundingInterval": FUNDING_INTERVAL_MINUTES,
+        "fundingInterval": FUNDING_INTERVAL_MS // 60_000,
         "settleCoin": spec.quote,
         "copyTrading": "both",
         "upperFundingRate": "0.005",

@@ -4,43 +4,32 @@ but list nothing here (the emulator trades spot and USDT perpetuals only)."""
 
 from __future__ import annotations
 
-import calendar
 import time
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 from tradeport.emulator.decimal_text import plain
-from tradeport.emulator.engine import Engine, Kline
-from tradeport.emulator.host.candles import merge_klines
+from tradeport.emulator.engine import Engine
+from tradeport.emulator.funding import FUNDING_INTERVAL_MS, FUNDING_RATE, next_funding_ms
+from tradeport.emulator.host.candles import monthly_klines
 from tradeport.emulator.symbols import SymbolSpec
-from tradeport.emulator.tape import DAY_MS, MINUTE_MS, WEEK_MS
+from tradeport.emulator.tape import MINUTE_MS
 from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
-from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid
+from tradeport.venues.bybit.emulator.errors import invalid, symbol_invalid
 from tradeport.venues.bybit.emulator.ids import Category, public_trade_id_text
 from tradeport.venues.bybit.emulator.instruments import linear_instrument, spot_instrument
+from tradeport.venues.bybit.emulator.stream_klines import INTERVAL_MS, MONTH
 
 ALL_CATEGORIES = ("spot", "linear", "inverse", "option")
 TRADED: dict[str, Category] = {"spot": "spot", "linear": "linear"}
-INTERVALS_MS: dict[str, int] = {
-    **{str(m): m * MINUTE_MS for m in (1, 3, 5, 15, 30, 60, 120, 240, 360, 720)},
-    "D": DAY_MS,
-    "W": WEEK_MS,
-}
-MONTH = "M"
 # (default, maximum) of `limit` per endpoint and category (market/*.mdx)
 BOOK_LIMITS = {"spot": (1, 1000), "linear": (25, 1000)}
 TRADE_LIMITS = {"spot": (60, 60), "linear": (500, 1000)}
 INSTRUMENT_LIMIT = (500, 1000)
 KLINE_LIMIT = (200, 1000)
-FUNDING_RATE = Decimal("0.0001")
-FUNDING_HOURS = 8
 _PCT = Decimal("0.000001")
-
-
-def _symbol_error(symbol: str) -> BybitApiError:
-    return BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
 
 
 class BookSync(Protocol):
@@ -80,7 +69,7 @@ class MarketData:
         category = TRADED.get(self._category(call))
         symbol = call.params.require("symbol")
         if category is None or symbol not in self.ctx.engine(category).instruments:
-            raise _symbol_error(symbol)
+            raise symbol_invalid(symbol)
         return category, self.ctx.engine(category), symbol
 
     @staticmethod
@@ -125,7 +114,7 @@ class MarketData:
         if (symbol := params.text("symbol")) is not None:
             specs = [s for s in specs if s.symbol == symbol]
             if not specs and category in ("spot", "linear"):
-                raise _symbol_error(symbol)
+                raise symbol_invalid(symbol)
         if (base := params.text("baseCoin")) is not None:
             specs = [s for s in specs if s.base == base]
         if category == "spot":
@@ -155,15 +144,15 @@ class MarketData:
         category, engine, symbol = self._traded(call)
         params = call.params
         interval = params.require("interval")
-        if interval not in INTERVALS_MS and interval != MONTH:
-            raise invalid("interval", f"must be one of {', '.join([*INTERVALS_MS, MONTH])}")
+        if interval not in INTERVAL_MS and interval != MONTH:
+            raise invalid("interval", f"must be one of {', '.join([*INTERVAL_MS, MONTH])}")
         start = params.integer("start", low=0)
         end = params.integer("end", low=0)
         limit = self._limit(call, KLINE_LIMIT)
         if interval == MONTH:
-            bars = _monthly(engine, symbol, start, end, limit)
+            bars = monthly_klines(engine, symbol, start, end, limit)
         else:
-            bars = engine.klines(symbol, INTERVALS_MS[interval], start, end, limit)
+            bars = engine.klines(symbol, INTERVAL_MS[interval], start, end, limit)
         rows = [
             [str(k.open_ms), plain(k.open), plain(k.high), plain(k.low), plain(k.close),
              plain(k.volume), plain(k.quote_volume)]
@@ -229,13 +218,13 @@ class MarketData:
                 "openInterest": plain(interest),
                 "openInterestValue": plain(interest * mark),
                 "fundingRate": plain(FUNDING_RATE),
-                "nextFundingTime": str(_next_funding_ms(now_ms)),
+                "nextFundingTime": str(next_funding_ms(now_ms)),
                 "predictedDeliveryPrice": "",
                 "basisRate": "",
                 "deliveryFeeRate": "",
                 "deliveryTime": "0",
                 "basis": "",
-                "fundingIntervalHour": str(FUNDING_HOURS),
+                "fundingIntervalHour": str(FUNDING_INTERVAL_MS // 3_600_000),
                 "fundingCap": "0.005",
                 "curPreListingPhase": "",
             }
@@ -249,26 +238,3 @@ def _cursor_offset(cursor: str | None) -> int:
     if not cursor.isascii() or not cursor.isdigit():
         raise invalid("cursor", "is not a cursor this endpoint gave out")
     return int(cursor)
-
-
-def _next_funding_ms(now_ms: int) -> int:
-    period = FUNDING_HOURS * 3_600_000
-    return now_ms - now_ms % period + period
-
-
-def _month_open(ts_ms: int) -> int:
-    year, month = time.gmtime(ts_ms // 1000)[:2]
-    return calendar.timegm((year, month, 1, 0, 0, 0)) * 1000
-
-
-def _monthly(
-    engine: Engine, symbol: str, start: int | None, end: int | None, limit: int
-) -> list[Kline]:
-    """Calendar-month klines folded from daily ones (months differ in length, so the
-    tape's fixed-length buckets cannot make them directly)."""
-    days = engine.klines(symbol, DAY_MS, start and _month_open(start), end, 31 * limit + 31)
-    by_month: dict[int, list[Kline]] = {}
-    for day in days:
-        by_month.setdefault(_month_open(day.open_ms), []).append(day)
-    months = [merge_klines(d, opened, d[-1].close_ms) for opened, d in by_month.items()]
-    return months[-limit:] if start is None else months[:limit]

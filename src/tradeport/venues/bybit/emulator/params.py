@@ -56,36 +56,18 @@ class Params(TypedParams):
     def invalid(self, name: str, why: str = "invalid") -> BybitApiError:
         return invalid(name, why)
 
-    def integer(
-        self,
-        name: str,
-        default: int | None = None,
-        *,
-        low: int | None = None,
-        high: int | None = None,
-    ) -> int | None:
+    # Bybit also takes 1 / 0 for a boolean
+    TRUE = ("true", "1")
+    FALSE = ("false", "0")
+
+    def _integer_text(self, name: str) -> str | None:
         raw = self._values.get(name)
-        if raw is None or raw == "":
-            return default
+        # a JSON number arrives as Decimal: 5 and 5.0 are integers, 5.5 and true are not
         if isinstance(raw, bool) or (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
             raise invalid(name, "must be an integer")
-        text = self.text(name) or ""
         if isinstance(raw, Decimal):
-            text = str(int(raw))
-        return self._bounded(name, text, low, high)
-
-    def boolean(self, name: str, default: bool = False) -> bool:
-        raw = self._values.get(name)
-        if raw is None or raw == "":
-            return default
-        if isinstance(raw, bool):
-            return raw
-        text = self.text(name)
-        if text in ("true", "1"):
-            return True
-        if text in ("false", "0"):
-            return False
-        raise invalid(name, f"must be true or false, not {text!r}")
+            return str(int(raw))
+        return self.text(name)
 
     def category(self, allowed: tuple[str, ...]) -> str:
         """`category`, which every v5 market and trade endpoint requires."""

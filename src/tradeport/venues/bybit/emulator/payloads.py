@@ -26,7 +26,6 @@ POSITION_IDX = {"BOTH": 0, "LONG": 1, "SHORT": 2}
 POSITION_SIDES = {index: side for side, index in POSITION_IDX.items()}
 TIME_IN_FORCE = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK", "GTX": "PostOnly"}
 _OPEN_STATUSES = {"NEW": "New", "PARTIALLY_FILLED": "PartiallyFilled", "FILLED": "Filled"}
-_ALL_FILLS = 10**9  # Engine.fills keeps the most recent `limit`; these rows want them all
 # Orders placed without an `orderLinkId` get an engine client id with this prefix, which
 # Bybit's orderLinkId charset (letters, digits, "-", "_") cannot produce; rows show "".
 AUTO_LINK_PREFIX = "~"
@@ -83,7 +82,7 @@ def market_unit(order: EngineOrder, category: Category) -> str:
 
 def cum_exec_fee(engine: Engine, order: EngineOrder) -> Decimal:
     """The fees an order has paid so far (in the fee coin of its fills)."""
-    fills = engine.fills(order.account_id, order.symbol, order.order_id, limit=_ALL_FILLS)
+    fills = engine.fills(order.account_id, order.symbol, order.order_id, limit=None)
     return sum((f.fee for f in fills), ZERO)
 
 
@@ -243,7 +242,7 @@ class PositionHistory:
     def of(
         cls, engine: Engine, account_id: str, symbol: str, position_side: str
     ) -> PositionHistory:
-        fills = engine.fills(account_id, symbol, limit=_ALL_FILLS)
+        fills = engine.fills(account_id, symbol, limit=None)
         return cls(f for f in fills if f.position_side == position_side)
 
 
@@ -372,7 +371,7 @@ def wallet_account(ctx: BybitContext, account_id: str, coins: Iterable[str] | No
                 perp.order_margin,
                 perp.position_margin,
             )
-            position_mm = _maintenance(ctx.linear, account_id, coin)
+            position_mm = ctx.linear.maintenance_margin(account_id, coin)
             realised = _realised(ctx.linear, account_id, coin)
         if coins is None and wallet == 0 and upl == 0:
             continue
@@ -431,17 +430,8 @@ def _rate(part: Decimal, whole: Decimal) -> str:
     return plain((part / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
-def _maintenance(engine: Engine, account_id: str, coin: str) -> Decimal:
-    total = ZERO
-    for position in engine.positions(account_id):
-        instrument = engine.instruments[position.symbol]
-        if instrument.quote == coin:
-            total += position.mark_price * abs(position.qty) * instrument.maint_margin_rate
-    return total
-
-
 def _realised(engine: Engine, account_id: str, coin: str) -> Decimal:
-    fills = engine.fills(account_id, limit=_ALL_FILLS)
+    fills = engine.fills(account_id, limit=None)
     return sum(
         (f.realized_pnl - f.fee for f in fills if engine.instruments[f.symbol].quote == coin),
         ZERO,

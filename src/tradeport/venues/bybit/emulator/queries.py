@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, Reject
+from tradeport.emulator.engine import Engine, EngineFill, EngineOrder
 from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import invalid, missing
@@ -39,7 +39,6 @@ _STATUS_FILTERS = (
     "Triggered",
     "Deactivated",
 )
-_ALL_FILLS = 10**9
 
 
 def _page(items: Sequence[T], params: Params, bounds: tuple[int, int]) -> tuple[list[T], str]:
@@ -103,10 +102,9 @@ class Queries:
         if order_text is not None and order_id is None:
             return []
         for symbol in symbols:
-            try:
-                return [engine.order(account_id, symbol, order_id, link_id)]
-            except Reject:
-                continue
+            order = engine.find_order(account_id, symbol, order_id, link_id)
+            if order is not None:
+                return [order]
         return []
 
     def _rows(
@@ -213,7 +211,7 @@ class Queries:
             raise invalid("execType")
         symbols = set(self._symbols(engine, params, linear_needs_scope=False))
         start, end = self._window(params, call.now_ms)
-        all_fills = engine.fills(account_id, limit=_ALL_FILLS)
+        all_fills = engine.fills(account_id, limit=None)
         closed = _closed_sizes(all_fills) if category == "linear" else {}
         leaves = _leaves_after(engine, account_id, all_fills)
         fills = [f for f in all_fills if f.symbol in symbols and start <= f.ts_ms <= end]

@@ -98,6 +98,34 @@ def pong(path: Path, session: Session, req_id: RequestId, now_ms: int) -> str:
     return encode(frame)
 
 
+# -- requests --------------------------------------------------------------------------
+# an op's handler does its work and may return what must follow the ack (a subscription's
+# first snapshots go out after it)
+Op = Callable[[Request], Callable[[], None] | None]
+
+
+def answer(path: Path, session: Session, text: str, ops: dict[str, Op], now_ms: int) -> None:
+    """Answer one client text frame on `path`: `ping` here, other ops by `ops`, a
+    refusal with its `ret_msg`."""
+    req_id: RequestId = None
+    op = ""
+    try:
+        request = decode(text)
+        req_id, op = request.req_id, request.op
+        if op == "ping":
+            session.send(pong(path, session, req_id, now_ms))
+            return
+        handler = ops.get(op)
+        if handler is None:
+            raise Refused("error:invalid op")
+        after = handler(request)
+        session.send(ack(path, session, op, req_id, ok=True))
+        if after is not None:
+            after()
+    except Refused as exc:
+        session.send(ack(path, session, op, req_id, ok=False, ret_msg=exc.ret_msg))
+
+
 # -- public paths ----------------------------------------------------------------------
 class PublicControl:
     """Answers one public connection's requests against its category's topics."""
@@ -110,28 +138,21 @@ class PublicControl:
 
     def handle(self, text: str) -> None:
         """Answer one client text frame (replies and first snapshots go out in order)."""
-        req_id: RequestId = None
-        op = ""
-        try:
-            request = decode(text)
-            req_id, op = request.req_id, request.op
-            if op == "ping":
-                self.session.send(pong(self.path, self.session, req_id, self.now_ms()))
-            elif op == "subscribe":
-                topics = self._topics(request.args, subscribing=True)
-                self.session.send(ack(self.path, self.session, op, req_id, ok=True))
-                for topic in topics:
-                    self.hub.subscribe(self.session, topic)
-            elif op == "unsubscribe":
-                topics = self._topics(request.args, subscribing=False)
-                for topic in topics:
-                    self.hub.unsubscribe(self.session, topic.name)
-                self.session.send(ack(self.path, self.session, op, req_id, ok=True))
-            else:
-                raise Refused("error:invalid op")
-        except Refused as exc:
-            reply = ack(self.path, self.session, op, req_id, ok=False, ret_msg=exc.ret_msg)
-            self.session.send(reply)
+        ops: dict[str, Op] = {"subscribe": self._subscribe, "unsubscribe": self._unsubscribe}
+        answer(self.path, self.session, text, ops, self.now_ms())
+
+    def _subscribe(self, request: Request) -> Callable[[], None]:
+        topics = self._topics(request.args, subscribing=True)
+
+        def subscribe() -> None:
+            for topic in topics:
+                self.hub.subscribe(self.session, topic)
+
+        return subscribe
+
+    def _unsubscribe(self, request: Request) -> None:
+        for topic in self._topics(request.args, subscribing=False):
+            self.hub.unsubscribe(self.session, topic.name)
 
     def _topics(self, args: list[object] | None, *, subscribing: bool) -> list[PublicTopic]:
         names = topic_names(args)

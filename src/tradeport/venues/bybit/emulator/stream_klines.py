@@ -7,10 +7,8 @@ the sum of its daily candles. `end` is the candle's last millisecond.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from tradeport.emulator.engine import Engine, Kline
-from tradeport.emulator.host.candles import merge_klines
+from tradeport.emulator.host.candles import month_kline, month_open
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS, WEEK_MS, bucket_open
 
 INTERVAL_MS: dict[str, int] = {
@@ -25,7 +23,7 @@ def current(engine: Engine, symbol: str, interval: str, now_ms: int) -> Kline | 
     """The candle holding `now_ms` (flat at the last close when quiet), or None before
     the symbol's first trade."""
     if interval == MONTH:
-        return _month(engine, symbol, _month_start(now_ms), now_ms)
+        return month_kline(engine, symbol, month_open(now_ms), now_ms)
     step = INTERVAL_MS[interval]
     start = bucket_open(now_ms, step)
     bars = engine.klines(symbol, step, start, start, 1)
@@ -35,25 +33,6 @@ def current(engine: Engine, symbol: str, interval: str, now_ms: int) -> Kline | 
 def at(engine: Engine, symbol: str, interval: str, start_ms: int, now_ms: int) -> Kline | None:
     """The (closed) candle that opened at `start_ms`."""
     if interval == MONTH:
-        return _month(engine, symbol, start_ms, now_ms)
+        return month_kline(engine, symbol, start_ms, now_ms)
     bars = engine.klines(symbol, INTERVAL_MS[interval], start_ms, start_ms, 1)
     return bars[0] if bars else None
-
-
-def _month_start(ts_ms: int) -> int:
-    moment = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
-    return int(datetime(moment.year, moment.month, 1, tzinfo=UTC).timestamp() * 1000)
-
-
-def _next_month_start(start_ms: int) -> int:
-    moment = datetime.fromtimestamp(start_ms / 1000, tz=UTC)
-    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
-    return int(datetime(year, month, 1, tzinfo=UTC).timestamp() * 1000)
-
-
-def _month(engine: Engine, symbol: str, start_ms: int, now_ms: int) -> Kline | None:
-    end_ms = _next_month_start(start_ms) - 1
-    days = engine.klines(symbol, DAY_MS, start_ms, min(end_ms, now_ms), 31)
-    if not days:
-        return None
-    return merge_klines(days, start_ms, end_ms)

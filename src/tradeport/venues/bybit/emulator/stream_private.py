@@ -21,24 +21,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
-from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
 from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.venues.bybit.emulator import payloads
 from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.stream_control import (
+    Op,
     Refused,
-    RequestId,
-    ack,
-    decode,
+    Request,
+    answer,
     handler_not_found,
-    pong,
     topic_names,
 )
 from tradeport.venues.bybit.emulator.stream_payloads import encode
@@ -84,33 +83,30 @@ class PrivateStreams:
         # signed size per (account, symbol, position side): how much a fill closes
         self._legs: dict[tuple[str, str, str], Decimal] = {}
         self._outbox: dict[tuple[Category, str], _Outbox] = {}
-        ctx.spot.subscribe(self._listener("spot", ctx.spot))
-        ctx.linear.subscribe(self._listener("linear", ctx.linear))
+        markets: tuple[tuple[Category, Engine], ...] = (("spot", ctx.spot), ("linear", ctx.linear))
+        for category, engine in markets:
+            engine.subscribe(
+                account_listener(
+                    partial(self._on_order, category, engine),
+                    partial(self._on_account, category, engine),
+                )
+            )
 
     # -- requests ----------------------------------------------------------------------
     def handle(self, session: Session, text: str) -> None:
-        req_id: RequestId = None
-        op = ""
-        try:
-            request = decode(text)
-            req_id, op = request.req_id, request.op
-            if op == "ping":
-                session.send(pong("private", session, req_id, self.ctx.now_ms()))
-            elif op == "auth":
-                self._auth(session, request.args)
-                session.send(ack("private", session, op, req_id, ok=True))
-            elif op == "subscribe":
-                for topic in self._topics(session, request.args, subscribing=True):
-                    session.private[topic.name] = topic
-                session.send(ack("private", session, op, req_id, ok=True))
-            elif op == "unsubscribe":
-                for topic in self._topics(session, request.args, subscribing=False):
-                    session.private.pop(topic.name, None)
-                session.send(ack("private", session, op, req_id, ok=True))
-            else:
-                raise Refused("error:invalid op")
-        except Refused as exc:
-            session.send(ack("private", session, op, req_id, ok=False, ret_msg=exc.ret_msg))
+        def auth(request: Request) -> None:
+            self._auth(session, request.args)
+
+        def subscribe(request: Request) -> None:
+            for topic in self._topics(session, request.args, subscribing=True):
+                session.private[topic.name] = topic
+
+        def unsubscribe(request: Request) -> None:
+            for topic in self._topics(session, request.args, subscribing=False):
+                session.private.pop(topic.name, None)
+
+        ops: dict[str, Op] = {"auth": auth, "subscribe": subscribe, "unsubscribe": unsubscribe}
+        answer("private", session, text, ops, self.ctx.now_ms())
 
     def drop(self, session: Session) -> None:
         self.logins.drop(session)
@@ -154,15 +150,6 @@ class PrivateStreams:
         return topics
 
     # -- engine events (synchronous, inside an engine's flush) -------------------------
-    def _listener(self, category: Category, engine: Engine) -> Callable[[object], None]:
-        def listen(event: object) -> None:
-            if isinstance(event, OrderEvent):
-                self._on_order(category, engine, event)
-            elif isinstance(event, AccountEvent):
-                self._on_account(category, engine, event)
-
-        return listen
-
     def _listening(self, account_id: str) -> list[Session]:
         return [s for s in self.logins.of_account(account_id) if s.private]
 

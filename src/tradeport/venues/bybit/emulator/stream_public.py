@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.host.candles import CandleFeed
-from tradeport.emulator.host.streams import Subscribers
+from tradeport.emulator.host.streams import HeldTrades, Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bybit.emulator import stream_klines as candles
@@ -60,7 +60,7 @@ class PublicStreams:
         self._books: dict[str, BookTopic] = {}
         self._dirty: set[str] = set()
         self._book_ts: dict[str, int] = {}  # symbol -> time of its last book change
-        self._pending: dict[str, list[tuple[PublicTrade, str]]] = {}
+        self._trades: HeldTrades[tuple[PublicTrade, str]] = HeldTrades(self._publish_trades)
         self._last_trade: dict[str, PublicTrade] = {}
         self._direction: dict[str, str] = {}
         self._tickers: dict[str, out.Fields] = {}
@@ -122,7 +122,7 @@ class PublicStreams:
             self._book_ts[event.symbol] = event.ts_ms
             self._dirty.update(self._names("orderbook", event.symbol))
             # an operation's trades come before its book change: the batch is complete
-            self._flush_trades(event.symbol, event.last_update_id)
+            self._trades.release(event.symbol, event.last_update_id)
 
     def _on_trade(self, trade: PublicTrade) -> None:
         previous = self._last_trade.get(trade.symbol)
@@ -134,12 +134,11 @@ class PublicStreams:
         self._direction[trade.symbol] = direction
         self._last_trade[trade.symbol] = trade
         if self._names("publicTrade", trade.symbol):
-            self._pending.setdefault(trade.symbol, []).append((trade, direction))
+            self._trades.hold(trade.symbol, (trade, direction))
 
-    def _flush_trades(self, symbol: str, seq: int) -> None:
-        pending = self._pending.pop(symbol, None)
-        if not pending:
-            return
+    def _publish_trades(
+        self, symbol: str, pending: list[tuple[PublicTrade, str]], seq: int
+    ) -> None:
         name = f"publicTrade.{symbol}"
         text, now = self.texts[symbol], self.now_ms()
         rows = [out.trade_row(self.category, text, t, d, seq) for t, d in pending]
@@ -152,9 +151,7 @@ class PublicStreams:
         """Push the timed topics: one `BASE_TICK_MS` step of stream time."""
         self._elapsed_ms += BASE_TICK_MS
         elapsed = self._elapsed_ms
-        for symbol in list(self._pending):
-            # trades whose book change has not come (none is expected; never hold them)
-            self._flush_trades(symbol, self.engine.depth(symbol, 1).update_id)
+        self._trades.release_all(lambda symbol: self.engine.depth(symbol, 1).update_id)
         for name, topic in list(self._topics.items()):
             if topic.kind == "orderbook" and elapsed % topic.period_ms == 0:
                 self._push_book(name, topic)

@@ -8,21 +8,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from tradeport.emulator.accounts import AccountRef
-from tradeport.emulator.ws import StreamConnection
+from tradeport.emulator.host.streams import StreamSession
 from tradeport.venues.bybit.emulator.stream_topics import PrivateTopic, PublicTopic
 
 
 @dataclass(eq=False)
-class Session:
-    conn: StreamConnection
+class Session(StreamSession):
     conn_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     public: dict[str, PublicTopic] = field(default_factory=dict)  # by name, in order
     private: dict[str, PrivateTopic] = field(default_factory=dict)
     account: AccountRef | None = None  # set by a successful `auth`
-
-    @property
-    def key(self) -> int:
-        return self.conn.id
-
-    def send(self, frame: str) -> None:
-        self.conn.send(frame)

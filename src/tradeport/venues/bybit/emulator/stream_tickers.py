@@ -13,11 +13,10 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.funding import FUNDING_RATE, next_funding_ms
 from tradeport.emulator.tape import MINUTE_MS, bucket_open
 from tradeport.venues.bybit.emulator.stream_payloads import Fields, SymbolText
 
-FUNDING_RATE = Decimal("0.0001")
-FUNDING_INTERVAL_MS = 8 * 3_600_000
 HOUR_MS = 3_600_000
 _ZERO = Decimal(0)
 
@@ -27,10 +26,6 @@ def tick_direction(previous: Decimal | None, price: Decimal, last_direction: str
     if previous is None or price == previous:
         return "ZeroMinusTick" if last_direction.endswith("MinusTick") else "ZeroPlusTick"
     return "PlusTick" if price > previous else "MinusTick"
-
-
-def next_funding_ms(now_ms: int) -> int:
-    return (now_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
 
 
 class TickerFields:

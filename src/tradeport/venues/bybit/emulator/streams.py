@@ -95,10 +95,9 @@ class BybitStreams(StreamSkin):
         async def on_text(_: StreamConnection, text: str) -> None:
             control.handle(text)
 
-        try:
-            await self.host.serve(conn, on_text, self._idle(IDLE_TIMEOUT_S))
-        finally:
-            hub.drop(session)
+        await self.host.serve(
+            conn, on_text, self._idle(IDLE_TIMEOUT_S), on_close=lambda: hub.drop(session)
+        )
         return ws
 
     async def _serve_private(self, request: web.Request) -> web.StreamResponse:
@@ -116,10 +115,9 @@ class BybitStreams(StreamSkin):
         async def on_text(_: StreamConnection, text: str) -> None:
             self.private.handle(session, text)
 
-        try:
-            await self.host.serve(conn, on_text, self._idle(idle))
-        finally:
-            self.private.drop(session)
+        await self.host.serve(
+            conn, on_text, self._idle(idle), on_close=lambda: self.private.drop(session)
+        )
         return ws
 
 

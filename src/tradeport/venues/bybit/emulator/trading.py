@@ -15,7 +15,13 @@ from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bybit.emulator import filters
 from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
-from tradeport.venues.bybit.emulator.errors import BybitApiError, invalid, missing
+from tradeport.venues.bybit.emulator.errors import (
+    BybitApiError,
+    invalid,
+    missing,
+    order_not_found,
+    unknown_symbol,
+)
 from tradeport.venues.bybit.emulator.ids import Category, parse_order_id
 from tradeport.venues.bybit.emulator.params import Params
 from tradeport.venues.bybit.emulator.payloads import (
@@ -32,12 +38,6 @@ _LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 MAX_OPEN_ORDERS = 500  # per symbol (create-order.mdx, "Open orders up limit")
 # Conditional and TP/SL orders are not modelled: refusing them beats ignoring them.
 _UNSUPPORTED = ("triggerPrice", "takeProfit", "stopLoss", "tpLimitPrice", "slLimitPrice")
-
-
-def symbol_error(category: str, symbol: str) -> BybitApiError:
-    if category == "spot":
-        return BybitApiError(170121, "Invalid symbol.")
-    return BybitApiError(10001, f"params error: symbol invalid: {symbol!r}")
 
 
 class Trading:
@@ -70,7 +70,7 @@ class Trading:
     def spec(self, category: Category, symbol: str) -> SymbolSpec:
         spec = self._specs[category].get(symbol)
         if spec is None:
-            raise symbol_error(category, symbol)
+            raise unknown_symbol(category, symbol)
         return spec
 
     def target(self, call: Call) -> tuple[Category, Engine, str, int | None, str | None]:
@@ -86,7 +86,7 @@ class Trading:
         if order_text is not None:
             order_id = parse_order_id(category, order_text)
             if order_id is None:
-                raise _not_found(category)
+                raise order_not_found(category)
         return category, self.ctx.engine(category), symbol, order_id, link_id
 
     # -- create ------------------------------------------------------------------------
@@ -272,16 +272,7 @@ class Trading:
         category: Category,
     ) -> EngineOrder:
         """The open order a cancel or amend names (orderId wins over orderLinkId)."""
-        try:
-            order = engine.order(account_id, symbol, order_id, None if order_id else link_id)
-        except Reject:
-            raise _not_found(category) from None
-        if not order.is_open:
-            raise _not_found(category)
+        order = engine.find_order(account_id, symbol, order_id, None if order_id else link_id)
+        if order is None or not order.is_open:
+            raise order_not_found(category)
         return order
-
-
-def _not_found(category: Category) -> BybitApiError:
-    if category == "spot":
-        return BybitApiError(170213, "Order does not exist.")
-    return BybitApiError(110001, "order not exists or too late to cancel")

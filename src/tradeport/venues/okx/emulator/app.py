@@ -11,7 +11,7 @@ their sum per currency. Facts: PROTOCOLS.md §0, §3.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 import msgspec
@@ -19,15 +19,14 @@ from aiohttp import web
 
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
-from tradeport.emulator.engine import Engine, EngineInstrument
+from tradeport.emulator.engine import EngineInstrument
 from tradeport.emulator.server import EmulatorServer
-from tradeport.emulator.symbols import FUTURES_SYMBOLS, SPOT_SYMBOLS, SymbolSpec, synthetic_symbols
+from tradeport.emulator.symbols import SymbolSpec, listed_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.okx.emulator.context import SPOT_FEES, SWAP_FEES, OkxContext
 from tradeport.venues.okx.emulator.contracts import Sizing
 from tradeport.venues.okx.emulator.ids import (
-    ASSET_INST_TYPES,
     INST_TYPES,
     InstType,
     from_unified,
@@ -68,9 +67,7 @@ class OkxEmulator(VenueEmulator):
         instTypes; `stream_time_scale` multiplies every timed stream's period.
         `checksum` False makes book pushes carry checksum 0, as OKX announced for 2026
         (§3.5); it can be changed while running."""
-        extra_spot, extra_swap = synthetic_symbols(extra_symbols)
-        self.spot_symbols: tuple[SymbolSpec, ...] = (*SPOT_SYMBOLS, *extra_spot)
-        self.swap_symbols: tuple[SymbolSpec, ...] = (*FUTURES_SYMBOLS, *extra_swap)
+        self.spot_symbols, self.swap_symbols = listed_symbols(extra_symbols)
         self.sizing = Sizing(self.spot_symbols, self.swap_symbols)
         self.order_info = OrderInfo()
         self.weight_limit = weight_limit
@@ -116,62 +113,31 @@ class OkxEmulator(VenueEmulator):
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
 
-    # -- lifecycle ---------------------------------------------------------------------
-    def stream_url(self, asset_type: AssetType) -> str:
-        """The WebSocket host, `ws://host:port`; the client appends `/ws/v5/public`,
-        `/ws/v5/private` or `/ws/v5/business`, as on ws.okx.com:8443."""
-        self.inst_type(asset_type)
-        return self._ws_url(self._server)
-
     def inst_type(self, asset_type: AssetType) -> InstType:
-        if asset_type not in ASSET_INST_TYPES:
-            raise ValueError(f"no {asset_type.value} market in the OKX emulator")
-        return ASSET_INST_TYPES[asset_type]
-
-    def engine(self, inst_type: str) -> Engine:
-        return self.context.engine(inst_type)
-
-    def engine_for(self, asset_type: AssetType) -> Engine:
-        return self.engine(self.inst_type(asset_type))
-
-    def fees(self, inst_type: str) -> tuple[Decimal, Decimal]:
-        """(maker, taker) fee rates of an instType."""
-        return self.context.fees(inst_type)
+        """The instType trading `asset_type`; the stream paths are `/ws/v5/public`,
+        `/ws/v5/private` and `/ws/v5/business`, as on ws.okx.com:8443."""
+        return _MARKETS[self.market_name(asset_type)]
 
     def passphrase(self, index: int = 0) -> str:
         """The OK-ACCESS-PASSPHRASE of account `index`."""
         return self.accounts[index].passphrase
 
-    def describe_accounts(self) -> list[str]:
-        def funds(balances: Mapping[str, Decimal]) -> str:
-            return ", ".join(f"{a} {v}" for a, v in balances.items())
-
-        return [
-            f"api_key={a.api_key} secret={a.secret} passphrase={a.passphrase} "
-            f"spot: {funds(a.spot_balances)}; swap: {funds(a.futures_balances)}"
-            for a in self.accounts
-        ]
+    def _account_keys(self, account: EmulatorAccount) -> str:
+        return f"{super()._account_keys(account)} passphrase={account.passphrase}"
 
     # -- control (tests and demos) -----------------------------------------------------
-    def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
-        """Walk `market` ("spot" or "swap") to `price`; resting orders it crosses fill.
-        `symbol` is an instId (`BTC-USDT-SWAP`) or the pair (`BTC-USDT`)."""
-        inst_type = _MARKETS.get(market.lower())
-        if inst_type is None:
-            raise ValueError(f"market must be 'spot' or 'swap', not {market!r}")
-        synthetic = self.spot_market if inst_type == "SPOT" else self.swap_market
-        inst = symbol if symbol in synthetic.engine.instruments else from_unified(symbol, inst_type)
-        if inst not in synthetic.engine.instruments:
-            raise ValueError(f"unknown {market} instrument {symbol!r}")
-        target = Decimal(price)
-        if not target.is_finite() or target <= 0:
-            raise ValueError(f"price must be a positive number, not {price!r}")
-        synthetic.move_to(inst, target)
+    _symbol_noun = "instrument"
 
-    def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
-        """`symbol` is the library's BASE-QUOTE form."""
-        inst_type = self.inst_type(asset_type)
-        self.move_to(inst_type.lower(), from_unified(symbol, inst_type), price)
+    def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
+        """Walk `market` ("spot" or "swap", either case) to `price`; resting orders it
+        crosses fill. `symbol` is an instId (`BTC-USDT-SWAP`) or the pair (`BTC-USDT`)."""
+        lowered = market.lower()
+        super().move_to(lowered if lowered in self.markets else market, symbol, price)
+
+    def _market_symbol(self, market: str, symbol: str) -> str:
+        if symbol in self.markets[market].engine.instruments:
+            return symbol
+        return from_unified(symbol, _MARKETS[market])
 
 
 __all__ = ["INST_TYPES", "OkxEmulator"]

@@ -4,28 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tradeport.emulator.accounts import AccountRef
+from tradeport.emulator.host.rest import Call as HostCall
 from tradeport.emulator.host.rest import Route as HostRoute
 from tradeport.venues.okx.emulator.errors import unauthorized
 from tradeport.venues.okx.emulator.params import Params
 
 
 @dataclass(frozen=True)
-class Call:
-    params: Params  # a GET's query, or a POST's JSON object
-    body: object  # the decoded JSON body of a POST (an object or an array), else None
-    now_ms: int
-    caller: AccountRef | None  # set on signed endpoints
+class Call(HostCall[Params]):
+    """`params` is a GET's query or a POST's JSON object; `body` the decoded JSON body
+    of a POST (an object or an array), else None."""
 
-    @property
-    def account(self) -> AccountRef:
-        if self.caller is None:
-            raise unauthorized("50103", 'Request header "OK-ACCESS-KEY" cannot be empty.')
-        return self.caller
+    body: object = None
 
-    @property
-    def account_id(self) -> str:
-        return self.account.engine_id
+    def unauthenticated(self) -> Exception:
+        return unauthorized("50103", 'Request header "OK-ACCESS-KEY" cannot be empty.')
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine, Kline
+from tradeport.emulator.host.candles import merge_klines
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS, WEEK_MS
 
 HOUR_MS = 60 * MINUTE_MS
@@ -62,30 +63,10 @@ def klines(engine: Engine, inst: str, bar: str, end_ms: int | None, limit: int) 
     hourly = engine.klines(
         inst, HOUR_MS, first_open, last_open + interval - 1, (limit + 1) * hours_per_bar
     )
-    out: list[Kline] = []
+    by_open: dict[int, list[Kline]] = {}
     for hour in hourly:
-        opened = _utc8_open(hour.open_ms, interval)
-        if out and out[-1].open_ms == opened:
-            prev = out[-1]
-            out[-1] = Kline(
-                open_ms=opened,
-                close_ms=opened + interval - 1,
-                open=prev.open,
-                high=max(prev.high, hour.high),
-                low=min(prev.low, hour.low),
-                close=hour.close,
-                volume=prev.volume + hour.volume,
-                quote_volume=prev.quote_volume + hour.quote_volume,
-                trades=prev.trades + hour.trades,
-                taker_buy_volume=prev.taker_buy_volume + hour.taker_buy_volume,
-                taker_buy_quote_volume=prev.taker_buy_quote_volume + hour.taker_buy_quote_volume,
-            )
-        else:
-            out.append(
-                Kline(opened, opened + interval - 1, hour.open, hour.high, hour.low,
-                      hour.close, hour.volume, hour.quote_volume, hour.trades,
-                      hour.taker_buy_volume, hour.taker_buy_quote_volume)
-            )  # fmt: skip
+        by_open.setdefault(_utc8_open(hour.open_ms, interval), []).append(hour)
+    out = [merge_klines(hours, opened, opened + interval - 1) for opened, hours in by_open.items()]
     return out[-limit:]
 
 

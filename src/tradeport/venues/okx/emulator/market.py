@@ -9,7 +9,7 @@ from decimal import Decimal
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS
-from tradeport.venues.okx.emulator import candles
+from tradeport.venues.okx.emulator import candles, stream_market
 from tradeport.venues.okx.emulator.calls import Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import no_instrument
@@ -21,8 +21,6 @@ DERIVATIVES = ("MARGIN", "SWAP", "FUTURES", "OPTION")
 BOOK_SIZE = (1, 400)  # (default, maximum) of `sz`
 CANDLE_LIMITS = {"candles": (100, 300), "history-candles": (100, 100)}
 TRADE_LIMIT = (100, 500)
-FUNDING_RATE = Decimal("0.0001")
-FUNDING_PERIOD_MS = 8 * 3_600_000
 HOUR_MS = 60 * MINUTE_MS
 
 
@@ -201,28 +199,7 @@ class MarketData:
         inst_type, _ = self.listed(inst)
         if inst_type != "SWAP":
             raise no_instrument()
-        funding = call.now_ms - call.now_ms % FUNDING_PERIOD_MS + FUNDING_PERIOD_MS
-        return [
-            {
-                "instType": "SWAP",
-                "instId": inst,
-                "method": "current_period",
-                "formulaType": "withRate",
-                "fundingRate": plain(FUNDING_RATE),
-                "nextFundingRate": "",
-                "fundingTime": str(funding),
-                "nextFundingTime": str(funding + FUNDING_PERIOD_MS),
-                "minFundingRate": "-0.0075",
-                "maxFundingRate": "0.0075",
-                "interestRate": "0.0001",
-                "impactValue": "",
-                "settState": "settled",
-                "settFundingRate": plain(FUNDING_RATE),
-                "premium": "0",
-                "sett": "",
-                "ts": str(call.now_ms),
-            }
-        ]
+        return [stream_market.funding_rate(inst, call.now_ms)]
 
     # -- tickers -----------------------------------------------------------------------
     def _ticker(self, inst: str, inst_type: InstType, now_ms: int) -> dict[str, str]:

@@ -68,27 +68,3 @@ class Params(TypedParams):
         # OKX names the parameter only, whatever was wrong with it
         error = invalid(name)
         return ItemError(error.code, error.msg) if self.item else error
-
-    # -- getters -----------------------------------------------------------------------
-    def integer(
-        self,
-        name: str,
-        default: int | None = None,
-        *,
-        low: int | None = None,
-        high: int | None = None,
-    ) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return default
-        return self._bounded(name, value, low, high)
-
-    def boolean(self, name: str, default: bool = False) -> bool:
-        value = self.text(name)
-        if value is None:
-            return default
-        if value == "true":
-            return True
-        if value == "false":
-            return False
-        raise self.invalid(name)

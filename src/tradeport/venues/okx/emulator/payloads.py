@@ -28,7 +28,6 @@ from tradeport.venues.okx.emulator.order_info import client_id_text
 
 ZERO = Decimal(0)
 Row = dict[str, object]
-_ALL_FILLS = 10**9  # Engine.fills keeps the most recent `limit`; rows want them all
 _RATIO = Decimal("0.0000000001")
 
 SIDES = {"BUY": "buy", "SELL": "sell"}
@@ -51,7 +50,7 @@ def _ratio(part: Decimal, whole: Decimal) -> str:
 
 
 def order_fills(engine: Engine, order: EngineOrder) -> list[EngineFill]:
-    return engine.fills(order.account_id, order.symbol, order.order_id, limit=_ALL_FILLS)
+    return engine.fills(order.account_id, order.symbol, order.order_id, limit=None)
 
 
 # -- orders ----------------------------------------------------------------------------
@@ -245,7 +244,7 @@ class PositionHistory:
 
     @classmethod
     def of(cls, engine: Engine, account_id: str, inst: str, position_side: str) -> PositionHistory:
-        fills = engine.fills(account_id, inst, limit=_ALL_FILLS)
+        fills = engine.fills(account_id, inst, limit=None)
         return cls(f for f in fills if f.position_side == position_side)
 
 
@@ -381,7 +380,7 @@ def account_row(ctx: OkxContext, account_id: str, ccys: Iterable[str] | None = N
             imr = wallet.position_margin + wallet.order_margin
             frozen += imr
             ord_frozen += wallet.order_margin
-            mmr = _maintenance(ctx.swap, account_id, ccy)
+            mmr = ctx.swap.maintenance_margin(account_id, ccy)
         if ccys is None and cash == 0 and upl == 0:
             continue
         eq = cash + upl
@@ -464,12 +463,3 @@ def account_row(ctx: OkxContext, account_id: str, ccys: Iterable[str] | None = N
         "upl": plain(total["upl"]),
         "details": details,
     }
-
-
-def _maintenance(engine: Engine, account_id: str, ccy: str) -> Decimal:
-    total = ZERO
-    for position in engine.positions(account_id):
-        instrument = engine.instruments[position.symbol]
-        if instrument.quote == ccy:
-            total += position.mark_price * abs(position.qty) * instrument.maint_margin_rate
-    return total

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from tradeport.emulator.engine import EngineFill, EngineOrder, Reject
+from tradeport.emulator.engine import EngineFill, EngineOrder
 from tradeport.venues.okx.emulator.calls import Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import OkxApiError, either, no_instrument
@@ -28,7 +28,6 @@ ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
 PAGE = (100, 100)  # (default, maximum) of `limit`
 DAY_MS = 86_400_000
 HISTORY_DAYS = {"orders-history": 7, "orders-history-archive": 92, "fills": 3, "fills-history": 92}
-_ALL_FILLS = 10**9
 
 
 def _page(items: Sequence[T], key: Callable[[T], int], params: Params) -> list[T]:
@@ -125,14 +124,11 @@ class Queries:
         if ord_text is None and client_id is None:
             raise either("ordId", "clOrdId")
         order_id = parse_order_id(inst_type, ord_text) if ord_text is not None else None
-        order: EngineOrder | None = None
+        order = None
         if ord_text is None or order_id is not None:
-            try:
-                order = engine.order(
-                    call.account_id, inst, order_id, None if order_id else client_id
-                )
-            except Reject:
-                order = None
+            order = engine.find_order(
+                call.account_id, inst, order_id, None if order_id else client_id
+            )
         if order is None:
             raise OkxApiError("51603", "Order does not exist.")
         return [order_row(order, inst_type, ctx=self.ctx)]
@@ -186,7 +182,7 @@ class Queries:
             order_id = parse_order_id(inst_type, ord_text) if ord_text is not None else None
             if ord_text is not None and order_id is None:
                 continue
-            for fill in engine.fills(call.account_id, inst, order_id, limit=_ALL_FILLS):
+            for fill in engine.fills(call.account_id, inst, order_id, limit=None):
                 if begin <= fill.ts_ms <= end:
                     found.append((inst_type, fill))
         found.sort(key=lambda p: (p[1].ts_ms, _bill(p)), reverse=True)

@@ -88,7 +88,7 @@ class RestApi(Gateway[Call, OkxApiError]):
                 payload,
                 incoming.now_ms,
             )
-        return Call(params, body, incoming.now_ms, caller)
+        return Call(params, incoming.now_ms, caller, body=body)
 
     def _charge(self, incoming: Incoming, route: Route, call: Call) -> None:
         endpoint = incoming.endpoint

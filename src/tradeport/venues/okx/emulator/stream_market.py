@@ -16,12 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.funding import FUNDING_INTERVAL_MS, FUNDING_RATE, next_funding_ms
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS
 from tradeport.venues.okx.emulator.stream_payloads import Frame, InstText
 
 UTC8_MS = 8 * 3_600_000
-FUNDING_RATE = Decimal("0.0001")
-FUNDING_INTERVAL_MS = 8 * 3_600_000
 FUNDING_CAP = Decimal("0.0075")  # the bound REST reports too
 
 
@@ -58,14 +57,14 @@ def mark_price(engine: Engine, text: InstText, now_ms: int) -> Frame:
     }
 
 
-def funding_rate(text: InstText, now_ms: int) -> Frame:
+def funding_rate(inst_id: str, now_ms: int) -> Frame:
     """`funding-rate` row: the current period's rate, settled at `fundingTime`; the same
     fields and values as REST `/api/v5/public/funding-rate`."""
-    funding_time = (now_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
+    funding_time = next_funding_ms(now_ms)
     rate = plain(FUNDING_RATE)
     return {
         "instType": "SWAP",
-        "instId": text.inst_id,
+        "instId": inst_id,
         "method": "current_period",
         "formulaType": "withRate",
         "fundingRate": rate,

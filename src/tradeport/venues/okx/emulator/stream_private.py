@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import EngineFill, EngineOrder, EnginePosition
-from tradeport.emulator.events import AccountEvent, OrderEvent
+from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
 from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.venues.okx.emulator import payloads
 from tradeport.venues.okx.emulator import stream_payloads as out
@@ -134,12 +134,11 @@ class PrivateStreams:
 
     # -- engine events (synchronous, inside an engine's flush) -------------------------
     def _listener(self, inst_type: InstType) -> Callable[[object], None]:
-        def listen(event: object) -> None:
-            if isinstance(event, OrderEvent | AccountEvent):
-                self._queue.append((inst_type, event))
-                self._schedule()
+        def enqueue(event: OrderEvent | AccountEvent) -> None:
+            self._queue.append((inst_type, event))
+            self._schedule()
 
-        return listen
+        return account_listener(enqueue, enqueue)
 
     def _schedule(self) -> None:
         if self._scheduled:

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.host.candles import CandleFeed
-from tradeport.emulator.host.streams import Subscribers
+from tradeport.emulator.host.streams import HeldTrades, Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
 from tradeport.venues.okx.emulator import stream_candles as candles
 from tradeport.venues.okx.emulator import stream_market as market
@@ -75,7 +75,7 @@ class PublicStreams:
         self._book_ts: dict[str, int] = {}
         self._dirty: dict[str, set[str]] = {"books": set(), "books5": set(), "bbo-tbt": set()}
         self._partials: dict[Key, _Partial] = {}
-        self._pending: dict[str, list[PublicTrade]] = {}
+        self._trades: HeldTrades[PublicTrade] = HeldTrades(self._publish_trades)
         self._tickers: dict[str, Frame] = {}
         self._ticker_dirty: set[str] = set()
         self._marks: dict[str, tuple[str, int]] = {}  # instId -> (markPx, pushed at)
@@ -107,7 +107,7 @@ class PublicStreams:
             self._marks[inst] = (str(row["markPx"]), self._elapsed_ms)
             session.send(out.push(topic.arg_dict(), [row]))
         elif channel == "funding-rate":
-            row = market.funding_rate(self.instruments[inst][1], self.now_ms())
+            row = market.funding_rate(inst, self.now_ms())
             session.send(out.push(topic.arg_dict(), [row]))
         elif topic.is_candle:
             self._candles.setdefault(key, CandleFeed()).waiting.add(session.key)
@@ -147,19 +147,16 @@ class PublicStreams:
         if isinstance(event, PublicTrade):
             self._ticker_dirty.add(event.symbol)
             if self._subs.count(("trades", event.symbol)):
-                self._pending.setdefault(event.symbol, []).append(event)
+                self._trades.hold(event.symbol, event)
         elif isinstance(event, BookDelta):
             self._ticker_dirty.add(event.symbol)
             self._book_ts[event.symbol] = event.ts_ms
             for dirty in self._dirty.values():
                 dirty.add(event.symbol)
             # an operation's trades come before its book change: the batch is complete
-            self._flush_trades(event.symbol, event.last_update_id)
+            self._trades.release(event.symbol, event.last_update_id)
 
-    def _flush_trades(self, inst: str, seq: int) -> None:
-        pending = self._pending.pop(inst, None)
-        if not pending:
-            return
+    def _publish_trades(self, inst: str, pending: list[PublicTrade], seq: int) -> None:
         text = self.instruments[inst][1]
         rows: list[object] = []
         run: list[PublicTrade] = []
@@ -176,9 +173,7 @@ class PublicStreams:
         """Push the timed channels: one `BASE_TICK_MS` step of stream time."""
         self._elapsed_ms += BASE_TICK_MS
         elapsed = self._elapsed_ms
-        for inst in list(self._pending):
-            # trades whose book change has not come (none is expected; never hold them)
-            self._flush_trades(inst, self.instruments[inst][0].depth(inst, 1).update_id)
+        self._trades.release_all(lambda inst: self.instruments[inst][0].depth(inst, 1).update_id)
         if elapsed % BBO_MS == 0:
             self._push_partials("bbo-tbt")
         if elapsed % BOOKS_MS == 0:
@@ -303,7 +298,7 @@ class PublicStreams:
     def _push_funding(self) -> None:
         now = self.now_ms()
         for key in self._keys("funding-rate"):
-            row = market.funding_rate(self.instruments[key[1]][1], now)
+            row = market.funding_rate(key[1], now)
             self._publish(key, out.push({"channel": "funding-rate", "instId": key[1]}, [row]))
 
     # -- candles -----------------------------------------------------------------------

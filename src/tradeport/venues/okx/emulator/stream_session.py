@@ -8,21 +8,13 @@ import secrets
 from dataclasses import dataclass, field
 
 from tradeport.emulator.accounts import AccountRef
-from tradeport.emulator.ws import StreamConnection
+from tradeport.emulator.host.streams import StreamSession
 from tradeport.venues.okx.emulator.stream_topics import PathKind, Topic
 
 
 @dataclass(eq=False)
-class Session:
-    conn: StreamConnection
+class Session(StreamSession):
     path: PathKind
     conn_id: str = field(default_factory=lambda: secrets.token_hex(4))
     topics: dict[tuple[str, ...], Topic] = field(default_factory=dict)  # by key, in order
     account: AccountRef | None = None  # set by a successful `login`
-
-    @property
-    def key(self) -> int:
-        return self.conn.id
-
-    def send(self, frame: str) -> None:
-        self.conn.send(frame)

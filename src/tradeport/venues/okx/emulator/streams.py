@@ -111,10 +111,7 @@ class OkxStreams(StreamSkin):
             control.handle(text)
 
         idle = IdleCutoff(IDLE_TIMEOUT_S * self.ctx.stream_time_scale, IDLE_CLOSE, IDLE_REASON)
-        try:
-            await self.host.serve(conn, on_text, idle)
-        finally:
-            channels.drop(session)
+        await self.host.serve(conn, on_text, idle, on_close=lambda: channels.drop(session))
         return ws
 
 

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine, EngineOrder, OrderRequest, Reject
-from tradeport.emulator.symbols import SymbolSpec
+from tradeport.emulator.symbols import SymbolSpec, on_step
 from tradeport.venues.okx.emulator.calls import Answer, Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import (
@@ -53,10 +53,6 @@ _NOT_AMENDABLE = (
     "51503",
     "Order modification failed as the order has been filled, canceled or does not exist.",
 )
-
-
-def _multiple(value: Decimal, step: Decimal) -> bool:
-    return step <= 0 or value % step == 0
 
 
 def outcome(items: list[object]) -> Answer:
@@ -214,7 +210,7 @@ class Trading:
     def _price(self, params: Params, spec: SymbolSpec, side: str) -> Decimal:
         price = params.decimal("px", required=True)
         assert price is not None
-        if price <= 0 or not _multiple(price, spec.tick_size):
+        if price <= 0 or not on_step(price, spec.tick_size):
             raise params.invalid("px")
         if (side == "BUY" and price > spec.max_price) or (
             side == "SELL" and price < spec.min_price
@@ -269,7 +265,7 @@ class Trading:
             # applies to market orders only; clients (ccxt) send it with limit orders too
             params.choice("tgtCcy", ("base_ccy", "quote_ccy"), "base_ccy")
             tgt_ccy = ""
-        if not _multiple(sz, spec.step_size):
+        if not on_step(sz, spec.step_size):
             raise ItemError("51121", "Order quantity must be a multiple of the lot size.")
         if sz < spec.min_qty:
             raise ItemError("51020", "Your order should meet or exceed the minimum order amount.")
@@ -320,11 +316,8 @@ class Trading:
             order_id = parse_order_id(inst_type, ord_text)
             if order_id is None:
                 raise ItemError(*missing)
-        try:
-            order = engine.order(call.account_id, inst, order_id, None if order_id else client_id)
-        except Reject:
-            raise ItemError(*missing) from None
-        if not order.is_open:
+        order = engine.find_order(call.account_id, inst, order_id, None if order_id else client_id)
+        if order is None or not order.is_open:
             raise ItemError(*missing)
         return inst_type, engine, order
 
@@ -353,7 +346,7 @@ class Trading:
             qty = terms.to_base(new_sz)
             if qty <= order.filled_qty:
                 raise params.invalid("newSz")
-        if new_px is not None and (new_px <= 0 or not _multiple(new_px, spec.tick_size)):
+        if new_px is not None and (new_px <= 0 or not on_step(new_px, spec.tick_size)):
             raise params.invalid("newPx")
         try:
             amended, _fills = engine.amend(
