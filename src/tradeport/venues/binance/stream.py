@@ -14,6 +14,8 @@ book proves continuity or opens a gap, and only a gap costs a snapshot.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +29,7 @@ from tradeport.venues.binance import stream_parse as sp
 from tradeport.venues.binance.ws_endpoints import FUTURES_LIMITS, SPOT_LIMITS, MarketEndpoint
 from tradeport.venues.kit.public_streams import PublicContext, PublicTopics, Topic
 
+_parse_frame = sp.parse_frame  # the hot path reads it without a module lookup
 EVENT, DEPTH = "event", "depth"  # topic kinds: one event per frame, or a book's diff
 
 
@@ -34,7 +37,7 @@ class BinancePublicContext(PublicContext, Protocol):
     async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook: ...
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class StreamTopic(Topic):
     """One combined stream (e.g. `btcusdt@depth@100ms`) and the route of its payload."""
 
@@ -61,7 +64,8 @@ class PublicStreams(PublicTopics[StreamTopic]):
         self.snapshots = SnapshotQueue(
             self._fetch_snapshot, self._deliver_snapshot, concurrency=snapshot_concurrency
         )
-        self.handlers = {EVENT: self._on_event, DEPTH: self._on_depth}
+        self.handlers = {DEPTH: self._on_depth}
+        self.binders = {EVENT: self._event_delivery}
 
     async def _topic_name(self, template: str, channel: Channel) -> str:
         inst = await self.client.instrument(channel.symbol or "")  # UnknownSymbol if not
@@ -118,13 +122,27 @@ class PublicStreams(PublicTopics[StreamTopic]):
         stream = sp.peek_stream(frame)
         if stream is None:
             stream = sp.decode_envelope(frame)[0]
-        self._dispatch(stream, frame, local_ts)
+        # `_dispatch`, inlined: this runs once per frame of every stream
+        topic = self.topics.get(stream)
+        if topic is not None:  # None: a frame still in flight after an unsubscribe
+            topic.deliver(frame, local_ts or time.time_ns())
 
-    def _on_event(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
-        event = sp.parse_frame(topic.route, frame, topic.symbol, local_ts)
-        publish = self.client.streams.publish
-        for channel in topic.channels:
-            publish(channel, event)
+    def _event_delivery(self, topic: StreamTopic) -> Callable[[str | bytes, int], None]:
+        """One event per frame (trades, tickers, klines…), published to every channel
+        of the topic; a closure, since it runs for every frame of every such stream."""
+        publish, route, symbol, channels = self.publish, topic.route, topic.symbol, topic.channels
+        if len(channels) == 1:
+            (channel,) = channels
+            return lambda frame, local_ts: publish(
+                channel, _parse_frame(route, frame, symbol, local_ts)
+            )
+
+        def deliver(frame: str | bytes, local_ts: int) -> None:
+            event = _parse_frame(route, frame, symbol, local_ts)
+            for channel in channels:
+                publish(channel, event)
+
+        return deliver
 
     def _on_depth(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
         book = topic.book
@@ -137,7 +155,7 @@ class PublicStreams(PublicTopics[StreamTopic]):
             book.invalidate("malformed depth frame")
             raise
         if book.on_update(update):
-            publish = self.client.streams.publish
+            publish = self.publish
             for channel in topic.channels:
                 publish(channel, book)
 
@@ -148,4 +166,4 @@ class PublicStreams(PublicTopics[StreamTopic]):
     def _deliver_snapshot(self, symbol: str, snapshot: OrderBook) -> None:
         book = self.books.get(symbol)
         if book is not None and book.on_snapshot(snapshot):
-            self.client.streams.publish(Channel("book", symbol), book)
+            self.publish(Channel("book", symbol), book)

@@ -33,7 +33,7 @@ from tradeport.venues.bybit.ws_endpoints import PublicEndpoint
 from tradeport.venues.kit.public_streams import PublicContext, PublicSession, Topic
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class StreamTopic(Topic):
     """One subscribed topic (kind: orderbook, publicTrade, tickers, kline) and what it
     keeps between frames."""
@@ -129,7 +129,7 @@ class PublicStreams(PublicSession[StreamTopic]):
     def _publish_book(self, topic: StreamTopic) -> None:
         book = topic.book
         assert book is not None
-        publish = self.client.streams.publish
+        publish = self.publish
         live = book.state is BookState.LIVE
         for channel in topic.channels:
             if channel.kind == "book":
@@ -144,7 +144,7 @@ class PublicStreams(PublicSession[StreamTopic]):
                     publish(channel, quote)
 
     def _on_kline(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
-        publish = self.client.streams.publish
+        publish = self.publish
         for channel in topic.channels:
             for bar in sp.parse_klines(frame, topic.symbol, channel.param or "", local_ts):
                 publish(channel, bar)
@@ -158,7 +158,7 @@ class PublicStreams(PublicSession[StreamTopic]):
     def _publish_ticker(
         self, topic: StreamTopic, ts: int, local_ts: int, marks_changed: bool = True
     ) -> None:
-        publish = self.client.streams.publish
+        publish = self.publish
         for channel in topic.channels:
             if channel.kind == "ticker":
                 ticker = sp.parse_ticker(topic.fields, topic.symbol, ts, local_ts)

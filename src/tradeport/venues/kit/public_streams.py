@@ -24,6 +24,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Generic, Protocol, TypeVar
 
 from tradeport.config.schema import ResolvedAssetConfig
@@ -67,7 +68,7 @@ class Book(Protocol):
     def invalidate(self, reason: str) -> None: ...
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Topic:
     """One subscribed venue topic: the channels it serves. A venue's topic adds what it
     keeps between frames (a book, merged ticker fields, a size converter)."""
@@ -76,7 +77,11 @@ class Topic:
     path: str  # its connection path, e.g. "/v5/public/linear"
     kind: str  # what handles its frames: a key of `handlers`
     symbol: str  # standard, e.g. "BTC-USDT"
-    channels: set[Channel] = field(default_factory=set, init=False)
+    # a tuple, not a set: every frame iterates it, a channel joins or leaves rarely
+    channels: tuple[Channel, ...] = field(default=(), init=False)
+    # (frame, local receipt ns) → published: bound whenever the channels change, so
+    # that a frame costs one call (the hot path)
+    deliver: Callable[[str | bytes, int], None] = field(init=False, repr=False)
 
     @property
     def book(self) -> Book | None:
@@ -92,10 +97,15 @@ class PublicTopics(ABC, Generic[T]):
 
     def __init__(self, client: PublicContext, ws_base: str) -> None:
         self.client = client
+        # bound once: every event of the hot path goes through it
+        self.publish = client.streams.publish
         self.ws_base = ws_base.rstrip("/")
         self.spot = client.asset_type is AssetType.SPOT
         self.topics: dict[str, T] = {}  # topic name → its state
         self.handlers: dict[str, Handler[T]] = {}  # topic kind → its frames' handler
+        # topic kind → a builder of that topic's deliver function, for the hottest kinds
+        # (a closure over the topic's state costs less per frame than a handler call)
+        self.binders: dict[str, Callable[[T], Callable[[str | bytes, int], None]]] = {}
         self._located: dict[Channel, str] = {}  # channel → topic name
         self._sockets: dict[str, WsStream] = {}  # connection path → its stream manager
         self.malformed = 0  # frames that could not be read
@@ -144,7 +154,9 @@ class PublicTopics(ABC, Generic[T]):
         topic = self.topics.get(name)
         if topic is None:
             topic = self.topics[name] = self._new_topic(name, path, channel)
-        topic.channels.add(channel)
+        if channel not in topic.channels:
+            topic.channels += (channel,)
+            self._bind(topic)
         self._located[channel] = name
         return topic
 
@@ -153,8 +165,9 @@ class PublicTopics(ABC, Generic[T]):
         topic = None if name is None else self.topics.get(name)
         if topic is None:
             return
-        topic.channels.discard(channel)
+        topic.channels = tuple(c for c in topic.channels if c != channel)
         if topic.channels:
+            self._bind(topic)
             return
         del self.topics[topic.name]
         self._dropped(topic)
@@ -210,10 +223,14 @@ class PublicTopics(ABC, Generic[T]):
         return socket
 
     # -- frames ------------------------------------------------------------------------
+    def _bind(self, topic: T) -> None:
+        binder = self.binders.get(topic.kind)
+        topic.deliver = binder(topic) if binder else partial(self.handlers[topic.kind], topic)
+
     def _dispatch(self, name: str, frame: str | bytes, local_ts: int) -> None:
         topic = self.topics.get(name)
         if topic is not None:  # None: a frame still in flight after an unsubscribe
-            self.handlers[topic.kind](topic, frame, local_ts or time.time_ns())
+            topic.deliver(frame, local_ts or time.time_ns())
 
     def each_event(self, parse: Callable[[T, str | bytes, int], Sequence[object]]) -> Handler[T]:
         """A handler publishing every event `parse` reads off a frame to every channel
@@ -221,7 +238,7 @@ class PublicTopics(ABC, Generic[T]):
 
         def handler(topic: T, frame: str | bytes, local_ts: int) -> None:
             events = parse(topic, frame, local_ts)
-            publish = self.client.streams.publish
+            publish = self.publish
             for channel in topic.channels:
                 for event in events:
                     publish(channel, event)

@@ -40,7 +40,7 @@ class OkxPublicContext(PublicContext, Protocol):
     def contract_of(self, inst_id: str) -> Contract | None: ...
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class StreamTopic(Topic):
     """One subscribed OKX channel of one instrument (kind: books, books5, bbo-tbt,
     trades, tickers, mark-price, candle) and what it keeps between pushes."""
@@ -127,12 +127,12 @@ class PublicStreams(PublicSession[StreamTopic]):
     def _publish_book(self, topic: StreamTopic) -> None:
         book = topic.book
         assert book is not None
-        publish = self.client.streams.publish
+        publish = self.publish
         for channel in topic.channels:
             publish(channel, book.sync)  # the consumer's view filters by state
 
     def _on_candles(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
-        publish = self.client.streams.publish
+        publish = self.publish
         for channel in topic.channels:
             period = channel.param or ""
             for bar in sp.parse_candles(frame, topic.symbol, period, self.swap, local_ts):
