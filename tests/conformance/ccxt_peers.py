@@ -20,7 +20,7 @@ ccxt's reading of the same account or stream differs from tradeport's, as data:
   ticker push with the same time, so the two views of one push can be paired.
 - `rest_ticker_has_top` (default True): ccxt's REST ticker carries the best bid / ask.
 - `ccxt_client_order_id` (default True): ccxt sends a client order id of its own.
-- `ccxt_positions`: why ccxt cannot read positions from this emulator, if it cannot.
+- `ccxt_position_has_leverage` (default True): ccxt's position carries the leverage.
 
 A venue may also define `trade_id(asset_type, engine_trade_id) -> str`, the public
 trade id it shows for one of the engine's trades (default: the engine's id).
@@ -113,9 +113,8 @@ class Peer:
         return bool(self.differences.get("ccxt_client_order_id", True))
 
     @property
-    def ccxt_positions_unread(self) -> str | None:
-        reason: str | None = self.differences.get("ccxt_positions")
-        return reason
+    def ccxt_position_has_leverage(self) -> bool:
+        return bool(self.differences.get("ccxt_position_has_leverage", True))
 
     def balance_shift(self, field: str, upl: Decimal) -> Decimal:
         """What ccxt's balance `field` adds to tradeport's, given the unrealised pnl."""

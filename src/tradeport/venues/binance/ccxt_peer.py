@@ -70,9 +70,8 @@ DIFFERENCES: dict[AssetType, dict[str, Any]] = {
         # the total less free; tradeport's total is the wallet balance, the pnl staying
         # on the positions
         "balance_upl": {"total": "pnl", "used": "pnl"},
-        # ccxt's fetch_positions first reads /fapi/v1/leverageBracket, which the
-        # emulator does not serve
-        "ccxt_positions": "ccxt reads /fapi/v1/leverageBracket, not served by the emulator",
+        # ccxt reads positions from /fapi/v3/positionRisk, which carries no leverage
+        "ccxt_position_has_leverage": False,
     },
 }
 

@@ -247,6 +247,12 @@ class FuturesTrading:
         rows = self._rows(call, self._symbol_filter(call), all_symbols=False)
         return [r.risk_v3() for r in rows]
 
+    def leverage_brackets(self, call: Call) -> object:
+        symbol = self._symbol_filter(call)
+        # with `symbol` the venue answers the same list, of that one symbol (its docs
+        # show a bare object; the live venue and ccxt read a list)
+        return [out.leverage_brackets(s) for s in self.specs.values() if symbol in (None, s.symbol)]
+
     def _wallets(self, call: Call) -> list[PerpWallet]:
         assets = sorted(call.caller.account.futures_balances) if call.caller else []
         return [self.engine.wallet(call.account_id, a) for a in assets or ["USDT"]]
@@ -382,6 +388,7 @@ class FuturesTrading:
             f"GET {v2}/positionRisk": Route(self.position_risk_v2, signed=True),
             f"GET {v3}/positionRisk": Route(self.position_risk_v3, signed=True),
             f"POST {v1}/leverage": Route(self.set_leverage, signed=True),
+            f"GET {v1}/leverageBracket": Route(self.leverage_brackets, signed=True),
             f"POST {v1}/marginType": Route(self.set_margin_type, signed=True),
             f"GET {v1}/positionSide/dual": Route(self.position_mode, signed=True),
             f"POST {v1}/positionSide/dual": Route(self.set_position_mode, signed=True),

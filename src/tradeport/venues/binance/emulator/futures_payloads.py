@@ -1,4 +1,5 @@
-"""USDⓈ-M response shapes: orders, trades, positions, balances (PROTOCOLS.md §2.3)."""
+"""USDⓈ-M response shapes: orders, trades, positions, balances, leverage brackets
+(PROTOCOLS.md §2.3)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,34 @@ def max_notional(leverage: int) -> int:
     leverage ceiling is still at or above it."""
     allowed = [cap for top, cap in LEVERAGE_BRACKETS if top >= leverage]
     return max(allowed) if allowed else LEVERAGE_BRACKETS[0][1]
+
+
+def leverage_brackets(spec: SymbolSpec) -> dict[str, object]:
+    """`spec`'s entry of GET /fapi/v1/leverageBracket: LEVERAGE_BRACKETS up to the
+    symbol's leverage cap (the brackets above it merge into the first), so a bracket's
+    notionalCap is `max_notional` of its initialLeverage. The engine margins a symbol at
+    one maintenance rate, so every bracket carries that rate and `cum` (the maintenance
+    amount the rate steps add up to) is 0. Numbers, not strings, as the venue sends."""
+    leverages = [
+        spec.max_leverage,
+        *(top for top, _ in LEVERAGE_BRACKETS if top < spec.max_leverage),
+    ]
+    rate = float(spec.maint_margin_rate)
+    brackets, floor = [], 0
+    for number, leverage in enumerate(leverages, start=1):
+        cap = max_notional(leverage)
+        brackets.append(
+            {
+                "bracket": number,
+                "initialLeverage": leverage,
+                "notionalCap": cap,
+                "notionalFloor": floor,
+                "maintMarginRatio": rate,
+                "cum": 0.0,
+            }
+        )
+        floor = cap
+    return {"symbol": spec.symbol, "brackets": brackets}
 
 
 def avg_price(order: EngineOrder) -> str:

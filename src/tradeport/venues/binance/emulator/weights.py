@@ -119,6 +119,7 @@ FUTURES_WEIGHTS: dict[str, WeightRule] = {
     "GET /fapi/v2/positionRisk": 5,
     "GET /fapi/v3/positionRisk": 5,
     "POST /fapi/v1/leverage": 1,
+    "GET /fapi/v1/leverageBracket": 1,
     "POST /fapi/v1/marginType": 1,
     "GET /fapi/v1/positionSide/dual": 30,
     "POST /fapi/v1/positionSide/dual": 1,
