@@ -43,7 +43,7 @@ async def test_every_symbol_has_brackets_from_its_leverage_cap_down(raw: RawClie
 
 
 async def test_a_bracket_cap_is_the_max_notional_of_its_leverage(raw: RawClient) -> None:
-    (entry,) = (await raw.signed("GET", PATH, [("symbol", "ETHUSDT")])).body
+    entry = (await raw.signed("GET", PATH, [("symbol", "ETHUSDT")])).body
     for bracket in entry["brackets"]:
         leverage = str(bracket["initialLeverage"])
         set_to = await raw.signed(
@@ -56,18 +56,18 @@ async def test_the_bracket_rate_is_the_positions_maintenance_rate(raw: RawClient
     order = [("symbol", "ETHUSDT"), ("side", "BUY"), ("type", "MARKET"), ("quantity", "0.5")]
     assert (await raw.signed("POST", "/fapi/v1/order", order)).status == 200
     (position,) = (await raw.signed("GET", "/fapi/v3/positionRisk")).body
-    (entry,) = (await raw.signed("GET", PATH, [("symbol", "ETHUSDT")])).body
+    entry = (await raw.signed("GET", PATH, [("symbol", "ETHUSDT")])).body
     notional = abs(Decimal(position["notional"]))
     (bracket,) = [b for b in entry["brackets"] if b["notionalFloor"] <= notional < b["notionalCap"]]
     rate = Decimal(str(bracket["maintMarginRatio"]))
     assert Decimal(position["maintMargin"]) == notional * rate - Decimal(str(bracket["cum"]))
 
 
-async def test_one_symbol_is_a_list_of_one_and_an_unknown_one_is_refused(raw: RawClient) -> None:
+async def test_one_symbol_is_its_entry_alone_and_an_unknown_one_is_refused(raw: RawClient) -> None:
+    # the docs: a list, "OR (if symbol sent)" that symbol's object
     one = await raw.signed("GET", PATH, [("symbol", "DOGEUSDT")])
-    assert [entry["symbol"] for entry in one.body] == ["DOGEUSDT"]
     every = (await raw.signed("GET", PATH)).body
-    assert one.body == [e for e in every if e["symbol"] == "DOGEUSDT"]
+    assert [one.body] == [e for e in every if e["symbol"] == "DOGEUSDT"]
 
     nope = await raw.signed("GET", PATH, [("symbol", "NOPEUSDT")])
     assert (nope.status, nope.body) == (400, {"code": -1121, "msg": "Invalid symbol."})

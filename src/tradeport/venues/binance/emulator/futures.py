@@ -249,9 +249,10 @@ class FuturesTrading:
 
     def leverage_brackets(self, call: Call) -> object:
         symbol = self._symbol_filter(call)
-        # with `symbol` the venue answers the same list, of that one symbol (its docs
-        # show a bare object; the live venue and ccxt read a list)
-        return [out.leverage_brackets(s) for s in self.specs.values() if symbol in (None, s.symbol)]
+        # "Notional and Leverage Brackets": a list, "OR (if symbol sent)" the one object
+        if symbol is not None:
+            return out.leverage_brackets(self.specs[symbol])
+        return [out.leverage_brackets(s) for s in self.specs.values()]
 
     def _wallets(self, call: Call) -> list[PerpWallet]:
         assets = sorted(call.caller.account.futures_balances) if call.caller else []
