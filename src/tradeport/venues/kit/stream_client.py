@@ -20,7 +20,7 @@ from tradeport.streams.watch import Channel
 from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.kit.liveness import Liveness
-from tradeport.venues.kit.private_session import Credentials
+from tradeport.venues.kit.private_endpoint import Credentials
 
 # the channels the private session serves
 PRIVATE_KINDS = frozenset({"orders", "fills", "balance", "positions"})

@@ -17,7 +17,7 @@ again on every (re)connect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import msgspec
 
@@ -149,37 +149,12 @@ class PrivateEndpoint(_Heartbeat, PrivateSessionEndpoint):
     """`/ws/v5/private`: `login`, then each channel with its own request."""
 
     topic_noun = "channel"
-
-    def __init__(
-        self,
-        name: str,
-        url: str,
-        *,
-        api_key: str,
-        secret: str,
-        passphrase: str,
-        now_ms: Callable[[], int],
-        topics: Sequence[str],
-        on_login: Callable[[], None],
-        on_ack: Callable[[str], None],
-        liveness: Liveness | None = None,
-    ) -> None:
-        super().__init__(
-            name,
-            url,
-            topics=topics,
-            on_login=on_login,
-            on_ack=on_ack,
-            liveness=liveness or DEFAULT_LIVENESS,
-        )
-        self._api_key = api_key
-        self._secret = secret
-        self._passphrase = passphrase
-        self._now_ms = now_ms
+    default_liveness = DEFAULT_LIVENESS
 
     def login_frame(self) -> tuple[str, str]:
         # the login expires 30 s after its timestamp, in the venue's seconds (§3.2)
-        args = ws_login_args(self._api_key, self._secret, self._passphrase, self._now_ms() // 1000)
+        key, secret, passphrase = self.credentials
+        args = ws_login_args(key, secret, passphrase, self.now_ms() // 1000)
         return LOGIN_REQUEST_ID, msgspec.json.encode({"op": "login", "args": [args]}).decode()
 
     def topic_frame(self, topic: str, request_id: str) -> str:
