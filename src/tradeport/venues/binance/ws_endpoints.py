@@ -78,9 +78,7 @@ class _Endpoint(LiveEndpoint):
     max_topics = 0
     max_sends_per_second = SPOT_LIMITS["max_sends_per_second"]
     max_lifetime: float | None = LIFETIME
-
-    def __init__(self, name: str, url: str, liveness: Liveness | None) -> None:
-        super().__init__(name, url, liveness or DEFAULT_LIVENESS)
+    default_liveness = DEFAULT_LIVENESS
 
     async def on_open(self, conn: WsRequester) -> None:
         return None

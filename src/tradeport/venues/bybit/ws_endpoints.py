@@ -116,7 +116,7 @@ class PublicEndpoint(_Heartbeat, LiveEndpoint):
     max_topics = MAX_TOPICS
 
     def __init__(self, name: str, url: str, *, spot: bool, liveness: Liveness | None = None):
-        super().__init__(name, url, liveness or Liveness())
+        super().__init__(name, url, liveness)
         self.max_topics_per_frame = SPOT_TOPICS_PER_FRAME if spot else LINEAR_TOPICS_PER_FRAME
 
     async def on_open(self, conn: WsRequester) -> None:

@@ -33,7 +33,6 @@ class PrivateSessionEndpoint(LiveEndpoint, ABC):
     max_topics = 0  # a session: the engine keeps one connection and no topic set
     topic_noun = "topic"  # how the venue's docs call a private subscription
     max_sends_per_second: float  # the venue's send pace
-    default_liveness = Liveness()  # when the caller gives none
 
     def __init__(
         self,
@@ -47,7 +46,7 @@ class PrivateSessionEndpoint(LiveEndpoint, ABC):
         on_ack: Callable[[str], None],
         liveness: Liveness | None = None,
     ) -> None:
-        super().__init__(name, url, liveness or self.default_liveness)
+        super().__init__(name, url, liveness)
         self.credentials = credentials
         self.now_ms = now_ms  # the venue's clock, for the login's timestamp
         self.topics = tuple(topics)

@@ -114,11 +114,12 @@ def _request_id(text: str) -> int | str:
 
 
 class _Heartbeat:
-    """What every connection kind shares: the text heartbeat, the reply classifier,
-    the send pace and one arg per request."""
+    """What every connection kind shares: the text heartbeat and our default liveness,
+    the reply classifier, the send pace and one arg per request."""
 
     max_sends_per_second = MAX_SENDS_PER_SECOND
     max_topics_per_frame = TOPICS_PER_FRAME
+    default_liveness = DEFAULT_LIVENESS
 
     def ping_frame(self) -> str:
         return "ping"
@@ -131,9 +132,6 @@ class PublicEndpoint(_Heartbeat, LiveEndpoint):
     """`/ws/v5/public` or `/ws/v5/business`: topics `<channel>:<instId>`."""
 
     max_topics = MAX_TOPICS
-
-    def __init__(self, name: str, url: str, liveness: Liveness | None = None) -> None:
-        super().__init__(name, url, liveness or DEFAULT_LIVENESS)
 
     async def on_open(self, conn: WsRequester) -> None:
         return None
@@ -149,7 +147,6 @@ class PrivateEndpoint(_Heartbeat, PrivateSessionEndpoint):
     """`/ws/v5/private`: `login`, then each channel with its own request."""
 
     topic_noun = "channel"
-    default_liveness = DEFAULT_LIVENESS
 
     def login_frame(self) -> tuple[str, str]:
         # the login expires 30 s after its timestamp, in the venue's seconds (§3.2)
