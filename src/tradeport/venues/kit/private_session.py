@@ -118,8 +118,8 @@ class PrivateSession(OutageReconciler, ABC):
         return name
 
     def _endpoint(self, url: str, topics: Sequence[str]) -> WsEndpoint:
-        """The connection kind; a login reports to `_logged_in`, each confirmed topic
-        to `_confirmed`."""
+        """The connection kind (by default the venue's `endpoint_type`); a login reports
+        to `_logged_in`, each confirmed topic to `_confirmed`."""
         return self.endpoint_type(
             f"{self.client.key}.user",
             url,
