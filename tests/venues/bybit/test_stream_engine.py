@@ -16,6 +16,7 @@ from tradeport.model.errors import AuthError, SubscriptionError
 from tradeport.transport.ws import TopicState, WsStream
 from tradeport.venues.bybit.emulator import BybitEmulator
 from tradeport.venues.bybit.ws_endpoints import Liveness, PrivateEndpoint, PublicEndpoint
+from tradeport.venues.kit.private_endpoint import Credentials
 
 BOOK = "orderbook.50.BTCUSDT"
 DEFAULT = Liveness()
@@ -79,11 +80,10 @@ def private(
     endpoint = PrivateEndpoint(
         "bybit.user",
         emu.stream_url(AssetType.SWAP) + "/v5/private",
-        api_key=key,
-        secret=real_secret if secret is None else secret,
+        credentials=Credentials(key, real_secret if secret is None else secret),
         now_ms=emu.now_ms,
         topics=topics,
-        on_auth=lambda: events.append("auth"),
+        on_login=lambda: events.append("auth"),
         on_ack=lambda topic: events.append(f"ack:{topic}"),
         liveness=liveness,
     )

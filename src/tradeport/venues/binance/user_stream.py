@@ -20,7 +20,8 @@ from tradeport.model import Balance, Fill, Order, Position
 from tradeport.model.errors import TradeportError
 from tradeport.venues.binance import stream_parse as sp
 from tradeport.venues.binance.ws_endpoints import FuturesUserEndpoint, SpotUserEndpoint
-from tradeport.venues.kit.private_session import Credentials, PrivateContext, PrivateSession
+from tradeport.venues.kit.private_endpoint import Credentials
+from tradeport.venues.kit.private_session import PrivateContext, PrivateSession
 
 log = logging.getLogger("tradeport.venues.binance")
 
@@ -61,8 +62,7 @@ class UserStream(PrivateSession):
             return SpotUserEndpoint(
                 name,
                 url,
-                self.credentials.api_key,
-                self.credentials.secret,
+                self.credentials,
                 self.client.clock.now_ms,
                 self.client.liveness,
             )

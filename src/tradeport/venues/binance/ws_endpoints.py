@@ -19,6 +19,7 @@ from tradeport.model.errors import AuthError
 from tradeport.transport.ws import Ack, Control, Reconnect, WsRequester
 from tradeport.venues.binance.auth import sign_ws_params
 from tradeport.venues.kit.liveness import LiveEndpoint, Liveness
+from tradeport.venues.kit.private_endpoint import Credentials
 
 # Limits per connection (§1.4 spot, §2.4 USDⓈ-M). Pings: spot servers ping every 20 s,
 # USDⓈ-M every 3 min; we ping too, so a quiet but healthy connection stays provably
@@ -77,9 +78,7 @@ class _Endpoint(LiveEndpoint):
     max_topics = 0
     max_sends_per_second = SPOT_LIMITS["max_sends_per_second"]
     max_lifetime: float | None = LIFETIME
-
-    def __init__(self, name: str, url: str, liveness: Liveness | None) -> None:
-        super().__init__(name, url, liveness or DEFAULT_LIVENESS)
+    default_liveness = DEFAULT_LIVENESS
 
     async def on_open(self, conn: WsRequester) -> None:
         return None
@@ -134,22 +133,20 @@ class SpotUserEndpoint(_Endpoint):
         self,
         name: str,
         url: str,
-        api_key: str,
-        secret: str,
+        credentials: Credentials,
         now_ms: Callable[[], int],
         liveness: Liveness | None = None,
     ) -> None:
         super().__init__(name, url, liveness)
-        self._api_key = api_key
-        self._secret = secret
-        self._now_ms = now_ms
+        self.credentials = credentials
+        self.now_ms = now_ms  # the venue's clock, for the request's timestamp
         self._ids = 0
 
     async def on_open(self, conn: WsRequester) -> None:
         self._ids += 1
         request_id = f"tpuser{self._ids}"
-        params = {"apiKey": self._api_key, "timestamp": str(self._now_ms())}
-        params["signature"] = sign_ws_params(self._secret, params)
+        params = {"apiKey": self.credentials.api_key, "timestamp": str(self.now_ms())}
+        params["signature"] = sign_ws_params(self.credentials.secret, params)
         frame = msgspec.json.encode(
             {"id": request_id, "method": "userDataStream.subscribe.signature", "params": params}
         ).decode()

@@ -42,6 +42,8 @@ def book_topic_depth(depth: int | None) -> int:
 
 class BybitClient(StreamClient[PublicStreams, UserStream], BybitRest):
     partial_book_levels = (1, 50, 200)
+    public_streams_type = PublicStreams
+    user_stream_type = UserStream
     book_snapshots_from_rest = False  # a resync resubscribes the book's topic
 
     def __init__(
@@ -62,12 +64,6 @@ class BybitClient(StreamClient[PublicStreams, UserStream], BybitRest):
         liveness = Liveness.checked(stream_ping_interval, stream_silence_timeout)
         super().__init__(config, environment=environment, **rest_options)
         self._init_stream_client(ws_url, liveness)
-
-    def _new_public_streams(self) -> PublicStreams:
-        return PublicStreams(self, self.ws_url)
-
-    def _new_user_stream(self) -> UserStream:
-        return UserStream(self, self.ws_url, self._credentials())
 
     def watch_order_book(
         self,

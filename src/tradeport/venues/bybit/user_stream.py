@@ -17,7 +17,7 @@ session, its readiness and the reconciliation after an outage are the kit's
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import ClassVar, Protocol
 
 from tradeport.model.errors import UnknownSymbol
@@ -42,20 +42,8 @@ class UserStream(GatingSession):
         "balance": "wallet",
         "positions": "positions",
     }
+    endpoint_type = PrivateEndpoint
     skipped_rows = 0  # rows of another category or an unlisted instrument
-
-    def _endpoint(self, url: str, topics: Sequence[str]) -> PrivateEndpoint:
-        return PrivateEndpoint(
-            f"{self.client.key}.user",
-            url,
-            api_key=self.credentials.api_key,
-            secret=self.credentials.secret,
-            now_ms=self.client.clock.now_ms,
-            topics=topics,
-            on_auth=self._logged_in,
-            on_ack=self._confirmed,
-            liveness=self.client.liveness,
-        )
 
     def _on_frame(self, frame: str | bytes, local_ts: int) -> None:
         events = sp.parse_private_frame(

@@ -17,7 +17,7 @@ characters. The private path (`/v5/private`) is a session: `auth` (HMAC-SHA256 o
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import msgspec
 
@@ -116,7 +116,7 @@ class PublicEndpoint(_Heartbeat, LiveEndpoint):
     max_topics = MAX_TOPICS
 
     def __init__(self, name: str, url: str, *, spot: bool, liveness: Liveness | None = None):
-        super().__init__(name, url, liveness or Liveness())
+        super().__init__(name, url, liveness)
         self.max_topics_per_frame = SPOT_TOPICS_PER_FRAME if spot else LINEAR_TOPICS_PER_FRAME
 
     async def on_open(self, conn: WsRequester) -> None:
@@ -132,33 +132,10 @@ class PublicEndpoint(_Heartbeat, LiveEndpoint):
 class PrivateEndpoint(_Heartbeat, PrivateSessionEndpoint):
     """`/v5/private`: `auth`, then the account topics one request each."""
 
-    def __init__(
-        self,
-        name: str,
-        url: str,
-        *,
-        api_key: str,
-        secret: str,
-        now_ms: Callable[[], int],
-        topics: Sequence[str],
-        on_auth: Callable[[], None],
-        on_ack: Callable[[str], None],
-        liveness: Liveness | None = None,
-    ) -> None:
-        super().__init__(
-            name,
-            url,
-            topics=topics,
-            on_login=on_auth,
-            on_ack=on_ack,
-            liveness=liveness or Liveness(),
-        )
-        self._api_key = api_key
-        self._secret = secret
-        self._now_ms = now_ms
-
     def login_frame(self) -> tuple[str, str]:
-        args = ws_auth_args(self._api_key, self._secret, self._now_ms() + AUTH_EXPIRY_MS)
+        args = ws_auth_args(
+            self.credentials.api_key, self.credentials.secret, self.now_ms() + AUTH_EXPIRY_MS
+        )
         return AUTH_REQUEST_ID, request_frame("auth", args, AUTH_REQUEST_ID)
 
     def topic_frame(self, topic: str, request_id: str) -> str:

@@ -46,8 +46,10 @@ class LiveEndpoint:
     endpoint classes add limits, frames and `classify` (transport/ws_endpoint.py)."""
 
     max_lifetime: float | None = None  # a venue cutoff (Binance 24 h) overrides it
+    default_liveness = Liveness()  # when the caller gives none; a venue may set its own
 
-    def __init__(self, name: str, url: str, liveness: Liveness) -> None:
+    def __init__(self, name: str, url: str, liveness: Liveness | None = None) -> None:
+        liveness = liveness or self.default_liveness
         self.name = name
         self._url = url
         self.ping_interval: float | None = liveness.ping_interval

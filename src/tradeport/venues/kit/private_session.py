@@ -10,7 +10,8 @@ fill once); after every reconnect orders and fills are reconciled over REST and,
 the venue streams them, balances and positions that differ from what was last
 published (DESIGN.md principle 5).
 
-A venue supplies: where its topics are (`_locate`), its endpoint, and the parsing of
+A venue supplies: where its topics are (`_locate`), its endpoint (`endpoint_type`, or
+`_endpoint` for a session that is not a login and topics), and the parsing of
 a frame (`_on_frame`, which hands the parsed events to `publish_events`).
 """
 
@@ -21,7 +22,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar, NamedTuple, Protocol
+from typing import ClassVar, Protocol
 
 import msgspec
 
@@ -31,6 +32,7 @@ from tradeport.model.errors import NotSupported
 from tradeport.transport.ws import WsEndpoint, WsStream
 from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.kit.liveness import Liveness
+from tradeport.venues.kit.private_endpoint import Credentials, PrivateSessionEndpoint
 from tradeport.venues.readiness import Readiness
 from tradeport.venues.reconcile import (
     BALANCE,
@@ -44,15 +46,6 @@ from tradeport.venues.reconcile import (
 USER = "user"  # the readiness component of the logged-in session itself
 
 PositionKey = tuple[str, PositionSide]
-
-
-class Credentials(NamedTuple):
-    api_key: str
-    secret: str
-    passphrase: str = ""
-
-    def __repr__(self) -> str:  # never shows secrets
-        return f"Credentials(api_key={self.api_key[:4]}…)"
 
 
 class OrderIdMap(Protocol):
@@ -92,6 +85,8 @@ class PrivateSession(OutageReconciler, ABC):
     # private channel kind (its `wss_paths` entry names the topic) → the readiness
     # component its confirmation brings up; none for a session without topics
     components: ClassVar[Mapping[str, str]] = {}
+    # the venue's login-and-topics connection kind, which `_endpoint` builds
+    endpoint_type: ClassVar[type[PrivateSessionEndpoint]]
 
     def __init__(
         self,
@@ -122,10 +117,19 @@ class PrivateSession(OutageReconciler, ABC):
         entry)."""
         return name
 
-    @abstractmethod
     def _endpoint(self, url: str, topics: Sequence[str]) -> WsEndpoint:
-        """The connection kind; a login reports to `_logged_in`, each confirmed topic
-        to `_confirmed`."""
+        """The connection kind (by default the venue's `endpoint_type`); a login reports
+        to `_logged_in`, each confirmed topic to `_confirmed`."""
+        return self.endpoint_type(
+            f"{self.client.key}.user",
+            url,
+            credentials=self.credentials,
+            now_ms=self.client.clock.now_ms,
+            topics=topics,
+            on_login=self._logged_in,
+            on_ack=self._confirmed,
+            liveness=self.client.liveness,
+        )
 
     @abstractmethod
     def _on_frame(self, frame: str | bytes, local_ts: int) -> None:

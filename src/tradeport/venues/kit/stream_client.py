@@ -10,8 +10,9 @@ streams take the client as a narrow context and never import it.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from typing import Generic, Protocol, TypeVar
+from abc import ABC
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
 
 from tradeport.book.sync import BookSync
 from tradeport.model import AssetType, Order
@@ -20,7 +21,7 @@ from tradeport.streams.watch import Channel
 from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.kit.liveness import Liveness
-from tradeport.venues.kit.private_session import Credentials
+from tradeport.venues.kit.private_endpoint import Credentials
 
 # the channels the private session serves
 PRIVATE_KINDS = frozenset({"orders", "fills", "balance", "positions"})
@@ -59,6 +60,10 @@ class StreamClient(VenueClient, ABC, Generic[P, U]):
     needs_passphrase = False
     _passphrase = ""  # a venue that logs in with one (OKX) sets it
 
+    # the venue's two stream classes, each built with the client as its context
+    public_streams_type: Callable[[Any, str], P]
+    user_stream_type: Callable[[Any, str, Credentials], U]
+
     asset_type: AssetType  # the venue client's market
     ws_url: str
     liveness: Liveness
@@ -75,14 +80,14 @@ class StreamClient(VenueClient, ABC, Generic[P, U]):
         self._public_streams: P | None = None
         self._user_stream: U | None = None
 
-    # -- what a venue supplies ---------------------------------------------------------
-    @abstractmethod
+    # -- what a venue supplies (or its stream classes above) ----------------------------
     def _new_public_streams(self) -> P:
         """The venue's public streams on `ws_url`, the client as their context."""
+        return self.public_streams_type(self, self.ws_url)
 
-    @abstractmethod
     def _new_user_stream(self) -> U:
         """The venue's private session on `ws_url`, with the client's credentials."""
+        return self.user_stream_type(self, self.ws_url, self._credentials())
 
     # -- the two sides -----------------------------------------------------------------
     def _check_ws_url(self) -> None:

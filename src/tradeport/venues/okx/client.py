@@ -23,6 +23,8 @@ VENUE_IDLE_CUTOFF = 30.0
 
 class OkxClient(StreamClient[PublicStreams, UserStream], OkxRest):
     partial_book_levels = (5,)  # books5
+    public_streams_type = PublicStreams
+    user_stream_type = UserStream
     book_snapshots_from_rest = False  # a resync resubscribes the book's channel
     not_on_spot = frozenset({"positions", "mark"})
     needs_passphrase = True
@@ -47,9 +49,3 @@ class OkxClient(StreamClient[PublicStreams, UserStream], OkxRest):
         )
         super().__init__(config, environment=environment, **rest_options)
         self._init_stream_client(ws_url, liveness)
-
-    def _new_public_streams(self) -> PublicStreams:
-        return PublicStreams(self, self.ws_url)
-
-    def _new_user_stream(self) -> UserStream:
-        return UserStream(self, self.ws_url, self._credentials())

@@ -18,7 +18,7 @@ its readiness and the reconciliation after an outage are the kit's
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import ClassVar, Protocol
 
 from tradeport.venues.kit.private_session import GatingContext, GatingSession
@@ -46,24 +46,11 @@ class UserStream(GatingSession):
         "balance": "account",
         "positions": "positions",
     }
+    endpoint_type = PrivateEndpoint
     skipped_rows = 0  # rows of instruments the client does not list
 
     def _topic(self, kind: str, name: str) -> str:
         return f"{name}:{self.client.inst_type}" if kind in BY_INST_TYPE else name
-
-    def _endpoint(self, url: str, topics: Sequence[str]) -> PrivateEndpoint:
-        return PrivateEndpoint(
-            f"{self.client.key}.user",
-            url,
-            api_key=self.credentials.api_key,
-            secret=self.credentials.secret,
-            passphrase=self.credentials.passphrase,
-            now_ms=self.client.clock.now_ms,
-            topics=topics,
-            on_login=self._logged_in,
-            on_ack=self._confirmed,
-            liveness=self.client.liveness,
-        )
 
     def _on_frame(self, frame: str | bytes, local_ts: int) -> None:
         head = sp.sm.head_of(frame)

@@ -17,7 +17,7 @@ again on every (re)connect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import msgspec
 
@@ -114,11 +114,12 @@ def _request_id(text: str) -> int | str:
 
 
 class _Heartbeat:
-    """What every connection kind shares: the text heartbeat, the reply classifier,
-    the send pace and one arg per request."""
+    """What every connection kind shares: the text heartbeat and our default liveness,
+    the reply classifier, the send pace and one arg per request."""
 
     max_sends_per_second = MAX_SENDS_PER_SECOND
     max_topics_per_frame = TOPICS_PER_FRAME
+    default_liveness = DEFAULT_LIVENESS
 
     def ping_frame(self) -> str:
         return "ping"
@@ -131,9 +132,6 @@ class PublicEndpoint(_Heartbeat, LiveEndpoint):
     """`/ws/v5/public` or `/ws/v5/business`: topics `<channel>:<instId>`."""
 
     max_topics = MAX_TOPICS
-
-    def __init__(self, name: str, url: str, liveness: Liveness | None = None) -> None:
-        super().__init__(name, url, liveness or DEFAULT_LIVENESS)
 
     async def on_open(self, conn: WsRequester) -> None:
         return None
@@ -150,36 +148,10 @@ class PrivateEndpoint(_Heartbeat, PrivateSessionEndpoint):
 
     topic_noun = "channel"
 
-    def __init__(
-        self,
-        name: str,
-        url: str,
-        *,
-        api_key: str,
-        secret: str,
-        passphrase: str,
-        now_ms: Callable[[], int],
-        topics: Sequence[str],
-        on_login: Callable[[], None],
-        on_ack: Callable[[str], None],
-        liveness: Liveness | None = None,
-    ) -> None:
-        super().__init__(
-            name,
-            url,
-            topics=topics,
-            on_login=on_login,
-            on_ack=on_ack,
-            liveness=liveness or DEFAULT_LIVENESS,
-        )
-        self._api_key = api_key
-        self._secret = secret
-        self._passphrase = passphrase
-        self._now_ms = now_ms
-
     def login_frame(self) -> tuple[str, str]:
         # the login expires 30 s after its timestamp, in the venue's seconds (§3.2)
-        args = ws_login_args(self._api_key, self._secret, self._passphrase, self._now_ms() // 1000)
+        key, secret, passphrase = self.credentials
+        args = ws_login_args(key, secret, passphrase, self.now_ms() // 1000)
         return LOGIN_REQUEST_ID, msgspec.json.encode({"op": "login", "args": [args]}).decode()
 
     def topic_frame(self, topic: str, request_id: str) -> str:
