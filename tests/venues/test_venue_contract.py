@@ -33,6 +33,7 @@ def test_a_client_missing_a_hook_is_named_with_the_capability_it_breaks() -> Non
     needed = {Capability.GET_TICK, Capability.MAKE_ORDER, Capability.WATCH_ORDERS}
     assert missing_methods(Quotes, needed) == [
         "_new_user_stream (watch_orders)",
+        "_open_channel (watch_orders)",
         "_order_params (make_order)",
         "_parse_ack (make_order)",
         "_send_order (make_order)",

@@ -58,7 +58,9 @@ class OrderHooks(Protocol):
 
 
 class StreamFactories(Protocol):
-    """A streaming venue's two sessions, each taking the client as a narrow context."""
+    """A streaming venue's two sessions, each taking the client as a narrow context. A
+    `StreamClient` builds them from its `public_streams_type` and `user_stream_type`;
+    a venue whose sessions take more options overrides these two methods."""
 
     def _new_public_streams(self) -> Any: ...
 
@@ -68,8 +70,8 @@ class StreamFactories(Protocol):
 # The methods a class must define itself (not inherit from VenueClient, where they raise
 # NotSupported) for each capability it lists.
 _ORDER_HOOKS = ("_order_params", "_send_order", "_parse_ack", "query_order")
-_PUBLIC = ("_new_public_streams",)
-_PRIVATE = ("_new_user_stream",)
+_PUBLIC = ("_open_channel", "_new_public_streams")
+_PRIVATE = ("_open_channel", "_new_user_stream")
 REQUIRED: dict[Capability, tuple[str, ...]] = {
     Capability.GET_SERVER_TIME: ("get_server_time",),
     Capability.GET_EXCHANGE_INFO: ("get_exchange_info",),
