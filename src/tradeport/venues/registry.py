@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tradeport.config.schema import ResolvedAssetConfig
     from tradeport.emulator.handle import EmulatorHandle
     from tradeport.venues.base import VenueClient
+    from tradeport.venues.kit.venue import ClientClass
 
 # What a venue with REST trading, public and private streams and an emulator offers on
 # spot, and on perpetuals on top of that.
@@ -84,8 +85,8 @@ def client_factory(target: str, asset_type: AssetType) -> Callable[..., VenueCli
     module is imported on first use: listing the venues loads no client code."""
 
     def create(config: ResolvedAssetConfig, **kw: Any) -> VenueClient:
-        client: VenueClient = _import(target)(config, asset_type=asset_type, **kw)
-        return client
+        cls: ClientClass = _import(target)
+        return cls(config, asset_type=asset_type, **kw)
 
     return create
 

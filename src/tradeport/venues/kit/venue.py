@@ -4,9 +4,11 @@ A venue package registers its markets with `registry.register_venue`, naming one
 class and one emulator class. The client class is a `RestClient` (kit/rest_client.py)
 given the venue's `RestDialect` (kit/dialect.py); with streams it is also a
 `StreamClient` (kit/stream_client.py). It then implements, for every capability it
-lists, the method or hooks below; whatever it does not list stays the base class's
+lists, the methods `REQUIRED` names — the unified methods, the order flow's hooks
+(declared and documented in venues/base.py, "the order flow") and the stream sessions
+(kit/stream_client.py); whatever it does not list stays the base class's
 `NotSupported`. `missing_methods` checks a class against its capability set, and the
-registry test runs it for every registered venue.
+contract test runs it for every registered venue.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.model import AssetType, Instrument, Order
-from tradeport.venues.base import OrderRequest, VenueClient
+from tradeport.model import AssetType
+from tradeport.venues.base import VenueClient
 from tradeport.venues.capability import Capability
 
 
@@ -34,37 +36,6 @@ class ClientClass(Protocol):
         base_url: str,
         **options: Any,
     ) -> VenueClient: ...
-
-
-class OrderHooks(Protocol):
-    """What the one order flow (`VenueClient.submit_order`) asks of a venue. The flow
-    itself — mainnet guard, readiness, instrument, quantity and price checks, client
-    order id, never resending an order whose outcome is unknown, looking it up by
-    client id instead — is the base class's."""
-
-    async def _order_params(
-        self, req: OrderRequest, inst: Instrument, cid: str
-    ) -> dict[str, Any]: ...
-
-    async def _send_order(self, params: dict[str, Any]) -> bytes: ...
-
-    def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> Order | str: ...
-
-    async def _placed(self, req: OrderRequest, order_id: str) -> Order: ...
-
-    async def query_order(
-        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
-    ) -> Order: ...
-
-
-class StreamFactories(Protocol):
-    """A streaming venue's two sessions, each taking the client as a narrow context. A
-    `StreamClient` builds them from its `public_streams_type` and `user_stream_type`;
-    a venue whose sessions take more options overrides these two methods."""
-
-    def _new_public_streams(self) -> Any: ...
-
-    def _new_user_stream(self) -> Any: ...
 
 
 # The methods a class must define itself (not inherit from VenueClient, where they raise
