@@ -5,6 +5,7 @@ loads no emulator code."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import tradeport
@@ -26,12 +27,16 @@ def _module_name(path: Path) -> str:
 MODULES = {_module_name(p): p for p in SRC.rglob("*.py")}
 
 
-def _imports(name: str, *, module_level_only: bool = False) -> set[str]:
-    """The tradeport modules `name` imports, wherever the import statement stands."""
+def _imports(name: str, *, when_loaded: bool = False) -> set[str]:
+    """The tradeport modules `name` imports, wherever the import statement stands; with
+    `when_loaded`, only those run when the module loads (not under TYPE_CHECKING, not
+    in a def)."""
     path = MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text())
+    nodes = _executed(tree.body) if when_loaded else ast.walk(tree)
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -42,35 +47,18 @@ def _imports(name: str, *, module_level_only: bool = False) -> set[str]:
             for alias in node.names:
                 child = f"{base}.{alias.name}"
                 found.add(child if child in MODULES else base)
-    if module_level_only:
-        top = _top_level_imports(path, package)
-        found &= top
     return {m for m in found if m in MODULES and m != name}
 
 
-def _top_level_imports(path: Path, package: str) -> set[str]:
-    """Imports executed when the module loads (not under TYPE_CHECKING, not in a def)."""
-    found: set[str] = set()
-
-    def visit(body: list[ast.stmt]) -> None:
-        for node in body:
-            if isinstance(node, ast.Import):
-                found.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join([*parent, base] if base else parent)
-                found.add(base)
-                found.update(f"{base}.{a.name}" for a in node.names)
-            elif isinstance(node, ast.If) and "TYPE_CHECKING" not in ast.unparse(node.test):
-                visit(node.body)
-                visit(node.orelse)
-            elif isinstance(node, ast.Try):
-                visit(node.body)
-
-    visit(ast.parse(path.read_text()).body)
-    return found
+def _executed(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of `body` that run when a module loads."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If) and "TYPE_CHECKING" not in ast.unparse(node.test):
+            yield from _executed(node.body)
+            yield from _executed(node.orelse)
+        elif isinstance(node, ast.Try):
+            yield from _executed(node.body)
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -153,7 +141,7 @@ def test_a_venue_imports_no_other_venue() -> None:
 
 
 def test_the_client_base_loads_no_emulator_code() -> None:
-    loaded = _imports("tradeport.venues.base", module_level_only=True)
+    loaded = _imports("tradeport.venues.base", when_loaded=True)
     assert {m for m in loaded if m.startswith("tradeport.emulator")} == set()
 
 
