@@ -12,13 +12,24 @@ from tradeport.model.errors import MalformedMessage
 
 def dec(value: str, field: str) -> Decimal:
     """A money field sent as decimal text, where "" means zero (nothing filled, no fee
-    yet)."""
+    yet). "NaN" and "inf" read as decimals but are no amount: they are malformed."""
     if value == "":
         return Decimal(0)
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except InvalidOperation:
         raise MalformedMessage(f"{field}: {value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise MalformedMessage(f"{field}: {value!r} is not a finite number")
+    return number
+
+
+def dec_at_least_zero(value: str, field: str) -> Decimal:
+    """A size, quantity or price that cannot be negative ("" is zero)."""
+    number = dec(value, field)
+    if number < 0:
+        raise MalformedMessage(f"{field}: {value!r} is negative")
+    return number
 
 
 def dec_or_none(value: str, field: str) -> Decimal | None:
