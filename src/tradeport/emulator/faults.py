@@ -15,6 +15,8 @@ The kinds mirror what a real venue does to a client:
 - `DropAfter`: processed, then the connection closes without an answer.
 - `TimeoutAfter`: processed, then the answer is held for `seconds`; a client with a
   shorter timeout gives up while the order exists.
+- `GarbledAfter`: processed, then an HTTP 200 whose body cannot be read: a proxy's HTML
+  page (`body="html"`) or the venue's answer cut short (`body="truncated"`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -61,7 +63,11 @@ class TimeoutAfter(msgspec.Struct, frozen=True, tag="timeout_after", tag_field="
     seconds: Seconds
 
 
-Fault = Latency | ErrorBefore | ErrorAfter | DropAfter | TimeoutAfter
+class GarbledAfter(msgspec.Struct, frozen=True, tag="garbled_after", tag_field="kind"):
+    body: Literal["html", "truncated"] = "truncated"
+
+
+Fault = Latency | ErrorBefore | ErrorAfter | DropAfter | TimeoutAfter | GarbledAfter
 
 
 class FaultSpec(msgspec.Struct, frozen=True):

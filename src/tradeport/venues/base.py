@@ -306,25 +306,43 @@ class VenueClient(StreamingClient):
         submit whose outcome is unknown (timeout, 5xx, lost connection) is never resent:
         it is looked up by client order id and returned, or returned as UNKNOWN."""
         self.check_trading_allowed("make_order")
+        cid = self._client_order_id(req.client_order_id or new_client_order_id())
         inst = await self.instrument(req.symbol)
         await self._ready()
         self._check_order(req, inst)
-        cid = self._client_order_id(req.client_order_id or new_client_order_id())
         params = await self._order_params(req, inst, cid)
         try:
-            raw = await self._send_order(params)
+            # an answer that cannot be read (MalformedMessage) leaves the outcome
+            # unknown as much as no answer does
+            ack = self._parse_ack(req, cid, await self._send_order(params))
         except self.unknown_outcome as exc:
             # never resend: the venue may have the order. Ask it by our client id.
             self._log.warning("%s: order %s outcome unknown (%s); reconciling", self.key, cid, exc)
             return await self._reconcile_unknown(req, cid)
-        ack = self._parse_ack(req, cid, raw)
         if isinstance(ack, Order):
             return ack
+        return await self._read_back(req, cid, ack)
+
+    async def _read_back(self, req: OrderRequest, cid: str, order_id: str) -> Order:
+        """The acknowledged order as the venue holds it. An acknowledged order is never
+        reported as failed: while the venue cannot show it (not listed yet, or the
+        read-back fails), it is returned NEW with both ids, its state to be learnt
+        from `query_order` or the order stream."""
         try:
-            return await self._placed(req, ack)
+            return await self._placed(req, order_id)
+        except PostOnlyRejected:
+            raise  # the read-back's answer: the venue cancelled it
         except OrderNotFound:
-            self._log.info("%s: order %s not listed yet; reporting it NEW", self.key, ack)
-            return self._request_order(req, cid, ack, OrderStatus.NEW)
+            self._log.info("%s: order %s not listed yet; reporting it NEW", self.key, order_id)
+        except TradeportError as exc:
+            self._log.warning(
+                "%s: order %s (%s) acknowledged, its read-back failed (%s); reporting it NEW",
+                self.key,
+                order_id,
+                cid,
+                exc,
+            )
+        return self._request_order(req, cid, order_id, OrderStatus.NEW)
 
     @property
     def _log(self) -> logging.Logger:

@@ -28,6 +28,7 @@ from tradeport.emulator.faults import (
     ErrorBefore,
     Fault,
     FaultPlan,
+    GarbledAfter,
     Latency,
     TimeoutAfter,
 )
@@ -46,6 +47,19 @@ def json_response(payload: object, status: int, headers: Headers | None = None) 
         content_type="application/json",
         headers=headers,
     )
+
+
+# what a proxy in front of the venue answers with when the venue behind it failed
+_PROXY_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+
+
+def garbled(answer: web.Response, kind: str) -> web.Response:
+    """An HTTP 200 the client cannot read, sent in place of `answer` (already made, so
+    the request was processed): a proxy's HTML page, or the answer cut short."""
+    if kind == "html":
+        return web.Response(body=_PROXY_PAGE, status=200, content_type="text/html")
+    body = answer.body if isinstance(answer.body, bytes) else b"{}"
+    return web.Response(body=body[: len(body) // 2], status=200, content_type="application/json")
 
 
 class ApiError(Exception):
@@ -232,6 +246,8 @@ class RestHost(Generic[C, E]):
                 answer = await self.answer(request)
                 await self.faults.hold(fault.seconds)
                 return answer
+            case GarbledAfter():
+                return garbled(await self.answer(request), fault.body)
             case _:
                 assert_never(fault)
 

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tradeport.config.schema import RateLimitRule, ResolvedAssetConfig
 from tradeport.model import (
@@ -30,7 +30,6 @@ from tradeport.model import (
 from tradeport.model.errors import (
     BadParameter,
 )
-from tradeport.transport import codec
 from tradeport.venues.base import OrderRequest
 from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
@@ -39,6 +38,8 @@ from tradeport.venues.binance.orders import order_params
 from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.kit.rest_client import RestClient
+
+T = TypeVar("T")
 
 _INTERVAL_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 
@@ -87,10 +88,19 @@ class BinanceRest(RestClient):
         more: the venue rejected it before acting)."""
         return await self.rest.call(name, params, signed=True, idempotent=idempotent)
 
+    async def _signed_read(
+        self, name: str, type_: type[T], params: Mapping[str, Any] | None = None
+    ) -> T:
+        return self.rest.decode(name, await self._signed(name, params), type_)
+
+    def _read(self, name: str, data: bytes, type_: type[T]) -> T:
+        """Market data and lists: numeric strings decode into number fields."""
+        return self.rest.decode(name, data, type_, strict=False)
+
     # -- market data -------------------------------------------------------------------
     async def get_exchange_info(self) -> list[Instrument]:
         raw, resp = await self.rest.call_with_response("get_exchange_info")
-        info = codec.decode(raw, m.ExchangeInfo)
+        info = self.rest.decode("get_exchange_info", raw, m.ExchangeInfo)
         instruments = parse.parse_instruments(info, self.asset_type)
         self._store_instruments(instruments)
         if info.rateLimits:
@@ -148,22 +158,22 @@ class BinanceRest(RestClient):
         params = {"symbol": self.to_venue_symbol(symbol)}
         if self.asset_type is AssetType.SPOT:
             raw = await self._public("get_tick", params)
-            return parse.parse_ticker(codec.decode(raw, m.Ticker24h, strict=False), symbol)
+            return parse.parse_ticker(self._read("get_tick", raw, m.Ticker24h), symbol)
         # USDⓈ-M 24 h tickers carry no bid/ask: take them from the book ticker
         raw, raw_book = await asyncio.gather(
             self._public("get_tick", params), self._public("get_book_ticker", params)
         )
         return parse.parse_ticker(
-            codec.decode(raw, m.Ticker24h, strict=False),
+            self._read("get_tick", raw, m.Ticker24h),
             symbol,
-            codec.decode(raw_book, m.BookTicker, strict=False),
+            self._read("get_book_ticker", raw_book, m.BookTicker),
         )
 
     async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
         raw = await self._public(
             "get_depth", {"symbol": self.to_venue_symbol(symbol), "limit": limit}
         )
-        return parse.parse_depth(codec.decode(raw, m.Depth, strict=False), symbol)
+        return parse.parse_depth(self._read("get_depth", raw, m.Depth), symbol)
 
     async def get_kline(
         self,
@@ -180,7 +190,7 @@ class BinanceRest(RestClient):
         if end_ms is not None:
             params["endTime"] = end_ms
         params["limit"] = limit
-        rows = codec.decode(await self._public("get_kline", params), list[m.Kline], strict=False)
+        rows = self._read("get_kline", await self._public("get_kline", params), list[m.Kline])
         now = int(time.time() * 1000)
         return [parse.parse_kline(k, symbol, period, now) for k in rows]
 
@@ -189,7 +199,7 @@ class BinanceRest(RestClient):
             "get_trades", {"symbol": self.to_venue_symbol(symbol), "limit": limit}
         )
         now = time.time_ns()
-        rows = codec.decode(raw, list[m.PublicTrade], strict=False)
+        rows = self._read("get_trades", raw, list[m.PublicTrade])
         return [parse.parse_trade(t, symbol, now) for t in rows]
 
     # -- trading -----------------------------------------------------------------------
@@ -198,8 +208,8 @@ class BinanceRest(RestClient):
         if self.asset_type is AssetType.SPOT:
             return False
         if self._hedge_mode is None:
-            raw = await self._signed("get_position_mode")
-            self._hedge_mode = codec.decode(raw, m.PositionMode).dualSidePosition
+            mode = await self._signed_read("get_position_mode", m.PositionMode)
+            self._hedge_mode = mode.dualSidePosition
         return self._hedge_mode
 
     async def set_position_mode(self, hedge: bool) -> None:
@@ -218,7 +228,7 @@ class BinanceRest(RestClient):
         return params
 
     def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> Order:
-        o = codec.decode(raw, m.OrderResponse)
+        o = self.rest.decode("make_order", raw, m.OrderResponse)
         return parse.parse_order(o, req.symbol, self.config.order_status_map)
 
     def _order_ref(
@@ -236,7 +246,9 @@ class BinanceRest(RestClient):
             "cancel_order", self._order_ref(symbol, order_id, client_order_id), idempotent=True
         )
         return parse.parse_order(
-            codec.decode(raw, m.OrderResponse), symbol, self.config.order_status_map
+            self.rest.decode("cancel_order", raw, m.OrderResponse),
+            symbol,
+            self.config.order_status_map,
         )
 
     async def query_order(
@@ -245,7 +257,9 @@ class BinanceRest(RestClient):
         await self.instruments()
         raw = await self._signed("query_order", self._order_ref(symbol, order_id, client_order_id))
         return parse.parse_order(
-            codec.decode(raw, m.OrderResponse), symbol, self.config.order_status_map
+            self.rest.decode("query_order", raw, m.OrderResponse),
+            symbol,
+            self.config.order_status_map,
         )
 
     async def orders_since(self, symbol: str, start_ms: int, limit: int = 1000) -> list[Order]:
@@ -253,7 +267,7 @@ class BinanceRest(RestClient):
         venue's order history: `allOrders` with `startTime`)."""
         await self.instruments()
         params = {"symbol": self.to_venue_symbol(symbol), "startTime": start_ms, "limit": limit}
-        rows = codec.decode(await self._signed("get_orders", params), list[m.OrderResponse])
+        rows = await self._signed_read("get_orders", list[m.OrderResponse], params)
         smap = self.config.order_status_map
         return [parse.parse_order(o, symbol, smap) for o in rows]
 
@@ -261,13 +275,14 @@ class BinanceRest(RestClient):
         """Own fills of `symbol` at or after `start_ms`."""
         await self.instruments()
         params = {"symbol": self.to_venue_symbol(symbol), "startTime": start_ms, "limit": limit}
-        rows = codec.decode(await self._signed("get_deals", params), list[m.UserTrade])
+        rows = await self._signed_read("get_deals", list[m.UserTrade], params)
         return [parse.parse_user_trade(t, symbol) for t in rows]
 
     async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
         await self.instruments()
         params = {"symbol": self.to_venue_symbol(symbol)} if symbol else None
-        rows = codec.decode(await self._signed("get_open_orders", params), list[m.OrderResponse])
+        raw = await self._signed("get_open_orders", params)
+        rows = self.rest.decode("get_open_orders", raw, list[m.OrderResponse])
         smap = self.config.order_status_map
         # USDⓈ-M also lists orders on delivery contracts, which are not this market's
         return [
@@ -278,9 +293,10 @@ class BinanceRest(RestClient):
 
     async def get_balance(self) -> dict[str, Balance]:
         if self.asset_type is AssetType.SPOT:
-            acct = codec.decode(await self._signed("get_balance"), m.SpotAccount)
+            acct = self.rest.decode("get_balance", await self._signed("get_balance"), m.SpotAccount)
             return parse.parse_spot_balances(acct)
-        rows = codec.decode(await self._signed("get_balance"), list[m.FuturesBalance])
+        raw = await self._signed("get_balance")
+        rows = self.rest.decode("get_balance", raw, list[m.FuturesBalance])
         return parse.parse_futures_balances(rows)
 
     async def get_position(self, symbol: str | None = None) -> list[Position]:
@@ -288,9 +304,8 @@ class BinanceRest(RestClient):
             raise self._unsupported("get_position")
         await self.instruments()
         params = {"symbol": self.to_venue_symbol(symbol)} if symbol else None
-        rows = codec.decode(
-            await self._signed("get_position", params), list[m.PositionRisk], strict=False
-        )
+        raw = await self._signed("get_position", params)
+        rows = self.rest.decode("get_position", raw, list[m.PositionRisk], strict=False)
         return [
             parse.parse_position(p, self.from_venue_symbol(p.symbol))
             for p in rows
@@ -303,7 +318,7 @@ class BinanceRest(RestClient):
         open_orders, raw, positions = await asyncio.gather(
             self.get_open_orders(), self._signed("get_account"), self.get_position()
         )
-        acct = codec.decode(raw, m.FuturesAccount)
+        acct = self.rest.decode("get_account", raw, m.FuturesAccount)
         balances = parse.parse_account_balances(acct)
         capital, equity = acct.totalWalletBalance, acct.totalMarginBalance
         return margin_account(self.key, balances, positions, open_orders, capital, equity)
@@ -321,7 +336,7 @@ class BinanceRest(RestClient):
 
     async def _prices(self, quote: str = "USDT") -> dict[str, Decimal]:
         await self.instruments()
-        rows = codec.decode(await self._public("get_prices"), list[m.PriceTicker])
+        rows = self.rest.decode("get_prices", await self._public("get_prices"), list[m.PriceTicker])
         out = {}
         for row in rows:
             inst = self._by_venue_symbol.get(row.symbol)
@@ -334,7 +349,7 @@ class BinanceRest(RestClient):
             raise self._unsupported("set_leverage")
         params = {"symbol": self.to_venue_symbol(symbol), "leverage": leverage}
         raw = await self._signed("set_leverage", params, idempotent=True)
-        return codec.decode(raw, m.LeverageResponse).leverage
+        return self.rest.decode("set_leverage", raw, m.LeverageResponse).leverage
 
     async def get_deals(
         self, symbol: str, limit: int = 100, order_id: str | None = None
@@ -343,5 +358,5 @@ class BinanceRest(RestClient):
         params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol), "limit": limit}
         if order_id is not None:
             params["orderId"] = order_id
-        rows = codec.decode(await self._signed("get_deals", params), list[m.UserTrade])
+        rows = await self._signed_read("get_deals", list[m.UserTrade], params)
         return [parse.parse_user_trade(t, symbol) for t in rows]

@@ -24,7 +24,6 @@ from tradeport.model.errors import (
     Overloaded,
     TradeportError,
 )
-from tradeport.transport import codec
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
@@ -86,7 +85,7 @@ class BybitRest(BybitMarketRest):
         return params
 
     def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> str:
-        ack = codec.decode(raw, m.OrderAck)
+        ack = self.rest.decode("make_order", raw, m.OrderAck)
         self.order_ids.add(cid, ack.orderId)
         return ack.orderId
 

@@ -24,7 +24,6 @@ from tradeport.model.errors import (
     NotSupported,
     UnknownSymbol,
 )
-from tradeport.transport import codec
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
 from tradeport.venues.bybit.dialect import PAGE_CURSOR, BybitDialect
@@ -80,7 +79,7 @@ class BybitMarketRest(RestClient):
 
     async def _public(self, name: str, params: Mapping[str, Any], type_: type[T]) -> T:
         """Market data: numeric strings decode into float fields."""
-        return codec.decode(await self.rest.call(name, params), type_, strict=False)
+        return self.rest.decode(name, await self.rest.call(name, params), type_, strict=False)
 
     async def _signed(
         self,
@@ -91,7 +90,7 @@ class BybitMarketRest(RestClient):
         idempotent: bool | None = None,
     ) -> T:
         raw = await self.rest.call(name, params, signed=True, idempotent=idempotent)
-        return codec.decode(raw, type_)
+        return self.rest.decode(name, raw, type_)
 
     async def _pages(
         self,
@@ -106,7 +105,7 @@ class BybitMarketRest(RestClient):
         strict = signed  # market data: numeric strings decode into float fields
 
         def decode(raw: bytes) -> T:
-            return codec.decode(raw, type_, strict=strict)
+            return self.rest.decode(name, raw, type_, strict=strict)
 
         return await self.rest.pages(
             name, params, decode, PAGE_CURSOR, signed=signed, enough=enough
@@ -128,7 +127,7 @@ class BybitMarketRest(RestClient):
     async def get_tick(self, symbol: str) -> Ticker:
         params = {"category": self.category, "symbol": await self._venue_symbol(symbol)}
         raw = await self.rest.call("get_tick", params)
-        tickers = codec.decode(raw, m.Tickers, strict=False)
+        tickers = self.rest.decode("get_tick", raw, m.Tickers, strict=False)
         if not tickers.rows:
             raise UnknownSymbol(f"no ticker for {symbol} on {self.key}", venue=self.key)
         # the rows carry no time: the venue clock as we track it

@@ -11,7 +11,9 @@ a timestamp refusal (the clock is resampled first) and a throttled code (the
 endpoint's rules stop for the window first). An order keeps its client id when sent
 again, so a duplicate would be refused by the venue. A mutation whose outcome is
 unknown (timeout, 5xx) raises UnknownOrderState and is never sent again here: the order
-flow looks it up instead. An IP-stop status stops every request to the host.
+flow looks it up instead. An IP-stop status stops every request to the host. An answer
+that does not read as the venue's (an HTML page, a body cut short) is MalformedMessage
+naming the endpoint, whether the envelope (`unwrap`) or the data (`decode`) fails.
 """
 
 from __future__ import annotations
@@ -21,16 +23,20 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import msgspec
+
 from tradeport.config.schema import ResolvedAssetConfig
 from tradeport.model.errors import (
     BadParameter,
     InvalidTimestamp,
     IpBanned,
+    MalformedMessage,
     NotSupported,
     RateLimitExceeded,
     TradeportError,
     UnknownOrderState,
 )
+from tradeport.transport import codec
 from tradeport.transport.clock import ServerClock
 from tradeport.transport.http import HttpTransport, Response, retry_after_seconds
 from tradeport.transport.ratelimit import RateLimiter
@@ -38,6 +44,7 @@ from tradeport.venues.errormap import ErrorMapper
 from tradeport.venues.kit.dialect import Cursor, RestDialect, VenueError
 
 P = TypeVar("P")
+T = TypeVar("T")
 MAX_PAGES = 200
 
 
@@ -104,6 +111,19 @@ class RestPipeline:
         return method, path
 
     # -- calls -------------------------------------------------------------------------
+    def decode(self, name: str, data: bytes, type_: type[T], *, strict: bool = True) -> T:
+        """The data of call `name` as `type_` (`strict=False`: numeric strings decode
+        into numbers); data that does not read as one is MalformedMessage naming the
+        endpoint."""
+        try:
+            return codec.decode(data, type_, strict=strict)
+        except msgspec.DecodeError as exc:
+            method, path = self.endpoint(name)
+            raise self._malformed(f"{method} {path}", str(exc)) from exc
+
+    def _malformed(self, endpoint: str, why: str) -> MalformedMessage:
+        return MalformedMessage(f"{endpoint}: unreadable answer: {why}", venue=self.venue)
+
     async def call(
         self,
         name: str,
@@ -223,6 +243,10 @@ class RestPipeline:
         if not isinstance(reply, VenueError):
             return reply
         code, message = reply.code, reply.message
+        if code is None and resp.status < 400:
+            # a success status whose body is not the venue's answer: for a mutation the
+            # outcome is unknown (MalformedMessage is a NetworkError, as a lost answer)
+            raise self._malformed(resp.endpoint, f"HTTP {resp.status} {message[:80]!r}")
         if code is not None and resp.status >= 500 and mutation and self.dialect.unknown_on_5xx:
             raise UnknownOrderState(
                 message or f"HTTP {resp.status}", venue=self.venue, code=code, raw_message=message
@@ -272,7 +296,12 @@ class RestPipeline:
 
     # -- clock -------------------------------------------------------------------------
     async def server_time(self) -> int:
-        return self.dialect.server_time(await self.call("get_server_time"))
+        data = await self.call("get_server_time")
+        try:
+            return self.dialect.server_time(data)
+        except (msgspec.DecodeError, ValueError) as exc:
+            method, path = self.endpoint("get_server_time")
+            raise self._malformed(f"{method} {path}", str(exc)) from exc
 
     async def _ensure_clock(self) -> None:
         if not self._clock_synced:

@@ -26,7 +26,6 @@ from tradeport.model.errors import (
     UnknownOrderState,
     UnknownSymbol,
 )
-from tradeport.transport import codec
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
@@ -96,9 +95,10 @@ class OkxRest(OkxMarketRest):
         self.order_ids.add(cid, ack.ordId)
         return ack.ordId
 
-    def _accepted(self, raw: bytes) -> m.ItemResult:
-        """The one item of an order-entry answer, raising its error if refused."""
-        items = parse_items(raw)
+    def _accepted(self, raw: bytes, name: str = "make_order") -> m.ItemResult:
+        """The one item of an order-entry answer (of call `name`), raising its error
+        if refused."""
+        items = self.rest.decode(name, raw, list[m.ItemResult])
         if not items:
             raise UnknownOrderState("order entry answered without an item", venue=self.key)
         item = items[0]
@@ -150,7 +150,7 @@ class OkxRest(OkxMarketRest):
         params = {"instId": inst.venue_symbol, **self._order_ref(order_id, client_order_id)}
         # a cancel is safe to repeat: a second one only reports 51400/51401
         raw = await self.rest.call("cancel_order", params, signed=True, idempotent=True)
-        ack = self._accepted(raw)
+        ack = self._accepted(raw, "cancel_order")
         self.order_ids.add(ack.clOrdId, ack.ordId)
         lookup = self._find_order(inst, ack.ordId or order_id, client_order_id)
         row = await self._read_back_cancel(ack.ordId, lookup)
@@ -307,8 +307,3 @@ class OkxRest(OkxMarketRest):
             if rows:
                 applied = int(parse.dec(rows[0].lever, f"leverage {symbol} lever"))
         return applied
-
-
-def parse_items(raw: bytes) -> list[m.ItemResult]:
-    """The items of an order-entry answer's `data`."""
-    return codec.decode(raw, list[m.ItemResult])

@@ -26,7 +26,6 @@ from tradeport.model.errors import (
     NotSupported,
     UnknownSymbol,
 )
-from tradeport.transport import codec
 from tradeport.venues.kit.orders import OrderIds
 from tradeport.venues.kit.rest_client import RestClient
 from tradeport.venues.okx import messages as m
@@ -92,7 +91,7 @@ class OkxMarketRest(RestClient):
     ) -> list[T]:
         """The `data` rows of one call, decoded as `type_`."""
         raw = await self.rest.call(name, params, signed=signed, idempotent=idempotent)
-        return codec.decode(raw, list[type_])  # type: ignore[valid-type]
+        return self.rest.decode(name, raw, list[type_])  # type: ignore[valid-type]
 
     async def _pages(
         self,
@@ -107,7 +106,7 @@ class OkxMarketRest(RestClient):
         cursor = AfterCursor(key)
 
         def decode(raw: bytes) -> list[T]:
-            return codec.decode(raw, list[type_])  # type: ignore[valid-type]
+            return self.rest.decode(name, raw, list[type_])  # type: ignore[valid-type]
 
         await self.rest.pages(name, params, decode, cursor, enough=enough)
         return cursor.rows
