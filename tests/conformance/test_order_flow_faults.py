@@ -3,17 +3,27 @@
 An order the venue acknowledged is never reported as failed, whatever happens to the
 read-back after it. An answer that cannot be read (an HTML page, a body cut short) is a
 MalformedMessage naming the endpoint; to an order submit it is an unknown outcome,
-settled by asking the venue for the client order id."""
+settled by asking the venue for the client order id. A cancel whose answer is lost is
+settled by reading the order back, never by sending the cancel again blind."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 
 import pytest
 
-from tradeport.emulator.faults import ErrorBefore, Fault, GarbledAfter
-from tradeport.model import OrderStatus
-from tradeport.model.errors import MalformedMessage
+from tradeport.emulator.faults import (
+    DropAfter,
+    ErrorAfter,
+    ErrorBefore,
+    Fault,
+    GarbledAfter,
+    TimeoutAfter,
+)
+from tradeport.model import Order, OrderStatus
+from tradeport.model.errors import MalformedMessage, OrderFilled, OrderNotFound
+from tradeport.venues.base import VenueClient
 from tradeport.venues.capability import TRADING
 
 from .conftest import EMULATED, SYMBOL, Venue, running
@@ -25,6 +35,15 @@ BODIES = ["html", "truncated"]
 # what a read-back can meet, again and again, once the order is acknowledged
 READ_BACK_FAILURES: dict[str, Callable[[], Fault]] = {
     "5xx": lambda: ErrorBefore(status=503, code=UNMAPPED, msg="Service Unavailable."),
+    "unreadable": lambda: GarbledAfter(body="html"),
+}
+
+# a cancel the venue carried out, whose answer the client never reads
+LOST_CANCEL: dict[str, Callable[[], Fault]] = {
+    "5xx": lambda: ErrorAfter(status=502, code=UNMAPPED, msg="Internal System Error."),
+    "dropped": DropAfter,
+    # held far longer than the client waits; stopping the emulator releases it
+    "timeout": lambda: TimeoutAfter(seconds=600),
     "unreadable": lambda: GarbledAfter(body="html"),
 }
 
@@ -92,3 +111,66 @@ async def test_unreadable_answer_to_a_read_is_malformed_naming_the_endpoint(
     # the next answer is read as usual
     emulator.faults.clear()
     assert (await client.get_depth(SYMBOL, 5)).bids
+
+
+async def impatient(v: Venue) -> VenueClient:
+    """A client of the venue's first account whose requests time out after 0.5 s,
+    warmed up (instruments, connection, clock)."""
+    client = await v.connect(timeout=0.5)
+    await client.instrument(SYMBOL)
+    await client.get_balance()
+    return client
+
+
+async def rest_one(v: Venue, client: VenueClient, cid: str) -> Order:
+    qty, price = await v.small_qty(), await v.price_under_bid("0.95")
+    return await client.make_order(SYMBOL, qty, price, "buy-limit", client_order_id=cid)
+
+
+@pytest.mark.parametrize("kind", list(LOST_CANCEL))
+async def test_cancel_whose_answer_is_lost_returns_the_cancelled_order(
+    trader: Venue, kind: str
+) -> None:
+    emulator = trader.emulator
+    client = await impatient(trader)
+    try:
+        order = await rest_one(trader, client, "cx1")
+        cancel = trader.endpoint("cancel_order")
+        emulator.faults.arm(cancel, LOST_CANCEL[kind]())
+        cancelled = await client.cancel_order(SYMBOL, order_id=order.order_id)
+        assert cancelled.status is OrderStatus.CANCELED
+        assert cancelled.order_id == order.order_id and cancelled.client_order_id == "cx1"
+        assert emulator.faults.seen[cancel] == 1  # read back, never resent blind
+        assert await resting(trader) == []
+    finally:
+        await client.close()
+
+
+async def test_cancel_refused_before_the_venue_saw_it_is_sent_again_once_seen_open(
+    trader: Venue,
+) -> None:
+    client, emulator = trader.client, trader.emulator
+    order = await rest_one(trader, client, "cx2")
+    cancel = trader.endpoint("cancel_order")
+    emulator.faults.arm(cancel, ErrorBefore(status=503, code=UNMAPPED, msg="busy"))
+    cancelled = await client.cancel_order(SYMBOL, client_order_id="cx2")
+    assert cancelled.status is OrderStatus.CANCELED and cancelled.order_id == order.order_id
+    # the read-back showed it open: the cancel had not taken, so it went once more
+    assert emulator.faults.seen[cancel] == 2
+    assert await resting(trader) == []
+
+
+async def test_cancel_unanswered_after_the_order_filled_says_it_filled(trader: Venue) -> None:
+    client, emulator = trader.client, trader.emulator
+    order = await rest_one(trader, client, "cx3")
+    assert order.price is not None
+    trader.move(order.price * Decimal("0.99"))  # the market comes down through it
+    cancel = trader.endpoint("cancel_order")
+    emulator.faults.arm(cancel, ErrorBefore(status=503, code=UNMAPPED, msg="busy"))
+    with pytest.raises(OrderFilled) as raised:
+        await client.cancel_order(SYMBOL, order_id=order.order_id)
+    filled = raised.value.order
+    assert isinstance(filled, Order) and filled.status is OrderStatus.FILLED
+    assert filled.order_id == order.order_id and filled.filled_qty == order.qty
+    assert isinstance(raised.value, OrderNotFound)  # as the venue's own refusal would be
+    assert emulator.faults.seen[cancel] == 1

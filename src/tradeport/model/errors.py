@@ -180,6 +180,17 @@ class OrderNotFound(BusinessError):
     kind = "order_not_found"
 
 
+class OrderFilled(OrderNotFound):
+    """A cancel came too late: the order had filled. `order` is it as the venue shows
+    it (a `model.Order`); an OrderNotFound, as the venue's own refusal of such a cancel."""
+
+    kind = "order_filled"
+
+    def __init__(self, message: str, *, order: object = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.order = order
+
+
 # -- system ----------------------------------------------------------------------------
 class VenueSystemError(TradeportError):
     kind = "system"

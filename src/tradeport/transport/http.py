@@ -34,6 +34,9 @@ log = logging.getLogger("tradeport.http")
 _SECONDS = re.compile(r"\d+(\.\d+)?")
 
 ENGINES = ("aiohttp", "h1")
+# methods a server cannot have acted on twice when sent again (an order cancel, a PUT
+# or DELETE at some venues, is not one of them)
+_RESENDABLE = frozenset({"GET", "HEAD"})
 
 
 @dataclass(slots=True)
@@ -92,9 +95,14 @@ class HttpTransport:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             # one session (one connection pool) per client, created inside the running loop
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 timeout=self.timeout, connector=aiohttp.TCPConnector(limit=64)
             )
+            # aiohttp sends a PUT or DELETE (an order cancel) once more when the pooled
+            # connection drops under it, though the venue may have acted on it; only
+            # `request` decides what is resent. `_send` keeps its resend of a GET.
+            session._retry_connection = False
+            self._session = session
         return self._session
 
     @property
@@ -164,14 +172,25 @@ class HttpTransport:
         if self.h1 is not None:
             return await self._send_h1(self.h1, method, url, body, headers, key)
         try:
-            async with self.session.request(method, url, data=body, headers=headers) as r:
-                payload = await r.read()
-                self.status_counts[r.status] += 1
-                return Response(r.status, r.headers, payload, key)
+            try:
+                return await self._send_aiohttp(method, url, body, headers, key)
+            except aiohttp.ServerDisconnectedError:
+                if method not in _RESENDABLE:
+                    raise
+                # a pooled connection the server had closed: once more on a new one
+                return await self._send_aiohttp(method, url, body, headers, key)
         except TimeoutError as exc:
             raise RequestTimeout(f"{method} {key} timed out", venue=self.venue) from exc
         except aiohttp.ClientError as exc:
             raise Disconnected(f"{method} {key} failed: {exc}", venue=self.venue) from exc
+
+    async def _send_aiohttp(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str] | None, key: str
+    ) -> Response:
+        async with self.session.request(method, url, data=body, headers=headers) as r:
+            payload = await r.read()
+            self.status_counts[r.status] += 1
+            return Response(r.status, r.headers, payload, key)
 
     async def _send_h1(
         self,

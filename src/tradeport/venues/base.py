@@ -41,6 +41,7 @@ from tradeport.model.errors import (
     BadParameter,
     NetworkError,
     NotSupported,
+    OrderFilled,
     OrderNotFound,
     PermissionDenied,
     PostOnlyRejected,
@@ -431,7 +432,68 @@ class VenueClient(StreamingClient):
     async def cancel_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
     ) -> Order:
-        """Cancel by venue or client order id; OrderNotFound if unknown or already closed."""
+        """Cancel by venue or client order id: the order as the venue shows it once
+        cancelled. OrderNotFound if the venue does not know it or it is already closed;
+        OrderFilled (an OrderNotFound carrying the order) when the venue shows it filled.
+
+        A cancel whose answer is lost (timeout, 5xx, dropped connection, unreadable
+        answer) is never sent again blind: the order is read back, and returned if the
+        venue shows it cancelled; if it is still open, the cancel never took and is sent
+        once more. UnknownOrderState if the venue cannot tell."""
+        if order_id is None and client_order_id is None:
+            raise BadParameter("cancel_order: give order_id or client_order_id")
+        ref = order_id or client_order_id
+        try:
+            return await self._cancel(symbol, order_id, client_order_id)
+        except self.unknown_outcome as exc:
+            self._log.warning(
+                "%s: cancel of %s unanswered (%s); reading it back", self.key, ref, exc
+            )
+        order = await self._settled_cancel(symbol, order_id, client_order_id)
+        if order is not None:
+            return order
+        self._log.info("%s: %s still open, the cancel never took; sending it again", self.key, ref)
+        try:
+            return await self._cancel(symbol, order_id, client_order_id)
+        except self.unknown_outcome as exc:
+            self._log.warning("%s: cancel of %s unanswered again (%s)", self.key, ref, exc)
+        order = await self._settled_cancel(symbol, order_id, client_order_id)
+        if order is None:
+            raise UnknownOrderState(
+                f"cancel of {ref} unanswered twice and the order is still open", venue=self.key
+            )
+        return order
+
+    async def _settled_cancel(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> Order | None:
+        """What the venue shows of an order after a cancel with a lost answer: the order
+        if closed without filling (cancelled, expired), None while it is still open."""
+        ref = order_id or client_order_id
+        try:
+            order = await self.query_order(symbol, order_id, client_order_id)
+        except OrderNotFound:
+            raise
+        except TradeportError as exc:
+            raise UnknownOrderState(
+                f"cancel of {ref} unanswered, and the order cannot be read back: {exc}",
+                venue=self.key,
+            ) from exc
+        if order.status is OrderStatus.FILLED:
+            raise OrderFilled(
+                f"order {ref} of {symbol} filled before the cancel took",
+                order=order,
+                venue=self.key,
+            )
+        if order.status.is_open or order.status is OrderStatus.UNKNOWN:
+            return None
+        return order
+
+    async def _cancel(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> Order:
+        """Send the cancel once (never resent here: its outcome may be unknown) and
+        return the order as the venue shows it cancelled."""
         raise self._unsupported("cancel_order")
 
     async def query_order(

@@ -237,13 +237,13 @@ class BinanceRest(RestClient):
         ref = order_ref(order_id, client_order_id, "orderId", "origClientOrderId")
         return {"symbol": self.to_venue_symbol(symbol), **ref}
 
-    async def cancel_order(
-        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    async def _cancel(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
     ) -> Order:
         await self.instruments()
-        # a cancel is safe to repeat: a second one only reports "Unknown order"
+        # sent once: a second cancel of a cancelled order reports "Unknown order"
         raw = await self._signed(
-            "cancel_order", self._order_ref(symbol, order_id, client_order_id), idempotent=True
+            "cancel_order", self._order_ref(symbol, order_id, client_order_id), idempotent=False
         )
         return parse.parse_order(
             self.rest.decode("cancel_order", raw, m.OrderResponse),

@@ -117,16 +117,16 @@ class BybitRest(BybitMarketRest):
         ref = order_id or client_order_id
         raise OrderNotFound(f"order {ref} of {symbol} is not known", venue=self.key)
 
-    async def cancel_order(
-        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    async def _cancel(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
     ) -> Order:
         params = {
             "category": self.category,
             "symbol": await self._venue_symbol(symbol),
             **self._order_ref(order_id, client_order_id),
         }
-        # a cancel is safe to repeat: a second one only reports "order not exists"
-        ack = await self._signed("cancel_order", params, m.OrderAck, idempotent=True)
+        # sent once: a second cancel of a cancelled order reports "order not exists"
+        ack = await self._signed("cancel_order", params, m.OrderAck, idempotent=False)
         self.order_ids.add(ack.orderLinkId, ack.orderId)
         row = await self._read_back_cancel(ack.orderId, self._find_order(symbol, ack.orderId, None))
         return parse.parse_order(row, symbol, self.config.order_status_map)

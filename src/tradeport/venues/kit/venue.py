@@ -51,7 +51,7 @@ REQUIRED: dict[Capability, tuple[str, ...]] = {
     Capability.GET_KLINE: ("get_kline",),
     Capability.GET_TRADES: ("get_trades",),
     Capability.MAKE_ORDER: _ORDER_HOOKS,
-    Capability.CANCEL_ORDER: ("cancel_order",),
+    Capability.CANCEL_ORDER: ("_cancel", "query_order"),
     Capability.QUERY_ORDER: ("query_order",),
     Capability.GET_OPEN_ORDERS: ("get_open_orders",),
     Capability.GET_BALANCE: ("get_balance",),

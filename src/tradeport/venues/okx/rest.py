@@ -141,15 +141,15 @@ class OkxRest(OkxMarketRest):
         self.order_ids.add(row.clOrdId, row.ordId)
         return row
 
-    async def cancel_order(
-        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    async def _cancel(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
     ) -> Order:
         inst = await self.contract(symbol)
         if self._never_sent(order_id, client_order_id):
             raise OrderNotFound(f"order {client_order_id} of {symbol} is not known", venue=self.key)
         params = {"instId": inst.venue_symbol, **self._order_ref(order_id, client_order_id)}
-        # a cancel is safe to repeat: a second one only reports 51400/51401
-        raw = await self.rest.call("cancel_order", params, signed=True, idempotent=True)
+        # sent once: a second cancel of a cancelled order reports 51400/51401
+        raw = await self.rest.call("cancel_order", params, signed=True, idempotent=False)
         ack = self._accepted(raw, "cancel_order")
         self.order_ids.add(ack.clOrdId, ack.ordId)
         lookup = self._find_order(inst, ack.ordId or order_id, client_order_id)
