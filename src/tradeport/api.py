@@ -32,6 +32,8 @@ async def create_client(
     running loop (unless `base_url` points at one already running) and uses its default
     credentials when none are given. On "live", orders, cancels and settings are refused
     unless `allow_mainnet=True`."""
+    if not isinstance(key, str) or not key:
+        raise BadParameter(f"venue key {key!r}: expected a venue name, e.g. 'BINANCE___SPOT'")
     if environment not in ENVIRONMENTS:
         raise BadParameter(f"environment {environment!r}: expected one of {ENVIRONMENTS}")
     spec = registry.get_venue(key)

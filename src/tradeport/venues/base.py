@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import logging
 import os
+import re
 import time
 from collections.abc import Iterable
 from decimal import Decimal
@@ -49,6 +50,7 @@ from tradeport.model.errors import (
     UnknownOrderState,
     UnknownSymbol,
 )
+from tradeport.venues import arguments
 from tradeport.venues.readiness import Readiness
 from tradeport.venues.streaming import StreamingClient
 
@@ -73,19 +75,22 @@ class OrderRequest(msgspec.Struct, kw_only=True):
     client_order_id: str | None = None
 
 
-def to_decimal(value: Decimal | str | int | float) -> Decimal:
-    """Exact Decimal from user input; a float goes through its shortest repr (0.1 → 0.1)."""
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
-def parse_order_type(order_type: str) -> tuple[Side, OrderType]:
-    side, _, kind = order_type.lower().partition("-")
-    try:
-        return Side(side), OrderType(kind)
-    except ValueError:
+def parse_order_type(order_type: object) -> tuple[Side, OrderType]:
+    text = order_type.lower() if isinstance(order_type, str) else ""
+    side, _, kind = text.partition("-")
+    sides, kinds = {s.value for s in Side}, {k.value for k in OrderType}
+    if side not in sides or kind not in kinds:
         raise BadParameter(
             f"order_type {order_type!r}: expected '<buy|sell>-<limit|market|post_only>'"
-        ) from None
+        )
+    return Side(side), OrderType(kind)
+
+
+def check_request(req: OrderRequest) -> None:
+    """What an order must be whatever the venue: a positive, finite quantity and price."""
+    arguments.positive_amount("vol", req.qty)
+    if req.price is not None:
+        arguments.positive_amount("price", req.price)
 
 
 def closes(req: OrderRequest) -> bool:
@@ -132,6 +137,7 @@ class VenueClient(StreamingClient):
             raise BadParameter(f"unexpected options for {venue}: {sorted(unused)}")
         if readiness not in READINESS_MODES:
             raise BadParameter(f"readiness {readiness!r}: expected one of {READINESS_MODES}")
+        ready_timeout = arguments.seconds("ready_timeout", ready_timeout)
         self.config = config
         self.allow_mainnet = allow_mainnet
         self.base_url = base_url
@@ -241,6 +247,9 @@ class VenueClient(StreamingClient):
 
     async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
         """An L2 snapshot: `limit` levels per side, best first, with the venue's update id."""
+        return await self._get_depth(symbol, arguments.count("limit", limit))
+
+    async def _get_depth(self, symbol: str, limit: int) -> OrderBook:
         raise self._unsupported("get_depth")
 
     async def get_kline(
@@ -252,6 +261,12 @@ class VenueClient(StreamingClient):
         end_ms: int | None = None,
     ) -> list[Bar]:
         """Candles of `period` (e.g. "1m", "1h"), oldest first."""
+        limit = arguments.count("limit", limit)
+        return await self._get_kline(symbol, period, limit, start_ms, end_ms)
+
+    async def _get_kline(
+        self, symbol: str, period: str, limit: int, start_ms: int | None, end_ms: int | None
+    ) -> list[Bar]:
         raise self._unsupported("get_kline")
 
     def _kline_interval(self, period: str) -> str:
@@ -265,6 +280,9 @@ class VenueClient(StreamingClient):
 
     async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
         """Recent public trades, oldest first."""
+        return await self._get_trades(symbol, arguments.count("limit", limit))
+
+    async def _get_trades(self, symbol: str, limit: int) -> list[Trade]:
         raise self._unsupported("get_trades")
 
     async def make_order(
@@ -284,16 +302,22 @@ class VenueClient(StreamingClient):
         `offset="close"` only ever reduces a position (a reduce-only order, or the
         matching position side in hedge mode). See `submit_order`."""
         side, kind = parse_order_type(order_type)
+        tif = None
+        if time_in_force is not None:
+            tif = arguments.choice("time_in_force", time_in_force, TimeInForce)
+        leg = None
+        if position_side is not None:
+            leg = arguments.choice("position_side", position_side, PositionSide)
         req = OrderRequest(
-            symbol=symbol,
+            symbol=arguments.text("symbol", symbol),
             side=side,
             type=kind,
-            qty=to_decimal(vol),
-            price=None if price is None else to_decimal(price),
-            time_in_force=None if time_in_force is None else TimeInForce(time_in_force.lower()),
-            offset=Offset(offset),
-            reduce_only=reduce_only,
-            position_side=None if position_side is None else PositionSide(position_side.lower()),
+            qty=arguments.amount("vol", vol),
+            price=None if price is None else arguments.amount("price", price),
+            time_in_force=tif,
+            offset=arguments.choice("offset", offset, Offset),
+            reduce_only=arguments.flag("reduce_only", reduce_only),
+            position_side=leg,
             client_order_id=client_order_id,
         )
         return await self.submit_order(req)
@@ -307,7 +331,9 @@ class VenueClient(StreamingClient):
         submit whose outcome is unknown (timeout, 5xx, lost connection) is never resent:
         it is looked up by client order id and returned, or returned as UNKNOWN."""
         self.check_trading_allowed("make_order")
-        cid = self._client_order_id(req.client_order_id or new_client_order_id())
+        check_request(req)
+        given = req.client_order_id
+        cid = self._client_order_id(new_client_order_id() if given is None else given)
         inst = await self.instrument(req.symbol)
         await self._ready()
         self._check_order(req, inst)
@@ -361,9 +387,16 @@ class VenueClient(StreamingClient):
         market = req.type is OrderType.MARKET
         check_order(inst, req.qty, None if market else req.price, reduce_only=closes(req))
 
+    # The venue's rule for a client order id: a pattern it must match in full, and the
+    # rule in words for the error (None: any non-empty string)
+    client_order_id_pattern: re.Pattern[str] | None = None
+    client_order_id_rule: str = ""
+
     def _client_order_id(self, client_order_id: str) -> str:
-        """The client order id as the venue takes it (a venue may refuse its form)."""
-        return client_order_id
+        """The client order id, checked against the venue's rule before anything is sent."""
+        return arguments.client_order_id(
+            client_order_id, self.client_order_id_pattern, self.client_order_id_rule, self.key
+        )
 
     async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
         """The venue's order parameters, the client order id among them."""
@@ -520,13 +553,28 @@ class VenueClient(StreamingClient):
         raise self._unsupported("get_position")
 
     async def set_leverage(self, symbol: str, leverage: int) -> int:
-        """Set the leverage of `symbol`; returns what the venue applied."""
+        """Set the leverage of `symbol`: a whole number from 1 up to the instrument's
+        maximum (where the venue publishes one); returns what the venue applied."""
+        leverage = arguments.count("leverage", leverage)
+        inst = await self.instrument(symbol)
+        if inst.max_leverage is not None and leverage > inst.max_leverage:
+            raise BadParameter(
+                f"leverage {leverage}: {symbol} on {self.key} allows at most {inst.max_leverage}"
+            )
+        return await self._set_leverage(symbol, leverage)
+
+    async def _set_leverage(self, symbol: str, leverage: int) -> int:
+        """The venue's part of `set_leverage`, given a checked leverage."""
         raise self._unsupported("set_leverage")
 
     async def get_deals(
         self, symbol: str, limit: int = 100, order_id: str | None = None
     ) -> list[Fill]:
-        """Own fills (trades) of `symbol`, optionally of one order."""
+        """Own fills (trades) of `symbol`, optionally of one order: the last `limit`."""
+        return await self._get_deals(symbol, arguments.count("limit", limit), order_id)
+
+    async def _get_deals(self, symbol: str, limit: int, order_id: str | None) -> list[Fill]:
+        """The venue's part of `get_deals`, given a checked limit."""
         raise self._unsupported("get_deals")
 
 

@@ -6,6 +6,7 @@ unified order becomes depends only on the request, the market and the position m
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tradeport.model import (
@@ -17,6 +18,10 @@ from tradeport.model import (
 from tradeport.model.errors import BadParameter
 from tradeport.venues.base import OrderRequest, closes
 from tradeport.venues.kit.orders import hedge_leg, plain_decimal
+
+# newClientOrderId (§1.3, §2.3)
+CLIENT_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}")
+CLIENT_ID_RULE = "1 to 36 of letters, digits and . : / _ -"
 
 
 def order_params(

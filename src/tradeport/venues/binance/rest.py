@@ -30,11 +30,12 @@ from tradeport.model import (
 from tradeport.model.errors import (
     BadParameter,
 )
+from tradeport.venues import arguments
 from tradeport.venues.base import OrderRequest
 from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
 from tradeport.venues.binance.dialect import BinanceDialect
-from tradeport.venues.binance.orders import order_params
+from tradeport.venues.binance.orders import CLIENT_ID, CLIENT_ID_RULE, order_params
 from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.kit.rest_client import RestClient
@@ -48,6 +49,10 @@ class BinanceRest(RestClient):
     """The REST half of the Binance client; `client.BinanceClient` adds the streams."""
 
     dialect: BinanceDialect
+    client_order_id_pattern = CLIENT_ID
+    client_order_id_rule = CLIENT_ID_RULE
+    # recvWindow at most 60000 ms (§1.2)
+    recv_window_max_ms = 60_000
 
     def __init__(
         self,
@@ -62,7 +67,10 @@ class BinanceRest(RestClient):
         RestClient's."""
         self.asset_type = asset_type
         self.key = f"BINANCE___{asset_type.name}"
-        self.recv_window_ms = recv_window_ms or config.venue.connection.recv_window_ms
+        window = (
+            config.venue.connection.recv_window_ms if recv_window_ms is None else recv_window_ms
+        )
+        self.recv_window_ms = arguments.recv_window(window, self.recv_window_max_ms, self.key)
         super().__init__(config, **options)
         self._hedge_mode: bool | None = None
 
@@ -169,19 +177,14 @@ class BinanceRest(RestClient):
             self._read("get_book_ticker", raw_book, m.BookTicker),
         )
 
-    async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
+    async def _get_depth(self, symbol: str, limit: int) -> OrderBook:
         raw = await self._public(
             "get_depth", {"symbol": self.to_venue_symbol(symbol), "limit": limit}
         )
         return parse.parse_depth(self._read("get_depth", raw, m.Depth), symbol)
 
-    async def get_kline(
-        self,
-        symbol: str,
-        period: str = "1m",
-        limit: int = 100,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
+    async def _get_kline(
+        self, symbol: str, period: str, limit: int, start_ms: int | None, end_ms: int | None
     ) -> list[Bar]:
         interval = self._kline_interval(period)
         params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol), "interval": interval}
@@ -194,7 +197,7 @@ class BinanceRest(RestClient):
         now = int(time.time() * 1000)
         return [parse.parse_kline(k, symbol, period, now) for k in rows]
 
-    async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
+    async def _get_trades(self, symbol: str, limit: int) -> list[Trade]:
         raw = await self._public(
             "get_trades", {"symbol": self.to_venue_symbol(symbol), "limit": limit}
         )
@@ -344,16 +347,14 @@ class BinanceRest(RestClient):
                 out[inst.base] = row.price
         return out
 
-    async def set_leverage(self, symbol: str, leverage: int) -> int:
+    async def _set_leverage(self, symbol: str, leverage: int) -> int:
         if self.asset_type is AssetType.SPOT:
             raise self._unsupported("set_leverage")
         params = {"symbol": self.to_venue_symbol(symbol), "leverage": leverage}
         raw = await self._signed("set_leverage", params, idempotent=True)
         return self.rest.decode("set_leverage", raw, m.LeverageResponse).leverage
 
-    async def get_deals(
-        self, symbol: str, limit: int = 100, order_id: str | None = None
-    ) -> list[Fill]:
+    async def _get_deals(self, symbol: str, limit: int, order_id: str | None) -> list[Fill]:
         await self.instruments()
         params: dict[str, Any] = {"symbol": self.to_venue_symbol(symbol), "limit": limit}
         if order_id is not None:

@@ -6,6 +6,7 @@ instrument, the category and the position mode.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tradeport.model import Instrument, OrderType, PositionSide, Side, TimeInForce
@@ -13,6 +14,9 @@ from tradeport.model.errors import BadParameter
 from tradeport.venues.base import OrderRequest, closes
 from tradeport.venues.kit.orders import hedge_leg, plain_decimal
 
+# orderLinkId (order/create-order.mdx): up to 36 letters, digits, dashes and underscores
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,36}")
+CLIENT_ID_RULE = "1 to 36 of letters, digits, - and _"
 _TIF = {TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK"}
 # position.mdx / enum.mdx positionIdx: 0 one-way, 1 hedge long leg, 2 hedge short leg
 _HEDGE_IDX = {PositionSide.LONG: 1, PositionSide.SHORT: 2}

@@ -27,7 +27,7 @@ from tradeport.model.errors import (
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
-from tradeport.venues.bybit.orders import order_params
+from tradeport.venues.bybit.orders import CLIENT_ID, CLIENT_ID_RULE, order_params
 from tradeport.venues.bybit.rest_market import BybitMarketRest
 from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
@@ -77,6 +77,8 @@ class BybitRest(BybitMarketRest):
 
     # 10016 ("Internal System Error") does not say the order was not placed either
     unknown_outcome = (*VenueClient.unknown_outcome, Overloaded)
+    client_order_id_pattern = CLIENT_ID
+    client_order_id_rule = CLIENT_ID_RULE
 
     async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
         hedge = await self.hedge_mode(req.symbol)
@@ -241,7 +243,7 @@ class BybitRest(BybitMarketRest):
         equity = parse.dec(usdt.equity, "USDT equity") if usdt else Decimal(0)
         return margin_account(self.key, balances, positions, open_orders, capital, equity)
 
-    async def set_leverage(self, symbol: str, leverage: int) -> int:
+    async def _set_leverage(self, symbol: str, leverage: int) -> int:
         if self.category == "spot":
             raise self._unsupported("set_leverage")
         params = {
@@ -254,9 +256,7 @@ class BybitRest(BybitMarketRest):
         await self._setting("set_leverage", params)
         return leverage
 
-    async def get_deals(
-        self, symbol: str, limit: int = 100, order_id: str | None = None
-    ) -> list[Fill]:
+    async def _get_deals(self, symbol: str, limit: int, order_id: str | None) -> list[Fill]:
         params = {
             "category": self.category,
             "symbol": await self._venue_symbol(symbol),

@@ -24,6 +24,7 @@ from tradeport.model.errors import (
     NotSupported,
     UnknownSymbol,
 )
+from tradeport.venues import arguments
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
 from tradeport.venues.bybit.dialect import PAGE_CURSOR, BybitDialect
@@ -62,7 +63,11 @@ class BybitMarketRest(RestClient):
         self.asset_type = asset_type
         self.category = CATEGORIES[asset_type]
         self.key = f"BYBIT___{asset_type.name}"
-        self.recv_window_ms = recv_window_ms or config.venue.connection.recv_window_ms
+        window = (
+            config.venue.connection.recv_window_ms if recv_window_ms is None else recv_window_ms
+        )
+        # the venue publishes no upper bound for recv_window
+        self.recv_window_ms = arguments.recv_window(window, None, self.key)
         self.ip_ban_wait = ip_ban_wait
         super().__init__(config, **options)
         self.order_ids = OrderIds()
@@ -133,7 +138,7 @@ class BybitMarketRest(RestClient):
         # the rows carry no time: the venue clock as we track it
         return parse.parse_ticker(tickers.rows[0], symbol, self.clock.now_ms())
 
-    async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
+    async def _get_depth(self, symbol: str, limit: int) -> OrderBook:
         params = {
             "category": self.category,
             "symbol": await self._venue_symbol(symbol),
@@ -142,13 +147,8 @@ class BybitMarketRest(RestClient):
         book = await self._public("get_depth", params, m.OrderBookSnapshot)
         return parse.parse_depth(book, symbol)
 
-    async def get_kline(
-        self,
-        symbol: str,
-        period: str = "1m",
-        limit: int = 100,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
+    async def _get_kline(
+        self, symbol: str, period: str, limit: int, start_ms: int | None, end_ms: int | None
     ) -> list[Bar]:
         interval = self._kline_interval(period)
         params = {
@@ -165,7 +165,7 @@ class BybitMarketRest(RestClient):
         rows = sorted(klines.rows, key=lambda k: k.start)
         return [parse.parse_kline(k, symbol, period, interval, now) for k in rows]
 
-    async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
+    async def _get_trades(self, symbol: str, limit: int) -> list[Trade]:
         params = {
             "category": self.category,
             "symbol": await self._venue_symbol(symbol),

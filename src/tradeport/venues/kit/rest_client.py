@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from tradeport.config.schema import ResolvedAssetConfig
 from tradeport.model import AccountSnapshot, Order
 from tradeport.model.errors import OrderNotFound, UnknownOrderState
+from tradeport.venues import arguments
 from tradeport.venues.base import VenueClient
 from tradeport.venues.kit.account import open_notional, spot_account
 from tradeport.venues.kit.dialect import RestDialect
@@ -42,6 +43,8 @@ class RestClient(VenueClient):
         `rate_limit_wait` waits for room (default) or raises RateLimitExceeded at once.
         `timeout`: seconds per HTTP request (default: venue.yaml `connection.timeout`);
         `http_engine`: the HTTP library. The other options are VenueClient's."""
+        if timeout is not None:
+            timeout = arguments.seconds("timeout", timeout)
         super().__init__(config, **options)
         self.dialect = self.make_dialect()
         self.rest = RestPipeline(

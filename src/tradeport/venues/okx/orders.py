@@ -19,21 +19,14 @@ from tradeport.venues.okx.contracts import Contract
 
 # clOrdId: "a combination of case-sensitive alphanumerics, all numbers, or all letters
 # of up to 32 characters" (§3.3)
-_CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}")
+CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}")
+CLIENT_ID_RULE = "1 to 32 letters and digits"
 _LIMIT_TYPES = {TimeInForce.IOC: "ioc", TimeInForce.FOK: "fok", TimeInForce.GTC: "limit"}
 MARGIN_MODES = ("cross", "isolated")
 
 
 def valid_client_order_id(client_order_id: str) -> bool:
-    return _CLIENT_ID.fullmatch(client_order_id) is not None
-
-
-def check_client_order_id(client_order_id: str) -> str:
-    if not valid_client_order_id(client_order_id):
-        raise BadParameter(
-            f"client order id {client_order_id!r}: OKX takes 1 to 32 letters and digits"
-        )
-    return client_order_id
+    return CLIENT_ID.fullmatch(client_order_id) is not None
 
 
 def order_type(req: OrderRequest) -> str:

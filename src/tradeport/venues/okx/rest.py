@@ -26,6 +26,7 @@ from tradeport.model.errors import (
     UnknownOrderState,
     UnknownSymbol,
 )
+from tradeport.venues import arguments
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
@@ -33,7 +34,8 @@ from tradeport.venues.okx import messages as m
 from tradeport.venues.okx import parse
 from tradeport.venues.okx.contracts import Contract
 from tradeport.venues.okx.orders import (
-    check_client_order_id,
+    CLIENT_ID,
+    CLIENT_ID_RULE,
     order_params,
     valid_client_order_id,
 )
@@ -72,15 +74,14 @@ class OkxRest(OkxMarketRest):
         self._hedge = hedge
 
     unknown_outcome = (*VenueClient.unknown_outcome, Overloaded)
+    client_order_id_pattern = CLIENT_ID
+    client_order_id_rule = CLIENT_ID_RULE
 
     def _check_order(self, req: OrderRequest, inst: Instrument) -> None:
         # a swap quantity must be whole lots of contracts: refused here with the lot
         # and contract value named, before the generic step check
         self._contracts[req.symbol].to_venue_size(req.qty)
         super()._check_order(req, inst)
-
-    def _client_order_id(self, client_order_id: str) -> str:
-        return check_client_order_id(client_order_id)
 
     async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
         contract = self._contracts[req.symbol]
@@ -187,6 +188,7 @@ class OkxRest(OkxMarketRest):
 
     async def get_orders(self, symbol: str | None = None, limit: int = 100) -> list[Order]:
         """Closed (filled or cancelled) orders of the last 7 days, oldest first."""
+        limit = arguments.count("limit", limit)
         rows = await self._order_rows("get_orders", symbol, enough=limit)
         orders = sorted(self._known_orders(rows), key=lambda o: o.created_ts)
         return orders[-limit:]
@@ -227,9 +229,7 @@ class OkxRest(OkxMarketRest):
         fills = [f for f in self._fills(rows, inst) if f.ts >= start_ms]
         return fills[:limit]
 
-    async def get_deals(
-        self, symbol: str, limit: int = 100, order_id: str | None = None
-    ) -> list[Fill]:
+    async def _get_deals(self, symbol: str, limit: int, order_id: str | None) -> list[Fill]:
         inst = await self.contract(symbol)
         rows = await self._fill_rows("get_deals", symbol, {"ordId": order_id}, enough=limit)
         return self._fills(rows, inst)[-limit:]
@@ -282,7 +282,7 @@ class OkxRest(OkxMarketRest):
             raise UnknownSymbol(f"no leverage for {symbol} on {self.key}", venue=self.key)
         return int(parse.dec(rows[0].lever, f"leverage {symbol} lever"))
 
-    async def set_leverage(self, symbol: str, leverage: int) -> int:
+    async def _set_leverage(self, symbol: str, leverage: int) -> int:
         if self.asset_type is AssetType.SPOT:
             raise self._unsupported("set_leverage")
         inst = await self.contract(symbol)

@@ -139,7 +139,7 @@ class OkxMarketRest(RestClient):
             raise UnknownSymbol(f"no ticker for {symbol} on {self.key}", venue=self.key)
         return parse.parse_ticker(rows[0], inst)
 
-    async def get_depth(self, symbol: str, limit: int = 20) -> OrderBook:
+    async def _get_depth(self, symbol: str, limit: int) -> OrderBook:
         inst = await self.contract(symbol)
         if limit < 1:
             raise BadParameter(f"depth limit {limit}: expected a positive number of levels")
@@ -149,13 +149,8 @@ class OkxMarketRest(RestClient):
             raise UnknownSymbol(f"no order book for {symbol} on {self.key}", venue=self.key)
         return parse.parse_depth(rows[0], inst)
 
-    async def get_kline(
-        self,
-        symbol: str,
-        period: str = "1m",
-        limit: int = 100,
-        start_ms: int | None = None,
-        end_ms: int | None = None,
+    async def _get_kline(
+        self, symbol: str, period: str, limit: int, start_ms: int | None, end_ms: int | None
     ) -> list[Bar]:
         bar = self._kline_interval(period)
         inst = await self.contract(symbol)
@@ -171,7 +166,7 @@ class OkxMarketRest(RestClient):
         bars = [parse.parse_kline(r, inst, period, bar) for r in rows]
         return sorted(bars, key=lambda b: b.open_ts)  # newest first on the wire
 
-    async def get_trades(self, symbol: str, limit: int = 100) -> list[Trade]:
+    async def _get_trades(self, symbol: str, limit: int) -> list[Trade]:
         inst = await self.contract(symbol)
         params = {"instId": inst.venue_symbol, "limit": min(limit, _TRADES_PAGE)}
         rows = await self._rows("get_trades", params, m.PublicTradeRow)
