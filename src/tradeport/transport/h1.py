@@ -33,6 +33,7 @@ from tradeport import __version__
 from tradeport.model.errors import BadParameter, Disconnected, RequestTimeout
 from tradeport.transport.h1_pool import ClosedEarly, Connection, Pool
 from tradeport.transport.h1_response import ResponseParser
+from tradeport.transport.redact import redact
 
 USER_AGENT = f"tradeport/{__version__}"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -191,11 +192,13 @@ class H1Client:
         # every CR and LF must be one written here, so no caller value can start a
         # header or a request of its own
         if head.count("\n") != len(lines) or head.count("\r") != len(lines):
-            raise BadParameter(f"CR or LF in the request line or a header of {method} {target}")
+            where = redact(f"{method} {target}")
+            raise BadParameter(f"CR or LF in the request line or a header of {where}")
         try:
             raw = head.encode("latin-1")
-        except UnicodeEncodeError as exc:
-            raise BadParameter(f"non-latin-1 text in a header of {method} {target}") from exc
+        except UnicodeEncodeError:
+            where = redact(f"{method} {target}")
+            raise BadParameter(f"non-latin-1 text in a header of {where}") from None
         return raw + body if body else raw
 
 
@@ -224,7 +227,7 @@ def _split_target(url: str) -> tuple[str, str]:
     """("scheme://authority", "/path?query") without parsing the query."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise BadParameter(f"not an absolute URL: {url!r}")
+        raise BadParameter(f"not an absolute URL: {redact(url)!r}")
     cut = len(rest)
     for mark in "/?#":
         i = rest.find(mark)

@@ -28,6 +28,7 @@ import aiohttp
 from tradeport.model.errors import BadParameter, Disconnected, RequestTimeout
 from tradeport.transport.h1 import H1Client
 from tradeport.transport.ratelimit import RateLimiter
+from tradeport.transport.redact import redact
 
 log = logging.getLogger("tradeport.http")
 
@@ -48,11 +49,9 @@ class Response:
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Blank out every secret value in a log line (DESIGN.md principle 10)."""
-    for s in secrets:
-        if s:
-            text = text.replace(s, "***")
-    return text
+    """`text` fit for a log line or an error: known secret values and whatever stands
+    after a secret's name (a signature, a listen key) blanked (transport/redact.py)."""
+    return redact(text, secrets)
 
 
 class HttpTransport:
@@ -182,7 +181,9 @@ class HttpTransport:
         except TimeoutError as exc:
             raise RequestTimeout(f"{method} {key} timed out", venue=self.venue) from exc
         except aiohttp.ClientError as exc:
-            raise Disconnected(f"{method} {key} failed: {exc}", venue=self.venue) from exc
+            # aiohttp's text may hold the URL with its signed query
+            why = scrub(str(exc), self._secrets)
+            raise Disconnected(f"{method} {key} failed: {why}", venue=self.venue) from None
 
     async def _send_aiohttp(
         self, method: str, url: str, body: bytes | None, headers: Mapping[str, str] | None, key: str
@@ -208,7 +209,8 @@ class HttpTransport:
         except RequestTimeout as exc:
             raise RequestTimeout(f"{method} {key} timed out", venue=self.venue) from exc
         except Disconnected as exc:
-            raise Disconnected(f"{method} {key} failed: {exc}", venue=self.venue) from exc
+            why = scrub(str(exc), self._secrets)
+            raise Disconnected(f"{method} {key} failed: {why}", venue=self.venue) from None
         self.status_counts[status] += 1
         return Response(status, resp_headers, payload, key)
 

@@ -40,6 +40,7 @@ from tradeport.transport import codec
 from tradeport.transport.clock import ServerClock
 from tradeport.transport.http import HttpTransport, Response, retry_after_seconds
 from tradeport.transport.ratelimit import RateLimiter
+from tradeport.transport.redact import redact
 from tradeport.venues.errormap import ErrorMapper
 from tradeport.venues.kit.dialect import Cursor, RestDialect, VenueError
 
@@ -78,6 +79,7 @@ class RestPipeline:
             wall_clock=lambda: self.clock.now_ms() / 1000,
         )
         secrets = tuple(v for k, v in dialect.credentials.items() if k != "api_key")
+        self._secrets = secrets
         self.http = HttpTransport(
             base_url,
             venue=venue,
@@ -119,9 +121,10 @@ class RestPipeline:
             return codec.decode(data, type_, strict=strict)
         except msgspec.DecodeError as exc:
             method, path = self.endpoint(name)
-            raise self._malformed(f"{method} {path}", str(exc)) from exc
+            raise self._malformed(f"{method} {path}", str(exc)) from None
 
     def _malformed(self, endpoint: str, why: str) -> MalformedMessage:
+        why = redact(why, self._secrets)
         return MalformedMessage(f"{endpoint}: unreadable answer: {why}", venue=self.venue)
 
     async def call(
@@ -242,7 +245,8 @@ class RestPipeline:
         reply = self.dialect.unwrap(resp)
         if not isinstance(reply, VenueError):
             return reply
-        code, message = reply.code, reply.message
+        # a venue's text may echo what was sent (a listen key, a signed parameter)
+        code, message = reply.code, redact(reply.message, self._secrets)
         if code is None and resp.status < 400:
             # a success status whose body is not the venue's answer: for a mutation the
             # outcome is unknown (MalformedMessage is a NetworkError, as a lost answer)
@@ -268,7 +272,7 @@ class RestPipeline:
             retry_after=wait,
             venue=self.venue,
             code=resp.status,
-            raw_message=resp.body[:200].decode(errors="replace"),
+            raw_message=redact(resp.body[:200].decode(errors="replace"), self._secrets),
         )
 
     async def pages(
@@ -301,7 +305,7 @@ class RestPipeline:
             return self.dialect.server_time(data)
         except (msgspec.DecodeError, ValueError) as exc:
             method, path = self.endpoint("get_server_time")
-            raise self._malformed(f"{method} {path}", str(exc)) from exc
+            raise self._malformed(f"{method} {path}", str(exc)) from None
 
     async def _ensure_clock(self) -> None:
         if not self._clock_synced:
