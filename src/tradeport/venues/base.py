@@ -22,6 +22,7 @@ from tradeport.config.schema import ResolvedAssetConfig
 from tradeport.execution.quantize import check_order
 from tradeport.model import (
     AccountSnapshot,
+    AssetType,
     Balance,
     Bar,
     Fill,
@@ -555,6 +556,9 @@ class VenueClient(StreamingClient):
     async def set_leverage(self, symbol: str, leverage: int) -> int:
         """Set the leverage of `symbol`: a whole number from 1 up to the instrument's
         maximum (where the venue publishes one); returns what the venue applied."""
+        if self.config.asset == AssetType.SPOT.value:
+            raise self._unsupported("set_leverage")  # no leverage on a spot market
+        self.check_trading_allowed("set_leverage")  # before the instruments are loaded
         leverage = arguments.count("leverage", leverage)
         inst = await self.instrument(symbol)
         if inst.max_leverage is not None and leverage > inst.max_leverage:
