@@ -18,6 +18,7 @@ from tradeport.transport.http import HttpTransport
 from tradeport.transport.redact import redact, redact_headers
 from tradeport.venues import registry
 from tradeport.venues.base import VenueClient
+from tradeport.venues.errormap import ErrorMapper
 
 
 @asynccontextmanager
@@ -112,3 +113,9 @@ async def test_error_naming_a_signed_url_hides_the_signature() -> None:
     text = str(raised.value)
     assert "/api/v3/account" in text and "signature=***" in text
     assert "5ec7e75160" not in text
+
+
+def test_venue_error_echoing_a_signed_parameter_hides_it() -> None:
+    mapper = ErrorMapper("BINANCE___SPOT", {})
+    error = mapper.error(-1102, "Illegal value for parameter 'signature=7a9f00de1c'", status=400)
+    assert "7a9f00de1c" not in str(error) and "signature=***" in str(error)

@@ -16,6 +16,7 @@ from tradeport.model.errors import (
     VenueSystemError,
     error_class,
 )
+from tradeport.transport.redact import redact
 
 
 class ErrorMapper:
@@ -43,6 +44,8 @@ class ErrorMapper:
     ) -> TradeportError:
         """The typed error for a venue reply. `mutation`: the request changes state, so a
         5xx means its outcome is unknown rather than failed (DESIGN.md principle 4)."""
+        # a venue's text may echo what was sent (a signed parameter, a listen key)
+        message = redact(message)
         kind = self.kind_for(code, message) if code is not None else None
         cls: type[TradeportError]
         if status == 418:  # a ban, whatever code the body repeats (-1003)
