@@ -173,8 +173,8 @@ class HttpTransport:
         try:
             try:
                 return await self._send_aiohttp(method, url, body, headers, key)
-            except aiohttp.ServerDisconnectedError:
-                if method not in _RESENDABLE:
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                if method not in _RESENDABLE or isinstance(exc, aiohttp.ClientConnectorError):
                     raise
                 # a pooled connection the server had closed: once more on a new one
                 return await self._send_aiohttp(method, url, body, headers, key)

@@ -51,7 +51,7 @@ from tradeport.model.errors import (
     UnknownOrderState,
     UnknownSymbol,
 )
-from tradeport.venues import arguments
+from tradeport.venues.kit import arguments
 from tradeport.venues.readiness import Readiness
 from tradeport.venues.streaming import StreamingClient
 

@@ -30,12 +30,12 @@ from tradeport.model import (
 from tradeport.model.errors import (
     BadParameter,
 )
-from tradeport.venues import arguments
 from tradeport.venues.base import OrderRequest
 from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
 from tradeport.venues.binance.dialect import BinanceDialect
 from tradeport.venues.binance.orders import CLIENT_ID, CLIENT_ID_RULE, order_params
+from tradeport.venues.kit import arguments
 from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.kit.rest_client import RestClient

@@ -24,11 +24,11 @@ from tradeport.model.errors import (
     NotSupported,
     UnknownSymbol,
 )
-from tradeport.venues import arguments
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.bybit import parse
 from tradeport.venues.bybit.dialect import PAGE_CURSOR, BybitDialect
 from tradeport.venues.bybit.limits import EndpointUsage
+from tradeport.venues.kit import arguments
 from tradeport.venues.kit.orders import OrderIds
 from tradeport.venues.kit.rest_client import RestClient
 

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 from tradeport.config.schema import ResolvedAssetConfig
 from tradeport.model import AccountSnapshot, Order
 from tradeport.model.errors import OrderNotFound, UnknownOrderState
-from tradeport.venues import arguments
 from tradeport.venues.base import VenueClient
+from tradeport.venues.kit import arguments
 from tradeport.venues.kit.account import open_notional, spot_account
 from tradeport.venues.kit.dialect import RestDialect
 from tradeport.venues.kit.rest import RestPipeline

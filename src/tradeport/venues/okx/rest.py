@@ -26,8 +26,8 @@ from tradeport.model.errors import (
     UnknownOrderState,
     UnknownSymbol,
 )
-from tradeport.venues import arguments
 from tradeport.venues.base import OrderRequest, VenueClient
+from tradeport.venues.kit import arguments
 from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
 from tradeport.venues.okx import messages as m
