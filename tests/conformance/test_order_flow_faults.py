@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
+import aiohttp
 import pytest
 
 from tradeport.emulator.faults import (
@@ -18,6 +19,7 @@ from tradeport.emulator.faults import (
     ErrorAfter,
     ErrorBefore,
     Fault,
+    Firing,
     GarbledAfter,
     TimeoutAfter,
 )
@@ -174,3 +176,19 @@ async def test_cancel_unanswered_after_the_order_filled_says_it_filled(trader: V
     assert filled.order_id == order.order_id and filled.filled_qty == order.qty
     assert isinstance(raised.value, OrderNotFound)  # as the venue's own refusal would be
     assert emulator.faults.seen[cancel] == 1
+
+
+async def test_garbled_fault_is_armed_over_http_like_the_others(trader: Venue) -> None:
+    client, emulator = trader.client, trader.emulator
+    depth = trader.endpoint("get_depth")
+    url = f"{emulator.base_url}/_emulator/fault"
+    async with aiohttp.ClientSession() as raw:
+        bad = {"match": depth, "kind": "garbled_after", "body": "json"}
+        async with raw.post(url, json=bad) as resp:
+            assert resp.status == 400  # only an HTML page or a cut answer
+        arm = {"match": depth, "kind": "garbled_after", "body": "html"}
+        async with raw.post(url, json=arm) as resp:
+            assert resp.status == 200
+    with pytest.raises(MalformedMessage, match=depth):
+        await client.get_depth(SYMBOL, 5)
+    assert emulator.faults.fired == [Firing(depth, GarbledAfter(body="html"))]
