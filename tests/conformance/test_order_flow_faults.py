@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
+from typing import Literal
 
 import aiohttp
 import pytest
@@ -32,7 +33,7 @@ from .conftest import EMULATED, SYMBOL, Venue, running
 
 TRADED = [s.key for s in EMULATED if s.capabilities >= TRADING]
 UNMAPPED = -1000  # a code no venue.yaml maps: only the HTTP status speaks
-BODIES = ["html", "truncated"]
+BODIES: list[Literal["html", "truncated"]] = ["html", "truncated"]
 
 # what a read-back can meet, again and again, once the order is acknowledged
 READ_BACK_FAILURES: dict[str, Callable[[], Fault]] = {
@@ -80,12 +81,12 @@ async def test_acknowledged_order_is_returned_when_its_read_back_fails(
 
 @pytest.mark.parametrize("body", BODIES)
 async def test_unreadable_answer_to_an_order_is_settled_by_its_client_id(
-    trader: Venue, body: str
+    trader: Venue, body: Literal["html", "truncated"]
 ) -> None:
     client, emulator = trader.client, trader.emulator
     qty, price = await trader.small_qty(), await trader.price_under_bid("0.95")
     place = trader.endpoint("make_order")
-    emulator.faults.arm(place, GarbledAfter(body=body))  # type: ignore[arg-type]
+    emulator.faults.arm(place, GarbledAfter(body=body))
     order = await client.make_order(SYMBOL, qty, price, "buy-limit", client_order_id="garb1")
     assert order.status is OrderStatus.NEW and order.order_id
     assert order.client_order_id == "garb1" and order.qty == qty
@@ -96,12 +97,12 @@ async def test_unreadable_answer_to_an_order_is_settled_by_its_client_id(
 @pytest.mark.parametrize("body", BODIES)
 @pytest.mark.parametrize("method", ["get_depth", "get_balance", "get_open_orders"])
 async def test_unreadable_answer_to_a_read_is_malformed_naming_the_endpoint(
-    trader: Venue, method: str, body: str
+    trader: Venue, method: str, body: Literal["html", "truncated"]
 ) -> None:
     client, emulator = trader.client, trader.emulator
     await client.instrument(SYMBOL)
     endpoint = trader.endpoint(method)
-    emulator.faults.arm(endpoint, GarbledAfter(body=body))  # type: ignore[arg-type]
+    emulator.faults.arm(endpoint, GarbledAfter(body=body))
     with pytest.raises(MalformedMessage) as raised:
         if method == "get_depth":
             await client.get_depth(SYMBOL, 5)

@@ -17,12 +17,12 @@ from tradeport.model.errors import BadParameter
 from tradeport.transport.http import HttpTransport
 from tradeport.transport.redact import redact, redact_headers
 from tradeport.venues import registry
-from tradeport.venues.base import VenueClient
+from tradeport.venues.binance.client import BinanceClient
 from tradeport.venues.errormap import ErrorMapper
 
 
 @asynccontextmanager
-async def binance(key: str) -> AsyncIterator[tuple[EmulatorHandle, VenueClient]]:
+async def binance(key: str) -> AsyncIterator[tuple[EmulatorHandle, BinanceClient]]:
     spec = registry.get_venue(key)
     assert spec.emulator_factory is not None
     emulator = spec.emulator_factory(seed=11, step_interval=None)
@@ -36,6 +36,7 @@ async def binance(key: str) -> AsyncIterator[tuple[EmulatorHandle, VenueClient]]
         api_key=api_key,
         secret=secret,
     )
+    assert isinstance(client, BinanceClient)
     try:
         yield emulator, client
     finally:
@@ -85,10 +86,10 @@ async def test_signed_and_listen_key_requests_log_no_secret(
         _, secret = emulator.credentials(0)
         caplog.set_level(logging.DEBUG, logger="tradeport")
         await client.get_balance()  # signed: the query ends with its signature
-        created = await client._keyed("create_listen_key")  # type: ignore[attr-defined]
+        created = await client._keyed("create_listen_key")
         key = msgspec.json.decode(created)["listenKey"]
-        await client._keyed("keepalive_listen_key")  # type: ignore[attr-defined]
-        await client._keyed("delete_listen_key", {"listenKey": key})  # type: ignore[attr-defined]
+        await client._keyed("keepalive_listen_key")
+        await client._keyed("delete_listen_key", {"listenKey": key})
     logged = caplog.text
     # the requests were logged, with their secrets blanked
     assert "signature=***" in logged and "listenKey=***" in logged
