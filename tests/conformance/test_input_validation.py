@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 import tradeport as tp
+from tradeport.model import OrderType, Side
 from tradeport.model.errors import BadParameter
-from tradeport.venues.base import VenueClient
+from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.capability import TRADING, Capability
 
 from .conftest import EMULATED, SYMBOL, Venue, running
@@ -164,3 +165,19 @@ async def test_binance_recv_window_beyond_its_range_is_refused(window: int) -> N
             assert "USDT" in await client.get_balance()
         finally:
             await client.close()
+
+
+@pytest.mark.parametrize(
+    ("argument", "qty", "price"),
+    [
+        ("vol", Decimal("NaN"), Decimal("100")),
+        ("vol", Decimal("-1"), Decimal("100")),
+        ("price", Decimal("0.01"), Decimal("Infinity")),
+        ("price", Decimal("0.01"), Decimal("0")),
+    ],
+)
+async def test_typed_order_with_an_impossible_amount_is_refused(
+    trader: Venue, argument: str, qty: Decimal, price: Decimal
+) -> None:
+    req = OrderRequest(symbol=SYMBOL, side=Side.BUY, type=OrderType.LIMIT, qty=qty, price=price)
+    await refused(trader, argument, trader.client.submit_order(req))

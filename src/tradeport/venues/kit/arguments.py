@@ -27,7 +27,10 @@ def amount(name: str, value: object) -> Decimal:
     return positive_amount(name, number)
 
 
-def positive_amount(name: str, number: Decimal) -> Decimal:
+def positive_amount(name: str, number: object) -> Decimal:
+    """A Decimal that is finite and above zero (a typed request's quantity or price)."""
+    if not isinstance(number, Decimal):
+        raise BadParameter(f"{name} {number!r}: expected a Decimal")
     if not number.is_finite():
         raise BadParameter(f"{name} {number}: must be a finite number")
     if number <= 0:
