@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import msgspec
 import pytest
 
 import tradeport as tp
 from tradeport.emulator.handle import EmulatorHandle
-from tradeport.model.errors import BadParameter
+from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.transport.http import HttpTransport
 from tradeport.transport.redact import redact, redact_headers
+from tradeport.transport.ws_conn import WsConnection
+from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues import registry
 from tradeport.venues.binance.client import BinanceClient
 from tradeport.venues.errormap import ErrorMapper
+
+from .ws_test_server import LoopbackEndpoint
 
 
 @asynccontextmanager
@@ -120,3 +126,26 @@ def test_venue_error_echoing_a_signed_parameter_hides_it() -> None:
     mapper = ErrorMapper("BINANCE___SPOT", {})
     error = mapper.error(-1102, "Illegal value for parameter 'signature=7a9f00de1c'", status=400)
     assert "7a9f00de1c" not in str(error) and "signature=***" in str(error)
+
+
+async def test_unreachable_stream_url_names_no_listen_key() -> None:
+    """A private stream that cannot connect says so without the listen key in its URL
+    (the text reaches the log and the caller)."""
+    listen_key = "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1"
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = LoopbackEndpoint(f"ws://127.0.0.1:{port}/ws/{listen_key}", name="binance.user")
+    conn = WsConnection(
+        endpoint,
+        lambda frame, ts: None,
+        WsStats(),
+        serial=1,
+        on_move=lambda c, r: None,
+        on_done=lambda c: None,
+    )
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(Disconnected) as raised:
+            await conn.open(session)
+    assert listen_key not in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import aiohttp
 
 from tradeport.model.errors import Disconnected, NetworkError, RequestTimeout
+from tradeport.transport.redact import redact
 from tradeport.transport.ws_endpoint import Ack, Pong, Reconnect, Sink, WsEndpoint, WsStats
 
 log = logging.getLogger("tradeport.transport.ws")
@@ -106,9 +107,9 @@ class WsConnection:
                 venue=name,
                 code=exc.status,
                 raw_message=exc.message,
-            ) from exc
+            ) from None  # aiohttp's exception holds the URL, which may hold a listen key
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise Disconnected(f"cannot connect: {exc!r}", venue=name) from exc
+            raise Disconnected(f"cannot connect: {redact(repr(exc))}", venue=name) from None
         loop = asyncio.get_running_loop()
         self.opened_at = self.last_frame_at = loop.time()
         self._tasks.append(loop.create_task(self._read(), name=f"ws-read {self!r}"))

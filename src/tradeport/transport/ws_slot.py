@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from tradeport.model.errors import NetworkError
+from tradeport.transport.redact import redact
 from tradeport.transport.ws_conn import WsConnection
 from tradeport.transport.ws_endpoint import (
     Reconnect,
@@ -212,7 +213,7 @@ class Slot:
             except Exception as exc:
                 # on_open is venue code: whatever it raised, this socket is unusable
                 ctx.stats.connect_failures += 1
-                log.warning("%s: connect failed: %s", ctx.endpoint.name, exc)
+                log.warning("%s: connect failed: %s", ctx.endpoint.name, redact(str(exc)))
                 if not self.ready:
                     self.first_error = exc
                     ctx.changed()
