@@ -28,6 +28,7 @@ from tradeport.model import (
     Trade,
 )
 from tradeport.venues.binance import messages as m
+from tradeport.venues.kit.event_checks import check_size, checked_fill, checked_order
 
 _INSTRUMENT_STATUS = {
     "TRADING": InstrumentStatus.TRADING,
@@ -164,10 +165,14 @@ def parse_order(
     raw: dict[str, Any] | None = None,
 ) -> Order:
     cum_quote = o.cummulativeQuoteQty if o.cummulativeQuoteQty is not None else o.cumQuote
+    where = f"order {o.orderId}"
+    for value, field in ((cum_quote, "cummulativeQuoteQty"), (o.executedQty, "executedQty")):
+        if value is not None:  # checked before the average is computed from them
+            check_size(value, f"{where} {field}")
     avg = o.avgPrice if o.avgPrice else None
     if avg is None and cum_quote and o.executedQty:
         avg = cum_quote / o.executedQty
-    return Order(
+    order = Order(
         symbol=symbol,
         client_order_id=o.origClientOrderId or o.clientOrderId,
         order_id=str(o.orderId),
@@ -185,6 +190,7 @@ def parse_order(
         updated_ts=o.updateTime or o.transactTime,
         raw=raw if raw is not None else msgspec.structs.asdict(o),
     )
+    return checked_order(order)
 
 
 def parse_spot_balances(acct: m.SpotAccount) -> dict[str, Balance]:
@@ -231,7 +237,7 @@ def parse_user_trade(t: m.UserTrade, symbol: str) -> Fill:
     else:
         side = Side.BUY if t.isBuyer else Side.SELL
     is_maker = bool(t.maker if t.maker is not None else t.isMaker)
-    return Fill(
+    fill = Fill(
         symbol=symbol,
         trade_id=str(t.id),
         order_id=str(t.orderId),
@@ -246,3 +252,4 @@ def parse_user_trade(t: m.UserTrade, symbol: str) -> Fill:
         realized_pnl=t.realizedPnl,
         position_side=POSITION_SIDE.get(t.positionSide or "BOTH", PositionSide.BOTH),
     )
+    return checked_fill(fill)

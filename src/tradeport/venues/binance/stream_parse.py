@@ -46,6 +46,7 @@ from tradeport.venues.binance.stream_messages import decode_listen_key as decode
 from tradeport.venues.binance.stream_messages import decode_user_event as decode_user_event
 from tradeport.venues.binance.stream_messages import decoder, malformed
 from tradeport.venues.binance.stream_messages import peek_stream as peek_stream
+from tradeport.venues.kit.event_checks import check_size, checked_fill, checked_order
 
 M = TypeVar("M")
 Parser = Callable[[Any, str, int], Any]  # (venue message, standard symbol, local_ts)
@@ -298,6 +299,9 @@ def parse_execution_report(
     smap = venue_status_map("spot") if status_map is None else status_map
     # a cancel carries the cancel request's id in `c` and the order's own in `C`
     client_id = msg.orig_client_order_id or msg.client_order_id
+    # checked before the average price is computed from them
+    check_size(msg.cum_quote, f"executionReport of order {msg.order_id} Z")
+    check_size(msg.filled_qty, f"executionReport of order {msg.order_id} z")
     order = Order(
         symbol=symbol,
         client_order_id=client_id,
@@ -315,6 +319,7 @@ def parse_execution_report(
         local_ts=local_ts,
         raw=msgspec.structs.asdict(msg),
     )
+    checked_order(order)
     if msg.exec_type != "TRADE":
         return order, None
     fill = Fill(
@@ -331,7 +336,7 @@ def parse_execution_report(
         ts=msg.transaction_ts,
         local_ts=local_ts,
     )
-    return order, fill
+    return order, checked_fill(fill)
 
 
 def parse_order_trade_update(
@@ -362,6 +367,7 @@ def parse_order_trade_update(
         local_ts=local_ts,
         raw=msgspec.structs.asdict(o),
     )
+    checked_order(order)
     if o.exec_type != "TRADE":
         return order, None
     fill = Fill(
@@ -380,7 +386,7 @@ def parse_order_trade_update(
         position_side=position_side,
         local_ts=local_ts,
     )
-    return order, fill
+    return order, checked_fill(fill)
 
 
 def parse_account_update(
