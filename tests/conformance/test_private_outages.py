@@ -114,11 +114,14 @@ async def proxied(
 
 
 async def rest_five(p: Proxied) -> list[Order]:
-    """Five resting buys under the bid, each seen NEW on the stream."""
+    """Five resting buys under the bid, each seen NEW on the stream, highest price
+    first."""
     qty = await p.venue.small_qty()
     placed = [
-        await p.client.make_order(SYMBOL, qty, await p.venue.price_under_bid("0.99"), "buy-limit")
-        for _ in range(ORDERS)
+        await p.client.make_order(
+            SYMBOL, qty, await p.venue.price_under_bid(f"0.9{9 - n}"), "buy-limit"
+        )
+        for n in range(ORDERS)
     ]
     ids = {o.order_id for o in placed}
     await p.events.until(lambda: ids <= {o.order_id for o in p.events.orders})
@@ -135,8 +138,9 @@ async def cut_and_hold(p: Proxied) -> None:
 
 
 async def fill_all(p: Proxied, placed: list[Order]) -> None:
+    """Move the market through `placed` (and whatever rests above them), not lower."""
     lowest = min(o.price for o in placed if o.price is not None)
-    p.venue.move(lowest * Decimal("0.99"))
+    p.venue.move(lowest * Decimal("0.999"))
 
 
 async def assert_each_delivered_once(p: Proxied, placed: list[Order]) -> None:
@@ -212,3 +216,49 @@ async def test_an_unreadable_private_frame_is_recovered_over_rest(proxied: Proxi
     assert p.proxy.corrupted >= 1
     assert unreadable.records, "the unreadable frame was not logged"
     await assert_each_delivered_once(p, [taken])
+
+
+async def test_outages_that_pile_up_are_reconciled_from_the_first(proxied: Proxied) -> None:
+    p = proxied
+    placed = await rest_five(p)
+    first, second = placed[:2], placed[2:]
+    await cut_and_hold(p)
+    await fill_all(p, first)  # the lower-priced orders fill in the first outage
+    faults = p.venue.emulator.faults
+    busy = ErrorBefore(503, "50001", "Service temporarily unavailable")
+    faults.arm(p.venue.endpoint("get_open_orders"), busy, times=None)
+    failed = LogSeen("reconciliation after an outage failed")
+    logging.getLogger("tradeport").addHandler(failed)
+    try:
+        p.proxy.release()
+        await asyncio.wait_for(failed.seen.wait(), PATIENCE)  # connected, not reconciled
+    finally:
+        logging.getLogger("tradeport").removeHandler(failed)
+    await cut_and_hold(p)  # lost again before the first outage was reconciled
+    await fill_all(p, second)
+    faults.clear()
+    p.proxy.release()
+    await p.client.readiness.wait(PATIENCE)
+    await p.events.until(lambda: all(p.events.filled(o.order_id) for o in placed))
+    await assert_each_delivered_once(p, placed)
+
+
+async def test_closing_the_client_stops_the_retries(proxied: Proxied) -> None:
+    p = proxied
+    await cut_and_hold(p)
+    faults = p.venue.emulator.faults
+    busy = ErrorBefore(503, "50001", "Service temporarily unavailable")
+    faults.arm(p.venue.endpoint("get_open_orders"), busy, times=None)
+    failed = LogSeen("reconciliation after an outage failed")
+    logging.getLogger("tradeport").addHandler(failed)
+    try:
+        p.proxy.release()
+        await asyncio.wait_for(failed.seen.wait(), PATIENCE)
+    finally:
+        logging.getLogger("tradeport").removeHandler(failed)
+    session = p.client.user_stream
+    retrying = session._reconcile_task
+    assert retrying is not None and not retrying.done()
+    await p.client.close()
+    assert retrying.done()
+    assert RECONCILED not in p.client.readiness.required  # no order waits for it
