@@ -199,3 +199,41 @@ def test_okx_order_pushes_refuse_impossible_sizes(field: str, value: str) -> Non
 def test_okx_order_pushes_refuse_non_finite_money(field: str, value: str) -> None:
     with pytest.raises(MalformedMessage):
         _okx_events(field, value)
+
+
+# -- balances and positions ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [("B", "wb"), ("B", "cw"), ("P", "pa"), ("P", "ep"), ("P", "up")],
+)
+@settings(max_examples=10, deadline=None)
+@given(value=HOSTILE_AMOUNT)
+def test_binance_account_updates_refuse_non_finite_values(
+    where: str, field: str, value: str
+) -> None:
+    msg = _load("binance", "ws_futures_account_update.json")
+    msg["a"][where][1][field] = value
+    with pytest.raises(MalformedMessage):
+        _binance_events(json.dumps(msg))
+
+
+@pytest.mark.parametrize("field", ["f", "l"])
+@settings(max_examples=10, deadline=None)
+@given(value=HOSTILE_AMOUNT)
+def test_binance_spot_balances_refuse_non_finite_values(field: str, value: str) -> None:
+    msg = _load("binance", "ws_spot_outbound_account_position.json")
+    msg["B"][0][field] = value
+    with pytest.raises(MalformedMessage):
+        _binance_events(json.dumps(msg))
+
+
+@settings(max_examples=15, deadline=None)
+@given(field=st.sampled_from(["entryPrice", "markPrice"]), value=HOSTILE_SIZE)
+def test_bybit_positions_refuse_impossible_prices(field: str, value: str) -> None:
+    msg = _load("bybit", "ws_position.json")
+    msg["data"][0][field] = value
+    msg["data"][0].pop("avgPrice", None)  # the entry price is read from avgPrice first
+    with pytest.raises(MalformedMessage):
+        bybit_stream.parse_private_frame(
+            json.dumps(msg), "linear", lambda s: "BTC-USDT", BYBIT_STATUS, 0
+        )

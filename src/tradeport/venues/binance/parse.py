@@ -28,7 +28,14 @@ from tradeport.model import (
     Trade,
 )
 from tradeport.venues.binance import messages as m
-from tradeport.venues.kit.event_checks import check_size, checked_fill, checked_order
+from tradeport.venues.kit.event_checks import (
+    check_amount,
+    check_size,
+    checked_balance,
+    checked_fill,
+    checked_order,
+    checked_position,
+)
 
 _INSTRUMENT_STATUS = {
     "TRADING": InstrumentStatus.TRADING,
@@ -194,10 +201,15 @@ def parse_order(
 
 
 def parse_spot_balances(acct: m.SpotAccount) -> dict[str, Balance]:
-    return {b.asset: Balance(asset=b.asset, free=b.free, locked=b.locked) for b in acct.balances}
+    return {
+        b.asset: checked_balance(Balance(asset=b.asset, free=b.free, locked=b.locked))
+        for b in acct.balances
+    }
 
 
 def _futures_balance(asset: str, wallet: Decimal, available: Decimal) -> Balance:
+    check_amount(wallet, f"balance {asset} wallet")  # checked before they are compared
+    check_amount(available, f"balance {asset} available")
     # locked = what margin and open orders hold: wallet balance minus what is available
     return Balance(asset=asset, free=available, locked=max(Decimal(0), wallet - available))
 
@@ -215,7 +227,8 @@ def parse_account_balances(acct: m.FuturesAccount) -> dict[str, Balance]:
 
 def parse_position(p: m.PositionRisk, symbol: str) -> Position:
     side = POSITION_SIDE.get(p.positionSide, PositionSide.BOTH)
-    return Position(
+    check_amount(p.positionAmt, f"position {symbol} positionAmt")  # before abs()
+    position = Position(
         symbol=symbol,
         position_side=side,
         # Binance signs a SHORT leg's amount; the model keeps legs non-negative and the
@@ -229,6 +242,7 @@ def parse_position(p: m.PositionRisk, symbol: str) -> Position:
         liquidation_price=p.liquidationPrice or None,
         ts=p.updateTime,
     )
+    return checked_position(position)
 
 
 def parse_user_trade(t: m.UserTrade, symbol: str) -> Fill:

@@ -46,7 +46,14 @@ from tradeport.venues.binance.stream_messages import decode_listen_key as decode
 from tradeport.venues.binance.stream_messages import decode_user_event as decode_user_event
 from tradeport.venues.binance.stream_messages import decoder, malformed
 from tradeport.venues.binance.stream_messages import peek_stream as peek_stream
-from tradeport.venues.kit.event_checks import check_size, checked_fill, checked_order
+from tradeport.venues.kit.event_checks import (
+    check_amount,
+    check_size,
+    checked_balance,
+    checked_fill,
+    checked_order,
+    checked_position,
+)
 
 M = TypeVar("M")
 Parser = Callable[[Any, str, int], Any]  # (venue message, standard symbol, local_ts)
@@ -396,6 +403,9 @@ def parse_account_update(
     balance: `free` is the cross wallet balance `cw` and `locked` what the wallet `wb`
     holds beyond it (isolated margin), so `total` is the wallet balance."""
     ts = msg.transaction_ts or msg.event_ts
+    for b in msg.data.balances:  # checked before they are compared
+        check_amount(b.wallet, f"ACCOUNT_UPDATE balance {b.asset} wb")
+        check_amount(b.cross_wallet, f"ACCOUNT_UPDATE balance {b.asset} cw")
     balances = [
         Balance(
             asset=b.asset,
@@ -409,17 +419,20 @@ def parse_account_update(
     positions = []
     for p in msg.data.positions:
         side = POSITION_SIDE[p.position_side]
+        check_amount(p.amount, f"ACCOUNT_UPDATE position {p.symbol} pa")  # before abs()
         positions.append(
-            Position(
-                symbol=to_symbol(p.symbol),
-                position_side=side,
-                # signed in one-way mode; hedge legs non-negative, as REST parse does
-                qty=p.amount if side is PositionSide.BOTH else abs(p.amount),
-                entry_price=p.entry_price,
-                unrealized_pnl=p.unrealized_pnl,
-                margin_type=p.margin_type,
-                ts=ts,
-                local_ts=local_ts,
+            checked_position(
+                Position(
+                    symbol=to_symbol(p.symbol),
+                    position_side=side,
+                    # signed in one-way mode; hedge legs non-negative, as REST parse does
+                    qty=p.amount if side is PositionSide.BOTH else abs(p.amount),
+                    entry_price=p.entry_price,
+                    unrealized_pnl=p.unrealized_pnl,
+                    margin_type=p.margin_type,
+                    ts=ts,
+                    local_ts=local_ts,
+                )
             )
         )
     return balances, positions
@@ -428,7 +441,11 @@ def parse_account_update(
 def parse_account_position(msg: sm.OutboundAccountPosition, local_ts: int) -> list[Balance]:
     """Spot balances that changed, absolute; `ts` is the account update time `u`."""
     return [
-        Balance(asset=b.asset, free=b.free, locked=b.locked, ts=msg.update_ts, local_ts=local_ts)
+        checked_balance(
+            Balance(
+                asset=b.asset, free=b.free, locked=b.locked, ts=msg.update_ts, local_ts=local_ts
+            )
+        )
         for b in msg.balances
     ]
 

@@ -36,7 +36,7 @@ from tradeport.model import (
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.kit import parse as kit_parse
-from tradeport.venues.kit.event_checks import checked_fill, checked_order
+from tradeport.venues.kit.event_checks import checked_fill, checked_order, checked_position
 from tradeport.venues.kit.parse import dec as dec
 from tradeport.venues.kit.parse import dec_at_least_zero as dec_at_least_zero
 from tradeport.venues.kit.parse import dec_or_none as dec_or_none
@@ -290,7 +290,7 @@ def parse_position(row: m.PositionRow, symbol: str, local_ts: int = 0) -> Positi
         raise MalformedMessage(f"{where}: unknown positionIdx {row.positionIdx}")
     qty = -size if side is PositionSide.BOTH and row.side == "Sell" else size
     leverage = dec(row.leverage, f"{where} leverage")
-    return Position(
+    position = Position(
         symbol=symbol,
         position_side=side,
         qty=qty,
@@ -303,6 +303,7 @@ def parse_position(row: m.PositionRow, symbol: str, local_ts: int = 0) -> Positi
         ts=ms(row.updatedTime, f"{where} updatedTime"),
         local_ts=local_ts,
     )
+    return checked_position(position)
 
 
 def parse_wallet_coin(coin: m.WalletCoin, ts: int = 0, local_ts: int = 0) -> Balance:

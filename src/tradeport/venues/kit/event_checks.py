@@ -1,5 +1,6 @@
-"""The last check of an order or a fill a venue parser built, from REST or a private
-stream: its prices and quantities are finite and not negative, its fee and PnL finite.
+"""The last check of an order, a fill, a position or a balance a venue parser built,
+from REST or a private stream: prices and quantities are finite and not negative,
+fees, PnL, signed position sizes and balances finite.
 
 A NaN fill price is not a fill: an order or fill carrying one is malformed, and what it
 stood for is read back from the venue (kit/private_session.py). Fees and PnL may be
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradeport.model import Fill, Order
+from tradeport.model import Balance, Fill, Order, Position
 from tradeport.model.errors import MalformedMessage
 
 
@@ -52,3 +53,25 @@ def checked_fill(fill: Fill) -> Fill:
     if fill.realized_pnl is not None:
         check_amount(fill.realized_pnl, f"{where} realized pnl")
     return fill
+
+
+def checked_position(position: Position) -> Position:
+    """`position`, or MalformedMessage naming its first impossible field (its size is
+    signed in one-way mode)."""
+    where = f"position {position.symbol}/{position.position_side}"
+    check_amount(position.qty, f"{where} qty")
+    check_size(position.entry_price, f"{where} entry price")
+    if position.mark_price is not None:
+        check_size(position.mark_price, f"{where} mark price")
+    if position.liquidation_price is not None:  # a formula's answer: its sign is the venue's
+        check_amount(position.liquidation_price, f"{where} liquidation price")
+    check_amount(position.unrealized_pnl, f"{where} unrealized pnl")
+    return position
+
+
+def checked_balance(balance: Balance) -> Balance:
+    """`balance`, or MalformedMessage naming a non-finite amount (a futures wallet may
+    be negative)."""
+    check_amount(balance.free, f"balance {balance.asset} free")
+    check_amount(balance.locked, f"balance {balance.asset} locked")
+    return balance

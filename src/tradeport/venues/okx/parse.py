@@ -36,7 +36,7 @@ from tradeport.model import (
 )
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.kit import parse as kit_parse
-from tradeport.venues.kit.event_checks import checked_fill, checked_order
+from tradeport.venues.kit.event_checks import checked_fill, checked_order, checked_position
 from tradeport.venues.kit.parse import dec as dec
 from tradeport.venues.kit.parse import dec_at_least_zero as dec_at_least_zero
 from tradeport.venues.kit.parse import dec_or_none as dec_or_none
@@ -391,7 +391,7 @@ def parse_position(row: m.PositionRow, inst: Contract, local_ts: int = 0) -> Pos
     if side is not PositionSide.BOTH:
         qty = abs(qty)
     leverage = dec(row.lever, f"{where} lever")
-    return Position(
+    position = Position(
         symbol=inst.symbol,
         position_side=side,
         qty=qty,
@@ -404,6 +404,7 @@ def parse_position(row: m.PositionRow, inst: Contract, local_ts: int = 0) -> Pos
         ts=ms(row.uTime, f"{where} uTime"),
         local_ts=local_ts,
     )
+    return checked_position(position)
 
 
 def parse_balance_detail(detail: m.BalanceDetail, ts: int = 0, local_ts: int = 0) -> Balance:
