@@ -262,3 +262,31 @@ async def test_closing_the_client_stops_the_retries(proxied: Proxied) -> None:
     await p.client.close()
     assert retrying.done()
     assert RECONCILED not in p.client.readiness.required  # no order waits for it
+
+
+async def test_an_order_waits_for_the_reconciliation(proxied: Proxied) -> None:
+    p = proxied
+    p.client.readiness_mode, p.client.ready_timeout = "wait", PATIENCE
+    qty, price = await p.venue.small_qty(), await p.venue.price_under_bid("0.95")
+    await cut_and_hold(p)
+    faults = p.venue.emulator.faults
+    busy = ErrorBefore(503, "50001", "Service temporarily unavailable")
+    faults.arm(p.venue.endpoint("get_open_orders"), busy, times=None)
+    failed = LogSeen("reconciliation after an outage failed")
+    logging.getLogger("tradeport").addHandler(failed)
+    try:
+        p.proxy.release()
+        await asyncio.wait_for(failed.seen.wait(), PATIENCE)
+        placing = asyncio.create_task(p.client.make_order(SYMBOL, qty, price, "buy-limit"))
+        sent = faults.seen[p.venue.endpoint("make_order")]
+        # another failed attempt: the order was free to go meanwhile, and did not
+        failed.seen.clear()
+        await asyncio.wait_for(failed.seen.wait(), PATIENCE)
+        assert not placing.done()
+        assert faults.seen[p.venue.endpoint("make_order")] == sent
+        faults.clear()
+        order = await asyncio.wait_for(placing, PATIENCE)
+    finally:
+        logging.getLogger("tradeport").removeHandler(failed)
+    assert order.status is OrderStatus.NEW
+    assert RECONCILED not in p.client.readiness.down()

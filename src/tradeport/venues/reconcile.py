@@ -149,6 +149,17 @@ class OutageReconciler:
         """Reconcile the pending outage once connected, one run at a time."""
         if self._reconcile_task is None or self._reconcile_task.done():
             self._reconcile_task = asyncio.create_task(self._reconcile_until_done())
+            self._reconcile_task.add_done_callback(self._reconcile_ended)
+
+    def _reconcile_ended(self, task: asyncio.Task[None]) -> None:
+        # what is not a venue's answer (a bug) ends the retries; readiness stays down,
+        # and it is said here rather than lost in an unread task
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._log.error(
+                "%s: reconciliation stopped by an unexpected error; the next outage retries",
+                self.client.key,
+                exc_info=exc,
+            )
 
     async def _reconcile_until_done(self) -> None:
         """Reconcile until an attempt succeeds with no new outage begun during it; a
