@@ -1,9 +1,12 @@
 """What a private stream has published, and the filling of an outage over REST.
 
 A venue's user stream publishes orders and fills as they come and records them here, so
-that each order state and each fill goes out once. After a reconnect, `reconcile` asks
-the venue over REST what happened while the connection was down (DESIGN.md principle 5)
-and publishes only what was not published yet.
+that each order state and each fill goes out once. An outage is a lost connection or an
+unreadable frame; it starts at the venue time up to which the stream was complete when
+it happened, which later pushes do not move. Once connected again, `reconcile` asks the
+venue over REST what happened since then (DESIGN.md principle 5) and publishes only
+what was not published yet; a failed reconciliation is retried with backoff until one
+succeeds, and readiness reports the outage (`RECONCILED` down) until then.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from tradeport.model import Fill, Order
 from tradeport.model.errors import OrderNotFound, TradeportError
 from tradeport.streams.watch import Channel, Dispatcher
 from tradeport.transport.clock import ServerClock
+from tradeport.venues.readiness import Readiness
 
 ORDERS, FILLS, BALANCE, POSITIONS = (
     Channel("orders"),
@@ -26,9 +30,9 @@ ORDERS, FILLS, BALANCE, POSITIONS = (
     Channel("positions"),
 )
 _REMEMBERED = 100_000  # order states and fill ids remembered for de-duplication
-# history is asked from a little before the last event seen: clocks and event times
-# are not exact, and what is fetched twice is de-duplicated
-_OVERLAP_MS = 2_000
+# the readiness component that is down from an outage until its reconciliation is done:
+# meanwhile the published orders and fills may miss what happened
+RECONCILED = "reconciliation"
 
 
 class PrivateHistory(Protocol):
@@ -51,15 +55,26 @@ class PrivateHistory(Protocol):
 
 
 class OutageReconciler:
-    """The published record of a user stream and its reconciliation after a reconnect.
+    """The published record of a user stream and its reconciliation after an outage.
 
     A venue's stream subclasses it, asks `_changed` / `_first_sight` before publishing
-    an order or a fill, moves `_complete_ms` up to every event's venue time, and hands
-    `_on_reconnect` to its socket as the reconnect callback."""
+    an order or a fill, moves `_complete_ms` up to every event's venue time, tells
+    `_outage_began` when the connection is lost or a frame cannot be read, and
+    `_on_reconnect` once it is connected again."""
 
-    def __init__(self, client: PrivateHistory, log: logging.Logger) -> None:
+    # seconds before the first retry of a failed reconciliation, and the cap the delay
+    # doubles up to
+    reconcile_backoff: ClassVar[tuple[float, float]] = (0.25, 30.0)
+    # history is asked from a little before the stream was last complete: clocks and
+    # event times are not exact, and what is fetched twice is de-duplicated
+    history_overlap_ms: ClassVar[int] = 2_000
+
+    def __init__(
+        self, client: PrivateHistory, log: logging.Logger, readiness: Readiness | None = None
+    ) -> None:
         self.client = client
         self._log = log
+        self.readiness = readiness
         self._reconcile_task: asyncio.Task[None] | None = None
         self._orders: dict[str, Order] = {}  # open orders as last published
         # what was last published per order id (`_order_state`); bounded
@@ -68,6 +83,10 @@ class OutageReconciler:
         # symbols the account trades: history is asked per symbol
         self.symbols: set[str] = set()
         self._complete_ms = 0  # venue time up to which every event was published
+        # `_complete_ms` when the earliest outage not yet reconciled began; None: none
+        self._outage_since: int | None = None
+        self._outages = 0  # outages begun, to tell one that began during a reconciliation
+        self._connected = asyncio.Event()  # set while the connection is up
         self.reconciled = 0  # completed reconciliations (observable by tests)
         self.reconcile_failures = 0
 
@@ -106,17 +125,67 @@ class OutageReconciler:
         self.symbols.add(symbol)
 
     # -- outages -----------------------------------------------------------------------
-    def _on_reconnect(self, topics: list[str]) -> None:
-        # subscribed again (readiness is back up): fill the gap, once at a time
-        if self._reconcile_task is None or self._reconcile_task.done():
-            self._reconcile_task = asyncio.create_task(self._reconcile_logged())
+    def _outage_began(self) -> None:
+        """The stream may have missed events from now on (the connection was lost, a
+        frame could not be read): history is asked from where it was complete, and
+        readiness reports it until reconciled. Outages that pile up keep the earliest
+        start."""
+        if self._outage_since is None:
+            self._outage_since = self._complete_ms
+        self._outages += 1
+        if self.readiness is not None:
+            self.readiness.set_down(RECONCILED)
 
-    async def _reconcile_logged(self) -> None:
-        try:
-            await self.reconcile()
-        except TradeportError as exc:
-            self.reconcile_failures += 1
-            self._log.error("%s: reconciliation after a reconnect failed: %s", self.client.key, exc)
+    def _on_reconnect(self, topics: list[str]) -> None:
+        # subscribed again: fill the gap. A connection the venue moved (a notice, an
+        # expired listen key) was replaced without being reported lost: what its last
+        # moments missed is asked for from where the stream is complete now
+        self._connected.set()
+        if self._outage_since is None:
+            self._outage_began()
+        self._reconcile_soon()
+
+    def _reconcile_soon(self) -> None:
+        """Reconcile the pending outage once connected, one run at a time."""
+        if self._reconcile_task is None or self._reconcile_task.done():
+            self._reconcile_task = asyncio.create_task(self._reconcile_until_done())
+            self._reconcile_task.add_done_callback(self._reconcile_ended)
+
+    def _reconcile_ended(self, task: asyncio.Task[None]) -> None:
+        # what is not a venue's answer (a bug) ends the retries; readiness stays down,
+        # and it is said here rather than lost in an unread task
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._log.error(
+                "%s: reconciliation stopped by an unexpected error; the next outage retries",
+                self.client.key,
+                exc_info=exc,
+            )
+
+    async def _reconcile_until_done(self) -> None:
+        """Reconcile until an attempt succeeds with no new outage begun during it; a
+        failure is logged and retried with backoff (the venue's history endpoints may be
+        down for a while)."""
+        delay, cap = self.reconcile_backoff
+        while self._outage_since is not None:
+            await self._connected.wait()
+            outages = self._outages
+            try:
+                await self.reconcile()
+            except TradeportError as exc:
+                self.reconcile_failures += 1
+                self._log.error(
+                    "%s: reconciliation after an outage failed, retrying in %.2f s: %s",
+                    self.client.key,
+                    delay,
+                    exc,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, cap)
+                continue
+            if outages == self._outages:
+                self._outage_since = None
+                if self.readiness is not None:
+                    self.readiness.set_up(RECONCILED)
 
     async def reconcile(self) -> None:
         """After an outage: publish, for every symbol the account trades, the orders
@@ -126,7 +195,8 @@ class OutageReconciler:
         symbol: those seen in events, open orders and positions, traded through this
         client, or named in a private watch; a symbol traded only by another client of
         the account and never named here is not covered."""
-        since = self._complete_ms - _OVERLAP_MS
+        start = self._complete_ms if self._outage_since is None else self._outage_since
+        since = start - self.history_overlap_ms
         now = self.client.clock.now_ms()
         publish = self.client.streams.publish
         open_now = await self.client.get_open_orders()

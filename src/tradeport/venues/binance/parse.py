@@ -28,6 +28,14 @@ from tradeport.model import (
     Trade,
 )
 from tradeport.venues.binance import messages as m
+from tradeport.venues.kit.event_checks import (
+    check_amount,
+    check_size,
+    checked_balance,
+    checked_fill,
+    checked_order,
+    checked_position,
+)
 
 _INSTRUMENT_STATUS = {
     "TRADING": InstrumentStatus.TRADING,
@@ -164,10 +172,14 @@ def parse_order(
     raw: dict[str, Any] | None = None,
 ) -> Order:
     cum_quote = o.cummulativeQuoteQty if o.cummulativeQuoteQty is not None else o.cumQuote
+    where = f"order {o.orderId}"
+    for value, field in ((cum_quote, "cummulativeQuoteQty"), (o.executedQty, "executedQty")):
+        if value is not None:  # checked before the average is computed from them
+            check_size(value, f"{where} {field}")
     avg = o.avgPrice if o.avgPrice else None
     if avg is None and cum_quote and o.executedQty:
         avg = cum_quote / o.executedQty
-    return Order(
+    order = Order(
         symbol=symbol,
         client_order_id=o.origClientOrderId or o.clientOrderId,
         order_id=str(o.orderId),
@@ -185,13 +197,19 @@ def parse_order(
         updated_ts=o.updateTime or o.transactTime,
         raw=raw if raw is not None else msgspec.structs.asdict(o),
     )
+    return checked_order(order)
 
 
 def parse_spot_balances(acct: m.SpotAccount) -> dict[str, Balance]:
-    return {b.asset: Balance(asset=b.asset, free=b.free, locked=b.locked) for b in acct.balances}
+    return {
+        b.asset: checked_balance(Balance(asset=b.asset, free=b.free, locked=b.locked))
+        for b in acct.balances
+    }
 
 
 def _futures_balance(asset: str, wallet: Decimal, available: Decimal) -> Balance:
+    check_amount(wallet, f"balance {asset} wallet")  # checked before they are compared
+    check_amount(available, f"balance {asset} available")
     # locked = what margin and open orders hold: wallet balance minus what is available
     return Balance(asset=asset, free=available, locked=max(Decimal(0), wallet - available))
 
@@ -209,7 +227,8 @@ def parse_account_balances(acct: m.FuturesAccount) -> dict[str, Balance]:
 
 def parse_position(p: m.PositionRisk, symbol: str) -> Position:
     side = POSITION_SIDE.get(p.positionSide, PositionSide.BOTH)
-    return Position(
+    check_amount(p.positionAmt, f"position {symbol} positionAmt")  # before abs()
+    position = Position(
         symbol=symbol,
         position_side=side,
         # Binance signs a SHORT leg's amount; the model keeps legs non-negative and the
@@ -223,6 +242,7 @@ def parse_position(p: m.PositionRisk, symbol: str) -> Position:
         liquidation_price=p.liquidationPrice or None,
         ts=p.updateTime,
     )
+    return checked_position(position)
 
 
 def parse_user_trade(t: m.UserTrade, symbol: str) -> Fill:
@@ -231,7 +251,7 @@ def parse_user_trade(t: m.UserTrade, symbol: str) -> Fill:
     else:
         side = Side.BUY if t.isBuyer else Side.SELL
     is_maker = bool(t.maker if t.maker is not None else t.isMaker)
-    return Fill(
+    fill = Fill(
         symbol=symbol,
         trade_id=str(t.id),
         order_id=str(t.orderId),
@@ -246,3 +266,4 @@ def parse_user_trade(t: m.UserTrade, symbol: str) -> Fill:
         realized_pnl=t.realizedPnl,
         position_side=POSITION_SIDE.get(t.positionSide or "BOTH", PositionSide.BOTH),
     )
+    return checked_fill(fill)

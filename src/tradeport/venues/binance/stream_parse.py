@@ -46,6 +46,14 @@ from tradeport.venues.binance.stream_messages import decode_listen_key as decode
 from tradeport.venues.binance.stream_messages import decode_user_event as decode_user_event
 from tradeport.venues.binance.stream_messages import decoder, malformed
 from tradeport.venues.binance.stream_messages import peek_stream as peek_stream
+from tradeport.venues.kit.event_checks import (
+    check_amount,
+    check_size,
+    checked_balance,
+    checked_fill,
+    checked_order,
+    checked_position,
+)
 
 M = TypeVar("M")
 Parser = Callable[[Any, str, int], Any]  # (venue message, standard symbol, local_ts)
@@ -298,6 +306,9 @@ def parse_execution_report(
     smap = venue_status_map("spot") if status_map is None else status_map
     # a cancel carries the cancel request's id in `c` and the order's own in `C`
     client_id = msg.orig_client_order_id or msg.client_order_id
+    # checked before the average price is computed from them
+    check_size(msg.cum_quote, f"executionReport of order {msg.order_id} Z")
+    check_size(msg.filled_qty, f"executionReport of order {msg.order_id} z")
     order = Order(
         symbol=symbol,
         client_order_id=client_id,
@@ -315,6 +326,7 @@ def parse_execution_report(
         local_ts=local_ts,
         raw=msgspec.structs.asdict(msg),
     )
+    checked_order(order)
     if msg.exec_type != "TRADE":
         return order, None
     fill = Fill(
@@ -331,7 +343,7 @@ def parse_execution_report(
         ts=msg.transaction_ts,
         local_ts=local_ts,
     )
-    return order, fill
+    return order, checked_fill(fill)
 
 
 def parse_order_trade_update(
@@ -362,6 +374,7 @@ def parse_order_trade_update(
         local_ts=local_ts,
         raw=msgspec.structs.asdict(o),
     )
+    checked_order(order)
     if o.exec_type != "TRADE":
         return order, None
     fill = Fill(
@@ -380,7 +393,7 @@ def parse_order_trade_update(
         position_side=position_side,
         local_ts=local_ts,
     )
-    return order, fill
+    return order, checked_fill(fill)
 
 
 def parse_account_update(
@@ -390,6 +403,9 @@ def parse_account_update(
     balance: `free` is the cross wallet balance `cw` and `locked` what the wallet `wb`
     holds beyond it (isolated margin), so `total` is the wallet balance."""
     ts = msg.transaction_ts or msg.event_ts
+    for b in msg.data.balances:  # checked before they are compared
+        check_amount(b.wallet, f"ACCOUNT_UPDATE balance {b.asset} wb")
+        check_amount(b.cross_wallet, f"ACCOUNT_UPDATE balance {b.asset} cw")
     balances = [
         Balance(
             asset=b.asset,
@@ -403,17 +419,20 @@ def parse_account_update(
     positions = []
     for p in msg.data.positions:
         side = POSITION_SIDE[p.position_side]
+        check_amount(p.amount, f"ACCOUNT_UPDATE position {p.symbol} pa")  # before abs()
         positions.append(
-            Position(
-                symbol=to_symbol(p.symbol),
-                position_side=side,
-                # signed in one-way mode; hedge legs non-negative, as REST parse does
-                qty=p.amount if side is PositionSide.BOTH else abs(p.amount),
-                entry_price=p.entry_price,
-                unrealized_pnl=p.unrealized_pnl,
-                margin_type=p.margin_type,
-                ts=ts,
-                local_ts=local_ts,
+            checked_position(
+                Position(
+                    symbol=to_symbol(p.symbol),
+                    position_side=side,
+                    # signed in one-way mode; hedge legs non-negative, as REST parse does
+                    qty=p.amount if side is PositionSide.BOTH else abs(p.amount),
+                    entry_price=p.entry_price,
+                    unrealized_pnl=p.unrealized_pnl,
+                    margin_type=p.margin_type,
+                    ts=ts,
+                    local_ts=local_ts,
+                )
             )
         )
     return balances, positions
@@ -422,7 +441,11 @@ def parse_account_update(
 def parse_account_position(msg: sm.OutboundAccountPosition, local_ts: int) -> list[Balance]:
     """Spot balances that changed, absolute; `ts` is the account update time `u`."""
     return [
-        Balance(asset=b.asset, free=b.free, locked=b.locked, ts=msg.update_ts, local_ts=local_ts)
+        checked_balance(
+            Balance(
+                asset=b.asset, free=b.free, locked=b.locked, ts=msg.update_ts, local_ts=local_ts
+            )
+        )
         for b in msg.balances
     ]
 

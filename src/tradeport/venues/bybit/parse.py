@@ -36,7 +36,9 @@ from tradeport.model import (
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bybit import messages as m
 from tradeport.venues.kit import parse as kit_parse
+from tradeport.venues.kit.event_checks import checked_fill, checked_order, checked_position
 from tradeport.venues.kit.parse import dec as dec
+from tradeport.venues.kit.parse import dec_at_least_zero as dec_at_least_zero
 from tradeport.venues.kit.parse import dec_or_none as dec_or_none
 from tradeport.venues.kit.parse import ms as ms
 
@@ -219,15 +221,15 @@ def parse_order(
     """A realtime/history row or an `order` topic row. The average price is the
     venue's when it gives one, else the executed value over the executed quantity."""
     where = f"order {row.orderId}"
-    filled = dec(row.cumExecQty, f"{where} cumExecQty")
+    filled = dec_at_least_zero(row.cumExecQty, f"{where} cumExecQty")
     avg = dec_or_none(row.avgPrice, f"{where} avgPrice")
     if avg is None and filled:
-        avg = dec(row.cumExecValue, f"{where} cumExecValue") / filled or None
+        avg = dec_at_least_zero(row.cumExecValue, f"{where} cumExecValue") / filled or None
     otype = order_type_of(row.orderType, row.timeInForce)
     status = OrderStatus(status_map.get(row.orderStatus, "unknown"))
     if status is OrderStatus.CANCELED and row.rejectReason in _EXPIRED_BY:
         status = OrderStatus.EXPIRED
-    return Order(
+    order = Order(
         symbol=symbol,
         client_order_id=row.orderLinkId or None,
         order_id=row.orderId,
@@ -236,7 +238,7 @@ def parse_order(
         time_in_force=TIF.get(row.timeInForce),
         # a market order's `price` is the venue's slippage bound, not an order price
         price=None if otype is OrderType.MARKET else dec_or_none(row.price, f"{where} price"),
-        qty=dec(row.qty, f"{where} qty"),
+        qty=dec_at_least_zero(row.qty, f"{where} qty"),
         filled_qty=filled,
         avg_price=avg,
         status=status,
@@ -247,6 +249,7 @@ def parse_order(
         local_ts=local_ts,
         raw=raw if raw is not None else msgspec.structs.asdict(row),
     )
+    return checked_order(order)
 
 
 def trade_fills(rows: Iterable[m.ExecutionRow], symbol: str) -> list[Fill]:
@@ -259,14 +262,14 @@ def parse_execution(row: m.ExecutionRow, symbol: str, local_ts: int = 0) -> Fill
     `feeCurrency` empty: their fees are in the settle coin, the symbol's quote."""
     where = f"execution {row.execId}"
     pnl = dec(row.execPnl, f"{where} execPnl") if row.execPnl else None
-    return Fill(
+    fill = Fill(
         symbol=symbol,
         trade_id=row.execId,
         order_id=row.orderId,
         client_order_id=row.orderLinkId or None,
         side=side_of(row.side, f"{where} side"),
-        price=dec(row.execPrice, f"{where} execPrice"),
-        qty=dec(row.execQty, f"{where} execQty"),
+        price=dec_at_least_zero(row.execPrice, f"{where} execPrice"),
+        qty=dec_at_least_zero(row.execQty, f"{where} execQty"),
         fee=dec(row.execFee, f"{where} execFee"),
         fee_asset=row.feeCurrency or symbol.rpartition("-")[2],
         is_maker=row.isMaker,
@@ -274,6 +277,7 @@ def parse_execution(row: m.ExecutionRow, symbol: str, local_ts: int = 0) -> Fill
         realized_pnl=pnl,
         local_ts=local_ts,
     )
+    return checked_fill(fill)
 
 
 def parse_position(row: m.PositionRow, symbol: str, local_ts: int = 0) -> Position:
@@ -286,7 +290,7 @@ def parse_position(row: m.PositionRow, symbol: str, local_ts: int = 0) -> Positi
         raise MalformedMessage(f"{where}: unknown positionIdx {row.positionIdx}")
     qty = -size if side is PositionSide.BOTH and row.side == "Sell" else size
     leverage = dec(row.leverage, f"{where} leverage")
-    return Position(
+    position = Position(
         symbol=symbol,
         position_side=side,
         qty=qty,
@@ -299,6 +303,7 @@ def parse_position(row: m.PositionRow, symbol: str, local_ts: int = 0) -> Positi
         ts=ms(row.updatedTime, f"{where} updatedTime"),
         local_ts=local_ts,
     )
+    return checked_position(position)
 
 
 def parse_wallet_coin(coin: m.WalletCoin, ts: int = 0, local_ts: int = 0) -> Balance:

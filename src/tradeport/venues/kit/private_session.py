@@ -3,16 +3,19 @@ happen, and what happened while the connection was down.
 
 The session opens one connection kind the venue describes (`_endpoint`): a login and
 its account topics (Bybit, OKX), a signed WS-API subscription or a listen key
-(Binance). Readiness follows it: "user" is up once logged in, each topic's component
-once the venue confirmed it, and all of them go down the moment the connection is
-lost. Events go out through the `OutageReconciler` record (each order state and each
-fill once); after every reconnect orders and fills are reconciled over REST and, where
-the venue streams them, balances and positions that differ from what was last
-published (DESIGN.md principle 5).
+(Binance). Readiness follows it: "user" is up once logged in (or connected, where the
+venue reports no login), each topic's component once the venue confirmed it, and all
+of them go down the moment the connection is lost; "reconciliation" stays down from
+then until what was missed has been read back. Events go out through the
+`OutageReconciler` record (each order state and each fill once); after every outage
+(a lost connection, or a frame that cannot be read) orders and fills are reconciled
+over REST and, where the venue streams them, balances and positions that differ from
+what was last published (DESIGN.md principle 5).
 
 A venue supplies: where its topics are (`_locate`), its endpoint (`endpoint_type`, or
 `_endpoint` for a session that is not a login and topics), and the parsing of
-a frame (`_on_frame`, which hands the parsed events to `publish_events`).
+a frame (`_on_frame`, which hands the parsed events to `publish_events` and raises
+MalformedMessage for a frame it cannot read).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import msgspec
 
 from tradeport.config.schema import ResolvedAssetConfig
 from tradeport.model import AssetType, Balance, Fill, Instrument, Order, Position, PositionSide
-from tradeport.model.errors import NotSupported
+from tradeport.model.errors import MalformedMessage, NotSupported
 from tradeport.transport.ws import WsEndpoint, WsStream
 from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.kit.liveness import Liveness
@@ -39,6 +42,7 @@ from tradeport.venues.reconcile import (
     FILLS,
     ORDERS,
     POSITIONS,
+    RECONCILED,
     OutageReconciler,
     PrivateHistory,
 )
@@ -66,6 +70,9 @@ class PrivateContext(PrivateHistory, Protocol):
     @property
     def liveness(self) -> Liveness: ...
 
+    @property
+    def readiness(self) -> Readiness: ...
+
     async def instruments(self) -> dict[str, Instrument]: ...
 
     async def sync_clock(self) -> float: ...
@@ -82,6 +89,7 @@ class PrivateSession(OutageReconciler, ABC):
     reconciles_account = True
     # True: an amendment (qty or price alone) is an update worth publishing
     amendable = True
+    malformed_frames = 0  # frames that could not be read (their events were read back)
     # private channel kind (its `wss_paths` entry names the topic) → the readiness
     # component its confirmation brings up; none for a session without topics
     components: ClassVar[Mapping[str, str]] = {}
@@ -93,14 +101,13 @@ class PrivateSession(OutageReconciler, ABC):
         client: PrivateContext,
         ws_base: str,
         credentials: Credentials,
-        readiness: Readiness | None = None,
         order_ids: OrderIdMap | None = None,
     ) -> None:
-        super().__init__(client, self.log)
+        super().__init__(client, self.log, client.readiness)
         self.client: PrivateContext = client
+        self.readiness: Readiness = client.readiness
         self.ws_base = ws_base.rstrip("/")
         self.credentials = credentials
-        self.readiness = readiness
         self.order_ids = order_ids
         self.spot = client.asset_type is AssetType.SPOT
         self._socket: WsStream | None = None
@@ -133,7 +140,9 @@ class PrivateSession(OutageReconciler, ABC):
 
     @abstractmethod
     def _on_frame(self, frame: str | bytes, local_ts: int) -> None:
-        """Parse one data frame and hand its events to `publish_events`."""
+        """Parse one data frame and hand its events to `publish_events`; raise
+        MalformedMessage (naming what did not read) for a frame that cannot be read,
+        before publishing any of its events."""
 
     async def _started(self) -> None:
         """The connection is up, before the baseline (e.g. keep a listen key alive)."""
@@ -163,23 +172,26 @@ class PrivateSession(OutageReconciler, ABC):
                 return
             path, component_of = self._locate()
             self._component_of = component_of
-            if self.readiness is not None:
-                self._components = (USER, *dict.fromkeys(component_of.values()))
-                self.readiness.require(*self._components)
+            self._components = (USER, *dict.fromkeys(component_of.values()), RECONCILED)
+            self.readiness.require(*self._components)
             try:
                 await self.client.instruments()  # events name venue symbols
                 await self.client.sync_clock()  # a login's expiry is venue time
                 socket = WsStream(
                     self._endpoint(self.ws_base + path, list(component_of)),
-                    self._on_frame,
+                    self._receive,
                     on_reconnect=self._on_reconnect,
                     on_lost=self._on_lost,
                 )
                 self._socket = socket
                 await socket.start()
+                self._logged_in()
                 await self._started()
                 # the baseline: open orders and positions as they are now, not published
                 await self._baseline()
+                self._connected.set()
+                if self._outage_since is None:
+                    self.readiness.set_up(RECONCILED)
             except BaseException:
                 await self.close()  # a half-started stream must not linger
                 raise
@@ -192,24 +204,43 @@ class PrivateSession(OutageReconciler, ABC):
         socket, self._socket = self._socket, None
         if socket is not None:
             await socket.close()
-        if self.readiness is not None:  # closed on purpose: orders no longer wait for these
-            self.readiness.release(*self._components)
+        # closed on purpose: orders no longer wait for these
+        self.readiness.release(*self._components)
 
     # -- readiness ---------------------------------------------------------------------
     def _logged_in(self) -> None:
-        if self.readiness is not None:
-            self.readiness.set_up(USER)
+        self.readiness.set_up(USER)
 
     def _confirmed(self, topic: str) -> None:
-        if self.readiness is not None:
-            self.readiness.set_up(self._component_of[topic])
+        self.readiness.set_up(self._component_of[topic])
 
     def _on_lost(self, topics: list[str]) -> None:
-        if self.readiness is not None:
-            for component in self._components:
-                self.readiness.set_down(component)
+        self._connected.clear()
+        self._outage_began()
+        for component in self._components:
+            self.readiness.set_down(component)
+
+    def _on_reconnect(self, topics: list[str]) -> None:
+        self._logged_in()  # a venue without a login reports none: connected is logged in
+        super()._on_reconnect(topics)
 
     # -- events ------------------------------------------------------------------------
+    def _receive(self, frame: str | bytes, local_ts: int) -> None:
+        """A data frame: its events, or (unreadable) the events it carried are read
+        back over REST as after an outage."""
+        try:
+            self._on_frame(frame, local_ts)
+        except MalformedMessage as exc:
+            self.malformed_frames += 1
+            self.log.error(
+                "%s: unreadable private frame, reconciling over REST: %s (frame %.200r)",
+                self.client.key,
+                exc,
+                frame,
+            )
+            self._outage_began()
+            self._reconcile_soon()
+
     def publish_events(
         self,
         orders: Iterable[Order] = (),
@@ -265,6 +296,8 @@ class PrivateSession(OutageReconciler, ABC):
     # -- outages -----------------------------------------------------------------------
     async def _baseline(self) -> None:
         self._complete_ms = self.client.clock.now_ms()
+        if self._outage_since is not None:  # what came before the baseline is in it
+            self._outage_since = max(self._outage_since, self._complete_ms)
         for order in await self.client.get_open_orders():
             self._changed(order)
             self.symbols.add(order.symbol)
@@ -306,18 +339,15 @@ class PrivateSession(OutageReconciler, ABC):
 
 
 class GatingContext(PrivateContext, Protocol):
-    """A client whose orders wait for its private stream, with an order-id map."""
-
-    @property
-    def readiness(self) -> Readiness: ...
+    """A client with a client-order-id ↔ order-id map."""
 
     @property
     def order_ids(self) -> OrderIdMap: ...
 
 
 class GatingSession(PrivateSession):
-    """A private session the client's orders wait for (its readiness components) and
-    whose every order feeds the client's client-order-id ↔ order-id map."""
+    """A private session whose every order feeds the client's client-order-id ↔
+    order-id map."""
 
     def __init__(self, client: GatingContext, ws_base: str, credentials: Credentials) -> None:
-        super().__init__(client, ws_base, credentials, client.readiness, client.order_ids)
+        super().__init__(client, ws_base, credentials, client.order_ids)

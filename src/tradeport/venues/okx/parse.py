@@ -36,7 +36,9 @@ from tradeport.model import (
 )
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.kit import parse as kit_parse
+from tradeport.venues.kit.event_checks import checked_fill, checked_order, checked_position
 from tradeport.venues.kit.parse import dec as dec
+from tradeport.venues.kit.parse import dec_at_least_zero as dec_at_least_zero
 from tradeport.venues.kit.parse import dec_or_none as dec_or_none
 from tradeport.venues.kit.parse import ms as ms
 from tradeport.venues.okx import messages as m
@@ -296,16 +298,16 @@ def parse_order(
     does when not told otherwise) has no base quantity until it fills: its quantity is
     then what it filled."""
     where = f"order {row.ordId}"
-    filled = inst.to_base(dec(row.accFillSz, f"{where} accFillSz"))
+    filled = inst.to_base(dec_at_least_zero(row.accFillSz, f"{where} accFillSz"))
     if row.tgtCcy == "quote_ccy":
         qty = filled
     else:
-        qty = inst.to_base(dec(row.sz, f"{where} sz"))
+        qty = inst.to_base(dec_at_least_zero(row.sz, f"{where} sz"))
     otype, tif = order_kind(row.ordType)
     status = OrderStatus(status_map.get(row.state, "unknown"))
     if status is OrderStatus.CANCELED and row.cancelSource in _EXPIRED_BY:
         status = OrderStatus.EXPIRED
-    return Order(
+    order = Order(
         symbol=inst.symbol,
         client_order_id=row.clOrdId or None,
         order_id=row.ordId,
@@ -324,6 +326,7 @@ def parse_order(
         local_ts=local_ts,
         raw=raw if raw is not None else msgspec.structs.asdict(row),
     )
+    return checked_order(order)
 
 
 def parse_fill(row: m.FillRow, inst: Contract, local_ts: int = 0) -> Fill:
@@ -331,14 +334,14 @@ def parse_fill(row: m.FillRow, inst: Contract, local_ts: int = 0) -> Fill:
     the account's side (negative: charged); a Fill's fee is what was paid."""
     where = f"fill {row.tradeId} of {row.ordId}"
     pnl = dec(row.fillPnl, f"{where} fillPnl") if row.fillPnl else None
-    return Fill(
+    fill = Fill(
         symbol=inst.symbol,
         trade_id=row.tradeId,
         order_id=row.ordId,
         client_order_id=row.clOrdId or None,
         side=side_of(row.side, f"{where} side"),
-        price=dec(row.fillPx, f"{where} fillPx"),
-        qty=inst.to_base(dec(row.fillSz, f"{where} fillSz")),
+        price=dec_at_least_zero(row.fillPx, f"{where} fillPx"),
+        qty=inst.to_base(dec_at_least_zero(row.fillSz, f"{where} fillSz")),
         fee=-dec(row.fee, f"{where} fee"),
         fee_asset=row.feeCcy or inst.instrument.quote,
         is_maker=row.execType == "M",
@@ -347,23 +350,24 @@ def parse_fill(row: m.FillRow, inst: Contract, local_ts: int = 0) -> Fill:
         position_side=POSITION_SIDES.get(row.posSide, PositionSide.BOTH),
         local_ts=local_ts,
     )
+    return checked_fill(fill)
 
 
 def fill_of_order(row: m.OrderRow, inst: Contract, local_ts: int = 0) -> Fill | None:
     """The fill an `orders` channel push reports (`tradeId`, `fillSz`, `fillFee`...),
     or None when the push is not a fill (placed, cancelled, amended)."""
     where = f"order {row.ordId} fill {row.tradeId}"
-    size = dec(row.fillSz, f"{where} fillSz")
+    size = dec_at_least_zero(row.fillSz, f"{where} fillSz")
     if not row.tradeId or not size:
         return None
     pnl = dec(row.fillPnl, f"{where} fillPnl") if row.fillPnl else None
-    return Fill(
+    fill = Fill(
         symbol=inst.symbol,
         trade_id=row.tradeId,
         order_id=row.ordId,
         client_order_id=row.clOrdId or None,
         side=side_of(row.side, f"{where} side"),
-        price=dec(row.fillPx, f"{where} fillPx"),
+        price=dec_at_least_zero(row.fillPx, f"{where} fillPx"),
         qty=inst.to_base(size),
         fee=-dec(row.fillFee, f"{where} fillFee"),
         fee_asset=row.fillFeeCcy or row.feeCcy or inst.instrument.quote,
@@ -373,6 +377,7 @@ def fill_of_order(row: m.OrderRow, inst: Contract, local_ts: int = 0) -> Fill | 
         position_side=POSITION_SIDES.get(row.posSide, PositionSide.BOTH),
         local_ts=local_ts,
     )
+    return checked_fill(fill)
 
 
 def parse_position(row: m.PositionRow, inst: Contract, local_ts: int = 0) -> Position:
@@ -386,7 +391,7 @@ def parse_position(row: m.PositionRow, inst: Contract, local_ts: int = 0) -> Pos
     if side is not PositionSide.BOTH:
         qty = abs(qty)
     leverage = dec(row.lever, f"{where} lever")
-    return Position(
+    position = Position(
         symbol=inst.symbol,
         position_side=side,
         qty=qty,
@@ -399,6 +404,7 @@ def parse_position(row: m.PositionRow, inst: Contract, local_ts: int = 0) -> Pos
         ts=ms(row.uTime, f"{where} uTime"),
         local_ts=local_ts,
     )
+    return checked_position(position)
 
 
 def parse_balance_detail(detail: m.BalanceDetail, ts: int = 0, local_ts: int = 0) -> Balance:
