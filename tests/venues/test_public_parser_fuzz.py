@@ -98,6 +98,22 @@ def test_binance_depth_diff_with_a_level_not_real_is_malformed(
     refused(lambda: binance.parse_frame(route, frame, SYMBOL, 0), book.on_update, book)
 
 
+@pytest.mark.parametrize("spot", [True, False], ids=["spot", "usdm"])
+@given(sides=sides_with_one_bad_level())
+def test_binance_partial_book_with_a_level_not_real_is_malformed(
+    spot: bool, sides: tuple[list[list[str]], list[list[str]]]
+) -> None:
+    stream = "btcusdt@depth20@100ms"
+    route = binance.route_for(stream, spot)
+    assert route is not None
+    bids, asks = sides
+    data: dict[str, Any] = {"lastUpdateId": 5, "bids": bids, "asks": asks}
+    if not spot:
+        data = {"e": "depthUpdate", "E": 1, "U": 1, "u": 5, "pu": 0, "b": bids, "a": asks}
+    with pytest.raises(MalformedMessage):
+        binance.parse_frame(route, binance_frame(stream, data), SYMBOL, 0)
+
+
 @pytest.mark.parametrize("stream", ["btcusdt@trade", "btcusdt@aggTrade"])
 @given(price=bad_price, qty=st.sampled_from(["1", "NaN"]), swap=st.booleans())
 def test_binance_trade_with_a_price_or_size_not_real_is_malformed(
@@ -202,6 +218,18 @@ def test_okx_books_push_with_a_level_not_real_is_malformed(
     bids, asks = ([[*level, "0", "1"] for level in side] for side in sides)
     frame = okx_push("snapshot" if snapshot else "update", 11, 10, bids, asks)
     refused(lambda: okx.parse_books(frame, SYMBOL, size, 0), book.on_push, book.sync)
+
+
+@pytest.mark.parametrize("channel", ["books5", "bbo-tbt"])
+@given(sides=sides_with_one_bad_level())
+def test_okx_top_of_book_with_a_level_not_real_is_malformed(
+    channel: str, sides: tuple[list[list[str]], list[list[str]]]
+) -> None:
+    bids, asks = ([[*level, "0", "1"] for level in side] for side in sides)
+    data = {"asks": asks, "bids": bids, "ts": "1", "seqId": 5}
+    frame = dumps({"arg": {"channel": channel, "instId": "BTC-USDT"}, "data": [data]})
+    with pytest.raises(MalformedMessage):
+        okx.parse_top_book(frame, SYMBOL, float, 0)
 
 
 @pytest.mark.parametrize("size", okx_sizes(), ids=["spot", "ten-power", "contracts"])

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from tradeport.book.levels import check_levels
 from tradeport.book.types import DepthUpdate
 from tradeport.model import (
     Balance,
@@ -114,6 +115,9 @@ def parse_top_book(frame: str | bytes, symbol: str, size: Sizes, local_ts: int) 
     data = msg.data[-1]
     bids = _levels(data.bids, size)
     asks = _levels(data.asks, size)
+    # a whole top of book reaches consumers without the book engine: checked here
+    check_levels("bid", bids)
+    check_levels("ask", asks)
     ts = int(data.ts) if data.ts.isdigit() else 0
     return OrderBook(
         symbol=symbol, bids=bids, asks=asks, update_id=data.seqId, ts=ts, local_ts=local_ts
