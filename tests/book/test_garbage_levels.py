@@ -4,7 +4,9 @@ and the book that meets them leaves LIVE and asks for a snapshot."""
 
 from __future__ import annotations
 
+import asyncio
 import math
+import random
 
 import pytest
 from hypothesis import given
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 
 from tradeport.book.levels import L2Book
 from tradeport.book.sequence import FirstLastRule, PrevLinkRule, SeqLinkRule
+from tradeport.book.snapshots import SnapshotQueue
 from tradeport.book.sync import BookSync
 from tradeport.book.types import DepthUpdate
 from tradeport.model.enums import BookState
@@ -207,3 +210,38 @@ def test_every_rule_refuses_ids_beyond_64_bits(
     with pytest.raises(MalformedMessage):
         sync.on_update(DepthUpdate(SYMBOL, 10**30, 10**30, 7, [], []))
     assert sync.state is BookState.RESYNCING
+
+
+async def test_a_refused_rest_snapshot_is_fetched_again_after_a_backoff() -> None:
+    """A venue answering the depth request with garbage: the book refuses the snapshot
+    and asks again; the queue waits its backoff before the next fetch instead of asking
+    as fast as it can, and the book goes LIVE on the first real snapshot."""
+    fetched: list[float] = []
+    live = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    garbage = OrderBook(symbol=SYMBOL, bids=[(math.nan, 1.0)], asks=[(101.0, 1.0)], update_id=5)
+    good = OrderBook(symbol=SYMBOL, bids=[(100.0, 1.0)], asks=[(101.0, 1.0)], update_id=5)
+
+    async def fetch(symbol: str) -> OrderBook:
+        fetched.append(loop.time())
+        return garbage if len(fetched) <= 2 else good
+
+    def deliver(symbol: str, snapshot: OrderBook) -> None:
+        if sync.on_snapshot(snapshot):
+            live.set()
+
+    queue = SnapshotQueue(fetch, deliver, retry_base=0.02, rng=random.Random(1))
+    sync = BookSync(SYMBOL, FirstLastRule(), queue.request)
+    queue.request(SYMBOL)
+    queue.start()
+    try:
+        await asyncio.wait_for(live.wait(), 5.0)
+    finally:
+        await queue.close()
+    assert len(fetched) == 3
+    assert sync.stats.malformed == 2
+    assert queue.failures == 2
+    # each fetch after a refusal waited at least the smallest backoff (half the base,
+    # then half of twice the base): never asked again at once
+    assert fetched[1] - fetched[0] >= 0.009
+    assert fetched[2] - fetched[1] >= 0.019
