@@ -317,17 +317,24 @@ class PublicSession(PublicTopics[T]):
         if name in self._resyncs:
             self._again.add(name)
             return
-        task = asyncio.get_running_loop().create_task(
+        self._resyncs[name] = asyncio.get_running_loop().create_task(
             self._resubscribe(name), name=f"resync {self.client.key} {name}"
         )
-        self._resyncs[name] = task
-        task.add_done_callback(lambda _t: self._resyncs.pop(name, None))
 
     async def _resubscribe(self, name: str) -> None:
         """Resubscribe `name` until no request is left over: requests made meanwhile
         coalesce into the next round. Rounds closer together than `RESYNC_SETTLED`
         wait a growing delay first, so a topic whose snapshots keep failing does not
         spin."""
+        try:
+            await self._resubscribe_rounds(name)
+        finally:
+            # out of `_resyncs` in the same step as the last look at `_again`: a request
+            # coming after it starts a new task, none falls between the two
+            if self._resyncs.get(name) is asyncio.current_task():
+                del self._resyncs[name]
+
+    async def _resubscribe_rounds(self, name: str) -> None:
         loop = asyncio.get_running_loop()
         while True:
             topic = self.topics.get(name)
