@@ -3,8 +3,9 @@
 Books ask (`request`) and the queue fetches: each symbol at most once at a time, at most
 `concurrency` fetches in flight, so that a mass gap (a reconnect under hundreds of books)
 does not spend the venue's REST weight budget in one burst. `fetch` is the REST
-client's depth call, which waits on the client's rate limiter; a failed fetch is
-retried with exponential backoff and jitter while other symbols keep going.
+client's depth call, which waits on the client's rate limiter; a failed fetch, or a
+snapshot its book refused as malformed, is retried with exponential backoff and jitter
+while other symbols keep going.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 
+from tradeport.model.errors import MalformedMessage
 from tradeport.model.market import OrderBook
 
 log = logging.getLogger("tradeport.book")
@@ -156,15 +158,25 @@ class SnapshotQueue:
             if symbol in self._dropped:
                 self._dropped.discard(symbol)
                 return
-            self._attempts.pop(symbol, None)
             # out of flight before delivery: a book that finds this snapshot too old
             # asks again from inside `deliver`, and that request must be queued
             self._in_flight.discard(symbol)
             try:
                 self.deliver(symbol, snapshot)
+            except MalformedMessage as exc:
+                # the book refused the snapshot (garbage levels) and asked again: the
+                # next fetch waits its backoff, or a venue sending garbage would be
+                # asked as fast as the rate limiter lets us
+                if self._pending.pop(symbol, None) is not None:
+                    self._retry_later(symbol, exc)
+                else:
+                    self.failures += 1
+                    log.warning("the %s snapshot was refused: %s", symbol, exc)
+                return
             except Exception:
                 self.failures += 1
                 log.exception("delivering the %s snapshot failed", symbol)
+            self._attempts.pop(symbol, None)
         finally:
             self._in_flight.discard(symbol)
             self._slots.release()

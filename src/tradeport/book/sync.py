@@ -7,6 +7,17 @@ the venue's continuity rule (DESIGN.md principle 6). Before its first snapshot i
 `SYNCING`; after a gap, a crossed book or an unreadable diff it is `RESYNCING`; in both
 it buffers updates, to be replayed on top of the next snapshot as the venue documents
 (Binance §1.5 steps 1-5, §2.5 steps 1-5).
+
+Garbage never makes a LIVE book. An update or snapshot carrying a level that is not a
+real one (levels.py), or ids that cannot be the venue's (first id above last, below
+zero or beyond the 64-bit integers every venue numbers with), raises MalformedMessage
+after the book has left LIVE and asked for a snapshot; a venue's handler publishes that
+state and lets the error be counted like an unreadable frame. An update that overlaps
+the last applied one without being it is impossible too: venues number their book
+changes so that two updates either cover the same ids or none in common. It shows
+that an applied update was not the venue's (say u = 2**62 in one diff, after which
+every real diff would look stale and be skipped while the book stayed LIVE), so the
+book resyncs.
 """
 
 from __future__ import annotations
@@ -14,17 +25,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
-from tradeport.book.levels import L2Book
+from tradeport.book.levels import L2Book, check_levels
 from tradeport.book.sequence import APPLY, GAP, ContinuityRule
 from tradeport.book.types import DepthUpdate
 from tradeport.model.enums import BookState
+from tradeport.model.errors import MalformedMessage
 from tradeport.model.market import OrderBook
 
 log = logging.getLogger("tradeport.book")
 
 LIVE = BookState.LIVE
+RESYNCING = BookState.RESYNCING
 DEFAULT_MAX_BUFFER = 10_000
+MAX_ID = 2**63 - 1  # venues' update ids are signed 64-bit integers
 
 
 @dataclass(slots=True)
@@ -39,6 +54,7 @@ class BookStats:
     snapshots: int = 0  # snapshots loaded
     late_snapshots: int = 0  # snapshots ignored because the book was already LIVE
     buffered_max: int = 0  # most updates buffered at once
+    malformed: int = 0  # updates and snapshots refused: levels or ids that cannot be real
 
 
 class BookSync:
@@ -60,6 +76,7 @@ class BookSync:
         self.ts = 0  # venue time of the last applied update (or of the snapshot)
         self.local_ts = 0  # receipt time of the same
         self._first = True  # the next applied update is the first after a snapshot
+        self._applied_from = 0  # first id of the last applied update
         self._buffer: list[DepthUpdate] = []
 
     @property
@@ -72,18 +89,41 @@ class BookSync:
 
     def on_update(self, update: DepthUpdate) -> bool:
         """Feed one diff. True when what `view()` shows changed: the levels of a LIVE
-        book, or the book leaving LIVE."""
+        book, or the book leaving LIVE. MalformedMessage (the book no longer LIVE) for
+        an update whose levels or ids cannot be real."""
+        if not 0 <= update.first_id <= update.last_id <= MAX_ID:
+            self._refuse(f"update ids {update.first_id}..{update.last_id} cannot be real")
         if self.state is not LIVE:
+            try:
+                check_levels("bid", update.bids)
+                check_levels("ask", update.asks)
+            except MalformedMessage as exc:
+                self._refuse(str(exc))
             self._buffer_update(update)
             return False
-        verdict = self.rule.check(update, self.book.update_id, self._first)
+        local_id = self.book.update_id
+        verdict = self.rule.check(update, local_id, self._first)
         if verdict is APPLY:
-            if not self._apply(update):
+            try:
+                crossed = not self._apply(update)
+            except MalformedMessage as exc:
+                self._refuse(str(exc))
+            if crossed:
                 self._resync(None, "crossed book")
             return True
         if verdict is GAP:
             self.stats.gaps += 1
             self._resync(update, "gap")
+            return True
+        if (
+            not self._first
+            and update.last_id >= self._applied_from
+            and (update.first_id != self._applied_from or update.last_id != local_id)
+        ):
+            # overlaps the last applied update without being it: that one was no update
+            # of the venue's. This one may be, so it is kept for the replay.
+            self.stats.malformed += 1
+            self._resync(update, f"update {update.first_id}..{update.last_id} overlaps the book")
             return True
         self.stats.skipped += 1
         return False
@@ -96,7 +136,12 @@ class BookSync:
             self.stats.late_snapshots += 1
             return False
         book = self.book
-        book.load(snapshot.bids, snapshot.asks, snapshot.update_id)
+        if not 0 <= snapshot.update_id <= MAX_ID:
+            self._refuse(f"snapshot id {snapshot.update_id} cannot be real", snapshot=True)
+        try:
+            book.load(snapshot.bids, snapshot.asks, snapshot.update_id)
+        except MalformedMessage as exc:
+            self._refuse(f"snapshot: {exc}", snapshot=True)
         self.stats.snapshots += 1
         self.ts = snapshot.ts
         self.local_ts = snapshot.local_ts
@@ -127,8 +172,10 @@ class BookSync:
         return True
 
     def invalidate(self, reason: str = "invalidated") -> None:
-        """Stop trusting the book (e.g. a diff could not be parsed) and resync it."""
-        self._resync(None, reason)
+        """Stop trusting the book (e.g. a diff could not be parsed) and resync it. A book
+        already RESYNCING has asked for its snapshot: it is not asked again."""
+        if self.state is not RESYNCING:
+            self._resync(None, reason)
 
     def reset(self) -> None:
         """Forget everything, back to SYNCING (e.g. after unsubscribing); the caller asks
@@ -158,6 +205,7 @@ class BookSync:
         book = self.book
         book.apply(update.bids, update.asks)
         book.update_id = update.last_id
+        self._applied_from = update.first_id
         self.ts = update.ts
         self.local_ts = update.local_ts
         self._first = False
@@ -188,6 +236,17 @@ class BookSync:
         buffer.append(update)
         if len(buffer) > self.stats.buffered_max:
             self.stats.buffered_max = len(buffer)
+
+    def _refuse(self, reason: str, *, snapshot: bool = False) -> NoReturn:
+        """Garbage from the venue: the caller hears of it, and the book leaves LIVE. A
+        snapshot is asked for when the book was LIVE or the refused thing was the
+        snapshot it waited for; a book waiting already drops the update (a hole it
+        leaves shows as a gap on replay)."""
+        self.stats.malformed += 1
+        log.warning("%s: refused: %s", self.symbol, reason)
+        if snapshot or self.state is LIVE:
+            self._resync(None, reason)
+        raise MalformedMessage(f"{self.symbol}: {reason}")
 
     def _resync(self, update: DepthUpdate | None, reason: str) -> None:
         log.info("%s: resync at update id %d: %s", self.symbol, self.book.update_id, reason)

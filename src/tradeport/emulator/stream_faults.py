@@ -11,6 +11,8 @@ endpoint:
 - `ServerShutdown`: the venue's maintenance notice (Binance `{"e":"serverShutdown"}`),
   then the close after a short grace.
 - `ExpireListenKey`: a private stream's key expires; the private side registers a hook.
+- `SendFrame`: a frame written by the test goes out now, as it is (a depth update with
+  a "NaN" level, or an update id no venue would send).
 
 Connections are matched by name prefix ("" = all). Depth faults count frames across the
 matching connections: "drop the next frame of BTCUSDT" is consumed by the first matching
@@ -69,6 +71,11 @@ class ExpireListenKey(msgspec.Struct, frozen=True, tag="expire_listen_key", tag_
     """Has no parameters: every registered private-stream hook is told."""
 
 
+class SendFrame(msgspec.Struct, frozen=True, tag="send_frame", tag_field="kind"):
+    text: Annotated[str, msgspec.Meta(min_length=1)]
+    prefix: str = ""
+
+
 StreamFault = (
     DropDepth
     | DuplicateDepth
@@ -77,6 +84,7 @@ StreamFault = (
     | Silence
     | ServerShutdown
     | ExpireListenKey
+    | SendFrame
 )
 
 
@@ -165,6 +173,15 @@ class StreamFaultPlan:
         for hook in list(self.listen_key_hooks):
             hook()
 
+    def send_frame(self, text: str, prefix: str = "") -> int:
+        """Send `text` as it is on the matching connections now, after what they have
+        queued; returns how many connections it went to."""
+        conns = self.connections.matching(prefix)
+        self.history.append(SendFrame(text, prefix))
+        for conn in conns:
+            conn.send(text)
+        return len(conns)
+
     def on_listen_key_expired(self, hook: Callable[[], None]) -> None:
         self.listen_key_hooks.append(hook)
 
@@ -187,6 +204,8 @@ class StreamFaultPlan:
                 return await self.server_shutdown(fault.prefix)
             case ExpireListenKey():
                 self.expire_listen_key()
+            case SendFrame():
+                return self.send_frame(fault.text, fault.prefix)
         return 0
 
     def clear(self) -> None:

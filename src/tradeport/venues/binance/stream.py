@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -148,16 +148,22 @@ class PublicStreams(PublicTopics[StreamTopic]):
         book = topic.book
         assert book is not None
         try:
-            update = sp.parse_frame(topic.route, frame, topic.symbol, local_ts)
+            changed = book.on_update(sp.parse_frame(topic.route, frame, topic.symbol, local_ts))
         except MalformedMessage:
-            # a diff we cannot read is a diff we missed: that book resyncs
+            # a diff we cannot read, or whose levels or ids cannot be real, is a diff we
+            # missed: that book resyncs, and its consumers see it leave LIVE
             self.malformed += 1
             book.invalidate("malformed depth frame")
+            self._publish_book(topic.channels, book)
             raise
-        if book.on_update(update):
+        if changed:
             publish = self.publish
             for channel in topic.channels:
-                publish(channel, book)
+                publish(channel, book)  # the consumer's view filters by state
+
+    def _publish_book(self, channels: Sequence[Channel], book: BookSync) -> None:
+        for channel in channels:
+            self.publish(channel, book)
 
     # -- snapshots ---------------------------------------------------------------------
     async def _fetch_snapshot(self, symbol: str) -> OrderBook:
@@ -165,5 +171,14 @@ class PublicStreams(PublicTopics[StreamTopic]):
 
     def _deliver_snapshot(self, symbol: str, snapshot: OrderBook) -> None:
         book = self.books.get(symbol)
-        if book is not None and book.on_snapshot(snapshot):
-            self.publish(Channel("book", symbol), book)
+        if book is None:
+            return
+        try:
+            live = book.on_snapshot(snapshot)
+        except MalformedMessage:
+            # refused: the book asked again, and the queue fetches with backoff
+            self.malformed += 1
+            self._publish_book([Channel("book", symbol)], book)
+            raise
+        if live:
+            self._publish_book([Channel("book", symbol)], book)

@@ -5,6 +5,9 @@ Python names are descriptive; `name=` gives the single letter Binance sends. Mar
 data decodes with `strict=False` so price/qty strings land straight in float fields;
 order and account money is Decimal, decoded exactly from the strings. Keys a struct
 does not declare are skipped by the decoder, so newer venue fields do no harm.
+Market-data numbers carry their constraint in their type (kit/market_numbers.py): a
+trade at "NaN" or a ticker at "inf" does not decode. Book levels are left to the book
+engine, which checks them where it applies them.
 Anything that does not decode as the message it claims to be raises `MalformedMessage`
 naming the stream or event and what was wrong; nothing is returned half-decoded.
 """
@@ -18,6 +21,7 @@ import msgspec
 from msgspec import Raw, field
 
 from tradeport.model.errors import MalformedMessage
+from tradeport.venues.kit.market_numbers import Finite, NotNegative, Positive
 
 T = TypeVar("T")
 Levels = list[tuple[float, float]]
@@ -78,8 +82,8 @@ class SpotTrade(msgspec.Struct, gc=False):
     """`<s>@trade` (spot only)."""
 
     trade_id: int = field(name="t")
-    price: float = field(name="p")
-    qty: float = field(name="q")
+    price: Positive = field(name="p")
+    qty: Positive = field(name="q")
     trade_ts: int = field(name="T")
     buyer_is_maker: bool = field(name="m")
     event_ts: int = field(default=0, name="E")
@@ -89,8 +93,8 @@ class AggTrade(msgspec.Struct, gc=False):
     """`<s>@aggTrade`, spot and USDⓈ-M."""
 
     agg_id: int = field(name="a")
-    price: float = field(name="p")
-    qty: float = field(name="q")
+    price: Positive = field(name="p")
+    qty: Positive = field(name="q")
     first_trade_id: int = field(name="f")
     last_trade_id: int = field(name="l")
     trade_ts: int = field(name="T")
@@ -102,10 +106,10 @@ class BookTicker(msgspec.Struct, gc=False):
     """`<s>@bookTicker`; USDⓈ-M adds e/E/T, spot sends none of them."""
 
     update_id: int = field(name="u")
-    bid: float = field(name="b")
-    bid_qty: float = field(name="B")
-    ask: float = field(name="a")
-    ask_qty: float = field(name="A")
+    bid: NotNegative = field(name="b")
+    bid_qty: NotNegative = field(name="B")
+    ask: NotNegative = field(name="a")
+    ask_qty: NotNegative = field(name="A")
     event_ts: int = field(default=0, name="E")
     transaction_ts: int = field(default=0, name="T")
 
@@ -114,14 +118,14 @@ class KlineBody(msgspec.Struct, gc=False):
     open_ts: int = field(name="t")
     close_ts: int = field(name="T")
     interval: str = field(name="i")
-    open: float = field(name="o")
-    close: float = field(name="c")
-    high: float = field(name="h")
-    low: float = field(name="l")
-    volume: float = field(name="v")
+    open: Finite = field(name="o")
+    close: Finite = field(name="c")
+    high: Finite = field(name="h")
+    low: Finite = field(name="l")
+    volume: NotNegative = field(name="v")
     trades: int = field(name="n")
     closed: bool = field(name="x")
-    quote_volume: float = field(name="q")
+    quote_volume: NotNegative = field(name="q")
 
 
 class KlineEvent(msgspec.Struct, gc=False):
@@ -134,25 +138,25 @@ class KlineEvent(msgspec.Struct, gc=False):
 class Ticker24hEvent(msgspec.Struct, gc=False):
     """`<s>@ticker`; USDⓈ-M sends the same letters without the bid/ask ones (§2.4)."""
 
-    last: float = field(name="c")
-    open: float = field(name="o")
-    high: float = field(name="h")
-    low: float = field(name="l")
-    volume: float = field(name="v")
-    quote_volume: float = field(name="q")
+    last: Finite = field(name="c")
+    open: Finite = field(name="o")
+    high: Finite = field(name="h")
+    low: Finite = field(name="l")
+    volume: NotNegative = field(name="v")
+    quote_volume: NotNegative = field(name="q")
     event_ts: int = field(default=0, name="E")
-    bid: float | None = field(default=None, name="b")
-    bid_qty: float | None = field(default=None, name="B")
-    ask: float | None = field(default=None, name="a")
-    ask_qty: float | None = field(default=None, name="A")
+    bid: Finite | None = field(default=None, name="b")
+    bid_qty: NotNegative | None = field(default=None, name="B")
+    ask: Finite | None = field(default=None, name="a")
+    ask_qty: NotNegative | None = field(default=None, name="A")
 
 
 class MarkPriceUpdate(msgspec.Struct, gc=False):
     """`<s>@markPrice[@1s]` (USDⓈ-M only)."""
 
-    mark: float = field(name="p")
-    index: float | None = field(default=None, name="i")
-    funding_rate: float | None = field(default=None, name="r")
+    mark: Finite = field(name="p")
+    index: Finite | None = field(default=None, name="i")
+    funding_rate: Finite | None = field(default=None, name="r")
     next_funding_ts: int | None = field(default=None, name="T")
     event_ts: int = field(default=0, name="E")
 

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 
+from tradeport.book.levels import check_levels
 from tradeport.book.types import DepthUpdate
 from tradeport.config import load_venue_config, resolve_asset
 from tradeport.model import (
@@ -74,7 +75,10 @@ def parse_partial_depth(
     msg: sm.SpotPartialDepth | sm.FuturesDepthUpdate, symbol: str, local_ts: int
 ) -> OrderBook:
     """Top-N book: spot sends lastUpdateId/bids/asks, USDⓈ-M the depthUpdate shape.
-    Sides are put best first: the USDⓈ-M doc example lists its bids ascending."""
+    Sides are put best first: the USDⓈ-M doc example lists its bids ascending. It
+    reaches consumers without the book engine, so its levels are checked here."""
+    check_levels("bid", msg.bids)
+    check_levels("ask", msg.asks)
     bids, asks = sorted(msg.bids, reverse=True), sorted(msg.asks)
     if isinstance(msg, sm.SpotPartialDepth):
         return OrderBook(

@@ -114,16 +114,19 @@ class PublicStreams(PublicSession[StreamTopic]):
         assert book is not None
         try:
             parsed = sp.parse_book_frame(frame, topic.symbol, local_ts)
+            if parsed.snapshot is not None:
+                # every snapshot starts the book over: a (re)subscription, or u == 1
+                # after the venue restarted its service (§4.5)
+                book.reset()
+                book.on_snapshot(parsed.snapshot)
+                changed = True
+            else:
+                changed = parsed.update is not None and book.on_update(parsed.update)
         except MalformedMessage:
+            # unreadable, or levels or ids that cannot be real (the book refused them)
             self._unreadable(topic, "malformed orderbook frame")
             raise
-        if parsed.snapshot is not None:
-            # every snapshot starts the book over: a (re)subscription, or u == 1 after
-            # the venue restarted its service (§4.5)
-            book.reset()
-            book.on_snapshot(parsed.snapshot)
-            self._publish_book(topic)
-        elif parsed.update is not None and book.on_update(parsed.update):
+        if changed:
             self._publish_book(topic)
 
     def _publish_book(self, topic: StreamTopic) -> None:

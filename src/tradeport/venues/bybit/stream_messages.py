@@ -17,6 +17,7 @@ import msgspec
 
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bybit import messages as m
+from tradeport.venues.kit.market_numbers import Finite, NotNegative, Positive
 
 T = TypeVar("T")
 Levels = list[tuple[float, float]]
@@ -49,8 +50,8 @@ class TradeRow(msgspec.Struct, gc=False):
     time: int = msgspec.field(name="T")
     symbol: str = msgspec.field(name="s")
     side: str = msgspec.field(name="S")
-    qty: float = msgspec.field(name="v")
-    price: float = msgspec.field(name="p")
+    qty: Positive = msgspec.field(name="v")
+    price: Positive = msgspec.field(name="p")
     trade_id: str = msgspec.field(name="i")
     block_trade: bool = msgspec.field(default=False, name="BT")
     seq: int = 0
@@ -66,12 +67,12 @@ class KlineRow(msgspec.Struct, gc=False):
     start: int
     end: int
     interval: str
-    open: float
-    close: float
-    high: float
-    low: float
-    volume: float
-    turnover: float
+    open: Finite
+    close: Finite
+    high: Finite
+    low: Finite
+    volume: NotNegative
+    turnover: NotNegative
     confirm: bool
     timestamp: int = 0  # the last trade in the candle
 

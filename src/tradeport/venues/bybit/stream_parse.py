@@ -32,6 +32,7 @@ from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bybit import parse
 from tradeport.venues.bybit import stream_messages as sm
 from tradeport.venues.bybit.stream_messages import TickerFields
+from tradeport.venues.kit.market_numbers import finite_text
 
 ToSymbol = Callable[[str], str]  # venue symbol → standard symbol
 # venue symbol → standard symbol, or None for an instrument outside the client's market
@@ -153,10 +154,7 @@ def _float(fields: TickerFields, name: str) -> float | None:
     value = fields.get(name)
     if value is None or value == "":
         return None
-    try:
-        return float(value)
-    except ValueError:
-        raise MalformedMessage(f"tickers {name}: {value!r} is not a number") from None
+    return finite_text(str(value), f"tickers {name}")
 
 
 def parse_ticker(fields: TickerFields, symbol: str, ts: int, local_ts: int) -> Ticker | None:

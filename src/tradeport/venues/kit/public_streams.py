@@ -12,8 +12,11 @@ connections (`WsStream`), created on first use.
 book's snapshot on subscription needs (Bybit, OKX): a book that loses continuity
 (a gap, a checksum mismatch, a crossed book, an unreadable push) is RESYNCING and only
 its topic is unsubscribed and subscribed again on its connection, which brings a
-fresh snapshot: no REST request, no other book touched. A lost connection leaves its
-books SYNCING until the replacement's snapshots arrive.
+fresh snapshot: no REST request, no other book touched. Requests made while a
+resubscription is in flight (the snapshot answering it failed its checksum) coalesce
+into the next one, with backoff, so a book is never left RESYNCING with no snapshot
+coming. A lost connection leaves its books SYNCING until the replacement's snapshots
+arrive.
 """
 
 from __future__ import annotations
@@ -33,7 +36,14 @@ from tradeport.model.errors import BadParameter, NotSupported, TradeportError
 from tradeport.streams.watch import Channel, Dispatcher
 from tradeport.transport.ws import WsEndpoint, WsStream
 from tradeport.transport.ws_endpoint import WsStats
+from tradeport.transport.ws_slot import Backoff
 from tradeport.venues.kit.liveness import Liveness
+
+# resubscriptions of one topic closer together than this (seconds) back off: its
+# snapshots keep failing
+RESYNC_SETTLED = 10.0
+RESYNC_BACKOFF_INITIAL = 0.05
+RESYNC_BACKOFF_MAX = 5.0
 
 
 class PublicContext(Protocol):
@@ -259,6 +269,9 @@ class PublicSession(PublicTopics[T]):
     def __init__(self, client: PublicContext, ws_base: str) -> None:
         super().__init__(client, ws_base)
         self._resyncs: dict[str, asyncio.Task[None]] = {}  # topic → its resubscription
+        self._again: set[str] = set()  # topics asked to resync while one was in flight
+        self._resync_backoff: dict[str, Backoff] = {}
+        self._resynced_at: dict[str, float] = {}  # topic → loop time of its last round
         self.resubscribes = 0  # book topics resubscribed to resync them
 
     @abstractmethod
@@ -271,6 +284,9 @@ class PublicSession(PublicTopics[T]):
         return self.attach(channel, path, name)
 
     def _dropped(self, topic: T) -> None:
+        self._again.discard(topic.name)
+        self._resync_backoff.pop(topic.name, None)
+        self._resynced_at.pop(topic.name, None)
         task = self._resyncs.pop(topic.name, None)
         if task is not None:
             task.cancel()
@@ -293,28 +309,58 @@ class PublicSession(PublicTopics[T]):
 
     def _resync(self, name: str) -> None:
         """A book lost continuity: resubscribe its topic alone (the venue answers a
-        subscription with a snapshot); one resubscription in flight per topic."""
-        if name in self._resyncs or name not in self.topics:
+        subscription with a snapshot). One resubscription at a time per topic: a
+        request made while one is in flight (its snapshot failed its checksum, say)
+        is not dropped but served by the next one."""
+        if name not in self.topics:
             return
-        task = asyncio.get_running_loop().create_task(
+        if name in self._resyncs:
+            self._again.add(name)
+            return
+        self._resyncs[name] = asyncio.get_running_loop().create_task(
             self._resubscribe(name), name=f"resync {self.client.key} {name}"
         )
-        self._resyncs[name] = task
-        task.add_done_callback(lambda _t: self._resyncs.pop(name, None))
 
     async def _resubscribe(self, name: str) -> None:
-        topic = self.topics.get(name)
-        socket = None if topic is None else self._sockets.get(topic.path)
-        if socket is None:
-            return
-        self.resubscribes += 1
-        self.log.info("%s: resubscribing %s for a fresh snapshot", self.client.key, name)
+        """Resubscribe `name` until no request is left over: requests made meanwhile
+        coalesce into the next round. Rounds closer together than `RESYNC_SETTLED`
+        wait a growing delay first, so a topic whose snapshots keep failing does not
+        spin."""
         try:
-            await socket.resubscribe([name])
-        except TradeportError as exc:
-            # the book stays RESYNCING (flagged, never shown as LIVE); the connection's
-            # replacement subscribes the topic anew and its snapshot resyncs it
-            self.log.warning("%s: resubscribing %s failed: %s", self.client.key, name, exc)
+            await self._resubscribe_rounds(name)
+        finally:
+            # out of `_resyncs` in the same step as the last look at `_again`: a request
+            # coming after it starts a new task, none falls between the two
+            if self._resyncs.get(name) is asyncio.current_task():
+                del self._resyncs[name]
+
+    async def _resubscribe_rounds(self, name: str) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            topic = self.topics.get(name)
+            socket = None if topic is None else self._sockets.get(topic.path)
+            if socket is None:
+                return
+            backoff = self._resync_backoff.setdefault(
+                name, Backoff(RESYNC_BACKOFF_INITIAL, RESYNC_BACKOFF_MAX)
+            )
+            last = self._resynced_at.get(name)
+            if last is not None and loop.time() - last < RESYNC_SETTLED:
+                await asyncio.sleep(backoff.next_delay())
+            else:
+                backoff.reset()
+            self._again.discard(name)
+            self._resynced_at[name] = loop.time()
+            self.resubscribes += 1
+            self.log.info("%s: resubscribing %s for a fresh snapshot", self.client.key, name)
+            try:
+                await socket.resubscribe([name])
+            except TradeportError as exc:
+                # the book stays RESYNCING (flagged, never shown as LIVE): try again
+                self.log.warning("%s: resubscribing %s failed: %s", self.client.key, name, exc)
+                self._again.add(name)
+            if name not in self._again:
+                return
 
     def _on_lost(self, names: list[str]) -> None:
         # nothing a lost connection carried is current until its replacement's snapshots

@@ -117,11 +117,12 @@ class PublicStreams(PublicSession[StreamTopic]):
         book = topic.book
         assert book is not None
         try:
-            push = sp.parse_books(frame, topic.symbol, topic.size, local_ts)
+            changed = book.on_push(sp.parse_books(frame, topic.symbol, topic.size, local_ts))
         except MalformedMessage:
+            # unreadable, or levels or ids that cannot be real (the book refused them)
             self._unreadable(topic, "malformed books push")
             raise
-        if book.on_push(push):
+        if changed:
             self._publish_book(topic)
 
     def _publish_book(self, topic: StreamTopic) -> None:

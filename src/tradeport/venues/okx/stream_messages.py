@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from tradeport.model.errors import MalformedMessage
+from tradeport.venues.kit.market_numbers import Finite, Positive
 from tradeport.venues.okx import messages as m
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class BookFrame(msgspec.Struct, gc=False):
 class TradeData(msgspec.Struct, gc=False):
     instId: str
     tradeId: str
-    px: float
+    px: Positive
     sz: str  # contracts for a swap
     side: str  # the taker's side
     ts: int
@@ -71,7 +72,7 @@ class TickerFrame(msgspec.Struct, gc=False):
 
 class MarkData(msgspec.Struct, gc=False):
     instId: str
-    markPx: float
+    markPx: Finite
     ts: int
     instType: str = ""
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from tradeport.book.levels import check_levels
 from tradeport.book.types import DepthUpdate
 from tradeport.model import (
     Balance,
@@ -36,6 +37,7 @@ from tradeport.model import (
     Trade,
 )
 from tradeport.model.errors import MalformedMessage
+from tradeport.venues.kit.market_numbers import finite_text, not_negative, positive
 from tradeport.venues.okx import parse
 from tradeport.venues.okx import stream_messages as sm
 from tradeport.venues.okx.contracts import Contract, Sizes, TenPower
@@ -51,11 +53,7 @@ _candles = sm.decoder(sm.CandleFrame)
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 
 
-def _number(text: str, what: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise MalformedMessage(f"{what}: {text!r} is not a number") from None
+_number = finite_text  # text → a finite float, or MalformedMessage naming the field
 
 
 def _optional(text: str, what: str) -> float | None:
@@ -117,6 +115,9 @@ def parse_top_book(frame: str | bytes, symbol: str, size: Sizes, local_ts: int) 
     data = msg.data[-1]
     bids = _levels(data.bids, size)
     asks = _levels(data.asks, size)
+    # a whole top of book reaches consumers without the book engine: checked here
+    check_levels("bid", bids)
+    check_levels("ask", asks)
     ts = int(data.ts) if data.ts.isdigit() else 0
     return OrderBook(
         symbol=symbol, bids=bids, asks=asks, update_id=data.seqId, ts=ts, local_ts=local_ts
@@ -156,7 +157,7 @@ def parse_trades(frame: str | bytes, symbol: str, size: Sizes, local_ts: int) ->
                 symbol=symbol,
                 trade_id=row.tradeId,
                 price=row.px,
-                qty=size(row.sz),
+                qty=positive(size(row.sz), f"trade {row.tradeId} sz"),
                 taker_side=side,
                 ts=row.ts,
                 local_ts=local_ts,
@@ -179,9 +180,9 @@ def parse_tickers(
                 symbol=symbol,
                 last=_number(row.last, "tickers last"),
                 bid=_optional(row.bidPx, "tickers bidPx"),
-                bid_qty=None if bid_sz == "" else size(bid_sz),
+                bid_qty=None if bid_sz == "" else not_negative(size(bid_sz), "tickers bidSz"),
                 ask=_optional(row.askPx, "tickers askPx"),
-                ask_qty=None if ask_sz == "" else size(ask_sz),
+                ask_qty=None if ask_sz == "" else not_negative(size(ask_sz), "tickers askSz"),
                 open=_optional(row.open24h, "tickers open24h"),
                 high=_optional(row.high24h, "tickers high24h"),
                 low=_optional(row.low24h, "tickers low24h"),
@@ -239,12 +240,14 @@ def parse_candles(
                     period=period,
                     open_ts=open_ts,
                     close_ts=bar_close_ms(open_ts, period),
-                    open=float(o),
-                    high=float(h),
-                    low=float(low),
-                    close=float(c),
-                    volume=float(vol_ccy if swap else vol),
-                    quote_volume=float(vol_quote) if vol_quote else 0.0,
+                    open=_number(o, "candle open"),
+                    high=_number(h, "candle high"),
+                    low=_number(low, "candle low"),
+                    close=_number(c, "candle close"),
+                    volume=not_negative(float(vol_ccy if swap else vol), "candle volume"),
+                    quote_volume=not_negative(float(vol_quote), "candle volCcyQuote")
+                    if vol_quote
+                    else 0.0,
                     closed=confirm == "1",
                     local_ts=local_ts,
                 )
