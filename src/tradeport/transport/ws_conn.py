@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import aiohttp
 
-from tradeport.model.errors import Disconnected, NetworkError, RequestTimeout
+from tradeport.model.errors import Disconnected, MalformedMessage, NetworkError, RequestTimeout
 from tradeport.transport.redact import redact
 from tradeport.transport.ws_endpoint import Ack, Pong, Reconnect, Sink, WsEndpoint, WsStats
 
@@ -237,6 +237,10 @@ class WsConnection:
                 self._stats.pongs += 1  # liveness was recorded when the frame was read
             else:
                 self._on_move(self, control)
+        except MalformedMessage as exc:
+            # the venue's frame, not our code: one line says what did not read
+            self._stats.sink_errors += 1
+            log.warning("%s: unreadable frame dropped: %s", self.endpoint.name, exc)
         except Exception:
             # a consumer bug must not cost every other topic on this socket its data
             self._stats.sink_errors += 1

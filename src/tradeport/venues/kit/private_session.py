@@ -230,13 +230,16 @@ class PrivateSession(OutageReconciler, ABC):
         back over REST as after an outage."""
         try:
             self._on_frame(frame, local_ts)
-        except MalformedMessage as exc:
+        except Exception as exc:
+            # whatever stopped the frame (malformed, or a symbol or bug the parser did
+            # not expect), its events are not lost: the venue's record is read back
             self.malformed_frames += 1
             self.log.error(
                 "%s: unreadable private frame, reconciling over REST: %s (frame %.200r)",
                 self.client.key,
                 exc,
                 frame,
+                exc_info=not isinstance(exc, MalformedMessage),
             )
             self._outage_began()
             self._reconcile_soon()
