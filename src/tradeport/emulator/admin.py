@@ -1,9 +1,16 @@
 """An emulator's admin endpoints (`/_emulator/...`): tests, demos and the CLI drive the
 market, the clock and the faults through them. Every venue's emulator installs the same
-ones."""
+ones.
+
+They move prices and arm faults, so a request must carry the emulator's admin token
+(made at start, printed by `tradeport emulate`) in the `X-Emulator-Token` header; one
+without it is refused with 401 and changes nothing.
+"""
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
@@ -14,10 +21,14 @@ from tradeport.emulator.faults import FaultPlan, parse_fault
 from tradeport.emulator.host.rest import json_response
 from tradeport.emulator.stream_faults import StreamFaultPlan, parse_stream_fault
 
+ADMIN_TOKEN_HEADER = "X-Emulator-Token"
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
 
 class Administered(Protocol):
     """What the admin endpoints drive."""
 
+    admin_token: str
     clock_skew_ms: int
     faults: FaultPlan
     stream_faults: StreamFaultPlan
@@ -44,7 +55,23 @@ class Admin:
             "/_emulator/stream_fault/clear": self.stream_fault_clear,
         }
         for path, handler in routes.items():
-            app.router.add_post(path, handler)
+            app.router.add_post(path, self._guarded(handler))
+
+    def _guarded(self, handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.Response:
+            given = request.headers.get(ADMIN_TOKEN_HEADER, "")
+            expected = self.emu.admin_token
+            # compare_digest wants ASCII text; a non-ASCII header is simply wrong
+            if not given.isascii() or not hmac.compare_digest(given, expected):
+                reason = "missing" if not given else "wrong"
+                return json_response(
+                    {"error": f"{reason} {ADMIN_TOKEN_HEADER} header: admin endpoints need "
+                     "the token the emulator printed at start"},
+                    401,
+                )  # fmt: skip
+            return await handler(request)
+
+        return guarded
 
     async def step(self, request: web.Request) -> web.Response:
         body = await _body(request)
