@@ -9,7 +9,6 @@ without it is refused with 401 and changes nothing.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -18,6 +17,7 @@ import msgspec
 from aiohttp import web
 
 from tradeport.emulator.faults import FaultPlan, parse_fault
+from tradeport.emulator.host.decoding import decode_json, signature_matches
 from tradeport.emulator.host.rest import json_response
 from tradeport.emulator.stream_faults import StreamFaultPlan, parse_stream_fault
 
@@ -61,8 +61,7 @@ class Admin:
         async def guarded(request: web.Request) -> web.Response:
             given = request.headers.get(ADMIN_TOKEN_HEADER, "")
             expected = self.emu.admin_token
-            # compare_digest wants ASCII text; a non-ASCII header is simply wrong
-            if not given.isascii() or not hmac.compare_digest(given, expected):
+            if not signature_matches(expected, given):
                 reason = "missing" if not given else "wrong"
                 return json_response(
                     {"error": f"{reason} {ADMIN_TOKEN_HEADER} header: admin endpoints need "
@@ -134,7 +133,7 @@ async def _body(request: web.Request) -> dict[str, object]:
     if not raw:
         return {}
     try:
-        body = msgspec.json.decode(raw)
+        body = decode_json(raw)
     except msgspec.DecodeError:
         raise web.HTTPBadRequest(
             text='{"error": "body must be JSON"}', content_type="application/json"

@@ -23,7 +23,7 @@ from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
 from tradeport.emulator.host.context import EmulatorContext, HostFields
 from tradeport.emulator.market import SyntheticMarket
-from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.server import EmulatorServer, ServerLimits
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
@@ -81,6 +81,8 @@ class VenueEmulator:
         self.connections = StreamConnections()
         self.stream_faults = StreamFaultPlan(self.connections, shutdown_notice=shutdown_notice)
         self.step_interval = step_interval
+        # timeouts and sizes every server of this emulator enforces (set before start)
+        self.server_limits = ServerLimits()
         self.markets: dict[str, SyntheticMarket] = {}
         self._asset_markets: dict[AssetType, str] = {}
         self._market_tasks: list[asyncio.Task[None]] = []
@@ -194,7 +196,7 @@ class VenueEmulator:
         started: list[EmulatorServer] = []
         try:
             for server in self._servers:
-                await server.start(host, port if not started else 0)
+                await server.start(host, port if not started else 0, self.server_limits)
                 started.append(server)
         except BaseException:
             for server in reversed(started):
