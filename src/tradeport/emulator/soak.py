@@ -2,14 +2,16 @@
 
     python -m tradeport.emulator.soak [--venue binance] [--minutes 60] [--sample-seconds 60]
 
-Serves the emulator on a loopback port with its synthetic markets stepping at their
-real rate, while a client polls a public endpoint (opening a fresh connection now and
-then) and places and cancels an order on each market every second. Every sample
-prints the process's resident memory and what the engines retain; at the end the run
-fails (exit status 1) if the memory of the last sample is more than `--margin` (a
-fraction, default 0.10) above the memory once warmed up (the first sample after
-`--warmup` of the run, default a fifth). Not part of the test suite: it runs for as
-long as it is told to.
+First every bounded store is filled to its bound (a client's finished orders, each
+symbol's recent trades), so that what still grows afterwards is a leak. Then it serves
+the emulator on a loopback port with its synthetic markets stepping at their real
+rate, while a client polls a public endpoint (opening a fresh connection now and then)
+and places and cancels an order on each market every second. Every sample prints the
+process's resident memory and what the engines retain; at the end the run fails (exit
+status 1) if the memory of the last sample is more than `--margin` (a fraction,
+default 0.10) above the memory once warmed up (the first sample after `--warmup` of
+the run, default a fifth). Not part of the test suite: it runs for as long as it is
+told to.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import aiohttp
 
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.handle import EmulatorHandle
-from tradeport.emulator.orders import BUY, OrderRequest
+from tradeport.emulator.orders import BUY, FINISHED_ORDERS_KEPT, OrderRequest
+from tradeport.emulator.tape import TRADES_KEPT
 from tradeport.model import AssetType
 from tradeport.venues import registry
 
@@ -71,19 +74,38 @@ def retained(engines: list[Engine]) -> dict[str, int]:
     return totals
 
 
+def place_and_cancel(engine: Engine, account: str) -> None:
+    """One resting order of `account` on the engine's first symbol, cancelled at once."""
+    symbol = sorted(engine.instruments)[0]
+    instrument = engine.instruments[symbol]
+    # half the market price: it rests, and the engine checks no venue filters
+    ticks = max(1, int(engine.mark_price(symbol) / 2 / instrument.tick_size))
+    price = instrument.tick_size * ticks
+    qty = max(instrument.min_qty, instrument.step_size)
+    order, _ = engine.place(account, OrderRequest(symbol, BUY, "LIMIT", qty, price))
+    engine.cancel(account, symbol, order.order_id)
+
+
+def fill_to_bounds(emulator: EmulatorHandle, engines: list[Engine], account: str) -> None:
+    """Fill the bounded stores the run would fill over its first half hour: the
+    account's finished orders, and every symbol's recent trades (the market steps
+    until each tape is full)."""
+    for engine in engines:
+        for _ in range(FINISHED_ORDERS_KEPT):
+            place_and_cancel(engine, account)
+    full = TRADES_KEPT * sum(len(engine.instruments) for engine in engines)
+    for _ in range(200):
+        if retained(engines)["trades"] >= full:
+            return
+        emulator.step(100)
+
+
 async def client_orders(engines: list[Engine], account: str, stop: asyncio.Event) -> None:
     """A resting order placed and cancelled on every market each second: the account's
     own history is what the engine keeps (within its bound)."""
     while not stop.is_set():
         for engine in engines:
-            symbol = sorted(engine.instruments)[0]
-            instrument = engine.instruments[symbol]
-            # half the market price: it rests, and the engine checks no venue filters
-            ticks = max(1, int(engine.mark_price(symbol) / 2 / instrument.tick_size))
-            price = instrument.tick_size * ticks
-            qty = max(instrument.min_qty, instrument.step_size)
-            order, _ = engine.place(account, OrderRequest(symbol, BUY, "LIMIT", qty, price))
-            engine.cancel(account, symbol, order.order_id)
+            place_and_cancel(engine, account)
         await asyncio.sleep(1.0)
 
 
@@ -105,6 +127,7 @@ async def soak(args: argparse.Namespace) -> list[Sample]:
     url = await emulator.start()
     engines = [emulator.engine_for(AssetType.SPOT), emulator.engine_for(AssetType.SWAP)]
     account = "user1"
+    fill_to_bounds(emulator, engines, account)
     stop = asyncio.Event()
     counter = [0]
     tasks = [

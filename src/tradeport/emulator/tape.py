@@ -75,13 +75,17 @@ def bucket_open(ts_ms: int, interval_ms: int) -> int:
     return ts_ms - ts_ms % interval_ms
 
 
+# Public trades kept per symbol (recent trades and sub-minute klines read them).
+TRADES_KEPT = 5_000
 # One-minute bars kept per symbol: 31 days, enough for the 24 h ticker, 1d klines for a
 # month and every shorter interval's 1,000-bar pages.
 BARS_KEPT = 31 * 24 * 60
 
 
 class Tape:
-    def __init__(self, symbol: str, keep_trades: int = 5000, keep_bars: int = BARS_KEPT) -> None:
+    def __init__(
+        self, symbol: str, keep_trades: int = TRADES_KEPT, keep_bars: int = BARS_KEPT
+    ) -> None:
         self.symbol = symbol
         self._trades: deque[PublicTrade] = deque(maxlen=keep_trades)
         self._bars: list[_Bar] = []  # one-minute bars, ascending, only minutes with trades
