@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 from typing import Annotated
 
@@ -14,8 +15,27 @@ from tradeport.model.errors import TradeportError
 from tradeport.venues import registry
 from tradeport.venues.capability import PRIVATE_STREAMS, PUBLIC_STREAMS
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# a traceback's local variables may hold keys and secrets: never print them
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help=__doc__,
+    pretty_exceptions_show_locals=False,
+)
 console = Console()
+
+
+class CannotListen(Exception):
+    """The emulator could not bind its address (said in one line, no traceback)."""
+
+
+def _bind_problem(exc: OSError, host: str, port: int) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"tradeport emulate: port {port} is in use"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"tradeport emulate: no permission to listen on port {port}"
+    reason = exc.strerror or str(exc)
+    return f"tradeport emulate: cannot listen on {host}:{port}: {reason}"
 
 
 @app.command()
@@ -68,15 +88,25 @@ def emulate(
         }
         options = {k: v for k, v in overrides.items() if v is not None}
         emulator = specs[0].emulator_factory(seed=seed, **options)  # type: ignore[misc]
-        url = await emulator.start(host, port)
-        console.print(f"[bold]{venue} emulator[/] listening on {url}")
-        # the emulator's own test credentials (never valid at a venue), shown so they can be used
+        try:
+            url = await emulator.start(host, port)
+        except OSError as exc:
+            raise CannotListen(_bind_problem(exc, host, port)) from exc
+        console.print(f"[bold]{venue} emulator[/] listening on {url}", highlight=False)
+        # the emulator's own test credentials (never valid at a venue) are shown so they
+        # can be used; those from an accounts file are redacted
         for line in emulator.describe_accounts():
-            console.print(f"  {line}")
+            console.print(f"  {line}", highlight=False, markup=False)
         # each asset type's stream host (it may differ from the REST one, as on Binance)
         for spec in specs:
             if spec.capabilities & (PUBLIC_STREAMS | PRIVATE_STREAMS):
                 console.print(f"  {spec.key} streams: {emulator.stream_url(spec.asset_type)}")
+        console.print(
+            f"  admin token (X-Emulator-Token header of /_emulator/* requests): "
+            f"{emulator.admin_token}",
+            highlight=False,
+            soft_wrap=True,  # one line, so a script can read the token off its end
+        )
         try:
             await asyncio.Event().wait()
         finally:
@@ -86,6 +116,9 @@ def emulate(
         asyncio.run(serve())
     except KeyboardInterrupt:
         console.print("stopped")
+    except CannotListen as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
     except TradeportError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc

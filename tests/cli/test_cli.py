@@ -3,6 +3,8 @@
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,7 +64,8 @@ def test_emulate_serves_configured_accounts(tmp_path: Path) -> None:
         assert proc.stdout is not None
         banner = [proc.stdout.readline() for _ in range(2)]
         assert f"127.0.0.1:{port}" in banner[0]
-        assert "api_key=alice" in banner[1] and "BTC 0.5" in banner[1]
+        assert "api_key=***(redacted)" in banner[1] and "BTC 0.5" in banner[1]
+        assert "alice" not in banner[1]
         client = tp.connect(
             "BINANCE___SWAP",
             environment="emulator",
@@ -85,6 +88,96 @@ def test_emulate_with_a_bad_accounts_file_names_the_field(tmp_path: Path) -> Non
     assert info.value.file == str(accounts) and "spot_balances" in info.value.field
     out = run_cli("emulate", "binance", "--port", "0", "--accounts", str(accounts))
     assert out.returncode == 1 and "spot_balances" in out.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_emulate_on_a_busy_port_says_so_in_one_line() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = run_cli("emulate", "bybit", "--port", str(port))
+    assert out.returncode != 0
+    assert out.stderr.strip() == f"tradeport emulate: port {port} is in use"
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+SECRET_ACCOUNTS = """
+- api_key: carol-api-key-0123456789
+  secret: carol-secret-never-shown
+  passphrase: carol-passphrase-never-shown
+"""
+
+
+def read_until(proc: subprocess.Popen[str], marker: str) -> str:
+    """What `tradeport emulate` prints up to and including the line holding `marker`."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or marker not in lines[-1]:
+        line = proc.stdout.readline()
+        assert line, "".join(lines)  # the process ended before printing the marker
+        lines.append(line)
+    return "".join(lines)
+
+
+def test_emulate_never_prints_the_secrets_of_an_accounts_file(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text(SECRET_ACCOUNTS)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tradeport.cli", "emulate", "okx", "--port", str(port),
+         "--accounts", str(accounts)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        banner = read_until(proc, "SWAP streams:")
+    finally:
+        proc.terminate()
+        banner += proc.communicate(timeout=10)[0]
+    assert "carol-secret" not in banner and "carol-passphrase" not in banner
+    assert "carol-api-key-0123456789" not in banner
+    assert "api_key=caro***(redacted)" in banner and "secret=***(redacted)" in banner
+
+
+def test_a_broken_accounts_file_is_reported_without_its_lines(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text("- api_key: dave\n  secret: dave-secret-never-shown: [\n")
+    out = run_cli("emulate", "binance", "--port", "0", "--accounts", str(accounts))
+    assert out.returncode == 1 and "not valid YAML at line" in out.stdout
+    assert "dave-secret" not in out.stdout + out.stderr
+
+
+def test_admin_endpoints_of_a_served_emulator_need_the_printed_token() -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tradeport.cli", "emulate", "binance", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        token = read_until(proc, "admin token").split()[-1]
+        url = f"http://127.0.0.1:{port}/_emulator/clock"
+        body = b'{"skew_ms": 5000}'
+        refused = post(url, body, {})
+        admitted = post(url, body, {"X-Emulator-Token": token})
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert refused[0] == 401 and "X-Emulator-Token" in refused[1]
+    assert admitted[0] == 200 and '"skew_ms":5000' in admitted[1]
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
 
 
 def test_emulate_unknown_venue_is_refused() -> None:

@@ -185,14 +185,17 @@ async def test_fault_armed_over_http_fires_then_clears(trader: Venue) -> None:
     read_back = emulator.faults.seen[query] - queried
     queried = emulator.faults.seen[query]
     async with aiohttp.ClientSession() as raw:
-        async with raw.post(f"{emulator.base_url}/_emulator/fault", json=arm) as resp:
+        admin = emulator.admin_headers()
+        async with raw.post(
+            f"{emulator.base_url}/_emulator/fault", json=arm, headers=admin
+        ) as resp:
             assert resp.status == 200
             assert (await resp.json())["fault"]["kind"] == "error_after"
         first = await client.make_order(SYMBOL, qty, price, "buy-limit", client_order_id="h1")
         second = await client.make_order(SYMBOL, qty, price, "buy-limit", client_order_id="h2")
         assert [first.status, second.status] == [OrderStatus.NEW, OrderStatus.NEW]
         assert emulator.faults.seen[query] == queried + 2
-        async with raw.post(f"{emulator.base_url}/_emulator/fault/clear") as resp:
+        async with raw.post(f"{emulator.base_url}/_emulator/fault/clear", headers=admin) as resp:
             assert await resp.json() == {"disarmed": 1, "fired": 2}
     third = await client.make_order(SYMBOL, qty, price, "buy-limit", client_order_id="h3")
     assert third.status is OrderStatus.NEW
@@ -214,7 +217,8 @@ async def test_bad_fault_request_is_refused_and_arms_nothing(
 ) -> None:
     body = {"match": trader.endpoint("make_order"), **arm}
     url = f"{trader.emulator.base_url}/_emulator/fault"
-    async with aiohttp.ClientSession() as raw, raw.post(url, json=body) as resp:
+    admin = trader.emulator.admin_headers()
+    async with aiohttp.ClientSession() as raw, raw.post(url, json=body, headers=admin) as resp:
         assert resp.status == 400 and "error" in await resp.json()
     assert trader.emulator.faults.armed == []
 

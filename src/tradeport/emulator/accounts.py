@@ -48,8 +48,10 @@ def load_accounts(path: str | Path) -> list[EmulatorAccount]:
     a bad file fails naming the file, the field and the reason."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), "<file>", str(exc)) from exc
+    except OSError as exc:
+        raise ConfigError(str(path), "<file>", exc.strerror or str(exc)) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), "<file>", _yaml_problem(exc)) from None
     try:
         accounts = msgspec.convert(data, list[EmulatorAccount])
     except msgspec.ValidationError as exc:
@@ -57,6 +59,15 @@ def load_accounts(path: str | Path) -> list[EmulatorAccount]:
     if not accounts:
         raise ConfigError(str(path), "<root>", "no accounts listed")
     return accounts
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where and why the YAML is broken, without the quoted source line PyYAML adds
+    (the line may hold a secret)."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"not valid YAML at line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
+    return "not valid YAML"
 
 
 @dataclass(frozen=True)

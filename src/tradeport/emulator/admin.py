@@ -1,9 +1,15 @@
 """An emulator's admin endpoints (`/_emulator/...`): tests, demos and the CLI drive the
 market, the clock and the faults through them. Every venue's emulator installs the same
-ones."""
+ones.
+
+They move prices and arm faults, so a request must carry the emulator's admin token
+(made at start, printed by `tradeport emulate`) in the `X-Emulator-Token` header; one
+without it is refused with 401 and changes nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
@@ -11,13 +17,18 @@ import msgspec
 from aiohttp import web
 
 from tradeport.emulator.faults import FaultPlan, parse_fault
+from tradeport.emulator.host.decoding import decode_json, signature_matches
 from tradeport.emulator.host.rest import json_response
 from tradeport.emulator.stream_faults import StreamFaultPlan, parse_stream_fault
+
+ADMIN_TOKEN_HEADER = "X-Emulator-Token"
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 class Administered(Protocol):
     """What the admin endpoints drive."""
 
+    admin_token: str
     clock_skew_ms: int
     faults: FaultPlan
     stream_faults: StreamFaultPlan
@@ -44,7 +55,22 @@ class Admin:
             "/_emulator/stream_fault/clear": self.stream_fault_clear,
         }
         for path, handler in routes.items():
-            app.router.add_post(path, handler)
+            app.router.add_post(path, self._guarded(handler))
+
+    def _guarded(self, handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.Response:
+            given = request.headers.get(ADMIN_TOKEN_HEADER, "")
+            expected = self.emu.admin_token
+            if not signature_matches(expected, given):
+                reason = "missing" if not given else "wrong"
+                return json_response(
+                    {"error": f"{reason} {ADMIN_TOKEN_HEADER} header: admin endpoints need "
+                     "the token the emulator printed at start"},
+                    401,
+                )  # fmt: skip
+            return await handler(request)
+
+        return guarded
 
     async def step(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -107,7 +133,7 @@ async def _body(request: web.Request) -> dict[str, object]:
     if not raw:
         return {}
     try:
-        body = msgspec.json.decode(raw)
+        body = decode_json(raw)
     except msgspec.DecodeError:
         raise web.HTTPBadRequest(
             text='{"error": "body must be JSON"}', content_type="application/json"

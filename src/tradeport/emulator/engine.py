@@ -11,7 +11,10 @@ Orders of one account may match each other (no self-trade prevention).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -32,6 +35,7 @@ from tradeport.emulator.marketdata import (
 from tradeport.emulator.matching import Ledger, Plan, plan, walk
 from tradeport.emulator.orders import (
     BUY,
+    FINISHED_ORDERS_KEPT,
     LIMIT,
     MARKET,
     EngineFill,
@@ -66,6 +70,10 @@ __all__ = [
 
 Listener = Callable[[object], None]
 HistoricalTrade = tuple[int, Decimal, Decimal, bool]  # (ts_ms, price, qty, buyer_is_maker)
+# Fills kept per account and symbol (the oldest go first): a count bound, like the
+# finished orders' (`FINISHED_ORDERS_KEPT`), keeps memory flat. No venue pages further
+# back than 1,000 fills per request.
+FILLS_KEPT = 5_000
 
 
 def _now_ms() -> int:
@@ -83,8 +91,13 @@ class Engine:
         clock: Callable[[], int] = _now_ms,
         expire_unfilled_fok: bool = False,
         expire_unplaceable: bool = False,
+        keep_finished_orders: int = FINISHED_ORDERS_KEPT,
+        keep_fills: int = FILLS_KEPT,
     ) -> None:
-        """`expire_unfilled_fok`: a FOK order that cannot fill completely is accepted and
+        """`keep_finished_orders` / `keep_fills`: how many finished orders and fills
+        each account keeps per symbol (the oldest go first).
+
+        `expire_unfilled_fok`: a FOK order that cannot fill completely is accepted and
         expires at once with no fill (Binance spot) instead of being rejected (Binance
         USDⓈ-M -5021). `expire_unplaceable`: likewise a post-only order that would take
         and a market order that meets an empty book (Bybit acknowledges both and cancels
@@ -97,7 +110,10 @@ class Engine:
         self._clock = clock
         self._expire_unfilled_fok = expire_unfilled_fok
         self._expire_unplaceable = expire_unplaceable
-        self._store = OrderStore()
+        if keep_fills < 1:
+            raise ValueError(f"keep_fills must be at least 1, not {keep_fills}")
+        self._keep_fills = keep_fills
+        self._store = OrderStore(keep_finished_orders)
         self._books = {symbol: OrderBook(symbol) for symbol in self.instruments}
         self._tapes = {symbol: Tape(symbol) for symbol in self.instruments}
         self._perp: PerpLedger | None = None
@@ -109,7 +125,9 @@ class Engine:
             self._ledger = self._perp
         else:
             self._ledger = SpotLedger(self.instruments, maker_fee, taker_fee)
-        self._fills: dict[str, list[EngineFill]] = {}
+        # account -> symbol -> (sequence, fill), the sequence ordering fills across symbols
+        self._fills: dict[str, dict[str, deque[tuple[int, EngineFill]]]] = {}
+        self._fill_seq = itertools.count()
         # Trade ids run per symbol, as on Binance, so a ticker's count is last - first + 1.
         self._next_trade_id = dict.fromkeys(self.instruments, 1)
         self._listeners: list[Listener] = []
@@ -128,9 +146,11 @@ class Engine:
 
     def set_house_account(self, account_id: str) -> None:
         """Mark the venue's own liquidity account (the synthetic market maker): no order or
-        account events are published for it and its perpetual margin is not checked
-        (it is funded never to run out). Its balances are still kept exactly."""
+        account events are published for it, its perpetual margin is not checked
+        (it is funded never to run out) and its finished orders and fills are not kept.
+        Its balances are still kept exactly."""
         self._hidden.add(account_id)
+        self._store.forget_finished(account_id)
         if self._perp is not None:
             self._perp.skip_margin_checks(account_id)
 
@@ -308,13 +328,24 @@ class Engine:
         """The account's most recent fills (at most `limit`; None: all), oldest first."""
         if limit is not None and limit <= 0:
             return []
-        selected = [
-            f
-            for f in self._fills.get(account_id, ())
-            if (symbol is None or f.symbol == symbol)
-            and (order_id is None or f.order_id == order_id)
-        ]
+        by_symbol = self._fills.get(account_id, {})
+        if symbol is not None:
+            kept: Iterable[tuple[int, EngineFill]] = by_symbol.get(symbol, ())
+        else:
+            kept = heapq.merge(*by_symbol.values(), key=lambda entry: entry[0])
+        selected = [f for _, f in kept if order_id is None or f.order_id == order_id]
         return selected if limit is None else selected[-limit:]
+
+    def retained(self) -> dict[str, int]:
+        """How many orders, fills, trades and one-minute bars the engine holds (what
+        grows with trading; each is bounded)."""
+        tapes = self._tapes.values()
+        return {
+            "orders": self._store.retained(),
+            "fills": sum(len(q) for per in self._fills.values() for q in per.values()),
+            "trades": sum(tape.trades_kept for tape in tapes),
+            "bars": sum(tape.bars_kept for tape in tapes),
+        }
 
     # -- perpetual accounts ------------------------------------------------------------
     def set_leverage(self, account_id: str, symbol: str, leverage: int) -> int:
@@ -513,7 +544,12 @@ class Engine:
             position_side=order.position_side,
             ts_ms=ts,
         )
-        self._fills.setdefault(order.account_id, []).append(fill)
+        if order.account_id not in self._hidden:
+            per_symbol = self._fills.setdefault(order.account_id, {})
+            kept = per_symbol.get(order.symbol)
+            if kept is None:
+                kept = per_symbol[order.symbol] = deque(maxlen=self._keep_fills)
+            kept.append((next(self._fill_seq), fill))
         self._touched_accounts[order.account_id] = None
         self._publish_order(order, fill)
         return fill

@@ -21,6 +21,11 @@ class EmulatorHandle(Protocol):
     clock_skew_ms: int  # the server clock runs this far ahead of real time
     faults: FaultPlan  # REST faults
     stream_faults: StreamFaultPlan  # WebSocket faults
+    admin_token: str  # what `/_emulator/*` requests carry in `X-Emulator-Token`
+
+    def admin_headers(self) -> dict[str, str]:
+        """The header that admits a request to the `/_emulator/*` endpoints."""
+        ...
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str: ...
 

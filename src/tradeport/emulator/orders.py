@@ -6,6 +6,7 @@ Strings, not model enums: the engine speaks the vocabulary most venues share
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -21,6 +22,10 @@ ORDER_TYPES = (LIMIT, MARKET)
 TIME_IN_FORCE = ("GTC", "IOC", "FOK", "GTX")
 POSITION_SIDES = ("BOTH", "LONG", "SHORT")
 OPEN_STATUSES = ("NEW", "PARTIALLY_FILLED")
+# Finished orders kept per account and symbol, newest first out of the window: venues
+# keep order history for a time (Binance allOrders pages 1,000 at most); a bound by
+# count keeps an emulator's memory flat however long it runs.
+FINISHED_ORDERS_KEPT = 2_000
 _ZERO = Decimal(0)
 
 
@@ -122,16 +127,32 @@ class EngineFill(msgspec.Struct, frozen=True):
 
 
 class OrderStore:
-    """Every order the engine accepted, indexed for the lookups venues offer."""
+    """Every open order and the most recent finished ones (`keep_finished` per account
+    and symbol; none for accounts set to `forget_finished`), indexed for the lookups
+    venues offer."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_finished: int = FINISHED_ORDERS_KEPT) -> None:
+        if keep_finished < 1:
+            raise ValueError(f"keep_finished must be at least 1, not {keep_finished}")
+        self.keep_finished = keep_finished
         self._by_id: dict[int, EngineOrder] = {}
         # account -> symbol -> open orders by id; ids grow, so insertion order is id order.
         self._open: dict[str, dict[str, dict[int, EngineOrder]]] = {}
-        self._by_account_symbol: dict[tuple[str, str], list[EngineOrder]] = {}
+        self._by_account_symbol: dict[tuple[str, str], dict[int, EngineOrder]] = {}
         # Latest order per client id: a client id may be reused once its order closed.
         self._by_client_id: dict[tuple[str, str, str], EngineOrder] = {}
+        self._finished: dict[tuple[str, str], deque[EngineOrder]] = {}
+        self._forgetful: set[str] = set()
         self._next_id = 1
+
+    def forget_finished(self, account_id: str) -> None:
+        """Keep no finished order of `account_id` (the house market maker places
+        hundreds a second and nobody looks them up)."""
+        self._forgetful.add(account_id)
+
+    def retained(self) -> int:
+        """How many orders are held, open or finished (for memory checks)."""
+        return len(self._by_id)
 
     def new_order(self, account_id: str, req: OrderRequest, now_ms: int) -> EngineOrder:
         """Validate a request's shape and build its order (not stored yet); raises Reject."""
@@ -168,7 +189,8 @@ class OrderStore:
     def add(self, order: EngineOrder) -> None:
         self._next_id = order.order_id + 1
         self._by_id[order.order_id] = order
-        self._by_account_symbol.setdefault((order.account_id, order.symbol), []).append(order)
+        history = self._by_account_symbol.setdefault((order.account_id, order.symbol), {})
+        history[order.order_id] = order
         key = (order.account_id, order.symbol, order.client_order_id)
         self._by_client_id[key] = order
         if order.is_open:
@@ -176,8 +198,27 @@ class OrderStore:
             by_symbol.setdefault(order.symbol, {})[order.order_id] = order
 
     def closed(self, order: EngineOrder) -> None:
-        """Call once an order left the open statuses."""
+        """Call once an order left the open statuses; the oldest finished order past
+        the bound is dropped."""
         self._open.get(order.account_id, {}).get(order.symbol, {}).pop(order.order_id, None)
+        if order.account_id in self._forgetful:
+            self._drop(order)
+            return
+        finished = self._finished.setdefault((order.account_id, order.symbol), deque())
+        finished.append(order)
+        if len(finished) > self.keep_finished:
+            self._drop(finished.popleft())
+
+    def _drop(self, order: EngineOrder) -> None:
+        self._by_id.pop(order.order_id, None)
+        history = self._by_account_symbol.get((order.account_id, order.symbol))
+        if history is not None:
+            history.pop(order.order_id, None)
+            if not history:
+                del self._by_account_symbol[(order.account_id, order.symbol)]
+        key = (order.account_id, order.symbol, order.client_order_id)
+        if self._by_client_id.get(key) is order:
+            del self._by_client_id[key]
 
     def find(
         self, account_id: str, symbol: str, order_id: int | None, client_order_id: str | None
@@ -210,7 +251,7 @@ class OrderStore:
         return sorted(s for s, orders in self._open.get(account_id, {}).items() if orders)
 
     def all_orders(self, account_id: str, symbol: str) -> list[EngineOrder]:
-        return list(self._by_account_symbol.get((account_id, symbol), ()))
+        return list(self._by_account_symbol.get((account_id, symbol), {}).values())
 
 
 def _check_shape(req: OrderRequest) -> None:

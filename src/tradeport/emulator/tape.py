@@ -75,13 +75,31 @@ def bucket_open(ts_ms: int, interval_ms: int) -> int:
     return ts_ms - ts_ms % interval_ms
 
 
+# Public trades kept per symbol (recent trades and sub-minute klines read them).
+TRADES_KEPT = 5_000
+# One-minute bars kept per symbol: 31 days, enough for the 24 h ticker, 1d klines for a
+# month and every shorter interval's 1,000-bar pages.
+BARS_KEPT = 31 * 24 * 60
+
+
 class Tape:
-    def __init__(self, symbol: str, keep_trades: int = 5000) -> None:
+    def __init__(
+        self, symbol: str, keep_trades: int = TRADES_KEPT, keep_bars: int = BARS_KEPT
+    ) -> None:
         self.symbol = symbol
         self._trades: deque[PublicTrade] = deque(maxlen=keep_trades)
         self._bars: list[_Bar] = []  # one-minute bars, ascending, only minutes with trades
         self._bar_keys: list[int] = []
+        self._keep_bars = keep_bars
         self._last: PublicTrade | None = None
+
+    @property
+    def trades_kept(self) -> int:
+        return len(self._trades)
+
+    @property
+    def bars_kept(self) -> int:
+        return len(self._bars)
 
     @property
     def last(self) -> PublicTrade | None:
@@ -103,6 +121,10 @@ class Tape:
         else:
             self._bars.append(bar)
             self._bar_keys.append(minute)
+            # trimmed a tenth at a time, so the list shift is rare
+            if len(self._bars) > self._keep_bars + self._keep_bars // 10:
+                excess = len(self._bars) - self._keep_bars
+                del self._bars[:excess], self._bar_keys[:excess]
 
     def recent(self, limit: int) -> list[PublicTrade]:
         if limit <= 0:

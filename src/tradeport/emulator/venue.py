@@ -11,23 +11,31 @@ bring those up and down around the market tasks.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Literal, Protocol
 
 from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
+from tradeport.emulator.admin import ADMIN_TOKEN_HEADER
 from tradeport.emulator.engine import Engine, EngineInstrument
 from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
 from tradeport.emulator.host.context import EmulatorContext, HostFields
 from tradeport.emulator.market import SyntheticMarket
-from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.server import EmulatorServer, ServerLimits
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
 
 # minutes of one-minute trading every symbol starts with (klines, trades, 24 h ticker)
 HISTORY_MINUTES = 500
+
+
+def redacted(value: str, *, keep: int = 0) -> str:
+    """`value` with all but its first `keep` characters hidden (all when it is short)."""
+    head = value[:keep] if len(value) >= 3 * keep else ""
+    return f"{head}***(redacted)"
 
 
 class StreamPart(Protocol):
@@ -66,16 +74,24 @@ class VenueEmulator:
         self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
         self.accounts = [r.account for r in self.keys.refs]
         self.clock = ServerClock()
+        # what admits a request to the admin endpoints (`admin.py`); new per emulator
+        self.admin_token = secrets.token_urlsafe(24)
         self.faults = FaultPlan()
         # stream faults and the live sockets they reach, shared by every stream endpoint
         self.connections = StreamConnections()
         self.stream_faults = StreamFaultPlan(self.connections, shutdown_notice=shutdown_notice)
         self.step_interval = step_interval
+        # timeouts and sizes every server of this emulator enforces (set before start)
+        self.server_limits = ServerLimits()
         self.markets: dict[str, SyntheticMarket] = {}
         self._asset_markets: dict[AssetType, str] = {}
         self._market_tasks: list[asyncio.Task[None]] = []
         self._servers: list[EmulatorServer] = []
         self._stream_parts: list[StreamPart] = []
+
+    def admin_headers(self) -> dict[str, str]:
+        """The header that admits a request to the `/_emulator/*` endpoints."""
+        return {ADMIN_TOKEN_HEADER: self.admin_token}
 
     def host_fields(self) -> HostFields:
         """What every venue's skin context holds from the emulator itself."""
@@ -180,7 +196,7 @@ class VenueEmulator:
         started: list[EmulatorServer] = []
         try:
             for server in self._servers:
-                await server.start(host, port if not started else 0)
+                await server.start(host, port if not started else 0, self.server_limits)
                 started.append(server)
         except BaseException:
             for server in reversed(started):
@@ -204,7 +220,9 @@ class VenueEmulator:
         return account.api_key, account.secret
 
     def describe_accounts(self) -> list[str]:
-        """One line per account: its test credentials and starting funds."""
+        """One line per account: its credentials and starting funds. Only the emulator's
+        own well-known test credentials are shown; those of accounts a user supplied
+        are redacted (an api key keeps its first characters, to tell accounts apart)."""
 
         def funds(balances: Mapping[str, Decimal]) -> str:
             return ", ".join(f"{a} {v}" for a, v in balances.items())
@@ -216,8 +234,16 @@ class VenueEmulator:
         ]
 
     def _account_keys(self, account: EmulatorAccount) -> str:
-        """The keys `describe_accounts` shows (a venue with a passphrase adds it)."""
-        return f"api_key={account.api_key} secret={account.secret}"
+        shown = account in DEFAULT_ACCOUNTS
+        fields = self._credential_fields(account)
+        return " ".join(
+            f"{name}={value if shown else redacted(value, keep=4 if name == 'api_key' else 0)}"
+            for name, value in fields.items()
+        )
+
+    def _credential_fields(self, account: EmulatorAccount) -> dict[str, str]:
+        """An account's credentials by name (a venue with a passphrase adds it)."""
+        return {"api_key": account.api_key, "secret": account.secret}
 
     def _derivatives_label(self) -> str:
         """How `describe_accounts` names the derivatives market's funds."""

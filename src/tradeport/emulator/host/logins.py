@@ -7,13 +7,14 @@ stay the venue's; this is what is left once those are said.
 
 from __future__ import annotations
 
-import hmac
 from typing import Generic, Protocol, TypeVar
 
 from tradeport.emulator.accounts import AccountRef, KeyRing
+from tradeport.emulator.host.decoding import signature_matches
 from tradeport.emulator.ws import StreamConnection
 
 L = TypeVar("L", bound="LoginSession")
+__all__ = ["LoginSession", "Logins", "signature_matches"]
 
 
 class LoginSession(Protocol):
@@ -21,11 +22,6 @@ class LoginSession(Protocol):
 
     @property
     def conn(self) -> StreamConnection: ...
-
-
-def signature_matches(expected: str, given: object) -> bool:
-    """`given` is the signature the secret makes (compared in constant time)."""
-    return isinstance(given, str) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 class Logins(Generic[L]):

@@ -33,6 +33,7 @@ from tradeport.emulator.faults import (
     TimeoutAfter,
 )
 from tradeport.emulator.host.clock import ServerClock
+from tradeport.emulator.server import OVERSIZED
 
 C = TypeVar("C")
 E = TypeVar("E", bound="ApiError")
@@ -181,6 +182,11 @@ class Gateway(ABC, Generic[C, E]):
     def fault_body(self, code: int | str, msg: str, now_ms: int) -> object:
         """The venue's error body for an injected error fault."""
 
+    def oversized(self, incoming: Incoming) -> E | None:
+        """The venue's refusal of a body over the server's size limit (HTTP 413); None:
+        a plain 413 answer."""
+        return None
+
 
 class RestHost(Generic[C, E]):
     def __init__(self, gateway: Gateway[C, E], faults: FaultPlan, clock: ServerClock) -> None:
@@ -201,11 +207,12 @@ class RestHost(Generic[C, E]):
     async def answer(self, request: web.Request) -> web.Response:
         received_us = self.clock.now_us()
         now = self.clock.now_ms()
+        oversized = bool(request.get(OVERSIZED))
         incoming = Incoming(
             method=request.method,
             path=request.path,
             raw_path=request.raw_path,
-            raw_body=await request.read(),
+            raw_body=b"" if oversized else await request.read(),
             headers=request.headers,
             remote=request.remote or "unknown",
             now_ms=now,
@@ -213,6 +220,12 @@ class RestHost(Generic[C, E]):
         )
         gateway = self.gateway
         headers: Headers = {}
+        if oversized:
+            refusal = gateway.oversized(incoming)
+            if refusal is None:
+                return json_response({"error": "request body too large"}, 413)
+            refusal.status = 413
+            return gateway.refuse(refusal, incoming, headers)
         try:
             gateway.gate(incoming)
             route = gateway.route(incoming)

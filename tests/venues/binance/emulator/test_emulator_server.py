@@ -9,6 +9,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from tradeport.emulator.accounts import EmulatorAccount
+from tradeport.emulator.faults import Latency
 from tradeport.emulator.server import EmulatorServer
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
@@ -37,7 +39,9 @@ async def test_server_binds_a_free_loopback_port_and_stops() -> None:
 
 
 async def admin(raw: RawClient, path: str, payload: object) -> tuple[int, dict]:  # type: ignore[type-arg]
-    async with raw.session.post(raw.emu.base_url + path, json=payload) as r:
+    async with raw.session.post(
+        raw.emu.base_url + path, json=payload, headers=raw.emu.admin_headers()
+    ) as r:
         return r.status, await r.json()
 
 
@@ -118,3 +122,39 @@ def test_describe_accounts_shows_credentials_and_funds() -> None:
     first = DEFAULT_ACCOUNTS[0]
     assert f"api_key={first.api_key} secret={first.secret}" in lines[0]
     assert "BTC 2" in lines[0] and "USDT 100000" in lines[0]
+
+
+def test_describe_accounts_redacts_the_credentials_of_supplied_accounts() -> None:
+    supplied = EmulatorAccount(api_key="erin-key-0123456789", secret="erin-secret")
+    [line] = BinanceEmulator(step_interval=None, accounts=[supplied]).describe_accounts()
+    assert "erin-secret" not in line and "erin-key-0123456789" not in line
+    assert "api_key=erin***(redacted) secret=***(redacted)" in line
+
+
+@pytest.mark.parametrize("token", [None, "guess", "jeton-é"], ids=["missing", "wrong", "non-ascii"])
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [
+        ("/_emulator/step", {"n": 5}),
+        ("/_emulator/move", {"market": "spot", "symbol": "BTCUSDT", "price": "1"}),
+        ("/_emulator/clock", {"skew_ms": 3_600_000}),
+        ("/_emulator/fault", {"match": "GET /api/v3/time", "kind": "drop_after"}),
+        ("/_emulator/fault/clear", {}),
+        ("/_emulator/stream_fault", {"kind": "disconnect"}),
+        ("/_emulator/stream_fault/clear", {}),
+    ],
+)
+async def test_admin_endpoints_refuse_a_request_without_the_token(
+    raw: RawClient, path: str, payload: dict[str, object], token: str | None
+) -> None:
+    emu = raw.emu
+    emu.faults.arm("GET /api/v3/ping", Latency(0.01))
+    armed, skew = list(emu.faults.armed), emu.clock_skew_ms
+    book = emu.spot.depth("BTCUSDT", 5).update_id
+    headers = {} if token is None else {"X-Emulator-Token": token.encode().decode("latin-1")}
+    async with raw.session.post(emu.base_url + path, json=payload, headers=headers) as r:
+        assert r.status == 401
+        assert "X-Emulator-Token" in (await r.json())["error"]
+    assert emu.faults.armed == armed and emu.clock_skew_ms == skew
+    assert emu.spot.depth("BTCUSDT", 5).update_id == book
+    assert emu.stream_faults.history == []

@@ -138,13 +138,18 @@ async def test_admin_endpoint_arms_stream_faults(
 ) -> None:
     ws = await connect(emu, session)
     url = emu.base_url + "/_emulator/stream_fault"
-    async with session.post(url, json={"kind": "drop_depth", "symbol": "BTCUSDT"}) as resp:
+    admin = emu.admin_headers()
+    async with session.post(
+        url, json={"kind": "drop_depth", "symbol": "BTCUSDT"}, headers=admin
+    ) as resp:
         assert resp.status == 200
         assert (await resp.json())["fault"]["kind"] == "drop_depth"
     assert emu.stream_faults.history == [DropDepth("BTCUSDT")]
-    async with session.post(url + "/clear") as resp:
+    async with session.post(url + "/clear", headers=admin) as resp:
         assert (await resp.json()) == {"disarmed": 1}
-    async with session.post(url, json={"kind": "disconnect", "prefix": "futures:"}) as resp:
+    async with session.post(
+        url, json={"kind": "disconnect", "prefix": "futures:"}, headers=admin
+    ) as resp:
         assert (await resp.json())["connections"] == 1
     msg = await ws.receive(timeout=WAIT)
     assert msg.type == WSMsgType.CLOSE
@@ -162,7 +167,9 @@ async def test_admin_endpoint_arms_stream_faults(
 async def test_admin_endpoint_rejects_a_malformed_spec(
     emu: BinanceEmulator, session: aiohttp.ClientSession, spec: dict[str, object], field: str
 ) -> None:
-    async with session.post(emu.base_url + "/_emulator/stream_fault", json=spec) as resp:
+    async with session.post(
+        emu.base_url + "/_emulator/stream_fault", json=spec, headers=emu.admin_headers()
+    ) as resp:
         assert resp.status == 400
         assert field in (await resp.json())["error"]
     assert emu.stream_faults.armed == 0

@@ -88,6 +88,7 @@ async def test_latency_delays_but_answers(emu: BybitEmulator, raw: RawClient) ->
 async def test_faults_armed_over_the_admin_endpoint(emu: BybitEmulator, raw: RawClient) -> None:
     async with raw.session.post(
         emu.base_url + "/_emulator/fault",
+        headers=emu.admin_headers(),
         json={"match": "GET /v5/market/time", "kind": "error_before", "status": 429,
               "code": 10429, "msg": "System frequency protection", "times": 2},
     ) as resp:  # fmt: skip

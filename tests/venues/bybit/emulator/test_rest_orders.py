@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tradeport.venues.bybit.emulator import BybitEmulator
+from tradeport.venues.bybit.emulator import BybitEmulator, trading
 
 from .conftest import RawClient, touch
 
@@ -377,3 +377,20 @@ async def test_amending_a_partly_filled_spot_buy_relocks_only_what_is_left(
         D("0.01"),
         D("0.02"),
     )
+
+
+async def test_order_link_ids_are_remembered_up_to_a_bound(
+    emu: BybitEmulator, raw: RawClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trading, "LINK_IDS_KEPT", 2)  # a small bound, reached fast
+    bid, _ = touch(emu, "linear", "BTCUSDT")
+    price = str(bid - 100)
+    for link_id in ("a1", "a2", "a3"):
+        assert (
+            await raw.order("linear", "BTCUSDT", "Buy", "0.01", price, orderLinkId=link_id)
+        ).code == 0
+        await raw.post("/v5/order/cancel", category="linear", symbol="BTCUSDT", orderLinkId=link_id)
+    # the newest two are still refused; the oldest was forgotten
+    again = await raw.order("linear", "BTCUSDT", "Buy", "0.01", price, orderLinkId="a3")
+    assert again.code == 110072
+    assert (await raw.order("linear", "BTCUSDT", "Buy", "0.01", price, orderLinkId="a1")).code == 0

@@ -7,11 +7,11 @@ raise the venue's own errors (-1102 missing, -1100 illegal characters, -1106 not
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.emulator.host.params import split_pairs
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.errors import (
@@ -133,7 +133,7 @@ class Params:
         if raw is None:
             return None
         try:
-            parsed = json.loads(raw)
+            parsed = decode_json(raw)
         except ValueError:
             raise illegal("symbols", _SYMBOLS_RANGE) from None
         if not isinstance(parsed, list) or not all(isinstance(s, str) for s in parsed):

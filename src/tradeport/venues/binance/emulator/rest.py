@@ -80,6 +80,11 @@ class RestApi(Gateway[Call, BinanceApiError]):
             -5000, f"Path {incoming.path}, Method {incoming.method} is invalid", status=404
         )
 
+    def oversized(self, incoming: Incoming) -> BinanceApiError:
+        # Binance states no code for an oversized request; -1101 is its nearest
+        # (too many parameters), a best guess
+        return BinanceApiError(-1101, "Too many parameters sent for this endpoint.", status=413)
+
     def call(self, incoming: Incoming, route: Route, headers: Headers) -> Call:
         market = self._market(incoming)
         assert market is not None  # `route` found it

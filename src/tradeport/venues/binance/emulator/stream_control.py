@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.venues.binance.emulator.stream_hub import MarketStreams, Session
 from tradeport.venues.binance.emulator.stream_topics import Category, Topic, parse_topic
 
@@ -67,7 +68,7 @@ class Control:
         request_id: RequestId = None
         try:
             try:
-                message = msgspec.json.decode(text)
+                message = decode_json(text)
             except msgspec.DecodeError as exc:
                 raise ControlError(3, f"Invalid JSON: {exc}") from exc
             if not isinstance(message, dict):

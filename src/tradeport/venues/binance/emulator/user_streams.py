@@ -25,6 +25,7 @@ import msgspec
 from aiohttp import web
 
 from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.emulator.host.streams import StreamHost
 from tradeport.emulator.orders import EngineOrder
 from tradeport.emulator.perp import EnginePosition
@@ -360,10 +361,13 @@ def _legs(positions: list[EnginePosition]) -> _Legs:
     return {(p.symbol, p.position_side): (p.qty, p.entry_price) for p in positions}
 
 
+_OBJECT = msgspec.json.Decoder(dict[str, object])
+
+
 async def _refuse_requests(conn: StreamConnection, text: str) -> None:
     """A user-data socket takes no requests: answer in the market streams' error shape."""
     try:
-        request_id = msgspec.json.decode(text, type=dict[str, object]).get("id")
+        request_id = decode_json(text, _OBJECT).get("id")
     except msgspec.DecodeError:
         request_id = None
     error = {"code": 2, "msg": "Invalid request: a user data stream takes no requests"}

@@ -8,11 +8,11 @@ weight per client IP, order counts per account.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.venues.binance.emulator.errors import BinanceApiError
 from tradeport.venues.binance.emulator.params import Params
 
@@ -52,7 +52,7 @@ def _by_symbol(one: int, every: int, list_tiers: list[tuple[int, int]] | None = 
         if list_tiers is None:
             return every
         try:
-            count = len(json.loads(raw))
+            count = len(decode_json(raw))
         except (ValueError, TypeError):
             return one
         return next((w for bound, w in list_tiers if count <= bound), every)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from tradeport.emulator.accounts import KeyRing
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.emulator.host.logins import signature_matches
 from tradeport.venues.binance.emulator.auth import check_timestamp, expected_signature
 from tradeport.venues.binance.emulator.errors import (
@@ -98,7 +99,7 @@ class WsApi:
         """The frames to send for one request, in order: the answer, preceded by an
         `eventStreamTerminated` per subscription an unsubscribe ended."""
         try:
-            request = _decode_request.decode(text)
+            request = decode_json(text, _decode_request)
         except msgspec.DecodeError:
             return [failed(None, invalid_json())]
         try:

@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Mapping
 
 from tradeport.emulator.accounts import AccountRef, KeyRing
+from tradeport.emulator.host.decoding import signature_matches
 from tradeport.venues.bybit.emulator.errors import bad_key, bad_sign, bad_timestamp, invalid
 
 DEFAULT_RECV_WINDOW = 5000  # ms, when the header is absent (guide.mdx)
@@ -39,7 +40,7 @@ def authenticate(
     recv_window = headers.get("X-BAPI-RECV-WINDOW", "")
     signature = headers.get("X-BAPI-SIGN", "")
     expected = sign(ref.account.secret, timestamp, api_key, recv_window, payload)
-    if not signature or not hmac.compare_digest(signature, expected):
+    if not signature or not signature_matches(expected, signature):
         raise bad_sign()
     check_timestamp(timestamp, recv_window, now_ms)
     return ref

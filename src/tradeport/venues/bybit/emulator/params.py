@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import msgspec
 
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.emulator.host.params import TypedParams, Value, split_query
 from tradeport.venues.bybit.emulator.errors import (
     BybitApiError,
@@ -36,7 +37,7 @@ class Params(TypedParams):
         if not raw_body.strip():
             return cls({})
         try:
-            decoded = _DECODER.decode(raw_body)
+            decoded = decode_json(raw_body, _DECODER)
         except msgspec.DecodeError:
             raise bad_param("request body is not valid JSON") from None
         if not isinstance(decoded, dict):

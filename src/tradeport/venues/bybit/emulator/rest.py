@@ -25,7 +25,12 @@ from tradeport.venues.bybit.emulator.account import Account
 from tradeport.venues.bybit.emulator.auth import authenticate
 from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
-from tradeport.venues.bybit.emulator.errors import BybitApiError, envelope, route_not_found
+from tradeport.venues.bybit.emulator.errors import (
+    BybitApiError,
+    bad_param,
+    envelope,
+    route_not_found,
+)
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.limits import IpLimiter, UidLimiter
 from tradeport.venues.bybit.emulator.market import BookSync, MarketData
@@ -58,6 +63,9 @@ class RestApi(Gateway[Call, BybitApiError]):
 
     def not_found(self, incoming: Incoming) -> BybitApiError:
         return route_not_found()
+
+    def oversized(self, incoming: Incoming) -> BybitApiError:
+        return bad_param("request body too large")
 
     def call(self, incoming: Incoming, route: Route, headers: Headers) -> Call:
         now = incoming.now_ms

@@ -20,6 +20,7 @@ from typing import Literal
 
 import msgspec
 
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.venues.bybit.emulator.stream_payloads import encode
 from tradeport.venues.bybit.emulator.stream_public import PublicStreams
 from tradeport.venues.bybit.emulator.stream_session import Session
@@ -45,9 +46,12 @@ class Request(msgspec.Struct):
     req_id: RequestId = None
 
 
+_REQUEST = msgspec.json.Decoder(Request)
+
+
 def decode(text: str) -> Request:
     try:
-        return msgspec.json.decode(text, type=Request)
+        return decode_json(text, _REQUEST)
     except msgspec.DecodeError as exc:
         raise Refused(f"error:invalid request, {exc}") from exc
 

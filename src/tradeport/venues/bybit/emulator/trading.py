@@ -35,6 +35,9 @@ TRADED: tuple[Category, ...] = ("spot", "linear")
 SIDES = {"Buy": "BUY", "Sell": "SELL"}
 TIME_IN_FORCE = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK", "PostOnly": "GTX"}
 _LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
+# orderLinkIds remembered per account and category to refuse a reuse (110072); the
+# oldest are forgotten past this many, so memory stays bounded however long a client trades
+LINK_IDS_KEPT = 50_000
 MAX_OPEN_ORDERS = 500  # per symbol (create-order.mdx, "Open orders up limit")
 # Conditional and TP/SL orders are not modelled: refusing them beats ignoring them.
 _UNSUPPORTED = ("triggerPrice", "takeProfit", "stopLoss", "tpLimitPrice", "slLimitPrice")
@@ -49,7 +52,8 @@ class Trading:
         }
         # orderLinkId must be unique among an account's orders (create-order.mdx), open
         # or not; the engine itself only refuses a client id that is open.
-        self._link_ids: dict[tuple[str, Category], set[str]] = {}
+        # orderLinkIds used, per account and category, oldest first (insertion order)
+        self._link_ids: dict[tuple[str, Category], dict[str, None]] = {}
         self._auto_ids = 0
 
     def routes(self) -> dict[str, Route]:
@@ -118,7 +122,10 @@ class Trading:
         except Reject as exc:
             raise rejected(exc, category) from None
         if not link_id.startswith(AUTO_LINK_PREFIX):
-            self._link_ids.setdefault((call.account_id, category), set()).add(link_id)
+            used = self._link_ids.setdefault((call.account_id, category), {})
+            used[link_id] = None
+            if len(used) > LINK_IDS_KEPT:
+                del used[next(iter(used))]
         return order_ack(order, category)
 
     def _link_id(self, call: Call, category: Category) -> str:

@@ -122,8 +122,8 @@ class OkxEmulator(VenueEmulator):
         """The OK-ACCESS-PASSPHRASE of account `index`."""
         return self.accounts[index].passphrase
 
-    def _account_keys(self, account: EmulatorAccount) -> str:
-        return f"{super()._account_keys(account)} passphrase={account.passphrase}"
+    def _credential_fields(self, account: EmulatorAccount) -> dict[str, str]:
+        return {**super()._credential_fields(account), "passphrase": account.passphrase}
 
     # -- control (tests and demos) -----------------------------------------------------
     _symbol_noun = "instrument"

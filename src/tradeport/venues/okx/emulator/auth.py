@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 
 from tradeport.emulator.accounts import AccountRef, KeyRing
+from tradeport.emulator.host.decoding import signature_matches
 from tradeport.venues.okx.emulator.errors import unauthorized
 
 EXPIRY_MS = 30_000
@@ -78,13 +79,9 @@ def authenticate(
         raise unauthorized("50112", "Invalid OK-ACCESS-TIMESTAMP.")
     if abs(now_ms - ts_ms) > EXPIRY_MS:
         raise unauthorized("50102", "Timestamp request expired.")
-    if not _same(values["OK-ACCESS-PASSPHRASE"], ref.account.passphrase):
+    if not signature_matches(ref.account.passphrase, values["OK-ACCESS-PASSPHRASE"]):
         raise unauthorized("50105", 'Request header "OK-ACCESS-PASSPHRASE" incorrect.')
     expected = sign(ref.account.secret, timestamp + method.upper() + request_path + body)
-    if not _same(values["OK-ACCESS-SIGN"], expected):
+    if not signature_matches(expected, values["OK-ACCESS-SIGN"]):
         raise unauthorized("50113", "Invalid signature.")
     return ref
-
-
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())

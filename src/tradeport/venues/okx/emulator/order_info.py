@@ -12,6 +12,9 @@ from tradeport.venues.okx.emulator.ids import InstType
 # Orders placed without a `clOrdId` get an engine client id with this prefix, which
 # OKX's clOrdId charset (letters and digits) cannot produce; rows show "".
 AUTO_CLIENT_PREFIX = "~"
+# Terms kept, the oldest orders' forgotten first: more than the engines keep of an
+# account's finished orders, so every order a client can still look up has its terms.
+TERMS_KEPT = 50_000
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class OrderInfo:
 
     def record(self, inst_type: InstType, order_id: int, terms: OrderTerms) -> None:
         self._terms[(inst_type, order_id)] = terms
+        if len(self._terms) > TERMS_KEPT:
+            del self._terms[next(iter(self._terms))]
 
     def terms(self, inst_type: InstType, order_id: int) -> OrderTerms:
         """The order's terms; orders the engine holds from elsewhere (the synthetic

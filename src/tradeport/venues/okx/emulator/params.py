@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import msgspec
 
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.emulator.host.params import TypedParams, Value, split_query
 from tradeport.venues.okx.emulator.errors import (
     ItemError,
@@ -28,7 +29,7 @@ _DECODER = msgspec.json.Decoder(float_hook=Decimal)
 def decode_body(raw: bytes) -> object:
     """The JSON body (an object, or an array for batch endpoints); 50002 if not JSON."""
     try:
-        return _DECODER.decode(raw)
+        return decode_json(raw, _DECODER)
     except msgspec.DecodeError:
         raise bad_json() from None
 

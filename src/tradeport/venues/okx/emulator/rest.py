@@ -19,6 +19,7 @@ from tradeport.venues.okx.emulator.errors import (
     OkxApiError,
     body_required,
     envelope,
+    invalid,
     unknown_path,
 )
 from tradeport.venues.okx.emulator.limits import RateLimiter
@@ -46,6 +47,10 @@ class RestApi(Gateway[Call, OkxApiError]):
 
     def not_found(self, incoming: Incoming) -> OkxApiError:
         return unknown_path()
+
+    def oversized(self, incoming: Incoming) -> OkxApiError:
+        # OKX names the parameter only (51000 "Parameter {0} error")
+        return invalid("body")
 
     def call(self, incoming: Incoming, route: Route, headers: Headers) -> Call:
         call = self._call(incoming, route)

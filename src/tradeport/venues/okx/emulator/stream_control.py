@@ -17,6 +17,7 @@ from typing import Protocol
 
 import msgspec
 
+from tradeport.emulator.host.decoding import decode_json
 from tradeport.venues.okx.emulator import stream_payloads as out
 from tradeport.venues.okx.emulator.stream_private import PrivateStreams
 from tradeport.venues.okx.emulator.stream_session import Session
@@ -107,7 +108,7 @@ class Control:
     def _decode(text: str) -> tuple[dict[str, object], str | None]:
         """The request object and its `id` (None when it has none)."""
         try:
-            request = msgspec.json.decode(text)
+            request = decode_json(text)
         except msgspec.DecodeError:
             raise Refused("60012", f"Invalid request: {text}") from None
         if not isinstance(request, dict):
