@@ -183,7 +183,7 @@ async def test_garbled_fault_is_armed_over_http_like_the_others(trader: Venue) -
     client, emulator = trader.client, trader.emulator
     depth = trader.endpoint("get_depth")
     url = f"{emulator.base_url}/_emulator/fault"
-    async with aiohttp.ClientSession() as raw:
+    async with aiohttp.ClientSession(headers=emulator.admin_headers()) as raw:
         bad = {"match": depth, "kind": "garbled_after", "body": "json"}
         async with raw.post(url, json=bad) as resp:
             assert resp.status == 400  # only an HTML page or a cut answer
