@@ -14,7 +14,7 @@ from tradeport.venues import registry
 from tradeport.venues.base import CLIENT_METHODS, VenueClient
 from tradeport.venues.streaming import STREAM_METHODS
 
-ENVIRONMENTS = ("live", "testnet", "demo", "emulator")
+ENVIRONMENTS = ("live", "testnet", "demo", "vst", "emulator")
 
 
 async def create_client(

@@ -1,0 +1,69 @@
+"""The BingX emulator: the USDT-M perpetual swap REST API on one aiohttp server, backed
+by the shared matching engine (one `perp` engine, the market `swap`). Facts:
+PROTOCOLS.md §5. Streams are not served yet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from tradeport.emulator.accounts import EmulatorAccount
+from tradeport.emulator.admin import Admin
+from tradeport.emulator.market import SyntheticMarket
+from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.symbols import listed_symbols
+from tradeport.emulator.venue import HISTORY_MINUTES, VenueEmulator
+from tradeport.model import AssetType
+from tradeport.venues.bingx.emulator.context import SWAP_FEES, BingxContext
+from tradeport.venues.bingx.emulator.rest import install_rest
+
+
+class BingxEmulator(VenueEmulator):
+    venue_name = "BingX"
+
+    def __init__(
+        self,
+        *,
+        accounts: Sequence[EmulatorAccount] | None = None,
+        seed: int = 7,
+        step_interval: float | None = 0.25,
+        market_limit: int = 500,
+        account_limit: int = 2000,
+        window_ms: int = 10_000,
+        order_limit: int = 10,
+        extra_symbols: int = 0,
+        stream_time_scale: float = 1.0,
+    ) -> None:
+        """`market_limit` / `account_limit`: requests per IP per `window_ms` in the
+        market and account groups (500 and 2000 per 10 s, §5.3); `order_limit`:
+        orders per account per second. `extra_symbols` lists that many more made-up
+        pairs."""
+        _, self.symbols = listed_symbols(extra_symbols)
+        super().__init__(
+            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
+        )
+        # an unfillable FOK, a post-only that would take and a market order meeting an
+        # empty book are acknowledged, then closed
+        rules = {"expire_unfilled_fok": True, "expire_unplaceable": True}
+        self.swap = self._engine("perp", [s.engine() for s in self.symbols], SWAP_FEES, **rules)
+        market = SyntheticMarket(self.swap, seed=seed)
+        market.seed_history(HISTORY_MINUTES)
+        for ref in self.keys.refs:
+            self.swap.open_account(ref.engine_id, ref.account.futures_balances)
+        self.markets = {"swap": market}
+        self._asset_markets = {AssetType.SWAP: "swap"}
+        self.context = BingxContext(
+            **self.host_fields(),
+            engines={"swap": self.swap},
+            symbols=self.symbols,
+            market_limit=market_limit,
+            account_limit=account_limit,
+            window_ms=window_ms,
+            order_limit=order_limit,
+        )
+        self.app = web.Application()
+        Admin(self).install(self.app)
+        self.rest = install_rest(self.context, self.app)
+        self._server = EmulatorServer(self.app)
+        self._serve([self._server], [])

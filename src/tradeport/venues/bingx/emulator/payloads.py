@@ -1,0 +1,194 @@
+"""BingX swap payloads built from engine state (PROTOCOLS.md §5.3 field names). Pure
+functions; decimals go out as strings, as the venue sends them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeport.emulator.marketdata import BookView, Kline, PublicTrade, Ticker24h
+from tradeport.emulator.orders import EngineOrder
+from tradeport.emulator.perp import EnginePosition, PerpWallet
+from tradeport.emulator.symbols import SymbolSpec
+from tradeport.venues.bingx.emulator.context import wire_symbol
+
+
+def s(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+def places(step: Decimal) -> int:
+    """Decimal places of a power-of-ten step (0.01 -> 2, 1 -> 0)."""
+    return max(0, -int(step.normalize().as_tuple().exponent))
+
+
+def contract(spec: SymbolSpec, fees: tuple[Decimal, Decimal], index: int) -> dict[str, object]:
+    maker, taker = fees
+    return {
+        "contractId": str(100 + index),
+        "symbol": wire_symbol(spec),
+        "size": s(spec.step_size),
+        "quantityPrecision": places(spec.step_size),
+        "pricePrecision": places(spec.tick_size),
+        "feeRate": float(taker),
+        "makerFeeRate": float(maker),
+        "takerFeeRate": float(taker),
+        "tradeMinLimit": 0,
+        "tradeMinQuantity": float(spec.min_qty),
+        "tradeMinUSDT": float(spec.min_notional),
+        "maxLongLeverage": spec.max_leverage,
+        "maxShortLeverage": spec.max_leverage,
+        "currency": spec.quote,
+        "asset": spec.base,
+        "status": 1,
+        "apiStateOpen": "true",
+        "apiStateClose": "true",
+        "ensureTrigger": False,
+        "triggerFeeRate": "0.00020000",
+        "brokerState": False,
+        "launchTime": 1_586_275_200_000,
+        "maintainTime": 0,
+        "offTime": 0,
+        "displayName": wire_symbol(spec),
+    }
+
+
+def ticker(symbol: str, t: Ticker24h) -> dict[str, object]:
+    change = t.last - t.open
+    pct = (change / t.open * 100) if t.open else Decimal(0)
+    return {
+        "symbol": symbol,
+        "priceChange": s(change),
+        "priceChangePercent": s(round(pct, 2)),
+        "lastPrice": s(t.last),
+        "lastQty": s(t.last_qty),
+        "highPrice": s(t.high),
+        "lowPrice": s(t.low),
+        "volume": s(t.volume),
+        "quoteVolume": s(t.quote_volume),
+        "openPrice": s(t.open),
+        "openTime": t.open_ms,
+        "closeTime": t.close_ms,
+        "bidPrice": s(t.bid),
+        "bidQty": s(t.bid_qty),
+        "askPrice": s(t.ask),
+        "askQty": s(t.ask_qty),
+    }
+
+
+def depth(view: BookView) -> dict[str, object]:
+    """As the documented example lists them: bids best first, asks best last."""
+    return {
+        "T": view.ts_ms,
+        "bids": [[s(p), s(q)] for p, q in view.bids],
+        "asks": [[s(p), s(q)] for p, q in reversed(view.asks)],
+        "bidsCoin": [[s(p), s(q)] for p, q in view.bids],
+        "asksCoin": [[s(p), s(q)] for p, q in reversed(view.asks)],
+    }
+
+
+def kline(k: Kline) -> dict[str, object]:
+    return {
+        "open": s(k.open),
+        "close": s(k.close),
+        "high": s(k.high),
+        "low": s(k.low),
+        "volume": s(k.volume),
+        "time": k.open_ms,
+    }
+
+
+def trade(t: PublicTrade) -> dict[str, object]:
+    return {
+        "time": t.ts_ms,
+        "isBuyerMaker": t.buyer_is_maker,
+        "price": s(t.price),
+        "qty": s(t.qty),
+        "quoteQty": s(t.quote_qty),
+    }
+
+
+_TIF = {"GTX": "PostOnly"}
+
+
+def order(o: EngineOrder, symbol: str) -> dict[str, object]:
+    """A query / cancel / open-orders row."""
+    return {
+        "symbol": symbol,
+        "orderId": o.order_id,
+        "side": o.side,
+        "positionSide": o.position_side,
+        "type": o.type,
+        "origQty": s(o.qty),
+        "price": s(o.price or Decimal(0)),
+        "executedQty": s(o.filled_qty),
+        "avgPrice": s(o.avg_price),
+        "cumQuote": s(o.cum_quote),
+        "stopPrice": "",
+        "profit": "0",
+        "commission": "0",
+        "status": o.status,
+        "time": o.created_ms,
+        "updateTime": o.updated_ms,
+        "clientOrderId": o.client_order_id,
+        "timeInForce": _TIF.get(o.tif, o.tif),
+        "reduceOnly": o.reduce_only,
+        "workingType": "MARK_PRICE",
+    }
+
+
+def order_ack(o: EngineOrder, symbol: str) -> dict[str, object]:
+    """The place answer's `order` (a subset of the row, `clientOrderID` spelt so)."""
+    return {
+        "symbol": symbol,
+        "side": o.side,
+        "type": o.type,
+        "positionSide": o.position_side,
+        "reduceOnly": o.reduce_only,
+        "orderId": o.order_id,
+        "workingType": "MARK_PRICE",
+        "clientOrderID": o.client_order_id,
+        "clientOrderId": o.client_order_id,
+        "stopGuaranteed": "false",
+        "status": o.status,
+        "avgPrice": s(o.avg_price),
+        "executedQty": s(o.filled_qty),
+    }
+
+
+def balance(w: PerpWallet, short_uid: str) -> dict[str, object]:
+    return {
+        "userId": short_uid,
+        "asset": w.asset,
+        "balance": s(w.balance),
+        "equity": s(w.margin_balance),
+        "unrealizedProfit": s(w.unrealized_pnl),
+        "realisedProfit": "0",
+        "availableMargin": s(max(Decimal(0), w.available)),
+        "usedMargin": s(w.position_margin),
+        "freezedMargin": s(w.order_margin),
+        "shortUid": short_uid,
+    }
+
+
+def position(p: EnginePosition, symbol: str, now_ms: int) -> dict[str, object]:
+    return {
+        "symbol": symbol,
+        "positionId": f"{symbol}-{p.position_side}",
+        "positionSide": p.position_side,
+        "isolated": False,
+        "positionAmt": s(p.qty),
+        "availableAmt": s(abs(p.qty)),
+        "unrealizedProfit": s(p.unrealized_pnl),
+        "realisedProfit": "0",
+        "initialMargin": s(p.margin),
+        "margin": s(p.margin),
+        "avgPrice": s(p.entry_price),
+        "liquidationPrice": float(p.liquidation_price),
+        "leverage": p.leverage,
+        "positionValue": s(abs(p.qty) * p.mark_price),
+        "markPrice": s(p.mark_price),
+        "riskRate": "0",
+        "maxMarginReduction": "0",
+        "pnlRatio": "0",
+        "updateTime": now_ms,
+    }

@@ -1,0 +1,153 @@
+"""BingX swap REST payloads (PROTOCOLS.md §5.3), as msgspec Structs. Numbers the
+venue sends as JSON numbers or strings decode into Decimal exactly; market data
+(strict=False decoding) into float."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+
+class Envelope(msgspec.Struct):
+    code: int
+    msg: str = ""
+    data: msgspec.Raw = msgspec.Raw(b"null")
+
+
+class ServerTime(msgspec.Struct):
+    serverTime: int
+
+
+class Contract(msgspec.Struct):
+    symbol: str
+    quantityPrecision: int
+    pricePrecision: int
+    tradeMinQuantity: Decimal = Decimal(0)
+    tradeMinUSDT: Decimal = Decimal(0)
+    takerFeeRate: Decimal | None = None
+    makerFeeRate: Decimal | None = None
+    currency: str = ""
+    asset: str = ""
+    status: int = 1
+    contractId: str = ""
+    apiStateOpen: str = "true"
+    apiStateClose: str = "true"
+    maxLongLeverage: int | None = None
+    maxShortLeverage: int | None = None
+
+
+class TickerRow(msgspec.Struct):
+    symbol: str
+    lastPrice: float
+    highPrice: float | None = None
+    lowPrice: float | None = None
+    openPrice: float | None = None
+    volume: float | None = None
+    quoteVolume: float | None = None
+    bidPrice: float | None = None
+    bidQty: float | None = None
+    askPrice: float | None = None
+    askQty: float | None = None
+    closeTime: int = 0
+
+
+class Depth(msgspec.Struct):
+    bids: list[tuple[float, float]]
+    asks: list[tuple[float, float]]
+    T: int = 0
+
+
+class KlineRow(msgspec.Struct):
+    open: float
+    close: float
+    high: float
+    low: float
+    volume: float
+    time: int
+
+
+class TradeRow(msgspec.Struct):
+    time: int
+    isBuyerMaker: bool
+    price: float
+    qty: float
+    quoteQty: float = 0.0
+
+
+class OrderRow(msgspec.Struct):
+    """A query / cancel / open-orders row; the place answer's `order` has fewer fields."""
+
+    symbol: str
+    orderId: int
+    side: str
+    type: str
+    status: str
+    positionSide: str = "BOTH"
+    price: Decimal = Decimal(0)
+    origQty: Decimal = Decimal(0)
+    executedQty: Decimal = Decimal(0)
+    avgPrice: Decimal = Decimal(0)
+    cumQuote: Decimal = Decimal(0)
+    clientOrderId: str = ""
+    timeInForce: str = ""
+    reduceOnly: bool = False
+    time: int = 0
+    updateTime: int = 0
+
+
+class OrderAnswer(msgspec.Struct):
+    order: OrderRow
+
+
+class OrderList(msgspec.Struct):
+    orders: list[OrderRow] = []
+
+
+class BalanceRow(msgspec.Struct):
+    asset: str
+    balance: Decimal
+    equity: Decimal = Decimal(0)
+    unrealizedProfit: Decimal = Decimal(0)
+    availableMargin: Decimal = Decimal(0)
+    usedMargin: Decimal = Decimal(0)
+    freezedMargin: Decimal = Decimal(0)
+
+
+class PositionRow(msgspec.Struct):
+    symbol: str
+    positionSide: str
+    positionAmt: Decimal
+    avgPrice: Decimal = Decimal(0)
+    unrealizedProfit: Decimal = Decimal(0)
+    leverage: int = 0
+    isolated: bool = False
+    markPrice: Decimal | None = None
+    liquidationPrice: Decimal | None = None
+    updateTime: int = 0
+
+
+class Leverage(msgspec.Struct):
+    symbol: str = ""
+    leverage: int = 0
+    longLeverage: int = 0
+    shortLeverage: int = 0
+
+
+class FillRow(msgspec.Struct):
+    symbol: str
+    orderId: int
+    side: str
+    price: Decimal
+    volume: Decimal
+    tradeId: str = ""
+    commission: Decimal = Decimal(0)
+    commissionAsset: str = "USDT"
+    filledTime: int = 0
+    realisedPNL: Decimal | None = None
+    role: str = ""
+    clientOrderId: str = ""
+
+
+class FillList(msgspec.Struct):
+    fill_orders: list[FillRow] = []

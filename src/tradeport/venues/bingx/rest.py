@@ -1,0 +1,167 @@
+"""BingX swap REST client, the private half: orders, balance, positions and leverage
+(PROTOCOLS.md §5.3). Contracts, market data and the client's construction are
+`rest_market.py`; how a call is signed and answered is `dialect.py`.
+
+Client order ids are lower-cased by the venue, so every lookup sends and compares the
+lower-cased id; a second order with a client id already used is answered with the
+first order (an idempotent retry), which the shared order flow then reads back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from tradeport.model import (
+    AccountSnapshot,
+    Balance,
+    Instrument,
+    Order,
+    OrderStatus,
+    OrderType,
+    Position,
+)
+from tradeport.venues.base import OrderRequest
+from tradeport.venues.bingx import messages as m
+from tradeport.venues.bingx import parse
+from tradeport.venues.bingx.orders import CLIENT_ID, CLIENT_ID_RULE, order_params, venue_client_id
+from tradeport.venues.bingx.rest_market import BingxMarketRest
+from tradeport.venues.kit.account import margin_account
+from tradeport.venues.kit.orders import order_ref
+
+log = logging.getLogger("tradeport.venues.bingx")
+_CLOSED = (OrderStatus.EXPIRED, OrderStatus.CANCELED)
+
+
+class PositionMode(msgspec.Struct):
+    dualSidePosition: str | bool = False
+
+
+class BingxRest(BingxMarketRest):
+    """The REST half of the BingX client."""
+
+    client_order_id_pattern = CLIENT_ID
+    client_order_id_rule = CLIENT_ID_RULE
+    _hedge: bool | None = None  # the account's position mode, read once
+
+    # -- position mode -----------------------------------------------------------------
+    async def hedge_mode(self) -> bool:
+        """Whether the account trades in hedge mode (LONG and SHORT legs); one mode
+        for every contract of the account."""
+        if self._hedge is None:
+            mode = await self._signed("get_position_mode", {}, PositionMode)
+            self._hedge = str(mode.dualSidePosition).lower() == "true"
+        return self._hedge
+
+    # -- orders ------------------------------------------------------------------------
+    async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
+        params = order_params(req, inst, hedge=await self.hedge_mode())
+        params["clientOrderId"] = cid
+        return params
+
+    def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> str:
+        ack = self.rest.decode("make_order", raw, m.OrderAnswer, strict=False).order
+        order_id = str(ack.orderId)
+        self.order_ids.add(venue_client_id(cid), order_id)
+        return order_id
+
+    async def _placed(self, req: OrderRequest, order_id: str) -> Order:
+        order = await self.query_order(req.symbol, order_id)
+        # a post-only that would take is acknowledged, then closed unfilled
+        if order.type is OrderType.POST_ONLY and order.status in _CLOSED and not order.filled_qty:
+            raise self._post_only_rejected(req, order.status.value, order.status.value)
+        return order
+
+    def _order_ref(self, order_id: str | None, client_order_id: str | None) -> dict[str, Any]:
+        cid = None if client_order_id is None else venue_client_id(client_order_id)
+        return order_ref(order_id, cid, "orderId", "clientOrderId", self.order_ids)
+
+    def _known(self, row: m.OrderRow, symbol: str | None = None) -> Order:
+        order_id = str(row.orderId)
+        self.order_ids.add(row.clientOrderId or None, order_id)
+        return parse.parse_order(
+            row, symbol or self.from_venue_symbol(row.symbol), self.config.order_status_map
+        )
+
+    async def query_order(
+        self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
+    ) -> Order:
+        params = {"symbol": await self._venue_symbol(symbol)}
+        params.update(self._order_ref(order_id, client_order_id))
+        answer = await self._signed("query_order", params, m.OrderAnswer)
+        return self._known(answer.order, symbol)
+
+    async def _cancel(
+        self, symbol: str, order_id: str | None, client_order_id: str | None
+    ) -> Order:
+        params = {"symbol": await self._venue_symbol(symbol)}
+        params.update(self._order_ref(order_id, client_order_id))
+        # sent once: a second cancel of a cancelled order reports "order not exist"
+        answer = await self._signed("cancel_order", params, m.OrderAnswer, idempotent=False)
+        return self._known(answer.order, symbol)
+
+    async def cancel_all(self, symbol: str) -> list[Order]:
+        """Cancel every open order of `symbol`; the orders the venue cancelled."""
+        self.check_trading_allowed("cancel_all")
+        params = {"symbol": await self._venue_symbol(symbol)}
+        answer = await self._signed("cancel_all", params, CancelAll, idempotent=False)
+        return [self._known(row, symbol) for row in answer.success]
+
+    async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
+        await self.instruments()
+        params = {"symbol": await self._venue_symbol(symbol) if symbol else None}
+        answer = await self._signed("get_open_orders", params, m.OrderList)
+        return [self._known(r) for r in answer.orders if r.symbol in self._by_venue_symbol]
+
+    # -- account -----------------------------------------------------------------------
+    async def _balances(self) -> list[m.BalanceRow]:
+        return await self._signed("get_balance", {}, list[m.BalanceRow])
+
+    async def get_balance(self) -> dict[str, Balance]:
+        return {row.asset: parse.parse_balance(row) for row in await self._balances()}
+
+    async def get_position(self, symbol: str | None = None) -> list[Position]:
+        await self.instruments()
+        params = {"symbol": await self._venue_symbol(symbol) if symbol else None}
+        rows = await self._signed("get_position", params, list[m.PositionRow])
+        return [
+            parse.parse_position(row, self.from_venue_symbol(row.symbol))
+            for row in rows
+            if row.symbol in self._by_venue_symbol and row.positionAmt
+        ]
+
+    async def get_account(self) -> AccountSnapshot:
+        open_orders, rows, positions = await asyncio.gather(
+            self.get_open_orders(), self._balances(), self.get_position()
+        )
+        balances = {row.asset: parse.parse_balance(row) for row in rows}
+        usdt = next((r for r in rows if r.asset == "USDT"), None)
+        capital = usdt.balance if usdt else Decimal(0)
+        equity = usdt.equity if usdt else Decimal(0)
+        return margin_account(self.key, balances, positions, open_orders, capital, equity)
+
+    async def get_leverage(self, symbol: str) -> tuple[int, int]:
+        """(long, short) leverage of `symbol`; one-way mode reports the same twice."""
+        params = {"symbol": await self._venue_symbol(symbol)}
+        lev = await self._signed("get_leverage", params, m.Leverage)
+        return lev.longLeverage or lev.leverage, lev.shortLeverage or lev.leverage
+
+    async def _set_leverage(self, symbol: str, leverage: int) -> int:
+        venue_symbol = await self._venue_symbol(symbol)
+        # side BOTH in one-way mode, each leg in hedge mode (§5.3)
+        sides = ("LONG", "SHORT") if await self.hedge_mode() else ("BOTH",)
+        applied = leverage
+        for side in sides:
+            params = {"symbol": venue_symbol, "side": side, "leverage": leverage}
+            answer = await self._signed("set_leverage", params, m.Leverage, idempotent=True)
+            applied = answer.leverage or leverage
+        return applied
+
+
+class CancelAll(msgspec.Struct):
+    success: list[m.OrderRow] = []
+    failed: list[Any] | None = None
