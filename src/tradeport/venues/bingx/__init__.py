@@ -6,25 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from tradeport.model.enums import AssetType
-from tradeport.venues.capability import DERIVATIVES, MARKET_DATA, Capability
+from tradeport.venues.capability import DERIVATIVES, MARKET_DATA, TRADING, Capability
 from tradeport.venues.registry import register_venue
 
 CONFIG = Path(__file__).with_name("venue.yaml")
 
-# What works now: REST market data and trading without fills; no streams yet.
-CAPABILITIES = (
-    MARKET_DATA
-    | DERIVATIVES
-    | {
-        Capability.MAKE_ORDER,
-        Capability.CANCEL_ORDER,
-        Capability.QUERY_ORDER,
-        Capability.GET_OPEN_ORDERS,
-        Capability.GET_BALANCE,
-        Capability.GET_ACCOUNT,
-        Capability.EMULATOR,
-    }
-)
+# What works now: REST market data and trading; no streams yet.
+CAPABILITIES = MARKET_DATA | TRADING | DERIVATIVES | {Capability.EMULATOR}
 
 _SPECS = register_venue(
     "BINGX",

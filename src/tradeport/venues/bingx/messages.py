@@ -89,6 +89,8 @@ class OrderRow(msgspec.Struct):
     executedQty: Decimal = Decimal(0)
     avgPrice: Decimal = Decimal(0)
     cumQuote: Decimal = Decimal(0)
+    profit: Decimal = Decimal(0)
+    commission: Decimal = Decimal(0)
     clientOrderId: str = ""
     timeInForce: str = ""
     reduceOnly: bool = False
@@ -135,19 +137,21 @@ class Leverage(msgspec.Struct):
 
 
 class FillRow(msgspec.Struct):
+    """A fillHistory row; `filledTime` is text such as 2006-01-02T15:04:05.999+0800."""
+
     symbol: str
-    orderId: int
+    orderId: str
     side: str
     price: Decimal
-    volume: Decimal
-    tradeId: str = ""
+    qty: Decimal
+    tradeId: str
+    filledTime: str
+    quoteQty: Decimal = Decimal(0)
     commission: Decimal = Decimal(0)
     commissionAsset: str = "USDT"
-    filledTime: int = 0
-    realisedPNL: Decimal | None = None
+    positionSide: str = "BOTH"
     role: str = ""
-    clientOrderId: str = ""
 
 
-class FillList(msgspec.Struct):
-    fill_orders: list[FillRow] = []
+class FillHistory(msgspec.Struct):
+    fill_history_orders: list[FillRow] = []

@@ -221,21 +221,55 @@ def parse_position(row: m.PositionRow, symbol: str) -> Position:
     return checked_position(position)
 
 
+def fill_time_ms(text: str, field: str) -> int:
+    """`2006-01-02T15:04:05.999+0800` (the venue's fill time) as epoch ms."""
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return int(datetime.strptime(text, fmt).timestamp() * 1000)
+        except ValueError:
+            continue
+    raise MalformedMessage(f"{field}: {text!r} is not a time")
+
+
 def parse_fill(row: m.FillRow, symbol: str) -> Fill:
     where = f"fill {row.tradeId} of {row.orderId}"
     fill = Fill(
         symbol=symbol,
         trade_id=row.tradeId,
-        order_id=str(row.orderId),
-        client_order_id=row.clientOrderId or None,
+        order_id=row.orderId,
+        client_order_id=None,
         side=kit_parse.side_of(SIDES, row.side, f"{where} side"),
         price=row.price,
-        qty=row.volume,
-        # the venue reports the commission as a negative amount charged
-        fee=abs(row.commission),
+        qty=row.qty,
+        # the venue reports the commission charged as a negative amount
+        fee=-row.commission,
         fee_asset=row.commissionAsset,
         is_maker=row.role.lower() == "maker",
-        ts=row.filledTime,
-        realized_pnl=row.realisedPNL,
+        ts=fill_time_ms(row.filledTime, f"{where} filledTime"),
+        position_side=POSITION_SIDES.get(row.positionSide, PositionSide.BOTH),
     )
     return checked_fill(fill)
+
+
+def share_profit(fills: list[Fill], profits: Mapping[str, Decimal]) -> list[Fill]:
+    """`fills` with each order's realized profit shared among its fills by quantity;
+    the last fill of an order takes what rounding leaves, so the shares sum exactly."""
+    totals: dict[str, Decimal] = {}
+    for f in fills:
+        totals[f.order_id] = totals.get(f.order_id, Decimal(0)) + f.qty
+    given: dict[str, Decimal] = {}
+    seen: dict[str, Decimal] = {}
+    out = []
+    for f in fills:
+        profit = profits.get(f.order_id)
+        if profit is None or not totals[f.order_id]:
+            out.append(f)
+            continue
+        seen[f.order_id] = seen.get(f.order_id, Decimal(0)) + f.qty
+        if seen[f.order_id] == totals[f.order_id]:
+            share = profit - given.get(f.order_id, Decimal(0))
+        else:
+            share = (profit * f.qty / totals[f.order_id]).quantize(Decimal("1e-8"))
+        given[f.order_id] = given.get(f.order_id, Decimal(0)) + share
+        out.append(msgspec.structs.replace(f, realized_pnl=share))
+    return out

@@ -19,12 +19,14 @@ import msgspec
 from tradeport.model import (
     AccountSnapshot,
     Balance,
+    Fill,
     Instrument,
     Order,
     OrderStatus,
     OrderType,
     Position,
 )
+from tradeport.model.errors import DuplicateClientOrderId
 from tradeport.venues.base import OrderRequest
 from tradeport.venues.bingx import messages as m
 from tradeport.venues.bingx import parse
@@ -35,6 +37,8 @@ from tradeport.venues.kit.orders import order_ref
 
 log = logging.getLogger("tradeport.venues.bingx")
 _CLOSED = (OrderStatus.EXPIRED, OrderStatus.CANCELED)
+# how far back fills are asked for (the venue wants a window)
+FILL_WINDOW_MS = 7 * 86_400_000
 
 
 class PositionMode(msgspec.Struct):
@@ -66,7 +70,15 @@ class BingxRest(BingxMarketRest):
     def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> str:
         ack = self.rest.decode("make_order", raw, m.OrderAnswer, strict=False).order
         order_id = str(ack.orderId)
-        self.order_ids.add(venue_client_id(cid), order_id)
+        cid = venue_client_id(cid)
+        if self.order_ids.order_id(cid) == order_id:
+            # the venue answers a reused client id with the order that has it: nothing
+            # new was placed (§5.3)
+            raise DuplicateClientOrderId(
+                f"client order id {cid} is order {order_id} already; no new order placed",
+                venue=self.key,
+            )
+        self.order_ids.add(cid, order_id)
         return order_id
 
     async def _placed(self, req: OrderRequest, order_id: str) -> Order:
@@ -116,6 +128,32 @@ class BingxRest(BingxMarketRest):
         params = {"symbol": await self._venue_symbol(symbol) if symbol else None}
         answer = await self._signed("get_open_orders", params, m.OrderList)
         return [self._known(r) for r in answer.orders if r.symbol in self._by_venue_symbol]
+
+    async def _get_deals(self, symbol: str, limit: int, order_id: str | None) -> list[Fill]:
+        now = self.clock.now_ms()
+        params = {
+            "symbol": await self._venue_symbol(symbol),
+            "orderId": order_id,
+            "startTs": now - FILL_WINDOW_MS,
+            "endTs": now,
+            "pageSize": min(limit, 1000),
+        }
+        history = await self._signed("get_deals", params, m.FillHistory)
+        fills = [parse.parse_fill(row, symbol) for row in history.fill_history_orders]
+        fills = sorted(fills, key=lambda f: f.ts)[-limit:]
+        return await self._with_profit(symbol, fills)
+
+    async def _with_profit(self, symbol: str, fills: list[Fill]) -> list[Fill]:
+        """Fills carry no realized pnl at this venue; their order's `profit` does. It
+        is shared among the order's fills by quantity (the last takes the rounding),
+        so the fills of an order sum to exactly what the venue realized on it."""
+        venue_symbol = await self._venue_symbol(symbol)
+        profits: dict[str, Decimal] = {}
+        for order_id in dict.fromkeys(f.order_id for f in fills):
+            params = {"symbol": venue_symbol, "orderId": order_id}
+            answer = await self._signed("query_order", params, m.OrderAnswer)
+            profits[order_id] = answer.order.profit
+        return parse.share_profit(fills, profits)
 
     # -- account -----------------------------------------------------------------------
     async def _balances(self) -> list[m.BalanceRow]:

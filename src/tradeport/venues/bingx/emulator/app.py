@@ -10,6 +10,7 @@ from aiohttp import web
 
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
+from tradeport.emulator.host.limits import interval_ms
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import listed_symbols
@@ -32,14 +33,21 @@ class BingxEmulator(VenueEmulator):
         account_limit: int = 2000,
         window_ms: int = 10_000,
         order_limit: int = 10,
+        weight_limit: int | None = None,
+        weight_interval: tuple[int, str] | None = None,
         extra_symbols: int = 0,
         stream_time_scale: float = 1.0,
     ) -> None:
         """`market_limit` / `account_limit`: requests per IP per `window_ms` in the
         market and account groups (500 and 2000 per 10 s, §5.3); `order_limit`:
-        orders per account per second. `extra_symbols` lists that many more made-up
-        pairs."""
+        orders per account per second. `weight_limit` / `weight_interval` (as every
+        emulator takes them) replace both group limits and their window.
+        `extra_symbols` lists that many more made-up pairs."""
         _, self.symbols = listed_symbols(extra_symbols)
+        if weight_limit is not None:
+            market_limit = account_limit = weight_limit
+        if weight_interval is not None:
+            window_ms = interval_ms(weight_interval)
         super().__init__(
             accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
         )

@@ -3,13 +3,16 @@ functions; decimals go out as strings, as the venue sends them."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from tradeport.emulator.marketdata import BookView, Kline, PublicTrade, Ticker24h
-from tradeport.emulator.orders import EngineOrder
+from tradeport.emulator.orders import EngineFill, EngineOrder
 from tradeport.emulator.perp import EnginePosition, PerpWallet
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bingx.emulator.context import wire_symbol
+
+_UTC8 = timezone(timedelta(hours=8))
 
 
 def s(value: Decimal) -> str:
@@ -110,8 +113,9 @@ def trade(t: PublicTrade) -> dict[str, object]:
 _TIF = {"GTX": "PostOnly"}
 
 
-def order(o: EngineOrder, symbol: str) -> dict[str, object]:
-    """A query / cancel / open-orders row."""
+def order(o: EngineOrder, symbol: str, profit: Decimal, commission: Decimal) -> dict[str, object]:
+    """A query / cancel / open-orders row: `profit` is the realized pnl of its fills,
+    `commission` what they were charged (written negative, as the venue does)."""
     return {
         "symbol": symbol,
         "orderId": o.order_id,
@@ -124,8 +128,8 @@ def order(o: EngineOrder, symbol: str) -> dict[str, object]:
         "avgPrice": s(o.avg_price),
         "cumQuote": s(o.cum_quote),
         "stopPrice": "",
-        "profit": "0",
-        "commission": "0",
+        "profit": s(profit),
+        "commission": s(-commission),
         "status": o.status,
         "time": o.created_ms,
         "updateTime": o.updated_ms,
@@ -191,4 +195,27 @@ def position(p: EnginePosition, symbol: str, now_ms: int) -> dict[str, object]:
         "maxMarginReduction": "0",
         "pnlRatio": "0",
         "updateTime": now_ms,
+    }
+
+
+def fill_time(ts_ms: int) -> str:
+    """A fill's time as the venue writes it: 2006-01-02T15:04:05.999+0800."""
+    moment = datetime.fromtimestamp(ts_ms / 1000, _UTC8)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts_ms % 1000:03d}+0800"
+
+
+def fill(f: EngineFill, symbol: str) -> dict[str, object]:
+    return {
+        "symbol": symbol,
+        "qty": s(f.qty),
+        "price": s(f.price),
+        "quoteQty": s(f.quote_qty),
+        "commission": s(-f.fee),
+        "commissionAsset": f.fee_asset,
+        "orderId": str(f.order_id),
+        "tradeId": str(f.trade_id),
+        "filledTime": fill_time(f.ts_ms),
+        "side": f.side,
+        "positionSide": f.position_side,
+        "role": "maker" if f.is_maker else "taker",
     }

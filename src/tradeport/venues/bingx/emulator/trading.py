@@ -8,6 +8,7 @@ order of the account already has is not placed again: the answer is that order.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from tradeport.emulator.host.rest import Route
 from tradeport.emulator.orders import EngineOrder, OrderRequest, Reject, RejectReason
@@ -62,6 +63,7 @@ class Trading:
             f"GET {PREFIX}/v2/trade/leverage": Route(self.get_leverage, signed=True),
             f"POST {PREFIX}/v2/trade/leverage": Route(self.set_leverage, signed=True),
             f"GET {PREFIX}/v1/positionSide/dual": Route(self.position_mode, signed=True),
+            f"GET {PREFIX}/v2/trade/fillHistory": Route(self.fill_history, signed=True),
         }
 
     def symbol(self, call: Call) -> tuple[str, str]:
@@ -89,6 +91,13 @@ class Trading:
         if found is None:
             raise order_not_found()
         return found
+
+    def row(self, call: Call, order: EngineOrder, symbol: str) -> dict[str, object]:
+        """An order row with its realized profit and commission, summed over its fills."""
+        fills = self.ctx.swap.fills(call.account_id, order.symbol, order.order_id, None)
+        profit = sum((f.realized_pnl for f in fills), Decimal(0))
+        commission = sum((f.fee for f in fills), Decimal(0))
+        return p.order(order, symbol, profit, commission)
 
     # -- orders ------------------------------------------------------------------------
     def place(self, call: Call) -> object:
@@ -138,16 +147,16 @@ class Trading:
             order = self.ctx.swap.cancel(call.account_id, engine_symbol, found.order_id)
         except Reject as exc:
             raise refused(exc) from None
-        return {"order": p.order(order, symbol)}
+        return {"order": self.row(call, order, symbol)}
 
     def query(self, call: Call) -> object:
         symbol, engine_symbol = self.symbol(call)
-        return {"order": p.order(self.find(call, engine_symbol), symbol)}
+        return {"order": self.row(call, self.find(call, engine_symbol), symbol)}
 
     def cancel_all(self, call: Call) -> object:
         symbol, engine_symbol = self.symbol(call)
         orders = self.ctx.swap.cancel_all(call.account_id, engine_symbol)
-        return {"success": [p.order(o, symbol) for o in orders], "failed": None}
+        return {"success": [self.row(call, o, symbol) for o in orders], "failed": None}
 
     def open_orders(self, call: Call) -> object:
         wanted = call.params.text("symbol")
@@ -156,7 +165,7 @@ class Trading:
             _, engine_symbol = self.symbol(call)
         names = {s.symbol: wire_symbol(s) for s in self.ctx.symbols}
         orders = self.ctx.swap.open_orders(call.account_id, engine_symbol)
-        return {"orders": [p.order(o, names[o.symbol]) for o in orders]}
+        return {"orders": [self.row(call, o, names[o.symbol]) for o in orders]}
 
     # -- account -----------------------------------------------------------------------
     def balance(self, call: Call) -> object:
@@ -204,3 +213,15 @@ class Trading:
     def position_mode(self, call: Call) -> object:
         hedge = self.ctx.swap.hedge_mode(call.account_id)
         return {"dualSidePosition": "true" if hedge else "false"}
+
+    def fill_history(self, call: Call) -> object:
+        symbol, engine_symbol = self.symbol(call)
+        start = call.params.integer("startTs")
+        end = call.params.integer("endTs")
+        if start is None or end is None:
+            raise invalid("startTs" if start is None else "endTs", "is required")
+        size = call.params.integer("pageSize", 50, low=1, high=1000)
+        order_id = call.params.integer("orderId")
+        fills = self.ctx.swap.fills(call.account_id, engine_symbol, order_id, None)
+        kept = [f for f in fills if start <= f.ts_ms <= end][-(size or 50) :]
+        return {"fill_history_orders": [p.fill(f, symbol) for f in kept]}
