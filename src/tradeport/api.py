@@ -20,7 +20,7 @@ ENVIRONMENTS = ("live", "testnet", "demo", "vst", "emulator")
 async def create_client(
     key: str,
     *,
-    environment: str = "live",
+    environment: str | None = None,
     api_key: str = "",
     secret: str = "",
     base_url: str | None = None,
@@ -31,13 +31,21 @@ async def create_client(
     """Build a venue client. `environment="emulator"` starts the venue's emulator in the
     running loop (unless `base_url` points at one already running) and uses its default
     credentials when none are given. On "live", orders, cancels and settings are refused
-    unless `allow_mainnet=True`."""
+    unless `allow_mainnet=True`. Without `environment`, the venue's
+    `default_environment` (venue.yaml; "live" unless the venue names its demo)."""
     if not isinstance(key, str) or not key:
         raise BadParameter(f"venue key {key!r}: expected a venue name, e.g. 'BINANCE___SPOT'")
-    if environment not in ENVIRONMENTS:
+    if environment is not None and environment not in ENVIRONMENTS:
         raise BadParameter(f"environment {environment!r}: expected one of {ENVIRONMENTS}")
     spec = registry.get_venue(key)
     config = resolve_asset(load_venue_config(spec.config_path), spec.asset_type.value)
+    if environment is None:
+        environment = config.venue.default_environment
+        if environment not in ENVIRONMENTS:
+            raise BadParameter(
+                f"{spec.key}: venue.yaml default_environment {environment!r}:"
+                f" expected one of {ENVIRONMENTS}"
+            )
     emulator = None
     if environment == "emulator" and base_url is None:
         if spec.emulator_factory is None:

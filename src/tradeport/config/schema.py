@@ -94,6 +94,9 @@ class VenueConfig(msgspec.Struct, forbid_unknown_fields=True):
     display_name: str
     venue_type: Literal["cex", "dex", "broker"]
     rest_urls: dict[str, UrlSpec]  # environment -> url spec
+    # the environment a client connects to when none is named (a venue whose users
+    # start on its demo names it here)
+    default_environment: str = "live"
     wss_urls: dict[str, UrlSpec] = {}
     connection: Connection = Connection()
     authentication: Authentication = Authentication(type="none")

@@ -128,8 +128,18 @@ async def test_live_without_allow_mainnet_sends_nothing(emulator: BingxEmulator)
     assert signed == []
 
 
-async def test_vst_is_the_demo_host_from_venue_yaml() -> None:
-    client = await tp.create_client(KEY, environment="vst")
+async def test_vst_is_the_demo_host_and_the_default() -> None:
+    for named in ({"environment": "vst"}, {}):
+        client = await tp.create_client(KEY, **named)
+        async with client:
+            assert client.base_url == "https://open-api-vst.bingx.com"
+            assert client.environment == "vst"
+    live = await tp.create_client(KEY, environment="live")
+    async with live:
+        assert live.base_url == "https://open-api.bingx.com"
+
+
+async def test_other_venues_still_default_to_live() -> None:
+    client = await tp.create_client("BYBIT___SWAP")
     async with client:
-        assert client.base_url == "https://open-api-vst.bingx.com"
-        assert client.environment == "vst"
+        assert client.environment == "live" and client.base_url == "https://api.bybit.com"
