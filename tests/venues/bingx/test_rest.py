@@ -143,3 +143,17 @@ async def test_other_venues_still_default_to_live() -> None:
     client = await tp.create_client("BYBIT___SWAP")
     async with client:
         assert client.environment == "live" and client.base_url == "https://api.bybit.com"
+
+
+async def test_hedge_mode_trades_and_levers_each_leg(client: BingxClient) -> None:
+    await client.set_position_mode(True)
+    assert await client.set_leverage(SYMBOL, 4) == 4  # sent for LONG and for SHORT
+    opened = await client.make_order(SYMBOL, "0.01", None, "buy-market")
+    assert opened.position_side is PositionSide.LONG
+    (leg,) = await client.get_position(SYMBOL)
+    assert leg.position_side is PositionSide.LONG and leg.qty == Decimal("0.01")
+    closed = await client.make_order(SYMBOL, "0.01", None, "sell-market", offset="close")
+    assert closed.position_side is PositionSide.LONG and closed.status is OrderStatus.FILLED
+    assert await client.get_position(SYMBOL) == []
+    await client.set_position_mode(False)
+    assert not await client.hedge_mode()

@@ -61,6 +61,13 @@ class BingxRest(BingxMarketRest):
             self._hedge = str(mode.dualSidePosition).lower() == "true"
         return self._hedge
 
+    async def set_position_mode(self, hedge: bool) -> None:
+        """Hedge (LONG and SHORT legs) or one-way mode for the account; the venue
+        refuses while orders or positions are open."""
+        params = {"dualSidePosition": "true" if hedge else "false"}
+        await self.rest.call("set_position_mode", params, signed=True, idempotent=True)
+        self._hedge = hedge
+
     # -- orders ------------------------------------------------------------------------
     async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
         params = order_params(req, inst, hedge=await self.hedge_mode())

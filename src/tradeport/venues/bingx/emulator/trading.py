@@ -63,6 +63,7 @@ class Trading:
             f"GET {PREFIX}/v2/trade/leverage": Route(self.get_leverage, signed=True),
             f"POST {PREFIX}/v2/trade/leverage": Route(self.set_leverage, signed=True),
             f"GET {PREFIX}/v1/positionSide/dual": Route(self.position_mode, signed=True),
+            f"POST {PREFIX}/v1/positionSide/dual": Route(self.set_position_mode, signed=True),
             f"GET {PREFIX}/v2/trade/fillHistory": Route(self.fill_history, signed=True),
         }
 
@@ -209,6 +210,16 @@ class Trading:
         except Reject as exc:
             raise refused(exc) from None
         return {"leverage": applied, "symbol": symbol}
+
+    def set_position_mode(self, call: Call) -> object:
+        hedge = call.params.boolean("dualSidePosition")
+        if not call.params.has("dualSidePosition"):
+            raise invalid("dualSidePosition", "is required")
+        try:
+            self.ctx.swap.set_hedge_mode(call.account_id, hedge)
+        except Reject as exc:
+            raise refused(exc) from None
+        return {"dualSidePosition": "true" if hedge else "false"}
 
     def position_mode(self, call: Call) -> object:
         hedge = self.ctx.swap.hedge_mode(call.account_id)
