@@ -51,32 +51,20 @@ async def exchange(
 
 @pytest.fixture
 async def bybit() -> AsyncIterator[BybitEmulator]:
-    emulator = BybitEmulator(step_interval=None)
-    await emulator.start()
-    try:
+    async with BybitEmulator(step_interval=None) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture
 async def okx() -> AsyncIterator[OkxEmulator]:
-    emulator = OkxEmulator(step_interval=None)
-    await emulator.start()
-    try:
+    async with OkxEmulator(step_interval=None) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture
 async def binance() -> AsyncIterator[BinanceEmulator]:
-    emulator = BinanceEmulator(step_interval=None)
-    await emulator.start()
-    try:
+    async with BinanceEmulator(step_interval=None) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 # -- Bybit -------------------------------------------------------------------------------

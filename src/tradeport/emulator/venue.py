@@ -14,7 +14,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal, Protocol, Self
 
 from tradeport.emulator.accounts import DEFAULT_ACCOUNTS, EmulatorAccount, KeyRing
 from tradeport.emulator.admin import ADMIN_TOKEN_HEADER
@@ -166,6 +166,14 @@ class VenueEmulator:
                 for market in self.markets.values()
             ]
         return url
+
+    async def __aenter__(self) -> Self:
+        """Serve on a free loopback port until the block ends."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
 
     async def stop(self) -> None:
         tasks, self._market_tasks = self._market_tasks, []

@@ -12,12 +12,8 @@ from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 @pytest.fixture
 async def emulator() -> AsyncIterator[BinanceEmulator]:
     # the market moves only when a test moves it: outcomes are exact
-    emu = BinanceEmulator(step_interval=None, seed=11)
-    await emu.start()
-    try:
+    async with BinanceEmulator(step_interval=None, seed=11) as emu:
         yield emu
-    finally:
-        await emu.stop()
 
 
 async def connect(emu: BinanceEmulator, key: str, account: int = 0, **kw: object) -> BinanceClient:

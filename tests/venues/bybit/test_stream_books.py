@@ -115,12 +115,8 @@ class ScriptedBybit:
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[BybitEmulator]:
-    emu = BybitEmulator(step_interval=None, seed=7, stream_time_scale=1000.0)
-    await emu.start()
-    try:
+    async with BybitEmulator(step_interval=None, seed=7, stream_time_scale=1000.0) as emu:
         yield emu
-    finally:
-        await emu.stop()
 
 
 @pytest.fixture

@@ -64,12 +64,8 @@ async def step_until(emu: BybitEmulator, check: Callable[[], object], what: str)
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[BybitEmulator]:
-    emu = BybitEmulator(step_interval=None, seed=13)
-    await emu.start()
-    try:
+    async with BybitEmulator(step_interval=None, seed=13) as emu:
         yield emu
-    finally:
-        await emu.stop()
 
 
 async def connect(emu: BybitEmulator, category: str, **options: Any) -> BybitClient:

@@ -33,12 +33,8 @@ async def eventually(check: Callable[[], object], what: str, timeout: float = 10
 @pytest.fixture
 async def emu() -> AsyncIterator[BybitEmulator]:
     # a still stream clock: nothing is pushed unless a subscription asks for it
-    emulator = BybitEmulator(step_interval=None, seed=5, stream_time_scale=1000.0)
-    await emulator.start()
-    try:
+    async with BybitEmulator(step_interval=None, seed=5, stream_time_scale=1000.0) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 class Frames:

@@ -104,12 +104,8 @@ class RawClient:
 
 async def running(**options: Any) -> AsyncIterator[BinanceEmulator]:
     """An emulator with no market of its own moving (tests step it), for streams tests."""
-    emulator = BinanceEmulator(**{"step_interval": None, **options})
-    await emulator.start()
-    try:
+    async with BinanceEmulator(**{"step_interval": None, **options}) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 async def receive_json(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
@@ -151,12 +147,8 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BinanceEmulator]:
-    emulator = BinanceEmulator(step_interval=None, seed=11)
-    await emulator.start()
-    try:
+    async with BinanceEmulator(step_interval=None, seed=11) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -50,12 +50,8 @@ async def doc_emu() -> AsyncIterator[BinanceEmulator]:
         EmulatorAccount(api_key=SPOT_KEY, secret=SPOT_SECRET),
         EmulatorAccount(api_key=FUTURES_KEY, secret=FUTURES_SECRET),
     ]
-    emu = BinanceEmulator(accounts=accounts, step_interval=None)
-    await emu.start()
-    try:
+    async with BinanceEmulator(accounts=accounts, step_interval=None) as emu:
         yield emu
-    finally:
-        await emu.stop()
 
 
 async def post(

@@ -150,12 +150,8 @@ def touch(emu: BybitEmulator, category: str, symbol: str) -> tuple[Decimal, Deci
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BybitEmulator]:
-    emulator = BybitEmulator(step_interval=None, seed=11)
-    await emulator.start()
-    try:
+    async with BybitEmulator(step_interval=None, seed=11) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -37,12 +37,8 @@ def sample(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BybitEmulator]:
-    emulator = BybitEmulator(step_interval=None, seed=21, stream_time_scale=1000.0)
-    await emulator.start()
-    try:
+    async with BybitEmulator(step_interval=None, seed=21, stream_time_scale=1000.0) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

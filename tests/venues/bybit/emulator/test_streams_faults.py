@@ -23,12 +23,8 @@ TOPIC = "orderbook.50.BTCUSDT"
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BybitEmulator]:
-    emulator = BybitEmulator(step_interval=None, seed=4, stream_time_scale=1000.0)
-    await emulator.start()
-    try:
+    async with BybitEmulator(step_interval=None, seed=4, stream_time_scale=1000.0) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -25,12 +25,8 @@ WAIT = 5.0
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BybitEmulator]:
-    emulator = BybitEmulator(step_interval=None, seed=9, stream_time_scale=1000.0)
-    await emulator.start()
-    try:
+    async with BybitEmulator(step_interval=None, seed=9, stream_time_scale=1000.0) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -30,12 +30,8 @@ Book = dict[str, dict[Decimal, Decimal]]
 
 @pytest.fixture
 async def emu() -> AsyncIterator[BybitEmulator]:
-    emulator = BybitEmulator(step_interval=None, seed=3, stream_time_scale=1000.0)
-    await emulator.start()
-    try:
+    async with BybitEmulator(step_interval=None, seed=3, stream_time_scale=1000.0) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -166,12 +166,8 @@ def touch(emu: OkxEmulator, inst_id: str) -> tuple[Decimal, Decimal]:
 
 @pytest.fixture
 async def emu() -> AsyncIterator[OkxEmulator]:
-    emulator = OkxEmulator(step_interval=None, seed=11)
-    await emulator.start()
-    try:
+    async with OkxEmulator(step_interval=None, seed=11) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -16,12 +16,8 @@ from tradeport.venues.okx.emulator import OkxEmulator
 
 @pytest.fixture
 async def emu() -> AsyncIterator[OkxEmulator]:
-    emulator = OkxEmulator(step_interval=0.02, seed=4)
-    await emulator.start()
-    try:
+    async with OkxEmulator(step_interval=0.02, seed=4) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -19,12 +19,8 @@ SWAP = "BTC-USDT-SWAP"
 
 @pytest.fixture
 async def emu() -> AsyncIterator[OkxEmulator]:
-    emulator = OkxEmulator(step_interval=None, seed=9, stream_time_scale=1000.0)
-    await emulator.start()
-    try:
+    async with OkxEmulator(step_interval=None, seed=9, stream_time_scale=1000.0) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -39,12 +39,8 @@ def test_login_sign_matches_vector_o5() -> None:
 
 @pytest.fixture
 async def emu() -> AsyncIterator[OkxEmulator]:
-    emulator = OkxEmulator(step_interval=None, seed=5, stream_time_scale=1000.0)
-    await emulator.start()
-    try:
+    async with OkxEmulator(step_interval=None, seed=5, stream_time_scale=1000.0) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -30,12 +30,8 @@ Side = dict[Decimal, tuple[str, str]]  # price -> (price text, size text) as rec
 
 @pytest.fixture
 async def emu() -> AsyncIterator[OkxEmulator]:
-    emulator = OkxEmulator(step_interval=None, seed=3, stream_time_scale=1000.0)
-    await emulator.start()
-    try:
+    async with OkxEmulator(step_interval=None, seed=3, stream_time_scale=1000.0) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture
