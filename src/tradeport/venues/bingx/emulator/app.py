@@ -1,6 +1,6 @@
 """The BingX emulator: the USDT-M perpetual swap REST API on one aiohttp server, backed
 by the shared matching engine (one `perp` engine, the market `swap`). Facts:
-PROTOCOLS.md §5. Streams are not served yet."""
+PROTOCOLS.md §5. Its public streams (streams.py) are served on the same host."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tradeport.emulator.venue import HISTORY_MINUTES, VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.bingx.emulator.context import SWAP_FEES, BingxContext
 from tradeport.venues.bingx.emulator.rest import install_rest
+from tradeport.venues.bingx.emulator.streams import install_streams
 
 
 class BingxEmulator(VenueEmulator):
@@ -71,7 +72,9 @@ class BingxEmulator(VenueEmulator):
             order_limit=order_limit,
         )
         self.app = web.Application()
+        # the WebSocket route first: the REST catch-all must not swallow it
+        self.streams = install_streams(self.context, self.app)
         Admin(self).install(self.app)
         self.rest = install_rest(self.context, self.app)
         self._server = EmulatorServer(self.app)
-        self._serve([self._server], [])
+        self._serve([self._server], [self.streams])
