@@ -13,7 +13,7 @@ import pytest
 
 import tradeport as tp
 from tradeport.book.sync import BookSync
-from tradeport.model import AssetType, BookState, Quote, Trade
+from tradeport.model import AssetType, BookState, OrderBook, Quote, Trade
 from tradeport.model.errors import NotSupported
 from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
@@ -129,3 +129,25 @@ async def test_the_venues_pings_are_answered() -> None:
 async def test_private_streams_are_not_offered_yet(client: BingxClient) -> None:
     with pytest.raises(NotSupported):
         await client.watch_orders(SYMBOL, callback=lambda order: None).start()
+
+
+async def test_partial_book_is_the_emulators_top_levels(
+    client: BingxClient, emulator: BingxEmulator
+) -> None:
+    books: list[OrderBook] = []
+    await client.watch_partial_book(SYMBOL, 5, callback=books.append).start()
+    symbol = engine_symbol(emulator, SYMBOL)
+    await step_until(emulator, lambda: books, "a partial book")
+    view = emulator.swap.depth(symbol, 5)
+    last = books[-1]
+    assert len(last.bids) == len(last.asks) == 5 and last.bids[0][0] < last.asks[0][0]
+    await eventually(
+        lambda: (
+            (books[-1].bids, books[-1].asks)
+            == (
+                [(float(p), float(q)) for p, q in view.bids],
+                [(float(p), float(q)) for p, q in view.asks],
+            )
+        ),
+        "the emulator's top 5",
+    )

@@ -11,7 +11,7 @@ One `BookSync` per book checks that with the first/last rule (first == last id):
 `all` resets it, an update that skips an id, a crossed book or an unreadable push puts
 it in RESYNCING and only that symbol's dataType is unsubscribed and subscribed again,
 which brings a fresh `all`: no REST request (REST depth has no update id), no other
-book touched.
+book touched. `@depth<N>` pushes are whole top-N books, delivered as they come.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tradeport.venues.kit.public_streams import PublicContext, PublicSession, To
 
 @dataclass(eq=False, slots=True)
 class StreamTopic(Topic):
-    """One subscribed dataType (kind: incrDepth, trade, bookTicker); a book's keeps its
+    """One subscribed dataType (kind: incrDepth, depth, trade, bookTicker); a book's keeps its
     `BookSync`."""
 
     book: BookSync | None = None
@@ -50,6 +50,10 @@ class PublicStreams(PublicSession[StreamTopic]):
             "bookTicker": self.each_event(
                 lambda t, frame, ts: [sp.parse_book_ticker(_bytes(frame), t.symbol, ts)]
             ),
+            # `depth<N>@<period>`: whole partial books, each replacing the last
+            "depth": self.each_event(
+                lambda t, frame, ts: [sp.parse_partial_depth(_bytes(frame), t.symbol, ts)]
+            ),
         }
 
     async def _topic_name(self, template: str, channel: Channel) -> str:
@@ -58,6 +62,8 @@ class PublicStreams(PublicSession[StreamTopic]):
 
     def _new_topic(self, name: str, path: str, channel: Channel) -> StreamTopic:
         kind = name.partition("@")[2]
+        if kind.startswith("depth"):
+            kind = "depth"
         if kind not in self.handlers:
             raise NotSupported(f"dataType {name!r} is not known on {self.client.key}")
         topic = StreamTopic(name, path, kind, channel.symbol or "")

@@ -5,6 +5,7 @@ PROTOCOLS.md §5. Its public streams (streams.py) are served on the same host.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -44,7 +45,10 @@ class BingxEmulator(VenueEmulator):
         orders per account per second. `weight_limit` / `weight_interval` (as every
         emulator takes them) replace both group limits and their window.
         `extra_symbols` lists that many more made-up pairs."""
-        _, self.symbols = listed_symbols(extra_symbols)
+        # the engine names each contract as the venue does (BTC-USDT), so that engine
+        # events, stream faults and the wire speak of one symbol
+        _, listed = listed_symbols(extra_symbols)
+        self.symbols = tuple(replace(s, symbol=f"{s.base}-{s.quote}") for s in listed)
         if weight_limit is not None:
             market_limit = account_limit = weight_limit
         if weight_interval is not None:
@@ -78,3 +82,11 @@ class BingxEmulator(VenueEmulator):
         self.rest = install_rest(self.context, self.app)
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
+
+    def _market_symbol(self, market: str, symbol: str) -> str:
+        """The engine names contracts as the venue does: `BTC-USDT` as it is, and
+        `BTCUSDT` (the other venues' engine name) as `BTC-USDT` too."""
+        if symbol in self.markets[market].engine.instruments:
+            return symbol
+        spec = next((s for s in self.symbols if f"{s.base}{s.quote}" == symbol), None)
+        return symbol if spec is None else spec.symbol

@@ -5,9 +5,11 @@ Every frame it sends is gzip-compressed binary. A client subscribes with `{"id",
 "msg": "", "dataType": "", "data": null}` (80015 for a dataType not served, 80403 past
 200 topics). Served: `@incrDepth` (the whole book as `action: all` at once on
 subscription, then one `update` per book change, each `lastUpdateId` one past the
-previous), `@trade` (an array of trades per operation) and `@bookTicker` (when the top
-of the book changes). The venue's heartbeat is a `Ping` frame every 5 s of stream time
-(scaled by `stream_time_scale`), to be answered with the text `Pong`.
+previous), `@depth<5|10|20|50|100>@<200ms|500ms|1000ms>` (the top N levels every
+period, when they changed), `@trade` (an array of trades per operation) and
+`@bookTicker` (when the top of the book changes). The venue's heartbeat is a `Ping`
+frame every 5 s of stream time (scaled by `stream_time_scale`), answered with the text
+`Pong`.
 
 Connections are named "swap:/swap-market" for stream faults; incremental depth updates
 name their symbol, so the drop / duplicate / reorder faults apply to them (never to the
@@ -37,6 +39,10 @@ from tradeport.venues.bingx.emulator.context import BingxContext, wire_symbol
 PATH = "/swap-market"
 CONNECTION = f"swap:{PATH}"
 PING_SECONDS = 5.0  # "the server sends Ping about every 5 s"
+TICK_MS = 100  # the stream clock's step; every period below is a multiple of it
+PING_TICKS = int(PING_SECONDS * 1000) // TICK_MS
+PARTIAL_LEVELS = frozenset({5, 10, 20, 50, 100})  # `@depth<N>@<period>`
+PARTIAL_PERIODS = {"200ms": 200, "500ms": 500, "1000ms": 1000}
 MAX_TOPICS = 200
 FULL_DEPTH = 1000  # `@incrDepth` carries up to 1000 levels a side
 KINDS = frozenset({"incrDepth", "trade", "bookTicker"})
@@ -72,6 +78,9 @@ class PublicHub:
         # engine symbol → `lastUpdateId` of its incremental depth: one per book change
         self._update_ids: dict[str, int] = {}
         self._tops: dict[str, tuple[Level | None, Level | None]] = {}
+        # partial depth topics → (levels, period ms, the levels last pushed)
+        self._partials: dict[str, tuple[int, int, object]] = {}
+        self._ticks = 0
         self.engine.subscribe(self.on_event)
 
     # -- sessions ----------------------------------------------------------------------
@@ -81,8 +90,13 @@ class PublicHub:
     def drop(self, session: Session) -> None:
         self._sessions.pop(session.key, None)
         for name in list(session.topics):
-            self._subs.remove(name, session)
+            self._leave(session, name)
         session.topics.clear()
+
+    def _leave(self, session: Session, name: str) -> None:
+        session.topics.discard(name)
+        if self._subs.remove(name, session):
+            self._partials.pop(name, None)
 
     def handle(self, session: Session, text: str) -> None:
         if text == "Pong":
@@ -97,8 +111,7 @@ class PublicHub:
         if req_type == "sub":
             self._subscribe(session, str(req_id), str(name))
         elif req_type == "unsub":
-            session.topics.discard(name)
-            self._subs.remove(name, session)
+            self._leave(session, str(name))
             session.conn.send(_answer(req_id, 0, ""))
         else:
             session.conn.send(_answer(req_id, NOT_SUPPORTED, f"reqType {req_type} not supported"))
@@ -106,7 +119,8 @@ class PublicHub:
     def _subscribe(self, session: Session, req_id: str, name: str) -> None:
         wire, _, kind = name.partition("@")
         symbol = self.symbols.get(wire)
-        if symbol is None or kind not in KINDS:
+        partial = _partial(kind)
+        if symbol is None or (kind not in KINDS and partial is None):
             session.conn.send(_answer(req_id, NOT_SUPPORTED, f"dataType {name} not supported"))
             return
         if name not in session.topics and len(session.topics) >= MAX_TOPICS:
@@ -115,6 +129,9 @@ class PublicHub:
         session.topics.add(name)
         self._subs.add(name, session)
         session.conn.send(_answer(req_id, 0, ""))
+        if partial is not None:
+            # pushed to every subscriber at the topic's next period
+            self._partials[name] = (*partial, None)
         if kind == "incrDepth":
             # the whole book with the id the next update continues; not a pushed
             # update, so the depth faults leave it alone
@@ -184,14 +201,37 @@ class PublicHub:
         }
         self._subs.publish(name, gz(_push(name, [row], trade.ts_ms)))
 
-    # -- the clock: the venue's heartbeat ---------------------------------------------
+    # -- the clock: partial books and the venue's heartbeat ----------------------------
     def tick(self) -> None:
-        for session in list(self._sessions.values()):
-            session.conn.send(PING_FRAME)
+        self._ticks += 1
+        elapsed = self._ticks * TICK_MS
+        for name, (levels, period, last) in list(self._partials.items()):
+            if elapsed % period:
+                continue
+            wire = name.partition("@")[0]
+            view = self.engine.depth(self.symbols[wire], levels)
+            if (view.bids, view.asks) == last:
+                continue
+            self._partials[name] = (levels, period, (view.bids, view.asks))
+            data = {"bids": _levels(view.bids), "asks": _levels(view.asks)}
+            self._subs.publish(name, gz(_push(name, data, self.ctx.now_ms())))
+        if self._ticks % PING_TICKS == 0:
+            for session in list(self._sessions.values()):
+                session.conn.send(PING_FRAME)
 
     def update_id(self, wire: str) -> int:
         """The `lastUpdateId` of `wire`'s incremental depth now."""
         return self._update_ids.get(self.symbols[wire], 0)
+
+
+def _partial(kind: str) -> tuple[int, int] | None:
+    """(levels, period ms) of a `depth<N>@<period>` kind; None for any other."""
+    head, _, period = kind.partition("@")
+    count = head.removeprefix("depth")
+    if not head.startswith("depth") or not count.isdigit() or int(count) not in PARTIAL_LEVELS:
+        return None
+    period_ms = PARTIAL_PERIODS.get(period)
+    return None if period_ms is None else (int(count), period_ms)
 
 
 def _answer(req_id: object, code: int, msg: str) -> bytes:
@@ -207,7 +247,7 @@ class BingxStreams(StreamSkin):
         self.ctx = ctx
         self.hub = PublicHub(ctx)
         host = StreamHost(ctx.stream_faults, ctx.connections, "bingx")
-        super().__init__(host, PING_SECONDS * ctx.stream_time_scale)
+        super().__init__(host, TICK_MS / 1000 * ctx.stream_time_scale)
 
     def clocks(self) -> Iterable[tuple[str, Clocked]]:
         return [("swap", self.hub)]
