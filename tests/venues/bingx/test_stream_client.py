@@ -6,6 +6,7 @@ dataType (no REST, the same connection), trades and quotes."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -151,3 +152,22 @@ async def test_partial_book_is_the_emulators_top_levels(
         ),
         "the emulator's top 5",
     )
+
+
+async def test_an_unreadable_book_push_resyncs_that_book_only(
+    client: BingxClient, emulator: BingxEmulator
+) -> None:
+    for symbol in (SYMBOL, OTHER):
+        await client.watch_order_book(symbol, callback=lambda book: None).start()
+    btc, eth = client.synced_book(SYMBOL), client.synced_book(OTHER)
+    assert btc is not None and eth is not None
+    await eventually(lambda: btc.state is eth.state is BookState.LIVE, "both books LIVE")
+    next_id = btc.update_id + 1
+    data = {"action": "update", "lastUpdateId": next_id, "bids": [["NaN", "1"]], "asks": []}
+    frame = {"code": 0, "dataType": f"{SYMBOL}@incrDepth", "ts": 1, "data": data}
+    assert emulator.stream_faults.send_frame(json.dumps(frame)) == 1
+    await eventually(lambda: btc.stats.malformed == 1, "the push refused")
+    await step_until(emulator, lambda: btc.stats.snapshots == 2, "a fresh `all`")
+    await eventually(lambda: matches_engine(emulator, btc, SYMBOL), "BTC equal again")
+    assert (eth.stats.snapshots, eth.stats.resyncs, eth.stats.malformed) == (1, 0, 0)
+    assert client.public_streams.resubscribes == 1

@@ -41,7 +41,7 @@ class Reply(msgspec.Struct):
     """Any JSON frame, as far as telling an answer from a push needs: a push names its
     `dataType` and carries `data`; an answer echoes our `id`."""
 
-    id: str | None = None
+    id: str | int | None = None
     code: int = 0
     msg: str = ""
     dataType: str = ""

@@ -46,7 +46,8 @@ def classify(text: str | bytes) -> Control | None:
         return None
     if reply.id is None or reply.dataType:
         return None
-    request_id: int | str = int(reply.id) if reply.id.isdigit() else reply.id
+    text_id = str(reply.id)
+    request_id: int | str = int(text_id) if text_id.isdigit() else text_id
     if reply.code != 0:
         return Ack(request_id, f"{reply.code}: {reply.msg or 'refused'}")
     return Ack(request_id, None, reply.msg)
