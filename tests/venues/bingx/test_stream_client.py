@@ -14,7 +14,7 @@ import pytest
 
 import tradeport as tp
 from tradeport.book.sync import BookSync
-from tradeport.model import AssetType, BookState, OrderBook, Quote, Trade
+from tradeport.model import AssetType, BookState, MarkPrice, OrderBook, Quote, Trade
 from tradeport.model.errors import NotSupported
 from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
@@ -171,3 +171,26 @@ async def test_an_unreadable_book_push_resyncs_that_book_only(
     await eventually(lambda: matches_engine(emulator, btc, SYMBOL), "BTC equal again")
     assert (eth.stats.snapshots, eth.stats.resyncs, eth.stats.malformed) == (1, 0, 0)
     assert client.public_streams.resubscribes == 1
+
+
+async def test_mark_price_is_the_engines() -> None:
+    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
+    await emu.start()
+    key, secret = emu.credentials(0)
+    client = await tp.create_client(
+        "BINGX___SWAP",
+        environment="emulator",
+        base_url=emu.base_url,
+        ws_url=emu.stream_url(AssetType.SWAP),
+        api_key=key,
+        secret=secret,
+    )
+    try:
+        marks: list[MarkPrice] = []
+        await client.watch_mark_price(SYMBOL, callback=marks.append).start()
+        await eventually(lambda: marks, "a mark price")
+        assert marks[0].symbol == SYMBOL
+        assert marks[0].mark == float(emu.swap.mark_price(engine_symbol(emu, SYMBOL)))
+    finally:
+        await client.close()
+        await emu.stop()

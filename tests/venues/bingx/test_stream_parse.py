@@ -102,3 +102,12 @@ def test_book_ticker() -> None:
         sp.parse_book_ticker(push("bookTicker", data | {"b": "NaN"}), SYMBOL, 0)
     with pytest.raises(MalformedMessage, match="not below ask"):
         sp.parse_book_ticker(push("bookTicker", data | {"b": "101"}), SYMBOL, 0)
+
+
+def test_mark_price() -> None:
+    data = {"e": "markPriceUpdate", "E": 1700, "s": SYMBOL, "p": "65000.5"}
+    mark = sp.parse_mark_price(push("markPrice", data), SYMBOL, 3)
+    assert (mark.symbol, mark.mark, mark.ts, mark.local_ts) == (SYMBOL, 65000.5, 1700, 3)
+    for bad in ("NaN", "-1", "0"):
+        with pytest.raises(MalformedMessage, match="markPrice"):
+            sp.parse_mark_price(push("markPrice", data | {"p": bad}), SYMBOL, 0)

@@ -31,7 +31,8 @@ from tradeport.venues.kit.public_streams import PublicContext, PublicSession, To
 
 @dataclass(eq=False, slots=True)
 class StreamTopic(Topic):
-    """One subscribed dataType (kind: incrDepth, depth, trade, bookTicker); a book's keeps its
+    """One subscribed dataType (kind: incrDepth, depth, trade, bookTicker,
+    markPrice); a book's keeps its
     `BookSync`."""
 
     book: BookSync | None = None
@@ -49,6 +50,9 @@ class PublicStreams(PublicSession[StreamTopic]):
             ),
             "bookTicker": self.each_event(
                 lambda t, frame, ts: [sp.parse_book_ticker(_bytes(frame), t.symbol, ts)]
+            ),
+            "markPrice": self.each_event(
+                lambda t, frame, ts: [sp.parse_mark_price(_bytes(frame), t.symbol, ts)]
             ),
             # `depth<N>@<period>`: whole partial books, each replacing the last
             "depth": self.each_event(

@@ -88,6 +88,19 @@ class BookTickerData(msgspec.Struct, gc=False):
     time: int = msgspec.field(default=0, name="T")
 
 
+class MarkPriceData(msgspec.Struct, gc=False):
+    """`@markPrice`: `{e: "markPriceUpdate", E, s, p}`."""
+
+    price: Positive = msgspec.field(name="p")
+    event_time: int = msgspec.field(default=0, name="E")
+
+
+class MarkPricePush(msgspec.Struct, gc=False):
+    dataType: str
+    data: MarkPriceData
+    ts: int = 0
+
+
 class IncrDepthPush(msgspec.Struct, gc=False):
     dataType: str
     data: IncrDepthData

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from tradeport.book.levels import check_levels
 from tradeport.book.types import DepthUpdate
-from tradeport.model import OrderBook, Quote, Side, Trade
+from tradeport.model import MarkPrice, OrderBook, Quote, Side, Trade
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bingx import stream_messages as sm
 
@@ -23,6 +23,7 @@ _incr = sm.decoder(sm.IncrDepthPush)
 _partial = sm.decoder(sm.PartialDepthPush)
 _trades = sm.decoder(sm.TradePush)
 _book_ticker = sm.decoder(sm.BookTickerPush)
+_mark = sm.decoder(sm.MarkPricePush)
 
 
 class BookFrame(NamedTuple):
@@ -95,4 +96,12 @@ def parse_book_ticker(text: bytes, symbol: str, local_ts: int) -> Quote:
         update_id=data.u,
         ts=data.time or data.event_time or msg.ts,
         local_ts=local_ts,
+    )
+
+
+def parse_mark_price(text: bytes, symbol: str, local_ts: int) -> MarkPrice:
+    """A `@markPrice` push: the mark price alone (no index or funding in it)."""
+    msg: sm.MarkPricePush = sm.decode_as(_mark.decode, text, "markPrice push")
+    return MarkPrice(
+        symbol=symbol, mark=msg.data.price, ts=msg.data.event_time or msg.ts, local_ts=local_ts
     )

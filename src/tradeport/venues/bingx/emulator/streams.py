@@ -7,7 +7,8 @@ Every frame it sends is gzip-compressed binary. A client subscribes with `{"id",
 subscription, then one `update` per book change, each `lastUpdateId` one past the
 previous), `@depth<5|10|20|50|100>@<200ms|500ms|1000ms>` (the top N levels every
 period, when they changed), `@trade` (an array of trades per operation) and
-`@bookTicker` (when the top of the book changes). The venue's heartbeat is a `Ping`
+`@bookTicker` (when the top of the book changes) and `@markPrice` (each second of
+stream time, when it changed). The venue's heartbeat is a `Ping`
 frame every 5 s of stream time (scaled by `stream_time_scale`), answered with the text
 `Pong`.
 
@@ -22,6 +23,7 @@ import gzip
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from aiohttp import web
 
@@ -45,7 +47,8 @@ PARTIAL_LEVELS = frozenset({5, 10, 20, 50, 100})  # `@depth<N>@<period>`
 PARTIAL_PERIODS = {"200ms": 200, "500ms": 500, "1000ms": 1000}
 MAX_TOPICS = 200
 FULL_DEPTH = 1000  # `@incrDepth` carries up to 1000 levels a side
-KINDS = frozenset({"incrDepth", "trade", "bookTicker"})
+KINDS = frozenset({"incrDepth", "trade", "bookTicker", "markPrice"})
+MARK_MS = 1000  # how often a changed mark price is pushed (the docs give no period) [?]
 NOT_SUPPORTED = 80015
 TOO_MANY_TOPICS = 80403
 PING_FRAME = gzip.compress(b"Ping")
@@ -81,6 +84,7 @@ class PublicHub:
         # partial depth topics → (levels, period ms, the levels last pushed)
         self._partials: dict[str, tuple[int, int, object]] = {}
         self._ticks = 0
+        self._marks: dict[str, Decimal | None] = {}  # markPrice topics → last pushed
         self.engine.subscribe(self.on_event)
 
     # -- sessions ----------------------------------------------------------------------
@@ -97,6 +101,7 @@ class PublicHub:
         session.topics.discard(name)
         if self._subs.remove(name, session):
             self._partials.pop(name, None)
+            self._marks.pop(name, None)
 
     def handle(self, session: Session, text: str) -> None:
         if text == "Pong":
@@ -132,6 +137,8 @@ class PublicHub:
         if partial is not None:
             # pushed to every subscriber at the topic's next period
             self._partials[name] = (*partial, None)
+        elif kind == "markPrice":
+            self._marks[name] = None  # the next mark tick pushes it to everyone
         if kind == "incrDepth":
             # the whole book with the id the next update continues; not a pushed
             # update, so the depth faults leave it alone
@@ -215,9 +222,22 @@ class PublicHub:
             self._partials[name] = (levels, period, (view.bids, view.asks))
             data = {"bids": _levels(view.bids), "asks": _levels(view.asks)}
             self._subs.publish(name, gz(_push(name, data, self.ctx.now_ms())))
+        if elapsed % MARK_MS == 0:
+            self._push_marks()
         if self._ticks % PING_TICKS == 0:
             for session in list(self._sessions.values()):
                 session.conn.send(PING_FRAME)
+
+    def _push_marks(self) -> None:
+        now = self.ctx.now_ms()
+        for name, last in list(self._marks.items()):
+            wire = name.partition("@")[0]
+            mark = self.engine.mark_price(self.symbols[wire])
+            if mark == last:
+                continue
+            self._marks[name] = mark
+            data = {"e": "markPriceUpdate", "E": now, "s": wire, "p": str(mark)}
+            self._subs.publish(name, gz(_push(name, data, now)))
 
     def update_id(self, wire: str) -> int:
         """The `lastUpdateId` of `wire`'s incremental depth now."""
