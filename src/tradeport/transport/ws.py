@@ -31,6 +31,7 @@ from tradeport.model.errors import (
 from tradeport.transport.ws_conn import WsConnection
 from tradeport.transport.ws_endpoint import (
     Ack,
+    Answer,
     Control,
     Pong,
     Reconnect,
@@ -44,6 +45,7 @@ from tradeport.transport.ws_slot import Backoff, Slot, SlotContext
 
 __all__ = [
     "Ack",
+    "Answer",
     "Control",
     "Pong",
     "Reconnect",

@@ -17,7 +17,15 @@ import aiohttp
 
 from tradeport.model.errors import Disconnected, MalformedMessage, NetworkError, RequestTimeout
 from tradeport.transport.redact import redact
-from tradeport.transport.ws_endpoint import Ack, Pong, Reconnect, Sink, WsEndpoint, WsStats
+from tradeport.transport.ws_endpoint import (
+    Ack,
+    Answer,
+    Pong,
+    Reconnect,
+    Sink,
+    WsEndpoint,
+    WsStats,
+)
 
 log = logging.getLogger("tradeport.transport.ws")
 
@@ -82,6 +90,10 @@ class WsConnection:
         self._on_move = on_move
         self._on_done = on_done
         self._pacer = SendPacer(endpoint.max_sends_per_second)
+        # a venue whose frames come compressed turns each into text once, here
+        self._decode: Callable[[str | bytes], str | bytes] | None = getattr(
+            endpoint, "decode_frame", None
+        )
         self._pending: dict[int | str, asyncio.Future[Ack]] = {}
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -206,7 +218,13 @@ class WsConnection:
                 self.last_frame_at = loop.time()
                 kind = msg.type
                 if kind is aiohttp.WSMsgType.TEXT or kind is aiohttp.WSMsgType.BINARY:
-                    self._on_frame(msg.data, local_ts)
+                    answer = self._on_frame(msg.data, local_ts)
+                    if answer is not None:
+                        # the venue's heartbeat: like a pong, it takes the next slot
+                        self._pacer.take_now()
+                        await ws.send_str(answer)
+                        self._stats.sends += 1
+                        self._stats.pings_answered += 1
                 elif kind is aiohttp.WSMsgType.PING:
                     # the pong must echo the ping payload (Binance §1.4); it cannot
                     # queue behind subscribe frames, so it takes the next send slot
@@ -225,8 +243,12 @@ class WsConnection:
         except (aiohttp.ClientError, ConnectionError) as exc:
             self._finish(f"socket error: {exc!r}")
 
-    def _on_frame(self, data: str | bytes, local_ts: int) -> None:
+    def _on_frame(self, data: str | bytes, local_ts: int) -> str | None:
+        """Hand a data frame to the sink or act on a control one; returns the frame to
+        answer the venue's own heartbeat with, if it was one."""
         try:
+            if self._decode is not None:
+                data = self._decode(data)
             control = self.endpoint.classify(data)
             if control is None:
                 self._stats.frames += 1
@@ -235,6 +257,8 @@ class WsConnection:
                 self._resolve(control)
             elif isinstance(control, Pong):
                 self._stats.pongs += 1  # liveness was recorded when the frame was read
+            elif isinstance(control, Answer):
+                return control.frame
             else:
                 self._on_move(self, control)
         except MalformedMessage as exc:
@@ -245,6 +269,7 @@ class WsConnection:
             # a consumer bug must not cost every other topic on this socket its data
             self._stats.sink_errors += 1
             log.exception("%s: frame handler raised; frame dropped", self.endpoint.name)
+        return None
 
     def _resolve(self, ack: Ack) -> None:
         future = self._pending.pop(ack.request_id, None)

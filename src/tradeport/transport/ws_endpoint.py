@@ -36,7 +36,14 @@ class Pong(msgspec.Struct):
     """The venue's answer to an application-level ping (`ping_frame`): liveness only."""
 
 
-Control = Ack | Reconnect | Pong
+class Answer(msgspec.Struct):
+    """The venue's own heartbeat, to be answered with `frame` at once (BingX sends
+    `Ping` and expects the text `Pong`): liveness, and a reply that cannot wait."""
+
+    frame: str
+
+
+Control = Ack | Reconnect | Pong | Answer
 
 
 class WsRequester(Protocol):
@@ -60,6 +67,8 @@ class WsEndpoint(Protocol):
     `DEFAULT_TOPICS_PER_FRAME`. A venue whose heartbeat is a text frame rather than a
     WS ping frame (Bybit `{"op":"ping"}`) defines `ping_frame() -> str`: the engine then
     sends that every `ping_interval` instead, and `classify` returns `Pong` for the reply.
+    A venue whose frames come compressed (BingX: gzip) defines `decode_frame(frame) ->
+    str | bytes`: every frame goes through it once, before `classify` and the sink.
     """
 
     name: str  # for logs, e.g. "binance.swap.public"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import tradeport as tp
+from tradeport.model import AssetType
 from tradeport.transport.ratelimit import RateLimiter
 from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
@@ -40,6 +41,7 @@ async def connect(emulator: BingxEmulator) -> AsyncIterator[Connect]:
         options: dict[str, Any] = {
             "environment": "emulator",
             "base_url": emulator.base_url,
+            "ws_url": emulator.stream_url(AssetType.SWAP),
             "api_key": api_key,
             "secret": secret,
             **kw,

@@ -41,7 +41,7 @@ async def test_market_data_agrees_with_the_engine(
     client: BingxClient, emulator: BingxEmulator
 ) -> None:
     book = await client.get_depth(SYMBOL, 7)
-    truth = emulator.swap.depth("BTCUSDT", 7)
+    truth = emulator.swap.depth("BTC-USDT", 7)
     assert book.bids == [(float(p), float(q)) for p, q in truth.bids]
     assert book.asks == [(float(p), float(q)) for p, q in truth.asks]
     tick = await client.get_tick(SYMBOL)

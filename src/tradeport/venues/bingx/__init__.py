@@ -1,5 +1,6 @@
 """BingX USDT-M perpetual swap (BINGX___SWAP): REST market data and trading, on the
-`vst` demo environment, `live` (trading needs allow_mainnet=True) and the emulator."""
+`vst` demo environment, `live` (trading needs allow_mainnet=True) and the emulator;
+public streams (books, trades, quotes, mark price)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from tradeport.venues.registry import register_venue
 
 CONFIG = Path(__file__).with_name("venue.yaml")
 
-# What works now: REST market data and trading; no streams yet.
-CAPABILITIES = MARKET_DATA | TRADING | DERIVATIVES | {Capability.EMULATOR}
+# What works now: REST market data and trading, and the public streams served so far
+# (incremental and partial books, trades, quotes, mark price); no klines, ticker or
+# account stream yet.
+PUBLIC_STREAMS = {
+    Capability.WATCH_ORDER_BOOK,
+    Capability.WATCH_PARTIAL_BOOK,
+    Capability.WATCH_TRADES,
+    Capability.WATCH_QUOTES,
+    Capability.WATCH_MARK_PRICE,
+}
+CAPABILITIES = MARKET_DATA | TRADING | DERIVATIVES | PUBLIC_STREAMS | {Capability.EMULATOR}
 
 _SPECS = register_venue(
     "BINGX",

@@ -47,7 +47,7 @@ class BingxMarketRest(RestClient):
         five minutes, §5.6). The other options are RestClient's."""
         if asset_type is not AssetType.SWAP:
             raise NotSupported(f"BingX has no {asset_type.value} market here")
-        self.asset_type = asset_type
+        self.asset_type: AssetType = asset_type
         self.key = "BINGX___SWAP"
         window = (
             config.venue.connection.recv_window_ms if recv_window_ms is None else recv_window_ms

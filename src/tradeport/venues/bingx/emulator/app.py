@@ -1,10 +1,11 @@
 """The BingX emulator: the USDT-M perpetual swap REST API on one aiohttp server, backed
 by the shared matching engine (one `perp` engine, the market `swap`). Facts:
-PROTOCOLS.md §5. Streams are not served yet."""
+PROTOCOLS.md §5. Its public streams (streams.py) are served on the same host."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -18,6 +19,7 @@ from tradeport.emulator.venue import HISTORY_MINUTES, VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.bingx.emulator.context import SWAP_FEES, BingxContext
 from tradeport.venues.bingx.emulator.rest import install_rest
+from tradeport.venues.bingx.emulator.streams import install_streams
 
 
 class BingxEmulator(VenueEmulator):
@@ -43,7 +45,10 @@ class BingxEmulator(VenueEmulator):
         orders per account per second. `weight_limit` / `weight_interval` (as every
         emulator takes them) replace both group limits and their window.
         `extra_symbols` lists that many more made-up pairs."""
-        _, self.symbols = listed_symbols(extra_symbols)
+        # the engine names each contract as the venue does (BTC-USDT), so that engine
+        # events, stream faults and the wire speak of one symbol
+        _, listed = listed_symbols(extra_symbols)
+        self.symbols = tuple(replace(s, symbol=f"{s.base}-{s.quote}") for s in listed)
         if weight_limit is not None:
             market_limit = account_limit = weight_limit
         if weight_interval is not None:
@@ -71,7 +76,17 @@ class BingxEmulator(VenueEmulator):
             order_limit=order_limit,
         )
         self.app = web.Application()
+        # the WebSocket route first: the REST catch-all must not swallow it
+        self.streams = install_streams(self.context, self.app)
         Admin(self).install(self.app)
         self.rest = install_rest(self.context, self.app)
         self._server = EmulatorServer(self.app)
-        self._serve([self._server], [])
+        self._serve([self._server], [self.streams])
+
+    def _market_symbol(self, market: str, symbol: str) -> str:
+        """The engine names contracts as the venue does: `BTC-USDT` as it is, and
+        `BTCUSDT` (the other venues' engine name) as `BTC-USDT` too."""
+        if symbol in self.markets[market].engine.instruments:
+            return symbol
+        spec = next((s for s in self.symbols if f"{s.base}{s.quote}" == symbol), None)
+        return symbol if spec is None else spec.symbol

@@ -1,0 +1,294 @@
+"""The BingX emulator's public WebSocket side (PROTOCOLS.md §5.4-5.5): `/swap-market`.
+
+Every frame it sends is gzip-compressed binary. A client subscribes with `{"id",
+"reqType": "sub", "dataType": "<symbol>@<kind>"}` and is answered `{"id", "code": 0,
+"msg": "", "dataType": "", "data": null}` (80015 for a dataType not served, 80403 past
+200 topics). Served: `@incrDepth` (the whole book as `action: all` at once on
+subscription, then one `update` per book change, each `lastUpdateId` one past the
+previous), `@depth<5|10|20|50|100>@<200ms|500ms|1000ms>` (the top N levels every
+period, when they changed), `@trade` (an array of trades per operation) and
+`@bookTicker` (when the top of the book changes) and `@markPrice` (each second of
+stream time, when it changed). The venue's heartbeat is a `Ping`
+frame every 5 s of stream time (scaled by `stream_time_scale`), answered with the text
+`Pong`.
+
+Connections are named "swap:/swap-market" for stream faults; incremental depth updates
+name their symbol, so the drop / duplicate / reorder faults apply to them (never to the
+`all` a subscription starts from).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from aiohttp import web
+
+from tradeport.emulator.host.streams import (
+    Clocked,
+    StreamHost,
+    StreamSession,
+    StreamSkin,
+    Subscribers,
+)
+from tradeport.emulator.marketdata import BookDelta, Level, PublicTrade
+from tradeport.emulator.ws import StreamConnection
+from tradeport.venues.bingx.emulator.context import BingxContext, wire_symbol
+
+PATH = "/swap-market"
+CONNECTION = f"swap:{PATH}"
+PING_SECONDS = 5.0  # "the server sends Ping about every 5 s"
+TICK_MS = 100  # the stream clock's step; every period below is a multiple of it
+PING_TICKS = int(PING_SECONDS * 1000) // TICK_MS
+PARTIAL_LEVELS = frozenset({5, 10, 20, 50, 100})  # `@depth<N>@<period>`
+PARTIAL_PERIODS = {"200ms": 200, "500ms": 500, "1000ms": 1000}
+MAX_TOPICS = 200
+FULL_DEPTH = 1000  # `@incrDepth` carries up to 1000 levels a side
+KINDS = frozenset({"incrDepth", "trade", "bookTicker", "markPrice"})
+MARK_MS = 1000  # how often a changed mark price is pushed (the docs give no period) [?]
+NOT_SUPPORTED = 80015
+TOO_MANY_TOPICS = 80403
+PING_FRAME = gzip.compress(b"Ping")
+
+
+def gz(payload: object) -> bytes:
+    return gzip.compress(json.dumps(payload, separators=(",", ":")).encode())
+
+
+def _levels(levels: Iterable[Level]) -> list[list[str]]:
+    return [[str(price), str(qty)] for price, qty in levels]
+
+
+@dataclass(eq=False)
+class Session(StreamSession):
+    topics: set[str] = field(default_factory=set)
+    pongs: int = 0
+
+
+class PublicHub:
+    """The swap market's topics: engine events in, gzip frames out."""
+
+    def __init__(self, ctx: BingxContext) -> None:
+        self.ctx = ctx
+        self.engine = ctx.swap
+        self.symbols = {wire_symbol(s): s.symbol for s in ctx.symbols}  # wire → engine
+        self.wire = {engine: wire for wire, engine in self.symbols.items()}
+        self._subs: Subscribers[str, Session] = Subscribers()
+        self._sessions: dict[int, Session] = {}
+        # engine symbol → `lastUpdateId` of its incremental depth: one per book change
+        self._update_ids: dict[str, int] = {}
+        self._tops: dict[str, tuple[Level | None, Level | None]] = {}
+        # partial depth topics → (levels, period ms, the levels last pushed)
+        self._partials: dict[str, tuple[int, int, object]] = {}
+        self._ticks = 0
+        self._marks: dict[str, Decimal | None] = {}  # markPrice topics → last pushed
+        self.engine.subscribe(self.on_event)
+
+    # -- sessions ----------------------------------------------------------------------
+    def join(self, session: Session) -> None:
+        self._sessions[session.key] = session
+
+    def drop(self, session: Session) -> None:
+        self._sessions.pop(session.key, None)
+        for name in list(session.topics):
+            self._leave(session, name)
+        session.topics.clear()
+
+    def _leave(self, session: Session, name: str) -> None:
+        session.topics.discard(name)
+        if self._subs.remove(name, session):
+            self._partials.pop(name, None)
+            self._marks.pop(name, None)
+
+    def handle(self, session: Session, text: str) -> None:
+        if text == "Pong":
+            session.pongs += 1
+            return
+        try:
+            request = json.loads(text)
+            req_id, req_type, name = request["id"], request["reqType"], request["dataType"]
+        except (ValueError, KeyError, TypeError):
+            session.conn.send(gz({"code": 100400, "msg": "unreadable request", "data": None}))
+            return
+        if req_type == "sub":
+            self._subscribe(session, str(req_id), str(name))
+        elif req_type == "unsub":
+            self._leave(session, str(name))
+            session.conn.send(_answer(req_id, 0, ""))
+        else:
+            session.conn.send(_answer(req_id, NOT_SUPPORTED, f"reqType {req_type} not supported"))
+
+    def _subscribe(self, session: Session, req_id: str, name: str) -> None:
+        wire, _, kind = name.partition("@")
+        symbol = self.symbols.get(wire)
+        partial = _partial(kind)
+        if symbol is None or (kind not in KINDS and partial is None):
+            session.conn.send(_answer(req_id, NOT_SUPPORTED, f"dataType {name} not supported"))
+            return
+        if name not in session.topics and len(session.topics) >= MAX_TOPICS:
+            session.conn.send(_answer(req_id, TOO_MANY_TOPICS, "too many topics"))
+            return
+        session.topics.add(name)
+        self._subs.add(name, session)
+        session.conn.send(_answer(req_id, 0, ""))
+        if partial is not None:
+            # pushed to every subscriber at the topic's next period
+            self._partials[name] = (*partial, None)
+        elif kind == "markPrice":
+            self._marks[name] = None  # the next mark tick pushes it to everyone
+        if kind == "incrDepth":
+            # the whole book with the id the next update continues; not a pushed
+            # update, so the depth faults leave it alone
+            view = self.engine.depth(symbol, FULL_DEPTH)
+            data = {
+                "action": "all",
+                "lastUpdateId": self._update_ids.get(symbol, 0),
+                "time": view.ts_ms,
+                "bids": _levels(view.bids),
+                "asks": _levels(view.asks),
+            }
+            session.conn.send(gz(_push(name, data, self.ctx.now_ms())))
+
+    # -- engine events (synchronous, inside the engine's flush: state is final) ---------
+    def on_event(self, event: object) -> None:
+        if isinstance(event, BookDelta):
+            self._on_book(event)
+        elif isinstance(event, PublicTrade):
+            self._on_trade(event)
+
+    def _on_book(self, delta: BookDelta) -> None:
+        symbol = delta.symbol
+        update_id = self._update_ids[symbol] = self._update_ids.get(symbol, 0) + 1
+        wire = self.wire[symbol]
+        name = f"{wire}@incrDepth"
+        if name in self._subs:
+            data = {
+                "action": "update",
+                "lastUpdateId": update_id,
+                "time": delta.ts_ms,
+                "bids": _levels(delta.bids),
+                "asks": _levels(delta.asks),
+            }
+            self._subs.publish(name, gz(_push(name, data, delta.ts_ms)), depth_symbol=symbol)
+        ticker = f"{wire}@bookTicker"
+        view = self.engine.depth(symbol, 1)
+        top = (view.bids[0] if view.bids else None, view.asks[0] if view.asks else None)
+        if ticker not in self._subs or self._tops.get(symbol) == top:
+            return
+        self._tops[symbol] = top
+        bid, ask = top
+        if bid is None or ask is None:
+            return
+        data = {
+            "e": "bookTicker",
+            "u": update_id,
+            "E": self.ctx.now_ms(),
+            "T": view.ts_ms,
+            "s": wire,
+            "b": str(bid[0]),
+            "B": str(bid[1]),
+            "a": str(ask[0]),
+            "A": str(ask[1]),
+        }
+        self._subs.publish(ticker, gz(_push(ticker, data, view.ts_ms)))
+
+    def _on_trade(self, trade: PublicTrade) -> None:
+        name = f"{self.wire[trade.symbol]}@trade"
+        if name not in self._subs:
+            return
+        row = {
+            "q": str(trade.qty),
+            "p": str(trade.price),
+            "T": trade.ts_ms,
+            "m": trade.buyer_is_maker,
+            "s": self.wire[trade.symbol],
+        }
+        self._subs.publish(name, gz(_push(name, [row], trade.ts_ms)))
+
+    # -- the clock: partial books and the venue's heartbeat ----------------------------
+    def tick(self) -> None:
+        self._ticks += 1
+        elapsed = self._ticks * TICK_MS
+        for name, (levels, period, last) in list(self._partials.items()):
+            if elapsed % period:
+                continue
+            wire = name.partition("@")[0]
+            view = self.engine.depth(self.symbols[wire], levels)
+            if (view.bids, view.asks) == last:
+                continue
+            self._partials[name] = (levels, period, (view.bids, view.asks))
+            data = {"bids": _levels(view.bids), "asks": _levels(view.asks)}
+            self._subs.publish(name, gz(_push(name, data, self.ctx.now_ms())))
+        if elapsed % MARK_MS == 0:
+            self._push_marks()
+        if self._ticks % PING_TICKS == 0:
+            for session in list(self._sessions.values()):
+                session.conn.send(PING_FRAME)
+
+    def _push_marks(self) -> None:
+        now = self.ctx.now_ms()
+        for name, last in list(self._marks.items()):
+            wire = name.partition("@")[0]
+            mark = self.engine.mark_price(self.symbols[wire])
+            if mark == last:
+                continue
+            self._marks[name] = mark
+            data = {"e": "markPriceUpdate", "E": now, "s": wire, "p": str(mark)}
+            self._subs.publish(name, gz(_push(name, data, now)))
+
+    def update_id(self, wire: str) -> int:
+        """The `lastUpdateId` of `wire`'s incremental depth now."""
+        return self._update_ids.get(self.symbols[wire], 0)
+
+
+def _partial(kind: str) -> tuple[int, int] | None:
+    """(levels, period ms) of a `depth<N>@<period>` kind; None for any other."""
+    head, _, period = kind.partition("@")
+    count = head.removeprefix("depth")
+    if not head.startswith("depth") or not count.isdigit() or int(count) not in PARTIAL_LEVELS:
+        return None
+    period_ms = PARTIAL_PERIODS.get(period)
+    return None if period_ms is None else (int(count), period_ms)
+
+
+def _answer(req_id: object, code: int, msg: str) -> bytes:
+    return gz({"id": req_id, "code": code, "msg": msg, "dataType": "", "data": None})
+
+
+def _push(name: str, data: object, ts: int) -> dict[str, object]:
+    return {"code": 0, "dataType": name, "ts": ts, "data": data}
+
+
+class BingxStreams(StreamSkin):
+    def __init__(self, ctx: BingxContext) -> None:
+        self.ctx = ctx
+        self.hub = PublicHub(ctx)
+        host = StreamHost(ctx.stream_faults, ctx.connections, "bingx")
+        super().__init__(host, TICK_MS / 1000 * ctx.stream_time_scale)
+
+    def clocks(self) -> Iterable[tuple[str, Clocked]]:
+        return [("swap", self.hub)]
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(PATH, self._serve)
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        ws, conn = await self.host.accept(request, CONNECTION)
+        session = Session(conn)
+        self.hub.join(session)
+
+        async def on_text(_: StreamConnection, text: str) -> None:
+            self.hub.handle(session, text)
+
+        await self.host.serve(conn, on_text, on_close=lambda: self.hub.drop(session))
+        return ws
+
+
+def install_streams(ctx: BingxContext, app: web.Application) -> BingxStreams:
+    """Add the WebSocket route; call before any catch-all REST route."""
+    service = BingxStreams(ctx)
+    service.add_routes(app)
+    return service

@@ -1,0 +1,126 @@
+"""BingX public streams: channels → dataTypes → parsed events and verified books.
+
+Which connection path and dataType serve a channel comes from venue.yaml `wss_paths`;
+the topic session (topics shared by channels, per-topic resync, reconnects) is the
+kit's (kit/public_streams.py); this module holds the pushes' handlers. Frames arrive
+already inflated from gzip (ws_endpoints.py).
+
+Books (§5.5): every `@incrDepth` subscription starts with `action: all` (the whole
+book and its `lastUpdateId`), then `update`s each exactly one id past the previous.
+One `BookSync` per book checks that with the first/last rule (first == last id): an
+`all` resets it, an update that skips an id, a crossed book or an unreadable push puts
+it in RESYNCING and only that symbol's dataType is unsubscribed and subscribed again,
+which brings a fresh `all`: no REST request (REST depth has no update id), no other
+book touched. `@depth<N>` pushes are whole top-N books, delivered as they come.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from tradeport.book.sequence import FirstLastRule
+from tradeport.book.sync import BookSync
+from tradeport.model.errors import MalformedMessage, NotSupported
+from tradeport.streams.watch import Channel
+from tradeport.venues.bingx import stream_messages as sm
+from tradeport.venues.bingx import stream_parse as sp
+from tradeport.venues.bingx.ws_endpoints import PublicEndpoint
+from tradeport.venues.kit.public_streams import PublicContext, PublicSession, Topic
+
+
+@dataclass(eq=False, slots=True)
+class StreamTopic(Topic):
+    """One subscribed dataType (kind: incrDepth, depth, trade, bookTicker,
+    markPrice); a book's keeps its
+    `BookSync`."""
+
+    book: BookSync | None = None
+
+
+class PublicStreams(PublicSession[StreamTopic]):
+    log = logging.getLogger("tradeport.venues.bingx")
+
+    def __init__(self, client: PublicContext, ws_base: str) -> None:
+        super().__init__(client, ws_base)
+        self.handlers = {
+            "incrDepth": self._on_book,
+            "trade": self.each_event(
+                lambda t, frame, ts: sp.parse_trades(_bytes(frame), t.symbol, ts)
+            ),
+            "bookTicker": self.each_event(
+                lambda t, frame, ts: [sp.parse_book_ticker(_bytes(frame), t.symbol, ts)]
+            ),
+            "markPrice": self.each_event(
+                lambda t, frame, ts: [sp.parse_mark_price(_bytes(frame), t.symbol, ts)]
+            ),
+            # `depth<N>@<period>`: whole partial books, each replacing the last
+            "depth": self.each_event(
+                lambda t, frame, ts: [sp.parse_partial_depth(_bytes(frame), t.symbol, ts)]
+            ),
+        }
+
+    async def _topic_name(self, template: str, channel: Channel) -> str:
+        inst = await self.client.instrument(channel.symbol or "")  # UnknownSymbol if not
+        return template.replace("<symbol>", inst.venue_symbol)
+
+    def _new_topic(self, name: str, path: str, channel: Channel) -> StreamTopic:
+        kind = name.partition("@")[2]
+        if kind.startswith("depth"):
+            kind = "depth"
+        if kind not in self.handlers:
+            raise NotSupported(f"dataType {name!r} is not known on {self.client.key}")
+        topic = StreamTopic(name, path, kind, channel.symbol or "")
+        if kind == "incrDepth":
+            # a resync resubscribes this dataType alone: the venue answers with `all`
+            topic.book = BookSync(topic.symbol, FirstLastRule(), lambda _s: self._resync(name))
+        return topic
+
+    def _endpoint(self, path: str) -> PublicEndpoint:
+        return PublicEndpoint(
+            f"{self.client.key}{path}", self.ws_base + path, liveness=self.client.liveness
+        )
+
+    def synced_book(self, symbol: str) -> BookSync | None:
+        return next(
+            (t.book for t in self.topics.values() if t.book is not None and t.symbol == symbol),
+            None,
+        )
+
+    def _subscribed(self, topic: StreamTopic, channel: Channel, shared: bool) -> None:
+        """A channel joining a book that already streams gets it at once (the `all`
+        went to the channels that were there first)."""
+        if shared and topic.book is not None:
+            self._publish_book(topic)
+
+    # -- frames ------------------------------------------------------------------------
+    def feed(self, frame: str | bytes, local_ts: int = 0) -> None:
+        self._dispatch(sm.data_type_of(_bytes(frame)), frame, local_ts)
+
+    def _on_book(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
+        book = topic.book
+        assert book is not None
+        try:
+            parsed = sp.parse_incr_depth(_bytes(frame), topic.symbol, local_ts)
+            if parsed.snapshot is not None:
+                book.reset()  # `all` starts the book over, whatever its id
+                book.on_snapshot(parsed.snapshot)
+                changed = True
+            else:
+                changed = parsed.update is not None and book.on_update(parsed.update)
+        except MalformedMessage:
+            self._unreadable(topic, "malformed incrDepth push")
+            raise
+        if changed:
+            self._publish_book(topic)
+
+    def _publish_book(self, topic: StreamTopic) -> None:
+        book = topic.book
+        assert book is not None
+        for channel in topic.channels:
+            if channel.kind == "book":
+                self.publish(channel, book)  # the consumer's view filters by state
+
+
+def _bytes(frame: str | bytes) -> bytes:
+    return frame.encode() if isinstance(frame, str) else frame

@@ -1,0 +1,156 @@
+"""BingX swap WebSocket frames as typed structs (PROTOCOLS.md §5.4-5.5), and how a frame
+off the socket becomes text.
+
+Every server frame is gzip-compressed binary; inside is JSON, or the bare word `Ping`
+(the venue's heartbeat, answered with the text `Pong`). Data pushes are `{"code": 0,
+"dataType": "<symbol>@<kind>", "ts", "data"}`; answers to our requests echo our `id`
+with `code` (0 = done) and `msg`. Prices and sizes may come as strings or numbers:
+decoded with `strict=False` into floats that must be real (market_numbers.py).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from typing import Any, Literal, TypeVar
+
+import msgspec
+
+from tradeport.model.errors import MalformedMessage
+from tradeport.venues.kit.market_numbers import NotNegative, Positive
+
+T = TypeVar("T")
+Levels = list[tuple[float, float]]  # checked by the book engine (book/levels.py)
+PING = b"Ping"
+PONG = "Pong"
+
+
+def inflate(frame: str | bytes) -> bytes:
+    """The text of one server frame: gzip-decompressed when binary (every frame the
+    venue sends), as is when text. MalformedMessage if it does not decompress."""
+    if isinstance(frame, str):
+        return frame.encode()
+    try:
+        return gzip.decompress(frame)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise MalformedMessage(f"stream frame is not gzip: {exc}") from None
+
+
+# -- control ---------------------------------------------------------------------------
+class Reply(msgspec.Struct):
+    """Any JSON frame, as far as telling an answer from a push needs: a push names its
+    `dataType` and carries `data`; an answer echoes our `id`."""
+
+    id: str | int | None = None
+    code: int = 0
+    msg: str = ""
+    dataType: str = ""
+
+
+# -- public pushes ---------------------------------------------------------------------
+class IncrDepthData(msgspec.Struct, gc=False):
+    """`@incrDepth`: `all` (the whole book) on subscription, then `update`s each one
+    `lastUpdateId` past the previous (§5.5)."""
+
+    action: Literal["all", "update"]
+    lastUpdateId: int
+    bids: Levels = []
+    asks: Levels = []
+    time: int = 0
+
+
+class PartialDepthData(msgspec.Struct, gc=False):
+    """`@depth<N>@<period>`: the top N levels, replacing the book at every push."""
+
+    bids: Levels
+    asks: Levels
+
+
+class TradeRow(msgspec.Struct, gc=False):
+    """`@trade` entry: `m` true when the buyer was the maker (the taker sold)."""
+
+    qty: Positive = msgspec.field(name="q")
+    price: Positive = msgspec.field(name="p")
+    time: int = msgspec.field(name="T")
+    buyer_maker: bool = msgspec.field(name="m")
+    symbol: str = msgspec.field(default="", name="s")
+
+
+class BookTickerData(msgspec.Struct, gc=False):
+    """`@bookTicker`: best bid `b` / `B` and ask `a` / `A`, update id `u`."""
+
+    bid: Positive = msgspec.field(name="b")
+    bid_qty: NotNegative = msgspec.field(name="B")
+    ask: Positive = msgspec.field(name="a")
+    ask_qty: NotNegative = msgspec.field(name="A")
+    u: int = 0
+    event_time: int = msgspec.field(default=0, name="E")
+    time: int = msgspec.field(default=0, name="T")
+
+
+class MarkPriceData(msgspec.Struct, gc=False):
+    """`@markPrice`: `{e: "markPriceUpdate", E, s, p}`."""
+
+    price: Positive = msgspec.field(name="p")
+    event_time: int = msgspec.field(default=0, name="E")
+
+
+class MarkPricePush(msgspec.Struct, gc=False):
+    dataType: str
+    data: MarkPriceData
+    ts: int = 0
+
+
+class IncrDepthPush(msgspec.Struct, gc=False):
+    dataType: str
+    data: IncrDepthData
+    ts: int = 0
+
+
+class PartialDepthPush(msgspec.Struct, gc=False):
+    dataType: str
+    data: PartialDepthData
+    ts: int = 0
+
+
+class TradePush(msgspec.Struct, gc=False):
+    dataType: str
+    data: list[TradeRow]
+    ts: int = 0
+
+
+class BookTickerPush(msgspec.Struct, gc=False):
+    dataType: str
+    data: BookTickerData
+    ts: int = 0
+
+
+def decoder(message: type[T]) -> msgspec.json.Decoder[T]:
+    """Numbers may arrive as strings: `strict=False` lets "16493.5" fill a float."""
+    return msgspec.json.Decoder(message, strict=False)
+
+
+class _Head(msgspec.Struct):
+    dataType: str = ""
+
+
+_head = msgspec.json.Decoder(_Head)
+
+
+def data_type_of(text: bytes) -> str:
+    """The `dataType` of a push; MalformedMessage if it names none."""
+    try:
+        name = _head.decode(text).dataType
+    except msgspec.DecodeError as exc:
+        raise MalformedMessage(f"stream frame: {exc}") from None
+    if not name:
+        raise MalformedMessage("stream frame without a dataType")
+    return name
+
+
+def decode_as(decode: Any, text: bytes, what: str) -> Any:
+    """`decode(text)`, or MalformedMessage naming `what` (the dataType)."""
+    try:
+        return decode(text)
+    except msgspec.DecodeError as exc:
+        raise MalformedMessage(f"{what}: {exc}") from None

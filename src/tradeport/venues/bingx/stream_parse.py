@@ -1,0 +1,107 @@
+"""BingX WebSocket pushes (stream_messages) → tradeport model. Pure, no I/O; every
+function takes the push's decompressed text.
+
+`@incrDepth` becomes a `BookFrame` for the book engine: `all` as an `OrderBook`
+carrying `lastUpdateId` (it resets the book), `update` as a `DepthUpdate` whose first
+and last id are both `lastUpdateId`, so each must be exactly one past the book (§5.5).
+`@depthN` pushes are whole partial books (no ids). Trades come as an array, the taker's
+side from `m` (buyer is maker → the taker sold); the venue gives no trade id, so time,
+price and size stand in (as REST's recent trades do).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tradeport.book.levels import check_levels
+from tradeport.book.types import DepthUpdate
+from tradeport.model import MarkPrice, OrderBook, Quote, Side, Trade
+from tradeport.model.errors import MalformedMessage
+from tradeport.venues.bingx import stream_messages as sm
+
+_incr = sm.decoder(sm.IncrDepthPush)
+_partial = sm.decoder(sm.PartialDepthPush)
+_trades = sm.decoder(sm.TradePush)
+_book_ticker = sm.decoder(sm.BookTickerPush)
+_mark = sm.decoder(sm.MarkPricePush)
+
+
+class BookFrame(NamedTuple):
+    """One `@incrDepth` push: `snapshot` (reset the book to it) or `update`."""
+
+    snapshot: OrderBook | None
+    update: DepthUpdate | None
+
+
+def parse_incr_depth(text: bytes, symbol: str, local_ts: int) -> BookFrame:
+    msg: sm.IncrDepthPush = sm.decode_as(_incr.decode, text, "incrDepth push")
+    data = msg.data
+    ts = data.time or msg.ts
+    if data.action == "all":
+        book = OrderBook(
+            symbol=symbol,
+            bids=sorted(data.bids, reverse=True),
+            asks=sorted(data.asks),
+            update_id=data.lastUpdateId,
+            ts=ts,
+            local_ts=local_ts,
+        )
+        return BookFrame(book, None)
+    last = data.lastUpdateId
+    return BookFrame(None, DepthUpdate(symbol, last, last, -1, data.bids, data.asks, ts, local_ts))
+
+
+def parse_partial_depth(text: bytes, symbol: str, local_ts: int) -> OrderBook:
+    """A `@depth<N>` push: both sides put best first whatever order they came in (the
+    REST depth example lists asks best-last)."""
+    msg: sm.PartialDepthPush = sm.decode_as(_partial.decode, text, "depth push")
+    check_levels("bid", msg.data.bids)  # no book engine checks a partial book
+    check_levels("ask", msg.data.asks)
+    return OrderBook(
+        symbol=symbol,
+        bids=sorted(msg.data.bids, reverse=True),
+        asks=sorted(msg.data.asks),
+        ts=msg.ts,
+        local_ts=local_ts,
+    )
+
+
+def parse_trades(text: bytes, symbol: str, local_ts: int) -> list[Trade]:
+    msg: sm.TradePush = sm.decode_as(_trades.decode, text, "trade push")
+    return [
+        Trade(
+            symbol=symbol,
+            trade_id=f"{row.time}-{row.price}-{row.qty}",
+            price=row.price,
+            qty=row.qty,
+            taker_side=Side.SELL if row.buyer_maker else Side.BUY,
+            ts=row.time,
+            local_ts=local_ts,
+        )
+        for row in msg.data
+    ]
+
+
+def parse_book_ticker(text: bytes, symbol: str, local_ts: int) -> Quote:
+    msg: sm.BookTickerPush = sm.decode_as(_book_ticker.decode, text, "bookTicker push")
+    data = msg.data
+    if data.bid >= data.ask:
+        raise MalformedMessage(f"bookTicker: bid {data.bid} is not below ask {data.ask}")
+    return Quote(
+        symbol=symbol,
+        bid=data.bid,
+        bid_qty=data.bid_qty,
+        ask=data.ask,
+        ask_qty=data.ask_qty,
+        update_id=data.u,
+        ts=data.time or data.event_time or msg.ts,
+        local_ts=local_ts,
+    )
+
+
+def parse_mark_price(text: bytes, symbol: str, local_ts: int) -> MarkPrice:
+    """A `@markPrice` push: the mark price alone (no index or funding in it)."""
+    msg: sm.MarkPricePush = sm.decode_as(_mark.decode, text, "markPrice push")
+    return MarkPrice(
+        symbol=symbol, mark=msg.data.price, ts=msg.data.event_time or msg.ts, local_ts=local_ts
+    )

@@ -1,0 +1,130 @@
+"""The BingX emulator's public WebSocket (PROTOCOLS.md §5.4-5.5) read off the wire with
+a plain WebSocket client: gzip frames, the subscription answer, `@incrDepth` starting
+with `all` and continuing one `lastUpdateId` at a time to the engine's book, trades,
+bookTicker, the `Ping` heartbeat, and refused dataTypes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tradeport.model import AssetType
+from tradeport.venues.bingx.emulator import BingxEmulator
+from tradeport.venues.bingx.emulator.streams import PATH
+
+SYMBOL = "BTC-USDT"
+
+
+async def receive(ws: aiohttp.ClientWebSocketResponse) -> Any:
+    """The next frame, which must be gzip binary: its JSON, or the text `Ping`."""
+    msg = await ws.receive(timeout=10)
+    assert msg.type is aiohttp.WSMsgType.BINARY, msg
+    text = gzip.decompress(msg.data)
+    return text.decode() if text == b"Ping" else json.loads(text)
+
+
+async def subscribe(ws: aiohttp.ClientWebSocketResponse, data_type: str) -> Any:
+    await ws.send_str(json.dumps({"id": "req-1", "reqType": "sub", "dataType": data_type}))
+    return await receive(ws)
+
+
+def apply(book: dict[Decimal, Decimal], levels: list[list[str]]) -> None:
+    for price, qty in levels:
+        if Decimal(qty) == 0:
+            book.pop(Decimal(price), None)
+        else:
+            book[Decimal(price)] = Decimal(qty)
+
+
+def as_dict(levels: list[tuple[Decimal, Decimal]]) -> dict[Decimal, Decimal]:
+    return dict(levels)
+
+
+async def test_incr_depth_all_then_contiguous_updates_equal_to_the_engine(
+    emulator: BingxEmulator,
+) -> None:
+    symbol = next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
+    ):
+        answer = await subscribe(ws, f"{SYMBOL}@incrDepth")
+        assert answer == {"id": "req-1", "code": 0, "msg": "", "dataType": "", "data": None}
+        first = await receive(ws)
+        assert first["dataType"] == f"{SYMBOL}@incrDepth"
+        assert first["data"]["action"] == "all"
+        bids, asks = as_dict([]), as_dict([])
+        apply(bids, first["data"]["bids"])
+        apply(asks, first["data"]["asks"])
+        last = first["data"]["lastUpdateId"]
+        for _ in range(5):
+            emulator.step()
+        view = emulator.swap.depth(symbol, 1000)
+        while (bids, asks) != (as_dict(view.bids), as_dict(view.asks)):
+            frame = await receive(ws)
+            if frame == "Ping":
+                continue
+            data = frame["data"]
+            assert data["action"] == "update"
+            assert data["lastUpdateId"] == last + 1, "each update one past the previous"
+            last = data["lastUpdateId"]
+            apply(bids, data["bids"])
+            apply(asks, data["asks"])
+
+
+async def test_trades_and_book_ticker(emulator: BingxEmulator) -> None:
+    symbol = next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
+    ):
+        assert (await subscribe(ws, f"{SYMBOL}@trade"))["code"] == 0
+        mid = emulator.markets["swap"].mid(symbol)
+        emulator.markets["swap"].move_to(symbol, mid * Decimal("1.002"))
+        frame = await receive(ws)
+        assert frame["dataType"] == f"{SYMBOL}@trade"
+        row = frame["data"][0]
+        assert set(row) == {"q", "p", "T", "m", "s"} and row["s"] == SYMBOL
+        assert Decimal(row["p"]) > 0 and Decimal(row["q"]) > 0
+        assert (await subscribe(ws, f"{SYMBOL}@bookTicker"))["code"] == 0
+        emulator.markets["swap"].move_to(symbol, mid * Decimal("0.998"))
+        top = emulator.swap.depth(symbol, 1)
+        best = (top.bids[0][0], top.asks[0][0])
+        # the operation's book changes each push the top they left; the last is the book's
+        seen: tuple[Decimal, Decimal] | None = None
+        while seen != best:
+            frame = await receive(ws)
+            if frame["dataType"] == f"{SYMBOL}@bookTicker":
+                data = frame["data"]
+                assert Decimal(data["b"]) < Decimal(data["a"])
+                seen = (Decimal(data["b"]), Decimal(data["a"]))
+
+
+@pytest.mark.parametrize("data_type", ["BTC-USDT@nonsense", "NOPE-USDT@trade"])
+async def test_unknown_data_type_is_refused(emulator: BingxEmulator, data_type: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
+    ):
+        answer = await subscribe(ws, data_type)
+        assert answer["code"] == 80015 and answer["id"] == "req-1"
+
+
+async def test_ping_heartbeat() -> None:
+    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
+    await emu.start()
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(emu.stream_url(AssetType.SWAP) + PATH) as ws,
+        ):
+            assert await receive(ws) == "Ping"
+            await ws.send_str("Pong")
+            assert await receive(ws) == "Ping"
+    finally:
+        await emu.stop()

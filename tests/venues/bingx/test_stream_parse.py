@@ -1,0 +1,113 @@
+"""BingX stream pushes (PROTOCOLS.md §5.4-5.5) read by the parsers: gzip frames, the
+incremental depth `all` / `update`, partial depth, trades, bookTicker; numbers that
+cannot be real are refused as MalformedMessage naming the push."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+import pytest
+
+from tradeport.model import Side
+from tradeport.model.errors import MalformedMessage
+from tradeport.venues.bingx import stream_messages as sm
+from tradeport.venues.bingx import stream_parse as sp
+
+SYMBOL = "BTC-USDT"
+
+
+def push(kind: str, data: Any) -> bytes:
+    frame = {"code": 0, "dataType": f"{SYMBOL}@{kind}", "ts": 1700, "data": data}
+    return json.dumps(frame).encode()
+
+
+def test_gzip_frames_inflate_and_bad_ones_are_malformed() -> None:
+    assert sm.inflate(gzip.compress(b"Ping")) == sm.PING
+    assert sm.inflate(gzip.compress(push("trade", []))) == push("trade", [])
+    with pytest.raises(MalformedMessage, match="not gzip"):
+        sm.inflate(b"\x1f\x8bnot really")
+    assert sm.data_type_of(push("incrDepth", {})) == f"{SYMBOL}@incrDepth"
+    with pytest.raises(MalformedMessage, match="dataType"):
+        sm.data_type_of(b'{"code":0,"data":null}')
+
+
+def test_incr_depth_all_is_a_sorted_snapshot_with_its_update_id() -> None:
+    data = {
+        "action": "all",
+        "lastUpdateId": 41,
+        "time": 1701,
+        "bids": [["99.5", "2"], ["100.0", "1"]],
+        "asks": [["101.5", "3"], ["101.0", "4"]],
+    }
+    frame = sp.parse_incr_depth(push("incrDepth", data), SYMBOL, 5)
+    assert frame.update is None and frame.snapshot is not None
+    book = frame.snapshot
+    assert book.update_id == 41 and book.ts == 1701 and book.local_ts == 5
+    assert book.bids == [(100.0, 1.0), (99.5, 2.0)]
+    assert book.asks == [(101.0, 4.0), (101.5, 3.0)]
+
+
+def test_incr_depth_update_carries_one_id() -> None:
+    data = {"action": "update", "lastUpdateId": 42, "bids": [[100.0, 0]], "asks": []}
+    frame = sp.parse_incr_depth(push("incrDepth", data), SYMBOL, 0)
+    assert frame.snapshot is None and frame.update is not None
+    assert (frame.update.first_id, frame.update.last_id) == (42, 42)
+    assert frame.update.bids == [(100.0, 0.0)]
+
+
+def test_incr_depth_unknown_action_is_malformed() -> None:
+    data = {"action": "reset", "lastUpdateId": 1, "bids": [], "asks": []}
+    with pytest.raises(MalformedMessage, match="incrDepth"):
+        sp.parse_incr_depth(push("incrDepth", data), SYMBOL, 0)
+
+
+def test_partial_depth_sorted_and_bad_levels_refused() -> None:
+    data = {"bids": [["1", "1"], ["2", "1"]], "asks": [["4", "1"], ["3", "1"]]}
+    book = sp.parse_partial_depth(push("depth5@500ms", data), SYMBOL, 0)
+    assert [p for p, _ in book.bids] == [2.0, 1.0] and [p for p, _ in book.asks] == [3.0, 4.0]
+    for bad in ("NaN", "-1", "inf"):
+        levels = {"bids": [["2", bad]], "asks": [["3", "1"]]}
+        with pytest.raises(MalformedMessage):
+            sp.parse_partial_depth(push("depth5@500ms", levels), SYMBOL, 0)
+
+
+def test_trades_array_and_taker_side() -> None:
+    rows = [
+        {"q": "0.5", "p": "100.1", "T": 1700000, "m": True, "s": SYMBOL},
+        {"q": "0.25", "p": "100.2", "T": 1700001, "m": False, "s": SYMBOL},
+    ]
+    trades = sp.parse_trades(push("trade", rows), SYMBOL, 9)
+    assert [(t.price, t.qty, t.taker_side, t.ts) for t in trades] == [
+        (100.1, 0.5, Side.SELL, 1700000),
+        (100.2, 0.25, Side.BUY, 1700001),
+    ]
+
+
+@pytest.mark.parametrize("field,value", [("p", "NaN"), ("q", "-0.5"), ("p", "inf"), ("q", "0")])
+def test_trades_with_unreal_numbers_are_malformed(field: str, value: str) -> None:
+    row = {"q": "0.5", "p": "100.1", "T": 1, "m": True, field: value}
+    with pytest.raises(MalformedMessage, match="trade push"):
+        sp.parse_trades(push("trade", [row]), SYMBOL, 0)
+
+
+def test_book_ticker() -> None:
+    data = {"e": "bookTicker", "u": 7, "E": 1700, "T": 1699, "s": SYMBOL}
+    data |= {"b": "100.0", "B": "2", "a": "100.5", "A": "3"}
+    quote = sp.parse_book_ticker(push("bookTicker", data), SYMBOL, 0)
+    assert (quote.bid, quote.bid_qty, quote.ask, quote.ask_qty) == (100.0, 2.0, 100.5, 3.0)
+    assert quote.update_id == 7 and quote.ts == 1699
+    with pytest.raises(MalformedMessage, match="bookTicker"):
+        sp.parse_book_ticker(push("bookTicker", data | {"b": "NaN"}), SYMBOL, 0)
+    with pytest.raises(MalformedMessage, match="not below ask"):
+        sp.parse_book_ticker(push("bookTicker", data | {"b": "101"}), SYMBOL, 0)
+
+
+def test_mark_price() -> None:
+    data = {"e": "markPriceUpdate", "E": 1700, "s": SYMBOL, "p": "65000.5"}
+    mark = sp.parse_mark_price(push("markPrice", data), SYMBOL, 3)
+    assert (mark.symbol, mark.mark, mark.ts, mark.local_ts) == (SYMBOL, 65000.5, 1700, 3)
+    for bad in ("NaN", "-1", "0"):
+        with pytest.raises(MalformedMessage, match="markPrice"):
+            sp.parse_mark_price(push("markPrice", data | {"p": bad}), SYMBOL, 0)
