@@ -1,0 +1,287 @@
+"""Record the verified books and the trades of a contract set to any number of sinks.
+
+The recorder watches each symbol's book (in every state) and trades with callbacks, so
+it runs on the socket readers' path: it turns each update into an event and hands it
+to every sink's bounded queue (sink.py), which never blocks. Book events come from the
+synced book the client keeps: a `delta` is the net change between two consecutive
+verified states, a `snapshot` the whole book; a snapshot is written when the book
+becomes LIVE (first sync, and after every resync), every `snapshot_interval` seconds,
+and when a sink asks for one after dropping a delta. When the book leaves LIVE a GAP
+marker (if the venue's ids broke) and a RESYNC marker are written; nothing is written
+for that book until it is LIVE again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradeport.model import BookState, OrderBook, Trade
+from tradeport.model.errors import BadParameter
+from tradeport.record.events import (
+    BookEvent,
+    BookKind,
+    Channel,
+    Event,
+    Marker,
+    MarkerKind,
+    TradeEvent,
+    ms_to_ns,
+)
+from tradeport.record.sink import DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_SIZE, Sink, SinkQueue
+from tradeport.streams.watch import Watch
+from tradeport.venues.base import VenueClient
+
+DEFAULT_SNAPSHOT_INTERVAL = 60.0
+
+
+def _changes(old: dict[float, float], new: dict[float, float]) -> list[tuple[float, float]]:
+    """The levels that differ from `old` to `new`: (price, new size), size 0 = gone."""
+    changed = [(p, q) for p, q in new.items() if old.get(p) != q]
+    changed.extend((p, 0.0) for p in old if p not in new)
+    return changed
+
+
+@dataclass(slots=True)
+class _BookStream:
+    symbol: str
+    seq: int = 0
+    live: bool = False
+    update_id: int = -1
+    gaps: int = 0
+    bids: dict[float, float] = field(default_factory=dict)
+    asks: dict[float, float] = field(default_factory=dict)
+    next_snapshot: float = 0.0  # monotonic time the next periodic snapshot is due
+    snapshot_wanted: bool = False
+
+
+@dataclass(slots=True)
+class RecorderStats:
+    book_events: int = 0
+    trades: int = 0
+    markers: int = 0
+    snapshots: int = 0
+
+
+class Recorder:
+    """`await recorder.start()` subscribes every stream; `await recorder.stop()`
+    unsubscribes and closes every sink after writing what was queued."""
+
+    def __init__(
+        self,
+        client: VenueClient,
+        symbols: Iterable[str],
+        sinks: Sequence[Sink],
+        *,
+        books: bool = True,
+        trades: bool = True,
+        depth: int | None = None,
+        snapshot_interval: float = DEFAULT_SNAPSHOT_INTERVAL,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+    ) -> None:
+        self.symbols = list(dict.fromkeys(symbols))
+        if not self.symbols:
+            raise BadParameter("no symbols to record")
+        if not sinks:
+            raise BadParameter("no sink to record to")
+        if snapshot_interval <= 0:
+            raise BadParameter(f"snapshot_interval {snapshot_interval}: expected > 0")
+        self.client = client
+        self.venue = client.key
+        self.books = books
+        self.trades = trades
+        self.depth = depth
+        self.snapshot_interval = snapshot_interval
+        self.queues = [
+            SinkQueue(
+                sink,
+                maxsize=queue_size,
+                flush_interval=flush_interval,
+                request_snapshot=self.request_snapshot,
+            )
+            for sink in sinks
+        ]
+        self.stats = RecorderStats()
+        self._books = {s: _BookStream(s) for s in self.symbols}
+        self._trade_seq = dict.fromkeys(self.symbols, 0)
+        self._watches: list[Watch[Any]] = []
+        self._started = False
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        for queue in self.queues:
+            queue.start()
+        for symbol in self.symbols:
+            self._start_markers(symbol)
+        starts: list[Watch[Any]] = []
+        for symbol in self.symbols:
+            if self.books:
+                starts.append(
+                    self.client.watch_order_book(
+                        symbol, self.depth, all_states=True, callback=self._book_handler(symbol)
+                    )
+                )
+            if self.trades:
+                starts.append(
+                    self.client.watch_trades(symbol, callback=self._trade_handler(symbol))
+                )
+        self._watches = await asyncio.gather(*(w.start() for w in starts))
+
+    async def stop(self) -> None:
+        watches, self._watches = self._watches, []
+        await asyncio.gather(*(w.close() for w in watches))
+        await asyncio.gather(*(q.close() for q in self.queues))
+
+    def _book_handler(self, symbol: str) -> Callable[[OrderBook], None]:
+        return lambda book: self._on_book(symbol, book)
+
+    def _trade_handler(self, symbol: str) -> Callable[[Trade], None]:
+        return lambda trade: self._on_trade(symbol, trade)
+
+    def request_snapshot(self, symbol: str) -> None:
+        """Write a snapshot of `symbol`'s book with its next update."""
+        stream = self._books.get(symbol)
+        if stream is not None:
+            stream.snapshot_wanted = True
+
+    # -- events --------------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        for queue in self.queues:
+            queue.put(event)
+
+    def _start_markers(self, symbol: str) -> None:
+        now = time.time_ns()
+        reason = "recording started"
+        if self.books:
+            seq = self._next_book_seq(symbol)
+            self._marker(symbol, Channel.BOOK, seq, MarkerKind.START, reason, now)
+        if self.trades:
+            seq = self._next_trade_seq(symbol)
+            self._marker(symbol, Channel.TRADES, seq, MarkerKind.START, reason, now)
+
+    def _marker(
+        self,
+        symbol: str,
+        channel: Channel,
+        seq: int,
+        kind: MarkerKind,
+        reason: str,
+        local_ts: int,
+        *,
+        update_id: int = -1,
+        ts: int = 0,
+    ) -> None:
+        self.stats.markers += 1
+        self._emit(
+            Marker(
+                venue=self.venue,
+                symbol=symbol,
+                channel=channel,
+                seq=seq,
+                kind=kind,
+                reason=reason,
+                update_id=update_id,
+                ts=ts,
+                local_ts=local_ts,
+            )
+        )
+
+    def _next_book_seq(self, symbol: str) -> int:
+        stream = self._books[symbol]
+        stream.seq += 1
+        return stream.seq
+
+    def _next_trade_seq(self, symbol: str) -> int:
+        self._trade_seq[symbol] += 1
+        return self._trade_seq[symbol]
+
+    def _on_trade(self, symbol: str, trade: Trade) -> None:
+        self.stats.trades += 1
+        self._emit(
+            TradeEvent(
+                venue=self.venue,
+                symbol=symbol,
+                seq=self._next_trade_seq(symbol),
+                trade_id=trade.trade_id,
+                price=trade.price,
+                qty=trade.qty,
+                side=str(trade.taker_side),
+                ts=ms_to_ns(trade.ts),
+                local_ts=trade.local_ts or time.time_ns(),
+            )
+        )
+
+    def _on_book(self, symbol: str, book: OrderBook) -> None:
+        stream = self._books[symbol]
+        local_ts = book.local_ts or time.time_ns()
+        ts = ms_to_ns(book.ts)
+        synced = self.client.synced_book(symbol)
+        gaps = synced.stats.gaps if synced is not None else stream.gaps
+        if gaps > stream.gaps:
+            stream.gaps = gaps
+            if stream.live:
+                self._marker(
+                    symbol,
+                    Channel.BOOK,
+                    self._next_book_seq(symbol),
+                    MarkerKind.GAP,
+                    "update ids broke continuity",
+                    local_ts,
+                    update_id=stream.update_id,
+                    ts=ts,
+                )
+        if book.state is not BookState.LIVE:
+            if stream.live:
+                stream.live = False
+                self._marker(
+                    symbol,
+                    Channel.BOOK,
+                    self._next_book_seq(symbol),
+                    MarkerKind.RESYNC,
+                    f"book {book.state}",
+                    local_ts,
+                    update_id=stream.update_id,
+                    ts=ts,
+                )
+            return
+        bids = dict(book.bids)
+        asks = dict(book.asks)
+        now = time.monotonic()
+        if not stream.live or stream.snapshot_wanted or now >= stream.next_snapshot:
+            kind = BookKind.SNAPSHOT
+            prev_id = -1
+            bid_levels, ask_levels = book.bids, book.asks
+            stream.live = True
+            stream.snapshot_wanted = False
+            stream.next_snapshot = now + self.snapshot_interval
+            self.stats.snapshots += 1
+        else:
+            if book.update_id == stream.update_id:
+                return  # the same state again: nothing changed
+            kind = BookKind.DELTA
+            prev_id = stream.update_id
+            bid_levels = _changes(stream.bids, bids)
+            ask_levels = _changes(stream.asks, asks)
+        stream.bids, stream.asks, stream.update_id = bids, asks, book.update_id
+        self.stats.book_events += 1
+        self._emit(
+            BookEvent(
+                venue=self.venue,
+                symbol=symbol,
+                seq=self._next_book_seq(symbol),
+                kind=kind,
+                prev_id=prev_id,
+                update_id=book.update_id,
+                ts=ts,
+                local_ts=local_ts,
+                bids=list(bid_levels),
+                asks=list(ask_levels),
+            )
+        )
