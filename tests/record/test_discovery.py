@@ -103,9 +103,7 @@ def test_only_trading_perpetuals_are_selected() -> None:
     ]
     assert [c.symbol for c in select_perpetuals(instruments)] == ["BTC-USDT", "ETH-USDC"]
     assert [c.symbol for c in select_perpetuals(instruments, quote="usdc")] == ["ETH-USDC"]
-    assert [c.symbol for c in select_perpetuals(instruments, include=["btcusdt"])] == [
-        "BTC-USDT"
-    ]
+    assert [c.symbol for c in select_perpetuals(instruments, include=["btcusdt"])] == ["BTC-USDT"]
     with pytest.raises(BadParameter, match="list of symbols"):
         select_perpetuals(instruments, include="BTC-USDT")
 
