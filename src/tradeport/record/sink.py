@@ -123,14 +123,20 @@ class SinkQueue:
                 return
             loss.count += 1
             self.stats.dropped += 1
+            self._want_snapshot(key)
             return
         if room >= 1:
             self._append(event)
             return
         self.stats.dropped += 1
         self._losses[key] = _Loss(event.seq, 1, event.venue)
+        self._want_snapshot(key)
+
+    def _want_snapshot(self, key: StreamKey) -> None:
+        # asked again with every drop: the snapshot the last request brought may have
+        # been dropped too, and without one the book stream never resumes
         if key[1] is Channel.BOOK and self.request_snapshot is not None:
-            self.request_snapshot(event.symbol)
+            self.request_snapshot(key[0])
 
     def _append(self, event: Event) -> None:
         self._items.append(event)
