@@ -176,7 +176,7 @@ async def test_a_recording_reads_back_from_redis_as_from_parquet(
 
 async def test_an_unreachable_server_is_a_disconnected_error_naming_it() -> None:
     sink = RedisStreamSink("redis://127.0.0.1:1/0", prefix="tp", retries=1)
-    with pytest.raises(Disconnected, match="127.0.0.1:1"):
+    with pytest.raises(Disconnected, match=r"127\.0\.0\.1:1"):
         await sink.write(_events(1, 1))
     assert sink.stats.reconnects == 1
     await sink.close()
