@@ -110,6 +110,7 @@ class Recorder:
         self._trade_seq = dict.fromkeys(self.symbols, 0)
         self._watches: list[Watch[Any]] = []
         self._started = False
+        self._stopped = False
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -135,6 +136,11 @@ class Recorder:
         self._watches = await asyncio.gather(*(w.start() for w in starts))
 
     async def stop(self) -> None:
+        """Unsubscribe, write what is queued and close the sinks; once (later calls
+        return at once)."""
+        if self._stopped:
+            return
+        self._stopped = True
         watches, self._watches = self._watches, []
         await asyncio.gather(*(w.close() for w in watches))
         await asyncio.gather(*(q.close() for q in self.queues))
