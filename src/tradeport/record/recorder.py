@@ -8,7 +8,9 @@ verified states, a `snapshot` the whole book; a snapshot is written when the boo
 becomes LIVE (first sync, and after every resync), every `snapshot_interval` seconds,
 and when a sink asks for one after dropping a delta. When the book leaves LIVE a GAP
 marker (if the venue's ids broke) and a RESYNC marker are written; nothing is written
-for that book until it is LIVE again.
+for that book until it is LIVE again. When a stream connection was lost and replaced,
+every stream gets a DISCONNECT marker ahead of its next event (trades sent during the
+outage are gone) and every book a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -111,12 +113,14 @@ class Recorder:
         self._watches: list[Watch[Any]] = []
         self._started = False
         self._stopped = False
+        self._replaced = 0  # connections replaced when last checked
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
         if self._started:
             return
         self._started = True
+        self._replaced = self._replaced_connections()
         for queue in self.queues:
             queue.start()
         for symbol in self.symbols:
@@ -208,7 +212,42 @@ class Recorder:
         self._trade_seq[symbol] += 1
         return self._trade_seq[symbol]
 
+    def _replaced_connections(self) -> int:
+        """Stream connections lost and replaced so far (reconnects and connections the
+        watchdog closed for silence); a make-before-break move loses nothing."""
+        return sum(
+            s.reconnects + s.watchdog_replacements for s in self.client.stream_stats().values()
+        )
+
+    def _check_connections(self, local_ts: int) -> None:
+        """Checked with every event, so the marker lands before the first event of a
+        replacement connection. Which streams rode the lost connection is the venue
+        client's business: every stream is marked, and every book re-snapshotted."""
+        replaced = self._replaced_connections()
+        if replaced <= self._replaced:
+            return
+        self._replaced = replaced
+        reason = "a stream connection was lost and replaced: events may be missing here"
+        for symbol in self.symbols:
+            if self.books:
+                stream = self._books[symbol]
+                stream.snapshot_wanted = True
+                seq = self._next_book_seq(symbol)
+                self._marker(
+                    symbol,
+                    Channel.BOOK,
+                    seq,
+                    MarkerKind.DISCONNECT,
+                    reason,
+                    local_ts,
+                    update_id=stream.update_id,
+                )
+            if self.trades:
+                seq = self._next_trade_seq(symbol)
+                self._marker(symbol, Channel.TRADES, seq, MarkerKind.DISCONNECT, reason, local_ts)
+
     def _on_trade(self, symbol: str, trade: Trade) -> None:
+        self._check_connections(trade.local_ts or time.time_ns())
         self.stats.trades += 1
         self._emit(
             TradeEvent(
@@ -227,6 +266,7 @@ class Recorder:
     def _on_book(self, symbol: str, book: OrderBook) -> None:
         stream = self._books[symbol]
         local_ts = book.local_ts or time.time_ns()
+        self._check_connections(local_ts)
         ts = ms_to_ns(book.ts)
         synced = self.client.synced_book(symbol)
         gaps = synced.stats.gaps if synced is not None else stream.gaps
