@@ -141,3 +141,15 @@ def test_bad_settings_are_refused(tmp_path: Path) -> None:
         ParquetSink(tmp_path, row_group_rows=0)
     with pytest.raises(BadParameter, match="max_file_seconds"):
         ParquetSink(tmp_path, max_file_seconds=0)
+
+
+async def test_paced_replay_keeps_order_and_refuses_a_bad_speed(tmp_path: Path) -> None:
+    from tradeport.record.replay import replay_paced
+
+    sink = ParquetSink(tmp_path)
+    sink.write_now(_events(time.time_ns()))
+    sink.close_now()
+    paced = [e async for e in replay_paced(read_events(tmp_path), speed=1e9)]
+    assert paced == list(read_events(tmp_path))
+    with pytest.raises(BadParameter, match="speed"):
+        [e async for e in replay_paced(read_events(tmp_path), speed=0)]

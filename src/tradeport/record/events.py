@@ -38,6 +38,7 @@ class MarkerKind(StrEnum):
     STALE = "stale"  # nothing arrived for longer than expected
     DROPPED = "dropped"  # a sink's queue was full: `count` events were not written
     START = "start"  # recording of this stream (re)started: nothing is known before
+    STOP = "stop"  # recording of this stream stopped (delisted, or no longer wanted)
 
 
 class BookEvent(msgspec.Struct, frozen=True, kw_only=True, tag="book"):

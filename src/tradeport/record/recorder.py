@@ -23,6 +23,7 @@ from typing import Any
 
 from tradeport.model import BookState, OrderBook, Trade
 from tradeport.model.errors import BadParameter
+from tradeport.record.discovery import ContractSet
 from tradeport.record.events import (
     BookEvent,
     BookKind,
@@ -110,34 +111,22 @@ class Recorder:
         self.stats = RecorderStats()
         self._books = {s: _BookStream(s) for s in self.symbols}
         self._trade_seq = dict.fromkeys(self.symbols, 0)
-        self._watches: list[Watch[Any]] = []
+        self._watches: dict[str, list[Watch[Any]]] = {}
         self._started = False
         self._stopped = False
         self._replaced = 0  # connections replaced when last checked
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
+        """Subscribe every stream; returns when the venue confirmed them all. A stream
+        the venue refuses raises (what did start is stopped by `stop()`)."""
         if self._started:
             return
         self._started = True
         self._replaced = self._replaced_connections()
         for queue in self.queues:
             queue.start()
-        for symbol in self.symbols:
-            self._start_markers(symbol)
-        starts: list[Watch[Any]] = []
-        for symbol in self.symbols:
-            if self.books:
-                starts.append(
-                    self.client.watch_order_book(
-                        symbol, self.depth, all_states=True, callback=self._book_handler(symbol)
-                    )
-                )
-            if self.trades:
-                starts.append(
-                    self.client.watch_trades(symbol, callback=self._trade_handler(symbol))
-                )
-        self._watches = await asyncio.gather(*(w.start() for w in starts))
+        await self._subscribe(self.symbols)
 
     async def stop(self) -> None:
         """Unsubscribe, write what is queued and close the sinks; once (later calls
@@ -145,9 +134,71 @@ class Recorder:
         if self._stopped:
             return
         self._stopped = True
-        watches, self._watches = self._watches, []
+        watches = [w for group in self._watches.values() for w in group]
+        self._watches = {}
         await asyncio.gather(*(w.close() for w in watches))
         await asyncio.gather(*(q.close() for q in self.queues))
+
+    async def add_symbols(self, symbols: Iterable[str]) -> list[str]:
+        """Start recording `symbols` too (a new listing); returns those that were not
+        recorded already. Their streams go on from their last `seq` with a START marker."""
+        if not self._started or self._stopped:
+            raise BadParameter("add_symbols: the recorder is not running")
+        added = [s for s in dict.fromkeys(symbols) if s not in self._watches]
+        for symbol in added:
+            if symbol not in self._books:
+                self._books[symbol] = _BookStream(symbol)
+                self._trade_seq[symbol] = 0
+            if symbol not in self.symbols:
+                self.symbols.append(symbol)
+        await self._subscribe(added)
+        return added
+
+    async def remove_symbols(self, symbols: Iterable[str], reason: str) -> list[str]:
+        """Stop recording `symbols` (a delisting): unsubscribed, and a STOP marker with
+        `reason` ends each of their streams. Returns those that were recorded."""
+        removed = [s for s in dict.fromkeys(symbols) if s in self._watches]
+        for symbol in removed:
+            watches = self._watches.pop(symbol)
+            await asyncio.gather(*(w.close() for w in watches))
+            self.symbols.remove(symbol)
+            self._mark_all(symbol, MarkerKind.STOP, reason, time.time_ns())
+        return removed
+
+    async def recheck(
+        self, current: ContractSet, *, add_new: bool = False
+    ) -> tuple[list[str], list[str]]:
+        """Follow a fresh `discover()`: contracts no longer in it are stopped and marked;
+        new ones are added when `add_new`. Returns (added, removed)."""
+        listed = set(current.symbols)
+        removed = await self.remove_symbols(
+            [s for s in self.symbols if s not in listed],
+            "no longer an actively trading perpetual",
+        )
+        added = await self.add_symbols(s for s in current.symbols if add_new)
+        return added, removed
+
+    async def _subscribe(self, symbols: Sequence[str]) -> None:
+        for symbol in symbols:
+            self._watches[symbol] = []
+            self._mark_all(symbol, MarkerKind.START, "recording started", time.time_ns())
+        results = await asyncio.gather(
+            *(self._watch_symbol(s) for s in symbols), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _watch_symbol(self, symbol: str) -> None:
+        watches = self._watches[symbol]
+        if self.books:
+            book = self.client.watch_order_book(
+                symbol, self.depth, all_states=True, callback=self._book_handler(symbol)
+            )
+            watches.append(await book.start())
+        if self.trades:
+            trades = self.client.watch_trades(symbol, callback=self._trade_handler(symbol))
+            watches.append(await trades.start())
 
     def _book_handler(self, symbol: str) -> Callable[[OrderBook], None]:
         return lambda book: self._on_book(symbol, book)
@@ -166,15 +217,19 @@ class Recorder:
         for queue in self.queues:
             queue.put(event)
 
-    def _start_markers(self, symbol: str) -> None:
-        now = time.time_ns()
-        reason = "recording started"
+    def _mark_all(self, symbol: str, kind: MarkerKind, reason: str, local_ts: int) -> None:
+        """A marker in each recorded stream of `symbol`."""
         if self.books:
+            stream = self._books[symbol]
             seq = self._next_book_seq(symbol)
-            self._marker(symbol, Channel.BOOK, seq, MarkerKind.START, reason, now)
+            self._marker(
+                symbol, Channel.BOOK, seq, kind, reason, local_ts, update_id=stream.update_id
+            )
+            if kind is not MarkerKind.START:
+                stream.live = False  # the next book written is a snapshot
         if self.trades:
             seq = self._next_trade_seq(symbol)
-            self._marker(symbol, Channel.TRADES, seq, MarkerKind.START, reason, now)
+            self._marker(symbol, Channel.TRADES, seq, kind, reason, local_ts)
 
     def _marker(
         self,
@@ -229,22 +284,8 @@ class Recorder:
         self._replaced = replaced
         reason = "a stream connection was lost and replaced: events may be missing here"
         for symbol in self.symbols:
-            if self.books:
-                stream = self._books[symbol]
-                stream.snapshot_wanted = True
-                seq = self._next_book_seq(symbol)
-                self._marker(
-                    symbol,
-                    Channel.BOOK,
-                    seq,
-                    MarkerKind.DISCONNECT,
-                    reason,
-                    local_ts,
-                    update_id=stream.update_id,
-                )
-            if self.trades:
-                seq = self._next_trade_seq(symbol)
-                self._marker(symbol, Channel.TRADES, seq, MarkerKind.DISCONNECT, reason, local_ts)
+            self._books[symbol].snapshot_wanted = True
+            self._mark_all(symbol, MarkerKind.DISCONNECT, reason, local_ts)
 
     def _on_trade(self, symbol: str, trade: Trade) -> None:
         self._check_connections(trade.local_ts or time.time_ns())
