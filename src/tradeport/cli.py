@@ -155,7 +155,9 @@ def record(
     ] = None,
     sink: Annotated[
         list[str] | None,
-        typer.Option("--sink", help="parquet:<dir> or redis://host:port/db (repeatable)"),
+        typer.Option(
+            "--sink", help="parquet:<dir>, redis://host:port/db or nats://host:port (repeatable)"
+        ),
     ] = None,
     environment: Annotated[str, typer.Option(help="live, testnet, demo or emulator")] = "live",
     max_events: Annotated[

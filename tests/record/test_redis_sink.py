@@ -5,18 +5,17 @@ recording from the emulator reads back the same as its Parquet copy."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
-from tests.record.conftest import Market
+from tests.record.conftest import Market, sample_events
 
 from tradeport.model.errors import BadParameter, Disconnected
-from tradeport.record import BookEvent, Marker, ParquetSink, Recorder, TradeEvent, read_events
-from tradeport.record.events import BookKind, Channel, Event, MarkerKind
+from tradeport.record import ParquetSink, Recorder, TradeEvent, read_events
+from tradeport.record.events import Channel
 from tradeport.record.redis_sink import RedisStreamSink, read_stream, stream_key
 
 URL = "redis://127.0.0.1:6379/0"
@@ -38,61 +37,11 @@ async def prefix(admin: aioredis.Redis) -> AsyncIterator[str]:
         await admin.delete(*keys)
 
 
-def _events(first_seq: int, n: int) -> list[Event]:
-    now = time.time_ns()
-    out: list[Event] = []
-    for i in range(n):
-        seq = first_seq + i
-        if i % 3 == 0:
-            out.append(
-                BookEvent(
-                    venue="V",
-                    symbol="BTC-USDT",
-                    seq=seq,
-                    kind=BookKind.DELTA,
-                    prev_id=seq - 1,
-                    update_id=seq,
-                    ts=now,
-                    local_ts=now + i,
-                    bids=[(100.0 + i, 1.5)],
-                    asks=[],
-                )
-            )
-        elif i % 3 == 1:
-            out.append(
-                Marker(
-                    venue="V",
-                    symbol="BTC-USDT",
-                    channel=Channel.BOOK,
-                    seq=seq,
-                    kind=MarkerKind.GAP,
-                    reason="test",
-                    local_ts=now + i,
-                )
-            )
-        else:
-            out.append(
-                BookEvent(
-                    venue="V",
-                    symbol="BTC-USDT",
-                    seq=seq,
-                    kind=BookKind.SNAPSHOT,
-                    prev_id=-1,
-                    update_id=seq,
-                    ts=now,
-                    local_ts=now + i,
-                    bids=[(99.0, 2.0)],
-                    asks=[(101.0, 3.0)],
-                )
-            )
-    return out
-
-
 async def test_events_round_trip_and_a_resent_batch_is_not_duplicated(
     admin: aioredis.Redis, prefix: str
 ) -> None:
     sink = RedisStreamSink(URL, prefix=prefix)
-    batch = _events(1, 30)
+    batch = sample_events(1, 30)
     await sink.write(batch)
     await sink.write(batch[10:])  # the tail resent, as after an unknown outcome
     key = stream_key(prefix, batch[0])
@@ -119,7 +68,7 @@ async def test_a_connection_the_server_drops_is_replaced_without_losing_or_dupli
     admin: aioredis.Redis, prefix: str
 ) -> None:
     sink = RedisStreamSink(URL, prefix=prefix)
-    first, second = _events(1, 10), _events(11, 10)
+    first, second = sample_events(1, 10), sample_events(11, 10)
     await sink.write(first)
     clients = await admin.client_list()
     ours = [c["id"] for c in clients if c.get("name") == sink.client_name]
@@ -135,10 +84,10 @@ async def test_a_stream_holding_a_later_run_is_refused(admin: aioredis.Redis, pr
     later = RedisStreamSink(URL, prefix=prefix)
     earlier = RedisStreamSink(URL, prefix=prefix)
     earlier.run = later.run - 1000  # a clock that went back between two runs
-    await later.write(_events(1, 3))
+    await later.write(sample_events(1, 3))
     with pytest.raises(BadParameter, match="refusing to interleave"):
-        await earlier.write(_events(1, 3))
-    assert await admin.xlen(stream_key(prefix, _events(1, 1)[0])) == 3
+        await earlier.write(sample_events(1, 3))
+    assert await admin.xlen(stream_key(prefix, sample_events(1, 1)[0])) == 3
     await later.close()
     await earlier.close()
     with pytest.raises(BadParameter, match="prefix"):
@@ -177,6 +126,6 @@ async def test_a_recording_reads_back_from_redis_as_from_parquet(
 async def test_an_unreachable_server_is_a_disconnected_error_naming_it() -> None:
     sink = RedisStreamSink("redis://127.0.0.1:1/0", prefix="tp", retries=1)
     with pytest.raises(Disconnected, match=r"127\.0\.0\.1:1"):
-        await sink.write(_events(1, 1))
+        await sink.write(sample_events(1, 1))
     assert sink.stats.reconnects == 1
     await sink.close()

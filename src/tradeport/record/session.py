@@ -26,7 +26,7 @@ from tradeport.record.sink import Sink
 
 
 def open_sink(spec: str) -> Sink:
-    """`parquet:<dir>` or `redis://host:port/db`."""
+    """`parquet:<dir>`, `redis://host:port/db` or `nats://host:port` (JetStream)."""
     if spec.startswith("parquet:"):
         path = spec.removeprefix("parquet:")
         if not path:
@@ -36,7 +36,13 @@ def open_sink(spec: str) -> Sink:
         from tradeport.record.redis_sink import RedisStreamSink
 
         return RedisStreamSink(spec)
-    raise BadParameter(f"sink {spec!r}: expected parquet:<dir> or redis://host:port/db")
+    if spec.startswith(("nats://", "tls://")):
+        from tradeport.record.nats_sink import JetStreamSink
+
+        return JetStreamSink(spec)
+    raise BadParameter(
+        f"sink {spec!r}: expected parquet:<dir>, redis://host:port/db or nats://host:port"
+    )
 
 
 @dataclass
