@@ -167,8 +167,13 @@ def record(
         float, typer.Option(help="seconds between full book snapshots")
     ] = 60.0,
     depth: Annotated[int | None, typer.Option(help="book levels per side (default: all)")] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="i/n: record only shard i of n (a stable hash of the symbol)"),
+    ] = None,
 ) -> None:
     """Record verified books and trades until Ctrl-C; every file is finished on exit."""
+    from tradeport.record.discovery import parse_shard
     from tradeport.record.session import RecordPlan
     from tradeport.record.session import record as run_record
 
@@ -185,6 +190,7 @@ def record(
         depth=depth,
     )
     try:
+        plan.shard = None if shard is None else parse_shard(shard)
         asyncio.run(run_record(plan, console))
     except TradeportError as exc:
         console.print(f"[red]error:[/] {exc}")

@@ -3,6 +3,9 @@ the instrument model."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -11,7 +14,7 @@ import tradeport as tp
 from tradeport.model import AssetType, Instrument, InstrumentStatus
 from tradeport.model.errors import BadParameter, UnknownSymbol
 from tradeport.record import discover, select_perpetuals
-from tradeport.record.discovery import precision_of
+from tradeport.record.discovery import parse_shard, precision_of, shard, shard_of
 from tradeport.venues import registry
 from tradeport.venues.capability import Capability
 
@@ -113,3 +116,33 @@ def test_only_trading_perpetuals_are_selected() -> None:
 )
 def test_price_precision_comes_from_the_tick(tick: str, digits: int) -> None:
     assert precision_of(Decimal(tick)) == digits
+
+
+async def test_shards_split_the_set_disjointly_and_the_same_way_in_every_process() -> None:
+    async with tp.connect_async("BINANCE___SWAP", environment="emulator") as client:
+        everything = await discover("BINANCE___SWAP", client=client)
+    for count in (1, 2, 3):
+        parts = [shard(everything, i, count).symbols for i in range(count)]
+        assert sorted(s for part in parts for s in part) == everything.symbols
+        assert sum(len(p) for p in parts) == len(everything.symbols)
+    here = [shard_of("BINANCE___SWAP", s, 7) for s in everything.symbols]
+    code = (
+        "import sys; from tradeport.record.discovery import shard_of; "
+        "print([shard_of('BINANCE___SWAP', s, 7) for s in sys.argv[1:]])"
+    )
+    for seed in ("1", "2"):
+        other = subprocess.run(
+            [sys.executable, "-c", code, *everything.symbols],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert other.stdout.strip() == str(here)
+
+
+@pytest.mark.parametrize("text", ["4/4", "-1/2", "1", "a/b", "0/0"])
+def test_a_bad_shard_is_refused(text: str) -> None:
+    with pytest.raises(BadParameter, match="shard"):
+        parse_shard(text)
+    assert parse_shard("3/4") == (3, 4)

@@ -12,6 +12,7 @@ not TRADING).
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -174,3 +175,32 @@ async def discover(
     if top is not None:
         contracts = await _ranked(client, contracts, top)
     return ContractSet(venue=spec.key, contracts=tuple(contracts))
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`"i/n"` (0 <= i < n) as (i, n)."""
+    index, sep, count = text.partition("/")
+    try:
+        i, n = int(index), int(count)
+    except ValueError:
+        raise BadParameter(f"shard {text!r}: expected i/n, e.g. 0/4") from None
+    if not sep or n < 1 or not 0 <= i < n:
+        raise BadParameter(f"shard {text!r}: expected i/n with 0 <= i < n")
+    return i, n
+
+
+def shard_of(venue: str, symbol: str, count: int) -> int:
+    """The shard (of `count`) recording `symbol`: a hash that is the same in every
+    process and on every machine (unlike Python's `hash`), so n recorders started with
+    `i/n` cover the contract set once between them."""
+    return zlib.crc32(f"{venue}:{symbol}".encode()) % count
+
+
+def shard(contracts: ContractSet, index: int, count: int) -> ContractSet:
+    """The contracts of shard `index` of `count`."""
+    if count < 1 or not 0 <= index < count:
+        raise BadParameter(f"shard {index}/{count}: expected 0 <= index < count")
+    mine = tuple(
+        c for c in contracts.contracts if shard_of(contracts.venue, c.symbol, count) == index
+    )
+    return ContractSet(venue=contracts.venue, contracts=mine)

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from tradeport.api import connect_async
 from tradeport.model.errors import BadParameter
-from tradeport.record.discovery import discover
+from tradeport.record.discovery import discover, shard
 from tradeport.record.events import BookEvent, Channel, Marker, MarkerKind
 from tradeport.record.parquet import ParquetSink
 from tradeport.record.recorder import Recorder
@@ -57,6 +57,7 @@ class RecordPlan:
     max_events: int | None = None
     snapshot_interval: float = 60.0
     depth: int | None = None
+    shard: tuple[int, int] | None = None  # (i, n): record only shard i of n
 
 
 def status_table(recorder: Recorder) -> Table:
@@ -99,6 +100,11 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
         if plan.all_perps:
             found = await discover(plan.venue, client=client, quote=plan.quote, top=plan.top)
             symbols.extend(s for s in found.symbols if s not in symbols)
+        if plan.shard is not None:
+            everything = await discover(plan.venue, client=client, include=symbols)
+            symbols = shard(everything, *plan.shard).symbols
+            if not symbols:
+                raise BadParameter(f"shard {plan.shard[0]}/{plan.shard[1]} holds no contract")
         recorder = Recorder(
             client,
             symbols,
