@@ -39,6 +39,7 @@ from tradeport.streams.watch import Watch
 from tradeport.venues.base import VenueClient
 
 DEFAULT_SNAPSHOT_INTERVAL = 60.0
+DEFAULT_STALE_AFTER = 60.0  # seconds without a book update; liquid perps update many times a second
 
 
 def _changes(old: dict[float, float], new: dict[float, float]) -> list[tuple[float, float]]:
@@ -58,6 +59,8 @@ class _BookStream:
     bids: dict[float, float] = field(default_factory=dict)
     asks: dict[float, float] = field(default_factory=dict)
     next_snapshot: float = 0.0  # monotonic time the next periodic snapshot is due
+    last_seen: float = 0.0  # monotonic time of the last book update (or of the start)
+    stale: bool = False  # a STALE marker was written and nothing came since
     snapshot_wanted: bool = False
 
 
@@ -85,12 +88,16 @@ class Recorder:
         snapshot_interval: float = DEFAULT_SNAPSHOT_INTERVAL,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+        stale_after: float | None = DEFAULT_STALE_AFTER,
+        on_marker: Callable[[Marker], None] | None = None,
     ) -> None:
         self.symbols = list(dict.fromkeys(symbols))
         if not self.symbols:
             raise BadParameter("no symbols to record")
         if not sinks:
             raise BadParameter("no sink to record to")
+        if stale_after is not None and stale_after <= 0:
+            raise BadParameter(f"stale_after {stale_after}: expected > 0 (or None: never)")
         if snapshot_interval <= 0:
             raise BadParameter(f"snapshot_interval {snapshot_interval}: expected > 0")
         self.client = client
@@ -109,6 +116,9 @@ class Recorder:
             for sink in sinks
         ]
         self.stats = RecorderStats()
+        self.stale_after = stale_after
+        self.on_marker = on_marker
+        self._stale_task: asyncio.Task[None] | None = None
         self._books = {s: _BookStream(s) for s in self.symbols}
         self._trade_seq = dict.fromkeys(self.symbols, 0)
         self._watches: dict[str, list[Watch[Any]]] = {}
@@ -127,6 +137,8 @@ class Recorder:
         for queue in self.queues:
             queue.start()
         await self._subscribe(self.symbols)
+        if self.books and self.stale_after is not None:
+            self._stale_task = asyncio.create_task(self._watch_staleness(self.stale_after))
 
     async def stop(self) -> None:
         """Unsubscribe, write what is queued and close the sinks; once (later calls
@@ -134,6 +146,8 @@ class Recorder:
         if self._stopped:
             return
         self._stopped = True
+        if self._stale_task is not None:
+            self._stale_task.cancel()
         watches = [w for group in self._watches.values() for w in group]
         self._watches = {}
         await asyncio.gather(*(w.close() for w in watches))
@@ -181,6 +195,7 @@ class Recorder:
     async def _subscribe(self, symbols: Sequence[str]) -> None:
         for symbol in symbols:
             self._watches[symbol] = []
+            self._books[symbol].last_seen = time.monotonic()  # staleness counts from here
             self._mark_all(symbol, MarkerKind.START, "recording started", time.time_ns())
         results = await asyncio.gather(
             *(self._watch_symbol(s) for s in symbols), return_exceptions=True
@@ -244,19 +259,20 @@ class Recorder:
         ts: int = 0,
     ) -> None:
         self.stats.markers += 1
-        self._emit(
-            Marker(
-                venue=self.venue,
-                symbol=symbol,
-                channel=channel,
-                seq=seq,
-                kind=kind,
-                reason=reason,
-                update_id=update_id,
-                ts=ts,
-                local_ts=local_ts,
-            )
+        marker = Marker(
+            venue=self.venue,
+            symbol=symbol,
+            channel=channel,
+            seq=seq,
+            kind=kind,
+            reason=reason,
+            update_id=update_id,
+            ts=ts,
+            local_ts=local_ts,
         )
+        self._emit(marker)
+        if self.on_marker is not None:
+            self.on_marker(marker)
 
     def _next_book_seq(self, symbol: str) -> int:
         stream = self._books[symbol]
@@ -304,8 +320,31 @@ class Recorder:
             )
         )
 
+    async def _watch_staleness(self, after: float) -> None:
+        """A book silent for `after` seconds gets one STALE marker (and its next update
+        is written as a snapshot, as after any marker)."""
+        while True:
+            await asyncio.sleep(after / 4)
+            now = time.monotonic()
+            for symbol in self.symbols:
+                stream = self._books[symbol]
+                if not stream.stale and now - stream.last_seen >= after:
+                    stream.stale = True
+                    stream.snapshot_wanted = True
+                    self._marker(
+                        symbol,
+                        Channel.BOOK,
+                        self._next_book_seq(symbol),
+                        MarkerKind.STALE,
+                        f"no book update for {after:g} s",
+                        time.time_ns(),
+                        update_id=stream.update_id,
+                    )
+
     def _on_book(self, symbol: str, book: OrderBook) -> None:
         stream = self._books[symbol]
+        stream.last_seen = time.monotonic()
+        stream.stale = False
         local_ts = book.local_ts or time.time_ns()
         self._check_connections(local_ts)
         ts = ms_to_ns(book.ts)
