@@ -7,7 +7,8 @@ room again a DROPPED marker (its `seq` the first lost one, `count` how many) goe
 ahead of the next event of that stream, so a reader sees exactly which sequence numbers
 are missing. A book stream that lost a delta cannot be rebuilt from later deltas: its
 deltas are dropped (and counted) until the next snapshot, which the queue asks the
-recorder for at once.
+recorder for at once. A batch the sink fails to write is handled the same way: a
+DROPPED marker per stream goes in ahead of everything still queued.
 """
 
 from __future__ import annotations
@@ -189,3 +190,32 @@ class SinkQueue:
                 self.stats.errors += 1
                 self.stats.dropped += len(batch)
                 log.exception("sink %s failed to write %d events", self.sink.name, len(batch))
+                self._mark_failed(batch)
+
+    def _mark_failed(self, batch: Sequence[Event]) -> None:
+        """The batch is lost: a DROPPED marker per stream goes in ahead of everything
+        queued (the lost events came before it), and books are re-snapshotted."""
+        spans: dict[StreamKey, tuple[Event, int, int]] = {}
+        for event in batch:
+            key = (event.symbol, event.channel)
+            covers = (
+                event.count if isinstance(event, Marker) and event.kind is MarkerKind.DROPPED else 1
+            )
+            first = spans[key][1] if key in spans else event.seq
+            spans[key] = (event, first, event.seq + covers)
+        for (symbol, channel), (last, first, end) in reversed(spans.items()):
+            self._items.appendleft(
+                Marker(
+                    venue=last.venue,
+                    symbol=symbol,
+                    channel=channel,
+                    seq=first,
+                    kind=MarkerKind.DROPPED,
+                    reason=f"{self.sink.name} failed to write",
+                    count=end - first,
+                    ts=last.ts,
+                    local_ts=last.local_ts,
+                )
+            )
+            self.stats.markers += 1
+            self._want_snapshot((symbol, channel))
