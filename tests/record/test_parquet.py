@@ -153,3 +153,12 @@ async def test_paced_replay_keeps_order_and_refuses_a_bad_speed(tmp_path: Path) 
     assert paced == list(read_events(tmp_path))
     with pytest.raises(BadParameter, match="speed"):
         [e async for e in replay_paced(read_events(tmp_path), speed=0)]
+
+
+def test_events_either_side_of_midnight_utc_go_to_their_days(tmp_path: Path) -> None:
+    midnight = 1_767_225_600 * 1_000_000_000  # 2026-01-01T00:00:00Z
+    sink = ParquetSink(tmp_path)
+    sink.write_now([_events(midnight - 1)[0], _events(midnight)[1]])
+    sink.close_now()
+    days = sorted(p.parent.parent.name for p in _files(tmp_path))
+    assert days == ["date=2025-12-31", "date=2026-01-01"]

@@ -16,6 +16,7 @@ the rows of the files open at the crash are lost (bounded by `max_file_seconds`)
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -142,8 +143,18 @@ def _safe(part: str) -> str:
     return part.replace("/", "_").replace("\\", "_").replace("..", "_")
 
 
+DAY_NS = 86_400 * 1_000_000_000
+
+
 def day_of(local_ts: int) -> str:
-    return datetime.fromtimestamp(local_ts / 1e9, UTC).strftime("%Y-%m-%d")
+    """The UTC day of an epoch-ns time, as YYYY-MM-DD (the `date` partition)."""
+    return _day_text(local_ts // DAY_NS)
+
+
+@functools.lru_cache(maxsize=64)
+def _day_text(day: int) -> str:
+    # called for every event written: the formatting is done once per day
+    return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
 
 
 PartKey = tuple[str, Channel, str, str]  # venue, channel, date, symbol
