@@ -140,5 +140,81 @@ def demo(
         raise typer.Exit(1) from exc
 
 
+@app.command()
+def record(
+    venue: Annotated[str, typer.Argument(help="venue key, e.g. BINANCE___SWAP")],
+    symbol: Annotated[
+        list[str] | None, typer.Option("--symbol", "-s", help="a contract (repeatable)")
+    ] = None,
+    all_perps: Annotated[
+        bool, typer.Option("--all-perps", help="every actively trading perpetual")
+    ] = False,
+    quote: Annotated[str | None, typer.Option(help="with --all-perps: this quote asset")] = None,
+    top: Annotated[
+        int | None, typer.Option(help="with --all-perps: the N largest by 24 h quote volume")
+    ] = None,
+    sink: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sink", help="parquet:<dir>, redis://host:port/db or nats://host:port (repeatable)"
+        ),
+    ] = None,
+    environment: Annotated[str, typer.Option(help="live, testnet, demo or emulator")] = "live",
+    max_events: Annotated[
+        int | None, typer.Option(help="stop after this many book and trade events")
+    ] = None,
+    snapshot_interval: Annotated[
+        float, typer.Option(help="seconds between full book snapshots")
+    ] = 60.0,
+    depth: Annotated[int | None, typer.Option(help="book levels per side (default: all)")] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="i/n: record only shard i of n (a stable hash of the symbol)"),
+    ] = None,
+) -> None:
+    """Record verified books and trades until Ctrl-C; every file is finished on exit."""
+    from tradeport.record.discovery import parse_shard
+    from tradeport.record.session import RecordPlan
+    from tradeport.record.session import record as run_record
+
+    plan = RecordPlan(
+        venue=venue,
+        symbols=list(symbol or []),
+        all_perps=all_perps,
+        quote=quote,
+        top=top,
+        sinks=list(sink or []),
+        environment=environment,
+        max_events=max_events,
+        snapshot_interval=snapshot_interval,
+        depth=depth,
+    )
+    try:
+        plan.shard = None if shard is None else parse_shard(shard)
+        asyncio.run(run_record(plan, console))
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def replay(
+    path: Annotated[str, typer.Argument(help="the Parquet tree a recording wrote")],
+    symbol: Annotated[str | None, typer.Option(help="only this contract")] = None,
+) -> None:
+    """Read a recording back: per stream, its events, whether its sequence is whole and
+    whether its book rebuilds. Exits 1 when a stream has sequence or book problems."""
+    from tradeport.record.session import summarize, summary_table
+
+    try:
+        summaries = summarize(path, symbol=symbol)
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(summary_table(summaries))
+    if any(s.seq_problems or s.broken for s in summaries):
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,94 @@
+"""What a recording holds: typed events, one stream per (venue, channel, symbol).
+
+Every event carries the venue's time and the local receipt time, both int64 epoch
+nanoseconds, and `seq`: its position in its stream, counted by the recorder from 1, so
+a reader can prove nothing was written twice or left out between two markers.
+
+Book events are verified: a `delta` is the net change between two consecutive states
+of the synced book the venue client keeps (levels as (price, new size), size 0 removes
+the level), from update id `prev_id` to `update_id`; a `snapshot` is the whole book (to
+the recorded depth) at `update_id`, written periodically and whenever the book becomes
+LIVE again, so a reader can start at any snapshot. A `Marker` says where data is
+missing or suspect, in the stream it concerns.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+Levels = list[tuple[float, float]]
+
+
+class Channel(StrEnum):
+    BOOK = "book"
+    TRADES = "trades"
+
+
+class BookKind(StrEnum):
+    SNAPSHOT = "snapshot"
+    DELTA = "delta"
+
+
+class MarkerKind(StrEnum):
+    GAP = "gap"  # the venue's update ids broke continuity: updates were lost
+    RESYNC = "resync"  # the book left LIVE (a gap, a crossed or unreadable update)
+    DISCONNECT = "disconnect"  # a stream connection was lost and replaced
+    STALE = "stale"  # nothing arrived for longer than expected
+    DROPPED = "dropped"  # a sink's queue was full: `count` events were not written
+    START = "start"  # recording of this stream (re)started: nothing is known before
+    STOP = "stop"  # recording of this stream stopped (delisted, or no longer wanted)
+
+
+class BookEvent(msgspec.Struct, frozen=True, kw_only=True, tag="book"):
+    venue: str
+    symbol: str
+    seq: int
+    kind: BookKind
+    prev_id: int  # update id of the book this applies to (-1 for a snapshot)
+    update_id: int
+    ts: int  # venue time, ns
+    local_ts: int  # receipt time, ns
+    bids: Levels
+    asks: Levels
+
+    @property
+    def channel(self) -> Channel:
+        return Channel.BOOK
+
+
+class TradeEvent(msgspec.Struct, frozen=True, kw_only=True, tag="trade"):
+    venue: str
+    symbol: str
+    seq: int
+    trade_id: str  # the venue's id, as the venue spells it (OKX and Bybit send strings)
+    price: float
+    qty: float
+    side: str  # taker side: buy or sell
+    ts: int
+    local_ts: int
+
+    @property
+    def channel(self) -> Channel:
+        return Channel.TRADES
+
+
+class Marker(msgspec.Struct, frozen=True, kw_only=True, tag="marker"):
+    venue: str
+    symbol: str
+    channel: Channel
+    seq: int
+    kind: MarkerKind
+    reason: str = ""
+    count: int = 0  # events the marker stands for (DROPPED)
+    update_id: int = -1  # the book's update id when the marker was written, if known
+    ts: int = 0
+    local_ts: int = 0
+
+
+Event = BookEvent | TradeEvent | Marker
+
+
+def ms_to_ns(ms: int) -> int:
+    return ms * 1_000_000

@@ -1,0 +1,200 @@
+"""NATS JetStream sink: one subject per venue/channel/symbol, publish acknowledgements
+awaited in batches, the stream created with limits when missing, and de-duplication by
+message id so a batch resent after a lost connection is stored once.
+
+Subjects are `<prefix>.<venue>.<channel>.<symbol>` (a `.`, `*`, `>` or space inside a
+name becomes `_`); each message is the event as JSON (`read_subject` decodes it back)
+with header `Nats-Msg-Id: <venue>/<channel>/<symbol>/<run>/<seq>`, `run` the epoch ms the
+sink was created. JetStream drops a message whose id it saw within the stream's
+duplicate window, and says so in its acknowledgement (counted as a duplicate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import msgspec
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    PubAck,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+from tradeport.model.errors import BadParameter, Disconnected
+from tradeport.record.events import Event
+
+log = logging.getLogger("tradeport.record")
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(Event).decode
+_TOKEN = str.maketrans({".": "_", "*": "_", ">": "_", " ": "_"})
+DAY = 86_400.0
+
+
+def subject_of(prefix: str, event: Event) -> str:
+    names = (event.venue, str(event.channel), event.symbol)
+    return ".".join((prefix, *(n.translate(_TOKEN) for n in names)))
+
+
+@dataclass(slots=True)
+class NatsStats:
+    written: int = 0
+    duplicates: int = 0  # messages JetStream already had (a resent batch)
+    batches: int = 0
+    retries: int = 0
+
+
+class JetStreamSink:
+    """Call `await sink.connect()` (or let the first write do it)."""
+
+    def __init__(
+        self,
+        url: str = "nats://127.0.0.1:4222",
+        *,
+        stream: str = "TRADEPORT",
+        prefix: str = "tradeport",
+        max_age: float = 7 * DAY,
+        max_bytes: int = -1,
+        duplicate_window: float = 120.0,
+        ack_batch: int = 500,
+        ack_timeout: float = 5.0,
+        retries: int = 5,
+        name: str = "nats",
+    ) -> None:
+        if not prefix or prefix.translate(_TOKEN) != prefix:
+            raise BadParameter(f"prefix {prefix!r}: expected one subject token (no . * > space)")
+        if ack_batch < 1:
+            raise BadParameter(f"ack_batch {ack_batch}: expected at least 1")
+        self.url = url
+        self.stream = stream
+        self.prefix = prefix
+        self.max_age = max_age
+        self.max_bytes = max_bytes
+        self.duplicate_window = duplicate_window
+        self.ack_batch = ack_batch
+        self.ack_timeout = ack_timeout
+        self.retries = retries
+        self.name = name
+        self.run = time.time_ns() // 1_000_000
+        self.stats = NatsStats()
+        self._nc: NatsClient | None = None
+        self._js: JetStreamContext | None = None
+
+    async def connect(self) -> JetStreamContext:
+        if self._js is not None:
+            return self._js
+        try:
+            # a few quick reconnects; if they fail the client closes and the next batch
+            # connects anew (see _publish_batch), so a long outage costs no lost state
+            self._nc = await nats.connect(
+                self.url,
+                connect_timeout=self.ack_timeout,
+                reconnect_time_wait=0.1,
+                max_reconnect_attempts=10,
+            )
+        except (NatsError, OSError) as exc:
+            raise Disconnected(f"{self.name}: {self.url} unreachable: {exc}") from exc
+        js = self._nc.jetstream(timeout=self.ack_timeout)
+        await self._ensure_stream(js)
+        self._js = js
+        return js
+
+    async def _ensure_stream(self, js: JetStreamContext) -> None:
+        try:
+            info = await js.stream_info(self.stream)
+        except NotFoundError:
+            await js.add_stream(
+                StreamConfig(
+                    name=self.stream,
+                    subjects=[f"{self.prefix}.>"],
+                    storage=StorageType.FILE,
+                    max_age=self.max_age,
+                    max_bytes=self.max_bytes,
+                    duplicate_window=self.duplicate_window,
+                )
+            )
+            return
+        subjects = info.config.subjects or []
+        if f"{self.prefix}.>" not in subjects:
+            raise BadParameter(
+                f"{self.name}: stream {self.stream} exists without subjects {self.prefix}.>"
+            )
+
+    async def write(self, events: Sequence[Event]) -> None:
+        js = await self.connect()
+        for start in range(0, len(events), self.ack_batch):
+            await self._publish_batch(js, events[start : start + self.ack_batch])
+        self.stats.batches += 1
+
+    async def _publish_batch(self, js: JetStreamContext, events: Sequence[Event]) -> None:
+        for attempt in range(self.retries + 1):
+            try:
+                if self._nc is None or self._nc.is_closed:
+                    self._nc = self._js = None
+                    js = await self.connect()
+                acks = await asyncio.gather(*(self._publish(js, e) for e in events))
+            except (NatsError, OSError, Disconnected) as exc:
+                # what reached the stream is unknown: resend it all, the message ids
+                # keep the stream from storing anything twice
+                if attempt == self.retries:
+                    raise Disconnected(f"{self.name}: publishing to {self.url}: {exc}") from exc
+                self.stats.retries += 1
+                log.warning("%s: batch not acknowledged (%s); resending", self.name, exc)
+                await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
+                continue
+            duplicates = sum(ack.duplicate is True for ack in acks)
+            self.stats.duplicates += duplicates
+            self.stats.written += len(acks) - duplicates
+            return
+
+    def _publish(self, js: JetStreamContext, event: Event) -> asyncio.Future[PubAck]:
+        msg_id = f"{event.venue}/{event.channel}/{event.symbol}/{self.run}/{event.seq}"
+        return asyncio.ensure_future(
+            js.publish(
+                subject_of(self.prefix, event),
+                _encode(event),
+                stream=self.stream,
+                headers={"Nats-Msg-Id": msg_id},
+            )
+        )
+
+    async def flush(self) -> None:
+        """Every batch is acknowledged (stored) once `write` returns."""
+
+    async def close(self) -> None:
+        if self._nc is not None:
+            await self._nc.close()
+        self._nc = self._js = None
+
+
+async def read_subject(js: JetStreamContext, stream: str, subject: str) -> list[Event]:
+    """Every stored event of `subject`, oldest first."""
+    info = await js.stream_info(stream, subjects_filter=subject)
+    total = (info.state.subjects or {}).get(subject, 0)
+    events: list[Event] = []
+    if not total:
+        return events
+    sub = await js.pull_subscribe(
+        subject,
+        stream=stream,
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE),
+    )
+    try:
+        while len(events) < total:
+            for msg in await sub.fetch(min(1000, total - len(events))):
+                events.append(_decode(msg.data))
+    finally:
+        await sub.unsubscribe()
+    return events

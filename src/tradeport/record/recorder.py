@@ -1,0 +1,413 @@
+"""Record the verified books and the trades of a contract set to any number of sinks.
+
+The recorder watches each symbol's book (in every state) and trades with callbacks, so
+it runs on the socket readers' path: it turns each update into an event and hands it
+to every sink's bounded queue (sink.py), which never blocks. Book events come from the
+synced book the client keeps: a `delta` is the net change between two consecutive
+verified states, a `snapshot` the whole book; a snapshot is written when the book
+becomes LIVE (first sync, and after every resync), every `snapshot_interval` seconds,
+and when a sink asks for one after dropping a delta. When the book leaves LIVE a GAP
+marker (if the venue's ids broke) and a RESYNC marker are written; nothing is written
+for that book until it is LIVE again. When a stream connection was lost and replaced,
+every stream gets a DISCONNECT marker ahead of its next event (trades sent during the
+outage are gone) and every book a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradeport.model import BookState, OrderBook, Trade
+from tradeport.model.errors import BadParameter
+from tradeport.record.discovery import ContractSet
+from tradeport.record.events import (
+    BookEvent,
+    BookKind,
+    Channel,
+    Event,
+    Marker,
+    MarkerKind,
+    TradeEvent,
+    ms_to_ns,
+)
+from tradeport.record.sink import DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_SIZE, Sink, SinkQueue
+from tradeport.streams.watch import Watch
+from tradeport.venues.base import VenueClient
+
+DEFAULT_SNAPSHOT_INTERVAL = 60.0
+DEFAULT_STALE_AFTER = 60.0  # seconds without a book update; liquid perps update many times a second
+
+
+def _changes(old: dict[float, float], new: dict[float, float]) -> list[tuple[float, float]]:
+    """The levels that differ from `old` to `new`: (price, new size), size 0 = gone."""
+    changed = [(p, q) for p, q in new.items() if old.get(p) != q]
+    changed.extend((p, 0.0) for p in old if p not in new)
+    return changed
+
+
+@dataclass(slots=True)
+class _BookStream:
+    symbol: str
+    seq: int = 0
+    live: bool = False
+    update_id: int = -1
+    gaps: int = 0
+    bids: dict[float, float] = field(default_factory=dict)
+    asks: dict[float, float] = field(default_factory=dict)
+    next_snapshot: float = 0.0  # monotonic time the next periodic snapshot is due
+    last_seen: float = 0.0  # monotonic time of the last book update (or of the start)
+    stale: bool = False  # a STALE marker was written and nothing came since
+    snapshot_wanted: bool = False
+
+
+@dataclass(slots=True)
+class RecorderStats:
+    book_events: int = 0
+    trades: int = 0
+    markers: int = 0
+    snapshots: int = 0
+
+
+class Recorder:
+    """`await recorder.start()` subscribes every stream; `await recorder.stop()`
+    unsubscribes and closes every sink after writing what was queued."""
+
+    def __init__(
+        self,
+        client: VenueClient,
+        symbols: Iterable[str],
+        sinks: Sequence[Sink],
+        *,
+        books: bool = True,
+        trades: bool = True,
+        depth: int | None = None,
+        snapshot_interval: float = DEFAULT_SNAPSHOT_INTERVAL,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+        stale_after: float | None = DEFAULT_STALE_AFTER,
+        on_marker: Callable[[Marker], None] | None = None,
+    ) -> None:
+        self.symbols = list(dict.fromkeys(symbols))
+        if not self.symbols:
+            raise BadParameter("no symbols to record")
+        if not sinks:
+            raise BadParameter("no sink to record to")
+        if stale_after is not None and stale_after <= 0:
+            raise BadParameter(f"stale_after {stale_after}: expected > 0 (or None: never)")
+        if snapshot_interval <= 0:
+            raise BadParameter(f"snapshot_interval {snapshot_interval}: expected > 0")
+        self.client = client
+        self.venue = client.key
+        self.books = books
+        self.trades = trades
+        self.depth = depth
+        self.snapshot_interval = snapshot_interval
+        self.queues = [
+            SinkQueue(
+                sink,
+                maxsize=queue_size,
+                flush_interval=flush_interval,
+                request_snapshot=self.request_snapshot,
+            )
+            for sink in sinks
+        ]
+        self.stats = RecorderStats()
+        self.stale_after = stale_after
+        self.on_marker = on_marker
+        self._stale_task: asyncio.Task[None] | None = None
+        self._books = {s: _BookStream(s) for s in self.symbols}
+        self._trade_seq = dict.fromkeys(self.symbols, 0)
+        self._watches: dict[str, list[Watch[Any]]] = {}
+        self._started = False
+        self._stopped = False
+        self._replaced = 0  # connections replaced when last checked
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        """Subscribe every stream; returns when the venue confirmed them all. A stream
+        the venue refuses raises (what did start is stopped by `stop()`)."""
+        if self._started:
+            return
+        self._started = True
+        self._replaced = self._replaced_connections()
+        for queue in self.queues:
+            queue.start()
+        await self._subscribe(self.symbols)
+        if self.books and self.stale_after is not None:
+            self._stale_task = asyncio.create_task(self._watch_staleness(self.stale_after))
+
+    async def stop(self) -> None:
+        """Unsubscribe, write what is queued and close the sinks; once (later calls
+        return at once)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._stale_task is not None:
+            self._stale_task.cancel()
+        watches = [w for group in self._watches.values() for w in group]
+        self._watches = {}
+        await asyncio.gather(*(w.close() for w in watches))
+        await asyncio.gather(*(q.close() for q in self.queues))
+
+    async def add_symbols(self, symbols: Iterable[str]) -> list[str]:
+        """Start recording `symbols` too (a new listing); returns those that were not
+        recorded already. Their streams go on from their last `seq` with a START marker."""
+        if not self._started or self._stopped:
+            raise BadParameter("add_symbols: the recorder is not running")
+        added = [s for s in dict.fromkeys(symbols) if s not in self._watches]
+        for symbol in added:
+            if symbol not in self._books:
+                self._books[symbol] = _BookStream(symbol)
+                self._trade_seq[symbol] = 0
+            if symbol not in self.symbols:
+                self.symbols.append(symbol)
+        await self._subscribe(added)
+        return added
+
+    async def remove_symbols(self, symbols: Iterable[str], reason: str) -> list[str]:
+        """Stop recording `symbols` (a delisting): unsubscribed, and a STOP marker with
+        `reason` ends each of their streams. Returns those that were recorded."""
+        removed = [s for s in dict.fromkeys(symbols) if s in self._watches]
+        for symbol in removed:
+            watches = self._watches.pop(symbol)
+            await asyncio.gather(*(w.close() for w in watches))
+            self.symbols.remove(symbol)
+            self._mark_all(symbol, MarkerKind.STOP, reason, time.time_ns())
+        return removed
+
+    async def recheck(
+        self, current: ContractSet, *, add_new: bool = False
+    ) -> tuple[list[str], list[str]]:
+        """Follow a fresh `discover()`: contracts no longer in it are stopped and marked;
+        new ones are added when `add_new`. Returns (added, removed)."""
+        listed = set(current.symbols)
+        removed = await self.remove_symbols(
+            [s for s in self.symbols if s not in listed],
+            "no longer an actively trading perpetual",
+        )
+        added = await self.add_symbols(s for s in current.symbols if add_new)
+        return added, removed
+
+    async def _subscribe(self, symbols: Sequence[str]) -> None:
+        for symbol in symbols:
+            self._watches[symbol] = []
+            self._books[symbol].last_seen = time.monotonic()  # staleness counts from here
+            self._mark_all(symbol, MarkerKind.START, "recording started", time.time_ns())
+        results = await asyncio.gather(
+            *(self._watch_symbol(s) for s in symbols), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _watch_symbol(self, symbol: str) -> None:
+        watches = self._watches[symbol]
+        if self.books:
+            book = self.client.watch_order_book(
+                symbol, self.depth, all_states=True, callback=self._book_handler(symbol)
+            )
+            watches.append(await book.start())
+        if self.trades:
+            trades = self.client.watch_trades(symbol, callback=self._trade_handler(symbol))
+            watches.append(await trades.start())
+
+    def _book_handler(self, symbol: str) -> Callable[[OrderBook], None]:
+        return lambda book: self._on_book(symbol, book)
+
+    def _trade_handler(self, symbol: str) -> Callable[[Trade], None]:
+        return lambda trade: self._on_trade(symbol, trade)
+
+    def request_snapshot(self, symbol: str) -> None:
+        """Write a snapshot of `symbol`'s book with its next update."""
+        stream = self._books.get(symbol)
+        if stream is not None:
+            stream.snapshot_wanted = True
+
+    # -- events --------------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        for queue in self.queues:
+            queue.put(event)
+
+    def _mark_all(self, symbol: str, kind: MarkerKind, reason: str, local_ts: int) -> None:
+        """A marker in each recorded stream of `symbol`."""
+        if self.books:
+            stream = self._books[symbol]
+            seq = self._next_book_seq(symbol)
+            self._marker(
+                symbol, Channel.BOOK, seq, kind, reason, local_ts, update_id=stream.update_id
+            )
+            if kind is not MarkerKind.START:
+                stream.live = False  # the next book written is a snapshot
+        if self.trades:
+            seq = self._next_trade_seq(symbol)
+            self._marker(symbol, Channel.TRADES, seq, kind, reason, local_ts)
+
+    def _marker(
+        self,
+        symbol: str,
+        channel: Channel,
+        seq: int,
+        kind: MarkerKind,
+        reason: str,
+        local_ts: int,
+        *,
+        update_id: int = -1,
+        ts: int = 0,
+    ) -> None:
+        self.stats.markers += 1
+        marker = Marker(
+            venue=self.venue,
+            symbol=symbol,
+            channel=channel,
+            seq=seq,
+            kind=kind,
+            reason=reason,
+            update_id=update_id,
+            ts=ts,
+            local_ts=local_ts,
+        )
+        self._emit(marker)
+        if self.on_marker is not None:
+            self.on_marker(marker)
+
+    def _next_book_seq(self, symbol: str) -> int:
+        stream = self._books[symbol]
+        stream.seq += 1
+        return stream.seq
+
+    def _next_trade_seq(self, symbol: str) -> int:
+        self._trade_seq[symbol] += 1
+        return self._trade_seq[symbol]
+
+    def _replaced_connections(self) -> int:
+        """Stream connections lost and replaced so far (reconnects and connections the
+        watchdog closed for silence); a make-before-break move loses nothing."""
+        return sum(
+            s.reconnects + s.watchdog_replacements for s in self.client.stream_stats().values()
+        )
+
+    def _check_connections(self, local_ts: int) -> None:
+        """Checked with every event, so the marker lands before the first event of a
+        replacement connection. Which streams rode the lost connection is the venue
+        client's business: every stream is marked, and every book re-snapshotted."""
+        replaced = self._replaced_connections()
+        if replaced <= self._replaced:
+            return
+        self._replaced = replaced
+        reason = "a stream connection was lost and replaced: events may be missing here"
+        for symbol in self.symbols:
+            self._books[symbol].snapshot_wanted = True
+            self._mark_all(symbol, MarkerKind.DISCONNECT, reason, local_ts)
+
+    def _on_trade(self, symbol: str, trade: Trade) -> None:
+        self._check_connections(trade.local_ts or time.time_ns())
+        self.stats.trades += 1
+        self._emit(
+            TradeEvent(
+                venue=self.venue,
+                symbol=symbol,
+                seq=self._next_trade_seq(symbol),
+                trade_id=trade.trade_id,
+                price=trade.price,
+                qty=trade.qty,
+                side=str(trade.taker_side),
+                ts=ms_to_ns(trade.ts),
+                local_ts=trade.local_ts or time.time_ns(),
+            )
+        )
+
+    async def _watch_staleness(self, after: float) -> None:
+        """A book silent for `after` seconds gets one STALE marker (and its next update
+        is written as a snapshot, as after any marker)."""
+        while True:
+            await asyncio.sleep(after / 4)
+            now = time.monotonic()
+            for symbol in self.symbols:
+                stream = self._books[symbol]
+                if not stream.stale and now - stream.last_seen >= after:
+                    stream.stale = True
+                    stream.snapshot_wanted = True
+                    self._marker(
+                        symbol,
+                        Channel.BOOK,
+                        self._next_book_seq(symbol),
+                        MarkerKind.STALE,
+                        f"no book update for {after:g} s",
+                        time.time_ns(),
+                        update_id=stream.update_id,
+                    )
+
+    def _on_book(self, symbol: str, book: OrderBook) -> None:
+        stream = self._books[symbol]
+        stream.last_seen = time.monotonic()
+        stream.stale = False
+        local_ts = book.local_ts or time.time_ns()
+        self._check_connections(local_ts)
+        ts = ms_to_ns(book.ts)
+        synced = self.client.synced_book(symbol)
+        gaps = synced.stats.gaps if synced is not None else stream.gaps
+        if gaps > stream.gaps:
+            stream.gaps = gaps
+            if stream.live:
+                self._marker(
+                    symbol,
+                    Channel.BOOK,
+                    self._next_book_seq(symbol),
+                    MarkerKind.GAP,
+                    "update ids broke continuity",
+                    local_ts,
+                    update_id=stream.update_id,
+                    ts=ts,
+                )
+        if book.state is not BookState.LIVE:
+            if stream.live:
+                stream.live = False
+                self._marker(
+                    symbol,
+                    Channel.BOOK,
+                    self._next_book_seq(symbol),
+                    MarkerKind.RESYNC,
+                    f"book {book.state}",
+                    local_ts,
+                    update_id=stream.update_id,
+                    ts=ts,
+                )
+            return
+        bids = dict(book.bids)
+        asks = dict(book.asks)
+        now = time.monotonic()
+        if not stream.live or stream.snapshot_wanted or now >= stream.next_snapshot:
+            kind = BookKind.SNAPSHOT
+            prev_id = -1
+            bid_levels, ask_levels = book.bids, book.asks
+            stream.live = True
+            stream.snapshot_wanted = False
+            stream.next_snapshot = now + self.snapshot_interval
+            self.stats.snapshots += 1
+        else:
+            if book.update_id == stream.update_id:
+                return  # the same state again: nothing changed
+            kind = BookKind.DELTA
+            prev_id = stream.update_id
+            bid_levels = _changes(stream.bids, bids)
+            ask_levels = _changes(stream.asks, asks)
+        stream.bids, stream.asks, stream.update_id = bids, asks, book.update_id
+        self.stats.book_events += 1
+        self._emit(
+            BookEvent(
+                venue=self.venue,
+                symbol=symbol,
+                seq=self._next_book_seq(symbol),
+                kind=kind,
+                prev_id=prev_id,
+                update_id=book.update_id,
+                ts=ts,
+                local_ts=local_ts,
+                bids=list(bid_levels),
+                asks=list(ask_levels),
+            )
+        )

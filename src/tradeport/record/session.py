@@ -1,0 +1,204 @@
+"""What `tradeport record` and `tradeport replay` run: sinks named on the command line,
+a recording until Ctrl-C (or a bound), a live status table, and a recording's summary."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from tradeport.api import connect_async
+from tradeport.model.errors import BadParameter
+from tradeport.record.discovery import discover, shard
+from tradeport.record.events import BookEvent, Channel, Marker, MarkerKind
+from tradeport.record.parquet import ParquetSink
+from tradeport.record.recorder import Recorder
+from tradeport.record.replay import BookReplayer, read_events
+from tradeport.record.sink import Sink
+
+
+def open_sink(spec: str) -> Sink:
+    """`parquet:<dir>`, `redis://host:port/db` or `nats://host:port` (JetStream)."""
+    if spec.startswith("parquet:"):
+        path = spec.removeprefix("parquet:")
+        if not path:
+            raise BadParameter("sink parquet: needs a directory, e.g. parquet:./data")
+        return ParquetSink(path)
+    if spec.startswith(("redis://", "rediss://")):
+        from tradeport.record.redis_sink import RedisStreamSink
+
+        return RedisStreamSink(spec)
+    if spec.startswith(("nats://", "tls://")):
+        from tradeport.record.nats_sink import JetStreamSink
+
+        return JetStreamSink(spec)
+    raise BadParameter(
+        f"sink {spec!r}: expected parquet:<dir>, redis://host:port/db or nats://host:port"
+    )
+
+
+@dataclass
+class RecordPlan:
+    venue: str
+    symbols: list[str] = field(default_factory=list)
+    all_perps: bool = False
+    quote: str | None = None
+    top: int | None = None
+    sinks: list[str] = field(default_factory=list)
+    environment: str = "live"
+    max_events: int | None = None
+    snapshot_interval: float = 60.0
+    depth: int | None = None
+    shard: tuple[int, int] | None = None  # (i, n): record only shard i of n
+
+
+def status_table(recorder: Recorder) -> Table:
+    states: Counter[str] = Counter()
+    for symbol in recorder.symbols:
+        book = recorder.client.synced_book(symbol)
+        states[str(book.state) if book is not None else "stopped"] += 1
+    table = Table(title=f"recording {recorder.venue}: {len(recorder.symbols)} contracts")
+    table.add_column("books")
+    table.add_column("events")
+    table.add_column("sink")
+    table.add_column("written", justify="right")
+    table.add_column("dropped", justify="right")
+    table.add_column("queued", justify="right")
+    books = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+    s = recorder.stats
+    events = f"{s.book_events} book, {s.trades} trades, {s.markers} markers"
+    for index, queue in enumerate(recorder.queues):
+        table.add_row(
+            books if index == 0 else "",
+            events if index == 0 else "",
+            queue.sink.name,
+            str(queue.stats.written),
+            str(queue.stats.dropped),
+            str(queue.depth),
+        )
+    return table
+
+
+async def record(plan: RecordPlan, console: Console) -> Recorder:
+    """Record until Ctrl-C / SIGTERM, or until `max_events` events were recorded; every
+    sink is closed (files finished) before this returns."""
+    if not plan.sinks:
+        raise BadParameter("no sink: pass --sink parquet:<dir> (or redis://…)")
+    if not plan.symbols and not plan.all_perps:
+        raise BadParameter("nothing to record: pass --symbol or --all-perps")
+    sinks = [open_sink(spec) for spec in plan.sinks]
+    async with connect_async(plan.venue, environment=plan.environment) as client:
+        symbols = list(plan.symbols)
+        if plan.all_perps:
+            found = await discover(plan.venue, client=client, quote=plan.quote, top=plan.top)
+            symbols.extend(s for s in found.symbols if s not in symbols)
+        if plan.shard is not None:
+            everything = await discover(plan.venue, client=client, include=symbols)
+            symbols = shard(everything, *plan.shard).symbols
+            if not symbols:
+                raise BadParameter(f"shard {plan.shard[0]}/{plan.shard[1]} holds no contract")
+        recorder = Recorder(
+            client,
+            symbols,
+            sinks,
+            depth=plan.depth,
+            snapshot_interval=plan.snapshot_interval,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await recorder.start()
+            console.print(f"recording {len(symbols)} contracts of {plan.venue}", highlight=False)
+            with Live(status_table(recorder), console=console, auto_refresh=False) as live:
+                try:
+                    while not stop.is_set():
+                        await _tick(stop, 1.0)
+                        live.update(status_table(recorder), refresh=True)
+                        total = recorder.stats.book_events + recorder.stats.trades
+                        if plan.max_events is not None and total >= plan.max_events:
+                            stop.set()
+                finally:
+                    await recorder.stop()
+                    live.update(status_table(recorder), refresh=True)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            await recorder.stop()  # when start failed half-way; a no-op after a stop
+        console.print("stopped; every file is finished", highlight=False)
+        return recorder
+
+
+async def _tick(stop: asyncio.Event, seconds: float) -> None:
+    """Wait for `seconds` or until `stop` is set, whichever comes first."""
+    waiter = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({waiter}, timeout=seconds)
+    if not done:
+        waiter.cancel()
+
+
+@dataclass
+class StreamSummary:
+    venue: str
+    channel: str
+    symbol: str
+    events: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    seq_problems: int = 0  # sequence numbers repeated or missing without a marker
+    broken: int = 0  # deltas that did not connect to the rebuilt book
+    last_update_id: int = -1
+    valid_at_end: bool = False
+
+
+def summarize(root: str | Path, *, symbol: str | None = None) -> list[StreamSummary]:
+    """One line per recorded stream: what it holds, whether its sequence numbers are
+    whole, and (for books) whether the book rebuilds from it."""
+    summaries: dict[tuple[str, str, str], StreamSummary] = {}
+    replayers: dict[tuple[str, str, str], BookReplayer] = {}
+    expected: dict[tuple[str, str, str], int] = {}
+    for event in read_events(root, symbol=symbol):
+        key = (event.venue, str(event.channel), event.symbol)
+        summary = summaries.get(key)
+        if summary is None:
+            summary = summaries[key] = StreamSummary(*key)
+        summary.events += 1
+        summary.kinds[str(getattr(event, "kind", "trade"))] += 1
+        start = isinstance(event, Marker) and event.kind is MarkerKind.START
+        if not start and event.seq != expected.get(key, 1):
+            summary.seq_problems += 1
+        dropped = isinstance(event, Marker) and event.kind is MarkerKind.DROPPED
+        covers = event.count if isinstance(event, Marker) and dropped else 1
+        expected[key] = event.seq + covers
+        if event.channel is Channel.BOOK:
+            replayer = replayers.setdefault(key, BookReplayer(event.symbol))
+            replayer.apply(event)
+            summary.broken = replayer.broken
+            summary.valid_at_end = replayer.valid
+            if isinstance(event, BookEvent):
+                summary.last_update_id = event.update_id
+    return sorted(summaries.values(), key=lambda s: (s.venue, s.channel, s.symbol))
+
+
+def summary_table(summaries: Sequence[StreamSummary]) -> Table:
+    table = Table(title="recording")
+    for column in ("venue", "channel", "symbol", "events", "kinds", "seq", "book"):
+        table.add_column(column)
+    for s in summaries:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(s.kinds.items()))
+        seq = "whole" if not s.seq_problems else f"{s.seq_problems} problems"
+        book: Any = ""
+        if s.channel == Channel.BOOK:
+            book = f"{'valid' if s.valid_at_end else 'invalid'} at {s.last_update_id}"
+            if s.broken:
+                book += f", {s.broken} broken"
+        table.add_row(s.venue, s.channel, s.symbol, str(s.events), kinds, seq, book)
+    return table

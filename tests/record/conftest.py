@@ -1,0 +1,102 @@
+"""A swap venue's emulator with its market moving on its own, and a client of it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+import tradeport as tp
+from tradeport.emulator.handle import EmulatorHandle
+from tradeport.model import AssetType
+from tradeport.record import BookEvent, Marker
+from tradeport.record.events import BookKind, Channel, Event, MarkerKind
+from tradeport.venues import registry
+from tradeport.venues.base import VenueClient
+from tradeport.venues.capability import Capability
+
+SWAPS = [
+    s.key
+    for s in registry.list_venues()
+    if s.asset_type is AssetType.SWAP and Capability.EMULATOR in s.capabilities
+]
+STEP = 0.002  # seconds between the synthetic markets' moves
+
+
+@dataclass
+class Market:
+    key: str
+    emulator: EmulatorHandle
+    client: VenueClient
+
+
+@pytest.fixture(params=SWAPS)
+async def market(request: pytest.FixtureRequest) -> AsyncIterator[Market]:
+    spec = registry.get_venue(request.param)
+    assert spec.emulator_factory is not None
+    emulator = spec.emulator_factory(seed=5, step_interval=STEP)
+    await emulator.start()
+    client = await tp.create_client(
+        spec.key,
+        environment="emulator",
+        base_url=emulator.base_url,
+        ws_url=emulator.stream_url(spec.asset_type),
+    )
+    try:
+        yield Market(spec.key, emulator, client)
+    finally:
+        await client.close()
+        await emulator.stop()
+
+
+def sample_events(first_seq: int, n: int) -> list[Event]:
+    """`n` book events and markers of one stream, numbered from `first_seq`."""
+    now = time.time_ns()
+    out: list[Event] = []
+    for i in range(n):
+        seq = first_seq + i
+        if i % 3 == 0:
+            out.append(
+                BookEvent(
+                    venue="V",
+                    symbol="BTC-USDT",
+                    seq=seq,
+                    kind=BookKind.DELTA,
+                    prev_id=seq - 1,
+                    update_id=seq,
+                    ts=now,
+                    local_ts=now + i,
+                    bids=[(100.0 + i, 1.5)],
+                    asks=[],
+                )
+            )
+        elif i % 3 == 1:
+            out.append(
+                Marker(
+                    venue="V",
+                    symbol="BTC-USDT",
+                    channel=Channel.BOOK,
+                    seq=seq,
+                    kind=MarkerKind.GAP,
+                    reason="test",
+                    local_ts=now + i,
+                )
+            )
+        else:
+            out.append(
+                BookEvent(
+                    venue="V",
+                    symbol="BTC-USDT",
+                    seq=seq,
+                    kind=BookKind.SNAPSHOT,
+                    prev_id=-1,
+                    update_id=seq,
+                    ts=now,
+                    local_ts=now + i,
+                    bids=[(99.0, 2.0)],
+                    asks=[(101.0, 3.0)],
+                )
+            )
+    return out

@@ -1,0 +1,100 @@
+"""`tradeport record` and `tradeport replay`, run as a user runs them."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from tradeport.record import read_events
+from tradeport.record.events import Channel
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tradeport.cli", *args]
+
+
+def test_record_a_bounded_sample_then_replay_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    recorded = subprocess.run(
+        _cli(
+            "record",
+            "BINANCE___SWAP",
+            "--environment",
+            "emulator",
+            "--all-perps",
+            "--top",
+            "2",
+            "--sink",
+            f"parquet:{data}",
+            "--max-events",
+            "40",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    assert "recording 2 contracts of BINANCE___SWAP" in recorded.stdout
+    assert list(data.rglob("*.tmp")) == []
+    events = list(read_events(data))
+    assert (
+        sum(e.channel is Channel.BOOK for e in events)
+        + sum(e.channel is Channel.TRADES for e in events)
+        >= 40
+    )
+    assert len({e.symbol for e in events}) == 2
+
+    replayed = subprocess.run(
+        _cli("replay", str(data)), capture_output=True, text=True, timeout=120
+    )
+    assert replayed.returncode == 0, replayed.stdout
+    assert "whole" in replayed.stdout and "valid at" in replayed.stdout
+
+
+def test_ctrl_c_finishes_every_file(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        _cli(
+            "record",
+            "BINANCE___SWAP",
+            "--environment",
+            "emulator",
+            "--symbol",
+            "BTC-USDT",
+            "--sink",
+            f"parquet:{data}",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        line = proc.stdout.readline()
+        assert "recording 1 contracts" in line, line
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, out
+    assert "every file is finished" in out
+    assert list(data.rglob("*.tmp")) == []
+    files = list(data.rglob("*.parquet"))
+    assert files  # at least the start markers
+    for path in files:
+        pq.read_table(path)
+
+
+def test_a_bad_sink_is_named() -> None:
+    result = subprocess.run(
+        _cli("record", "BINANCE___SWAP", "--symbol", "BTC-USDT", "--sink", "ftp://x"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "ftp://x" in result.stdout

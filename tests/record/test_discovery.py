@@ -1,0 +1,148 @@
+"""Discovery against every emulator with a swap market, and the selection rules on
+the instrument model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+import tradeport as tp
+from tradeport.model import AssetType, Instrument, InstrumentStatus
+from tradeport.model.errors import BadParameter, UnknownSymbol
+from tradeport.record import discover, select_perpetuals
+from tradeport.record.discovery import parse_shard, precision_of, shard, shard_of
+from tradeport.venues import registry
+from tradeport.venues.capability import Capability
+
+SWAPS = [
+    s.key
+    for s in registry.list_venues()
+    if s.asset_type is AssetType.SWAP and Capability.EMULATOR in s.capabilities
+]
+
+
+def test_every_registered_swap_market_is_covered() -> None:
+    assert {"BINANCE___SWAP", "BYBIT___SWAP", "OKX___SWAP"} <= set(SWAPS)
+
+
+@pytest.mark.parametrize("key", SWAPS)
+async def test_discover_lists_the_emulators_perpetuals_with_their_maps(key: str) -> None:
+    async with tp.connect_async(key, environment="emulator") as client:
+        found = await discover(key, client=client, quote="USDT")
+        listed = await client.instruments()
+    assert found.venue == key
+    assert "BTC-USDT" in found.symbols
+    assert found.symbols == sorted(found.symbols)
+    for contract in found.contracts:
+        inst = listed[contract.symbol]
+        assert contract.venue_symbol == inst.venue_symbol
+        assert found.tick_sizes[contract.symbol] == inst.tick_size
+        assert found.min_qty[contract.symbol] == inst.min_qty
+        assert found.min_notional[contract.symbol] == inst.min_notional
+        assert contract.quote == "USDT"
+        # the precision map prints a price on the tick grid exactly
+        assert Decimal(f"{inst.tick_size:.{contract.price_precision}f}") == inst.tick_size
+
+
+@pytest.mark.parametrize("key", SWAPS)
+async def test_top_n_ranks_by_24h_quote_volume_and_filters_apply(key: str) -> None:
+    async with tp.connect_async(key, environment="emulator") as client:
+        everything = await discover(key, client=client)
+        top = await discover(key, client=client, top=2)
+        venue_name = everything.venue_symbols["ETH-USDT"]
+        picked = await discover(key, client=client, include=["BTC-USDT", venue_name])
+        rest = await discover(key, client=client, exclude=["BTC-USDT"])
+        with pytest.raises(UnknownSymbol, match="NOPE-USDT"):
+            await discover(key, client=client, include=["NOPE-USDT"])
+    assert len(top.contracts) == 2
+    volumes = [c.quote_volume for c in top.contracts]
+    assert all(v is not None for v in volumes)
+    assert volumes == sorted(volumes, reverse=True)  # type: ignore[type-var]
+    assert picked.symbols == ["BTC-USDT", "ETH-USDT"]
+    assert "BTC-USDT" not in rest.symbols
+    assert len(rest.symbols) == len(everything.symbols) - 1
+
+
+async def test_discover_connects_by_itself_and_refuses_a_spot_market() -> None:
+    found = await discover("BINANCE___SWAP", connect_options={"environment": "emulator"})
+    assert "BTC-USDT" in found.symbols
+    with pytest.raises(BadParameter, match="spot"):
+        await discover("BINANCE___SPOT")
+    with pytest.raises(BadParameter, match="top"):
+        await discover("BINANCE___SWAP", top=0)
+
+
+def _inst(symbol: str, **fields: object) -> Instrument:
+    base, quote = symbol.split("-")
+    values: dict[str, object] = {
+        "symbol": symbol,
+        "venue_symbol": base + quote,
+        "asset_type": AssetType.SWAP,
+        "base": base,
+        "quote": quote,
+        "settle": quote,
+        "tick_size": Decimal("0.1"),
+        "step_size": Decimal("0.001"),
+        "min_qty": Decimal("0.001"),
+        "min_notional": Decimal("5"),
+        **fields,
+    }
+    return Instrument(**values)  # type: ignore[arg-type]
+
+
+def test_only_trading_perpetuals_are_selected() -> None:
+    instruments = [
+        _inst("BTC-USDT"),
+        _inst("NEW-USDT", status=InstrumentStatus.PRE_TRADING),
+        _inst("OLD-USDT", status=InstrumentStatus.DELISTED),
+        _inst("HALT-USDT", status=InstrumentStatus.HALTED),
+        _inst("ETH-USDT", asset_type=AssetType.FUTURES),
+        _inst("ETH-USDC"),
+        _inst("SOL-USDT", asset_type=AssetType.SPOT),
+    ]
+    assert [c.symbol for c in select_perpetuals(instruments)] == ["BTC-USDT", "ETH-USDC"]
+    assert [c.symbol for c in select_perpetuals(instruments, quote="usdc")] == ["ETH-USDC"]
+    assert [c.symbol for c in select_perpetuals(instruments, include=["btcusdt"])] == ["BTC-USDT"]
+    with pytest.raises(BadParameter, match="list of symbols"):
+        select_perpetuals(instruments, include="BTC-USDT")
+
+
+@pytest.mark.parametrize(
+    ("tick", "digits"), [("0.01", 2), ("0.5", 1), ("10", 0), ("1E+1", 0), ("0.00010", 4)]
+)
+def test_price_precision_comes_from_the_tick(tick: str, digits: int) -> None:
+    assert precision_of(Decimal(tick)) == digits
+
+
+async def test_shards_split_the_set_disjointly_and_the_same_way_in_every_process() -> None:
+    async with tp.connect_async("BINANCE___SWAP", environment="emulator") as client:
+        everything = await discover("BINANCE___SWAP", client=client)
+    for count in (1, 2, 3):
+        parts = [shard(everything, i, count).symbols for i in range(count)]
+        assert sorted(s for part in parts for s in part) == everything.symbols
+        assert sum(len(p) for p in parts) == len(everything.symbols)
+    here = [shard_of("BINANCE___SWAP", s, 7) for s in everything.symbols]
+    code = (
+        "import sys; from tradeport.record.discovery import shard_of; "
+        "print([shard_of('BINANCE___SWAP', s, 7) for s in sys.argv[1:]])"
+    )
+    for seed in ("1", "2"):
+        other = subprocess.run(
+            [sys.executable, "-c", code, *everything.symbols],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert other.stdout.strip() == str(here)
+
+
+@pytest.mark.parametrize("text", ["4/4", "-1/2", "1", "a/b", "0/0"])
+def test_a_bad_shard_is_refused(text: str) -> None:
+    with pytest.raises(BadParameter, match="shard"):
+        parse_shard(text)
+    assert parse_shard("3/4") == (3, 4)
