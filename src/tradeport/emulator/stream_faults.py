@@ -25,6 +25,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from gzip import compress
 from typing import Annotated
 
 import msgspec
@@ -74,6 +75,9 @@ class ExpireListenKey(msgspec.Struct, frozen=True, tag="expire_listen_key", tag_
 class SendFrame(msgspec.Struct, frozen=True, tag="send_frame", tag_field="kind"):
     text: Annotated[str, msgspec.Meta(min_length=1)]
     prefix: str = ""
+    # sent gzip-compressed as a binary frame, as a venue that compresses its frames
+    # (BingX) sends everything
+    gzip: bool = False
 
 
 StreamFault = (
@@ -173,13 +177,14 @@ class StreamFaultPlan:
         for hook in list(self.listen_key_hooks):
             hook()
 
-    def send_frame(self, text: str, prefix: str = "") -> int:
-        """Send `text` as it is on the matching connections now, after what they have
-        queued; returns how many connections it went to."""
+    def send_frame(self, text: str, prefix: str = "", *, gzip: bool = False) -> int:
+        """Send `text` as it is (or gzip-compressed, binary) on the matching connections
+        now, after what they have queued; returns how many connections it went to."""
         conns = self.connections.matching(prefix)
-        self.history.append(SendFrame(text, prefix))
+        self.history.append(SendFrame(text, prefix, gzip))
+        frame: str | bytes = compress(text.encode()) if gzip else text
         for conn in conns:
-            conn.send(text)
+            conn.send(frame)
         return len(conns)
 
     def on_listen_key_expired(self, hook: Callable[[], None]) -> None:
@@ -205,7 +210,7 @@ class StreamFaultPlan:
             case ExpireListenKey():
                 self.expire_listen_key()
             case SendFrame():
-                return self.send_frame(fault.text, fault.prefix)
+                return self.send_frame(fault.text, fault.prefix, gzip=fault.gzip)
         return 0
 
     def clear(self) -> None:
