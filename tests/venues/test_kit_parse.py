@@ -5,7 +5,7 @@ import pytest
 from tradeport.model import Side
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.kit.orders import plain_decimal
-from tradeport.venues.kit.parse import dec, dec_or_none, ms, side_of
+from tradeport.venues.kit.parse import dec, dec_or_none, month_close_ms, ms, side_of
 
 
 def test_empty_text_reads_as_zero_money_and_unknown_time() -> None:
@@ -38,3 +38,10 @@ def test_a_wire_decimal_has_no_exponent_nor_trailing_zeros() -> None:
     assert plain_decimal(Decimal("1E+2")) == "100"
     assert plain_decimal(Decimal("0.00000100")) == "0.000001"
     assert plain_decimal(Decimal("50000.0")) == "50000"
+
+
+def test_a_monthly_bar_closes_on_the_calendar() -> None:
+    feb_2024 = 1_706_745_600_000  # 2024-02-01T00:00Z, a leap year's February
+    assert month_close_ms(feb_2024) == feb_2024 + 29 * 86_400_000 - 1
+    jan_2025 = 1_735_689_600_000  # 2025-01-01T00:00Z
+    assert month_close_ms(jan_2025) == jan_2025 + 31 * 86_400_000 - 1

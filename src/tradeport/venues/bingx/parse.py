@@ -3,10 +3,9 @@ one per message type."""
 
 from __future__ import annotations
 
-import calendar
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import msgspec
@@ -127,9 +126,7 @@ def interval_ms(interval: str) -> int:
 def kline_close_ms(open_ms: int, interval: str) -> int:
     """The last millisecond of the bar opened at `open_ms` (a calendar month for 1M)."""
     if interval == "1M":
-        start = datetime.fromtimestamp(open_ms / 1000, UTC)
-        days = calendar.monthrange(start.year, start.month)[1]
-        return open_ms + days * 86_400_000 - 1
+        return kit_parse.month_close_ms(open_ms)
     return open_ms + interval_ms(interval) - 1
 
 

@@ -6,10 +6,8 @@ private WebSocket topics (whose rows are the REST rows plus a few fields).
 
 from __future__ import annotations
 
-import calendar
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +38,7 @@ from tradeport.venues.kit.event_checks import checked_fill, checked_order, check
 from tradeport.venues.kit.parse import dec as dec
 from tradeport.venues.kit.parse import dec_at_least_zero as dec_at_least_zero
 from tradeport.venues.kit.parse import dec_or_none as dec_or_none
+from tradeport.venues.kit.parse import month_close_ms
 from tradeport.venues.kit.parse import ms as ms
 
 # execType values that are trades of an order (enum.mdx `execType`); funding, delivery
@@ -169,9 +168,7 @@ def kline_close_ms(start_ms: int, interval: str) -> int:
     if interval in _FIXED_PERIOD_MS:
         return start_ms + _FIXED_PERIOD_MS[interval] - 1
     if interval == "M":
-        start = datetime.fromtimestamp(start_ms / 1000, UTC)
-        days = calendar.monthrange(start.year, start.month)[1]
-        return start_ms + days * 86_400_000 - 1
+        return month_close_ms(start_ms)
     raise MalformedMessage(f"kline interval {interval!r} is not a Bybit interval")
 
 

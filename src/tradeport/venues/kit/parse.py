@@ -3,7 +3,9 @@ field that does not read raises MalformedMessage naming it."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from tradeport.model import Side
@@ -55,3 +57,11 @@ def side_of(sides: Mapping[str, Side], value: str, field: str) -> Side:
     if side is None:
         raise MalformedMessage(f"{field}: unknown side {value!r}")
     return side
+
+
+def month_close_ms(open_ms: int) -> int:
+    """The last millisecond of a monthly bar opened at `open_ms` (UTC): months are not
+    of one length, so the close is read off the calendar."""
+    start = datetime.fromtimestamp(open_ms / 1000, UTC)
+    days = calendar.monthrange(start.year, start.month)[1]
+    return open_ms + days * 86_400_000 - 1
