@@ -12,18 +12,23 @@ for byte, except:
 - `corrupt(marker, times)`: the next `times` WebSocket text frames from the server
   whose payload contains `marker` reach the client cut in half (not JSON any more),
   with a valid frame header. The server's frames are unmasked and uncompressed (the
-  clients ask for no compression), so the proxy can read their boundaries.
+  clients ask for no compression), so the proxy can read their boundaries. A binary
+  frame holding gzip (BingX sends every frame so) is inflated to look for the marker,
+  and a corrupted one is compressed again: still gzip, no longer JSON.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import struct
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 _HEADER_END = b"\r\n\r\n"
 _TEXT = 0x1
+_BINARY = 0x2
+_GZIP = b"\x1f\x8b"
 
 
 class FaultProxy:
@@ -99,17 +104,25 @@ class FaultProxy:
             self._pipes.discard(pipe)
 
     def _frame_filter(self, opcode: int, payload: bytes) -> bytes:
+        if opcode == _BINARY and payload.startswith(_GZIP) and self._corrupt:
+            text = gzip.decompress(payload)
+            cut = self._cut(text)
+            return payload if cut is text else gzip.compress(cut)
         if opcode != _TEXT:
             return payload
+        return self._cut(payload)
+
+    def _cut(self, text: bytes) -> bytes:
+        """`text` cut in half if a fault's marker is in it; `text` itself otherwise."""
         for fault in self._corrupt:
-            if fault.marker in payload:
+            if fault.marker in text:
                 fault.times -= 1
                 if fault.times == 0:
                     self._corrupt.remove(fault)
                 self.corrupted += 1
                 # still text (a frame of invalid UTF-8 would fail the connection)
-                return payload[: len(payload) // 2].decode("utf-8", "ignore").encode()
-        return payload
+                return text[: len(text) // 2].decode("utf-8", "ignore").encode()
+        return text
 
 
 class _Corruption:

@@ -1,6 +1,13 @@
 """Venue-neutral typed data."""
 
-from tradeport.model.account import AccountSnapshot, Balance, Fill, Order, Position
+from tradeport.model.account import (
+    AccountSnapshot,
+    Balance,
+    Fill,
+    LeverageUpdate,
+    Order,
+    Position,
+)
 from tradeport.model.enums import (
     AssetType,
     BookState,
@@ -31,6 +38,7 @@ __all__ = [
     "Fill",
     "Instrument",
     "InstrumentStatus",
+    "LeverageUpdate",
     "MarkPrice",
     "Offset",
     "Order",

@@ -82,6 +82,19 @@ class Position(msgspec.Struct, frozen=True, kw_only=True):
         return abs(self.qty) * price
 
 
+class LeverageUpdate(msgspec.Struct, frozen=True, kw_only=True):
+    """The venue changed a contract's leverage (or margin type): what the execution
+    port's leverage cache must agree with. A one-way account has one leverage, reported
+    as both `long` and `short`."""
+
+    symbol: str
+    long: int
+    short: int
+    margin_type: str | None = None
+    ts: int = 0
+    local_ts: int = 0
+
+
 class AccountSnapshot(msgspec.Struct, kw_only=True):
     venue: str
     balances: dict[str, Balance]

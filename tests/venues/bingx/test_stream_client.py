@@ -10,12 +10,9 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 
-import pytest
-
 import tradeport as tp
 from tradeport.book.sync import BookSync
 from tradeport.model import AssetType, BookState, MarkPrice, OrderBook, Quote, Trade
-from tradeport.model.errors import NotSupported
 from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
 
@@ -125,11 +122,6 @@ async def test_the_venues_pings_are_answered() -> None:
     finally:
         await client.close()
         await emu.stop()
-
-
-async def test_private_streams_are_not_offered_yet(client: BingxClient) -> None:
-    with pytest.raises(NotSupported):
-        await client.watch_orders(SYMBOL, callback=lambda order: None).start()
 
 
 async def test_partial_book_is_the_emulators_top_levels(

@@ -27,6 +27,8 @@ THROTTLED = ("100410",)
 # request is sent once more only after a short pause (§5.6)
 DEFAULT_THROTTLE_S = 1.0
 EXPIRE_HEADER = "X-RateLimit-Requests-Expire"
+# answered outside the envelope: `{"listenKey"}`, or nothing but the HTTP status (§5.3)
+BARE_PATHS = ("/openApi/user/auth/userDataStream",)
 
 
 class BingxDialect:
@@ -52,6 +54,8 @@ class BingxDialect:
         try:
             env = codec.decode(resp.body, m.Envelope)
         except msgspec.DecodeError:
+            if resp.status < 400 and resp.endpoint.endswith(BARE_PATHS):
+                return resp.body or b"{}"
             return foreign_answer(resp)
         if env.code == 0 and resp.status < 400:
             return bytes(env.data)

@@ -150,6 +150,31 @@ class BingxRest(BingxMarketRest):
         fills = sorted(fills, key=lambda f: f.ts)[-limit:]
         return await self._with_profit(symbol, fills)
 
+    async def orders_since(self, symbol: str, start_ms: int, limit: int = 1000) -> list[Order]:
+        """Every order of `symbol` created at or after `start_ms`, in any state (the
+        order history, `allOrders` with `startTime`)."""
+        params = {
+            "symbol": await self._venue_symbol(symbol),
+            "startTime": start_ms,
+            "endTime": self.clock.now_ms(),
+            "limit": min(limit, 1000),
+        }
+        answer = await self._signed("get_orders", params, m.OrderList)
+        return [self._known(row, symbol) for row in answer.orders]
+
+    async def fills_since(self, symbol: str, start_ms: int, limit: int = 1000) -> list[Fill]:
+        """Own fills of `symbol` at or after `start_ms` (without their share of the
+        order's realized profit: reconciling needs the fills, not the pnl)."""
+        params = {
+            "symbol": await self._venue_symbol(symbol),
+            "startTs": start_ms,
+            "endTs": self.clock.now_ms(),
+            "pageSize": min(limit, 1000),
+        }
+        history = await self._signed("get_deals", params, m.FillHistory)
+        fills = [parse.parse_fill(row, symbol) for row in history.fill_history_orders]
+        return [f for f in fills if f.ts >= start_ms]
+
     async def _with_profit(self, symbol: str, fills: list[Fill]) -> list[Fill]:
         """Fills carry no realized pnl at this venue; their order's `profit` does. It
         is shared among the order's fills by quantity (the last takes the rounding),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 import msgspec
@@ -154,3 +155,90 @@ def decode_as(decode: Any, text: bytes, what: str) -> Any:
         return decode(text)
     except msgspec.DecodeError as exc:
         raise MalformedMessage(f"{what}: {exc}") from None
+
+
+# -- the account stream (connected with a listen key, §5.4) ------------------------------
+# Money decodes into Decimal; numbers may come as JSON numbers or strings.
+class OrderUpdate(msgspec.Struct):
+    """`o` of ORDER_TRADE_UPDATE. A fill (`x` TRADE) carries its size `l`, price `L`,
+    trade id `t` and maker flag `m` [?: the last two are not in the documented list]."""
+
+    symbol: str = msgspec.field(name="s")
+    order_id: int | str = msgspec.field(name="i")
+    side: str = msgspec.field(name="S")
+    order_type: str = msgspec.field(name="o")
+    exec_type: str = msgspec.field(name="x")
+    status: str = msgspec.field(name="X")
+    qty: Decimal = msgspec.field(default=Decimal(0), name="q")
+    client_order_id: str = msgspec.field(default="", name="c")
+    price: Decimal = msgspec.field(default=Decimal(0), name="p")
+    avg_price: Decimal = msgspec.field(default=Decimal(0), name="ap")
+    filled_qty: Decimal = msgspec.field(default=Decimal(0), name="z")
+    fee_asset: str = msgspec.field(default="", name="N")
+    commission: Decimal = msgspec.field(default=Decimal(0), name="n")  # negative: charged
+    trade_ts: int = msgspec.field(default=0, name="T")
+    position_side: str = msgspec.field(default="BOTH", name="ps")
+    realized_pnl: Decimal = msgspec.field(default=Decimal(0), name="rp")
+    last_qty: Decimal = msgspec.field(default=Decimal(0), name="l")
+    last_price: Decimal = msgspec.field(default=Decimal(0), name="L")
+    trade_id: int | str = msgspec.field(default="", name="t")
+    is_maker: bool | None = msgspec.field(default=None, name="m")
+
+
+class OrderTradeUpdate(msgspec.Struct):
+    event_ts: int = msgspec.field(name="E")
+    order: OrderUpdate = msgspec.field(name="o")
+    update_ts: int = msgspec.field(default=0, name="T")
+
+
+class WalletRow(msgspec.Struct):
+    """`B` of ACCOUNT_UPDATE: wallet balance `wb`, cross wallet balance `cw`."""
+
+    asset: str = msgspec.field(name="a")
+    wallet: Decimal = msgspec.field(name="wb")
+    cross_wallet: Decimal = msgspec.field(name="cw")
+    change: Decimal = msgspec.field(default=Decimal(0), name="bc")
+
+
+class PositionLeg(msgspec.Struct):
+    """`P` of ACCOUNT_UPDATE: size `pa` (signed in one-way mode, as REST positionAmt),
+    entry price `ep`, unrealized pnl `up`, margin type `mt`, side `ps`."""
+
+    symbol: str = msgspec.field(name="s")
+    amount: Decimal = msgspec.field(name="pa")
+    position_side: str = msgspec.field(name="ps")
+    entry_price: Decimal = msgspec.field(default=Decimal(0), name="ep")
+    unrealized_pnl: Decimal = msgspec.field(default=Decimal(0), name="up")
+    margin_type: str | None = msgspec.field(default=None, name="mt")
+
+
+class AccountData(msgspec.Struct):
+    reason: str = msgspec.field(default="", name="m")
+    balances: list[WalletRow] = msgspec.field(default_factory=list, name="B")
+    positions: list[PositionLeg] = msgspec.field(default_factory=list, name="P")
+
+
+class AccountUpdate(msgspec.Struct):
+    event_ts: int = msgspec.field(name="E")
+    data: AccountData = msgspec.field(name="a")
+    transaction_ts: int = msgspec.field(default=0, name="T")
+
+
+class ConfigRow(msgspec.Struct):
+    """`ac` of ACCOUNT_CONFIG_UPDATE: long `l` and short `S` leverage, margin type."""
+
+    symbol: str = msgspec.field(name="s")
+    long: int = msgspec.field(name="l")
+    short: int = msgspec.field(name="S")
+    margin_type: str | None = msgspec.field(default=None, name="mt")
+
+
+class AccountConfigUpdate(msgspec.Struct):
+    event_ts: int = msgspec.field(name="E")
+    config: ConfigRow = msgspec.field(name="ac")
+
+
+class EventHead(msgspec.Struct):
+    """What an account event is (`e`); empty for a market push or an answer."""
+
+    e: str = ""

@@ -5,15 +5,19 @@ heartbeat is its `Ping` frame, about every 5 s, which must be answered with the 
 `Pong`; we send no pings of our own. A request is `{"id", "reqType": "sub" | "unsub",
 "dataType"}`, one dataType each, answered `{"id", "code", "msg"}` (code 0: done).
 At most 200 topics per connection and 10 subscriptions a second.
+
+The account stream is the same path with `?listenKey=<key>`: a key fetched anew at every
+(re)connect, events that need no subscription, and `listenKeyExpired`, which moves the
+session to a new connection with a new key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
 
-from tradeport.transport.ws import Ack, Control, WsRequester
+from tradeport.transport.ws import Ack, Control, Reconnect, WsRequester
 from tradeport.transport.ws_endpoint import Answer
 from tradeport.venues.bingx import stream_messages as sm
 from tradeport.venues.kit.liveness import LiveEndpoint, Liveness
@@ -78,3 +82,35 @@ class PublicEndpoint(LiveEndpoint):
 
     def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
         return request_frame("unsub", topics[0], request_id)
+
+
+class AccountEndpoint(PublicEndpoint):
+    """`/swap-market?listenKey=<key>`: the account's events, pushed unasked; the key is
+    the owner's (created, kept alive and deleted over REST)."""
+
+    max_topics = 0  # a session: no topics to subscribe
+
+    def __init__(
+        self,
+        name: str,
+        url_template: str,
+        listen_key: Callable[[], Awaitable[str]],
+        liveness: Liveness | None = None,
+    ) -> None:
+        super().__init__(name, url_template, liveness)
+        self._listen_key = listen_key
+
+    async def url(self) -> str:
+        return self._url.replace("<listenKey>", await self._listen_key())
+
+    def classify(self, frame: str | bytes) -> Control | None:
+        text = frame.encode() if isinstance(frame, str) else frame
+        if b'"listenKeyExpired"' in text:
+            return Reconnect("listenKeyExpired", refresh_url=True)
+        return classify(text)
+
+    def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        raise TypeError("the account stream carries no topics")
+
+    def unsubscribe_frame(self, topics: Sequence[str], request_id: int) -> str:
+        raise TypeError("the account stream carries no topics")

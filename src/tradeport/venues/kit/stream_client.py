@@ -56,6 +56,8 @@ U = TypeVar("U", bound=PrivateSide)
 class StreamClient(VenueClient, ABC, Generic[P, U]):
     # kinds a spot market does not stream
     not_on_spot: frozenset[str] = frozenset({"positions"})
+    # the channels the private session serves (a venue may stream more of the account)
+    private_kinds: frozenset[str] = PRIVATE_KINDS
     # what a private channel needs besides the API key and secret
     needs_passphrase = False
     _passphrase = ""  # a venue that logs in with one (OKX) sets it
@@ -130,7 +132,7 @@ class StreamClient(VenueClient, ABC, Generic[P, U]):
     async def _open_channel(self, channel: Channel) -> None:
         if channel.kind in self.not_on_spot and self.asset_type is AssetType.SPOT:
             raise NotSupported(f"{channel.kind} streams are not supported on {self.key}")
-        if channel.kind not in PRIVATE_KINDS:
+        if channel.kind not in self.private_kinds:
             await self.public_streams.open(channel)
             return
         if self.needs_passphrase:
@@ -147,11 +149,11 @@ class StreamClient(VenueClient, ABC, Generic[P, U]):
             raise
 
     async def _close_channel(self, channel: Channel) -> None:
-        if channel.kind not in PRIVATE_KINDS:
+        if channel.kind not in self.private_kinds:
             if self._public_streams is not None:
                 await self._public_streams.close(channel)
         elif self._user_stream is not None and not any(
-            c.kind in PRIVATE_KINDS for c in self.streams.channels()
+            c.kind in self.private_kinds for c in self.streams.channels()
         ):
             stream, self._user_stream = self._user_stream, None
             await stream.close()

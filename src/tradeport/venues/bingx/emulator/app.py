@@ -17,6 +17,7 @@ from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import HISTORY_MINUTES, VenueEmulator
 from tradeport.model import AssetType
+from tradeport.venues.bingx.emulator.account_stream import AccountStreams
 from tradeport.venues.bingx.emulator.context import SWAP_FEES, BingxContext
 from tradeport.venues.bingx.emulator.rest import install_rest
 from tradeport.venues.bingx.emulator.streams import install_streams
@@ -76,10 +77,11 @@ class BingxEmulator(VenueEmulator):
             order_limit=order_limit,
         )
         self.app = web.Application()
+        self.account_streams = AccountStreams(self.context)
         # the WebSocket route first: the REST catch-all must not swallow it
-        self.streams = install_streams(self.context, self.app)
+        self.streams = install_streams(self.context, self.account_streams, self.app)
         Admin(self).install(self.app)
-        self.rest = install_rest(self.context, self.app)
+        self.rest = install_rest(self.context, self.account_streams, self.app)
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
 

@@ -3,6 +3,8 @@ functions; decimals go out as strings, as the venue sends them."""
 
 from __future__ import annotations
 
+import gzip
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -13,6 +15,11 @@ from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bingx.emulator.context import wire_symbol
 
 _UTC8 = timezone(timedelta(hours=8))
+
+
+def gz(payload: object) -> bytes:
+    """A stream frame as the venue sends every one: compact JSON, gzip-compressed."""
+    return gzip.compress(json.dumps(payload, separators=(",", ":")).encode())
 
 
 def s(value: Decimal) -> str:
@@ -219,3 +226,79 @@ def fill(f: EngineFill, symbol: str) -> dict[str, object]:
         "positionSide": f.position_side,
         "role": "maker" if f.is_maker else "taker",
     }
+
+
+# -- the account stream (§5.4) ---------------------------------------------------------
+def execution_type(o: EngineOrder, f: EngineFill | None) -> str:
+    """`x`: what this event did to the order (one event per fill, one on acceptance,
+    one when it leaves the book unfilled)."""
+    if f is not None:
+        return "TRADE"
+    return o.status if o.status in ("CANCELED", "EXPIRED") else "NEW"
+
+
+def order_trade_update(
+    o: EngineOrder, f: EngineFill | None, symbol: str, event_ms: int
+) -> dict[str, object]:
+    """`ORDER_TRADE_UPDATE`. A fill's size, price and trade id go in `l`, `L` and `t`,
+    its commission (negative, as REST writes it) in `n`, its realized pnl in `rp` and
+    whether it made the book in `m` [?: `t` and `m` are not in the venue's field list]."""
+    body: dict[str, object] = {
+        "s": symbol,
+        "c": o.client_order_id,
+        "i": o.order_id,
+        "S": o.side,
+        "o": o.type,
+        "q": s(o.qty),
+        "p": s(o.price or Decimal(0)),
+        "ap": s(o.avg_price),
+        "x": execution_type(o, f),
+        "X": o.status,
+        "N": f.fee_asset if f is not None else "USDT",
+        "n": s(-f.fee) if f is not None else "0",
+        "T": f.ts_ms if f is not None else o.updated_ms,
+        "wt": "MARK_PRICE",
+        "ps": o.position_side,
+        "rp": s(f.realized_pnl) if f is not None else "0",
+        "z": s(o.filled_qty),
+    }
+    if f is not None:
+        body.update({"l": s(f.qty), "L": s(f.price), "t": str(f.trade_id), "m": f.is_maker})
+    return {"e": "ORDER_TRADE_UPDATE", "E": event_ms, "T": o.updated_ms, "o": body}
+
+
+def account_update(
+    wallets: dict[str, Decimal],
+    positions: list[tuple[str, str, Decimal, Decimal, Decimal]],
+    event_ms: int,
+) -> dict[str, object]:
+    """`ACCOUNT_UPDATE`: the wallet balances and the position legs an operation changed
+    (symbol, side, size signed as REST positionAmt, entry price, unrealized pnl); a
+    closed leg has size 0. Every position is cross margin here."""
+    return {
+        "e": "ACCOUNT_UPDATE",
+        "E": event_ms,
+        "T": event_ms,
+        "a": {
+            "m": "ORDER",
+            "B": [{"a": a, "wb": s(b), "cw": s(b), "bc": "0"} for a, b in wallets.items()],
+            "P": [
+                {"s": sym, "pa": s(qty), "ep": s(entry), "up": s(upnl), "mt": "cross",
+                 "iw": "0", "ps": side}
+                for sym, side, qty, entry, upnl in positions
+            ],
+        },
+    }  # fmt: skip
+
+
+def account_config_update(symbol: str, leverage: int, event_ms: int) -> dict[str, object]:
+    """`ACCOUNT_CONFIG_UPDATE`: a contract's long and short leverage and margin type."""
+    return {
+        "e": "ACCOUNT_CONFIG_UPDATE",
+        "E": event_ms,
+        "ac": {"s": symbol, "l": leverage, "S": leverage, "mt": "cross"},
+    }
+
+
+def listen_key_expired(key: str, event_ms: int) -> dict[str, object]:
+    return {"e": "listenKeyExpired", "E": event_ms, "listenKey": key}

@@ -12,7 +12,12 @@ stream time, when it changed). The venue's heartbeat is a `Ping`
 frame every 5 s of stream time (scaled by `stream_time_scale`), answered with the text
 `Pong`.
 
-Connections are named "swap:/swap-market" for stream faults; incremental depth updates
+The same path with `?listenKey=<key>` is the account stream (account_stream.py): a
+live key is needed to connect (HTTP 401 otherwise), and the socket takes market topics
+and gets the venue's pings as any other.
+
+Connections are named "swap:/swap-market" ("swap:/swap-market#account" with a listen
+key) for stream faults; incremental depth updates
 name their symbol, so the drop / duplicate / reorder faults apply to them (never to the
 `all` a subscription starts from).
 """
@@ -27,6 +32,7 @@ from decimal import Decimal
 
 from aiohttp import web
 
+from tradeport.emulator.host.rest import json_response
 from tradeport.emulator.host.streams import (
     Clocked,
     StreamHost,
@@ -36,10 +42,14 @@ from tradeport.emulator.host.streams import (
 )
 from tradeport.emulator.marketdata import BookDelta, Level, PublicTrade
 from tradeport.emulator.ws import StreamConnection
+from tradeport.venues.bingx.emulator.account_stream import AccountStreams
 from tradeport.venues.bingx.emulator.context import BingxContext, wire_symbol
+from tradeport.venues.bingx.emulator.errors import envelope
+from tradeport.venues.bingx.emulator.payloads import gz
 
 PATH = "/swap-market"
 CONNECTION = f"swap:{PATH}"
+ACCOUNT_CONNECTION = f"{CONNECTION}#account"
 PING_SECONDS = 5.0  # "the server sends Ping about every 5 s"
 TICK_MS = 100  # the stream clock's step; every period below is a multiple of it
 PING_TICKS = int(PING_SECONDS * 1000) // TICK_MS
@@ -52,10 +62,6 @@ MARK_MS = 1000  # how often a changed mark price is pushed (the docs give no per
 NOT_SUPPORTED = 80015
 TOO_MANY_TOPICS = 80403
 PING_FRAME = gzip.compress(b"Ping")
-
-
-def gz(payload: object) -> bytes:
-    return gzip.compress(json.dumps(payload, separators=(",", ":")).encode())
 
 
 def _levels(levels: Iterable[Level]) -> list[list[str]]:
@@ -263,32 +269,52 @@ def _push(name: str, data: object, ts: int) -> dict[str, object]:
 
 
 class BingxStreams(StreamSkin):
-    def __init__(self, ctx: BingxContext) -> None:
+    def __init__(self, ctx: BingxContext, account: AccountStreams) -> None:
         self.ctx = ctx
         self.hub = PublicHub(ctx)
+        self.account = account
         host = StreamHost(ctx.stream_faults, ctx.connections, "bingx")
         super().__init__(host, TICK_MS / 1000 * ctx.stream_time_scale)
 
     def clocks(self) -> Iterable[tuple[str, Clocked]]:
-        return [("swap", self.hub)]
+        return [("swap", self.hub), ("account", self.account)]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(PATH, self._serve)
 
+    async def stop(self) -> None:
+        await super().stop()
+        await self.account.stop()
+
     async def _serve(self, request: web.Request) -> web.StreamResponse:
-        ws, conn = await self.host.accept(request, CONNECTION)
+        key = request.query.get("listenKey")
+        account_id = None if key is None else self.account.owner(key)
+        if key is not None and account_id is None:
+            # refused before the upgrade: the client sees it at once and takes a new key
+            return json_response(envelope(100413, "listenKey does not exist", None), 401)
+        ws, conn = await self.host.accept(
+            request, CONNECTION if account_id is None else ACCOUNT_CONNECTION
+        )
         session = Session(conn)
         self.hub.join(session)
+        if key is not None and account_id is not None:
+            self.account.join(conn, key, account_id)
 
         async def on_text(_: StreamConnection, text: str) -> None:
             self.hub.handle(session, text)
 
-        await self.host.serve(conn, on_text, on_close=lambda: self.hub.drop(session))
+        def on_close() -> None:
+            self.hub.drop(session)
+            self.account.drop(conn)
+
+        await self.host.serve(conn, on_text, on_close=on_close)
         return ws
 
 
-def install_streams(ctx: BingxContext, app: web.Application) -> BingxStreams:
+def install_streams(
+    ctx: BingxContext, account: AccountStreams, app: web.Application
+) -> BingxStreams:
     """Add the WebSocket route; call before any catch-all REST route."""
-    service = BingxStreams(ctx)
+    service = BingxStreams(ctx, account)
     service.add_routes(app)
     return service

@@ -8,6 +8,7 @@ order of the account already has is not placed again: the answer is that order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from tradeport.emulator.host.rest import Route
@@ -47,8 +48,13 @@ def refused(exc: Reject) -> BingxApiError:
 
 
 class Trading:
-    def __init__(self, ctx: BingxContext) -> None:
+    def __init__(
+        self, ctx: BingxContext, on_leverage: Callable[[str, str, int], None] | None = None
+    ) -> None:
+        """`on_leverage(account, engine symbol, leverage)`: a leverage was set (the
+        account stream announces it)."""
         self.ctx = ctx
+        self.on_leverage = on_leverage
 
     def routes(self) -> dict[str, Route[Call]]:
         order = f"{PREFIX}/v2/trade/order"
@@ -58,6 +64,7 @@ class Trading:
             f"GET {order}": Route(self.query, signed=True),
             f"DELETE {PREFIX}/v2/trade/allOpenOrders": Route(self.cancel_all, signed=True),
             f"GET {PREFIX}/v2/trade/openOrders": Route(self.open_orders, signed=True),
+            f"GET {PREFIX}/v2/trade/allOrders": Route(self.all_orders, signed=True),
             f"GET {PREFIX}/v3/user/balance": Route(self.balance, signed=True),
             f"GET {PREFIX}/v2/user/positions": Route(self.positions, signed=True),
             f"GET {PREFIX}/v2/trade/leverage": Route(self.get_leverage, signed=True),
@@ -168,6 +175,21 @@ class Trading:
         orders = self.ctx.swap.open_orders(call.account_id, engine_symbol)
         return {"orders": [self.row(call, o, names[o.symbol]) for o in orders]}
 
+    def all_orders(self, call: Call) -> object:
+        """The order history of a symbol: orders created within [startTime, endTime],
+        oldest first, at most `limit` (500 by default, 1000 at most) of the latest."""
+        symbol, engine_symbol = self.symbol(call)
+        start = call.params.integer("startTime", 0, low=0) or 0
+        end = call.params.integer("endTime", low=0)
+        limit = call.params.integer("limit", 500, low=1, high=1000) or 500
+        orders = [
+            o
+            for o in self.ctx.swap.all_orders(call.account_id, engine_symbol)
+            if o.created_ms >= start and (end is None or o.created_ms <= end)
+        ]
+        orders.sort(key=lambda o: (o.created_ms, o.order_id))
+        return {"orders": [self.row(call, o, symbol) for o in orders[-limit:]]}
+
     # -- account -----------------------------------------------------------------------
     def balance(self, call: Call) -> object:
         wallet = self.ctx.swap.wallet(call.account_id, "USDT")
@@ -209,6 +231,8 @@ class Trading:
             applied = self.ctx.swap.set_leverage(call.account_id, engine_symbol, leverage)
         except Reject as exc:
             raise refused(exc) from None
+        if self.on_leverage is not None:
+            self.on_leverage(call.account_id, engine_symbol, applied)
         return {"leverage": applied, "symbol": symbol}
 
     def set_position_mode(self, call: Call) -> object:
