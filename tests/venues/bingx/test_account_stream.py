@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 import msgspec
@@ -22,28 +21,13 @@ from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
 from tradeport.venues.bingx.user_stream import ListenKey
 
+if TYPE_CHECKING:
+    from conftest import Arrivals
+
 SYMBOL = "BTC-USDT"
 PATIENCE = 30.0  # a stuck test fails instead of hanging; nothing waits for it
 KEY_PATH = "/openApi/user/auth/userDataStream"
 Connect = Callable[..., Awaitable[BingxClient]]
-
-
-@dataclass
-class Seen:
-    """What a watch delivered, and a wake-up on each."""
-
-    events: list[Any] = field(default_factory=list)
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def add(self, event: Any) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    async def until(self, check: Callable[[list[Any]], bool]) -> None:
-        async with asyncio.timeout(PATIENCE):
-            while not check(self.events):
-                self._changed.clear()
-                await self._changed.wait()
 
 
 async def crossing_buy(client: BingxClient) -> Order:
@@ -77,11 +61,11 @@ async def test_a_listen_key_is_created_extended_and_deleted(
 
 
 async def test_an_expired_listen_key_loses_no_order_event(
-    connect: Connect, emulator: BingxEmulator
+    connect: Connect, emulator: BingxEmulator, arrivals: Arrivals
 ) -> None:
     client, other = await connect(), await connect()
-    orders = Seen()
-    await client.watch_orders(callback=orders.add)
+    orders: list[Order] = []
+    await client.watch_orders(callback=arrivals.into(orders))
     stream = client.user_stream
     first_key = stream.listen_key
     # the key lapses: its socket is told and closed, and what happens before the
@@ -90,51 +74,47 @@ async def test_an_expired_listen_key_loses_no_order_event(
     taken = await crossing_buy(other)
     assert emulator.account_streams.owner(first_key or "") is None
 
-    await orders.until(lambda seen: final(seen, taken.order_id))
+    await arrivals.until(lambda: final(orders, taken.order_id))
     await client.readiness.wait(PATIENCE)
     assert stream.listen_key not in (None, first_key)
     assert stream.reconciled >= 1
-    assert len([o for o in orders.events if o.status is OrderStatus.FILLED]) == 1
+    assert len([o for o in orders if o.status is OrderStatus.FILLED]) == 1
 
 
 async def test_the_listen_key_is_kept_alive_past_its_validity(
-    connect: Connect, emulator: BingxEmulator
+    connect: Connect, emulator: BingxEmulator, arrivals: Arrivals
 ) -> None:
     emulator.account_streams.set_validity(2.0)
     client = await connect(listen_key_keepalive=0.2)
-    orders = Seen()
-    await client.watch_orders(callback=orders.add)
+    orders: list[Order] = []
+    await client.watch_orders(callback=arrivals.into(orders))
     key = client.user_stream.listen_key
     await asyncio.sleep(5.0)  # two and a half validities: the key lives on extended
     assert emulator.faults.seen[f"PUT {KEY_PATH}"] >= 5
     assert client.user_stream.listen_key == key
     assert emulator.account_streams.owner(key or "") is not None
     taken = await crossing_buy(client)
-    await orders.until(lambda seen: final(seen, taken.order_id))
+    await arrivals.until(lambda: final(orders, taken.order_id))
     assert client.user_stream.reconciled == 0  # never lost, nothing to read back
 
 
 async def test_leverage_changes_are_streamed_and_read_back_after_an_outage(
-    connect: Connect, emulator: BingxEmulator
+    connect: Connect, emulator: BingxEmulator, arrivals: Arrivals
 ) -> None:
     client, other = await connect(), await connect()
-    updates = Seen()
-    await client.watch_leverage(SYMBOL, callback=updates.add)
+    updates: list[LeverageUpdate] = []
+    await client.watch_leverage(SYMBOL, callback=arrivals.into(updates))
     assert await client.set_leverage(SYMBOL, 7) == 7
-    await updates.until(lambda seen: any(u.long == 7 for u in seen))
-    assert updates.events[-1] == LeverageUpdate(
-        symbol=SYMBOL,
-        long=7,
-        short=7,
-        margin_type="cross",
-        ts=updates.events[-1].ts,
-        local_ts=updates.events[-1].local_ts,
+    await arrivals.until(lambda: any(u.long == 7 for u in updates))
+    last = updates[-1]
+    assert last == LeverageUpdate(
+        symbol=SYMBOL, long=7, short=7, margin_type="cross", ts=last.ts, local_ts=last.local_ts
     )
     emulator.stream_faults.expire_listen_key()
     await other.set_leverage(SYMBOL, 9)  # told to no socket: read back over REST
-    await updates.until(lambda seen: seen[-1].long == 9)
+    await arrivals.until(lambda: updates[-1].long == 9)
     await client.readiness.wait(PATIENCE)
-    assert [u.long for u in updates.events] == [7, 9]  # each change once
+    assert [u.long for u in updates] == [7, 9]  # each change once
 
 
 async def test_closing_the_client_deletes_its_listen_key(

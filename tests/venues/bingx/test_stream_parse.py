@@ -111,3 +111,89 @@ def test_mark_price() -> None:
     for bad in ("NaN", "-1", "0"):
         with pytest.raises(MalformedMessage, match="markPrice"):
             sp.parse_mark_price(push("markPrice", data | {"p": bad}), SYMBOL, 0)
+
+
+# the documented swap pushes (as ccxt's comments quote them)
+DOC_TICKER = {
+    "code": 0,
+    "dataType": "BTC-USDT@ticker",
+    "data": {
+        "e": "24hTicker",
+        "E": 1706498923556,
+        "s": "BTC-USDT",
+        "p": "346.4",
+        "P": "0.82",
+        "c": "42432.5",
+        "L": "0.0529",
+        "h": "42855.4",
+        "l": "41578.3",
+        "v": "64310.9754",
+        "q": "2728360284.15",
+        "o": "42086.1",
+        "O": 1706498922655,
+        "C": 1706498883023,
+        "A": "42437.8",
+        "a": "1.4160",
+        "B": "42437.1",
+        "b": "2.5747",
+    },
+}
+DOC_KLINE = {
+    "code": 0,
+    "dataType": "BTC-USDT@kline_1m",
+    "s": "BTC-USDT",
+    "data": [
+        {"c": "28909.0", "o": "28915.4", "h": "28915.4", "l": "28896.1", "v": "27.6919",
+         "T": 1690907580000}
+    ],
+}  # fmt: skip
+
+
+def test_documented_ticker() -> None:
+    ticker = sp.parse_ticker(json.dumps(DOC_TICKER).encode(), SYMBOL, 5)
+    assert (ticker.symbol, ticker.last, ticker.ts, ticker.local_ts) == (
+        SYMBOL,
+        42432.5,
+        1706498923556,
+        5,
+    )
+    assert (ticker.bid, ticker.bid_qty, ticker.ask, ticker.ask_qty) == (
+        42437.1,
+        2.5747,
+        42437.8,
+        1.416,
+    )
+    assert (ticker.open, ticker.high, ticker.low) == (42086.1, 42855.4, 41578.3)
+    assert (ticker.volume, ticker.quote_volume) == (64310.9754, 2728360284.15)
+    bad = {**DOC_TICKER, "data": {**DOC_TICKER["data"], "c": "-1"}}  # type: ignore[dict-item]
+    with pytest.raises(MalformedMessage, match="ticker push"):
+        sp.parse_ticker(json.dumps(bad).encode(), SYMBOL, 0)
+
+
+def test_documented_kline_is_a_bar_closed_once_its_minute_is_past() -> None:
+    text = json.dumps(DOC_KLINE).encode()
+    during = (1690907580000 + 30_000) * 1_000_000  # received half way through the bar
+    (bar,) = sp.parse_klines(text, SYMBOL, "1m", "1m", during)
+    assert (bar.symbol, bar.period, bar.open_ts, bar.close_ts) == (
+        SYMBOL,
+        "1m",
+        1690907580000,
+        1690907639999,
+    )
+    assert (bar.open, bar.high, bar.low, bar.close, bar.volume) == (
+        28915.4,
+        28915.4,
+        28896.1,
+        28909.0,
+        27.6919,
+    )
+    assert not bar.closed
+    after = (1690907640000 + 1) * 1_000_000
+    assert sp.parse_klines(text, SYMBOL, "1m", "1m", after)[0].closed
+
+
+def test_a_kline_outside_its_range_is_malformed() -> None:
+    row = {**DOC_KLINE["data"][0], "h": "28900.0"}  # type: ignore[index]
+    text = json.dumps({**DOC_KLINE, "data": [row]}).encode()
+    with pytest.raises(MalformedMessage, match=r"low\.\.high"):
+        sp.parse_klines(text, SYMBOL, "1m", "1m", 0)

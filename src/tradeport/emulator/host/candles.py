@@ -89,7 +89,7 @@ class CandleFeed:
     waiting: set[int] = field(default_factory=set)  # connection ids
 
     def push(
-        self, subscribers: Subscribers[K, S], key: K, bar: Kline, frame: Callable[[], str]
+        self, subscribers: Subscribers[K, S], key: K, bar: Kline, frame: Callable[[], str | bytes]
     ) -> None:
         """Push the current `bar` (its `frame`) by the rule above."""
         signature = kline_signature(bar)

@@ -18,10 +18,12 @@ from tradeport.venues.registry import register_venue
 
 CONFIG = Path(__file__).with_name("venue.yaml")
 
-# What works now: REST market data and trading, the public streams served so far
-# (incremental and partial books, trades, quotes, mark price) and the account stream
+# What works now: REST market data and trading, the public streams (incremental and
+# partial books, trades, quotes, ticker, klines, mark price) and the account stream
 # (orders, fills, balances, positions; leverage changes through watch_leverage).
 PUBLIC_STREAMS = {
+    Capability.WATCH_TICKER,
+    Capability.WATCH_KLINES,
     Capability.WATCH_ORDER_BOOK,
     Capability.WATCH_PARTIAL_BOOK,
     Capability.WATCH_TRADES,

@@ -32,10 +32,12 @@ from tradeport.venues.kit.public_streams import PublicContext, PublicSession, To
 @dataclass(eq=False, slots=True)
 class StreamTopic(Topic):
     """One subscribed dataType (kind: incrDepth, depth, trade, bookTicker,
-    markPrice); a book's keeps its
-    `BookSync`."""
+    markPrice, ticker, kline); a book's keeps its `BookSync`, a kline's its period
+    (ours) and interval (the venue's)."""
 
     book: BookSync | None = None
+    period: str = ""
+    interval: str = ""
 
 
 class PublicStreams(PublicSession[StreamTopic]):
@@ -58,6 +60,15 @@ class PublicStreams(PublicSession[StreamTopic]):
             "depth": self.each_event(
                 lambda t, frame, ts: [sp.parse_partial_depth(_bytes(frame), t.symbol, ts)]
             ),
+            "ticker": self.each_event(
+                lambda t, frame, ts: [sp.parse_ticker(_bytes(frame), t.symbol, ts)]
+            ),
+            # `kline_<interval>`
+            "kline": self.each_event(
+                lambda t, frame, ts: sp.parse_klines(
+                    _bytes(frame), t.symbol, t.period, t.interval, ts
+                )
+            ),
         }
 
     async def _topic_name(self, template: str, channel: Channel) -> str:
@@ -66,11 +77,16 @@ class PublicStreams(PublicSession[StreamTopic]):
 
     def _new_topic(self, name: str, path: str, channel: Channel) -> StreamTopic:
         kind = name.partition("@")[2]
+        interval = ""
         if kind.startswith("depth"):
             kind = "depth"
+        elif kind.startswith("kline_"):
+            kind, _, interval = kind.partition("_")
         if kind not in self.handlers:
             raise NotSupported(f"dataType {name!r} is not known on {self.client.key}")
         topic = StreamTopic(name, path, kind, channel.symbol or "")
+        if kind == "kline":
+            topic.period, topic.interval = channel.param or "", interval
         if kind == "incrDepth":
             # a resync resubscribes this dataType alone: the venue answers with `all`
             topic.book = BookSync(topic.symbol, FirstLastRule(), lambda _s: self._resync(name))

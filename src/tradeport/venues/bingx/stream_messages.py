@@ -126,6 +126,50 @@ class BookTickerPush(msgspec.Struct, gc=False):
     ts: int = 0
 
 
+class TickerData(msgspec.Struct, gc=False):
+    """`@ticker` (`e: 24hTicker`, every second): last `c` and its size `L`, 24 h open
+    `o`, high `h`, low `l`, volumes `v` / `q`, best bid `B` / `b` and ask `A` / `a`,
+    window `O`..`C`."""
+
+    last: Positive = msgspec.field(name="c")
+    event_time: int = msgspec.field(default=0, name="E")
+    open: NotNegative | None = msgspec.field(default=None, name="o")
+    high: NotNegative | None = msgspec.field(default=None, name="h")
+    low: NotNegative | None = msgspec.field(default=None, name="l")
+    volume: NotNegative | None = msgspec.field(default=None, name="v")
+    quote_volume: NotNegative | None = msgspec.field(default=None, name="q")
+    bid: NotNegative | None = msgspec.field(default=None, name="B")
+    bid_qty: NotNegative | None = msgspec.field(default=None, name="b")
+    ask: NotNegative | None = msgspec.field(default=None, name="A")
+    ask_qty: NotNegative | None = msgspec.field(default=None, name="a")
+    close_time: int = msgspec.field(default=0, name="C")
+
+
+class TickerPush(msgspec.Struct, gc=False):
+    dataType: str
+    data: TickerData
+    ts: int = 0
+
+
+class KlineData(msgspec.Struct, gc=False):
+    """A `@kline_<interval>` bar: open time `T`, open/high/low/close, volume `v`."""
+
+    open: Positive = msgspec.field(name="o")
+    high: Positive = msgspec.field(name="h")
+    low: Positive = msgspec.field(name="l")
+    close: Positive = msgspec.field(name="c")
+    volume: NotNegative = msgspec.field(name="v")
+    open_time: int = msgspec.field(name="T")
+
+
+class KlinePush(msgspec.Struct, gc=False):
+    """`data` is a list of bars (the current one; the one that just closed too)."""
+
+    dataType: str
+    data: list[KlineData]
+    ts: int = 0
+
+
 def decoder(message: type[T]) -> msgspec.json.Decoder[T]:
     """Numbers may arrive as strings: `strict=False` lets "16493.5" fill a float."""
     return msgspec.json.Decoder(message, strict=False)

@@ -6,7 +6,8 @@ carrying `lastUpdateId` (it resets the book), `update` as a `DepthUpdate` whose 
 and last id are both `lastUpdateId`, so each must be exactly one past the book (§5.5).
 `@depthN` pushes are whole partial books (no ids). Trades come as an array, the taker's
 side from `m` (buyer is maker → the taker sold); the venue gives no trade id, so time,
-price and size stand in (as REST's recent trades do).
+price and size stand in (as REST's recent trades do). `@kline_<interval>` pushes carry
+no closed flag: a bar is closed once its last millisecond is before the push [?].
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ from typing import NamedTuple
 
 from tradeport.book.levels import check_levels
 from tradeport.book.types import DepthUpdate
-from tradeport.model import MarkPrice, OrderBook, Quote, Side, Trade
+from tradeport.model import Bar, MarkPrice, OrderBook, Quote, Side, Ticker, Trade
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bingx import stream_messages as sm
+from tradeport.venues.bingx.parse import kline_close_ms
 
 _incr = sm.decoder(sm.IncrDepthPush)
 _partial = sm.decoder(sm.PartialDepthPush)
 _trades = sm.decoder(sm.TradePush)
 _book_ticker = sm.decoder(sm.BookTickerPush)
 _mark = sm.decoder(sm.MarkPricePush)
+_ticker = sm.decoder(sm.TickerPush)
+_klines = sm.decoder(sm.KlinePush)
 
 
 class BookFrame(NamedTuple):
@@ -105,3 +109,54 @@ def parse_mark_price(text: bytes, symbol: str, local_ts: int) -> MarkPrice:
     return MarkPrice(
         symbol=symbol, mark=msg.data.price, ts=msg.data.event_time or msg.ts, local_ts=local_ts
     )
+
+
+def parse_ticker(text: bytes, symbol: str, local_ts: int) -> Ticker:
+    """A `@ticker` push: the 24 h statistics and the best bid and ask."""
+    msg: sm.TickerPush = sm.decode_as(_ticker.decode, text, "ticker push")
+    d = msg.data
+    return Ticker(
+        symbol=symbol,
+        last=d.last,
+        bid=d.bid,
+        bid_qty=d.bid_qty,
+        ask=d.ask,
+        ask_qty=d.ask_qty,
+        open=d.open,
+        high=d.high,
+        low=d.low,
+        volume=d.volume,
+        quote_volume=d.quote_volume,
+        ts=d.event_time or d.close_time or msg.ts,
+        local_ts=local_ts,
+    )
+
+
+def parse_klines(text: bytes, symbol: str, period: str, interval: str, local_ts: int) -> list[Bar]:
+    """A `@kline_<interval>` push: its bars, oldest first; `period` is our name of the
+    venue's `interval`. A bar whose last millisecond is before the push's time (or,
+    when it names none, its receipt) is closed."""
+    msg: sm.KlinePush = sm.decode_as(_klines.decode, text, "kline push")
+    now_ms = msg.ts or local_ts // 1_000_000
+    bars = []
+    for row in sorted(msg.data, key=lambda r: r.open_time):
+        if not row.low <= min(row.open, row.close) <= max(row.open, row.close) <= row.high:
+            raise MalformedMessage(f"kline push {msg.dataType}: open/close outside low..high")
+        close_ms = kline_close_ms(row.open_time, interval)
+        bars.append(
+            Bar(
+                symbol=symbol,
+                period=period,
+                open_ts=row.open_time,
+                close_ts=close_ms,
+                open=row.open,
+                high=row.high,
+                low=row.low,
+                close=row.close,
+                volume=row.volume,
+                closed=close_ms < now_ms,
+                ts=msg.ts,
+                local_ts=local_ts,
+            )
+        )
+    return bars

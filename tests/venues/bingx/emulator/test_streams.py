@@ -15,7 +15,7 @@ import pytest
 
 from tradeport.model import AssetType
 from tradeport.venues.bingx.emulator import BingxEmulator
-from tradeport.venues.bingx.emulator.streams import PATH
+from tradeport.venues.bingx.emulator.streams import MISSED_PINGS, PATH
 
 SYMBOL = "BTC-USDT"
 
@@ -128,3 +128,86 @@ async def test_ping_heartbeat() -> None:
             assert await receive(ws) == "Ping"
     finally:
         await emu.stop()
+
+
+async def test_a_connection_that_stops_answering_pings_is_closed() -> None:
+    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
+    await emu.start()
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(emu.stream_url(AssetType.SWAP) + PATH) as ws,
+        ):
+            assert await receive(ws) == "Ping"
+            await ws.send_str("Pong")  # answered once, then never again
+            pings = 0
+            while (msg := await ws.receive(timeout=10)).type is aiohttp.WSMsgType.BINARY:
+                assert gzip.decompress(msg.data) == b"Ping"
+                pings += 1
+            assert msg.type is aiohttp.WSMsgType.CLOSE
+            assert pings == MISSED_PINGS
+        assert emu.streams.hub.unanswering == 1
+    finally:
+        await emu.stop()
+
+
+async def test_a_connection_that_answers_every_ping_stays_open() -> None:
+    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
+    await emu.start()
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(emu.stream_url(AssetType.SWAP) + PATH) as ws,
+        ):
+            for _ in range(MISSED_PINGS * 3):
+                assert await receive(ws) == "Ping"
+                await ws.send_str("Pong")
+            assert not ws.closed
+        assert emu.streams.hub.unanswering == 0
+    finally:
+        await emu.stop()
+
+
+async def test_ticker_is_the_engines_24h_statistics(emulator: BingxEmulator) -> None:
+    symbol = next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
+    ):
+        assert (await subscribe(ws, f"{SYMBOL}@ticker"))["code"] == 0
+        frame = await receive(ws)
+        while frame == "Ping":
+            frame = await receive(ws)
+        assert frame["dataType"] == f"{SYMBOL}@ticker"
+        data = frame["data"]
+        stats = emulator.swap.ticker_24h(symbol)
+        assert (data["e"], data["s"]) == ("24hTicker", SYMBOL)
+        assert Decimal(data["c"]) == stats.last and Decimal(data["v"]) == stats.volume
+        assert (Decimal(data["B"]), Decimal(data["A"])) == (stats.bid, stats.ask)
+
+
+async def test_kline_pushes_the_current_bar_and_its_changes(emulator: BingxEmulator) -> None:
+    symbol = next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
+    ):
+        assert (await subscribe(ws, f"{SYMBOL}@kline_1m"))["code"] == 0
+        first = await receive(ws)
+        while first == "Ping":
+            first = await receive(ws)
+        assert (first["dataType"], first["s"]) == (f"{SYMBOL}@kline_1m", SYMBOL)
+        (bar,) = first["data"]
+        now = emulator.swap.now_ms()
+        assert bar["T"] == now - now % 60_000
+        market = emulator.markets["swap"]
+        market.move_to(symbol, market.mid(symbol) * Decimal("1.003"))
+        (current,) = emulator.swap.klines(symbol, 60_000, bar["T"], bar["T"], 1)
+        while True:  # the bar as it moved (a turn of the minute pushes the next one)
+            frame = await receive(ws)
+            if frame == "Ping":
+                continue
+            (moved,) = frame["data"]
+            if moved["T"] != bar["T"] or Decimal(moved["c"]) == current.close:
+                break
+        assert moved["T"] != bar["T"] or Decimal(moved["h"]) == current.high

@@ -96,6 +96,44 @@ def depth(view: BookView) -> dict[str, object]:
     }
 
 
+def ticker_push(symbol: str, t: Ticker24h, event_ms: int) -> dict[str, object]:
+    """`@ticker`'s data (`e: 24hTicker`)."""
+    change = t.last - t.open
+    pct = (change / t.open * 100) if t.open else Decimal(0)
+    return {
+        "e": "24hTicker",
+        "E": event_ms,
+        "s": symbol,
+        "p": s(change),
+        "P": s(round(pct, 2)),
+        "c": s(t.last),
+        "L": s(t.last_qty),
+        "h": s(t.high),
+        "l": s(t.low),
+        "v": s(t.volume),
+        "q": s(t.quote_volume),
+        "o": s(t.open),
+        "O": t.open_ms,
+        "C": t.close_ms,
+        "A": s(t.ask),
+        "a": s(t.ask_qty),
+        "B": s(t.bid),
+        "b": s(t.bid_qty),
+    }
+
+
+def kline_push(k: Kline) -> dict[str, object]:
+    """A bar of `@kline_<interval>`'s data list: `T` is its open time."""
+    return {
+        "c": s(k.close),
+        "o": s(k.open),
+        "h": s(k.high),
+        "l": s(k.low),
+        "v": s(k.volume),
+        "T": k.open_ms,
+    }
+
+
 def kline(k: Kline) -> dict[str, object]:
     return {
         "open": s(k.open),

@@ -7,10 +7,12 @@ Every frame it sends is gzip-compressed binary. A client subscribes with `{"id",
 subscription, then one `update` per book change, each `lastUpdateId` one past the
 previous), `@depth<5|10|20|50|100>@<200ms|500ms|1000ms>` (the top N levels every
 period, when they changed), `@trade` (an array of trades per operation) and
-`@bookTicker` (when the top of the book changes) and `@markPrice` (each second of
-stream time, when it changed). The venue's heartbeat is a `Ping`
+`@bookTicker` (when the top of the book changes), `@markPrice` and `@ticker` (each
+second of stream time, when it changed) and `@kline_<interval>` (the current bar when
+it changed, and the bar that just closed once, at the turn). The venue's heartbeat is a `Ping`
 frame every 5 s of stream time (scaled by `stream_time_scale`), answered with the text
-`Pong`.
+`Pong`; a connection that left the last `MISSED_PINGS` pings unanswered is closed
+instead of being pinged again (the docs say only that missing pongs disconnect [?]).
 
 The same path with `?listenKey=<key>` is the account stream (account_stream.py): a
 live key is needed to connect (HTTP 401 otherwise), and the socket takes market topics
@@ -24,6 +26,8 @@ name their symbol, so the drop / duplicate / reorder faults apply to them (never
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import gzip
 import json
 from collections.abc import Iterable
@@ -32,6 +36,7 @@ from decimal import Decimal
 
 from aiohttp import web
 
+from tradeport.emulator.host.candles import CandleFeed, month_kline, month_open
 from tradeport.emulator.host.rest import json_response
 from tradeport.emulator.host.streams import (
     Clocked,
@@ -40,11 +45,14 @@ from tradeport.emulator.host.streams import (
     StreamSkin,
     Subscribers,
 )
-from tradeport.emulator.marketdata import BookDelta, Level, PublicTrade
+from tradeport.emulator.marketdata import BookDelta, Kline, Level, PublicTrade
+from tradeport.emulator.tape import bucket_open
 from tradeport.emulator.ws import StreamConnection
+from tradeport.venues.bingx.emulator import payloads as p
 from tradeport.venues.bingx.emulator.account_stream import AccountStreams
 from tradeport.venues.bingx.emulator.context import BingxContext, wire_symbol
 from tradeport.venues.bingx.emulator.errors import envelope
+from tradeport.venues.bingx.emulator.market import INTERVALS
 from tradeport.venues.bingx.emulator.payloads import gz
 
 PATH = "/swap-market"
@@ -53,12 +61,15 @@ ACCOUNT_CONNECTION = f"{CONNECTION}#account"
 PING_SECONDS = 5.0  # "the server sends Ping about every 5 s"
 TICK_MS = 100  # the stream clock's step; every period below is a multiple of it
 PING_TICKS = int(PING_SECONDS * 1000) // TICK_MS
+MISSED_PINGS = 2
+NO_PONG = 1000  # the close code of a connection that stopped answering (our choice)
 PARTIAL_LEVELS = frozenset({5, 10, 20, 50, 100})  # `@depth<N>@<period>`
 PARTIAL_PERIODS = {"200ms": 200, "500ms": 500, "1000ms": 1000}
 MAX_TOPICS = 200
 FULL_DEPTH = 1000  # `@incrDepth` carries up to 1000 levels a side
-KINDS = frozenset({"incrDepth", "trade", "bookTicker", "markPrice"})
+KINDS = frozenset({"incrDepth", "trade", "bookTicker", "markPrice", "ticker"})
 MARK_MS = 1000  # how often a changed mark price is pushed (the docs give no period) [?]
+TICKER_MS = 1000  # "@ticker: every 1 s"
 NOT_SUPPORTED = 80015
 TOO_MANY_TOPICS = 80403
 PING_FRAME = gzip.compress(b"Ping")
@@ -72,6 +83,9 @@ def _levels(levels: Iterable[Level]) -> list[list[str]]:
 class Session(StreamSession):
     topics: set[str] = field(default_factory=set)
     pongs: int = 0
+    unanswered: int = 0  # pings sent since the last Pong
+    # set at every Pong (tests wait on it)
+    ponged: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class PublicHub:
@@ -91,6 +105,10 @@ class PublicHub:
         self._partials: dict[str, tuple[int, int, object]] = {}
         self._ticks = 0
         self._marks: dict[str, Decimal | None] = {}  # markPrice topics → last pushed
+        self._tickers: dict[str, object] = {}  # ticker topics → the data last pushed
+        self._candles: dict[str, CandleFeed] = {}  # kline topics → what they pushed
+        self._closing: set[asyncio.Task[None]] = set()
+        self.unanswering = 0  # connections closed for leaving pings unanswered
         self.engine.subscribe(self.on_event)
 
     # -- sessions ----------------------------------------------------------------------
@@ -108,10 +126,14 @@ class PublicHub:
         if self._subs.remove(name, session):
             self._partials.pop(name, None)
             self._marks.pop(name, None)
+            self._tickers.pop(name, None)
+            self._candles.pop(name, None)
 
     def handle(self, session: Session, text: str) -> None:
         if text == "Pong":
             session.pongs += 1
+            session.unanswered = 0
+            session.ponged.set()
             return
         try:
             request = json.loads(text)
@@ -131,7 +153,9 @@ class PublicHub:
         wire, _, kind = name.partition("@")
         symbol = self.symbols.get(wire)
         partial = _partial(kind)
-        if symbol is None or (kind not in KINDS and partial is None):
+        interval = kind.removeprefix("kline_") if kind.startswith("kline_") else None
+        known = kind in KINDS or partial is not None or interval in INTERVALS
+        if symbol is None or not known:
             session.conn.send(_answer(req_id, NOT_SUPPORTED, f"dataType {name} not supported"))
             return
         if name not in session.topics and len(session.topics) >= MAX_TOPICS:
@@ -145,6 +169,11 @@ class PublicHub:
             self._partials[name] = (*partial, None)
         elif kind == "markPrice":
             self._marks[name] = None  # the next mark tick pushes it to everyone
+        elif kind == "ticker":
+            self._tickers[name] = None  # the next ticker tick pushes it to everyone
+        elif interval is not None:
+            # the current bar goes to this connection at the next tick
+            self._candles.setdefault(name, CandleFeed()).waiting.add(session.key)
         if kind == "incrDepth":
             # the whole book with the id the next update continues; not a pushed
             # update, so the depth faults leave it alone
@@ -230,9 +259,28 @@ class PublicHub:
             self._subs.publish(name, gz(_push(name, data, self.ctx.now_ms())))
         if elapsed % MARK_MS == 0:
             self._push_marks()
+        if elapsed % TICKER_MS == 0:
+            self._push_tickers()
+        self._push_klines()
         if self._ticks % PING_TICKS == 0:
             for session in list(self._sessions.values()):
-                session.conn.send(PING_FRAME)
+                self._ping(session)
+
+    def _ping(self, session: Session) -> None:
+        if session.conn.closed:
+            return
+        if session.unanswered >= MISSED_PINGS:
+            self.unanswering += 1
+            task = asyncio.get_running_loop().create_task(session.conn.close(NO_PONG, b"no pong"))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+            return
+        session.unanswered += 1
+        session.conn.send(PING_FRAME)
+
+    async def stop(self) -> None:
+        if self._closing:
+            await asyncio.gather(*self._closing)
 
     def _push_marks(self) -> None:
         now = self.ctx.now_ms()
@@ -244,6 +292,43 @@ class PublicHub:
             self._marks[name] = mark
             data = {"e": "markPriceUpdate", "E": now, "s": wire, "p": str(mark)}
             self._subs.publish(name, gz(_push(name, data, now)))
+
+    def _push_tickers(self) -> None:
+        now = self.ctx.now_ms()
+        for name, last in list(self._tickers.items()):
+            wire = name.partition("@")[0]
+            data = p.ticker_push(wire, self.engine.ticker_24h(self.symbols[wire]), now)
+            shown = {k: v for k, v in data.items() if k not in ("E", "C", "O")}
+            if shown == last:
+                continue
+            self._tickers[name] = shown
+            self._subs.publish(name, gz(_push(name, data, now)))
+
+    def _push_klines(self) -> None:
+        now = self.ctx.now_ms()
+        for name, feed in list(self._candles.items()):
+            wire, _, kind = name.partition("@")
+            symbol, interval = self.symbols[wire], kind.removeprefix("kline_")
+            bar = self._bar(symbol, interval, None, now)
+            if bar is None:
+                continue
+            if feed.open_ms is not None and feed.open_ms != bar.open_ms:
+                closed = self._bar(symbol, interval, feed.open_ms, now)
+                if closed is not None:  # the bar that just closed, once
+                    self._subs.publish(name, _kline_frame(name, wire, closed))
+                feed.pushed = None
+            feed.open_ms = bar.open_ms
+            feed.push(self._subs, name, bar, functools.partial(_kline_frame, name, wire, bar))
+
+    def _bar(self, symbol: str, interval: str, open_ms: int | None, now: int) -> Kline | None:
+        """The bar of `interval` opened at `open_ms` (the current one: None); months
+        are calendar months. None before the symbol's first trade."""
+        if interval == "1M":
+            return month_kline(self.engine, symbol, open_ms or month_open(now), now)
+        step = INTERVALS[interval]
+        start = bucket_open(now, step) if open_ms is None else open_ms
+        bars = self.engine.klines(symbol, step, start, start, 1)
+        return bars[0] if bars else None
 
     def update_id(self, wire: str) -> int:
         """The `lastUpdateId` of `wire`'s incremental depth now."""
@@ -258,6 +343,11 @@ def _partial(kind: str) -> tuple[int, int] | None:
         return None
     period_ms = PARTIAL_PERIODS.get(period)
     return None if period_ms is None else (int(count), period_ms)
+
+
+def _kline_frame(name: str, wire: str, bar: Kline) -> bytes:
+    # as the documented swap push: the bars in `data`, the symbol beside it, no `ts`
+    return gz({"code": 0, "dataType": name, "s": wire, "data": [p.kline_push(bar)]})
 
 
 def _answer(req_id: object, code: int, msg: str) -> bytes:
@@ -284,6 +374,7 @@ class BingxStreams(StreamSkin):
 
     async def stop(self) -> None:
         await super().stop()
+        await self.hub.stop()
         await self.account.stop()
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
