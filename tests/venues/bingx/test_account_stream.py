@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import aiohttp
 import msgspec
@@ -21,8 +20,7 @@ from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
 from tradeport.venues.bingx.user_stream import ListenKey
 
-if TYPE_CHECKING:
-    from conftest import Arrivals
+from .conftest import Arrivals
 
 SYMBOL = "BTC-USDT"
 PATIENCE = 30.0  # a stuck test fails instead of hanging; nothing waits for it
@@ -115,6 +113,9 @@ async def test_leverage_changes_are_streamed_and_read_back_after_an_outage(
     await arrivals.until(lambda: updates[-1].long == 9)
     await client.readiness.wait(PATIENCE)
     assert [u.long for u in updates] == [7, 9]  # each change once
+    await client.set_margin_type(SYMBOL, "isolated")  # a margin type change is one too
+    await arrivals.until(lambda: updates[-1].margin_type == "isolated")
+    assert (len(updates), updates[-1].long) == (3, 9)
 
 
 async def test_closing_the_client_deletes_its_listen_key(

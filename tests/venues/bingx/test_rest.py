@@ -6,7 +6,14 @@ import pytest
 
 import tradeport as tp
 from tradeport.model import OrderStatus, PositionSide
-from tradeport.model.errors import DuplicateClientOrderId, OrderNotFound, PermissionDenied
+from tradeport.model.errors import (
+    BadParameter,
+    DuplicateClientOrderId,
+    OrderNotFound,
+    OrderRejected,
+    PermissionDenied,
+    UnknownSymbol,
+)
 from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
 
@@ -124,6 +131,8 @@ async def test_live_without_allow_mainnet_sends_nothing(emulator: BingxEmulator)
             await client.set_leverage(SYMBOL, 5)
         with pytest.raises(PermissionDenied):
             await client.cancel_all(SYMBOL)
+        with pytest.raises(PermissionDenied):
+            await client.set_margin_type(SYMBOL, "isolated")
     signed = [k for k in emulator.faults.seen if "/trade/" in k or "/user/" in k]
     assert signed == []
 
@@ -157,3 +166,35 @@ async def test_hedge_mode_trades_and_levers_each_leg(client: BingxClient) -> Non
     assert await client.get_position(SYMBOL) == []
     await client.set_position_mode(False)
     assert not await client.hedge_mode()
+
+
+async def test_margin_type_is_set_and_read_and_locked_by_a_position(
+    client: BingxClient, emulator: BingxEmulator
+) -> None:
+    assert await client.get_margin_type(SYMBOL) == "cross"
+    await client.set_margin_type(SYMBOL, "isolated")
+    assert await client.get_margin_type(SYMBOL) == "isolated"
+    await client.make_order(SYMBOL, "0.01", None, "buy-market")
+    (pos,) = await client.get_position(SYMBOL)
+    assert pos.margin_type == "isolated"
+    # 109500 "has open orders or positions": refused, and nothing changed
+    with pytest.raises(OrderRejected, match="open orders or positions") as refused:
+        await client.set_margin_type(SYMBOL, "cross")
+    assert refused.value.code == 109500
+    assert await client.get_margin_type(SYMBOL) == "isolated"
+    await client.set_margin_type(SYMBOL, "isolated")  # the type it has: no change asked
+    sent = emulator.faults.seen["POST /openApi/swap/v2/trade/marginType"]
+    with pytest.raises(BadParameter, match="margin type 'crossed'"):
+        await client.set_margin_type(SYMBOL, "crossed")
+    assert emulator.faults.seen["POST /openApi/swap/v2/trade/marginType"] == sent
+
+
+async def test_trading_rules_are_the_contracts(client: BingxClient) -> None:
+    rules = await client.get_trading_rules(SYMBOL)
+    inst = await client.instrument(SYMBOL)
+    assert (rules.minSizeCoin, rules.minSizeUsd) == (inst.min_qty, inst.min_notional)
+    assert rules.maxNumOrder is not None and rules.maxNumOrder > 0
+    assert rules.buyMinPrice is not None and rules.buyMaxPrice is not None
+    assert rules.buyMinPrice < rules.buyMaxPrice
+    with pytest.raises(UnknownSymbol):
+        await client.get_trading_rules("NOPE-USDT")

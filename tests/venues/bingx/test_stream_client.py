@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -28,8 +27,7 @@ from tradeport.model import (
 from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
 
-if TYPE_CHECKING:
-    from conftest import Arrivals
+from .conftest import Arrivals
 
 SYMBOL, OTHER = "BTC-USDT", "ETH-USDT"
 

@@ -155,3 +155,25 @@ class FillRow(msgspec.Struct):
 
 class FillHistory(msgspec.Struct):
     fill_history_orders: list[FillRow] = []
+
+
+class MarginType(msgspec.Struct):
+    marginType: str
+    symbol: str = ""
+
+
+class TradingRules(msgspec.Struct, frozen=True):
+    """A contract's trading rules (`/openApi/swap/v1/tradingRules`): minimum size in
+    coin and in USDT, the cap on open orders, the price range of buy and sell orders,
+    the protection threshold and the market-order ratio. Numbers decode exactly from
+    text or JSON numbers; what the answer leaves out is None."""
+
+    minSizeCoin: Decimal | None = None
+    minSizeUsd: Decimal | None = None
+    maxNumOrder: int | None = None
+    protectionThreshold: Decimal | None = None
+    buyMaxPrice: Decimal | None = None
+    buyMinPrice: Decimal | None = None
+    sellMaxPrice: Decimal | None = None
+    sellMinPrice: Decimal | None = None
+    marketRatio: Decimal | None = None

@@ -26,7 +26,7 @@ from tradeport.model import (
     OrderType,
     Position,
 )
-from tradeport.model.errors import DuplicateClientOrderId
+from tradeport.model.errors import BadParameter, DuplicateClientOrderId
 from tradeport.venues.base import OrderRequest
 from tradeport.venues.bingx import messages as m
 from tradeport.venues.bingx import parse
@@ -39,6 +39,8 @@ log = logging.getLogger("tradeport.venues.bingx")
 _CLOSED = (OrderStatus.EXPIRED, OrderStatus.CANCELED)
 # how far back fills are asked for (the venue wants a window)
 FILL_WINDOW_MS = 7 * 86_400_000
+# our margin type names → the venue's (§5.3)
+MARGIN_TYPES = {"cross": "CROSSED", "isolated": "ISOLATED"}
 
 
 class PositionMode(msgspec.Struct):
@@ -67,6 +69,24 @@ class BingxRest(BingxMarketRest):
         params = {"dualSidePosition": "true" if hedge else "false"}
         await self.rest.call("set_position_mode", params, signed=True, idempotent=True)
         self._hedge = hedge
+
+    # -- margin type -------------------------------------------------------------------
+    async def get_margin_type(self, symbol: str) -> str:
+        """`cross` or `isolated`: how `symbol`'s positions are margined."""
+        params = {"symbol": await self._venue_symbol(symbol)}
+        answer = await self._signed("get_margin_type", params, m.MarginType)
+        return "isolated" if answer.marginType.upper() == "ISOLATED" else "cross"
+
+    async def set_margin_type(self, symbol: str, margin_type: str) -> None:
+        """Margin `symbol`'s positions `cross` or `isolated`; the venue refuses a
+        change while the contract has a position or open orders."""
+        venue_type = MARGIN_TYPES.get(margin_type) if isinstance(margin_type, str) else None
+        if venue_type is None:
+            raise BadParameter(
+                f"margin type {margin_type!r}: expected one of {sorted(MARGIN_TYPES)}"
+            )
+        params = {"symbol": await self._venue_symbol(symbol), "marginType": venue_type}
+        await self.rest.call("set_margin_type", params, signed=True, idempotent=True)
 
     # -- orders ------------------------------------------------------------------------
     async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:

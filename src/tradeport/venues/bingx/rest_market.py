@@ -77,6 +77,13 @@ class BingxMarketRest(RestClient):
         raw = await self.rest.call(name, params, signed=True, idempotent=idempotent)
         return self.rest.decode(name, raw, type_, strict=False)
 
+    async def get_trading_rules(self, symbol: str) -> m.TradingRules:
+        """`symbol`'s trading rules: minimum sizes, the open-order cap and the price
+        range orders must keep to (`/openApi/swap/v1/tradingRules`)."""
+        params = {"symbol": await self._venue_symbol(symbol)}
+        raw = await self.rest.call("get_trading_rules", params)
+        return self.rest.decode("get_trading_rules", raw, m.TradingRules, strict=False)
+
     # -- market data -------------------------------------------------------------------
     async def get_exchange_info(self) -> list[Instrument]:
         rows = await self._public("get_exchange_info", {}, list[m.Contract])

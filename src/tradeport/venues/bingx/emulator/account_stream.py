@@ -7,8 +7,9 @@ validity (60 minutes), `DELETE` closes it, and both answer HTTP 404 for a key th
 not live. A socket opened with a live key gets, gzip-compressed like every frame of the
 host, `ORDER_TRADE_UPDATE` for every order change (one per fill), `ACCOUNT_UPDATE` when
 an operation moved the wallet or a position, and `ACCOUNT_CONFIG_UPDATE` when the
-leverage of a contract was set. A key that lapses (or the `expire_listen_key` fault)
-is announced with `listenKeyExpired` on its sockets, which are then closed.
+leverage or the margin type of a contract was set. A key that lapses (or the
+`expire_listen_key` fault) is announced with `listenKeyExpired` on its sockets, which
+are then closed.
 """
 
 from __future__ import annotations
@@ -184,11 +185,18 @@ class AccountStreams:
             pos = held.get((symbol, side))
             qty, entry = legs.get((symbol, side), (Decimal(0), Decimal(0)))
             upnl = pos.unrealized_pnl if pos is not None else Decimal(0)
-            rows.append((self.names[symbol], side, qty, entry, upnl))
+            mt = self.ctx.margin_type(account, symbol)
+            rows.append((self.names[symbol], side, qty, entry, upnl, mt))
         self._send(account, p.account_update({SETTLE: wallet}, rows, self.ctx.now_ms()))
 
-    def leverage_set(self, account_id: str, engine_symbol: str, leverage: int) -> None:
-        body = p.account_config_update(self.names[engine_symbol], leverage, self.ctx.now_ms())
+    def config_changed(self, account_id: str, engine_symbol: str) -> None:
+        """A contract's leverage or margin type was set: `ACCOUNT_CONFIG_UPDATE`."""
+        body = p.account_config_update(
+            self.names[engine_symbol],
+            self.ctx.swap.leverage(account_id, engine_symbol),
+            self.ctx.margin_type(account_id, engine_symbol),
+            self.ctx.now_ms(),
+        )
         self._send(account_id, body)
 
     def _wallet(self, account_id: str) -> Decimal:

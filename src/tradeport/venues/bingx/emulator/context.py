@@ -3,7 +3,7 @@ market (`swap`), its symbols by wire name, fees and rate-limit options."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
@@ -32,10 +32,17 @@ class BingxContext(EmulatorContext):
     account_limit: int = 2000
     window_ms: int = 10_000
     order_limit: int = 10
+    # (account, engine symbol) → ISOLATED; CROSSED when absent. Recorded and reported
+    # only: the engine margins every position as cross [?]
+    isolated: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def swap(self) -> Engine:
         return self.engines["swap"]
+
+    def margin_type(self, account_id: str, engine_symbol: str) -> str:
+        """ISOLATED or CROSSED, as the venue spells them."""
+        return "ISOLATED" if (account_id, engine_symbol) in self.isolated else "CROSSED"
 
     def spec(self, symbol: str) -> SymbolSpec | None:
         """The listed symbol spelt `symbol` on the wire."""

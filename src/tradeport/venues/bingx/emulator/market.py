@@ -1,5 +1,5 @@
-"""The public REST endpoints: server time, contracts, ticker, book ticker, depth,
-klines and recent trades (PROTOCOLS.md §5.3)."""
+"""The public REST endpoints: server time, contracts, trading rules, ticker, book
+ticker, depth, klines and recent trades (PROTOCOLS.md §5.3)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class MarketData:
     def routes(self) -> dict[str, Route[Call]]:
         return {
             f"GET {PREFIX}/v2/server/time": Route(self.server_time),
+            f"GET {PREFIX}/v1/tradingRules": Route(self.trading_rules),
             f"GET {PREFIX}/v2/quote/contracts": Route(self.contracts),
             f"GET {PREFIX}/v2/quote/ticker": Route(self.ticker),
             f"GET {PREFIX}/v2/quote/bookTicker": Route(self.book_ticker),
@@ -58,6 +59,15 @@ class MarketData:
             if not rows:
                 raise unknown_symbol(wanted)
         return rows
+
+    def trading_rules(self, call: Call) -> object:
+        """A contract's minimums, its open-order cap and the price range orders must
+        keep to; the venue's protection threshold and market ratio are not served."""
+        symbol = call.params.require("symbol")
+        spec = self.ctx.spec(symbol)
+        if spec is None:
+            raise unknown_symbol(symbol)
+        return p.trading_rules(spec)
 
     def ticker(self, call: Call) -> object:
         symbol = self.engine_symbol(call, required=False)

@@ -62,6 +62,19 @@ def contract(spec: SymbolSpec, fees: tuple[Decimal, Decimal], index: int) -> dic
     }
 
 
+def trading_rules(spec: SymbolSpec) -> dict[str, object]:
+    return {
+        "symbol": wire_symbol(spec),
+        "minSizeCoin": s(spec.min_qty),
+        "minSizeUsd": s(spec.min_notional),
+        "maxNumOrder": spec.max_num_orders,
+        "buyMaxPrice": s(spec.max_price),
+        "buyMinPrice": s(spec.min_price),
+        "sellMaxPrice": s(spec.max_price),
+        "sellMinPrice": s(spec.min_price),
+    }
+
+
 def ticker(symbol: str, t: Ticker24h) -> dict[str, object]:
     change = t.last - t.open
     pct = (change / t.open * 100) if t.open else Decimal(0)
@@ -219,12 +232,14 @@ def balance(w: PerpWallet, short_uid: str) -> dict[str, object]:
     }
 
 
-def position(p: EnginePosition, symbol: str, now_ms: int) -> dict[str, object]:
+def position(
+    p: EnginePosition, symbol: str, now_ms: int, isolated: bool = False
+) -> dict[str, object]:
     return {
         "symbol": symbol,
         "positionId": f"{symbol}-{p.position_side}",
         "positionSide": p.position_side,
-        "isolated": False,
+        "isolated": isolated,
         "positionAmt": s(p.qty),
         "availableAmt": s(abs(p.qty)),
         "unrealizedProfit": s(p.unrealized_pnl),
@@ -307,12 +322,12 @@ def order_trade_update(
 
 def account_update(
     wallets: dict[str, Decimal],
-    positions: list[tuple[str, str, Decimal, Decimal, Decimal]],
+    positions: list[tuple[str, str, Decimal, Decimal, Decimal, str]],
     event_ms: int,
 ) -> dict[str, object]:
     """`ACCOUNT_UPDATE`: the wallet balances and the position legs an operation changed
-    (symbol, side, size signed as REST positionAmt, entry price, unrealized pnl); a
-    closed leg has size 0. Every position is cross margin here."""
+    (symbol, side, size signed as REST positionAmt, entry price, unrealized pnl, margin
+    type as REST spells it); a closed leg has size 0."""
     return {
         "e": "ACCOUNT_UPDATE",
         "E": event_ms,
@@ -321,20 +336,27 @@ def account_update(
             "m": "ORDER",
             "B": [{"a": a, "wb": s(b), "cw": s(b), "bc": "0"} for a, b in wallets.items()],
             "P": [
-                {"s": sym, "pa": s(qty), "ep": s(entry), "up": s(upnl), "mt": "cross",
-                 "iw": "0", "ps": side}
-                for sym, side, qty, entry, upnl in positions
+                {"s": sym, "pa": s(qty), "ep": s(entry), "up": s(upnl),
+                 "mt": stream_margin_type(mt), "iw": "0", "ps": side}
+                for sym, side, qty, entry, upnl, mt in positions
             ],
         },
     }  # fmt: skip
 
 
-def account_config_update(symbol: str, leverage: int, event_ms: int) -> dict[str, object]:
+def stream_margin_type(margin_type: str) -> str:
+    """The stream's spelling (`cross` / `isolated`) of REST's CROSSED / ISOLATED."""
+    return "isolated" if margin_type == "ISOLATED" else "cross"
+
+
+def account_config_update(
+    symbol: str, leverage: int, margin_type: str, event_ms: int
+) -> dict[str, object]:
     """`ACCOUNT_CONFIG_UPDATE`: a contract's long and short leverage and margin type."""
     return {
         "e": "ACCOUNT_CONFIG_UPDATE",
         "E": event_ms,
-        "ac": {"s": symbol, "l": leverage, "S": leverage, "mt": "cross"},
+        "ac": {"s": symbol, "l": leverage, "S": leverage, "mt": stream_margin_type(margin_type)},
     }
 
 

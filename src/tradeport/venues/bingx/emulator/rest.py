@@ -37,7 +37,7 @@ class RestApi(Gateway[Call, BingxApiError]):
         self.budgets = Budgets(ctx.market_limit, ctx.account_limit, ctx.window_ms, ctx.order_limit)
         self.routes: dict[str, Route[Call]] = {
             **MarketData(ctx).routes(),
-            **Trading(ctx, on_leverage=account.leverage_set).routes(),
+            **Trading(ctx, on_config=account.config_changed).routes(),
             **account.routes(),
         }
 

@@ -49,12 +49,12 @@ def refused(exc: Reject) -> BingxApiError:
 
 class Trading:
     def __init__(
-        self, ctx: BingxContext, on_leverage: Callable[[str, str, int], None] | None = None
+        self, ctx: BingxContext, on_config: Callable[[str, str], None] | None = None
     ) -> None:
-        """`on_leverage(account, engine symbol, leverage)`: a leverage was set (the
-        account stream announces it)."""
+        """`on_config(account, engine symbol)`: a contract's leverage or margin type
+        was set (the account stream announces it)."""
         self.ctx = ctx
-        self.on_leverage = on_leverage
+        self.on_config = on_config
 
     def routes(self) -> dict[str, Route[Call]]:
         order = f"{PREFIX}/v2/trade/order"
@@ -69,6 +69,8 @@ class Trading:
             f"GET {PREFIX}/v2/user/positions": Route(self.positions, signed=True),
             f"GET {PREFIX}/v2/trade/leverage": Route(self.get_leverage, signed=True),
             f"POST {PREFIX}/v2/trade/leverage": Route(self.set_leverage, signed=True),
+            f"GET {PREFIX}/v2/trade/marginType": Route(self.get_margin_type, signed=True),
+            f"POST {PREFIX}/v2/trade/marginType": Route(self.set_margin_type, signed=True),
             f"GET {PREFIX}/v1/positionSide/dual": Route(self.position_mode, signed=True),
             f"POST {PREFIX}/v1/positionSide/dual": Route(self.set_position_mode, signed=True),
             f"GET {PREFIX}/v2/trade/fillHistory": Route(self.fill_history, signed=True),
@@ -200,9 +202,12 @@ class Trading:
         if wanted is not None:
             self.symbol(call)
         names = {s.symbol: wire_symbol(s) for s in self.ctx.symbols}
+        account = call.account_id
         rows = [
-            p.position(pos, names[pos.symbol], call.now_ms)
-            for pos in self.ctx.swap.positions(call.account_id)
+            p.position(
+                pos, names[pos.symbol], call.now_ms, (account, pos.symbol) in self.ctx.isolated
+            )
+            for pos in self.ctx.swap.positions(account)
             if pos.qty and (wanted is None or names[pos.symbol] == wanted)
         ]
         return rows
@@ -231,9 +236,35 @@ class Trading:
             applied = self.ctx.swap.set_leverage(call.account_id, engine_symbol, leverage)
         except Reject as exc:
             raise refused(exc) from None
-        if self.on_leverage is not None:
-            self.on_leverage(call.account_id, engine_symbol, applied)
+        if self.on_config is not None:
+            self.on_config(call.account_id, engine_symbol)
         return {"leverage": applied, "symbol": symbol}
+
+    def get_margin_type(self, call: Call) -> object:
+        symbol, engine_symbol = self.symbol(call)
+        return {
+            "symbol": symbol,
+            "marginType": self.ctx.margin_type(call.account_id, engine_symbol),
+        }
+
+    def set_margin_type(self, call: Call) -> object:
+        """ISOLATED or CROSSED; refused (109500) while the contract has a position or
+        open orders, unless it is the type already set."""
+        symbol, engine_symbol = self.symbol(call)
+        wanted = call.params.choice("marginType", ("ISOLATED", "CROSSED"))
+        account = call.account_id
+        if wanted != self.ctx.margin_type(account, engine_symbol):
+            engine = self.ctx.swap
+            held = any(q.symbol == engine_symbol and q.qty for q in engine.positions(account))
+            if held or engine.open_orders(account, engine_symbol):
+                raise BingxApiError(109500, "has open orders or positions")
+            if wanted == "ISOLATED":
+                self.ctx.isolated.add((account, engine_symbol))
+            else:
+                self.ctx.isolated.discard((account, engine_symbol))
+            if self.on_config is not None:
+                self.on_config(account, engine_symbol)
+        return {"symbol": symbol, "marginType": wanted}
 
     def set_position_mode(self, call: Call) -> object:
         hedge = call.params.boolean("dualSidePosition")
