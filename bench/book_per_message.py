@@ -13,6 +13,14 @@ linear symbol and are fed the same deltas of 10 bid and 10 ask levels
 `u`; tradeport checks `u` continues the book, applies the delta, checks the book is not
 crossed and publishes it.
 
+BingX: every frame is gzip-compressed. tradeport's book is `@incrDepth`: from the same
+1000+1000-level `all`, updates of 20 bid and 20 ask levels (bench/frames_bingx.py),
+each inflated, checked to be one `lastUpdateId` past the book, applied, checked not
+crossed and published. ccxt.pro's bingx reads no incremental depth (it watches
+`@depth100`), so that row has no peer; both sides are also fed the same `@depth100`
+frames (the whole top 100 levels a side after each update), which each inflates,
+decodes and makes its book.
+
 Each side does everything it does for a frame off the socket, with a consumer watching;
 sockets are left out of both (the same bytes cost the same to receive).
 
@@ -32,6 +40,7 @@ from typing import Any
 
 import ccxt.pro as ccxtpro
 import msgspec
+from ccxt.async_support.base.ws.functions import gunzip as ccxt_gunzip
 
 import tradeport as tp
 from tradeport.streams.watch import Channel, QueueSink
@@ -39,6 +48,8 @@ from tradeport.venues.base import VenueClient
 from tradeport.venues.binance.ccxt_peer import ccxt_config, ccxt_urls
 from tradeport.venues.binance.messages import Depth
 from tradeport.venues.binance.parse import parse_depth
+from tradeport.venues.bingx.ccxt_peer import ccxt_config as bingx_ccxt_config
+from tradeport.venues.bingx.ccxt_peer import ccxt_urls as bingx_ccxt_urls
 from tradeport.venues.bybit.ccxt_peer import ccxt_config as bybit_ccxt_config
 from tradeport.venues.bybit.ccxt_peer import ccxt_urls as bybit_ccxt_urls
 from tradeport.venues.okx.ccxt_peer import ccxt_config as okx_ccxt_config
@@ -46,10 +57,12 @@ from tradeport.venues.okx.ccxt_peer import ccxt_urls as okx_ccxt_urls
 
 try:  # run as a script (python bench/…) or as a module (python -m bench.…)
     from frames import depth_frames, snapshot, trade_frames
+    from frames_bingx import book_frames as bingx_book_frames
     from frames_bybit import book_frames
     from frames_okx import book_frames as okx_book_frames
 except ImportError:
     from bench.frames import depth_frames, snapshot, trade_frames
+    from bench.frames_bingx import book_frames as bingx_book_frames
     from bench.frames_bybit import book_frames
     from bench.frames_okx import book_frames as okx_book_frames
 
@@ -59,6 +72,7 @@ CCXT_SYMBOL = "BTC/USDT:USDT"
 CCXT_WS_URL = "wss://fstream.binance.com/public/ws"
 BYBIT_WS_URL = "wss://stream.bybit.com/v5/public/linear"
 OKX_WS_URL = "wss://ws.okx.com:8443/ws/v5/public"
+BINGX_WS_URL = "wss://open-api-swap.bingx.com/swap-market"  # ccxt.pro: "swap" in it
 
 
 async def ccxtpro_book(base_url: str) -> tuple[Any, Feed, Callable[[], None]]:
@@ -80,7 +94,7 @@ async def ccxtpro_book(base_url: str) -> tuple[Any, Feed, Callable[[], None]]:
     return exchange, client.handle_text_or_binary_message, reset
 
 
-def timed(feed: Callable[[str], None], frames: list[str]) -> float:
+def timed(feed: Callable[[Any], None], frames: list[Any]) -> float:
     gc.collect()
     gc.disable()
     try:
@@ -93,7 +107,7 @@ def timed(feed: Callable[[str], None], frames: list[str]) -> float:
     return elapsed / len(frames) / 1000
 
 
-Feed = Callable[[str], None]
+Feed = Callable[[Any], None]
 
 
 async def tradeport_book(
@@ -230,17 +244,70 @@ async def binance_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable
     return cases, close
 
 
+async def bingx_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
+    """The BingX cases: a BINGX___SWAP client and a ccxt.pro bingx instance, both with
+    markets from a BingX emulator, fed frames exactly as off the socket (gzip)."""
+    emulator = tp.get_venue("BINGX___SWAP").emulator_factory(step_interval=None)  # type: ignore[misc]
+    base_url = await emulator.start()
+    ws_url = emulator.stream_url(tp.model.AssetType.SWAP)
+    snapshot_frame, updates, partials = bingx_book_frames(frames)
+    client = await tp.create_client(
+        "BINGX___SWAP", environment="emulator", base_url=base_url, ws_url=ws_url
+    )
+    await client.instruments()
+    streams = client.public_streams  # type: ignore[attr-defined]
+    book, partial = Channel("book", SYMBOL), Channel("partial_book", SYMBOL, "100")
+    await streams.prepare(book)  # watch_order_book(SYMBOL): `@incrDepth`
+    # the `@depth100` frames as ccxt.pro subscribes them (no period in the name)
+    streams.attach(partial, "/swap-market", f"{SYMBOL}@depth100")
+    for channel in (book, partial):
+        client.streams._sinks[channel] = [QueueSink(None, conflate=True, maxsize=10**9)]
+    endpoint = streams._endpoint("/swap-market")
+
+    def ours(frame: bytes) -> None:
+        # the connection's path for a data frame: inflate, classify, route
+        text = endpoint.decode_frame(frame)
+        if endpoint.classify(text) is None:
+            streams.feed(text)
+
+    peer = ccxtpro.bingx(bingx_ccxt_config("k", "s"))
+    peer.set_sandbox_mode(True)  # VST: the swap markets alone
+    bingx_ccxt_urls(peer, base_url)
+    await peer.load_markets()
+    peer_client = peer.client(BINGX_WS_URL)
+
+    def peer_feed(frame: bytes) -> None:
+        # ccxt.pro's path for a binary frame: its own gunzip, then the handler
+        peer_client.handle_text_or_binary_message(ccxt_gunzip(frame))
+
+    async def close() -> None:
+        await peer.close()
+        await client.close()
+        await emulator.stop()
+
+    cases = [
+        Case("bingx incrDepth 20+20", updates, ours, lambda: ours(snapshot_frame), None, None),
+        Case("bingx depth100", partials, ours, lambda: None, peer_feed, lambda: None),
+    ]
+    return cases, close
+
+
 @dataclass
 class Case:
     name: str
-    frames: list[str]
+    frames: list[Any]
     ours: Feed
     our_reset: Callable[[], None]
-    theirs: Feed
-    their_reset: Callable[[], None]
+    theirs: Feed | None  # None: no ccxt.pro handler reads these frames
+    their_reset: Callable[[], None] | None
 
 
-VENUES = {"binance": binance_books, "bybit": bybit_books, "okx": okx_books}
+VENUES = {
+    "binance": binance_books,
+    "bybit": bybit_books,
+    "okx": okx_books,
+    "bingx": bingx_books,
+}
 
 
 async def main() -> None:
@@ -261,14 +328,19 @@ async def main() -> None:
                 for _ in range(args.rounds):
                     case.our_reset()
                     mine.append(timed(case.ours, case.frames))
-                    case.their_reset()
-                    theirs.append(timed(case.theirs, case.frames))
-                results[case.name] = (statistics.median(mine), statistics.median(theirs))
+                    if case.theirs is not None and case.their_reset is not None:
+                        case.their_reset()
+                        theirs.append(timed(case.theirs, case.frames))
+                peer = statistics.median(theirs) if theirs else None
+                results[case.name] = (statistics.median(mine), peer)
         finally:
             await close()
     print(f"{'frame':<22}{'tradeport µs':>14}{'ccxt.pro µs':>14}{'ratio':>9}")
     for name, (mine_us, theirs_us) in results.items():
-        print(f"{name:<22}{mine_us:>14.2f}{theirs_us:>14.2f}{theirs_us / mine_us:>8.1f}×")
+        if theirs_us is None:
+            print(f"{name:<22}{mine_us:>14.2f}{'–':>14}{'–':>9}")
+        else:
+            print(f"{name:<22}{mine_us:>14.2f}{theirs_us:>14.2f}{theirs_us / mine_us:>8.1f}×")
 
 
 if __name__ == "__main__":

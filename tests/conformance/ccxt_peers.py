@@ -21,9 +21,19 @@ ccxt's reading of the same account or stream differs from tradeport's, as data:
 - `rest_ticker_has_top` (default True): ccxt's REST ticker carries the best bid / ask.
 - `ccxt_client_order_id` (default True): ccxt sends a client order id of its own.
 - `ccxt_position_has_leverage` (default True): ccxt's position carries the leverage.
+- `ccxt_market_has_max_leverage` (default True): ccxt's market carries the maximum
+  leverage.
+- `balance_fields` (default total, free and used): the ccxt balance fields that read
+  the same amounts as tradeport's (given `balance_upl`).
+
+- `book_update_ids` (default True): the book ccxt.pro watches carries update ids
+  (its `nonce`) that tradeport's books carry too, so books can be paired by id.
 
 A venue may also define `trade_id(asset_type, engine_trade_id) -> str`, the public
-trade id it shows for one of the engine's trades (default: the engine's id).
+trade id it shows for one of the engine's trades (default: the engine's id); a venue
+whose trade pushes carry no id defines instead `trade_key(asset_type, trade)`, the key
+tradeport gives one of the engine's trades (`PublicTrade`), and `ccxt_trade_key(trade)`,
+the same key of a trade as ccxt reads it.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
+from tradeport.emulator.marketdata import PublicTrade
 from tradeport.model import AssetType
 from tradeport.venues import registry
 from tradeport.venues.capability import Capability
@@ -69,12 +80,29 @@ class Peer:
         spot = self.spec.asset_type is AssetType.SPOT
         return f"{base}/{quote}" if spot else f"{base}/{quote}:{quote}"
 
-    def trade_id(self, engine_trade_id: int) -> str:
+    def trade_id(self, trade: PublicTrade) -> str:
+        """How the venue's stream (and so tradeport) names one of the engine's trades."""
+        keyed = getattr(self.module, "trade_key", None)
+        if keyed is not None:
+            key: str = keyed(self.spec.asset_type, trade)
+            return key
         named = getattr(self.module, "trade_id", None)
         if named is None:
-            return str(engine_trade_id)
-        venue_id: str = named(self.spec.asset_type, engine_trade_id)
+            return str(trade.trade_id)
+        venue_id: str = named(self.spec.asset_type, trade.trade_id)
         return venue_id
+
+    def their_trade_id(self, trade: dict[str, Any]) -> str:
+        """A trade as ccxt read it, named as `trade_id` names it."""
+        keyed = getattr(self.module, "ccxt_trade_key", None)
+        if keyed is None:
+            return str(trade["id"])
+        key: str = keyed(trade)
+        return key
+
+    @property
+    def book_update_ids(self) -> bool:
+        return bool(self.differences.get("book_update_ids", True))
 
     @property
     def fetch_order_params(self) -> dict[str, Any]:
@@ -115,6 +143,14 @@ class Peer:
     @property
     def ccxt_position_has_leverage(self) -> bool:
         return bool(self.differences.get("ccxt_position_has_leverage", True))
+
+    @property
+    def balance_fields(self) -> tuple[str, ...]:
+        return tuple(self.differences.get("balance_fields", ("total", "free", "used")))
+
+    @property
+    def ccxt_market_has_max_leverage(self) -> bool:
+        return bool(self.differences.get("ccxt_market_has_max_leverage", True))
 
     def balance_shift(self, field: str, upl: Decimal) -> Decimal:
         """What ccxt's balance `field` adds to tradeport's, given the unrealised pnl."""

@@ -1,6 +1,7 @@
 """BingX parsers on payloads shaped as PROTOCOLS.md §5.3 documents them (field names,
 the `{code, msg, data}` envelope, asks listed best-last in the depth example)."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -157,6 +158,35 @@ def test_one_way_position_is_signed() -> None:
     assert pos.qty == Decimal("-0.5") and pos.position_side is PositionSide.BOTH
     assert pos.leverage == 20 and pos.margin_type == "isolated"
     assert pos.liquidation_price == Decimal(45000)
+
+
+@pytest.mark.parametrize(
+    ("side", "hedge_side", "qty"),
+    [("LONG", PositionSide.LONG, Decimal("0.1")), ("SHORT", PositionSide.SHORT, Decimal("0.1"))],
+)
+def test_a_one_way_position_shown_as_its_side_is_both_and_signed(
+    side: str, hedge_side: PositionSide, qty: Decimal
+) -> None:
+    # ccxt's sample of the venue's answer in one-way mode: the side, unsigned, and
+    # onlyOnePosition true
+    row = {
+        "symbol": "LTC-USDT",
+        "positionId": "1",
+        "positionSide": side,
+        "isolated": False,
+        "positionAmt": "0.1",
+        "avgPrice": "73.14",
+        "leverage": 6,
+        "unrealizedProfit": "-1.0393",
+        "markPrice": "73.14",
+        "updateTime": 1721088016688,
+    }
+    one_way = codec.decode(json.dumps({**row, "onlyOnePosition": True}).encode(), m.PositionRow)
+    pos = parse.parse_position(one_way, "LTC-USDT")
+    assert pos.position_side is PositionSide.BOTH
+    assert pos.qty == (qty if side == "LONG" else -qty)
+    leg = parse.parse_position(codec.decode(json.dumps(row).encode(), m.PositionRow), "LTC-USDT")
+    assert (leg.position_side, leg.qty) == (hedge_side, qty)
 
 
 def test_balance_free_is_the_available_margin() -> None:

@@ -120,6 +120,7 @@ class PositionRow(msgspec.Struct):
     symbol: str
     positionSide: str
     positionAmt: Decimal
+    onlyOnePosition: bool = False
     avgPrice: Decimal = Decimal(0)
     unrealizedProfit: Decimal = Decimal(0)
     leverage: int = 0

@@ -198,11 +198,19 @@ def parse_balance(row: m.BalanceRow) -> Balance:
 
 
 def parse_position(row: m.PositionRow, symbol: str) -> Position:
-    """One-way (BOTH) positions are signed by the venue; hedge legs are not."""
+    """A one-way position (`onlyOnePosition`) comes as the side it is on, LONG or
+    SHORT, unsigned: it is our BOTH, signed (a short negative); one written BOTH is
+    signed already. Hedge legs are LONG and SHORT, unsigned."""
     side = POSITION_SIDES.get(row.positionSide)
     if side is None:
         raise MalformedMessage(f"position {row.symbol}: unknown positionSide {row.positionSide!r}")
-    qty = row.positionAmt if side is PositionSide.BOTH else abs(row.positionAmt)
+    if side is PositionSide.BOTH:
+        qty = row.positionAmt
+    elif row.onlyOnePosition:
+        qty = -abs(row.positionAmt) if side is PositionSide.SHORT else abs(row.positionAmt)
+        side = PositionSide.BOTH
+    else:
+        qty = abs(row.positionAmt)
     position = Position(
         symbol=symbol,
         position_side=side,

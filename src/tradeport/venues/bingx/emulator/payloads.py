@@ -15,6 +15,14 @@ from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bingx.emulator.context import wire_symbol
 
 _UTC8 = timezone(timedelta(hours=8))
+# Orders placed without a client id get an engine one with this prefix, which the
+# venue's charset (letters, digits, "-", "_") cannot produce; answers show "".
+AUTO_CLIENT_ID = "~"
+
+
+def client_id_text(client_order_id: str) -> str:
+    """The `clientOrderId` of an order: what the user gave, or "" when they gave none."""
+    return "" if client_order_id.startswith(AUTO_CLIENT_ID) else client_order_id
 
 
 def gz(payload: object) -> bytes:
@@ -191,7 +199,7 @@ def order(o: EngineOrder, symbol: str, profit: Decimal, commission: Decimal) -> 
         "status": o.status,
         "time": o.created_ms,
         "updateTime": o.updated_ms,
-        "clientOrderId": o.client_order_id,
+        "clientOrderId": client_id_text(o.client_order_id),
         "timeInForce": _TIF.get(o.tif, o.tif),
         "reduceOnly": o.reduce_only,
         "workingType": "MARK_PRICE",
@@ -208,8 +216,8 @@ def order_ack(o: EngineOrder, symbol: str) -> dict[str, object]:
         "reduceOnly": o.reduce_only,
         "orderId": o.order_id,
         "workingType": "MARK_PRICE",
-        "clientOrderID": o.client_order_id,
-        "clientOrderId": o.client_order_id,
+        "clientOrderID": client_id_text(o.client_order_id),
+        "clientOrderId": client_id_text(o.client_order_id),
         "stopGuaranteed": "false",
         "status": o.status,
         "avgPrice": s(o.avg_price),
@@ -235,12 +243,18 @@ def balance(w: PerpWallet, short_uid: str) -> dict[str, object]:
 def position(
     p: EnginePosition, symbol: str, now_ms: int, isolated: bool = False
 ) -> dict[str, object]:
+    """A position row. One-way mode shows the position as the side it is on (LONG or
+    SHORT), unsigned, with `onlyOnePosition` true (as ccxt's sample of the venue's
+    answer shows it [?]); hedge mode each leg."""
+    one_way = p.position_side == "BOTH"
+    side = ("LONG" if p.qty >= 0 else "SHORT") if one_way else p.position_side
     return {
         "symbol": symbol,
         "positionId": f"{symbol}-{p.position_side}",
-        "positionSide": p.position_side,
+        "positionSide": side,
+        "onlyOnePosition": one_way,
         "isolated": isolated,
-        "positionAmt": s(p.qty),
+        "positionAmt": s(abs(p.qty)),
         "availableAmt": s(abs(p.qty)),
         "unrealizedProfit": s(p.unrealized_pnl),
         "realisedProfit": "0",
@@ -298,7 +312,7 @@ def order_trade_update(
     whether it made the book in `m` [?: `t` and `m` are not in the venue's field list]."""
     body: dict[str, object] = {
         "s": symbol,
-        "c": o.client_order_id,
+        "c": client_id_text(o.client_order_id),
         "i": o.order_id,
         "S": o.side,
         "o": o.type,

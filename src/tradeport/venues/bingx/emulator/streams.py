@@ -6,22 +6,23 @@ Every frame it sends is gzip-compressed binary. A client subscribes with `{"id",
 200 topics). Served: `@incrDepth` (the whole book as `action: all` at once on
 subscription, then one `update` per book change, each `lastUpdateId` one past the
 previous), `@depth<5|10|20|50|100>@<200ms|500ms|1000ms>` (the top N levels every
-period, when they changed), `@trade` (an array of trades per operation) and
-`@bookTicker` (when the top of the book changes), `@markPrice` and `@ticker` (each
-second of stream time, when it changed) and `@kline_<interval>` (the current bar when
-it changed, and the bar that just closed once, at the turn). The venue's heartbeat is a `Ping`
-frame every 5 s of stream time (scaled by `stream_time_scale`), answered with the text
-`Pong`; a connection that left the last `MISSED_PINGS` pings unanswered is closed
-instead of being pinged again (the docs say only that missing pongs disconnect [?]).
+period, when they changed; `@depth<N>` alone every 500 ms), `@trade` (an array of
+trades per operation), `@bookTicker` (when the top of the book changes), `@markPrice`
+and `@ticker` (each second of stream time, when it changed) and `@kline_<interval>`
+(the current bar when it changed, and the bar that just closed once, at the turn).
+The venue's heartbeat is a `Ping` frame every 5 s of stream time (scaled by
+`stream_time_scale`), answered with the text `Pong`; a connection that left the last
+`MISSED_PINGS` pings unanswered is closed instead of being pinged again (the docs say
+only that missing pongs disconnect [?]).
 
 The same path with `?listenKey=<key>` is the account stream (account_stream.py): a
 live key is needed to connect (HTTP 401 otherwise), and the socket takes market topics
 and gets the venue's pings as any other.
 
 Connections are named "swap:/swap-market" ("swap:/swap-market#account" with a listen
-key) for stream faults; incremental depth updates
-name their symbol, so the drop / duplicate / reorder faults apply to them (never to the
-`all` a subscription starts from).
+key) for stream faults; incremental depth updates name their symbol, so the drop /
+duplicate / reorder faults apply to them (never to the `all` a subscription starts
+from).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ MISSED_PINGS = 2
 NO_PONG = 1000  # the close code of a connection that stopped answering (our choice)
 PARTIAL_LEVELS = frozenset({5, 10, 20, 50, 100})  # `@depth<N>@<period>`
 PARTIAL_PERIODS = {"200ms": 200, "500ms": 500, "1000ms": 1000}
+DEFAULT_PARTIAL_PERIOD = "500ms"  # of a `depth<N>` named without one [?]
 MAX_TOPICS = 200
 FULL_DEPTH = 1000  # `@incrDepth` carries up to 1000 levels a side
 KINDS = frozenset({"incrDepth", "trade", "bookTicker", "markPrice", "ticker"})
@@ -336,12 +338,13 @@ class PublicHub:
 
 
 def _partial(kind: str) -> tuple[int, int] | None:
-    """(levels, period ms) of a `depth<N>@<period>` kind; None for any other."""
+    """(levels, period ms) of a `depth<N>@<period>` kind, or of `depth<N>` alone (as
+    ccxt subscribes it; pushed at the default period); None for any other."""
     head, _, period = kind.partition("@")
     count = head.removeprefix("depth")
     if not head.startswith("depth") or not count.isdigit() or int(count) not in PARTIAL_LEVELS:
         return None
-    period_ms = PARTIAL_PERIODS.get(period)
+    period_ms = PARTIAL_PERIODS.get(period or DEFAULT_PARTIAL_PERIOD)
     return None if period_ms is None else (int(count), period_ms)
 
 

@@ -8,6 +8,7 @@ order of the account already has is not placed again: the answer is that order.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -85,7 +86,9 @@ class Trading:
         return symbol, spec.symbol
 
     def client_id(self, call: Call) -> str | None:
-        cid = call.params.text("clientOrderId")
+        # the documented `clientOrderId`, or `clientOrderID` as ccxt sends it (and as
+        # the place answer spells it)
+        cid = call.params.text("clientOrderId") or call.params.text("clientOrderID")
         if cid is None:
             return None
         if not CLIENT_ID.fullmatch(cid):
@@ -140,7 +143,7 @@ class Trading:
             qty=params.decimal("quantity", required=True),
             price=price if order_type == "LIMIT" else None,
             tif=_TIF[tif] if order_type == "LIMIT" else "GTC",
-            client_order_id=cid or "",
+            client_order_id=cid or f"{p.AUTO_CLIENT_ID}{secrets.token_hex(8)}",
             reduce_only=reduce_only,
             position_side=position_side,
         )
