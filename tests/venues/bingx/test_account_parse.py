@@ -164,6 +164,15 @@ def test_a_one_way_short_stays_signed_and_a_hedge_short_leg_does_not() -> None:
         assert isinstance(position, Position) and position.qty == qty
 
 
+def test_on_a_one_way_account_a_position_written_as_its_side_is_both() -> None:
+    for side, qty in (("LONG", Decimal(2)), ("SHORT", Decimal(-2))):
+        leg = {"s": "BTC-USDT", "pa": "2", "ep": "100", "up": "0", "mt": "cross", "ps": side}
+        event = text({**DOC_ACCOUNT, "a": {"m": "ORDER", "B": [], "P": [leg]}})
+        (position,) = ap.parse_account_frame(event, same, STATUS, LOCAL, one_way=True)
+        assert isinstance(position, Position)
+        assert (position.position_side, position.qty) == (PositionSide.BOTH, qty)
+
+
 @pytest.mark.parametrize("event", ["ACCOUNT_CONFIG_UPDATE", "SNAPSHOT"])
 def test_config_update_is_the_contracts_leverage(event: str) -> None:
     frame = {"e": event, "E": 1780336019559, "ac": {"s": "MTL-USDT", "l": 3, "S": 5, "mt": "cross"}}

@@ -132,11 +132,13 @@ def parse_order_update(
 
 
 def parse_account_update(
-    text: bytes, to_symbol: ToSymbol, local_ts: int
+    text: bytes, to_symbol: ToSymbol, local_ts: int, one_way: bool = False
 ) -> tuple[list[Balance], list[Position]]:
     """Balances and position legs that changed. The event carries no available margin:
     `free` is the cross wallet balance `cw` and `locked` what the wallet `wb` holds
-    beyond it, so `total` is the wallet balance, REST's `balance`."""
+    beyond it, so `total` is the wallet balance, REST's `balance`. On a `one_way`
+    account a position written as its side (LONG / SHORT, as REST lists it) is BOTH,
+    signed by that side."""
     msg = _decode(_account, text, ACCOUNT_EVENT)
     ts = msg.transaction_ts or msg.event_ts
     balances = [
@@ -154,11 +156,15 @@ def parse_account_update(
     positions = []
     for leg in msg.data.positions:
         side = _position_side(leg.position_side, f"{ACCOUNT_EVENT} position {leg.symbol}")
+        # signed in one-way mode; hedge legs non-negative, as REST parse does
+        qty = leg.amount if side is PositionSide.BOTH else abs(leg.amount)
+        if one_way and side is not PositionSide.BOTH:
+            qty = -qty if side is PositionSide.SHORT else qty
+            side = PositionSide.BOTH
         position = Position(
             symbol=to_symbol(leg.symbol),
             position_side=side,
-            # signed in one-way mode; hedge legs non-negative, as REST parse does
-            qty=leg.amount if side is PositionSide.BOTH else abs(leg.amount),
+            qty=qty,
             entry_price=leg.entry_price,
             unrealized_pnl=leg.unrealized_pnl,
             margin_type=leg.margin_type,
@@ -185,16 +191,21 @@ def parse_config_update(text: bytes, to_symbol: ToSymbol, local_ts: int) -> Leve
 
 
 def parse_account_frame(
-    text: bytes, to_symbol: ToSymbol, status_map: Mapping[str, str], local_ts: int
+    text: bytes,
+    to_symbol: ToSymbol,
+    status_map: Mapping[str, str],
+    local_ts: int,
+    one_way: bool = False,
 ) -> list[AccountObject]:
     """The model objects one account frame stands for, in the order to apply them; []
-    for an event type not read here (and for `listenKeyExpired`, the connection's)."""
+    for an event type not read here (and for `listenKeyExpired`, the connection's).
+    `one_way`: the account is known to trade in one-way mode."""
     event = event_of(text)
     if event == ORDER_EVENT:
         order, fill = parse_order_update(text, to_symbol, status_map, local_ts)
         return [order] if fill is None else [order, fill]
     if event == ACCOUNT_EVENT:
-        balances, positions = parse_account_update(text, to_symbol, local_ts)
+        balances, positions = parse_account_update(text, to_symbol, local_ts, one_way)
         return [*balances, *positions]
     if event in CONFIG_EVENTS:
         return [parse_config_update(text, to_symbol, local_ts)]

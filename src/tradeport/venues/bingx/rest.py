@@ -55,6 +55,11 @@ class BingxRest(BingxMarketRest):
     _hedge: bool | None = None  # the account's position mode, read once
 
     # -- position mode -----------------------------------------------------------------
+    @property
+    def hedged(self) -> bool | None:
+        """The position mode as last read or set; None before it was."""
+        return self._hedge
+
     async def hedge_mode(self) -> bool:
         """Whether the account trades in hedge mode (LONG and SHORT legs); one mode
         for every contract of the account."""

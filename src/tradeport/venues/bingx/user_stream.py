@@ -48,6 +48,13 @@ class BingxPrivateContext(PrivateContext, Protocol):
 
     async def get_leverage(self, symbol: str) -> tuple[int, int]: ...
 
+    async def hedge_mode(self) -> bool: ...
+
+    @property
+    def hedged(self) -> bool | None:
+        """The account's position mode as last read or set (None: not read yet)."""
+        ...
+
 
 class UserStream(PrivateSession):
     log = log
@@ -73,6 +80,8 @@ class UserStream(PrivateSession):
         )
 
     async def _started(self) -> None:
+        # the position mode tells how a one-way position is written (account_parse.py)
+        await self.client.hedge_mode()
         self._keepalive_task = asyncio.create_task(self._keep_alive())
 
     async def close(self) -> None:
@@ -117,7 +126,11 @@ class UserStream(PrivateSession):
         if text.startswith(b'{"code":0,"dataType"'):
             return  # a market push on this connection: not the account's
         objects = ap.parse_account_frame(
-            text, self.client.from_venue_symbol, self.client.config.order_status_map, local_ts
+            text,
+            self.client.from_venue_symbol,
+            self.client.config.order_status_map,
+            local_ts,
+            one_way=self.client.hedged is False,
         )
         for obj in objects:
             if isinstance(obj, Order):
