@@ -97,6 +97,9 @@ def login(emulator: EmulatorHandle, asset_type: AssetType, account: int = 0) -> 
     passphrase = getattr(emulator, "passphrase", None)
     if passphrase is not None:
         options["passphrase"] = passphrase(account)
+    login_options = getattr(emulator, "login_options", None)  # venues with a login (BTCC)
+    if login_options is not None:
+        options.update(login_options(account))
     return options
 
 
