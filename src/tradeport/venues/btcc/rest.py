@@ -323,7 +323,12 @@ class BtccRest(RestClient):
             if order is None:
                 raise OrderNotFound(f"no order {ref} of {symbol}", venue=self.key)
             raise OrderFilled(f"order {ref} of {symbol} filled", order=order, venue=self.key)
-        await self.query_order(symbol, ref)  # a pending order of another symbol is not this one's
+        # the pending list tells a filled or closed order from one that can be cancelled
+        current = await self.query_order(symbol, ref)
+        if current.status is OrderStatus.FILLED:
+            raise OrderFilled(f"order {ref} of {symbol} filled", order=current, venue=self.key)
+        if not current.status.is_open:
+            raise OrderNotFound(f"order {ref} of {symbol} is {current.status}", venue=self.key)
         answer = await self._call("cancel_pending", {"id": number}, m.PendingAnswer, mutation=True)
         order = self._pending_order(answer.pending)
         if order.status is OrderStatus.FILLED:

@@ -50,6 +50,7 @@ class SessionKeeper:
         self.on_login = on_login
         self.logins = 0
         self._lock = asyncio.Lock()
+        self._logged_in = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -108,7 +109,9 @@ class SessionKeeper:
         raw = await self.rest.call("login", params)
         answer = self.rest.decode("login", raw, m.Login, strict=False)
         self.dialect.session = Session(answer.token, answer.account.id)
-        self.logins += 1
+        async with self._logged_in:
+            self.logins += 1
+            self._logged_in.notify_all()
         self.readiness.set_up("user")
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._keep_alive(), name=f"{self.venue} keepalive")
@@ -131,6 +134,11 @@ class SessionKeeper:
             await self.renew(stale)
         except TradeportError as exc:
             log.warning("%s: logging in again failed: %s", self.venue, exc)
+
+    async def wait_logins(self, count: int) -> None:
+        """Until the session has been opened `count` times (the first login counts)."""
+        async with self._logged_in:
+            await self._logged_in.wait_for(lambda: self.logins >= count)
 
     async def close(self) -> None:
         task, self._task = self._task, None
