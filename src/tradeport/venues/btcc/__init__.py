@@ -1,6 +1,6 @@
 """BTCC perpetual futures (BTCC___SWAP): the session-based trade API on its position
-model, and the emulator. Every protocol fact is third-party and unverified against the
-live venue (PROTOCOLS.md §6) [?]."""
+model, the quote stream (tickers, seven-level books), and the emulator. Every protocol
+fact is third-party and unverified against the live venue (PROTOCOLS.md §6) [?]."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from tradeport.venues.registry import register_venue
 CONFIG = Path(__file__).with_name("venue.yaml")
 
 # What works: products, orders on the position model, positions with their own
-# leverage, the account. No server time, REST market data, fills history or private
-# streams are known for the venue.
+# leverage, the account, and the quote stream's tickers and seven-level books. No server
+# time, REST market data, fills history or private streams are known for the venue.
 CAPABILITIES = {
+    Capability.WATCH_TICKER,
+    Capability.WATCH_PARTIAL_BOOK,
     Capability.GET_EXCHANGE_INFO,
     Capability.MAKE_ORDER,
     Capability.CANCEL_ORDER,

@@ -34,6 +34,7 @@ class Session:
 
     token: str
     account_id: int
+    account_no: str = ""  # what the quote stream logs in with
 
 
 class BtccDialect:

@@ -71,7 +71,6 @@ class BtccRest(RestClient):
         sign_rule: str = DEFAULT_SIGN_RULE,
         keepalive_s: float = KEEPALIVE_S,
         default_leverage: int = DEFAULT_LEVERAGE,
-        ws_url: str | None = None,
         **options: Any,
     ) -> None:
         """`user_name` / `password`: the login's (email or phone, and password) beside
@@ -79,14 +78,12 @@ class BtccRest(RestClient):
         (auth.py: sorted, sorted_encoded, appended, appended_encoded). `keepalive_s`:
         seconds between keep-alives (the venue asks for one every 20 s).
         `default_leverage`: the `multiple` a position opens with until `set_leverage`
-        sets one for its symbol. `ws_url`: the quote stream host (default: venue.yaml
-        `wss_urls`). The other options are RestClient's."""
+        sets one for its symbol. The other options are RestClient's."""
         if asset_type is not AssetType.SWAP:
             raise NotSupported(f"BTCC has no {asset_type.value} market here")
         self.asset_type: AssetType = asset_type
         self.key = "BTCC___SWAP"
         self._rule = find_sign_rule(sign_rule)
-        self._ws_url_option = ws_url
         self.user_name = arguments.text("user_name", user_name) if user_name else ""
         self._password = password
         self.default_leverage = arguments.count("default_leverage", default_leverage)

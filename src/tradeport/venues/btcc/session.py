@@ -108,7 +108,8 @@ class SessionKeeper:
         }
         raw = await self.rest.call("login", params)
         answer = self.rest.decode("login", raw, m.Login, strict=False)
-        self.dialect.session = Session(answer.token, answer.account.id)
+        account = answer.account
+        self.dialect.session = Session(answer.token, account.id, account.account_no)
         async with self._logged_in:
             self.logins += 1
             self._logged_in.notify_all()

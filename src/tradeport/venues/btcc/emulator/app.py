@@ -1,7 +1,7 @@
 """The BTCC emulator: the trade API (session login, products, account, positions and
-pending orders) on one aiohttp server, backed by the shared matching engine (one `perp`
-engine, the market `futures`). Facts: PROTOCOLS.md §6, all third-party and unverified
-against the live venue [?]."""
+pending orders) and the quote stream (quotes.py) on one aiohttp server, backed by the
+shared matching engine (one `perp` engine, the market `futures`). Facts: PROTOCOLS.md
+§6, all third-party and unverified against the live venue [?]."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tradeport.model import AssetType
 from tradeport.venues.btcc.auth import DEFAULT_SIGN_RULE, find_sign_rule
 from tradeport.venues.btcc.emulator.context import FEES, BtccContext, login_name
 from tradeport.venues.btcc.emulator.positions import PositionBook
+from tradeport.venues.btcc.emulator.quotes import QuoteSkin
 from tradeport.venues.btcc.emulator.rest import install_rest
 from tradeport.venues.btcc.emulator.sessions import Sessions
 
@@ -69,10 +70,12 @@ class BtccEmulator(VenueEmulator):
             read_only_keys=frozenset(read_only_keys),
         )
         self.app = web.Application()
+        # the quote stream's route first: the REST catch-all must not swallow it
+        self.quotes = QuoteSkin(self.context, self.app)
         Admin(self).install(self.app)
         self.rest = install_rest(self.context, self.app)
         self._server = EmulatorServer(self.app)
-        self._serve([self._server], [])
+        self._serve([self._server], [self.quotes])
 
     def _open_market(self, seed: int) -> SyntheticMarket:
         market = SyntheticMarket(self.futures, seed=seed)
