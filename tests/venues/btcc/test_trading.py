@@ -173,3 +173,17 @@ async def test_market_orders_are_known_by_their_ids_and_client_ids(connect: Conn
     assert await client.query_order(SYMBOL, client_order_id="m-1") == order
     with pytest.raises(OrderFilled):
         await client.cancel_order(SYMBOL, client_order_id="m-1")
+
+
+async def test_stop_loss_and_take_profit_are_set_on_the_position(connect: Connect) -> None:
+    client = await connect()
+    await client.make_order(SYMBOL, QTY, None, "buy-market")
+    (row,) = await client.btcc_positions(SYMBOL)
+    updated = await client.update_position(row.id, stop_loss="60000", take_profit="70000")
+    assert (updated.id, updated.stop_loss, updated.take_profit) == (
+        row.id,
+        Decimal(60000),
+        Decimal(70000),
+    )
+    (again,) = await client.btcc_positions(SYMBOL)
+    assert (again.stop_loss, again.take_profit) == (Decimal(60000), Decimal(70000))
