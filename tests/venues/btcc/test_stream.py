@@ -123,3 +123,19 @@ async def test_only_seven_levels_are_streamed(connect: Connect) -> None:
     with pytest.raises(BadParameter, match="7"):
         async with client.watch_partial_book(SYMBOL, 20) as books:
             await next_book(books)
+
+
+async def test_trades_are_those_each_snapshot_adds(
+    connect: Connect, emulator: BtccEmulator
+) -> None:
+    client = await connect()
+    other = await connect(account=1)
+    async with client.watch_trades(SYMBOL) as trades:
+        # the trades made before the subscription are not news
+        await other.make_order(SYMBOL, Decimal("0.01"), None, "buy-market")
+        await other.make_order(SYMBOL, Decimal("0.02"), None, "sell-market")
+        first = await asyncio.wait_for(anext(trades), WAIT)
+        second = await asyncio.wait_for(anext(trades), WAIT)
+    assert (first.qty, first.taker_side.value) == (0.01, "buy")
+    assert (second.qty, second.taker_side.value) == (0.02, "sell")
+    assert client.public_streams.deal_gaps == 0

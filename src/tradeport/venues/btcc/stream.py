@@ -12,7 +12,7 @@ the replacement's first push.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tradeport.model import BookState, OrderBook
 from tradeport.model.errors import MalformedMessage, NotSupported, UnknownSymbol
@@ -21,6 +21,7 @@ from tradeport.venues.btcc import stream_messages as sm
 from tradeport.venues.btcc import stream_parse as sp
 from tradeport.venues.btcc.symbols import SymbolTable
 from tradeport.venues.btcc.ws_endpoints import (
+    DEALS_TOPIC,
     DEEP_TOPIC,
     TICK_TOPIC,
     LoginFields,
@@ -32,9 +33,12 @@ from tradeport.venues.kit.public_streams import PublicContext, PublicTopics, Top
 
 @dataclass(eq=False, slots=True)
 class QuoteTopic(Topic):
-    """One product's pushes of one kind; a book topic keeps its last book."""
+    """One product's pushes of one kind; a book topic keeps its last book, a trades
+    topic the last trades snapshot (kept across reconnects, so that trades made while
+    the connection was down are still found in the next one)."""
 
     last: OrderBook | None = None
+    deals: list[sm.DealRow] = field(default_factory=list)
 
 
 class QuoteStreams(PublicTopics[QuoteTopic]):
@@ -47,7 +51,12 @@ class QuoteStreams(PublicTopics[QuoteTopic]):
         self.table = table
         self.login = login
         self.crossed = 0  # book pushes that came crossed
-        self.handlers = {TICK_TOPIC: self._on_tick, DEEP_TOPIC: self._on_deep}
+        self.deal_gaps = 0  # trades snapshots sharing nothing with the one before
+        self.handlers = {
+            TICK_TOPIC: self._on_tick,
+            DEEP_TOPIC: self._on_deep,
+            DEALS_TOPIC: self._on_deals,
+        }
 
     async def _topic_name(self, template: str, channel: Channel) -> str:
         inst = await self.client.instrument(channel.symbol or "")  # UnknownSymbol if not
@@ -77,8 +86,11 @@ class QuoteStreams(PublicTopics[QuoteTopic]):
         elif action == sm.DEEP:
             ids = [str(sp.deep_data(frame).Y)]
             kind = DEEP_TOPIC
+        elif action == sm.DEALS:
+            ids = [str(sp.deal_data(frame).Y)]
+            kind = DEALS_TOPIC
         else:
-            return  # login, dictionary, trading hours and trades: nothing subscribed here
+            return  # login, dictionary, trading hours: no topic of ours
         for sec_id in ids:
             try:
                 symbol = self.table.symbol_of_sec_id(sec_id)
@@ -102,6 +114,18 @@ class QuoteStreams(PublicTopics[QuoteTopic]):
             self.log.warning("%s: crossed book pushed for %s", self.client.key, topic.symbol)
         topic.last = book
         self._publish(topic, book)
+
+    def _on_deals(self, topic: QuoteTopic, frame: str | bytes, local_ts: int) -> None:
+        snapshot = sp.deal_data(frame).D
+        fresh, gap = sp.new_deals(topic.deals, snapshot)
+        if gap:
+            self.deal_gaps += 1
+            self.log.warning("%s: trades of %s may be missing", self.client.key, topic.symbol)
+        topic.deals = snapshot
+        trades = [sp.parse_deal(row, topic.symbol, local_ts) for row in fresh]
+        for channel in topic.channels:
+            for trade in trades:
+                self.publish(channel, trade)
 
     def _publish(self, topic: QuoteTopic, book: OrderBook) -> None:
         for channel in topic.channels:

@@ -72,6 +72,25 @@ class DeepFrame(msgspec.Struct):
     data: DeepData
 
 
+class DealRow(msgspec.Struct, gc=False):
+    """One trade of a `dealticksnap`: price, size, time (s) and the taker's side
+    (1 buy, 2 sell). No trade id [?]."""
+
+    P: Positive
+    V: Positive
+    T: int
+    S: int
+
+
+class DealData(msgspec.Struct, gc=False):
+    Y: str | int
+    D: list[DealRow]
+
+
+class DealFrame(msgspec.Struct):
+    data: DealData
+
+
 def decoder(type_: type[T]) -> msgspec.json.Decoder[T]:
     return msgspec.json.Decoder(type_, strict=False)
 

@@ -1,5 +1,9 @@
 """BTCC quote stream pushes → model objects (PROTOCOLS.md §6.4) [?]. Pure, no I/O.
 
+`dealticksnap` is the last trades, oldest first, again and again: what is new is what
+follows the longest run that ends the previous snapshot (`new_deals`). With no trade
+id, time, price, size and side stand in for one [?].
+
 `tickinfo_deep` carries no sequence number or checksum: each push is the whole top
 seven levels a side, and replaces the book. A push whose best bid is not below its
 best ask cannot be a real book: it comes out flagged RESYNCING (and never LIVE) until
@@ -9,7 +13,7 @@ a sound push replaces it.
 from __future__ import annotations
 
 from tradeport.book.levels import check_levels
-from tradeport.model import BookState, OrderBook, Ticker
+from tradeport.model import BookState, OrderBook, Side, Ticker, Trade
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.btcc import stream_messages as sm
 
@@ -17,6 +21,8 @@ _action = sm.decoder(sm.Action)
 _dict = sm.decoder(sm.DictFrame)
 _tick = sm.decoder(sm.TickFrame)
 _deep = sm.decoder(sm.DeepFrame)
+_deals = sm.decoder(sm.DealFrame)
+TAKER_SIDES = {1: Side.BUY, 2: Side.SELL}
 
 
 def action_of(text: str | bytes) -> sm.Action:
@@ -65,4 +71,36 @@ def parse_deep(data: sm.DeepData, symbol: str, local_ts: int) -> OrderBook:
         ts=data.T * 1000,
         local_ts=local_ts,
         state=BookState.RESYNCING if crossed else BookState.LIVE,
+    )
+
+
+def deal_data(text: str | bytes) -> sm.DealData:
+    return sm.decode_as(_deals, text, "dealticksnap push").data
+
+
+def new_deals(seen: list[sm.DealRow], snapshot: list[sm.DealRow]) -> tuple[list[sm.DealRow], bool]:
+    """The trades of `snapshot` that `seen` (the previous snapshot) did not hold, and
+    whether trades may be missing between the two (they share no run: more trades came
+    than a snapshot holds). Nothing is new in a first snapshot: those trades came
+    before the subscription."""
+    if not seen:
+        return [], False
+    for overlap in range(min(len(seen), len(snapshot)), 0, -1):
+        if snapshot[:overlap] == seen[-overlap:]:
+            return snapshot[overlap:], False
+    return snapshot, True
+
+
+def parse_deal(row: sm.DealRow, symbol: str, local_ts: int) -> Trade:
+    side = TAKER_SIDES.get(row.S)
+    if side is None:
+        raise MalformedMessage(f"dealticksnap {symbol}: side {row.S!r} is not 1 or 2")
+    return Trade(
+        symbol=symbol,
+        trade_id=f"{row.T}-{row.P}-{row.V}-{row.S}",
+        price=row.P,
+        qty=row.V,
+        taker_side=side,
+        ts=row.T * 1000,
+        local_ts=local_ts,
     )

@@ -28,7 +28,7 @@ MAX_TOPICS = 400
 MAX_SENDS_PER_SECOND = 5.0  # none documented [?]
 LOGIN_TIMEOUT = 10.0
 DICT_REQUEST = "dict"
-TICK_TOPIC, DEEP_TOPIC = "tickinfo", "tickinfo_deep"
+TICK_TOPIC, DEEP_TOPIC, DEALS_TOPIC = "tickinfo", "tickinfo_deep", "dealticksnap"
 # what a login needs: (account number, API key), from a trade session
 LoginFields = Callable[[], Awaitable[tuple[str, str]]]
 

@@ -6,7 +6,9 @@ key>}` and is answered `Login`, then `Dict` (each product's `SecID`, `ShortName`
 products pushed (`symbols`) and those pushed with their book (`deep`, comma-separated
 ids); it is answered `{"action": "ReqSubcri", "result": 1}` and the current pushes
 follow at once. Every half second each product gets a `tickinfo` and each deep one a
-`tickinfo_deep` of seven levels a side. `KeepLive` is answered `keeplive`; a
+`tickinfo_deep` of seven levels a side, and each product its `dealticksnap` (the
+last 20 trades, oldest first: `P` price, `V` size, `T` seconds, `S` taker side 1 buy
+or 2 sell [?]). `KeepLive` is answered `keeplive`; a
 connection from which nothing arrived for 30 s is closed.
 """
 
@@ -26,6 +28,7 @@ from tradeport.venues.btcc.emulator.context import BtccContext, short_name
 PATH = "/"
 TICK_SECONDS = 0.5
 DEEP_LEVELS = 7
+DEALS_KEPT = 20  # trades in a `dealticksnap`
 IDLE = IdleCutoff(30.0, 1000, b"idle")
 FIRST_SEC_ID = 3_289_142  # the id quoted in the sources, numbering the products from it
 
@@ -137,6 +140,8 @@ class QuoteSkin(StreamSkin):
             session.send(frame("tickinfo", data=rows))
         for symbol in sorted(session.deep):
             session.send(frame("tickinfo_deep", data=self._deep(symbol)))
+        for symbol in sorted(session.symbols):
+            session.send(frame("dealticksnap", data=self._deals(symbol)))
 
     def _tick_row(self, symbol: str) -> dict[str, object]:
         engine = self.ctx.futures
@@ -150,6 +155,19 @@ class QuoteSkin(StreamSkin):
             "V": plain(engine.ticker_24h(symbol).volume),
             "T": self.ctx.now_ms() // 1000,
         }
+
+    def _deals(self, symbol: str) -> dict[str, object]:
+        trades = self.ctx.futures.recent_trades(symbol, DEALS_KEPT)
+        rows = [
+            {
+                "P": plain(t.price),
+                "V": plain(t.qty),
+                "T": t.ts_ms // 1000,
+                "S": 2 if t.buyer_is_maker else 1,
+            }
+            for t in trades
+        ]
+        return {"Y": self.sec_ids[symbol], "D": rows}
 
     def _deep(self, symbol: str) -> dict[str, object]:
         book = self.ctx.futures.depth(symbol, DEEP_LEVELS)
