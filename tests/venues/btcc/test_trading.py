@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tradeport.emulator.faults import DropAfter
 from tradeport.model import AssetType, OrderStatus, OrderType, PositionSide
 from tradeport.model.errors import (
     BadParameter,
@@ -187,3 +188,16 @@ async def test_stop_loss_and_take_profit_are_set_on_the_position(connect: Connec
     )
     (again,) = await client.btcc_positions(SYMBOL)
     assert (again.stop_loss, again.take_profit) == (Decimal(60000), Decimal(70000))
+
+
+async def test_an_open_whose_answer_is_lost_is_found_by_its_client_id(
+    connect: Connect, emulator: BtccEmulator
+) -> None:
+    client = await connect()
+    await client.login()
+    emulator.faults.arm("POST /v1/account/openposition", DropAfter())
+    order = await client.make_order(SYMBOL, QTY, None, "buy-market", client_order_id="lost-1")
+    assert order.status is OrderStatus.FILLED and order.client_order_id == "lost-1"
+    (row,) = await client.btcc_positions(SYMBOL)
+    assert order.order_id == f"position:{row.id}" and row.refid == "lost-1"
+    assert emulator.faults.seen["POST /v1/account/openposition"] == 1  # never sent again

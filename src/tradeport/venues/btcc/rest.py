@@ -138,9 +138,17 @@ class BtccRest(RestClient):
         """After a (new) session: the positions and pending orders as the venue holds
         them, and the components an order waits for marked up."""
         await self.instruments()
-        await asyncio.gather(self._positions(), self._pendings())
+        positions, pendings = await asyncio.gather(self._positions(), self._pendings())
+        for row in pendings:
+            self._pending_order(row)  # learns its client id
         self.readiness.set_up("position")
         self.readiness.set_up("trade")
+        log.info(
+            "%s: %d positions and %d pending orders at the venue",
+            self.key,
+            len(positions),
+            sum(1 for row in pendings if row.status == 1),
+        )
 
     async def _ready(self) -> None:
         if not (self.readiness.is_up("trade") and self.readiness.is_up("position")):
@@ -286,10 +294,30 @@ class BtccRest(RestClient):
                 return pending_order_id(row.id)
         raise OrderNotFound(f"no order {client_order_id} of {symbol}", venue=self.key)
 
+    async def _opened_by(self, symbol: str, client_order_id: str) -> Order | None:
+        """The market open a client id made, as its position shows it (the position
+        carries the client id as `refid`): how an open whose answer was lost is found."""
+        product = await self._product(symbol)
+        for row in await self._positions():
+            if row.refid == client_order_id and row.symbol == product:
+                order = parse.opened_order(row, symbol, row.volume, client_order_id)
+                assert order.order_id is not None
+                self._filled[order.order_id] = order
+                self._by_client_id[client_order_id] = order.order_id
+                return order
+        return None
+
     async def query_order(
         self, symbol: str, order_id: str | None = None, client_order_id: str | None = None
     ) -> Order:
-        ref = await self._order_id(symbol, order_id, client_order_id)
+        try:
+            ref = await self._order_id(symbol, order_id, client_order_id)
+        except OrderNotFound:
+            assert client_order_id is not None
+            opened = await self._opened_by(symbol, client_order_id)
+            if opened is None:
+                raise
+            return opened
         kind, number = split_order_id(ref, self.key)
         if kind != "pending":
             order = self._filled.get(ref)

@@ -71,14 +71,17 @@ class SessionKeeper:
     async def renew(self, stale: Session | None) -> Session:
         """A new session in place of `stale` (once, however many calls found it
         refused), then the caller's reconciliation."""
+        renewed = False
         async with self._lock:
             if self.dialect.session is stale or self.dialect.session is None:
                 log.info("%s: session lost, logging in again", self.venue)
                 self.dialect.session = None
                 self.readiness.set_down("user")
                 await self._login()
-                if self.on_login is not None and self.logins > 1:
-                    await self.on_login()
+                renewed = True
+        # outside the lock: the reconciliation's own calls may find the session refused
+        if renewed and self.on_login is not None:
+            await self.on_login()
         assert self.dialect.session is not None
         return self.dialect.session
 

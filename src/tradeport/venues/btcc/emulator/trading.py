@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Reject, RejectReason
 from tradeport.emulator.host.rest import Route
 from tradeport.emulator.symbols import SymbolSpec, on_step
@@ -87,7 +88,7 @@ class Trading:
                 "account_no": str(ref.uid),
                 "account_groupid": 1,
                 "userid": ref.uid,
-                "balance": payloads.text(wallet.balance),
+                "balance": plain(wallet.balance),
             },
         }
 
