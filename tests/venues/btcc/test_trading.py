@@ -201,3 +201,59 @@ async def test_an_open_whose_answer_is_lost_is_found_by_its_client_id(
     (row,) = await client.btcc_positions(SYMBOL)
     assert order.order_id == f"position:{row.id}" and row.refid == "lost-1"
     assert emulator.faults.seen["POST /v1/account/openposition"] == 1  # never sent again
+
+
+async def test_a_stop_open_opens_a_position_once_its_price_trades(
+    connect: Connect, emulator: BtccEmulator
+) -> None:
+    client = await connect()
+    await client.set_leverage(SYMBOL, 6)
+    _, ask = touch(emulator)
+    stop = ask + 200
+    order = await client.open_pending(SYMBOL, 2, "buy", QTY, stop, client_order_id="stop-1")
+    assert order.status is OrderStatus.NEW and order.raw["pending_type"] == 2
+    assert await client.get_position() == []
+    emulator.move_market(AssetType.SWAP, SYMBOL, stop + 300)
+    done = await client.query_order(SYMBOL, client_order_id="stop-1")
+    assert done.status is OrderStatus.FILLED and done.filled_qty == QTY
+    (pos,) = await client.get_position(SYMBOL)
+    assert pos.qty == QTY and pos.leverage == 6 and pos.entry_price >= stop
+
+
+async def test_a_stop_loss_closes_its_position_once_its_price_trades(
+    connect: Connect, emulator: BtccEmulator
+) -> None:
+    client = await connect()
+    await client.make_order(SYMBOL, QTY * 2, None, "buy-market")
+    (row,) = await client.btcc_positions(SYMBOL)
+    bid, _ = touch(emulator)
+    stop = bid - 200
+    order = await client.open_pending(SYMBOL, 4, "sell", QTY, stop, position_id=row.id)
+    assert order.reduce_only and order.position_side is PositionSide.LONG
+    emulator.move_market(AssetType.SWAP, SYMBOL, stop - 300)
+    assert (await client.query_order(SYMBOL, order.order_id)).status is OrderStatus.FILLED
+    (left,) = await client.btcc_positions(SYMBOL)
+    assert left.id == row.id and left.volume == QTY
+
+
+async def test_a_positions_own_take_profit_closes_it_whole(
+    connect: Connect, emulator: BtccEmulator
+) -> None:
+    client = await connect()
+    await client.make_order(SYMBOL, QTY, None, "sell-market")
+    (row,) = await client.btcc_positions(SYMBOL)
+    bid, _ = touch(emulator)
+    await client.update_position(row.id, take_profit=bid - 200)
+    emulator.move_market(AssetType.SWAP, SYMBOL, bid - 500)
+    assert await client.btcc_positions() == []
+
+
+async def test_a_waiting_pending_order_is_cancelled(connect: Connect) -> None:
+    client = await connect()
+    order = await client.open_pending(SYMBOL, 2, "sell", QTY, "30000")
+    cancelled = await client.cancel_order(SYMBOL, order_id=order.order_id)
+    assert cancelled.status is OrderStatus.CANCELED
+    with pytest.raises(BadParameter, match="position_id"):
+        await client.open_pending(SYMBOL, 5, "sell", QTY, "90000")
+    with pytest.raises(BadParameter, match="pending_type"):
+        await client.open_pending(SYMBOL, 6, "sell", QTY, "90000")

@@ -26,7 +26,19 @@ from tradeport.venues.kit.orders import plain_decimal
 # `refid`: this project sends up to 32 letters, digits, - and _ [?]
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 CLIENT_ID_RULE = "1 to 32 of letters, digits, - and _"
-LIMIT_OPEN, LIMIT_CLOSE = 1, 3
+LIMIT_OPEN, STOP_OPEN, LIMIT_CLOSE, STOP_LOSS, TAKE_PROFIT = 1, 2, 3, 4, 5
+PENDING_TYPES = (LIMIT_OPEN, STOP_OPEN, LIMIT_CLOSE, STOP_LOSS, TAKE_PROFIT)
+
+
+def pending_type(value: object) -> int:
+    """A pending order type, 1 to 5 (§6.3); BadParameter naming them otherwise."""
+    if isinstance(value, bool) or value not in PENDING_TYPES:
+        raise BadParameter(
+            f"pending_type {value!r}: expected 1 limit open, 2 stop open, 3 limit close,"
+            " 4 stop loss or 5 take profit"
+        )
+    assert isinstance(value, int)
+    return value
 
 
 def check_kind(req: OrderRequest, venue: str) -> None:

@@ -27,6 +27,7 @@ DIRECTIONS = {Side.BUY: 1, Side.SELL: 2}
 LEGS = {1: PositionSide.LONG, 2: PositionSide.SHORT}
 # pending order types that only close a position (§6.3)
 CLOSING_TYPES = frozenset({3, 4, 5})
+LIMIT_TYPES = frozenset({1, 3})
 
 
 def parse_product(row: m.Product) -> Instrument:
@@ -64,13 +65,15 @@ def parse_position(row: m.PositionRow, symbol: str) -> Position:
 
 
 def parse_pending(row: m.PendingRow, symbol: str, status_map: Mapping[str, str]) -> Order:
+    """A pending order; a stop open, stop loss or take profit (types 2, 4, 5) is a
+    market order waiting for its price. `raw["pending_type"]` keeps the venue's type."""
     filled = row.filled_volume
     return Order(
         symbol=symbol,
         client_order_id=row.refid or None,
         order_id=pending_order_id(row.id),
         side=SIDES[row.direction],
-        type=OrderType.LIMIT,
+        type=OrderType.LIMIT if row.type in LIMIT_TYPES else OrderType.MARKET,
         time_in_force=None,
         price=row.request_price,
         qty=row.request_volume,
@@ -82,6 +85,7 @@ def parse_pending(row: m.PendingRow, symbol: str, status_map: Mapping[str, str])
         position_side=LEGS[row.direction if row.type not in CLOSING_TYPES else 3 - row.direction],
         created_ts=row.create_time,
         updated_ts=row.update_time or row.create_time,
+        raw={"pending_type": row.type, "positionid": row.positionid},
     )
 
 

@@ -27,8 +27,10 @@ from tradeport.model import (
     OrderStatus,
     OrderType,
     Position,
+    Side,
 )
 from tradeport.model.errors import (
+    BadParameter,
     DuplicateClientOrderId,
     NotSupported,
     OrderFilled,
@@ -207,7 +209,7 @@ class BtccRest(RestClient):
         self.check_trading_allowed("close_position")
         params: dict[str, Any] = {
             "positionid": arguments.count("position_id", position_id),
-            "request_volume": str(arguments.positive_amount("volume", volume)),
+            "request_volume": str(arguments.amount("volume", volume)),
             "refid": client_order_id,
         }
         return await self._call("close_position", params, m.CloseAnswer, mutation=True)
@@ -222,11 +224,47 @@ class BtccRest(RestClient):
         self.check_trading_allowed("update_position")
         params: dict[str, Any] = {
             "positionid": arguments.count("position_id", position_id),
-            "stop_loss": str(arguments.amount("stop_loss", stop_loss)),
-            "take_profit": str(arguments.amount("take_profit", take_profit)),
+            "stop_loss": _price_or_none("stop_loss", stop_loss),
+            "take_profit": _price_or_none("take_profit", take_profit),
         }
         answer = await self._call("update_position", params, m.PositionAnswer, mutation=True)
         return answer.position
+
+    async def open_pending(
+        self,
+        symbol: str,
+        pending_type: int,
+        side: str,
+        volume: Decimal | str | float,
+        price: Decimal | str | float,
+        *,
+        position_id: int | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """A pending order of BTCC's own type: 1 limit open, 2 stop open (opens at
+        market once `price` trades), 3 limit close, 4 stop loss, 5 take profit (close
+        `volume` of position `position_id` at market once `price` trades). `side` is
+        the order's ("buy" / "sell"; a close goes against its position). An open takes
+        the symbol's leverage (`set_leverage`)."""
+        self.check_trading_allowed("open_pending")
+        kind = orders.pending_type(pending_type)
+        inst = await self.instrument(symbol)
+        params: dict[str, Any] = {
+            "symbol": inst.venue_symbol,
+            "type": kind,
+            "direction": parse.DIRECTIONS[arguments.choice("side", side, Side)],
+            "request_volume": str(arguments.amount("volume", volume)),
+            "request_price": str(arguments.amount("price", price)),
+            "refid": None if client_order_id is None else self._client_order_id(client_order_id),
+        }
+        if kind in parse.CLOSING_TYPES:
+            if position_id is None:
+                raise BadParameter(f"pending type {kind} closes a position: give position_id")
+            params["positionid"] = arguments.count("position_id", position_id)
+        else:
+            params["multiple"] = self.leverage.get(symbol, self.default_leverage)
+        answer = await self._call("open_pending", params, m.PendingAnswer, mutation=True)
+        return self._pending_order(answer.pending)
 
     # -- the order flow ----------------------------------------------------------------
     async def _order_params(self, req: OrderRequest, inst: Instrument, cid: str) -> dict[str, Any]:
@@ -388,3 +426,10 @@ class BtccRest(RestClient):
             raise UnknownSymbol(f"unknown symbol {symbol!r} on {self.key}")
         self.leverage[symbol] = leverage
         return leverage
+
+
+def _price_or_none(name: str, value: object) -> str:
+    """A stop loss or take profit price; 0 (or "0") sets none."""
+    if isinstance(value, Decimal | int | str) and not isinstance(value, bool) and value in (0, "0"):
+        return "0"
+    return str(arguments.amount(name, value))

@@ -85,7 +85,7 @@ async def test_the_product_list_is_public(
     assert answer["symbols"][0]["digits"] == 2
 
 
-async def test_pending_types_that_trigger_on_price_are_not_served(
+async def test_a_stop_open_waits_for_its_price(
     emulator: BtccEmulator, http: aiohttp.ClientSession
 ) -> None:
     session = await login(emulator, http)
@@ -103,7 +103,8 @@ async def test_pending_types_that_trigger_on_price_are_not_served(
     )
     async with http.post(emulator.base_url + "/v1/account/openpending", data=form) as resp:
         answer = await resp.json()
-    assert answer["code"] == 2008
+    assert answer["code"] == 0
+    assert answer["pending"]["status"] == 1 and answer["pending"]["type"] == 2
 
 
 async def test_an_unknown_path_is_a_404(

@@ -1,7 +1,6 @@
 """The BTCC emulator's handlers (PROTOCOLS.md §6.2, §6.3) [?]: login and keep-alive, the
-product list, the account, positions (open, close by id, SL/TP) and pending orders
-(types 1 and 3 are served; 2, 4 and 5, which trigger on price, are refused as not
-served by this emulator)."""
+product list, the account, positions (open, close by id, SL/TP) and pending orders of
+every type (1 limit open, 2 stop open, 3 limit close, 4 stop loss, 5 take profit)."""
 
 from __future__ import annotations
 
@@ -19,14 +18,16 @@ from tradeport.venues.btcc.emulator.params import Params
 from tradeport.venues.btcc.emulator.positions import (
     BUY_DIRECTION,
     LIMIT_CLOSE,
-    LIMIT_OPEN,
     SELL_DIRECTION,
+    STOP_LOSS,
+    TAKE_PROFIT,
     BtccPosition,
     opposite,
 )
 
 DIRECTIONS = (str(BUY_DIRECTION), str(SELL_DIRECTION))
 PENDING_TYPES = ("1", "2", "3", "4", "5")
+CLOSING = (LIMIT_CLOSE, STOP_LOSS, TAKE_PROFIT)
 MAX_PAGE_SIZE = 100
 _REJECTS = {
     RejectReason.INSUFFICIENT_MARGIN: e.NOT_ENOUGH_MARGIN,
@@ -173,11 +174,9 @@ class Trading:
     def open_pending(self, call: Call) -> dict[str, object]:
         p = call.params
         kind = int(p.choice("type", PENDING_TYPES))
-        if kind not in (LIMIT_OPEN, LIMIT_CLOSE):
-            raise e.BtccApiError(e.TYPE_NOT_SERVED, f"PENDING TYPE {kind} NOT SERVED HERE")
         direction = int(p.choice("direction", DIRECTIONS))
         position = None
-        if kind == LIMIT_CLOSE:
+        if kind in CLOSING:
             position = self._own_position(call)
             spec = self.ctx.spec_of(position.symbol)
             if direction != opposite(position.direction):
