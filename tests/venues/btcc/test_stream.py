@@ -139,3 +139,16 @@ async def test_trades_are_those_each_snapshot_adds(
     assert (first.qty, first.taker_side.value) == (0.01, "buy")
     assert (second.qty, second.taker_side.value) == (0.02, "sell")
     assert client.public_streams.deal_gaps == 0
+
+
+async def test_klines_are_asked_on_a_connection_of_their_own(
+    connect: Connect, emulator: BtccEmulator
+) -> None:
+    client = await connect()
+    bars = await client.get_kline(SYMBOL, "5m", limit=12)
+    assert len(bars) == 12 and all(b.close_ts == b.open_ts + 300_000 - 1 for b in bars)
+    engine = emulator.engine_for(AssetType.SWAP).klines("BTCUSDT", 300_000, None, None, 12)
+    assert [(b.open_ts, b.close) for b in bars] == [(k.open_ms, float(k.close)) for k in engine]
+    assert client.stream_stats() == {}  # no stream was opened for it
+    with pytest.raises(BadParameter, match="start"):
+        await client.get_kline(SYMBOL, "1m", limit=5, start_ms=1)

@@ -85,3 +85,16 @@ def test_a_trade_names_its_taker_side() -> None:
     assert trade.taker_side is Side.SELL and trade.price == 101.5 and trade.ts == 5000
     with pytest.raises(MalformedMessage):
         sp.parse_deal(deal(5, side=3), SYMBOL, 0)
+
+
+def test_a_kline_answer_is_bars_oldest_first() -> None:
+    rows = [
+        {"T": 1700000060, "O": "2", "H": "3", "L": "1.5", "C": "2.5", "V": "10"},
+        {"T": 1700000000, "O": "1", "H": "2", "L": "1", "C": "2", "V": "5"},
+    ]
+    bars = sp.parse_klines(text({"action": "Kline", "data": rows}), SYMBOL, "1m", "M1", 0)
+    assert [b.open_ts for b in bars] == [1_700_000_000_000, 1_700_000_060_000]
+    assert bars[0].close_ts == 1_700_000_059_999 and bars[1].volume == 10.0
+    bad = [{**rows[0], "H": "1"}]
+    with pytest.raises(MalformedMessage):
+        sp.parse_klines(text({"action": "Kline", "data": bad}), SYMBOL, "1m", "M1", 0)

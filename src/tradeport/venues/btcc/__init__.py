@@ -13,13 +13,15 @@ from tradeport.venues.registry import register_venue
 CONFIG = Path(__file__).with_name("venue.yaml")
 
 # What works: products, orders on the position model, positions with their own
-# leverage, the account, and the quote stream's tickers, seven-level books and trades. No server
-# time, REST market data, fills history or private streams are known for the venue.
+# leverage, the account, candles, and the quote stream's tickers, seven-level books and
+# trades. No server time, REST market data, fills history or private streams are known
+# for the venue.
 CAPABILITIES = {
     Capability.WATCH_TICKER,
     Capability.WATCH_PARTIAL_BOOK,
     Capability.WATCH_TRADES,
     Capability.GET_EXCHANGE_INFO,
+    Capability.GET_KLINE,
     Capability.MAKE_ORDER,
     Capability.CANCEL_ORDER,
     Capability.QUERY_ORDER,

@@ -1,15 +1,24 @@
 """The BTCC client: the trade API (rest.py) and the quote stream (stream.py), whose
-login takes the account number of a trade session. The venue has no private stream."""
+login takes the account number of a trade session; candles are asked on a quote
+connection of their own (quote_requests.py). The venue has no private stream."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import msgspec
+
 from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.model.errors import NotSupported
+from tradeport.model import Bar
+from tradeport.model.errors import BadParameter, NotSupported
 from tradeport.streams.watch import Channel
+from tradeport.venues.btcc import stream_messages as sm
+from tradeport.venues.btcc import stream_parse as sp
+from tradeport.venues.btcc.quote_requests import ask
 from tradeport.venues.btcc.rest import BtccRest
 from tradeport.venues.btcc.stream import QuoteStreams
+from tradeport.venues.btcc.symbols import SymbolTable
 from tradeport.venues.kit.liveness import Liveness
 from tradeport.venues.kit.stream_client import PRIVATE_KINDS, StreamClient
 
@@ -18,6 +27,7 @@ KEEPLIVE_INTERVAL = 15.0
 IDLE_CUTOFF = 30.0
 SILENCE_TIMEOUT = 40.0
 DEEP_LEVELS = 7
+MAX_KLINES = 1000  # per `ReqKline`, as this project asks [?]
 
 
 class BtccClient(StreamClient[QuoteStreams, Any], BtccRest):
@@ -53,6 +63,33 @@ class BtccClient(StreamClient[QuoteStreams, Any], BtccRest):
         await self.instruments()
         session = await self.session.ensure()
         return session.account_no, self.api_key
+
+    async def _get_kline(
+        self, symbol: str, period: str, limit: int, start_ms: int | None, end_ms: int | None
+    ) -> list[Bar]:
+        """The last `limit` candles, asked on a quote stream connection of their own
+        (`ReqKline`, answered `Kline`) [?]; no time range is known to the request."""
+        interval = self._kline_interval(period)
+        if start_ms is not None or end_ms is not None:
+            raise BadParameter(f"{self.key} klines are the latest `limit`: no start or end")
+        if limit > MAX_KLINES:
+            raise BadParameter(f"limit {limit}: {self.key} gives at most {MAX_KLINES} candles")
+        await self.instrument(symbol)  # UnknownSymbol before connecting
+        self._check_ws_url()
+
+        def request(table: SymbolTable) -> str:
+            frame = {
+                "action": sm.KLINE_REQUEST,
+                "symbol": table.sec_id(symbol),
+                "period": interval,
+                "count": limit,
+            }
+            return msgspec.json.encode(frame).decode()
+
+        text = await ask(
+            self.ws_url, self._quote_login, self.symbols, request, sm.KLINE, venue=self.key
+        )
+        return sp.parse_klines(text, symbol, period, interval, int(time.time() * 1000))
 
     async def _open_channel(self, channel: Channel) -> None:
         if channel.kind in PRIVATE_KINDS:

@@ -6,7 +6,8 @@ then `All Products` (trading hours). `ReqSubcri` sets which products are pushed:
 `tickinfo` (best bid `B`, best ask `A`, last `C`, volume `V`, time `T` in seconds, per
 product `Y`), `tickinfo_deep` (seven levels a side: ask prices `A` with sizes `U`
 ascending, bid prices `B` with sizes `M` descending) and `dealticksnap` (the last
-trades). `KeepLive` is answered `keeplive`. The field letters come from third-party
+trades). `ReqKline` is answered once with `Kline` (the last candles of a period).
+`KeepLive` is answered `keeplive`. The field letters come from third-party
 summaries; the answers' `result` field and the `ReqSubcri` answer are this project's
 reading [?]. Numbers may come as strings or numbers: decoded with strict=False into
 floats that must be real (market_numbers.py).
@@ -24,6 +25,18 @@ from tradeport.venues.kit.market_numbers import NotNegative, Positive
 T = TypeVar("T")
 LOGIN, DICT, PRODUCTS, SUBSCRIBE = "Login", "Dict", "All Products", "ReqSubcri"
 TICK, DEEP, DEALS, KEEPLIVE = "tickinfo", "tickinfo_deep", "dealticksnap", "KeepLive"
+KLINE_REQUEST, KLINE = "ReqKline", "Kline"
+# candle periods as `ReqKline` names them (MetaTrader's names, as the back end's look) [?]
+PERIOD_MS = {
+    "M1": 60_000,
+    "M5": 300_000,
+    "M15": 900_000,
+    "M30": 1_800_000,
+    "H1": 3_600_000,
+    "H4": 14_400_000,
+    "D1": 86_400_000,
+    "W1": 604_800_000,
+}
 KEEPLIVE_ANSWER = "keeplive"
 SUCCESS = 1
 
@@ -89,6 +102,21 @@ class DealData(msgspec.Struct, gc=False):
 
 class DealFrame(msgspec.Struct):
     data: DealData
+
+
+class KlineRow(msgspec.Struct, gc=False):
+    """One candle: open time `T` (s), open, high, low, close, volume."""
+
+    open_s: int = msgspec.field(name="T")
+    open: Positive = msgspec.field(name="O")
+    high: Positive = msgspec.field(name="H")
+    low: Positive = msgspec.field(name="L")
+    close: Positive = msgspec.field(name="C")
+    volume: NotNegative = msgspec.field(default=0.0, name="V")
+
+
+class KlineFrame(msgspec.Struct):
+    data: list[KlineRow]
 
 
 def decoder(type_: type[T]) -> msgspec.json.Decoder[T]:

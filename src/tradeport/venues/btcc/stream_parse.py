@@ -13,7 +13,7 @@ a sound push replaces it.
 from __future__ import annotations
 
 from tradeport.book.levels import check_levels
-from tradeport.model import BookState, OrderBook, Side, Ticker, Trade
+from tradeport.model import Bar, BookState, OrderBook, Side, Ticker, Trade
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.btcc import stream_messages as sm
 
@@ -22,6 +22,7 @@ _dict = sm.decoder(sm.DictFrame)
 _tick = sm.decoder(sm.TickFrame)
 _deep = sm.decoder(sm.DeepFrame)
 _deals = sm.decoder(sm.DealFrame)
+_klines = sm.decoder(sm.KlineFrame)
 TAKER_SIDES = {1: Side.BUY, 2: Side.SELL}
 
 
@@ -104,3 +105,31 @@ def parse_deal(row: sm.DealRow, symbol: str, local_ts: int) -> Trade:
         ts=row.T * 1000,
         local_ts=local_ts,
     )
+
+
+def parse_klines(
+    text: str | bytes, symbol: str, period: str, interval: str, now_ms: int
+) -> list[Bar]:
+    """A `Kline` answer, oldest first; a candle is closed once its last ms is past."""
+    length = sm.PERIOD_MS[interval]
+    rows = sm.decode_as(_klines, text, "Kline answer").data
+    bars = []
+    for row in sorted(rows, key=lambda r: r.open_s):
+        if not row.low <= min(row.open, row.close) <= max(row.open, row.close) <= row.high:
+            raise MalformedMessage(f"Kline {symbol} at {row.open_s}: high and low do not hold it")
+        open_ms = row.open_s * 1000
+        bars.append(
+            Bar(
+                symbol=symbol,
+                period=period,
+                open_ts=open_ms,
+                close_ts=open_ms + length - 1,
+                open=row.open,
+                high=row.high,
+                low=row.low,
+                close=row.close,
+                volume=row.volume,
+                closed=open_ms + length - 1 < now_ms,
+            )
+        )
+    return bars

@@ -33,6 +33,12 @@ TICK_TOPIC, DEEP_TOPIC, DEALS_TOPIC = "tickinfo", "tickinfo_deep", "dealticksnap
 LoginFields = Callable[[], Awaitable[tuple[str, str]]]
 
 
+def login_frame(name: str, key: str) -> str:
+    """The quote stream's login: `name` the account number, `key` the API key [?]."""
+    frame = {"action": sm.LOGIN, "name": name, "clienttype": "API", "key": key}
+    return msgspec.json.encode(frame).decode()
+
+
 def topic(kind: str, symbol: str) -> str:
     """`tickinfo:BTC-USDT`: our name of one product's pushes of one kind."""
     return f"{kind}:{symbol}"
@@ -61,8 +67,7 @@ class QuoteEndpoint(LiveEndpoint):
     async def on_open(self, conn: WsRequester) -> None:
         self._in_flight.clear()
         name, key = await self.login_fields()
-        frame = {"action": sm.LOGIN, "name": name, "clienttype": "API", "key": key}
-        ack = await conn.request(msgspec.json.encode(frame).decode(), DICT_REQUEST, LOGIN_TIMEOUT)
+        ack = await conn.request(login_frame(name, key), DICT_REQUEST, LOGIN_TIMEOUT)
         if ack.error is not None:
             raise MalformedMessage(f"quote stream login refused: {ack.error}")
 

@@ -8,7 +8,8 @@ ids); it is answered `{"action": "ReqSubcri", "result": 1}` and the current push
 follow at once. Every half second each product gets a `tickinfo` and each deep one a
 `tickinfo_deep` of seven levels a side, and each product its `dealticksnap` (the
 last 20 trades, oldest first: `P` price, `V` size, `T` seconds, `S` taker side 1 buy
-or 2 sell [?]). `KeepLive` is answered `keeplive`; a
+or 2 sell [?]). `ReqKline` (`symbol` id, `period` M1…W1, `count`) is answered once
+with `Kline`, the last candles oldest first. `KeepLive` is answered `keeplive`; a
 connection from which nothing arrived for 30 s is closed.
 """
 
@@ -24,11 +25,13 @@ from tradeport.emulator.host.streams import IdleCutoff, StreamHost, StreamSessio
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.btcc.emulator.context import BtccContext, short_name
+from tradeport.venues.btcc.stream_messages import PERIOD_MS
 
 PATH = "/"
 TICK_SECONDS = 0.5
 DEEP_LEVELS = 7
 DEALS_KEPT = 20  # trades in a `dealticksnap`
+MAX_KLINES = 1000
 IDLE = IdleCutoff(30.0, 1000, b"idle")
 FIRST_SEC_ID = 3_289_142  # the id quoted in the sources, numbering the products from it
 
@@ -86,6 +89,8 @@ class QuoteSkin(StreamSkin):
             self._login(session, msg)
         elif action == "ReqSubcri":
             self._subscribe(session, msg)
+        elif action == "ReqKline":
+            self._klines(session, msg)
         else:
             session.send(frame("error", result=0, msg=f"UNKNOWN ACTION {action!r}"))
 
@@ -127,6 +132,33 @@ class QuoteSkin(StreamSkin):
         session.deep = {self._by_sec_id[i] for i in deep_ids}
         session.send(frame("ReqSubcri", result=1, msg="success"))
         self._push(session)
+
+    def _klines(self, session: QuoteSession, msg: dict[str, object]) -> None:
+        """The last `count` candles of `period` (PERIOD_MS names), oldest first."""
+        if not session.logged_in:
+            session.send(frame("Kline", result=0, msg="NOT LOGIN"))
+            return
+        sec_id, period, count = str(msg.get("symbol", "")), msg.get("period"), msg.get("count")
+        symbol = self._by_sec_id.get(sec_id)
+        if symbol is None or period not in PERIOD_MS:
+            session.send(frame("Kline", result=0, msg="UNKNOWN SYMBOL OR PERIOD"))
+            return
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_KLINES:
+            session.send(frame("Kline", result=0, msg=f"COUNT MUST BE 1 TO {MAX_KLINES}"))
+            return
+        bars = self.ctx.futures.klines(symbol, PERIOD_MS[str(period)], None, None, count)
+        rows = [
+            {
+                "T": bar.open_ms // 1000,
+                "O": plain(bar.open),
+                "H": plain(bar.high),
+                "L": plain(bar.low),
+                "C": plain(bar.close),
+                "V": plain(bar.volume),
+            }
+            for bar in bars
+        ]
+        session.send(frame("Kline", result=1, symbol=sec_id, period=period, data=rows))
 
     # -- pushes ------------------------------------------------------------------------
     def tick(self) -> None:
