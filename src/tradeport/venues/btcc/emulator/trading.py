@@ -130,6 +130,9 @@ class Trading:
         volume = self._volume(p, spec, "request_volume")
         multiple = self._multiple(p, spec)
         refid = self._refid(call)
+        # read before anything opens: a refusal must leave nothing behind
+        stop_loss = p.decimal("stop_loss") or Decimal(0)
+        take_profit = p.decimal("take_profit") or Decimal(0)
         try:
             pos = self.ctx.book.open(
                 call.account_id, spec.symbol, direction, volume, multiple, refid
@@ -138,8 +141,7 @@ class Trading:
             raise refused(reject) from None
         if pos is None:
             raise e.BtccApiError(e.NO_LIQUIDITY, "NO PRICE TO OPEN AT")
-        pos.stop_loss = p.decimal("stop_loss") or Decimal(0)
-        pos.take_profit = p.decimal("take_profit") or Decimal(0)
+        pos.stop_loss, pos.take_profit = stop_loss, take_profit
         return {"position": self._position(pos)}
 
     def close_position(self, call: Call) -> dict[str, object]:
@@ -151,14 +153,14 @@ class Trading:
             done = self.ctx.book.close(pos, volume)
         except Reject as reject:
             raise refused(reject) from None
-        p.text("refid")  # carried, not kept: a close has no record to find it by
         return payloads.closed(done, spec, self.ctx.futures.mark_price(pos.symbol))
 
     def update_position(self, call: Call) -> dict[str, object]:
         p = call.params
         pos = self._own_position(call)
-        pos.stop_loss = p.decimal("stop_loss") or Decimal(0)
-        pos.take_profit = p.decimal("take_profit") or Decimal(0)
+        stop_loss = p.decimal("stop_loss") or Decimal(0)
+        take_profit = p.decimal("take_profit") or Decimal(0)
+        pos.stop_loss, pos.take_profit = stop_loss, take_profit
         return {"position": self._position(pos)}
 
     def _own_position(self, call: Call) -> BtccPosition:
