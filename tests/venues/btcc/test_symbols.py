@@ -1,6 +1,8 @@
 """Product names and quote stream names ↔ `BASE-QUOTE`, both ways, for every product
 the emulator lists (PROTOCOLS.md §6.5)."""
 
+import asyncio
+
 import pytest
 
 from tradeport.model.errors import UnknownSymbol
@@ -59,3 +61,16 @@ def test_table_maps_products_and_quote_ids_both_ways() -> None:
         table.symbol_of_sec_id("1")
     with pytest.raises(UnknownSymbol):
         table.product("ETH-USDT")
+
+
+async def test_every_quote_stream_id_maps_both_ways(
+    connect: Connect, emulator: BtccEmulator
+) -> None:
+    client = await connect()
+    async with client.watch_ticker("BTC-USDT") as ticks:
+        await asyncio.wait_for(anext(ticks), 10)  # the Dict came before the first push
+    for spec in emulator.symbols:
+        standard = f"{spec.base}-{spec.quote}"
+        sec_id = emulator.quotes.sec_ids[spec.symbol]
+        assert client.symbols.sec_id(standard) == sec_id
+        assert client.symbols.symbol_of_sec_id(sec_id) == standard
