@@ -257,3 +257,22 @@ async def test_a_waiting_pending_order_is_cancelled(connect: Connect) -> None:
         await client.open_pending(SYMBOL, 5, "sell", QTY, "90000")
     with pytest.raises(BadParameter, match="pending_type"):
         await client.open_pending(SYMBOL, 6, "sell", QTY, "90000")
+
+
+async def test_a_limit_order_or_cancel_whose_answer_is_lost_is_read_back(
+    connect: Connect, emulator: BtccEmulator
+) -> None:
+    client = await connect()
+    await client.login()
+    emulator.faults.arm("POST /v1/account/openpending", DropAfter())
+    order = await client.make_order(
+        SYMBOL, QTY, Decimal("30000"), "buy-limit", client_order_id="lost-2"
+    )
+    assert order.status is OrderStatus.NEW and order.order_id is not None
+    assert [o.client_order_id for o in await client.get_open_orders(SYMBOL)] == ["lost-2"]
+
+    emulator.faults.arm("POST /v1/account/cancelpending", DropAfter())
+    cancelled = await client.cancel_order(SYMBOL, order_id=order.order_id)
+    assert cancelled.status is OrderStatus.CANCELED
+    assert emulator.faults.seen["POST /v1/account/cancelpending"] == 1  # never sent again
+    assert await client.get_open_orders() == []
