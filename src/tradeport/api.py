@@ -58,6 +58,10 @@ async def create_client(
             passphrase = getattr(emulator, "passphrase", None)  # venues that ask for one
             if passphrase is not None:
                 options.setdefault("passphrase", passphrase(0))
+            login_options = getattr(emulator, "login_options", None)  # a login's (BTCC)
+            if login_options is not None:
+                for name, value in login_options(0).items():
+                    options.setdefault(name, value)
     elif base_url is None:
         base_url = config.rest_url(environment)
     try:

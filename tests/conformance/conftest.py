@@ -97,6 +97,9 @@ def login(emulator: EmulatorHandle, asset_type: AssetType, account: int = 0) -> 
     passphrase = getattr(emulator, "passphrase", None)
     if passphrase is not None:
         options["passphrase"] = passphrase(account)
+    login_options = getattr(emulator, "login_options", None)  # venues with a login (BTCC)
+    if login_options is not None:
+        options.update(login_options(account))
     return options
 
 
@@ -111,14 +114,34 @@ async def running(key: str, **emulator_options: Any) -> AsyncIterator[Venue]:
         await emulator.stop()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs(*capabilities): what a scenario exercises")
+
+
+def needs(*capabilities: Capability) -> pytest.MarkDecorator:
+    """The capabilities a scenario exercises: a venue that does not list every one of
+    them skips it (its methods would only raise NotSupported)."""
+    return pytest.mark.needs(*capabilities)
+
+
+def skip_unless_capable(request: pytest.FixtureRequest, key: str) -> None:
+    listed = registry.get_venue(key).capabilities
+    wanted = [c for m in request.node.iter_markers("needs") for c in m.args]
+    missing = sorted(c.value for c in wanted if c not in listed)
+    if missing:
+        pytest.skip(f"{key} does not list {', '.join(missing)}")
+
+
 @pytest.fixture(params=[s.key for s in EMULATED])
 async def venue(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
+    skip_unless_capable(request, request.param)
     async with running(request.param) as started:
         yield started
 
 
 @pytest.fixture(params=[s.key for s in EMULATED if Capability.GET_POSITION in s.capabilities])
 async def derivatives(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
+    skip_unless_capable(request, request.param)
     async with running(request.param) as started:
         yield started
 

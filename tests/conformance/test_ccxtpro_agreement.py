@@ -23,7 +23,7 @@ from .ccxt_peers import Peer, keys_with_peer, peer, per_unit
 from .conftest import SYMBOL, Venue, running
 
 WAIT = 30.0  # only a guard against a hang: every wait below is a bounded number of reads
-READS = 300  # ccxt pushes read, or 20 ms looks at tradeport's, before a wait gives up
+READS = 300  # ccxt pushes read before a wait gives up
 LEVELS = 20  # every level the synthetic book holds a side
 Levels = list[tuple[float, float]]
 
@@ -88,13 +88,24 @@ def over(capability: Capability) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("streams", keys_with_peer(capability), indirect=True)
 
 
-async def until(done: Callable[[], bool], what: str) -> None:
-    """Look at tradeport's callbacks' state until `done`, at most READS times."""
-    for _ in range(READS):
-        if done():
-            return
-        await asyncio.sleep(0.02)
-    pytest.fail(f"tradeport never saw {what}")
+class Arrivals:
+    """Wakes a waiter at each tradeport callback: a wait for what the callbacks saw
+    waits on their events, never on a polling clock that a loaded machine outruns."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    async def until(self, done: Callable[[], bool], what: str) -> None:
+        try:
+            async with asyncio.timeout(WAIT):
+                while not done():
+                    self._event.clear()
+                    await self._event.wait()
+        except TimeoutError:
+            pytest.fail(f"tradeport never saw {what}")
 
 
 async def read_book_until_the_engines(
@@ -125,9 +136,11 @@ async def read_book_until_the_engines(
 async def test_books_agree_at_every_common_update_id(streams: Streams) -> None:
     s = streams
     our_books: dict[int, tuple[Levels, Levels]] = {}
+    arrivals = Arrivals()
 
     def keep(book: OrderBook) -> None:
         our_books[book.update_id] = (top(book.bids), top(book.asks))
+        arrivals.notify()
 
     their_books: dict[int, tuple[Levels, Levels]] = {}
 
@@ -144,7 +157,7 @@ async def test_books_agree_at_every_common_update_id(streams: Streams) -> None:
             book = await read_book_until_the_engines(s, keep_theirs)
             assert their_books[book["nonce"]] == s.engine_top()
         target = book["nonce"]
-        await until(lambda: target in our_books, f"update id {target}")
+        await arrivals.until(lambda: target in our_books, f"update id {target}")
     if s.peer.book_nonce_is_engine_update_id:
         assert target == s.engine.depth(s.venue_symbol, 1).update_id
     assert max(our_books) == target
@@ -177,10 +190,12 @@ async def test_tickers_agree_once_the_market_holds_still(streams: Streams) -> No
     s = streams
     our_tickers: list[Ticker] = []
     by_time: dict[int, Ticker] = {}
+    arrivals = Arrivals()
 
     def keep(ticker: Ticker) -> None:
         our_tickers.append(ticker)
         by_time[ticker.ts] = ticker
+        arrivals.notify()
 
     def latest_top() -> tuple[float, float | None, float | None] | None:
         if not our_tickers:
@@ -208,11 +223,11 @@ async def test_tickers_agree_once_the_market_holds_still(streams: Streams) -> No
             if s.peer.stream_ticker_time_is_event_time:
                 # the two views of one push
                 stamp = ticker["timestamp"]
-                await until(lambda at=stamp: at in by_time, f"the ticker {want}")
+                await arrivals.until(lambda at=stamp: at in by_time, f"the ticker {want}")
                 mine = by_time[stamp]
             else:
                 # the market holds still: every push is the same
-                await until(lambda w=want: latest_top() == w, f"the ticker {want}")
+                await arrivals.until(lambda w=want: latest_top() == w, f"the ticker {want}")
                 mine = our_tickers[-1]
             assert ticker["symbol"] == s.symbol and mine.symbol == SYMBOL
             assert (mine.last, mine.bid, mine.ask) == want

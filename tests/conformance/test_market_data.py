@@ -8,14 +8,17 @@ import pytest
 
 from tradeport.model import InstrumentStatus
 from tradeport.model.errors import BadParameter, UnknownSymbol
+from tradeport.venues.capability import Capability
 
-from .conftest import SYMBOL, Venue
+from .conftest import SYMBOL, Venue, needs
 
 
+@needs(Capability.GET_SERVER_TIME)
 async def test_server_time_is_now(venue: Venue) -> None:
     assert abs(await venue.client.get_server_time() - time.time() * 1000) < 5_000
 
 
+@needs(Capability.GET_EXCHANGE_INFO)
 async def test_instruments_carry_trading_rules(venue: Venue) -> None:
     instruments = {i.symbol: i for i in await venue.client.get_exchange_info()}
     inst = instruments[SYMBOL]
@@ -27,6 +30,7 @@ async def test_instruments_carry_trading_rules(venue: Venue) -> None:
     assert min(i.tick_size for i in instruments.values()) < Decimal("0.001")  # a cheap coin
 
 
+@needs(Capability.GET_TICK, Capability.GET_DEPTH)
 async def test_ticker_and_book_agree(venue: Venue) -> None:
     tick = await venue.client.get_tick(SYMBOL)
     book = await venue.client.get_depth(SYMBOL, 10)
@@ -39,6 +43,7 @@ async def test_ticker_and_book_agree(venue: Venue) -> None:
     assert book.local_ts > 0
 
 
+@needs(Capability.GET_KLINE)
 async def test_klines_are_consistent_bars(venue: Venue) -> None:
     bars = await venue.client.get_kline(SYMBOL, "1m", limit=50)
     assert len(bars) == 50
@@ -49,6 +54,7 @@ async def test_klines_are_consistent_bars(venue: Venue) -> None:
     assert opens == sorted(opens) and len(set(opens)) == 50
 
 
+@needs(Capability.GET_TRADES)
 async def test_recent_trades(venue: Venue) -> None:
     trades = await venue.client.get_trades(SYMBOL, 20)
     assert 0 < len(trades) <= 20
@@ -57,6 +63,7 @@ async def test_recent_trades(venue: Venue) -> None:
     assert times == sorted(times)
 
 
+@needs(Capability.GET_EXCHANGE_INFO, Capability.GET_TICK, Capability.GET_DEPTH)
 async def test_unknown_symbol_is_a_typed_error(venue: Venue) -> None:
     with pytest.raises(UnknownSymbol):
         await venue.client.get_depth("NOPE-USDT", 5)
@@ -66,11 +73,13 @@ async def test_unknown_symbol_is_a_typed_error(venue: Venue) -> None:
         await venue.client.get_tick("not a symbol")
 
 
+@needs(Capability.GET_KLINE)
 async def test_unknown_period_is_rejected_before_sending(venue: Venue) -> None:
     with pytest.raises(BadParameter, match="period"):
         await venue.client.get_kline(SYMBOL, "7m")
 
 
+@needs(Capability.GET_EXCHANGE_INFO)
 async def test_concurrent_first_calls_load_instruments_once(venue: Venue) -> None:
     client = await venue.connect()
     try:

@@ -15,10 +15,18 @@ from tradeport.model.errors import (
     OrderNotFound,
     PostOnlyRejected,
 )
+from tradeport.venues.capability import Capability
 
-from .conftest import SYMBOL, Venue, is_spot
+from .conftest import SYMBOL, Venue, is_spot, needs
 
 
+@needs(
+    Capability.GET_DEPTH,
+    Capability.MAKE_ORDER,
+    Capability.GET_OPEN_ORDERS,
+    Capability.QUERY_ORDER,
+    Capability.CANCEL_ORDER,
+)
 async def test_resting_order_is_listed_and_cancelled_once(venue: Venue) -> None:
     qty = await venue.small_qty()
     price = await venue.price_under_bid("0.98")
@@ -37,6 +45,14 @@ async def test_resting_order_is_listed_and_cancelled_once(venue: Venue) -> None:
         await venue.client.cancel_order(SYMBOL, order_id=order.order_id)
 
 
+@needs(
+    Capability.GET_DEPTH,
+    Capability.MAKE_ORDER,
+    Capability.QUERY_ORDER,
+    Capability.GET_DEALS,
+    Capability.GET_BALANCE,
+    Capability.GET_OPEN_ORDERS,
+)
 async def test_fill_by_the_moving_market_moves_funds_exactly(venue: Venue) -> None:
     client = venue.client
     before = await client.get_balance()
@@ -67,6 +83,7 @@ async def test_fill_by_the_moving_market_moves_funds_exactly(venue: Venue) -> No
     assert await client.get_open_orders(SYMBOL) == []
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER, Capability.CANCEL_ORDER, Capability.QUERY_ORDER)
 async def test_cancel_of_filled_or_unknown_order_is_order_not_found(venue: Venue) -> None:
     price = await venue.price_under_bid("0.995")
     order = await venue.client.make_order(SYMBOL, await venue.small_qty(), price, "buy-limit")
@@ -79,6 +96,7 @@ async def test_cancel_of_filled_or_unknown_order_is_order_not_found(venue: Venue
         await venue.client.query_order(SYMBOL, client_order_id="never-sent")
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER, Capability.QUERY_ORDER, Capability.GET_DEALS)
 async def test_another_account_takes_the_resting_order(venue: Venue) -> None:
     taker = await venue.connect(account=1)
     try:
@@ -97,6 +115,7 @@ async def test_another_account_takes_the_resting_order(venue: Venue) -> None:
         await taker.close()
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER)
 async def test_market_order_fills_against_the_book(venue: Venue) -> None:
     qty = await venue.small_qty()
     order = await venue.client.make_order(SYMBOL, qty, None, "buy-market")
@@ -104,6 +123,7 @@ async def test_market_order_fills_against_the_book(venue: Venue) -> None:
     assert order.filled_qty == qty and order.avg_price is not None
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER)
 async def test_post_only_that_would_take_is_rejected(venue: Venue) -> None:
     qty = await venue.small_qty()
     _, ask = await venue.touch()
@@ -114,6 +134,7 @@ async def test_post_only_that_would_take_is_rejected(venue: Venue) -> None:
     assert resting.type is OrderType.POST_ONLY and resting.status is OrderStatus.NEW
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER, Capability.GET_OPEN_ORDERS)
 async def test_duplicate_client_order_id_is_typed_and_changes_nothing(venue: Venue) -> None:
     qty, price = await venue.small_qty(), await venue.price_under_bid("0.9")
     await venue.client.make_order(SYMBOL, qty, price, "buy-limit", client_order_id="dup1")
@@ -122,6 +143,7 @@ async def test_duplicate_client_order_id_is_typed_and_changes_nothing(venue: Ven
     assert len(await venue.client.get_open_orders(SYMBOL)) == 1
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER, Capability.GET_OPEN_ORDERS)
 async def test_orders_breaking_the_rules_never_reach_the_venue(venue: Venue) -> None:
     inst = await venue.inst()
     price = await venue.price_under_bid("0.99")
@@ -137,6 +159,7 @@ async def test_orders_breaking_the_rules_never_reach_the_venue(venue: Venue) -> 
     assert await venue.client.get_open_orders() == []
 
 
+@needs(Capability.GET_BALANCE)
 async def test_bad_secret_is_an_auth_error_that_hides_the_secret(venue: Venue) -> None:
     client = await venue.connect(secret="not-the-secret")
     async with client:
@@ -145,6 +168,7 @@ async def test_bad_secret_is_an_auth_error_that_hides_the_secret(venue: Venue) -
         assert "not-the-secret" not in str(info.value) and "not-the-secret" not in repr(client)
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER, Capability.GET_ACCOUNT, Capability.GET_BALANCE)
 async def test_account_snapshot_agrees_with_its_parts(venue: Venue) -> None:
     price = await venue.price_under_bid("0.9")
     order = await venue.client.make_order(SYMBOL, await venue.small_qty(), price, "buy-limit")

@@ -7,8 +7,9 @@ import pytest
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import Order, OrderStatus
 from tradeport.model.errors import InsufficientMargin, ReduceOnlyRejected
+from tradeport.venues.capability import Capability
 
-from .conftest import SYMBOL, Venue
+from .conftest import SYMBOL, Venue, needs
 
 
 async def fill_at_touch(v: Venue, side: str, qty: Decimal, offset: str = "open") -> Order:
@@ -23,6 +24,13 @@ async def fill_at_touch(v: Venue, side: str, qty: Decimal, offset: str = "open")
     return done
 
 
+@needs(
+    Capability.GET_DEPTH,
+    Capability.SET_LEVERAGE,
+    Capability.MAKE_ORDER,
+    Capability.QUERY_ORDER,
+    Capability.GET_POSITION,
+)
 async def test_leverage_is_reported_on_the_position(derivatives: Venue) -> None:
     v = derivatives
     assert await v.client.set_leverage(SYMBOL, 7) == 7
@@ -32,6 +40,14 @@ async def test_leverage_is_reported_on_the_position(derivatives: Venue) -> None:
     assert pos.leverage == 7 and pos.qty == qty
 
 
+@needs(
+    Capability.GET_DEPTH,
+    Capability.MAKE_ORDER,
+    Capability.QUERY_ORDER,
+    Capability.GET_POSITION,
+    Capability.GET_DEALS,
+    Capability.GET_BALANCE,
+)
 async def test_close_realizes_pnl_and_never_flips_short(derivatives: Venue) -> None:
     v = derivatives
     before = (await v.client.get_balance())["USDT"].total
@@ -49,6 +65,7 @@ async def test_close_realizes_pnl_and_never_flips_short(derivatives: Venue) -> N
     assert after - before == pnl - fees
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER, Capability.QUERY_ORDER, Capability.GET_POSITION)
 async def test_close_larger_than_the_position_only_reduces(derivatives: Venue) -> None:
     v = derivatives
     qty = await v.small_qty()
@@ -58,6 +75,7 @@ async def test_close_larger_than_the_position_only_reduces(derivatives: Venue) -
     assert await v.client.get_position(SYMBOL) == []
 
 
+@needs(Capability.GET_DEPTH, Capability.MAKE_ORDER)
 async def test_close_without_a_position_is_reduce_only_rejected(derivatives: Venue) -> None:
     with pytest.raises(ReduceOnlyRejected):
         await derivatives.client.make_order(
@@ -65,6 +83,13 @@ async def test_close_without_a_position_is_reduce_only_rejected(derivatives: Ven
         )
 
 
+@needs(
+    Capability.GET_DEPTH,
+    Capability.SET_LEVERAGE,
+    Capability.MAKE_ORDER,
+    Capability.GET_BALANCE,
+    Capability.GET_POSITION,
+)
 async def test_margin_check_rejects_and_changes_nothing(derivatives: Venue) -> None:
     v = derivatives
     await v.client.set_leverage(SYMBOL, 1)

@@ -4,10 +4,12 @@ test_unknown_outcomes.py)."""
 import asyncio
 
 from tradeport.model import OrderStatus
+from tradeport.venues.capability import Capability
 
-from .conftest import SYMBOL, Venue, start_venue
+from .conftest import SYMBOL, Venue, needs, start_venue
 
 
+@needs(Capability.GET_DEPTH, Capability.GET_BALANCE, Capability.MAKE_ORDER)
 async def test_skewed_server_clock_is_recovered_by_resync(venue: Venue) -> None:
     await venue.client.get_balance()  # synchronised against the true clock
     venue.emulator.clock_skew_ms = 30_000  # the venue now runs 30 s ahead
@@ -18,6 +20,7 @@ async def test_skewed_server_clock_is_recovered_by_resync(venue: Venue) -> None:
     assert order.status is OrderStatus.NEW
 
 
+@needs(Capability.GET_EXCHANGE_INFO, Capability.GET_DEPTH)
 async def test_limiter_waits_instead_of_collecting_rejections(venue: Venue) -> None:
     # a small budget in a short window: the burst must be spread, not refused
     emulator, client = await start_venue(

@@ -17,10 +17,17 @@ from tradeport.venues import registry
 from tradeport.venues.base import VenueClient
 from tradeport.venues.capability import Capability
 
+# what the recorder uses of a venue: 24 h tickers to rank, verified books and trades
+RECORDED = {
+    Capability.EMULATOR,
+    Capability.GET_TICK,
+    Capability.WATCH_ORDER_BOOK,
+    Capability.WATCH_TRADES,
+}
 SWAPS = [
     s.key
     for s in registry.list_venues()
-    if s.asset_type is AssetType.SWAP and Capability.EMULATOR in s.capabilities
+    if s.asset_type is AssetType.SWAP and s.capabilities >= RECORDED
 ]
 STEP = 0.002  # seconds between the synthetic markets' moves
 

@@ -308,6 +308,8 @@ class RestPipeline:
             raise self._malformed(f"{method} {path}", str(exc)) from None
 
     async def _ensure_clock(self) -> None:
+        if "get_server_time" not in self.config.rest_paths:
+            return  # a venue whose requests carry no timestamp has no clock to keep (BTCC)
         if not self._clock_synced:
             async with self._clock_lock:  # concurrent first calls sample the clock once
                 if not self._clock_synced:
