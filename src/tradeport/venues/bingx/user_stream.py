@@ -6,7 +6,7 @@ every (re)connect, extends it with a PUT every `keepalive` seconds (the venue ke
 60 minutes and recommends every 30) and deletes it on close. `listenKeyExpired` moves
 it to a new connection with a new key. Whatever happened while it was down is
 reconciled over REST (kit/private_session.py): orders, fills, balances, positions, and
-the leverage of every contract whose leverage was heard of.
+the leverage of the contracts the account trades whose leverage was heard of.
 
 Leverage changes (`ACCOUNT_CONFIG_UPDATE`) go out as `LeverageUpdate`s on the client's
 `leverage` channel, once per change: the execution port's leverage cache checks itself
@@ -159,7 +159,12 @@ class UserStream(PrivateSession):
 
     async def _reconcile_account(self, now: int) -> None:
         await super()._reconcile_account(now)
+        # the contracts the account trades (the venue's unprompted configuration pushes
+        # may have named every contract: they are not each read back)
+        traded = self.symbols | self.client.private_symbols
         for symbol, known in list(self.leverage.items()):
+            if symbol not in traded:
+                continue
             long, short = await self.client.get_leverage(symbol)
             if (long, short) != (known.long, known.short):
                 self.publish_leverage(
