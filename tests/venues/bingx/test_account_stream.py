@@ -5,7 +5,6 @@ the venue does not know refused."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
@@ -82,13 +81,16 @@ async def test_an_expired_listen_key_loses_no_order_event(
 async def test_the_listen_key_is_kept_alive_past_its_validity(
     connect: Connect, emulator: BingxEmulator, arrivals: Arrivals
 ) -> None:
-    emulator.account_streams.set_validity(2.0)
-    client = await connect(listen_key_keepalive=0.2)
+    keys = emulator.account_streams
+    keys.set_validity(1.0)
+    client = await connect(listen_key_keepalive=0.1)
     orders: list[Order] = []
     await client.watch_orders(callback=arrivals.into(orders))
     key = client.user_stream.listen_key
-    await asyncio.sleep(5.0)  # two and a half validities: the key lives on extended
-    assert emulator.faults.seen[f"PUT {KEY_PATH}"] >= 5
+    while keys.extensions < 25:  # 25 PUTs 0.1 s apart: two and a half validities
+        keys.extended.clear()
+        await arrivals.wait_for(keys.extended)
+    assert emulator.faults.seen[f"PUT {KEY_PATH}"] >= keys.extensions
     assert client.user_stream.listen_key == key
     assert emulator.account_streams.owner(key or "") is not None
     taken = await crossing_buy(client)

@@ -74,6 +74,8 @@ class AccountStreams:
         self._wallets = {r.engine_id: self._wallet(r.engine_id) for r in refs}
         self._legs = {r.engine_id: _legs(ctx.swap, r.engine_id) for r in refs}
         self._closing: set[asyncio.Task[None]] = set()
+        self.extensions = 0  # keys extended (PUT), and a wake-up at each (tests wait on it)
+        self.extended = asyncio.Event()
         ctx.swap.subscribe(account_listener(self._on_order, self._on_account))
         ctx.stream_faults.on_listen_key_expired(self.expire_all)
 
@@ -96,6 +98,8 @@ class AccountStreams:
 
     def _extend(self, call: Call) -> Bare:
         self.listen_keys.keepalive(call.account_id, time.monotonic(), self._key(call))
+        self.extensions += 1
+        self.extended.set()
         return Bare({})
 
     def _delete(self, call: Call) -> Bare:
