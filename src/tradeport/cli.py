@@ -156,7 +156,9 @@ def record(
     sink: Annotated[
         list[str] | None,
         typer.Option(
-            "--sink", help="parquet:<dir>, redis://host:port/db or nats://host:port (repeatable)"
+            "--sink",
+            help="parquet:<dir>, redis://host:port/db, nats://host:port or "
+            "postgresql://user@host:port/db[?schema=name] (repeatable)",
         ),
     ] = None,
     environment: Annotated[str, typer.Option(help="live, testnet, demo or emulator")] = "live",
@@ -199,15 +201,20 @@ def record(
 
 @app.command()
 def replay(
-    path: Annotated[str, typer.Argument(help="the Parquet tree a recording wrote")],
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="the Parquet tree a recording wrote, or postgresql://user@host/db[?schema=name]"
+        ),
+    ],
     symbol: Annotated[str | None, typer.Option(help="only this contract")] = None,
 ) -> None:
     """Read a recording back: per stream, its events, whether its sequence is whole and
     whether its book rebuilds. Exits 1 when a stream has sequence or book problems."""
-    from tradeport.record.session import summarize, summary_table
+    from tradeport.record.session import summarize_source, summary_table
 
     try:
-        summaries = summarize(path, symbol=symbol)
+        summaries = asyncio.run(summarize_source(path, symbol=symbol))
     except TradeportError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc

@@ -13,7 +13,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -25,10 +24,9 @@ from tradeport.record.events import (
     Channel,
     Event,
     Marker,
-    MarkerKind,
-    TradeEvent,
 )
 from tradeport.record.parquet import TMP_SUFFIX
+from tradeport.record.rows import row_event
 
 
 def _partition(path: Path, root: Path) -> dict[str, str]:
@@ -79,58 +77,13 @@ def recorded_files(
     return sorted(chosen, key=order)
 
 
-def _levels(px: list[float], qty: list[float]) -> list[tuple[float, float]]:
-    return list(zip(px, qty, strict=True))
-
-
-def _event(venue: str, channel: Channel, symbol: str, row: dict[str, Any]) -> Event:
-    kind = row["kind"]
-    if channel is Channel.BOOK and kind in BookKind.__members__.values():
-        return BookEvent(
-            venue=venue,
-            symbol=symbol,
-            seq=row["seq"],
-            kind=BookKind(kind),
-            prev_id=row["prev_id"],
-            update_id=row["update_id"],
-            ts=row["ts"],
-            local_ts=row["local_ts"],
-            bids=_levels(row["bid_px"], row["bid_qty"]),
-            asks=_levels(row["ask_px"], row["ask_qty"]),
-        )
-    if channel is Channel.TRADES and kind == "trade":
-        return TradeEvent(
-            venue=venue,
-            symbol=symbol,
-            seq=row["seq"],
-            trade_id=row["trade_id"],
-            price=row["price"],
-            qty=row["qty"],
-            side=row["side"],
-            ts=row["ts"],
-            local_ts=row["local_ts"],
-        )
-    return Marker(
-        venue=venue,
-        symbol=symbol,
-        channel=channel,
-        seq=row["seq"],
-        kind=MarkerKind(kind),
-        reason=row["reason"] or "",
-        count=row["count"],
-        update_id=row.get("update_id", -1),
-        ts=row["ts"],
-        local_ts=row["local_ts"],
-    )
-
-
 def read_file(path: Path, root: Path) -> Iterator[Event]:
     keys = _partition(path, root)
     channel = Channel(keys["channel"])
     venue, symbol = keys["venue"], keys["symbol"]
     for batch in pq.ParquetFile(path).iter_batches():
         for row in batch.to_pylist():
-            yield _event(venue, channel, symbol, row)
+            yield row_event(venue, channel, symbol, row)
 
 
 def read_events(

@@ -18,15 +18,18 @@ from rich.table import Table
 from tradeport.api import connect_async
 from tradeport.model.errors import BadParameter
 from tradeport.record.discovery import discover, shard
-from tradeport.record.events import BookEvent, Channel, Marker, MarkerKind
+from tradeport.record.events import BookEvent, Channel, Event, Marker, MarkerKind
 from tradeport.record.parquet import ParquetSink
 from tradeport.record.recorder import Recorder
 from tradeport.record.replay import BookReplayer, read_events
 from tradeport.record.sink import Sink
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
 
 def open_sink(spec: str) -> Sink:
-    """`parquet:<dir>`, `redis://host:port/db` or `nats://host:port` (JetStream)."""
+    """`parquet:<dir>`, `redis://host:port/db`, `nats://host:port` (JetStream) or
+    `postgresql://user@host:port/db`."""
     if spec.startswith("parquet:"):
         path = spec.removeprefix("parquet:")
         if not path:
@@ -40,8 +43,14 @@ def open_sink(spec: str) -> Sink:
         from tradeport.record.nats_sink import JetStreamSink
 
         return JetStreamSink(spec)
+    if spec.startswith(POSTGRES_SCHEMES):
+        from tradeport.record.postgres_sink import PostgresSink, split_schema
+
+        dsn, schema = split_schema(spec)
+        return PostgresSink(dsn, schema=schema)
     raise BadParameter(
-        f"sink {spec!r}: expected parquet:<dir>, redis://host:port/db or nats://host:port"
+        f"sink {spec!r}: expected parquet:<dir>, redis://host:port/db, nats://host:port "
+        "or postgresql://user@host:port/db[?schema=name]"
     )
 
 
@@ -159,33 +168,63 @@ class StreamSummary:
     valid_at_end: bool = False
 
 
-def summarize(root: str | Path, *, symbol: str | None = None) -> list[StreamSummary]:
-    """One line per recorded stream: what it holds, whether its sequence numbers are
-    whole, and (for books) whether the book rebuilds from it."""
-    summaries: dict[tuple[str, str, str], StreamSummary] = {}
-    replayers: dict[tuple[str, str, str], BookReplayer] = {}
-    expected: dict[tuple[str, str, str], int] = {}
-    for event in read_events(root, symbol=symbol):
+class Summarizer:
+    """Stream summaries built event by event, so a recording of any size is read once
+    with flat memory."""
+
+    def __init__(self) -> None:
+        self._summaries: dict[tuple[str, str, str], StreamSummary] = {}
+        self._replayers: dict[tuple[str, str, str], BookReplayer] = {}
+        self._expected: dict[tuple[str, str, str], int] = {}
+
+    def add(self, event: Event) -> None:
         key = (event.venue, str(event.channel), event.symbol)
-        summary = summaries.get(key)
+        summary = self._summaries.get(key)
         if summary is None:
-            summary = summaries[key] = StreamSummary(*key)
+            summary = self._summaries[key] = StreamSummary(*key)
         summary.events += 1
         summary.kinds[str(getattr(event, "kind", "trade"))] += 1
         start = isinstance(event, Marker) and event.kind is MarkerKind.START
-        if not start and event.seq != expected.get(key, 1):
+        if not start and event.seq != self._expected.get(key, 1):
             summary.seq_problems += 1
         dropped = isinstance(event, Marker) and event.kind is MarkerKind.DROPPED
         covers = event.count if isinstance(event, Marker) and dropped else 1
-        expected[key] = event.seq + covers
+        self._expected[key] = event.seq + covers
         if event.channel is Channel.BOOK:
-            replayer = replayers.setdefault(key, BookReplayer(event.symbol))
+            replayer = self._replayers.setdefault(key, BookReplayer(event.symbol))
             replayer.apply(event)
             summary.broken = replayer.broken
             summary.valid_at_end = replayer.valid
             if isinstance(event, BookEvent):
                 summary.last_update_id = event.update_id
-    return sorted(summaries.values(), key=lambda s: (s.venue, s.channel, s.symbol))
+
+    def result(self) -> list[StreamSummary]:
+        return sorted(self._summaries.values(), key=lambda s: (s.venue, s.channel, s.symbol))
+
+
+def summarize(root: str | Path, *, symbol: str | None = None) -> list[StreamSummary]:
+    """One line per stream of a Parquet recording: what it holds, whether its sequence
+    numbers are whole, and (for books) whether the book rebuilds from it."""
+    summarizer = Summarizer()
+    for event in read_events(root, symbol=symbol):
+        summarizer.add(event)
+    return summarizer.result()
+
+
+async def summarize_source(source: str, *, symbol: str | None = None) -> list[StreamSummary]:
+    """`summarize` for a recording in a Parquet tree (a path) or in PostgreSQL
+    (`postgresql://…/db[?schema=name]`)."""
+    if not source.startswith(POSTGRES_SCHEMES):
+        return await asyncio.to_thread(summarize, source, symbol=symbol)
+    from tradeport.record.postgres_sink import connect_reader, iter_table, split_schema
+
+    dsn, schema = split_schema(source)
+    summarizer = Summarizer()
+    async with await connect_reader(dsn) as conn:
+        for channel in Channel:
+            async for event in iter_table(conn, schema, channel, symbol=symbol):
+                summarizer.add(event)
+    return summarizer.result()
 
 
 def summary_table(summaries: Sequence[StreamSummary]) -> Table:
