@@ -204,7 +204,8 @@ def replay(
     path: Annotated[
         str,
         typer.Argument(
-            help="the Parquet tree a recording wrote, or postgresql://user@host/db[?schema=name]"
+            help="the Parquet tree a recording wrote, postgresql://user@host/db[?schema=name] "
+            "or nats://host:port[?stream=S&prefix=p]"
         ),
     ],
     symbol: Annotated[str | None, typer.Option(help="only this contract")] = None,
@@ -221,6 +222,43 @@ def replay(
     console.print(summary_table(summaries))
     if any(s.seq_problems or s.broken for s in summaries):
         raise typer.Exit(1)
+
+
+@app.command("write-parquet")
+def write_parquet(
+    source: Annotated[
+        str,
+        typer.Argument(help="the JetStream recorders publish to: nats://host:port[?stream=S]"),
+    ],
+    directory: Annotated[str, typer.Argument(help="the Parquet tree to write")],
+    durable: Annotated[
+        str, typer.Option(help="the consumer's name: a restart continues where it stopped")
+    ] = "tradeport-parquet",
+    commit_interval: Annotated[
+        float, typer.Option(help="seconds between finishing the files and acknowledging")
+    ] = 30.0,
+    max_events: Annotated[
+        int | None, typer.Option(help="stop after this many events (default: Ctrl-C)")
+    ] = None,
+) -> None:
+    """Write the Parquet tree from a JetStream stream that recorders publish into
+    (`tradeport record … --sink nats://…`), until Ctrl-C; every file is finished on exit."""
+    from tradeport.record.session import write_from_jetstream
+
+    try:
+        asyncio.run(
+            write_from_jetstream(
+                source,
+                directory,
+                console,
+                durable=durable,
+                commit_interval=commit_interval,
+                max_events=max_events,
+            )
+        )
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
 
 
 if __name__ == "__main__":

@@ -177,6 +177,11 @@ class ParquetSink:
     async def close(self) -> None:
         await asyncio.to_thread(self.close_now)
 
+    async def finish_files(self) -> None:
+        """Finish (and rename) every open file now; the sink stays open and the next
+        event of a stream opens a new file."""
+        await asyncio.to_thread(self.close_now)
+
     # -- the same, blocking --------------------------------------------------------------
     def write_now(self, events: Sequence[Event]) -> None:
         for event in events:

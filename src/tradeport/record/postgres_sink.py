@@ -25,7 +25,6 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -33,6 +32,7 @@ from psycopg import sql
 from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record.events import Channel, Event
 from tradeport.record.rows import COLUMNS, event_row, row_event
+from tradeport.record.urls import take_params
 
 log = logging.getLogger("tradeport.record")
 
@@ -214,15 +214,9 @@ class PostgresSink:
 
 
 def split_schema(url: str, default: str = "tradeport") -> tuple[str, str]:
-    """(connection URL, schema) of `postgresql://…/db?schema=name`: `schema` is ours,
-    not libpq's, so it is taken out of the URL before connecting."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schemas = [v for k, v in query if k == "schema"]
-    if len(schemas) > 1:
-        raise BadParameter(f"{_where(url)}: schema given {len(schemas)} times")
-    rest = urlencode([(k, v) for k, v in query if k != "schema"])
-    return urlunsplit(parts._replace(query=rest)), schemas[0] if schemas else default
+    """(connection URL, schema) of `postgresql://…/db?schema=name`."""
+    dsn, taken = take_params(url, ("schema",))
+    return dsn, taken.get("schema", default)
 
 
 def _where(dsn: str) -> str:

@@ -25,11 +25,12 @@ from tradeport.record.replay import BookReplayer, read_events
 from tradeport.record.sink import Sink
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+NATS_SCHEMES = ("nats://", "tls://")
 
 
 def open_sink(spec: str) -> Sink:
-    """`parquet:<dir>`, `redis://host:port/db`, `nats://host:port` (JetStream) or
-    `postgresql://user@host:port/db`."""
+    """`parquet:<dir>`, `redis://host:port/db`, `nats://host:port[?stream=S&prefix=p]`
+    (JetStream) or `postgresql://user@host:port/db[?schema=name]`."""
     if spec.startswith("parquet:"):
         path = spec.removeprefix("parquet:")
         if not path:
@@ -39,10 +40,11 @@ def open_sink(spec: str) -> Sink:
         from tradeport.record.redis_sink import RedisStreamSink
 
         return RedisStreamSink(spec)
-    if spec.startswith(("nats://", "tls://")):
-        from tradeport.record.nats_sink import JetStreamSink
+    if spec.startswith(NATS_SCHEMES):
+        from tradeport.record.nats_sink import JetStreamSink, nats_target
 
-        return JetStreamSink(spec)
+        url, stream, prefix = nats_target(spec)
+        return JetStreamSink(url, stream=stream, prefix=prefix)
     if spec.startswith(POSTGRES_SCHEMES):
         from tradeport.record.postgres_sink import PostgresSink, split_schema
 
@@ -147,6 +149,49 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
         return recorder
 
 
+async def write_from_jetstream(
+    source: str,
+    directory: str,
+    console: Console,
+    *,
+    durable: str,
+    commit_interval: float,
+    max_events: int | None = None,
+) -> None:
+    """Run the Parquet writer as a JetStream consumer until Ctrl-C / SIGTERM (or
+    `max_events`); it commits (files finished, messages acknowledged) before returning."""
+    if not source.startswith(NATS_SCHEMES):
+        raise BadParameter(f"source {source!r}: expected nats://host:port[?stream=S&prefix=p]")
+    from tradeport.record.jetstream_writer import JetStreamWriter
+    from tradeport.record.nats_sink import nats_target
+
+    url, stream, prefix = nats_target(source)
+    writer = JetStreamWriter(
+        ParquetSink(directory),
+        url,
+        stream=stream,
+        prefix=prefix,
+        durable=durable,
+        commit_interval=commit_interval,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    console.print(f"writing {stream} ({prefix}.>) to {directory} as {durable}", highlight=False)
+    try:
+        await writer.run(stop, max_events=max_events)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    s = writer.stats
+    console.print(
+        f"stopped: {s.committed} events committed in {s.commits} commits "
+        f"({s.redelivered} redelivered); every file is finished",
+        highlight=False,
+    )
+
+
 async def _tick(stop: asyncio.Event, seconds: float) -> None:
     """Wait for `seconds` or until `stop` is set, whichever comes first."""
     waiter = asyncio.ensure_future(stop.wait())
@@ -212,18 +257,32 @@ def summarize(root: str | Path, *, symbol: str | None = None) -> list[StreamSumm
 
 
 async def summarize_source(source: str, *, symbol: str | None = None) -> list[StreamSummary]:
-    """`summarize` for a recording in a Parquet tree (a path) or in PostgreSQL
-    (`postgresql://…/db[?schema=name]`)."""
-    if not source.startswith(POSTGRES_SCHEMES):
-        return await asyncio.to_thread(summarize, source, symbol=symbol)
-    from tradeport.record.postgres_sink import connect_reader, iter_table, split_schema
-
-    dsn, schema = split_schema(source)
+    """`summarize` for a recording in a Parquet tree (a path), in PostgreSQL
+    (`postgresql://…/db[?schema=name]`) or in JetStream (`nats://host:port[?stream=S&
+    prefix=p]`)."""
     summarizer = Summarizer()
-    async with await connect_reader(dsn) as conn:
-        for channel in Channel:
-            async for event in iter_table(conn, schema, channel, symbol=symbol):
-                summarizer.add(event)
+    if source.startswith(POSTGRES_SCHEMES):
+        from tradeport.record.postgres_sink import connect_reader, iter_table, split_schema
+
+        dsn, schema = split_schema(source)
+        async with await connect_reader(dsn) as conn:
+            for channel in Channel:
+                async for event in iter_table(conn, schema, channel, symbol=symbol):
+                    summarizer.add(event)
+    elif source.startswith(NATS_SCHEMES):
+        from tradeport.record.nats_sink import JetStreamSink, iter_stream, nats_target
+
+        url, stream, prefix = nats_target(source)
+        reader = JetStreamSink(url, stream=stream, prefix=prefix, name="jetstream reader")
+        try:
+            js = await reader.connect(create_stream=False)
+            async for event in iter_stream(js, stream, prefix):
+                if symbol is None or event.symbol == symbol:
+                    summarizer.add(event)
+        finally:
+            await reader.close()
+    else:
+        return await asyncio.to_thread(summarize, source, symbol=symbol)
     return summarizer.result()
 
 
