@@ -173,6 +173,16 @@ def record(
         str | None,
         typer.Option(help="i/n: record only shard i of n (a stable hash of the symbol)"),
     ] = None,
+    recheck_interval: Annotated[
+        float,
+        typer.Option(
+            help="seconds between contract-set re-checks: a delisted contract is stopped "
+            "and marked (0: never)"
+        ),
+    ] = 3600.0,
+    add_new: Annotated[
+        bool, typer.Option("--add-new", help="with --all-perps: a re-check adds new listings")
+    ] = False,
 ) -> None:
     """Record verified books and trades until Ctrl-C; every file is finished on exit."""
     from tradeport.record.discovery import parse_shard
@@ -190,6 +200,8 @@ def record(
         max_events=max_events,
         snapshot_interval=snapshot_interval,
         depth=depth,
+        recheck_interval=recheck_interval or None,
+        add_new=add_new,
     )
     try:
         plan.shard = None if shard is None else parse_shard(shard)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,9 @@ from rich.table import Table
 
 from tradeport.api import connect_async
 from tradeport.model.errors import BadParameter
-from tradeport.record.discovery import discover, shard
+from tradeport.record.discovery import ContractSet, discover, shard
 from tradeport.record.events import BookEvent, Channel, Event, Marker, MarkerKind
+from tradeport.record.follow import ContractFollower
 from tradeport.record.parquet import ParquetSink
 from tradeport.record.recorder import Recorder
 from tradeport.record.replay import BookReplayer, read_events
@@ -69,14 +70,22 @@ class RecordPlan:
     snapshot_interval: float = 60.0
     depth: int | None = None
     shard: tuple[int, int] | None = None  # (i, n): record only shard i of n
+    recheck_interval: float | None = 3600.0  # seconds between contract re-checks; None: never
+    add_new: bool = False  # a re-check adds new listings (with all_perps)
 
 
-def status_table(recorder: Recorder) -> Table:
+def status_table(recorder: Recorder, follower: ContractFollower | None = None) -> Table:
     states: Counter[str] = Counter()
     for symbol in recorder.symbols:
         book = recorder.client.synced_book(symbol)
         states[str(book.state) if book is not None else "stopped"] += 1
     table = Table(title=f"recording {recorder.venue}: {len(recorder.symbols)} contracts")
+    if follower is not None:
+        f = follower.stats
+        table.caption = (
+            f"contract re-checks: {f.checks} ({f.failures} failed), "
+            f"{f.added} added, {f.stopped} stopped"
+        )
     table.add_column("books")
     table.add_column("events")
     table.add_column("sink")
@@ -105,9 +114,14 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
         raise BadParameter("no sink: pass --sink parquet:<dir> (or redis://…)")
     if not plan.symbols and not plan.all_perps:
         raise BadParameter("nothing to record: pass --symbol or --all-perps")
+    if plan.add_new and not plan.all_perps:
+        raise BadParameter("--add-new follows new listings: it needs --all-perps")
+    if plan.recheck_interval is not None and plan.recheck_interval <= 0:
+        raise BadParameter(f"re-check interval {plan.recheck_interval}: expected > 0 seconds")
     sinks = [open_sink(spec) for spec in plan.sinks]
     async with connect_async(plan.venue, environment=plan.environment) as client:
         symbols = list(plan.symbols)
+        quote = plan.quote if plan.all_perps else None
         if plan.all_perps:
             found = await discover(plan.venue, client=client, quote=plan.quote, top=plan.top)
             symbols.extend(s for s in found.symbols if s not in symbols)
@@ -123,27 +137,49 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
             depth=plan.depth,
             snapshot_interval=plan.snapshot_interval,
         )
+        follower = None
+        if plan.recheck_interval is not None:
+            trading = await discover(plan.venue, client=client, quote=quote)
+
+            def fresh() -> Awaitable[ContractSet]:
+                return discover(plan.venue, client=client, quote=quote, refresh=True)
+
+            follower = ContractFollower(
+                recorder,
+                fresh,
+                interval=plan.recheck_interval,
+                known=trading.symbols,
+                add_new=plan.add_new,
+                shard=plan.shard,
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
             await recorder.start()
+            if follower is not None:
+                follower.start()
             console.print(f"recording {len(symbols)} contracts of {plan.venue}", highlight=False)
-            with Live(status_table(recorder), console=console, auto_refresh=False) as live:
+            table = status_table(recorder, follower)
+            with Live(table, console=console, auto_refresh=False) as live:
                 try:
                     while not stop.is_set():
                         await _tick(stop, 1.0)
-                        live.update(status_table(recorder), refresh=True)
+                        live.update(status_table(recorder, follower), refresh=True)
                         total = recorder.stats.book_events + recorder.stats.trades
                         if plan.max_events is not None and total >= plan.max_events:
                             stop.set()
                 finally:
+                    if follower is not None:
+                        await follower.stop()
                     await recorder.stop()
-                    live.update(status_table(recorder), refresh=True)
+                    live.update(status_table(recorder, follower), refresh=True)
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+            if follower is not None:
+                await follower.stop()
             await recorder.stop()  # when start failed half-way; a no-op after a stop
         console.print("stopped; every file is finished", highlight=False)
         return recorder
