@@ -163,7 +163,7 @@ def record(
     ] = None,
     environment: Annotated[str, typer.Option(help="live, testnet, demo or emulator")] = "live",
     max_events: Annotated[
-        int | None, typer.Option(help="stop after this many book and trade events")
+        int | None, typer.Option(help="stop after this many book, trade and quote events")
     ] = None,
     snapshot_interval: Annotated[
         float, typer.Option(help="seconds between full book snapshots")
@@ -182,6 +182,10 @@ def record(
     ] = 3600.0,
     add_new: Annotated[
         bool, typer.Option("--add-new", help="with --all-perps: a re-check adds new listings")
+    ] = False,
+    top_of_book: Annotated[
+        bool,
+        typer.Option("--top-of-book", help="record the venue's best bid/ask stream too"),
     ] = False,
 ) -> None:
     """Record verified books and trades until Ctrl-C; every file is finished on exit."""
@@ -202,6 +206,7 @@ def record(
         depth=depth,
         recheck_interval=recheck_interval or None,
         add_new=add_new,
+        quotes=top_of_book,
     )
     try:
         plan.shard = None if shard is None else parse_shard(shard)

@@ -68,7 +68,22 @@ TRADES_SCHEMA = pa.schema(
         ("count", pa.int64()),
     ]
 )
-SCHEMAS = {Channel.BOOK: BOOK_SCHEMA, Channel.TRADES: TRADES_SCHEMA}
+QUOTES_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("kind", pa.string()),  # quote, or a marker kind
+        ("bid", pa.float64()),  # null on marker rows
+        ("bid_qty", pa.float64()),
+        ("ask", pa.float64()),
+        ("ask_qty", pa.float64()),
+        ("update_id", pa.int64()),
+        ("ts", pa.int64()),
+        ("local_ts", pa.int64()),
+        ("reason", pa.string()),
+        ("count", pa.int64()),
+    ]
+)
+SCHEMAS = {Channel.BOOK: BOOK_SCHEMA, Channel.TRADES: TRADES_SCHEMA, Channel.QUOTES: QUOTES_SCHEMA}
 
 
 def _safe(part: str) -> str:

@@ -1,9 +1,9 @@
 """PostgreSQL sink (psycopg 3, asyncio): one table per channel, `COPY` in batches,
 tables created on first use, and a resent batch stored once.
 
-Tables `<schema>.book` and `<schema>.trades` (schema `tradeport` by default, or
-`?schema=` in the URL; created when missing) hold the columns of rows.py after `venue`,
-`symbol` and `run`: prices and sizes `double precision` (book levels as
+Tables `<schema>.book`, `<schema>.trades` and `<schema>.quotes` (schema `tradeport`
+by default, or `?schema=` in the URL; created when missing) hold the columns of rows.py
+after `venue`, `symbol` and `run`: prices and sizes `double precision` (book levels as
 `double precision[]`), ids and counts `bigint`, trade ids `text` (venues such as OKX
 and Bybit name trades with non-numeric ids), times `bigint` epoch nanoseconds. `run` is
 the epoch millisecond the sink was created (the recorder's `seq` restarts with each
@@ -58,9 +58,24 @@ _TYPES: dict[str, tuple[str, str]] = {
     "price": ("double precision", "float8"),
     "qty": ("double precision", "float8"),
     "side": ("text", "text"),
+    "bid": ("double precision", "float8"),
+    "ask": ("double precision", "float8"),
     "reason": ("text NOT NULL", "text"),
     "count": ("bigint NOT NULL", "int8"),
 }
+
+
+# a quote's sizes are one number each, a book's are its levels
+_QUOTE_TYPES = {
+    "bid_qty": ("double precision", "float8"),
+    "ask_qty": ("double precision", "float8"),
+}
+
+
+def _type(channel: Channel, column: str) -> tuple[str, str]:
+    if channel is Channel.QUOTES and column in _QUOTE_TYPES:
+        return _QUOTE_TYPES[column]
+    return _TYPES[column]
 
 
 def table_columns(channel: Channel) -> tuple[str, ...]:
@@ -77,7 +92,7 @@ def _staging(channel: Channel) -> sql.Identifier:
 
 def _create_table(schema: str, channel: Channel) -> sql.Composed:
     columns = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(_TYPES[name][0]))
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(_type(channel, name)[0]))
         for name in table_columns(channel)
     )
     create = "CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY (venue, symbol, run, seq))"
@@ -188,7 +203,7 @@ class PostgresSink:
                     _staging(channel), names
                 )
                 async with cur.copy(copy_sql) as copy:
-                    copy.set_types([_TYPES[name][1] for name in columns])
+                    copy.set_types([_type(channel, name)[1] for name in columns])
                     for row in rows:
                         await copy.write_row(row)
                 await cur.execute(

@@ -3,7 +3,7 @@
 
 A stream's venue, channel and symbol are not in the row: Parquet keeps them in the
 partition path, PostgreSQL in columns of its own. Marker rows carry the marker's kind
-in `kind`, its `reason` and `count`, and empty levels (book) or nulls (trades).
+in `kind`, its `reason` and `count`, and empty levels (book) or nulls (trades, quotes).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tradeport.record.events import (
     Event,
     Marker,
     MarkerKind,
+    QuoteEvent,
     TradeEvent,
 )
 
@@ -48,7 +49,24 @@ TRADE_COLUMNS = (
     "reason",
     "count",
 )
-COLUMNS = {Channel.BOOK: BOOK_COLUMNS, Channel.TRADES: TRADE_COLUMNS}
+QUOTE_COLUMNS = (
+    "seq",
+    "kind",  # quote, or a marker kind
+    "bid",  # null on marker rows
+    "bid_qty",
+    "ask",
+    "ask_qty",
+    "update_id",
+    "ts",
+    "local_ts",
+    "reason",
+    "count",
+)
+COLUMNS = {
+    Channel.BOOK: BOOK_COLUMNS,
+    Channel.TRADES: TRADE_COLUMNS,
+    Channel.QUOTES: QUOTE_COLUMNS,
+}
 _BOOK_KINDS = frozenset(BookKind.__members__.values())
 
 
@@ -112,13 +130,47 @@ def _trade_row(e: TradeEvent | Marker) -> Row:
     }
 
 
+def _quote_row(e: QuoteEvent | Marker) -> Row:
+    if isinstance(e, Marker):
+        return {
+            "seq": e.seq,
+            "kind": str(e.kind),
+            "bid": None,
+            "bid_qty": None,
+            "ask": None,
+            "ask_qty": None,
+            "update_id": e.update_id,
+            "ts": e.ts,
+            "local_ts": e.local_ts,
+            "reason": e.reason,
+            "count": e.count,
+        }
+    return {
+        "seq": e.seq,
+        "kind": "quote",
+        "bid": e.bid,
+        "bid_qty": e.bid_qty,
+        "ask": e.ask,
+        "ask_qty": e.ask_qty,
+        "update_id": e.update_id,
+        "ts": e.ts,
+        "local_ts": e.local_ts,
+        "reason": "",
+        "count": 0,
+    }
+
+
 def event_row(event: Event) -> Row:
     """`event` as a row of its channel's columns."""
     if isinstance(event, BookEvent):
         return _book_row(event)
     if isinstance(event, TradeEvent):
         return _trade_row(event)
-    return _book_row(event) if event.channel is Channel.BOOK else _trade_row(event)
+    if isinstance(event, QuoteEvent):
+        return _quote_row(event)
+    if event.channel is Channel.BOOK:
+        return _book_row(event)
+    return _trade_row(event) if event.channel is Channel.TRADES else _quote_row(event)
 
 
 def _levels(px: list[float], qty: list[float]) -> list[tuple[float, float]]:
@@ -150,6 +202,19 @@ def row_event(venue: str, channel: Channel, symbol: str, row: Row) -> Event:
             price=row["price"],
             qty=row["qty"],
             side=row["side"],
+            ts=row["ts"],
+            local_ts=row["local_ts"],
+        )
+    if channel is Channel.QUOTES and kind == "quote":
+        return QuoteEvent(
+            venue=venue,
+            symbol=symbol,
+            seq=row["seq"],
+            bid=row["bid"],
+            bid_qty=row["bid_qty"],
+            ask=row["ask"],
+            ask_qty=row["ask_qty"],
+            update_id=row["update_id"],
             ts=row["ts"],
             local_ts=row["local_ts"],
         )

@@ -18,7 +18,7 @@ from rich.table import Table
 from tradeport.api import connect_async
 from tradeport.model.errors import BadParameter
 from tradeport.record.discovery import ContractSet, discover, shard
-from tradeport.record.events import BookEvent, Channel, Event, Marker, MarkerKind
+from tradeport.record.events import BookEvent, Channel, Event, Marker, MarkerKind, QuoteEvent
 from tradeport.record.follow import ContractFollower
 from tradeport.record.parquet import ParquetSink
 from tradeport.record.recorder import Recorder
@@ -72,6 +72,7 @@ class RecordPlan:
     shard: tuple[int, int] | None = None  # (i, n): record only shard i of n
     recheck_interval: float | None = 3600.0  # seconds between contract re-checks; None: never
     add_new: bool = False  # a re-check adds new listings (with all_perps)
+    quotes: bool = False  # record the venue's top-of-book stream too
 
 
 def status_table(recorder: Recorder, follower: ContractFollower | None = None) -> Table:
@@ -94,7 +95,7 @@ def status_table(recorder: Recorder, follower: ContractFollower | None = None) -
     table.add_column("queued", justify="right")
     books = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
     s = recorder.stats
-    events = f"{s.book_events} book, {s.trades} trades, {s.markers} markers"
+    events = f"{s.book_events} book, {s.trades} trades, {s.quotes} quotes, {s.markers} markers"
     for index, queue in enumerate(recorder.queues):
         table.add_row(
             books if index == 0 else "",
@@ -136,6 +137,7 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
             sinks,
             depth=plan.depth,
             snapshot_interval=plan.snapshot_interval,
+            quotes=plan.quotes,
         )
         follower = None
         if plan.recheck_interval is not None:
@@ -167,7 +169,8 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
                     while not stop.is_set():
                         await _tick(stop, 1.0)
                         live.update(status_table(recorder, follower), refresh=True)
-                        total = recorder.stats.book_events + recorder.stats.trades
+                        st = recorder.stats
+                        total = st.book_events + st.trades + st.quotes
                         if plan.max_events is not None and total >= plan.max_events:
                             stop.set()
                 finally:
@@ -249,6 +252,12 @@ class StreamSummary:
     valid_at_end: bool = False
 
 
+def _kind_of(event: Event) -> str:
+    if isinstance(event, BookEvent | Marker):
+        return str(event.kind)
+    return "quote" if isinstance(event, QuoteEvent) else "trade"
+
+
 class Summarizer:
     """Stream summaries built event by event, so a recording of any size is read once
     with flat memory."""
@@ -264,7 +273,7 @@ class Summarizer:
         if summary is None:
             summary = self._summaries[key] = StreamSummary(*key)
         summary.events += 1
-        summary.kinds[str(getattr(event, "kind", "trade"))] += 1
+        summary.kinds[_kind_of(event)] += 1
         start = isinstance(event, Marker) and event.kind is MarkerKind.START
         if not start and event.seq != self._expected.get(key, 1):
             summary.seq_problems += 1
