@@ -241,6 +241,33 @@ def replay(
         raise typer.Exit(1)
 
 
+@app.command()
+def plot(
+    path: Annotated[str, typer.Argument(help="the Parquet tree a recording wrote")],
+    symbol: Annotated[str, typer.Option(help="the contract to draw, e.g. BTC-USDT")],
+    venue: Annotated[
+        str | None, typer.Option(help="the venue, when the recording holds several")
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="the PNG to write (default: <symbol>.png)")
+    ] = None,
+) -> None:
+    """Draw one contract's mid price, spread and top-of-book sizes over time as a PNG,
+    with the places where data is missing marked."""
+    from tradeport.record.plot import book_series, plot_book
+
+    try:
+        series = book_series(path, symbol, venue=venue)
+        written = plot_book(series, out or f"{symbol}.png")
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"wrote {written}: {len(series.times)} points, {len(series.markers)} markers",
+        highlight=False,
+    )
+
+
 @app.command("write-parquet")
 def write_parquet(
     source: Annotated[
