@@ -294,7 +294,10 @@ async def run(args: argparse.Namespace) -> None:
             results,
         )
     if "record" in args.parts:
-        emulator = start_emulator(max(0, args.symbols - BUILTIN_SYMBOLS), args.step_interval)
+        # hundreds of made-up symbols take the emulator a while to set up
+        emulator = start_emulator(
+            max(0, args.symbols - BUILTIN_SYMBOLS), args.step_interval, timeout=300.0
+        )
         try:
             results = []
             for name in sinks:

@@ -80,13 +80,13 @@ def status_table(recorder: Recorder, follower: ContractFollower | None = None) -
     for symbol in recorder.symbols:
         book = recorder.client.synced_book(symbol)
         states[str(book.state) if book is not None else "stopped"] += 1
-    table = Table(title=f"recording {recorder.venue}: {len(recorder.symbols)} contracts")
+    title = f"recording {recorder.venue}: {len(recorder.symbols)} contracts"
     if follower is not None:
         f = follower.stats
-        table.caption = (
-            f"contract re-checks: {f.checks} ({f.failures} failed), "
-            f"{f.added} added, {f.stopped} stopped"
+        title += (
+            f"; re-checks: {f.checks} ({f.failures} failed), {f.added} added, {f.stopped} stopped"
         )
+    table = Table(title=title)
     table.add_column("books")
     table.add_column("events")
     table.add_column("sink")
