@@ -20,7 +20,7 @@ from tests.record.conftest import Market, sample_events
 from tradeport.model.errors import BadParameter
 from tradeport.record import ParquetSink, Recorder, read_events
 from tradeport.record.events import Channel
-from tradeport.record.jetstream_writer import JetStreamWriter
+from tradeport.record.jetstream_writer import JetStreamWriter, WriterStats
 from tradeport.record.nats_sink import JetStreamSink, iter_stream, read_subject, subject_of
 from tradeport.record.session import summarize, summarize_source
 
@@ -106,6 +106,48 @@ async def test_a_restarted_writer_continues_where_it_committed(
     assert again.stats.redelivered == 0
     assert list(read_events(tmp_path)) == first + second  # each event once, in order
     assert len(list(tmp_path.rglob("*.parquet"))) == 2  # one file per run
+
+
+async def test_a_writer_that_dies_before_committing_loses_nothing_and_writes_nothing_twice(
+    names: tuple[str, str], tmp_path: Path
+) -> None:
+    stream, prefix = names
+    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
+    events = sample_events(1, 10)
+    await sink.write(events)
+    await sink.close()
+    received = asyncio.Event()
+
+    def progress(stats: WriterStats) -> None:
+        if stats.received >= 10:
+            received.set()
+
+    # a commit interval it never reaches: it dies holding unfinished files
+    doomed = JetStreamWriter(
+        ParquetSink(tmp_path),
+        URL,
+        stream=stream,
+        prefix=prefix,
+        durable="w",
+        commit_interval=3600,
+        ack_wait=1.0,
+        progress=progress,
+    )
+    task = asyncio.create_task(doomed.run())
+    await asyncio.wait_for(received.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert list(tmp_path.rglob("*.parquet")) == []  # nothing finished, nothing acked
+
+    restarted = ParquetSink(tmp_path)  # removes the unfinished file
+    assert restarted.stats.removed == 1
+    again = JetStreamWriter(
+        restarted, URL, stream=stream, prefix=prefix, durable="w", commit_interval=0.2, ack_wait=1.0
+    )
+    await asyncio.wait_for(again.run(max_events=10), 60)
+    assert again.stats.redelivered == 10  # after the acknowledgement wait
+    assert list(read_events(tmp_path)) == events
 
 
 async def test_replay_reads_every_subject_of_the_stream(

@@ -8,7 +8,8 @@ Every `commit_interval` seconds, and when it stops, it finishes the Parquet file
 has open (written, footer, renamed) and only then acknowledges the last message they
 hold. A writer that dies before a commit leaves only temporary files, which the next
 start removes (parquet.py `recover`), and JetStream redelivers those messages once
-their acknowledgement wait (`ack_wait`) is over: nothing is lost. A writer that dies
+their acknowledgement wait (`ack_wait`, by default twice the commit interval and 30 s)
+is over: nothing is lost. A writer that dies
 between finishing its files and acknowledging writes those events again (at most one
 commit interval of them); `tradeport replay` reports the repeated `seq`.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -58,7 +60,9 @@ class JetStreamWriter:
         durable: str = DEFAULT_DURABLE,
         batch: int = 1000,
         commit_interval: float = 30.0,
+        ack_wait: float | None = None,
         fetch_timeout: float = 1.0,
+        progress: Callable[[WriterStats], None] | None = None,
     ) -> None:
         if commit_interval <= 0:
             raise BadParameter(f"commit_interval {commit_interval}: expected > 0")
@@ -70,7 +74,13 @@ class JetStreamWriter:
         self.durable = durable
         self.batch = batch
         self.commit_interval = commit_interval
+        # how long JetStream waits for an acknowledgement before delivering again: more
+        # than a commit interval, or messages come twice while their files are open
+        self.ack_wait = commit_interval * 2 + 30.0 if ack_wait is None else ack_wait
+        if self.ack_wait <= 0:
+            raise BadParameter(f"ack_wait {ack_wait}: expected > 0")
         self.fetch_timeout = fetch_timeout
+        self.progress = progress  # told after every batch written
         # the sink's connection and stream set-up serve the writer too: the stream is
         # made with the recorders' limits if the writer starts first
         self._source = JetStreamSink(url, stream=stream, prefix=prefix, name="jetstream writer")
@@ -78,24 +88,24 @@ class JetStreamWriter:
 
     async def run(self, stop: asyncio.Event | None = None, max_events: int | None = None) -> None:
         stop = stop or asyncio.Event()
-        js = await self._source.connect()
         source = self._source
-        sub = await js.pull_subscribe(
-            f"{source.prefix}.>",
-            durable=self.durable,
-            stream=source.stream,
-            config=ConsumerConfig(
-                deliver_policy=DeliverPolicy.ALL,
-                ack_policy=AckPolicy.ALL,
-                # unacknowledged until the files holding them are finished
-                ack_wait=self.commit_interval * 2 + 30.0,
-                max_ack_pending=-1,
-            ),
-        )
         last: Msg | None = None
         pending = 0
-        next_commit = time.monotonic() + self.commit_interval
         try:
+            js = await source.connect()
+            sub = await js.pull_subscribe(
+                f"{source.prefix}.>",
+                durable=self.durable,
+                stream=source.stream,
+                config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.ALL,
+                    ack_policy=AckPolicy.ALL,
+                    # unacknowledged until the files holding them are finished
+                    ack_wait=self.ack_wait,
+                    max_ack_pending=-1,
+                ),
+            )
+            next_commit = time.monotonic() + self.commit_interval
             while not stop.is_set():
                 if max_events is not None and self.stats.received >= max_events:
                     break
@@ -111,6 +121,8 @@ class JetStreamWriter:
                     self.stats.received += len(msgs)
                     self.stats.redelivered += sum(m.metadata.num_delivered > 1 for m in msgs)
                     last, pending = msgs[-1], pending + len(msgs)
+                    if self.progress is not None:
+                        self.progress(self.stats)
                 if time.monotonic() >= next_commit:
                     await self._commit(last, pending)
                     last, pending = None, 0
