@@ -22,6 +22,7 @@ from tradeport.record import ParquetSink, Recorder, read_events
 from tradeport.record.events import Channel
 from tradeport.record.jetstream_writer import JetStreamWriter, WriterStats
 from tradeport.record.nats_sink import JetStreamSink, iter_stream, read_subject, subject_of
+from tradeport.record.replay import replay_paced
 from tradeport.record.session import summarize, summarize_source
 
 URL = "nats://127.0.0.1:4222"
@@ -159,6 +160,8 @@ async def test_replay_reads_every_subject_of_the_stream(
     await sink.write(events)
     await sink.close()
     assert [e async for e in iter_stream(js, stream, prefix, batch=7)] == events
+    paced = replay_paced(iter_stream(js, stream, prefix), speed=1e9)
+    assert [e async for e in paced] == events
     assert subject_of(prefix, events[0]).startswith(f"{prefix}.V.book.")
     with pytest.raises(BadParameter, match="no JetStream stream"):
         await anext(aiter(iter_stream(js, f"{stream}_MISSING", prefix)))

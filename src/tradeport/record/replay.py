@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -99,13 +99,25 @@ def read_events(
         yield from read_file(path, base)
 
 
-async def replay_paced(events: Iterator[Event], speed: float = 1.0) -> AsyncIterator[Event]:
-    """`events` spaced as they were received (receipt times), `speed` times faster."""
+async def _each(events: Iterable[Event] | AsyncIterable[Event]) -> AsyncIterator[Event]:
+    if isinstance(events, AsyncIterable):
+        async for event in events:
+            yield event
+    else:
+        for event in events:
+            yield event
+
+
+async def replay_paced(
+    events: Iterable[Event] | AsyncIterable[Event], speed: float = 1.0
+) -> AsyncIterator[Event]:
+    """`events` (read from Parquet, or streamed from JetStream or PostgreSQL) spaced as
+    they were received (receipt times), `speed` times faster."""
     if speed <= 0:
         raise BadParameter(f"speed {speed}: expected > 0")
     start_wall: float | None = None
     start_ts = 0
-    for event in events:
+    async for event in _each(events):
         if start_wall is None:
             start_wall, start_ts = time.monotonic(), event.local_ts
         due = start_wall + (event.local_ts - start_ts) / 1e9 / speed
