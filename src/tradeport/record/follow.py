@@ -78,6 +78,13 @@ class ContractFollower:
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="contract re-check")
+            self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        # only a bug ends the schedule (a venue's failure is caught in _run): say so
+        # loudly, the recording goes on without re-checks
+        if not task.cancelled() and task.exception() is not None:
+            log.error("contract re-checks stopped", exc_info=task.exception())
 
     async def stop(self) -> None:
         task, self._task = self._task, None
