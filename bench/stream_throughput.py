@@ -60,9 +60,9 @@ class Emulator:
     ws_url: str
 
 
-def start_emulator(extra_symbols: int, step_interval: float) -> Emulator:
+def start_emulator(extra_symbols: int, step_interval: float, timeout: float = 60.0) -> Emulator:
     """`tradeport emulate binance` in a subprocess; its REST and USDⓈ-M stream URLs
-    are read from what it prints on start."""
+    are read from what it prints on start (within `timeout` seconds)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -90,7 +90,7 @@ def start_emulator(extra_symbols: int, step_interval: float) -> Emulator:
     )
     assert proc.stdout is not None
     base_url = ws_url = ""
-    deadline = time.time() + 60
+    deadline = time.time() + timeout
     while not (base_url and ws_url):
         line = proc.stdout.readline()
         if not line or time.time() > deadline:

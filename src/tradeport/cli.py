@@ -156,12 +156,14 @@ def record(
     sink: Annotated[
         list[str] | None,
         typer.Option(
-            "--sink", help="parquet:<dir>, redis://host:port/db or nats://host:port (repeatable)"
+            "--sink",
+            help="parquet:<dir>, redis://host:port/db, nats://host:port or "
+            "postgresql://user@host:port/db[?schema=name] (repeatable)",
         ),
     ] = None,
     environment: Annotated[str, typer.Option(help="live, testnet, demo or emulator")] = "live",
     max_events: Annotated[
-        int | None, typer.Option(help="stop after this many book and trade events")
+        int | None, typer.Option(help="stop after this many book, trade and quote events")
     ] = None,
     snapshot_interval: Annotated[
         float, typer.Option(help="seconds between full book snapshots")
@@ -171,6 +173,20 @@ def record(
         str | None,
         typer.Option(help="i/n: record only shard i of n (a stable hash of the symbol)"),
     ] = None,
+    recheck_interval: Annotated[
+        float,
+        typer.Option(
+            help="seconds between contract-set re-checks: a delisted contract is stopped "
+            "and marked (0: never)"
+        ),
+    ] = 3600.0,
+    add_new: Annotated[
+        bool, typer.Option("--add-new", help="with --all-perps: a re-check adds new listings")
+    ] = False,
+    top_of_book: Annotated[
+        bool,
+        typer.Option("--top-of-book", help="record the venue's best bid/ask stream too"),
+    ] = False,
 ) -> None:
     """Record verified books and trades until Ctrl-C; every file is finished on exit."""
     from tradeport.record.discovery import parse_shard
@@ -188,6 +204,9 @@ def record(
         max_events=max_events,
         snapshot_interval=snapshot_interval,
         depth=depth,
+        recheck_interval=recheck_interval or None,
+        add_new=add_new,
+        quotes=top_of_book,
     )
     try:
         plan.shard = None if shard is None else parse_shard(shard)
@@ -199,21 +218,91 @@ def record(
 
 @app.command()
 def replay(
-    path: Annotated[str, typer.Argument(help="the Parquet tree a recording wrote")],
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="the Parquet tree a recording wrote, postgresql://user@host/db[?schema=name] "
+            "or nats://host:port[?stream=S&prefix=p]"
+        ),
+    ],
     symbol: Annotated[str | None, typer.Option(help="only this contract")] = None,
 ) -> None:
     """Read a recording back: per stream, its events, whether its sequence is whole and
     whether its book rebuilds. Exits 1 when a stream has sequence or book problems."""
-    from tradeport.record.session import summarize, summary_table
+    from tradeport.record.session import summarize_source, summary_table
 
     try:
-        summaries = summarize(path, symbol=symbol)
+        summaries = asyncio.run(summarize_source(path, symbol=symbol))
     except TradeportError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
     console.print(summary_table(summaries))
     if any(s.seq_problems or s.broken for s in summaries):
         raise typer.Exit(1)
+
+
+@app.command()
+def plot(
+    path: Annotated[str, typer.Argument(help="the Parquet tree a recording wrote")],
+    symbol: Annotated[str, typer.Option(help="the contract to draw, e.g. BTC-USDT")],
+    venue: Annotated[
+        str | None, typer.Option(help="the venue, when the recording holds several")
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="the PNG to write (default: <symbol>.png)")
+    ] = None,
+) -> None:
+    """Draw one contract's mid price, spread and top-of-book sizes over time as a PNG,
+    with the places where data is missing marked."""
+    from tradeport.record.plot import book_series, plot_book
+
+    try:
+        series = book_series(path, symbol, venue=venue)
+        written = plot_book(series, out or f"{symbol}.png")
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"wrote {written}: {len(series.times)} points, {len(series.markers)} markers",
+        highlight=False,
+    )
+
+
+@app.command("write-parquet")
+def write_parquet(
+    source: Annotated[
+        str,
+        typer.Argument(help="the JetStream recorders publish to: nats://host:port[?stream=S]"),
+    ],
+    directory: Annotated[str, typer.Argument(help="the Parquet tree to write")],
+    durable: Annotated[
+        str, typer.Option(help="the consumer's name: a restart continues where it stopped")
+    ] = "tradeport-parquet",
+    commit_interval: Annotated[
+        float, typer.Option(help="seconds between finishing the files and acknowledging")
+    ] = 30.0,
+    max_events: Annotated[
+        int | None, typer.Option(help="stop after this many events (default: Ctrl-C)")
+    ] = None,
+) -> None:
+    """Write the Parquet tree from a JetStream stream that recorders publish into
+    (`tradeport record … --sink nats://…`), until Ctrl-C; every file is finished on exit."""
+    from tradeport.record.session import write_from_jetstream
+
+    try:
+        asyncio.run(
+            write_from_jetstream(
+                source,
+                directory,
+                console,
+                durable=durable,
+                commit_interval=commit_interval,
+                max_events=max_events,
+            )
+        )
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import psycopg
 import pyarrow.parquet as pq
+from psycopg import sql
 
 from tradeport.record import read_events
 from tradeport.record.events import Channel
@@ -98,3 +101,39 @@ def test_a_bad_sink_is_named() -> None:
     )
     assert result.returncode == 1
     assert "ftp://x" in result.stdout
+
+
+def test_record_into_postgres_then_replay_from_it() -> None:
+    schema = f"tptest_{uuid.uuid4().hex[:12]}"
+    url = f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
+    try:
+        recorded = subprocess.run(
+            _cli(
+                "record",
+                "BINANCE___SWAP",
+                "--environment",
+                "emulator",
+                "--symbol",
+                "BTC-USDT",
+                "--sink",
+                url,
+                "--max-events",
+                "30",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+        with psycopg.connect(url.partition("?")[0]) as conn:
+            (rows,) = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}.book").format(sql.Identifier(schema))
+            ).fetchone() or (0,)
+        assert rows >= 2  # a start marker and at least a snapshot
+
+        replayed = subprocess.run(_cli("replay", url), capture_output=True, text=True, timeout=120)
+        assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+        assert "whole" in replayed.stdout and "valid at" in replayed.stdout
+    finally:
+        with psycopg.connect(url.partition("?")[0], autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))

@@ -2,7 +2,7 @@
 sinks (Parquet by default), and replay what was recorded."""
 
 from tradeport.record.discovery import Contract, ContractSet, discover, select_perpetuals
-from tradeport.record.events import BookEvent, Marker, TradeEvent
+from tradeport.record.events import BookEvent, Marker, QuoteEvent, TradeEvent
 from tradeport.record.parquet import ParquetSink
 from tradeport.record.recorder import Recorder
 from tradeport.record.replay import BookReplayer, read_events
@@ -14,6 +14,7 @@ __all__ = [
     "ContractSet",
     "Marker",
     "ParquetSink",
+    "QuoteEvent",
     "Recorder",
     "TradeEvent",
     "discover",

@@ -147,10 +147,13 @@ async def discover(
     exclude: Iterable[str] | None = None,
     top: int | None = None,
     connect_options: Mapping[str, Any] | None = None,
+    refresh: bool = False,
 ) -> ContractSet:
     """The actively trading perpetuals of `venue_key`, filtered (see `select_perpetuals`)
     and, with `top`, the `top` largest by 24 h quote volume. Uses `client` when given
-    (it must be that venue's), else connects with `connect_options` for the call."""
+    (it must be that venue's), else connects with `connect_options` for the call.
+    `refresh` asks the venue again instead of using the client's loaded instruments (a
+    re-check of a running recording)."""
     spec = registry.get_venue(venue_key)
     if spec.asset_type is not AssetType.SWAP:
         raise BadParameter(f"{spec.key} is a {spec.asset_type} market; perpetuals are on swap")
@@ -163,7 +166,10 @@ async def discover(
             return await discover(
                 spec.key, client=own, quote=quote, include=include, exclude=exclude, top=top
             )
-    instruments = (await client.instruments()).values()
+    if refresh:
+        instruments: Iterable[Instrument] = await client.get_exchange_info()
+    else:
+        instruments = (await client.instruments()).values()
     contracts = select_perpetuals(instruments, quote=quote, include=include, exclude=exclude)
     missing = (_names(include, "include") or set()) - {
         name for c in contracts for name in (c.symbol, c.venue_symbol.upper())

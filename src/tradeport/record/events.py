@@ -8,8 +8,9 @@ Book events are verified: a `delta` is the net change between two consecutive st
 of the synced book the venue client keeps (levels as (price, new size), size 0 removes
 the level), from update id `prev_id` to `update_id`; a `snapshot` is the whole book (to
 the recorded depth) at `update_id`, written periodically and whenever the book becomes
-LIVE again, so a reader can start at any snapshot. A `Marker` says where data is
-missing or suspect, in the stream it concerns.
+LIVE again, so a reader can start at any snapshot. Quote events (optional) are the
+venue's own top-of-book pushes. A `Marker` says where data is missing or suspect, in
+the stream it concerns.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ Levels = list[tuple[float, float]]
 class Channel(StrEnum):
     BOOK = "book"
     TRADES = "trades"
+    QUOTES = "quotes"  # top of book as the venue pushes it (optional)
 
 
 class BookKind(StrEnum):
@@ -74,6 +76,26 @@ class TradeEvent(msgspec.Struct, frozen=True, kw_only=True, tag="trade"):
         return Channel.TRADES
 
 
+class QuoteEvent(msgspec.Struct, frozen=True, kw_only=True, tag="quote"):
+    """Best bid and ask as the venue pushes them (its own top-of-book stream, e.g.
+    Binance `bookTicker`, OKX `bbo-tbt`): not verified like the book, but small."""
+
+    venue: str
+    symbol: str
+    seq: int
+    bid: float
+    bid_qty: float
+    ask: float
+    ask_qty: float
+    update_id: int  # the venue's, 0 when it sends none
+    ts: int
+    local_ts: int
+
+    @property
+    def channel(self) -> Channel:
+        return Channel.QUOTES
+
+
 class Marker(msgspec.Struct, frozen=True, kw_only=True, tag="marker"):
     venue: str
     symbol: str
@@ -87,7 +109,7 @@ class Marker(msgspec.Struct, frozen=True, kw_only=True, tag="marker"):
     local_ts: int = 0
 
 
-Event = BookEvent | TradeEvent | Marker
+Event = BookEvent | TradeEvent | QuoteEvent | Marker
 
 
 def ms_to_ns(ms: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -34,6 +34,7 @@ from nats.js.errors import NotFoundError
 
 from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record.events import Event
+from tradeport.record.urls import take_params
 
 log = logging.getLogger("tradeport.record")
 
@@ -41,6 +42,8 @@ _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(Event).decode
 _TOKEN = str.maketrans({".": "_", "*": "_", ">": "_", " ": "_"})
 DAY = 86_400.0
+DEFAULT_STREAM = "TRADEPORT"
+DEFAULT_PREFIX = "tradeport"
 
 
 def subject_of(prefix: str, event: Event) -> str:
@@ -63,8 +66,8 @@ class JetStreamSink:
         self,
         url: str = "nats://127.0.0.1:4222",
         *,
-        stream: str = "TRADEPORT",
-        prefix: str = "tradeport",
+        stream: str = DEFAULT_STREAM,
+        prefix: str = DEFAULT_PREFIX,
         max_age: float = 7 * DAY,
         max_bytes: int = -1,
         duplicate_window: float = 120.0,
@@ -92,7 +95,9 @@ class JetStreamSink:
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
 
-    async def connect(self) -> JetStreamContext:
+    async def connect(self, *, create_stream: bool = True) -> JetStreamContext:
+        """The JetStream context; the stream is made (or checked) unless a reader that
+        must not create one says `create_stream=False`."""
         if self._js is not None:
             return self._js
         try:
@@ -107,7 +112,8 @@ class JetStreamSink:
         except (NatsError, OSError) as exc:
             raise Disconnected(f"{self.name}: {self.url} unreachable: {exc}") from exc
         js = self._nc.jetstream(timeout=self.ack_timeout)
-        await self._ensure_stream(js)
+        if create_stream:
+            await self._ensure_stream(js)
         self._js = js
         return js
 
@@ -177,6 +183,42 @@ class JetStreamSink:
         if self._nc is not None:
             await self._nc.close()
         self._nc = self._js = None
+
+
+def nats_target(url: str) -> tuple[str, str, str]:
+    """(server URL, stream, subject prefix) of `nats://host:port[?stream=S&prefix=p]`
+    (stream `TRADEPORT` and prefix `tradeport` unless named)."""
+    server, taken = take_params(url, ("stream", "prefix"))
+    return server, taken.get("stream", DEFAULT_STREAM), taken.get("prefix", DEFAULT_PREFIX)
+
+
+async def iter_stream(
+    js: JetStreamContext, stream: str, prefix: str = DEFAULT_PREFIX, *, batch: int = 1000
+) -> AsyncIterator[Event]:
+    """Every stored event under `prefix` in `stream`, in the order stored (each
+    venue/channel/symbol stream in its own order), through a consumer of this read's own
+    that acknowledges nothing."""
+    subjects = f"{prefix}.>"
+    try:
+        info = await js.stream_info(stream, subjects_filter=subjects)
+    except NotFoundError as exc:
+        raise BadParameter(f"no JetStream stream {stream!r}") from exc
+    if not sum((info.state.subjects or {}).values()):
+        return
+    sub = await js.pull_subscribe(
+        subjects,
+        stream=stream,
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE),
+    )
+    try:
+        while True:
+            msgs = await sub.fetch(batch)
+            for msg in msgs:
+                yield _decode(msg.data)
+            if msgs[-1].metadata.num_pending == 0:
+                return
+    finally:
+        await sub.unsubscribe()
 
 
 async def read_subject(js: JetStreamContext, stream: str, subject: str) -> list[Event]:

@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tradeport.model.errors import BadParameter
-from tradeport.record.events import BookEvent, Channel, Event, Marker, TradeEvent
+from tradeport.record.events import Channel, Event
+from tradeport.record.rows import event_row
 
 log = logging.getLogger("tradeport.record")
 
@@ -67,75 +68,22 @@ TRADES_SCHEMA = pa.schema(
         ("count", pa.int64()),
     ]
 )
-SCHEMAS = {Channel.BOOK: BOOK_SCHEMA, Channel.TRADES: TRADES_SCHEMA}
-
-
-def _book_row(e: BookEvent | Marker) -> dict[str, Any]:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "prev_id": -1,
-            "update_id": e.update_id,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "bid_px": [],
-            "bid_qty": [],
-            "ask_px": [],
-            "ask_qty": [],
-            "reason": e.reason,
-            "count": e.count,
-        }
-    return {
-        "seq": e.seq,
-        "kind": str(e.kind),
-        "prev_id": e.prev_id,
-        "update_id": e.update_id,
-        "ts": e.ts,
-        "local_ts": e.local_ts,
-        "bid_px": [p for p, _ in e.bids],
-        "bid_qty": [q for _, q in e.bids],
-        "ask_px": [p for p, _ in e.asks],
-        "ask_qty": [q for _, q in e.asks],
-        "reason": "",
-        "count": 0,
-    }
-
-
-def _trade_row(e: TradeEvent | Marker) -> dict[str, Any]:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "trade_id": None,
-            "price": None,
-            "qty": None,
-            "side": None,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "reason": e.reason,
-            "count": e.count,
-        }
-    return {
-        "seq": e.seq,
-        "kind": "trade",
-        "trade_id": e.trade_id,
-        "price": e.price,
-        "qty": e.qty,
-        "side": e.side,
-        "ts": e.ts,
-        "local_ts": e.local_ts,
-        "reason": "",
-        "count": 0,
-    }
-
-
-def _row(event: Event) -> dict[str, Any]:
-    if isinstance(event, BookEvent):
-        return _book_row(event)
-    if isinstance(event, TradeEvent):
-        return _trade_row(event)
-    return _book_row(event) if event.channel is Channel.BOOK else _trade_row(event)
+QUOTES_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("kind", pa.string()),  # quote, or a marker kind
+        ("bid", pa.float64()),  # null on marker rows
+        ("bid_qty", pa.float64()),
+        ("ask", pa.float64()),
+        ("ask_qty", pa.float64()),
+        ("update_id", pa.int64()),
+        ("ts", pa.int64()),
+        ("local_ts", pa.int64()),
+        ("reason", pa.string()),
+        ("count", pa.int64()),
+    ]
+)
+SCHEMAS = {Channel.BOOK: BOOK_SCHEMA, Channel.TRADES: TRADES_SCHEMA, Channel.QUOTES: QUOTES_SCHEMA}
 
 
 def _safe(part: str) -> str:
@@ -244,12 +192,17 @@ class ParquetSink:
     async def close(self) -> None:
         await asyncio.to_thread(self.close_now)
 
+    async def finish_files(self) -> None:
+        """Finish (and rename) every open file now; the sink stays open and the next
+        event of a stream opens a new file."""
+        await asyncio.to_thread(self.close_now)
+
     # -- the same, blocking --------------------------------------------------------------
     def write_now(self, events: Sequence[Event]) -> None:
         for event in events:
             key = (event.venue, event.channel, day_of(event.local_ts), event.symbol)
             part = self._parts.get(key) or self._open(key)
-            part.rows.append(_row(event))
+            part.rows.append(event_row(event))
             if len(part.rows) >= self.row_group_rows:
                 self._write_group(key, part)
 

@@ -1,4 +1,5 @@
-"""Record the verified books and the trades of a contract set to any number of sinks.
+"""Record the verified books, the trades and (optionally) the venue's top-of-book
+pushes of a contract set to any number of sinks.
 
 The recorder watches each symbol's book (in every state) and trades with callbacks, so
 it runs on the socket readers' path: it turns each update into an event and hands it
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradeport.model import BookState, OrderBook, Trade
+from tradeport.model import BookState, OrderBook, Quote, Trade
 from tradeport.model.errors import BadParameter
 from tradeport.record.discovery import ContractSet
 from tradeport.record.events import (
@@ -31,6 +32,7 @@ from tradeport.record.events import (
     Event,
     Marker,
     MarkerKind,
+    QuoteEvent,
     TradeEvent,
     ms_to_ns,
 )
@@ -68,6 +70,7 @@ class _BookStream:
 class RecorderStats:
     book_events: int = 0
     trades: int = 0
+    quotes: int = 0
     markers: int = 0
     snapshots: int = 0
 
@@ -84,6 +87,7 @@ class Recorder:
         *,
         books: bool = True,
         trades: bool = True,
+        quotes: bool = False,
         depth: int | None = None,
         snapshot_interval: float = DEFAULT_SNAPSHOT_INTERVAL,
         queue_size: int = DEFAULT_QUEUE_SIZE,
@@ -104,6 +108,7 @@ class Recorder:
         self.venue = client.key
         self.books = books
         self.trades = trades
+        self.quotes = quotes
         self.depth = depth
         self.snapshot_interval = snapshot_interval
         self.queues = [
@@ -121,6 +126,7 @@ class Recorder:
         self._stale_task: asyncio.Task[None] | None = None
         self._books = {s: _BookStream(s) for s in self.symbols}
         self._trade_seq = dict.fromkeys(self.symbols, 0)
+        self._quote_seq = dict.fromkeys(self.symbols, 0)
         self._watches: dict[str, list[Watch[Any]]] = {}
         self._started = False
         self._stopped = False
@@ -163,6 +169,7 @@ class Recorder:
             if symbol not in self._books:
                 self._books[symbol] = _BookStream(symbol)
                 self._trade_seq[symbol] = 0
+                self._quote_seq[symbol] = 0
             if symbol not in self.symbols:
                 self.symbols.append(symbol)
         await self._subscribe(added)
@@ -214,12 +221,18 @@ class Recorder:
         if self.trades:
             trades = self.client.watch_trades(symbol, callback=self._trade_handler(symbol))
             watches.append(await trades.start())
+        if self.quotes:
+            quotes = self.client.watch_quotes(symbol, callback=self._quote_handler(symbol))
+            watches.append(await quotes.start())
 
     def _book_handler(self, symbol: str) -> Callable[[OrderBook], None]:
         return lambda book: self._on_book(symbol, book)
 
     def _trade_handler(self, symbol: str) -> Callable[[Trade], None]:
         return lambda trade: self._on_trade(symbol, trade)
+
+    def _quote_handler(self, symbol: str) -> Callable[[Quote], None]:
+        return lambda quote: self._on_quote(symbol, quote)
 
     def request_snapshot(self, symbol: str) -> None:
         """Write a snapshot of `symbol`'s book with its next update."""
@@ -245,6 +258,9 @@ class Recorder:
         if self.trades:
             seq = self._next_trade_seq(symbol)
             self._marker(symbol, Channel.TRADES, seq, kind, reason, local_ts)
+        if self.quotes:
+            seq = self._next_quote_seq(symbol)
+            self._marker(symbol, Channel.QUOTES, seq, kind, reason, local_ts)
 
     def _marker(
         self,
@@ -283,6 +299,10 @@ class Recorder:
         self._trade_seq[symbol] += 1
         return self._trade_seq[symbol]
 
+    def _next_quote_seq(self, symbol: str) -> int:
+        self._quote_seq[symbol] += 1
+        return self._quote_seq[symbol]
+
     def _replaced_connections(self) -> int:
         """Stream connections lost and replaced so far (reconnects and connections the
         watchdog closed for silence); a make-before-break move loses nothing."""
@@ -317,6 +337,25 @@ class Recorder:
                 side=str(trade.taker_side),
                 ts=ms_to_ns(trade.ts),
                 local_ts=trade.local_ts or time.time_ns(),
+            )
+        )
+
+    def _on_quote(self, symbol: str, quote: Quote) -> None:
+        local_ts = quote.local_ts or time.time_ns()
+        self._check_connections(local_ts)
+        self.stats.quotes += 1
+        self._emit(
+            QuoteEvent(
+                venue=self.venue,
+                symbol=symbol,
+                seq=self._next_quote_seq(symbol),
+                bid=quote.bid,
+                bid_qty=quote.bid_qty,
+                ask=quote.ask,
+                ask_qty=quote.ask_qty,
+                update_id=quote.update_id,
+                ts=ms_to_ns(quote.ts),
+                local_ts=local_ts,
             )
         )
 

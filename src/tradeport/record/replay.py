@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -25,10 +24,9 @@ from tradeport.record.events import (
     Channel,
     Event,
     Marker,
-    MarkerKind,
-    TradeEvent,
 )
 from tradeport.record.parquet import TMP_SUFFIX
+from tradeport.record.rows import row_event
 
 
 def _partition(path: Path, root: Path) -> dict[str, str]:
@@ -79,58 +77,13 @@ def recorded_files(
     return sorted(chosen, key=order)
 
 
-def _levels(px: list[float], qty: list[float]) -> list[tuple[float, float]]:
-    return list(zip(px, qty, strict=True))
-
-
-def _event(venue: str, channel: Channel, symbol: str, row: dict[str, Any]) -> Event:
-    kind = row["kind"]
-    if channel is Channel.BOOK and kind in BookKind.__members__.values():
-        return BookEvent(
-            venue=venue,
-            symbol=symbol,
-            seq=row["seq"],
-            kind=BookKind(kind),
-            prev_id=row["prev_id"],
-            update_id=row["update_id"],
-            ts=row["ts"],
-            local_ts=row["local_ts"],
-            bids=_levels(row["bid_px"], row["bid_qty"]),
-            asks=_levels(row["ask_px"], row["ask_qty"]),
-        )
-    if channel is Channel.TRADES and kind == "trade":
-        return TradeEvent(
-            venue=venue,
-            symbol=symbol,
-            seq=row["seq"],
-            trade_id=row["trade_id"],
-            price=row["price"],
-            qty=row["qty"],
-            side=row["side"],
-            ts=row["ts"],
-            local_ts=row["local_ts"],
-        )
-    return Marker(
-        venue=venue,
-        symbol=symbol,
-        channel=channel,
-        seq=row["seq"],
-        kind=MarkerKind(kind),
-        reason=row["reason"] or "",
-        count=row["count"],
-        update_id=row.get("update_id", -1),
-        ts=row["ts"],
-        local_ts=row["local_ts"],
-    )
-
-
 def read_file(path: Path, root: Path) -> Iterator[Event]:
     keys = _partition(path, root)
     channel = Channel(keys["channel"])
     venue, symbol = keys["venue"], keys["symbol"]
     for batch in pq.ParquetFile(path).iter_batches():
         for row in batch.to_pylist():
-            yield _event(venue, channel, symbol, row)
+            yield row_event(venue, channel, symbol, row)
 
 
 def read_events(
@@ -146,13 +99,25 @@ def read_events(
         yield from read_file(path, base)
 
 
-async def replay_paced(events: Iterator[Event], speed: float = 1.0) -> AsyncIterator[Event]:
-    """`events` spaced as they were received (receipt times), `speed` times faster."""
+async def _each(events: Iterable[Event] | AsyncIterable[Event]) -> AsyncIterator[Event]:
+    if isinstance(events, AsyncIterable):
+        async for event in events:
+            yield event
+    else:
+        for event in events:
+            yield event
+
+
+async def replay_paced(
+    events: Iterable[Event] | AsyncIterable[Event], speed: float = 1.0
+) -> AsyncIterator[Event]:
+    """`events` (read from Parquet, or streamed from JetStream or PostgreSQL) spaced as
+    they were received (receipt times), `speed` times faster."""
     if speed <= 0:
         raise BadParameter(f"speed {speed}: expected > 0")
     start_wall: float | None = None
     start_ts = 0
-    for event in events:
+    async for event in _each(events):
         if start_wall is None:
             start_wall, start_ts = time.monotonic(), event.local_ts
         due = start_wall + (event.local_ts - start_ts) / 1e9 / speed

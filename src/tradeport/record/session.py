@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,16 +17,21 @@ from rich.table import Table
 
 from tradeport.api import connect_async
 from tradeport.model.errors import BadParameter
-from tradeport.record.discovery import discover, shard
-from tradeport.record.events import BookEvent, Channel, Marker, MarkerKind
+from tradeport.record.discovery import ContractSet, discover, shard
+from tradeport.record.events import BookEvent, Channel, Event, Marker, MarkerKind, QuoteEvent
+from tradeport.record.follow import ContractFollower
 from tradeport.record.parquet import ParquetSink
 from tradeport.record.recorder import Recorder
 from tradeport.record.replay import BookReplayer, read_events
 from tradeport.record.sink import Sink
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+NATS_SCHEMES = ("nats://", "tls://")
+
 
 def open_sink(spec: str) -> Sink:
-    """`parquet:<dir>`, `redis://host:port/db` or `nats://host:port` (JetStream)."""
+    """`parquet:<dir>`, `redis://host:port/db`, `nats://host:port[?stream=S&prefix=p]`
+    (JetStream) or `postgresql://user@host:port/db[?schema=name]`."""
     if spec.startswith("parquet:"):
         path = spec.removeprefix("parquet:")
         if not path:
@@ -36,12 +41,19 @@ def open_sink(spec: str) -> Sink:
         from tradeport.record.redis_sink import RedisStreamSink
 
         return RedisStreamSink(spec)
-    if spec.startswith(("nats://", "tls://")):
-        from tradeport.record.nats_sink import JetStreamSink
+    if spec.startswith(NATS_SCHEMES):
+        from tradeport.record.nats_sink import JetStreamSink, nats_target
 
-        return JetStreamSink(spec)
+        url, stream, prefix = nats_target(spec)
+        return JetStreamSink(url, stream=stream, prefix=prefix)
+    if spec.startswith(POSTGRES_SCHEMES):
+        from tradeport.record.postgres_sink import PostgresSink, split_schema
+
+        dsn, schema = split_schema(spec)
+        return PostgresSink(dsn, schema=schema)
     raise BadParameter(
-        f"sink {spec!r}: expected parquet:<dir>, redis://host:port/db or nats://host:port"
+        f"sink {spec!r}: expected parquet:<dir>, redis://host:port/db, nats://host:port "
+        "or postgresql://user@host:port/db[?schema=name]"
     )
 
 
@@ -58,14 +70,23 @@ class RecordPlan:
     snapshot_interval: float = 60.0
     depth: int | None = None
     shard: tuple[int, int] | None = None  # (i, n): record only shard i of n
+    recheck_interval: float | None = 3600.0  # seconds between contract re-checks; None: never
+    add_new: bool = False  # a re-check adds new listings (with all_perps)
+    quotes: bool = False  # record the venue's top-of-book stream too
 
 
-def status_table(recorder: Recorder) -> Table:
+def status_table(recorder: Recorder, follower: ContractFollower | None = None) -> Table:
     states: Counter[str] = Counter()
     for symbol in recorder.symbols:
         book = recorder.client.synced_book(symbol)
         states[str(book.state) if book is not None else "stopped"] += 1
-    table = Table(title=f"recording {recorder.venue}: {len(recorder.symbols)} contracts")
+    title = f"recording {recorder.venue}: {len(recorder.symbols)} contracts"
+    if follower is not None:
+        f = follower.stats
+        title += (
+            f"; re-checks: {f.checks} ({f.failures} failed), {f.added} added, {f.stopped} stopped"
+        )
+    table = Table(title=title)
     table.add_column("books")
     table.add_column("events")
     table.add_column("sink")
@@ -74,7 +95,7 @@ def status_table(recorder: Recorder) -> Table:
     table.add_column("queued", justify="right")
     books = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
     s = recorder.stats
-    events = f"{s.book_events} book, {s.trades} trades, {s.markers} markers"
+    events = f"{s.book_events} book, {s.trades} trades, {s.quotes} quotes, {s.markers} markers"
     for index, queue in enumerate(recorder.queues):
         table.add_row(
             books if index == 0 else "",
@@ -94,9 +115,14 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
         raise BadParameter("no sink: pass --sink parquet:<dir> (or redis://…)")
     if not plan.symbols and not plan.all_perps:
         raise BadParameter("nothing to record: pass --symbol or --all-perps")
+    if plan.add_new and not plan.all_perps:
+        raise BadParameter("--add-new follows new listings: it needs --all-perps")
+    if plan.recheck_interval is not None and plan.recheck_interval <= 0:
+        raise BadParameter(f"re-check interval {plan.recheck_interval}: expected > 0 seconds")
     sinks = [open_sink(spec) for spec in plan.sinks]
     async with connect_async(plan.venue, environment=plan.environment) as client:
         symbols = list(plan.symbols)
+        quote = plan.quote if plan.all_perps else None
         if plan.all_perps:
             found = await discover(plan.venue, client=client, quote=plan.quote, top=plan.top)
             symbols.extend(s for s in found.symbols if s not in symbols)
@@ -111,31 +137,98 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
             sinks,
             depth=plan.depth,
             snapshot_interval=plan.snapshot_interval,
+            quotes=plan.quotes,
         )
+        follower = None
+        if plan.recheck_interval is not None:
+            trading = await discover(plan.venue, client=client, quote=quote)
+
+            def fresh() -> Awaitable[ContractSet]:
+                return discover(plan.venue, client=client, quote=quote, refresh=True)
+
+            follower = ContractFollower(
+                recorder,
+                fresh,
+                interval=plan.recheck_interval,
+                known=trading.symbols,
+                add_new=plan.add_new,
+                shard=plan.shard,
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
             await recorder.start()
+            if follower is not None:
+                follower.start()
             console.print(f"recording {len(symbols)} contracts of {plan.venue}", highlight=False)
-            with Live(status_table(recorder), console=console, auto_refresh=False) as live:
+            table = status_table(recorder, follower)
+            with Live(table, console=console, auto_refresh=False) as live:
                 try:
                     while not stop.is_set():
                         await _tick(stop, 1.0)
-                        live.update(status_table(recorder), refresh=True)
-                        total = recorder.stats.book_events + recorder.stats.trades
+                        live.update(status_table(recorder, follower), refresh=True)
+                        st = recorder.stats
+                        total = st.book_events + st.trades + st.quotes
                         if plan.max_events is not None and total >= plan.max_events:
                             stop.set()
                 finally:
+                    if follower is not None:
+                        await follower.stop()
                     await recorder.stop()
-                    live.update(status_table(recorder), refresh=True)
+                    live.update(status_table(recorder, follower), refresh=True)
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+            if follower is not None:
+                await follower.stop()
             await recorder.stop()  # when start failed half-way; a no-op after a stop
         console.print("stopped; every file is finished", highlight=False)
         return recorder
+
+
+async def write_from_jetstream(
+    source: str,
+    directory: str,
+    console: Console,
+    *,
+    durable: str,
+    commit_interval: float,
+    max_events: int | None = None,
+) -> None:
+    """Run the Parquet writer as a JetStream consumer until Ctrl-C / SIGTERM (or
+    `max_events`); it commits (files finished, messages acknowledged) before returning."""
+    if not source.startswith(NATS_SCHEMES):
+        raise BadParameter(f"source {source!r}: expected nats://host:port[?stream=S&prefix=p]")
+    from tradeport.record.jetstream_writer import JetStreamWriter
+    from tradeport.record.nats_sink import nats_target
+
+    url, stream, prefix = nats_target(source)
+    writer = JetStreamWriter(
+        ParquetSink(directory),
+        url,
+        stream=stream,
+        prefix=prefix,
+        durable=durable,
+        commit_interval=commit_interval,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    console.print(f"writing {stream} ({prefix}.>) to {directory} as {durable}", highlight=False)
+    try:
+        await writer.run(stop, max_events=max_events)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    s = writer.stats
+    console.print(
+        f"stopped: {s.committed} events committed in {s.commits} commits "
+        f"({s.redelivered} redelivered); every file is finished",
+        highlight=False,
+    )
 
 
 async def _tick(stop: asyncio.Event, seconds: float) -> None:
@@ -159,33 +252,83 @@ class StreamSummary:
     valid_at_end: bool = False
 
 
-def summarize(root: str | Path, *, symbol: str | None = None) -> list[StreamSummary]:
-    """One line per recorded stream: what it holds, whether its sequence numbers are
-    whole, and (for books) whether the book rebuilds from it."""
-    summaries: dict[tuple[str, str, str], StreamSummary] = {}
-    replayers: dict[tuple[str, str, str], BookReplayer] = {}
-    expected: dict[tuple[str, str, str], int] = {}
-    for event in read_events(root, symbol=symbol):
+def _kind_of(event: Event) -> str:
+    if isinstance(event, BookEvent | Marker):
+        return str(event.kind)
+    return "quote" if isinstance(event, QuoteEvent) else "trade"
+
+
+class Summarizer:
+    """Stream summaries built event by event, so a recording of any size is read once
+    with flat memory."""
+
+    def __init__(self) -> None:
+        self._summaries: dict[tuple[str, str, str], StreamSummary] = {}
+        self._replayers: dict[tuple[str, str, str], BookReplayer] = {}
+        self._expected: dict[tuple[str, str, str], int] = {}
+
+    def add(self, event: Event) -> None:
         key = (event.venue, str(event.channel), event.symbol)
-        summary = summaries.get(key)
+        summary = self._summaries.get(key)
         if summary is None:
-            summary = summaries[key] = StreamSummary(*key)
+            summary = self._summaries[key] = StreamSummary(*key)
         summary.events += 1
-        summary.kinds[str(getattr(event, "kind", "trade"))] += 1
+        summary.kinds[_kind_of(event)] += 1
         start = isinstance(event, Marker) and event.kind is MarkerKind.START
-        if not start and event.seq != expected.get(key, 1):
+        if not start and event.seq != self._expected.get(key, 1):
             summary.seq_problems += 1
         dropped = isinstance(event, Marker) and event.kind is MarkerKind.DROPPED
         covers = event.count if isinstance(event, Marker) and dropped else 1
-        expected[key] = event.seq + covers
+        self._expected[key] = event.seq + covers
         if event.channel is Channel.BOOK:
-            replayer = replayers.setdefault(key, BookReplayer(event.symbol))
+            replayer = self._replayers.setdefault(key, BookReplayer(event.symbol))
             replayer.apply(event)
             summary.broken = replayer.broken
             summary.valid_at_end = replayer.valid
             if isinstance(event, BookEvent):
                 summary.last_update_id = event.update_id
-    return sorted(summaries.values(), key=lambda s: (s.venue, s.channel, s.symbol))
+
+    def result(self) -> list[StreamSummary]:
+        return sorted(self._summaries.values(), key=lambda s: (s.venue, s.channel, s.symbol))
+
+
+def summarize(root: str | Path, *, symbol: str | None = None) -> list[StreamSummary]:
+    """One line per stream of a Parquet recording: what it holds, whether its sequence
+    numbers are whole, and (for books) whether the book rebuilds from it."""
+    summarizer = Summarizer()
+    for event in read_events(root, symbol=symbol):
+        summarizer.add(event)
+    return summarizer.result()
+
+
+async def summarize_source(source: str, *, symbol: str | None = None) -> list[StreamSummary]:
+    """`summarize` for a recording in a Parquet tree (a path), in PostgreSQL
+    (`postgresql://…/db[?schema=name]`) or in JetStream (`nats://host:port[?stream=S&
+    prefix=p]`)."""
+    summarizer = Summarizer()
+    if source.startswith(POSTGRES_SCHEMES):
+        from tradeport.record.postgres_sink import connect_reader, iter_table, split_schema
+
+        dsn, schema = split_schema(source)
+        async with await connect_reader(dsn) as conn:
+            for channel in Channel:
+                async for event in iter_table(conn, schema, channel, symbol=symbol):
+                    summarizer.add(event)
+    elif source.startswith(NATS_SCHEMES):
+        from tradeport.record.nats_sink import JetStreamSink, iter_stream, nats_target
+
+        url, stream, prefix = nats_target(source)
+        reader = JetStreamSink(url, stream=stream, prefix=prefix, name="jetstream reader")
+        try:
+            js = await reader.connect(create_stream=False)
+            async for event in iter_stream(js, stream, prefix):
+                if symbol is None or event.symbol == symbol:
+                    summarizer.add(event)
+        finally:
+            await reader.close()
+    else:
+        return await asyncio.to_thread(summarize, source, symbol=symbol)
+    return summarizer.result()
 
 
 def summary_table(summaries: Sequence[StreamSummary]) -> Table:
