@@ -1,8 +1,8 @@
 """Execution port overhead per submit: the client CPU time of `ExecutionPort.submit`
 over the raw `client.submit_order` it wraps, against a venue emulator.
 
-The emulator runs on its own event loop in another thread, so the CPU time measured
-here (the main thread's, time.thread_time) is the client's alone. Each round enters
+The emulator runs in another process, so the CPU time measured here (this thread's,
+time.thread_time) is the client's alone. Each round enters
 and exits a small market position, by the raw client and then through the port:
 
 - raw: `submit_order` (a market open, then a reduce-only close);
@@ -21,18 +21,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
 from decimal import Decimal
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import tradeport as tp
-from tradeport.emulator.handle import EmulatorHandle
 from tradeport.model import Offset, OrderType, Side
 from tradeport.venues import registry
 from tradeport.venues.base import OrderRequest, VenueClient
@@ -40,40 +39,32 @@ from tradeport.venues.base import OrderRequest, VenueClient
 SYMBOL = "BTC-USDT"
 
 
-def start_emulator(key: str) -> tuple[EmulatorHandle, asyncio.AbstractEventLoop]:
-    """The venue's emulator serving from its own loop thread."""
-    spec = registry.get_venue(key)
-    assert spec.emulator_factory is not None
-    loop = asyncio.new_event_loop()
-    threading.Thread(target=loop.run_forever, name="emulator", daemon=True).start()
+def serve_emulator(key: str, conn: Connection) -> None:
+    """In the emulator's process: start it, send the client options back, serve."""
 
-    async def start() -> EmulatorHandle:
+    async def serve() -> None:
+        spec = registry.get_venue(key)
         assert spec.emulator_factory is not None
         # budgets wide enough that the bench measures work, not waiting
         emulator = spec.emulator_factory(
             seed=7, step_interval=None, order_limit=1_000_000, weight_limit=1_000_000
         )
         await emulator.start()
-        return emulator
+        api_key, secret = emulator.credentials(0)
+        options: dict[str, Any] = {
+            "environment": "emulator",
+            "base_url": emulator.base_url,
+            "ws_url": emulator.stream_url(spec.asset_type),
+            "api_key": api_key,
+            "secret": secret,
+        }
+        passphrase = getattr(emulator, "passphrase", None)
+        if passphrase is not None:
+            options["passphrase"] = passphrase(0)
+        conn.send(options)
+        await asyncio.Event().wait()  # until the bench terminates this process
 
-    emulator = asyncio.run_coroutine_threadsafe(start(), loop).result()
-    return emulator, loop
-
-
-def login(emulator: EmulatorHandle, key: str) -> dict[str, Any]:
-    spec = registry.get_venue(key)
-    api_key, secret = emulator.credentials(0)
-    options: dict[str, Any] = {
-        "environment": "emulator",
-        "base_url": emulator.base_url,
-        "ws_url": emulator.stream_url(spec.asset_type),
-        "api_key": api_key,
-        "secret": secret,
-    }
-    passphrase = getattr(emulator, "passphrase", None)
-    if passphrase is not None:
-        options["passphrase"] = passphrase(0)
-    return options
+    asyncio.run(serve())
 
 
 async def measure(rounds: int, step: Callable[[int], Awaitable[None]]) -> tuple[float, float]:
@@ -89,8 +80,10 @@ async def measure(rounds: int, step: Callable[[int], Awaitable[None]]) -> tuple[
 
 
 async def run(key: str, rounds: int) -> None:
-    emulator, loop = start_emulator(key)
-    client: VenueClient = await tp.create_client(key, **login(emulator, key))
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve_emulator, args=(key, theirs), daemon=True)
+    server.start()
+    client: VenueClient = await tp.create_client(key, **ours.recv())
     inst = await client.instrument(SYMBOL)
     size = max(inst.min_qty, Decimal("0.01"))
 
@@ -127,9 +120,8 @@ async def run(key: str, rounds: int) -> None:
         await journalled.close()
         await bare.close()
     await client.close()
-    stopped: Future[None] = asyncio.run_coroutine_threadsafe(emulator.stop(), loop)
-    stopped.result()
-    loop.call_soon_threadsafe(loop.stop)
+    server.terminate()
+    server.join()
 
     raw_cpu = results["raw client submit_order"][0]
     print(f"{key}, {rounds} rounds (a market enter and exit each), median per submit")
