@@ -30,6 +30,7 @@ from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus, PositionSide
 from tradeport.model.errors import BadParameter, ReduceOnlyRejected
 from tradeport.venues.base import VenueClient
+from tradeport.venues.capability import Capability
 
 from .conftest import SYMBOL, Venue
 
@@ -351,3 +352,25 @@ async def test_state_snapshot_has_capital_positions_and_history(
     assert state.open_notional > 0
     assert entered.order_id in {f.order_id for f in state.fills}
     assert entered.order_id in {o.order_id for o in state.orders}
+
+
+async def test_private_stream_keeps_the_state_current_between_refreshes(
+    derivatives: Venue, tmp_path: Path
+) -> None:
+    v = derivatives
+    if not {Capability.WATCH_ORDERS, Capability.WATCH_POSITIONS} <= v.spec.capabilities:
+        pytest.skip(f"{v.spec.key} streams no private orders and positions")
+    async with ExecutionPort(v.client, state_dir=tmp_path, stream=True) as port:
+        qty = await v.small_qty()
+        bid, _ = await v.touch()
+        price = quantize_price(await v.inst(), bid)
+        # an order the port did not send: only the stream tells the port about it
+        order = await v.client.make_order(SYMBOL, qty, price, "buy-limit")
+        listed = await port.wait_for_state(
+            lambda s: order.order_id in {o.order_id for o in s.open_orders}
+        )
+        assert listed.source == "stream" and listed.open_order_notional == qty * price
+        v.move(price * Decimal("0.99"))
+        held = await port.wait_for_state(lambda s: [p.qty for p in s.positions] == [qty])
+        assert held.source == "stream" and held.open_notional > 0
+        assert await port.wait_for_state(lambda s: s.open_orders == [])

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Self
@@ -36,7 +36,7 @@ from tradeport.execution.journal import Journal, intent_to_dict, receipt_to_dict
 from tradeport.execution.leverage import LeverageCache, cache_path
 from tradeport.execution.leverage import state_dir as resolve_state_dir
 from tradeport.execution.quantize import check_order, quantize_price
-from tradeport.execution.state import PortState, ReconcileReport
+from tradeport.execution.state import LiveState, PortState, ReconcileReport
 from tradeport.model import Instrument, Offset, Order, OrderType
 from tradeport.model.errors import (
     BadParameter,
@@ -50,6 +50,7 @@ from tradeport.model.errors import (
     TradeportError,
     UnknownOrderState,
 )
+from tradeport.streams.watch import Watch
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.kit import arguments
 
@@ -72,7 +73,8 @@ class ExecutionPort:
     directory). `account`: names the account in the cache. `max_notional` (in the quote
     currency) and `max_leverage` refuse an entering intent above them. `fee_rates`:
     the account's maker/taker rates for fee estimates (default: the venue's published
-    schedule from venue.yaml, when it has one)."""
+    schedule from venue.yaml, when it has one). `stream`: keep the state current between
+    refreshes from the private stream's order and position events."""
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class ExecutionPort:
         max_notional: Decimal | None = None,
         max_leverage: int | None = None,
         fee_rates: FeeSchedule | None = None,
+        stream: bool = False,
     ) -> None:
         if not isinstance(client, VenueClient):
             raise BadParameter(f"client: expected a VenueClient, got {type(client).__name__}")
@@ -107,7 +110,9 @@ class ExecutionPort:
         self.leverage = LeverageCache(
             cache_path(directory, client.key, client.environment, self.account)
         )
-        self.state: PortState | None = None
+        self.stream = arguments.flag("stream", stream)
+        self._live = LiveState()
+        self._watches: list[Watch[Any]] = []
         self._receipts: dict[str, ExecutionReceipt] = {}  # by intent id
         self._intent_of: dict[str, str] = {}  # lower-cased client id -> intent id
         self._intent_locks: dict[str, asyncio.Lock] = {}
@@ -137,14 +142,40 @@ class ExecutionPort:
                 return
             await self.client.instruments()
             await self._ready()
+            if self.stream:
+                await self._watch_private()
             await self.refresh_state()
             await self._check_leverage_drift()
             await self._settle_journal()
             self._connected = True
 
+    async def _watch_private(self) -> None:
+        """Order and position events into the state (the private stream joins the
+        client's readiness: no order goes out while it is down)."""
+        live = self._live
+        self._watches = [
+            await self.client.watch_orders(callback=live.apply_order),
+            await self.client.watch_positions(callback=live.apply_position),
+        ]
+
+    @property
+    def state(self) -> PortState | None:
+        """The latest state: the last refresh, with the stream's events since."""
+        return self._live.current
+
+    async def wait_for_state(
+        self, predicate: Callable[[PortState], bool], timeout: float = 10.0
+    ) -> PortState:
+        """The state once `predicate` holds for it (checked at every refresh and stream
+        event); TimeoutError after `timeout` seconds."""
+        return await self._live.wait_for(predicate, arguments.seconds("timeout", timeout))
+
     async def close(self) -> None:
-        """Stop background refreshes and close a journal the port opened; the client
-        stays open (it is the caller's)."""
+        """Stop background refreshes and stream watches, and close a journal the port
+        opened; the client stays open (it is the caller's)."""
+        for watch in self._watches:
+            await watch.close()
+        self._watches = []
         tasks = list(self._refreshing.values())
         for task in tasks:
             task.cancel()
@@ -168,8 +199,9 @@ class ExecutionPort:
         with `include_history`, this port's recent orders and the recent fills of the
         symbols it holds or trades."""
         account = await self.client.get_account()
-        self.state = PortState.from_account(account)
-        state = self.state if symbol is None else PortState.from_account(account, symbol)
+        full = PortState.from_account(account)
+        self._live.replace(full)
+        state = full if symbol is None else PortState.from_account(account, symbol)
         if include_history:
             await self._add_history(state, symbol)
         self._record(

@@ -23,6 +23,7 @@ PORT_METHODS: tuple[str, ...] = (
     "reconcile",
     "ensure_leverage",
     "idle",
+    "wait_for_state",
 )
 
 
