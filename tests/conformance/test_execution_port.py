@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tradeport.emulator.events import OrderEvent
-from tradeport.emulator.faults import DropAfter, TimeoutAfter
+from tradeport.emulator.faults import DropAfter, ErrorAfter, ErrorBefore, TimeoutAfter
 from tradeport.execution.intent import (
     ExecutionReceipt,
     FeeSource,
@@ -374,3 +374,34 @@ async def test_private_stream_keeps_the_state_current_between_refreshes(
         held = await port.wait_for_state(lambda s: [p.qty for p in s.positions] == [qty])
         assert held.source == "stream" and held.open_notional > 0
         assert await port.wait_for_state(lambda s: s.open_orders == [])
+
+
+async def test_unknown_receipt_is_resolved_by_reconcile(
+    derivatives: Venue, port: ExecutionPort
+) -> None:
+    v = derivatives
+    place, query = v.endpoint("make_order"), v.endpoint("query_order")
+    v.emulator.faults.arm(place, ErrorAfter(status=500, code=-1000, msg="err"))
+    # every lookup fails too: the venue cannot tell the port what became of it
+    v.emulator.faults.arm(query, ErrorBefore(status=503, code=-1000, msg="busy"), None)
+    qty, price = await v.small_qty(), await v.price_under_bid("0.97")
+    wish = intent(LONG, ENTER, qty, order_type=IntentOrderType.LIMIT, limit_price=price)
+    unknown = await port.submit(wish)
+    assert unknown.status is ReceiptStatus.UNKNOWN and unknown.order_id is None
+    v.emulator.faults.clear()
+    report = await port.reconcile(SYMBOL)
+    (resolved,) = report.resolved
+    assert resolved.intent_id == wish.intent_id and resolved.resolved_from_unknown
+    assert resolved.status is ReceiptStatus.ACCEPTED and resolved.order_id is not None
+    assert report.still_unknown == [] and report.untracked_orders == []
+    assert v.emulator.faults.seen[place] == 1
+
+
+@pytest.mark.parametrize("hedged", [False, True], ids=["one_way", "hedge"])
+async def test_get_leverage_reports_what_was_set(derivatives: Venue, hedged: bool) -> None:
+    v = derivatives
+    await hedge(v.client, hedged)
+    assert await v.client.set_leverage(SYMBOL, 11) == 11
+    assert await v.client.get_leverage(SYMBOL) == 11
+    await v.client.make_order(SYMBOL, await v.small_qty(), None, "buy-market")
+    assert await v.client.get_leverage(SYMBOL) == 11  # a position does not change it

@@ -672,9 +672,8 @@ class ExecutionPort:
             intent = open_intent.intent
             if symbol is not None and intent.asset != symbol:
                 continue
-            known = self._receipts.get(intent.intent_id)
-            if known is not None and known.done:
-                continue
+            if intent.intent_id in self._receipts:
+                continue  # this port tracks it: `reconcile` resolves it with the others
             inst = await self.client.instrument(intent.asset)
             cid = open_intent.client_order_id
             found = await self._lookup(intent, inst, cid)
