@@ -216,5 +216,42 @@ def replay(
         raise typer.Exit(1)
 
 
+@app.command()
+def journal(
+    path: Annotated[str, typer.Argument(help="the journal file an execution port writes")],
+    intent: Annotated[str | None, typer.Option(help="only this intent id's events")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="only events of this kind (intent, request, ack, fill, receipt, …)"),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="show only the newest N events")] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="keep printing new events until Ctrl-C")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.05, help="with --follow: seconds between polls")
+    ] = 0.5,
+) -> None:
+    """List an execution journal's events (intents, requests, acks, fills, receipts…)."""
+    from tradeport.execution.journal import Journal
+    from tradeport.journal_view import JournalFilter, first_page, journal_table
+    from tradeport.journal_view import follow as follow_journal
+
+    where = JournalFilter(intent_id=intent, kind=kind)
+    try:
+        with Journal(path, create=False) as opened:
+            top = opened.last_seq()
+            page = [e for e in first_page(opened, where, limit) if e.seq <= top]
+            console.print(journal_table(page, title=f"journal {path}"))
+            if follow:
+                try:
+                    follow_journal(opened, where, top, console, interval)
+                except KeyboardInterrupt:
+                    console.print("stopped")
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
 if __name__ == "__main__":
     app()
