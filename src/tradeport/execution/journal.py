@@ -83,8 +83,24 @@ CREATE TABLE events (
     terminal INTEGER NOT NULL DEFAULT 0,
     data TEXT NOT NULL
 );
-CREATE INDEX events_by_kind ON events (kind, intent_id, seq);
 CREATE INDEX events_by_intent ON events (intent_id, seq) WHERE intent_id IS NOT NULL;
+-- per intent id, its latest intent and receipt events, kept by the triggers below in the
+-- same statement as the event: open_intents reads the open ones through a partial index
+-- instead of scanning every event (a derived index of the events, not a second truth)
+CREATE TABLE intent_state (
+    intent_id TEXT PRIMARY KEY,
+    intent_seq INTEGER,
+    receipt_seq INTEGER,
+    terminal INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX intent_state_open ON intent_state (intent_seq) WHERE terminal = 0;
+CREATE TRIGGER events_track_intent AFTER INSERT ON events WHEN NEW.kind = 'intent'
+BEGIN INSERT INTO intent_state (intent_id, intent_seq) VALUES (NEW.intent_id, NEW.seq)
+    ON CONFLICT (intent_id) DO UPDATE SET intent_seq = NEW.seq; END;
+CREATE TRIGGER events_track_receipt AFTER INSERT ON events WHEN NEW.kind = 'receipt'
+BEGIN INSERT INTO intent_state (intent_id, receipt_seq, terminal)
+    VALUES (NEW.intent_id, NEW.seq, NEW.terminal)
+    ON CONFLICT (intent_id) DO UPDATE SET receipt_seq = NEW.seq, terminal = NEW.terminal; END;
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'journal events are append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
@@ -92,21 +108,12 @@ BEGIN SELECT RAISE(ABORT, 'journal events are append-only'); END;
 PRAGMA application_id = {APPLICATION_ID};
 """
 
-# per intent id, its latest "intent" event, open while its latest receipt (if any) is not
-# terminal; both groupings read the (kind, intent_id, seq) index only
+# an intent is open while its latest receipt (if any) is not terminal
 _OPEN_INTENTS = """
-WITH last_intent AS (
-    SELECT intent_id, MAX(seq) AS seq FROM events WHERE kind = 'intent' GROUP BY intent_id
-), last_receipt AS (
-    SELECT intent_id, MAX(seq) AS seq FROM events WHERE kind = 'receipt' GROUP BY intent_id
-)
 SELECT e.seq, e.ts, e.kind, e.intent_id, e.venue, e.symbol, e.data
-FROM last_intent AS li
-JOIN events AS e ON e.seq = li.seq
-LEFT JOIN last_receipt AS lr ON lr.intent_id = li.intent_id
-LEFT JOIN events AS r ON r.seq = lr.seq
-WHERE (r.terminal IS NULL OR r.terminal = 0) {venue_filter}
-ORDER BY e.seq
+FROM intent_state AS s JOIN events AS e ON e.seq = s.intent_seq
+WHERE s.terminal = 0 AND s.intent_seq IS NOT NULL {venue_filter}
+ORDER BY s.intent_seq
 """
 
 _COLUMNS = "seq, ts, kind, intent_id, venue, symbol, data"
@@ -195,9 +202,8 @@ class Journal:
         try:
             # another process may have created it between our check and the lock
             if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                for statement in _SCHEMA.split(";\n"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(_SCHEMA):
+                    db.execute(statement)
                 db.execute(
                     "INSERT INTO schema_version (version, created_ns) VALUES (?, ?)",
                     (SCHEMA_VERSION, time.time_ns()),
@@ -320,6 +326,17 @@ class Journal:
 
     def __repr__(self) -> str:
         return f"Journal({self.path!r})"
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a script, whole (a trigger's body holds semicolons)."""
+    out, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            out.append(pending.strip())
+            pending = ""
+    return out
 
 
 def _open_problem(exc: sqlite3.Error) -> str:
