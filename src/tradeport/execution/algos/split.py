@@ -21,15 +21,23 @@ from tradeport.model.errors import BadParameter
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A venue to route to: its port and its taker fee rate (0.0005 for 5 bps), from the
-    account's fee tier or the venue's published schedule."""
+    """A venue to route to: its port and the account's taker fee rate there (0.0005 for
+    5 bps); None takes the venue's published rate (venue.yaml `fees`), else 0."""
 
     port: OrderPort
-    taker_fee: Decimal = Decimal(0)
+    taker_fee: Decimal | None = None
 
     def __post_init__(self) -> None:
-        if not (self.taker_fee.is_finite() and Decimal(0) <= self.taker_fee < 1):
-            raise BadParameter(f"taker_fee {self.taker_fee}: expected a rate from 0 up to 1")
+        fee = self.taker_fee
+        if fee is not None and not (fee.is_finite() and Decimal(0) <= fee < 1):
+            raise BadParameter(f"taker_fee {fee}: expected a rate from 0 up to 1")
+
+    @property
+    def fee(self) -> Decimal:
+        if self.taker_fee is not None:
+            return self.taker_fee
+        published = self.port.client.config.fees
+        return published.taker if published is not None else Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +130,7 @@ async def split(
         inst = await ctx.instrument(route.port)
         view = await (await ctx.book(route.port)).wait_live(BOOK_WAIT_S)
         levels = taker_levels(view, side)
-        depths.append(VenueDepth(venue, levels, route.taker_fee, inst.step_size, inst.min_qty))
+        depths.append(VenueDepth(venue, levels, route.fee, inst.step_size, inst.min_qty))
     shares = allocate(side, ctx.parent.size, depths)
     tasks = [
         take(ctx, ports[venue], share, f"v{index}", max_slippage_bps)
