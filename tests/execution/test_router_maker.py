@@ -3,13 +3,18 @@ taker when the market runs away, and a cancel that leaves nothing at the venue."
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from tests.conformance.conftest import SYMBOL
 from tests.execution.routing import buy, routed
 
+from tradeport.emulator.faults import ErrorBefore
 from tradeport.execution.algos.progress import AlgoStatus, EventKind
+from tradeport.execution.intent import FeeSource, IntentOrderType, ReceiptStatus
 from tradeport.execution.router import MakerFirstPolicy, Router
+from tradeport.model import Order
+from tradeport.model.errors import NotReady
 
 VENUE = "BINANCE___SWAP"
 
@@ -81,3 +86,58 @@ async def test_cancelling_maker_first_leaves_no_open_child(tmp_path: Path) -> No
         assert result.filled_qty == 0
         assert await r.venue.client.get_open_orders(SYMBOL) == []
         assert [c.status.value for c in result.children] == ["cancelled"]
+
+
+async def test_maker_first_decides_only_on_a_live_book(tmp_path: Path) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        qty = await r.venue.small_qty()
+        faults = r.venue.emulator.faults
+        # every book snapshot fails: the streamed book cannot leave SYNCING
+        down = ErrorBefore(status=503, code=-1001, msg="snapshots are down")
+        faults.arm(r.venue.endpoint("get_depth"), down, times=None)
+        policy = MakerFirstPolicy(timeout=30, book_timeout=0.5)
+        result = await Router(r.port).maker_first(buy(qty), policy)
+        assert result.status is AlgoStatus.FAILED
+        assert isinstance(result.error, NotReady)
+        assert result.children == []
+        assert faults.seen[r.venue.endpoint("make_order")] == 0
+        assert faults.seen[r.venue.endpoint("get_depth")] >= 1  # a snapshot was asked for
+
+        faults.clear()  # the book can be verified again: the same algorithm goes ahead
+        handle = Router(r.port).maker_first(buy(qty), policy)
+        async for event in handle:
+            if event.kind is EventKind.SUBMITTED:
+                await handle.cancel()
+        assert (await handle).status is AlgoStatus.CANCELLED
+        assert await r.open_orders() == []
+
+
+async def test_market_takes_the_size_at_once(tmp_path: Path) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        qty = await r.venue.small_qty()
+        _, ask = await r.venue.touch()
+        result = await Router(r.port).market(buy(qty), max_slippage_bps=Decimal(20))
+        assert result.status is AlgoStatus.FILLED and result.filled_qty == qty
+        (child,) = result.children
+        assert child.avg_price is not None and child.avg_price >= ask
+        assert child.fee_source is FeeSource.VENUE and result.fees == {"USDT": child.fee}
+        assert await r.open_orders() == []
+
+
+async def test_a_limit_order_that_does_not_fill_is_cancelled_at_its_timeout(
+    tmp_path: Path,
+) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        qty = await r.venue.small_qty()
+        far = await r.venue.price_under_bid("0.95")
+        intent = buy(qty, order_type=IntentOrderType.LIMIT, limit_price=far)
+        handle = Router(r.port).limit(intent, timeout=0.5, poll_interval=0.1)
+        resting: list[Order] = []
+        async for event in handle:
+            if event.kind is EventKind.SUBMITTED:
+                resting = await r.open_orders()
+        result = await handle
+        assert [o.price for o in resting] == [far]
+        assert result.status is AlgoStatus.STOPPED and result.filled_qty == 0
+        assert [c.status for c in result.children] == [ReceiptStatus.CANCELLED]
+        assert await r.open_orders() == []

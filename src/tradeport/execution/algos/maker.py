@@ -44,6 +44,7 @@ class MakerFirstPolicy:
     max_reprices: int = 10  # cancel-replaces (and post-only refusals) at most
     min_reprice_interval: float = 1.0  # seconds between two prices
     poll_interval: float = 1.0  # the venue is asked at least this often while resting
+    book_timeout: float = BOOK_WAIT_S  # seconds to wait for a LIVE book, then NotReady
     # cross at once when the spread is at most this (bps) and the depth within the
     # slippage bound covers the size: resting would save less than it risks
     taker_spread_bps: Decimal | None = None
@@ -52,6 +53,7 @@ class MakerFirstPolicy:
         arguments.seconds("timeout", self.timeout)
         arguments.seconds("min_reprice_interval", self.min_reprice_interval)
         arguments.seconds("poll_interval", self.poll_interval)
+        arguments.seconds("book_timeout", self.book_timeout)
         if self.max_reprices < 0:
             raise BadParameter(f"max_reprices {self.max_reprices}: must be 0 or more")
         if not self.max_slippage_bps >= 0:
@@ -81,7 +83,7 @@ async def maker_first(
         return qty - children.filled_of(mine)
 
     while left() >= inst.min_qty and left() > 0 and clock.now() < deadline:
-        view = await book.wait_live(max(BOOK_WAIT_S, deadline - clock.now()))
+        view = await book.wait_live(policy.book_timeout)
         remaining = left()
         if policy.taker_spread_bps is not None and spread_bps(view) <= policy.taker_spread_bps:
             bound = taker_bound(view, side, inst, policy.max_slippage_bps)
