@@ -400,9 +400,10 @@ class ExecutionPort:
             self._track(intent, base)
             return replace(base, status=ReceiptStatus.UNKNOWN, error=exc)
         self._track(intent, base)
-        receipt = await self._with_fills(
-            receipts.from_order(base, order, inst, self.fee_rates), inst
-        )
+        receipt = receipts.from_order(base, order, inst, self.fee_rates)
+        if base.status is ReceiptStatus.UNKNOWN and receipt.status is not ReceiptStatus.UNKNOWN:
+            receipt.resolved_from_unknown = True
+        receipt = await self._with_fills(receipt, inst)
         self._store(receipt)
         return receipt
 
@@ -698,8 +699,6 @@ class ExecutionPort:
                 )
                 found = replace(base, status=ReceiptStatus.REJECTED, error=missing)
                 self._store(found)
-            elif found.status is not ReceiptStatus.UNKNOWN:
-                found.resolved_from_unknown = True
             out.append(found)
         return out
 
