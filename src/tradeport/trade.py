@@ -306,8 +306,11 @@ def event_text(event: ProgressEvent) -> str:
     parts = [event.kind.value]
     if event.child_id:
         parts.append(event.child_id)
-    if event.price is not None:
-        parts.append(f"@ {num(event.price)}")
+    # a fill is shown at its average price; the other events at the order's limit
+    filled_at = event.receipt.avg_price if event.receipt is not None else None
+    shown = filled_at if event.kind is EventKind.FILLED and filled_at is not None else event.price
+    if shown is not None:
+        parts.append(f"@ {num(shown)}")
     if event.receipt is not None and event.kind is not EventKind.SUBMITTED:
         parts.append(f"({num(event.receipt.filled_qty)} filled)")
     if event.detail:
