@@ -104,7 +104,7 @@ async def test_maker_first_decides_only_on_a_live_book(tmp_path: Path) -> None:
         assert faults.seen[r.venue.endpoint("get_depth")] >= 1  # a snapshot was asked for
 
         faults.clear()  # the book can be verified again: the same algorithm goes ahead
-        handle = Router(r.port).maker_first(buy(qty), policy)
+        handle = Router(r.port).maker_first(buy(qty), MakerFirstPolicy(timeout=30))
         async for event in handle:
             if event.kind is EventKind.SUBMITTED:
                 await handle.cancel()
