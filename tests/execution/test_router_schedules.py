@@ -10,7 +10,13 @@ import pytest
 from tests.execution.routing import FakeClock, buy, routed
 
 from tradeport.execution.algos.progress import AlgoStatus, EventKind
-from tradeport.execution.router import IcebergPolicy, Router, TwapPolicy
+from tradeport.execution.router import (
+    IcebergPolicy,
+    MakerFirstPolicy,
+    Router,
+    SliceMode,
+    TwapPolicy,
+)
 
 VENUE = "BINANCE___SWAP"
 
@@ -89,4 +95,28 @@ async def test_cancelling_an_iceberg_leaves_no_open_child(tmp_path: Path) -> Non
             await taker.close()
         assert result.status is AlgoStatus.CANCELLED
         assert result.filled_qty == display
+        assert await r.open_orders() == []
+
+
+async def test_twap_maker_slices_fall_back_to_taker_before_the_next_slice(tmp_path: Path) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        slice_qty = await r.venue.small_qty()
+        clock = FakeClock()
+        start = clock.now()
+        maker = MakerFirstPolicy(timeout=60.0, poll_interval=5.0)
+        policy = TwapPolicy(slices=2, duration=20.0, mode=SliceMode.MAKER_FIRST, maker=maker)
+        handle = Router(r.port, clock=clock).twap(buy(slice_qty * 2), policy)
+        result = await handle
+        events = [e async for e in handle]
+        slices = [e.ts - start for e in events if e.kind is EventKind.SLICE]
+        fallbacks = [e.ts - start for e in events if e.kind is EventKind.FALLBACK]
+        # nothing trades in a still market: each slice rests as maker for its interval
+        # (not the policy's 60 s), then crosses
+        assert slices == [0.0, 10.0]
+        assert fallbacks == [10.0, 20.0]
+        parent = handle.parent.intent_id
+        ids = [c.intent_id for c in result.children]
+        assert ids == [f"{parent}s1m1", f"{parent}s1t", f"{parent}s2m1", f"{parent}s2t"]
+        assert [c.filled_qty for c in result.children] == [0, slice_qty, 0, slice_qty]
+        assert result.status is AlgoStatus.FILLED
         assert await r.open_orders() == []
