@@ -25,7 +25,7 @@ from tradeport.execution.intent import (
     IntentOrderType,
     ReceiptStatus,
 )
-from tradeport.model.errors import TradeportError
+from tradeport.model.errors import BadParameter, TradeportError
 
 log = logging.getLogger("tradeport.execution.router")
 T = TypeVar("T")
@@ -83,7 +83,7 @@ class Children:
 
     async def submit(self, port: OrderPort, intent: Intent) -> ExecutionReceipt:
         if intent.intent_id in self._children:
-            raise ValueError(f"child {intent.intent_id} was already sent")
+            raise BadParameter(f"child {intent.intent_id} was already sent")
         child = Child(intent, port, port.client.key)
         self._children[intent.intent_id] = child  # known before it can reach the venue
         receipt = await finish_despite_cancel(port.submit(intent))
