@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from tests.conformance.conftest import SYMBOL
 from tests.execution.routing import buy, routed
 
@@ -17,10 +18,12 @@ from tradeport.model import Order
 from tradeport.model.errors import NotReady
 
 VENUE = "BINANCE___SWAP"
+DERIVATIVES = ["BINANCE___SWAP", "BYBIT___SWAP", "OKX___SWAP"]
 
 
-async def test_maker_first_fills_as_maker_in_a_calm_market(tmp_path: Path) -> None:
-    async with routed(VENUE, tmp_path) as r:
+@pytest.mark.parametrize("key", DERIVATIVES)
+async def test_maker_first_fills_as_maker_in_a_calm_market(key: str, tmp_path: Path) -> None:
+    async with routed(key, tmp_path) as r:
         qty = await r.venue.small_qty()
         bid, ask = await r.venue.touch()
         handle = Router(r.port).maker_first(buy(qty), MakerFirstPolicy(timeout=120))
@@ -39,13 +42,14 @@ async def test_maker_first_fills_as_maker_in_a_calm_market(tmp_path: Path) -> No
         assert await r.open_orders() == []
 
 
+@pytest.mark.parametrize("key", DERIVATIVES)
 async def test_maker_first_falls_back_to_taker_within_its_timeout_when_the_market_runs_away(
-    tmp_path: Path,
+    key: str, tmp_path: Path
 ) -> None:
     policy = MakerFirstPolicy(
         timeout=4.0, max_reprices=2, min_reprice_interval=0.1, poll_interval=0.2
     )
-    async with routed(VENUE, tmp_path) as r:
+    async with routed(key, tmp_path) as r:
         qty = await r.venue.small_qty()
         inst = await r.venue.inst()
         handle = Router(r.port).maker_first(buy(qty), policy)
@@ -73,8 +77,9 @@ async def test_maker_first_falls_back_to_taker_within_its_timeout_when_the_marke
         assert await r.open_orders() == []
 
 
-async def test_cancelling_maker_first_leaves_no_open_child(tmp_path: Path) -> None:
-    async with routed(VENUE, tmp_path) as r:
+@pytest.mark.parametrize("key", DERIVATIVES)
+async def test_cancelling_maker_first_leaves_no_open_child(key: str, tmp_path: Path) -> None:
+    async with routed(key, tmp_path) as r:
         qty = await r.venue.small_qty()
         handle = Router(r.port).maker_first(buy(qty), MakerFirstPolicy(timeout=120))
         async for event in handle:

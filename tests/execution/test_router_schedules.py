@@ -54,8 +54,9 @@ async def test_twap_jitter_delays_each_slice_within_its_interval(tmp_path: Path)
         assert result.filled_qty == slice_qty * 3
 
 
-async def test_iceberg_never_rests_more_than_its_display_size(tmp_path: Path) -> None:
-    async with routed(VENUE, tmp_path) as r:
+@pytest.mark.parametrize("key", ["BINANCE___SWAP", "BYBIT___SWAP", "OKX___SWAP"])
+async def test_iceberg_never_rests_more_than_its_display_size(key: str, tmp_path: Path) -> None:
+    async with routed(key, tmp_path) as r:
         display = await r.venue.small_qty()
         taker = await r.venue.connect(account=1)
         try:
