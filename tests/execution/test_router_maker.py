@@ -3,6 +3,7 @@ taker when the market runs away, and a cancel that leaves nothing at the venue."
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from tests.conformance.conftest import SYMBOL
 from tests.execution.routing import buy, routed
 
-from tradeport.emulator.faults import ErrorBefore
+from tradeport.emulator.faults import ErrorBefore, TimeoutAfter
 from tradeport.execution.algos.progress import AlgoStatus, EventKind
 from tradeport.execution.intent import FeeSource, IntentOrderType, ReceiptStatus
 from tradeport.execution.router import MakerFirstPolicy, Router
@@ -145,4 +146,24 @@ async def test_a_limit_order_that_does_not_fill_is_cancelled_at_its_timeout(
         assert [o.price for o in resting] == [far]
         assert result.status is AlgoStatus.STOPPED and result.filled_qty == 0
         assert [c.status for c in result.children] == [ReceiptStatus.CANCELLED]
+        assert await r.open_orders() == []
+
+
+async def test_a_cancel_during_a_child_submit_still_cancels_that_child(tmp_path: Path) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        qty = await r.venue.small_qty()
+        faults = r.venue.emulator.faults
+        placed = asyncio.Event()
+        watch = await r.venue.client.watch_orders(SYMBOL, callback=lambda _order: placed.set())
+        # the venue takes the order, and its answer is held back
+        faults.arm(r.venue.endpoint("make_order"), TimeoutAfter(seconds=60))
+        handle = Router(r.port).maker_first(buy(qty), MakerFirstPolicy(timeout=120))
+        await placed.wait()
+        # the answer arrives only after the cancel was asked for
+        asyncio.get_running_loop().call_soon(faults.clear)
+        result = await handle.cancel()
+        await watch.close()
+        assert result.status is AlgoStatus.CANCELLED
+        assert [c.status for c in result.children] == [ReceiptStatus.CANCELLED]
+        assert faults.seen[r.venue.endpoint("make_order")] == 1
         assert await r.open_orders() == []
