@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.execution.routing import FakeClock, buy, routed
 
-from tradeport.execution.algos.progress import AlgoStatus, EventKind
+from tradeport.execution.algos.progress import AlgoStatus, EventKind, ProgressEvent
 from tradeport.execution.router import (
     IcebergPolicy,
     MakerFirstPolicy,
@@ -17,6 +17,7 @@ from tradeport.execution.router import (
     SliceMode,
     TwapPolicy,
 )
+from tradeport.model.errors import BadParameter
 
 VENUE = "BINANCE___SWAP"
 
@@ -27,9 +28,12 @@ async def test_twap_sends_its_slices_evenly_spaced_on_the_clock(tmp_path: Path) 
         clock = FakeClock()
         start = clock.now()
         policy = TwapPolicy(slices=4, duration=60.0)
-        handle = Router(r.port, clock=clock).twap(buy(slice_qty * 4), policy)
+        told: list[ProgressEvent] = []
+        router = Router(r.port, clock=clock, on_event=told.append)
+        handle = router.twap(buy(slice_qty * 4), policy)
         result = await handle
         events = [e async for e in handle]
+        assert told == events and events[-1].result == result
         slices = [e for e in events if e.kind is EventKind.SLICE]
         assert [e.slice_index for e in slices] == [0, 1, 2, 3]
         assert [e.ts - start for e in slices] == [0.0, 15.0, 30.0, 45.0]
@@ -121,3 +125,17 @@ async def test_twap_maker_slices_fall_back_to_taker_before_the_next_slice(tmp_pa
         assert [c.filled_qty for c in result.children] == [0, slice_qty, 0, slice_qty]
         assert result.status is AlgoStatus.FILLED
         assert await r.open_orders() == []
+
+
+async def test_an_iceberg_display_off_the_step_fails_naming_it_and_sends_nothing(
+    tmp_path: Path,
+) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        qty = await r.venue.small_qty()
+        inst = await r.venue.inst()
+        policy = IcebergPolicy(display=qty + inst.step_size / 2)
+        result = await Router(r.port).iceberg(buy(qty * 2), policy)
+        assert result.status is AlgoStatus.FAILED
+        assert isinstance(result.error, BadParameter) and "display" in str(result.error)
+        assert result.children == []
+        assert r.venue.emulator.faults.seen[r.venue.endpoint("make_order")] == 0
