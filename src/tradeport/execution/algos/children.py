@@ -56,6 +56,11 @@ async def finish_despite_cancel(
     return receipt
 
 
+def is_refused(receipt: ExecutionReceipt) -> bool:
+    """The venue (or the port's guards) refused the child: nothing rests or filled."""
+    return receipt.status in (ReceiptStatus.REJECTED, ReceiptStatus.RATE_LIMITED)
+
+
 @dataclass(slots=True)
 class Child:
     intent: Intent
@@ -99,7 +104,7 @@ class Children:
         child = Child(intent, port, port.client.key)
         self._children[intent.intent_id] = child  # known before it can reach the venue
         receipt = await finish_despite_cancel(port.submit(intent), child)
-        if receipt.status is ReceiptStatus.REJECTED or receipt.status is ReceiptStatus.RATE_LIMITED:
+        if is_refused(receipt):
             detail = str(receipt.error) if receipt.error is not None else receipt.status.value
             self._event(EventKind.REJECTED, child, detail)
         else:

@@ -15,10 +15,10 @@ from tradeport.execution.algos.books import (
     spread_bps,
     taker_bound,
 )
+from tradeport.execution.algos.children import is_refused
 from tradeport.execution.algos.handle import AlgoContext
 from tradeport.execution.algos.placement import (
     BOOK_WAIT_S,
-    is_refused,
     refused,
     rest,
     take,
