@@ -3,13 +3,15 @@ taker when the market runs away, and a cancel that leaves nothing at the venue."
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from tests.conformance.conftest import SYMBOL
 from tests.execution.routing import buy, routed
 
-from tradeport.emulator.faults import ErrorBefore
+from tradeport.emulator.faults import ErrorBefore, TimeoutAfter
 from tradeport.execution.algos.progress import AlgoStatus, EventKind
 from tradeport.execution.intent import FeeSource, IntentOrderType, ReceiptStatus
 from tradeport.execution.router import MakerFirstPolicy, Router
@@ -17,10 +19,12 @@ from tradeport.model import Order
 from tradeport.model.errors import NotReady
 
 VENUE = "BINANCE___SWAP"
+DERIVATIVES = ["BINANCE___SWAP", "BYBIT___SWAP", "OKX___SWAP"]
 
 
-async def test_maker_first_fills_as_maker_in_a_calm_market(tmp_path: Path) -> None:
-    async with routed(VENUE, tmp_path) as r:
+@pytest.mark.parametrize("key", DERIVATIVES)
+async def test_maker_first_fills_as_maker_in_a_calm_market(key: str, tmp_path: Path) -> None:
+    async with routed(key, tmp_path) as r:
         qty = await r.venue.small_qty()
         bid, ask = await r.venue.touch()
         handle = Router(r.port).maker_first(buy(qty), MakerFirstPolicy(timeout=120))
@@ -39,13 +43,14 @@ async def test_maker_first_fills_as_maker_in_a_calm_market(tmp_path: Path) -> No
         assert await r.open_orders() == []
 
 
+@pytest.mark.parametrize("key", DERIVATIVES)
 async def test_maker_first_falls_back_to_taker_within_its_timeout_when_the_market_runs_away(
-    tmp_path: Path,
+    key: str, tmp_path: Path
 ) -> None:
     policy = MakerFirstPolicy(
         timeout=4.0, max_reprices=2, min_reprice_interval=0.1, poll_interval=0.2
     )
-    async with routed(VENUE, tmp_path) as r:
+    async with routed(key, tmp_path) as r:
         qty = await r.venue.small_qty()
         inst = await r.venue.inst()
         handle = Router(r.port).maker_first(buy(qty), policy)
@@ -73,8 +78,9 @@ async def test_maker_first_falls_back_to_taker_within_its_timeout_when_the_marke
         assert await r.open_orders() == []
 
 
-async def test_cancelling_maker_first_leaves_no_open_child(tmp_path: Path) -> None:
-    async with routed(VENUE, tmp_path) as r:
+@pytest.mark.parametrize("key", DERIVATIVES)
+async def test_cancelling_maker_first_leaves_no_open_child(key: str, tmp_path: Path) -> None:
+    async with routed(key, tmp_path) as r:
         qty = await r.venue.small_qty()
         handle = Router(r.port).maker_first(buy(qty), MakerFirstPolicy(timeout=120))
         async for event in handle:
@@ -104,7 +110,7 @@ async def test_maker_first_decides_only_on_a_live_book(tmp_path: Path) -> None:
         assert faults.seen[r.venue.endpoint("get_depth")] >= 1  # a snapshot was asked for
 
         faults.clear()  # the book can be verified again: the same algorithm goes ahead
-        handle = Router(r.port).maker_first(buy(qty), policy)
+        handle = Router(r.port).maker_first(buy(qty), MakerFirstPolicy(timeout=30))
         async for event in handle:
             if event.kind is EventKind.SUBMITTED:
                 await handle.cancel()
@@ -140,4 +146,24 @@ async def test_a_limit_order_that_does_not_fill_is_cancelled_at_its_timeout(
         assert [o.price for o in resting] == [far]
         assert result.status is AlgoStatus.STOPPED and result.filled_qty == 0
         assert [c.status for c in result.children] == [ReceiptStatus.CANCELLED]
+        assert await r.open_orders() == []
+
+
+async def test_a_cancel_during_a_child_submit_still_cancels_that_child(tmp_path: Path) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        qty = await r.venue.small_qty()
+        faults = r.venue.emulator.faults
+        placed = asyncio.Event()
+        watch = await r.venue.client.watch_orders(SYMBOL, callback=lambda _order: placed.set())
+        # the venue takes the order, and its answer is held back
+        faults.arm(r.venue.endpoint("make_order"), TimeoutAfter(seconds=60))
+        handle = Router(r.port).maker_first(buy(qty), MakerFirstPolicy(timeout=120))
+        await placed.wait()
+        # the answer arrives only after the cancel was asked for
+        asyncio.get_running_loop().call_soon(faults.clear)
+        result = await handle.cancel()
+        await watch.close()
+        assert result.status is AlgoStatus.CANCELLED
+        assert [c.status for c in result.children] == [ReceiptStatus.CANCELLED]
+        assert faults.seen[r.venue.endpoint("make_order")] == 1
         assert await r.open_orders() == []

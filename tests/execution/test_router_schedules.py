@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 from tests.execution.routing import FakeClock, buy, routed
 
-from tradeport.execution.algos.progress import AlgoStatus, EventKind
-from tradeport.execution.router import IcebergPolicy, Router, TwapPolicy
+from tradeport.execution.algos.progress import AlgoStatus, EventKind, ProgressEvent
+from tradeport.execution.router import (
+    IcebergPolicy,
+    MakerFirstPolicy,
+    Router,
+    SliceMode,
+    TwapPolicy,
+)
+from tradeport.model.errors import BadParameter
 
 VENUE = "BINANCE___SWAP"
 
@@ -21,9 +28,12 @@ async def test_twap_sends_its_slices_evenly_spaced_on_the_clock(tmp_path: Path) 
         clock = FakeClock()
         start = clock.now()
         policy = TwapPolicy(slices=4, duration=60.0)
-        handle = Router(r.port, clock=clock).twap(buy(slice_qty * 4), policy)
+        told: list[ProgressEvent] = []
+        router = Router(r.port, clock=clock, on_event=told.append)
+        handle = router.twap(buy(slice_qty * 4), policy)
         result = await handle
         events = [e async for e in handle]
+        assert told == events and events[-1].result == result
         slices = [e for e in events if e.kind is EventKind.SLICE]
         assert [e.slice_index for e in slices] == [0, 1, 2, 3]
         assert [e.ts - start for e in slices] == [0.0, 15.0, 30.0, 45.0]
@@ -48,8 +58,9 @@ async def test_twap_jitter_delays_each_slice_within_its_interval(tmp_path: Path)
         assert result.filled_qty == slice_qty * 3
 
 
-async def test_iceberg_never_rests_more_than_its_display_size(tmp_path: Path) -> None:
-    async with routed(VENUE, tmp_path) as r:
+@pytest.mark.parametrize("key", ["BINANCE___SWAP", "BYBIT___SWAP", "OKX___SWAP"])
+async def test_iceberg_never_rests_more_than_its_display_size(key: str, tmp_path: Path) -> None:
+    async with routed(key, tmp_path) as r:
         display = await r.venue.small_qty()
         taker = await r.venue.connect(account=1)
         try:
@@ -90,3 +101,41 @@ async def test_cancelling_an_iceberg_leaves_no_open_child(tmp_path: Path) -> Non
         assert result.status is AlgoStatus.CANCELLED
         assert result.filled_qty == display
         assert await r.open_orders() == []
+
+
+async def test_twap_maker_slices_fall_back_to_taker_before_the_next_slice(tmp_path: Path) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        slice_qty = await r.venue.small_qty()
+        clock = FakeClock()
+        start = clock.now()
+        maker = MakerFirstPolicy(timeout=60.0, poll_interval=5.0)
+        policy = TwapPolicy(slices=2, duration=20.0, mode=SliceMode.MAKER_FIRST, maker=maker)
+        handle = Router(r.port, clock=clock).twap(buy(slice_qty * 2), policy)
+        result = await handle
+        events = [e async for e in handle]
+        slices = [e.ts - start for e in events if e.kind is EventKind.SLICE]
+        fallbacks = [e.ts - start for e in events if e.kind is EventKind.FALLBACK]
+        # nothing trades in a still market: each slice rests as maker for its interval
+        # (not the policy's 60 s), then crosses
+        assert slices == [0.0, 10.0]
+        assert fallbacks == [10.0, 20.0]
+        parent = handle.parent.intent_id
+        ids = [c.intent_id for c in result.children]
+        assert ids == [f"{parent}s1m1", f"{parent}s1t", f"{parent}s2m1", f"{parent}s2t"]
+        assert [c.filled_qty for c in result.children] == [0, slice_qty, 0, slice_qty]
+        assert result.status is AlgoStatus.FILLED
+        assert await r.open_orders() == []
+
+
+async def test_an_iceberg_display_off_the_step_fails_naming_it_and_sends_nothing(
+    tmp_path: Path,
+) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        qty = await r.venue.small_qty()
+        inst = await r.venue.inst()
+        policy = IcebergPolicy(display=qty + inst.step_size / 2)
+        result = await Router(r.port).iceberg(buy(qty * 2), policy)
+        assert result.status is AlgoStatus.FAILED
+        assert isinstance(result.error, BadParameter) and "display" in str(result.error)
+        assert result.children == []
+        assert r.venue.emulator.faults.seen[r.venue.endpoint("make_order")] == 0

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from tradeport.execution.algos.ports import OrderPort
 from tradeport.execution.algos.progress import (
@@ -25,23 +25,40 @@ from tradeport.execution.intent import (
     IntentOrderType,
     ReceiptStatus,
 )
-from tradeport.model.errors import TradeportError
+from tradeport.model.errors import BadParameter, TradeportError
 
 log = logging.getLogger("tradeport.execution.router")
-T = TypeVar("T")
 Emit = Callable[..., None]
 
 
-async def finish_despite_cancel(coro: Coroutine[Any, Any, T]) -> T:
-    """Run `coro` to its end even if the caller is cancelled meanwhile (then re-raise
-    the cancellation after it): an order call cut off halfway could leave an order at
-    the venue that nobody knows of."""
+async def finish_despite_cancel(
+    coro: Coroutine[Any, Any, ExecutionReceipt], child: Child
+) -> ExecutionReceipt:
+    """Run an order call to its end even if the caller is cancelled meanwhile, and keep
+    its answer as the child's latest truth either way: an order call cut off halfway
+    would leave an order at the venue that nobody knows of, and the cleanup that
+    follows a cancel needs the child's receipt to cancel it."""
     task = asyncio.ensure_future(coro)
     try:
-        return await asyncio.shield(task)
+        receipt = await asyncio.shield(task)
     except asyncio.CancelledError:
         await asyncio.wait([task])
+        if not task.cancelled():
+            error = task.exception()
+            if error is None:
+                child.receipt = task.result()
+            else:
+                log.error(
+                    "%s: %s failed while cancelling: %s", child.venue, child.intent.intent_id, error
+                )
         raise
+    child.receipt = receipt
+    return receipt
+
+
+def is_refused(receipt: ExecutionReceipt) -> bool:
+    """The venue (or the port's guards) refused the child: nothing rests or filled."""
+    return receipt.status in (ReceiptStatus.REJECTED, ReceiptStatus.RATE_LIMITED)
 
 
 @dataclass(slots=True)
@@ -83,12 +100,11 @@ class Children:
 
     async def submit(self, port: OrderPort, intent: Intent) -> ExecutionReceipt:
         if intent.intent_id in self._children:
-            raise ValueError(f"child {intent.intent_id} was already sent")
+            raise BadParameter(f"child {intent.intent_id} was already sent")
         child = Child(intent, port, port.client.key)
         self._children[intent.intent_id] = child  # known before it can reach the venue
-        receipt = await finish_despite_cancel(port.submit(intent))
-        child.receipt = receipt
-        if receipt.status is ReceiptStatus.REJECTED or receipt.status is ReceiptStatus.RATE_LIMITED:
+        receipt = await finish_despite_cancel(port.submit(intent), child)
+        if is_refused(receipt):
             detail = str(receipt.error) if receipt.error is not None else receipt.status.value
             self._event(EventKind.REJECTED, child, detail)
         else:
@@ -101,8 +117,7 @@ class Children:
         """The venue's truth about a child, kept as its latest."""
         child = self._children[receipt.intent_id]
         was_done = receipt.done
-        fresh = await finish_despite_cancel(child.port.resolve(receipt))
-        child.receipt = fresh
+        fresh = await finish_despite_cancel(child.port.resolve(receipt), child)
         if not was_done and fresh.status is ReceiptStatus.FILLED:
             self._event(EventKind.FILLED, child)
         elif not was_done and fresh.status is ReceiptStatus.CANCELLED:
@@ -112,8 +127,7 @@ class Children:
     async def cancel(self, receipt: ExecutionReceipt, reason: str) -> ExecutionReceipt:
         """Cancel a child; the answer is the venue's truth (it may have filled first)."""
         child = self._children[receipt.intent_id]
-        fresh = await finish_despite_cancel(child.port.cancel(receipt, reason))
-        child.receipt = fresh
+        fresh = await finish_despite_cancel(child.port.cancel(receipt, reason), child)
         kind = EventKind.FILLED if fresh.status is ReceiptStatus.FILLED else EventKind.CANCELLED
         self._event(kind, child, reason)
         return fresh

@@ -83,7 +83,7 @@ class AlgoHandle:
         self._events: list[ProgressEvent] = []
         self._queues: list[asyncio.Queue[ProgressEvent | None]] = []
         self._ended = False
-        self._started = False
+        self._in_body = False
         self._cancel_reason: str | None = None
         self._ctx = AlgoContext(parent, clock, self._emit)
         self._task = asyncio.get_running_loop().create_task(self._drive(body))
@@ -111,8 +111,10 @@ class AlgoHandle:
     async def cancel(self, reason: str = "cancelled by the caller") -> AlgoResult:
         if not self._task.done() and self._cancel_reason is None:
             self._cancel_reason = reason
-            if self._started:
+            if self._in_body:
                 self._task.cancel()
+            # before the body starts, `_drive` sees the reason and ends at once; once
+            # it has ended, the algorithm is already cleaning up: nothing to interrupt
         return await self.result()
 
     def __aiter__(self) -> AsyncIterator[ProgressEvent]:
@@ -149,11 +151,11 @@ class AlgoHandle:
             self._on_event(event)
 
     async def _drive(self, body: Body) -> AlgoResult:
-        self._started = True
         error: TradeportError | None = None
         if self._cancel_reason is not None:
             return await self._finish(AlgoStatus.CANCELLED, None, self._cancel_reason)
         self._emit(EventKind.STARTED, detail=self.algo)
+        self._in_body = True
         try:
             status = await body(self._ctx)
             reason = f"{self.algo} ended"
@@ -168,9 +170,12 @@ class AlgoHandle:
             self._emit(EventKind.ERROR, detail=str(exc))
         except BaseException:
             # a defect, not a venue's answer: the children still go before it surfaces
+            self._in_body = False
             await self._cleanup(f"{self.algo} crashed")
             self._end()
             raise
+        finally:
+            self._in_body = False
         return await self._finish(status, error, reason)
 
     async def _cleanup(self, reason: str) -> list[TradeportError]:

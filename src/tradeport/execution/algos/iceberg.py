@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeport.execution.algos.books import maker_price
+from tradeport.execution.algos.children import is_refused
 from tradeport.execution.algos.handle import AlgoContext
-from tradeport.execution.algos.placement import BOOK_WAIT_S, is_refused, on_step, refused, rest
+from tradeport.execution.algos.placement import BOOK_WAIT_S, on_step, refused, rest
 from tradeport.execution.algos.ports import OrderPort
 from tradeport.execution.algos.progress import AlgoStatus
 from tradeport.execution.intent import IntentOrderType

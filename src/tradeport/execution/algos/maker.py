@@ -15,10 +15,10 @@ from tradeport.execution.algos.books import (
     spread_bps,
     taker_bound,
 )
+from tradeport.execution.algos.children import is_refused
 from tradeport.execution.algos.handle import AlgoContext
 from tradeport.execution.algos.placement import (
     BOOK_WAIT_S,
-    is_refused,
     refused,
     rest,
     take,
@@ -106,6 +106,7 @@ async def maker_first(
                 break
             reprices += 1
             ctx.emit(EventKind.REPRICED, price=price, detail="post-only would have taken")
+            await clock.sleep(policy.min_reprice_interval - (clock.now() - posted))
             continue
 
         def should_move(
@@ -128,8 +129,10 @@ async def maker_first(
             # closed at the venue without filling (expired, cancelled there): post
             # again, counted as a re-price so this cannot loop without end
             if reprices >= policy.max_reprices:
+                why = "closed at the venue after the last re-price"
                 break
             reprices += 1
+            await clock.sleep(policy.min_reprice_interval - (clock.now() - posted))
             continue
         if clock.now() >= deadline:
             await children.cancel(receipt, "maker phase timed out")

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from tradeport.execution.algos.books import taker_bound
+from tradeport.execution.algos.children import is_refused
 from tradeport.execution.algos.handle import AlgoContext
 from tradeport.execution.algos.ports import OrderPort
-from tradeport.execution.intent import ExecutionReceipt, IntentOrderType, ReceiptStatus
+from tradeport.execution.intent import ExecutionReceipt, IntentOrderType
 from tradeport.execution.quantize import quantize_qty
 from tradeport.model import Instrument
 from tradeport.model.errors import BadParameter, OrderRejected, TradeportError
@@ -27,10 +28,6 @@ def refused(receipt: ExecutionReceipt) -> TradeportError:
         f"child {receipt.intent_id} of {receipt.symbol}: {receipt.status.value}",
         venue=receipt.venue,
     )
-
-
-def is_refused(receipt: ExecutionReceipt) -> bool:
-    return receipt.status in (ReceiptStatus.REJECTED, ReceiptStatus.RATE_LIMITED)
 
 
 def on_step(name: str, qty: Decimal, inst: Instrument) -> Decimal:
