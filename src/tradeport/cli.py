@@ -327,7 +327,10 @@ def journal(
         str | None,
         typer.Option(help="only events of this kind (intent, request, ack, fill, receipt, …)"),
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="show only the newest N events")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="show the newest N events")] = 100,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="show every event (instead of the newest N)")
+    ] = False,
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="keep printing new events until Ctrl-C")
     ] = False,
@@ -344,7 +347,8 @@ def journal(
     try:
         with Journal(path, create=False) as opened:
             top = opened.last_seq()
-            page = [e for e in first_page(opened, where, limit) if e.seq <= top]
+            page = first_page(opened, where, None if show_all else limit)
+            page = [e for e in page if e.seq <= top]
             console.print(journal_table(page, title=f"journal {path}"))
             if follow:
                 try:

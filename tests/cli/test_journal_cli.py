@@ -90,6 +90,8 @@ def test_journal_filters_by_intent_kind_and_limit(journal_file: Path) -> None:
     code, out = invoke(str(journal_file), "--limit", "2")
     rows = [line for line in out.splitlines() if "BINANCE___SWAP" in line]
     assert code == 0 and [r.split("│")[3].strip() for r in rows] == ["ack", "receipt"]
+    code, out = invoke(str(journal_file), "--limit", "2", "--all")
+    assert code == 0 and sum("BINANCE___SWAP" in line for line in out.splitlines()) == 8
 
 
 def test_journal_of_a_missing_file_fails_without_creating_it(tmp_path: Path) -> None:

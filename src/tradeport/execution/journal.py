@@ -296,7 +296,13 @@ class Journal:
 
     def last_seq(self) -> int:
         """The sequence number of the newest event (0 when empty)."""
-        return max((e.seq for e in self.tail(1)), default=0)
+        with self._lock:
+            self._check_open()
+            try:
+                row = self._db.execute("SELECT MAX(seq) FROM events").fetchone()
+            except sqlite3.Error as exc:
+                raise JournalError(self.path, f"cannot read: {exc}") from exc
+        return int(row[0] or 0)
 
     def _query(self, sql: str, args: tuple[Any, ...]) -> list[JournalEvent]:
         with self._lock:
