@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tradeport.cli import app
@@ -142,3 +144,64 @@ def test_ctrl_c_cancels_a_resting_order_before_exiting(tmp_path: Path) -> None:
     cancels = [e for e in events if e.kind == "cancel"]
     assert len(cancels) == 1 and cancels[0].data.get("reason") == "interrupted"
     assert last_receipt(events, "int1") is ReceiptStatus.CANCELLED
+
+
+ACCOUNTS = """
+- api_key: erin
+  secret: erin-secret
+  futures_balances: {USDT: "20000"}
+"""
+
+
+def test_trade_against_a_running_emulator_enters_then_exits_across_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the leverage cache of a named venue lives in the state directory: this test's own
+    monkeypatch.setenv("TRADEPORT_STATE_DIR", str(tmp_path / "state"))
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text(ACCOUNTS)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tradeport.cli", "emulate", "binance", "--port", str(port),
+         "--accounts", str(accounts)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ | WIDE,
+    )  # fmt: skip
+    try:
+        banner = read_until(proc, "admin token")
+        (streams,) = [line.split()[-1] for line in banner.splitlines() if "SWAP streams" in line]
+        path = tmp_path / "journal.db"
+        login = [
+            "--base-url", f"http://127.0.0.1:{port}", "--ws-url", streams,
+            "--api-key", "erin", "--secret", "erin-secret", "--journal", str(path),
+        ]  # fmt: skip
+        code, out = trade("enter", "short", "0.01", "--leverage", "2", "--intent-id", "e1", *login)
+        assert code == 0, out
+        code, out = trade("exit", "short", "0.01", "--intent-id", "x1", *login)
+        assert code == 0, out
+        # the same intent id again is the same order, never a second one
+        code, again = trade("exit", "short", "0.01", "--intent-id", "x1", *login)
+        assert code == 0, again
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    events = journal_events(path)
+    assert last_receipt(events, "e1") is ReceiptStatus.FILLED
+    assert last_receipt(events, "x1") is ReceiptStatus.FILLED
+    assert sum(e.kind == "request" and e.intent_id == "x1" for e in events) == 1
+    assert list((tmp_path / "state").iterdir())  # the leverage cache was written there
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def read_until(proc: subprocess.Popen[str], marker: str) -> str:
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or marker not in lines[-1]:
+        line = proc.stdout.readline()
+        assert line, "".join(lines)  # the process ended before printing the marker
+        lines.append(line)
+    return "".join(lines)
