@@ -87,6 +87,8 @@ async def test_enter_and_exit_one_way(derivatives: Venue, port: ExecutionPort) -
     await assert_matches_fills(v, entered)
     (pos,) = await v.client.get_position(SYMBOL)
     assert pos.qty == qty and pos.leverage == 3
+    await port.idle()  # the state refreshed in the background after the fill
+    assert port.state is not None and [p.qty for p in port.state.positions] == [qty]
     exited = await port.submit(intent(LONG, EXIT, qty))
     assert exited.status is ReceiptStatus.FILLED and exited.filled_qty == qty
     assert exited.order is not None and exited.order.reduce_only

@@ -206,6 +206,11 @@ class ExecutionPort:
             self._refresh_loop(symbol), name=f"tradeport-port-refresh-{symbol}"
         )
 
+    async def idle(self) -> None:
+        """Return once the background state refreshes (after market fills) are done."""
+        while tasks := [t for t in self._refreshing.values() if not t.done()]:
+            await asyncio.gather(*tasks)
+
     async def _refresh_loop(self, symbol: str) -> None:
         while True:
             self._refresh_again.discard(symbol)

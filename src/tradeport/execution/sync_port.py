@@ -22,6 +22,7 @@ PORT_METHODS: tuple[str, ...] = (
     "cancel_all",
     "reconcile",
     "ensure_leverage",
+    "idle",
 )
 
 
