@@ -11,6 +11,7 @@ from tradeport.execution.intent import (
     ReceiptStatus,
     new_intent_id,
 )
+from tradeport.execution.journal import Journal
 from tradeport.execution.port import ExecutionPort
 from tradeport.execution.router import (
     AlgoHandle,
@@ -43,6 +44,7 @@ __all__ = [
     "IntentAction",
     "IntentOrderType",
     "IntentSide",
+    "Journal",
     "MakerFirstPolicy",
     "PortState",
     "ReceiptStatus",
