@@ -92,9 +92,8 @@ async def run_trade(console: Console, plan: TradePlan) -> bool:
 
 @asynccontextmanager
 async def _port(console: Console, plan: TradePlan) -> AsyncIterator[ExecutionPort]:
-    where = plan.base_url or "an in-process emulator"
-    if plan.environment != "emulator":
-        where = plan.base_url or plan.environment
+    in_process = "an in-process emulator" if plan.environment == "emulator" else None
+    where = plan.base_url or in_process or plan.environment
     console.print(f"connecting to [bold]{plan.venue}[/] ({where})", highlight=False)
     options = dict(plan.client_options)
     if plan.passphrase:
