@@ -18,11 +18,11 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any, Self
 
 from tradeport.config.schema import FeeSchedule
-from tradeport.execution import receipts
+from tradeport.execution import receipts, records, sizing
 from tradeport.execution.client_ids import client_order_id_for
 from tradeport.execution.intent import (
     ExecutionReceipt,
@@ -30,19 +30,17 @@ from tradeport.execution.intent import (
     Intent,
     IntentAction,
     IntentOrderType,
-    IntentSide,
     ReceiptStatus,
 )
 from tradeport.execution.journal import Journal, intent_to_dict, receipt_to_dict
 from tradeport.execution.leverage import LeverageCache, cache_path
 from tradeport.execution.leverage import state_dir as resolve_state_dir
-from tradeport.execution.quantize import check_order, quantize, quantize_price
+from tradeport.execution.quantize import check_order, quantize_price
 from tradeport.execution.state import PortState, ReconcileReport
-from tradeport.model import Fill, Instrument, Offset, Order, OrderType, PositionSide
+from tradeport.model import Instrument, Offset, Order, OrderType
 from tradeport.model.errors import (
     BadParameter,
     DuplicateClientOrderId,
-    InvalidQuantity,
     NotReady,
     NotSupported,
     OrderFilled,
@@ -267,10 +265,10 @@ class ExecutionPort:
             existing = await self._lookup(intent, inst, cid)
             if existing is not None:
                 return existing
-        self._check_leverage_limit(intent)
+        sizing.check_leverage_limit(intent, self.max_leverage)
         await self._ready()
         mark = await self._mark(intent.asset)
-        qty = self._venue_qty(intent, inst)
+        qty = sizing.venue_qty(intent, inst)
         price = None
         if intent.limit_price is not None and intent.order_type is not IntentOrderType.MARKET:
             price = quantize_price(inst, intent.limit_price, intent.order_side)
@@ -286,7 +284,7 @@ class ExecutionPort:
             submit_ts=time.time_ns(),
         )
         if exiting:
-            held = await self._held(intent)
+            held = sizing.held_qty(await self.client.get_position(intent.asset), intent.side)
             if held <= 0:
                 refusal = ReduceOnlyRejected(
                     f"intent {intent.intent_id}: no {intent.side.value} position of"
@@ -296,7 +294,8 @@ class ExecutionPort:
                 return await self._refused(intent, base, refusal)
             qty = min(qty, held)
         check_order(inst, qty, price, reduce_only=exiting, reference_price=mark)
-        self._check_notional(intent, inst, qty, price if price is not None else mark)
+        reference = price if price is not None else mark
+        sizing.check_notional(intent, inst, qty, reference, self.max_notional)
         self._track(intent, base)
         self._record(
             "intent",
@@ -321,7 +320,9 @@ class ExecutionPort:
             reduce_only=exiting,
             client_order_id=cid,
         )
-        self._record("request", intent_id=intent.intent_id, symbol=intent.asset, data=_request(req))
+        self._record(
+            "request", intent_id=intent.intent_id, symbol=intent.asset, data=records.request(req)
+        )
         return await self._finish(await self._send(intent, inst, base, req))
 
     async def _send(
@@ -339,7 +340,9 @@ class ExecutionPort:
             return existing if existing is not None else self._failed(base, exc)
         except TradeportError as exc:
             return self._failed(base, exc)
-        self._record("ack", intent_id=intent.intent_id, symbol=intent.asset, data=_order(order))
+        self._record(
+            "ack", intent_id=intent.intent_id, symbol=intent.asset, data=records.order(order)
+        )
         receipt = receipts.from_order(base, order, inst, self.fee_rates)
         if receipt.status is ReceiptStatus.UNKNOWN:
             return receipt
@@ -426,54 +429,7 @@ class ExecutionPort:
             data=receipt_to_dict(receipt),
         )
 
-    # -- checks and sizes --------------------------------------------------------------
-    def _check_leverage_limit(self, intent: Intent) -> None:
-        lev = intent.leverage
-        if lev is not None and self.max_leverage is not None and lev > self.max_leverage:
-            raise BadParameter(
-                f"intent {intent.intent_id}: leverage {lev} is above this port's"
-                f" max_leverage {self.max_leverage}"
-            )
-
-    def _check_notional(
-        self, intent: Intent, inst: Instrument, qty: Decimal, price: Decimal | None
-    ) -> None:
-        """Exits reduce risk and are never refused for their size."""
-        if self.max_notional is None or intent.action is IntentAction.EXIT:
-            return
-        if price is None:
-            raise BadParameter(
-                f"intent {intent.intent_id}: no price to check max_notional against"
-                f" (the mark of {intent.asset} could not be read)"
-            )
-        notional = qty * inst.contract_size * price
-        if notional > self.max_notional:
-            raise BadParameter(
-                f"intent {intent.intent_id}: notional {notional:f} {inst.quote} is above this"
-                f" port's max_notional {self.max_notional:f}"
-            )
-
-    def _venue_qty(self, intent: Intent, inst: Instrument) -> Decimal:
-        """The intent's base units in the venue's quantity, down to its step."""
-        qty = quantize(intent.size / inst.contract_size, inst.step_size, ROUND_DOWN)
-        if qty <= 0:
-            raise InvalidQuantity(
-                f"intent {intent.intent_id}: size {intent.size} {inst.base} is below one step"
-                f" ({inst.step_size * inst.contract_size} {inst.base}) of {inst.symbol}"
-            )
-        return qty
-
-    async def _held(self, intent: Intent) -> Decimal:
-        """What the intent's side holds of its asset, in the venue's quantity."""
-        held = Decimal(0)
-        for p in await self.client.get_position(intent.asset):
-            if p.position_side is PositionSide.BOTH:
-                signed = p.qty if intent.side is IntentSide.LONG else -p.qty
-                held += max(signed, Decimal(0))
-            elif p.position_side.value == intent.side.value:
-                held += p.qty
-        return held
-
+    # -- the mark ----------------------------------------------------------------------
     async def _mark(self, symbol: str) -> Decimal | None:
         """The mid of the best bid and ask (the last price when a side is missing)."""
         try:
@@ -532,7 +488,9 @@ class ExecutionPort:
         for f in fills:
             if (receipt.intent_id, f.trade_id) not in self._recorded_fills:
                 self._recorded_fills.add((receipt.intent_id, f.trade_id))
-                self._record("fill", intent_id=receipt.intent_id, symbol=f.symbol, data=_fill(f))
+                self._record(
+                    "fill", intent_id=receipt.intent_id, symbol=f.symbol, data=records.fill(f)
+                )
         return receipts.with_fills(receipt, fills, inst)
 
     async def cancel(self, order: ExecutionReceipt | Order, reason: str = "") -> ExecutionReceipt:
@@ -720,48 +678,6 @@ class ExecutionPort:
             self.journal.record(
                 kind, intent_id=intent_id, venue=self.venue, symbol=symbol, data=data
             )
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
-
-
-def _request(req: OrderRequest) -> dict[str, Any]:
-    return {
-        "side": req.side.value,
-        "type": req.type.value,
-        "qty": _text(req.qty),
-        "price": _text(req.price),
-        "offset": req.offset.value,
-        "reduce_only": req.reduce_only,
-        "client_order_id": req.client_order_id,
-    }
-
-
-def _order(order: Order) -> dict[str, Any]:
-    return {
-        "order_id": order.order_id,
-        "client_order_id": order.client_order_id,
-        "status": order.status.value,
-        "qty": _text(order.qty),
-        "filled_qty": _text(order.filled_qty),
-        "avg_price": _text(order.avg_price),
-        "price": _text(order.price),
-        "updated_ts": order.updated_ts,
-    }
-
-
-def _fill(fill: Fill) -> dict[str, Any]:
-    return {
-        "trade_id": fill.trade_id,
-        "order_id": fill.order_id,
-        "price": _text(fill.price),
-        "qty": _text(fill.qty),
-        "fee": _text(fill.fee),
-        "fee_asset": fill.fee_asset,
-        "is_maker": fill.is_maker,
-        "ts": fill.ts,
-    }
 
 
 __all__ = ["ExecutionPort"]
