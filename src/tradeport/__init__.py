@@ -11,7 +11,17 @@ from tradeport.execution.intent import (
     ReceiptStatus,
     new_intent_id,
 )
+from tradeport.execution.journal import Journal
 from tradeport.execution.port import ExecutionPort
+from tradeport.execution.router import (
+    AlgoHandle,
+    AlgoResult,
+    IcebergPolicy,
+    MakerFirstPolicy,
+    Route,
+    Router,
+    TwapPolicy,
+)
 from tradeport.execution.state import PortState, ReconcileReport
 from tradeport.execution.sync_port import SyncExecutionPort
 from tradeport.hub import Hub, HubEvent
@@ -21,21 +31,29 @@ from tradeport.venues.registry import VenueSpec, get_venue, list_venues
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlgoHandle",
+    "AlgoResult",
     "Capability",
     "ExecutionPort",
     "ExecutionReceipt",
     "FeeSource",
     "Hub",
     "HubEvent",
+    "IcebergPolicy",
     "Intent",
     "IntentAction",
     "IntentOrderType",
     "IntentSide",
+    "Journal",
+    "MakerFirstPolicy",
     "PortState",
     "ReceiptStatus",
     "ReconcileReport",
+    "Route",
+    "Router",
     "SyncClient",
     "SyncExecutionPort",
+    "TwapPolicy",
     "VenueSpec",
     "__version__",
     "connect",

@@ -175,6 +175,7 @@ def test_open_intents_lists_one_entry_per_intent_and_filters_by_venue(tmp_path: 
         record_intent(journal, an_intent("x"), venue="A")
         resent = record_intent(journal, an_intent("x"), venue="A")  # resubmitted after a restart
         record_intent(journal, an_intent("y"), venue="B")
+        record_receipt(journal, a_receipt("z", ReceiptStatus.UNKNOWN))  # no intent recorded
         opened = journal.open_intents()
         assert [(o.intent.intent_id, o.seq) for o in opened] == [("x", resent), ("y", 3)]
         assert [o.intent.intent_id for o in journal.open_intents("B")] == ["y"]

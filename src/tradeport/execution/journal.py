@@ -29,30 +29,19 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
-from tradeport.execution.intent import (
-    ExecutionReceipt,
-    FeeSource,
-    Intent,
-    IntentAction,
-    IntentOrderType,
-    IntentSide,
-    ReceiptStatus,
+from tradeport.execution.intent import Intent, ReceiptStatus
+from tradeport.execution.plain_data import (
+    intent_from_dict,
+    intent_to_dict,
+    receipt_from_dict,
+    receipt_to_dict,
 )
-from tradeport.model import Order, Side
-from tradeport.model.errors import (
-    ERROR_KINDS,
-    BadParameter,
-    ConfigError,
-    JournalError,
-    TradeportError,
-)
+from tradeport.model.errors import BadParameter, JournalError
 
 JOURNAL_KINDS = frozenset(
     {"intent", "request", "ack", "fill", "cancel", "reconcile", "snapshot", "receipt", "error"}
@@ -83,8 +72,24 @@ CREATE TABLE events (
     terminal INTEGER NOT NULL DEFAULT 0,
     data TEXT NOT NULL
 );
-CREATE INDEX events_by_kind ON events (kind, intent_id, seq);
 CREATE INDEX events_by_intent ON events (intent_id, seq) WHERE intent_id IS NOT NULL;
+-- per intent id, its latest intent and receipt events, kept by the triggers below in the
+-- same statement as the event: open_intents reads the open ones through a partial index
+-- instead of scanning every event (a derived index of the events, not a second truth)
+CREATE TABLE intent_state (
+    intent_id TEXT PRIMARY KEY,
+    intent_seq INTEGER,
+    receipt_seq INTEGER,
+    terminal INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX intent_state_open ON intent_state (intent_seq) WHERE terminal = 0;
+CREATE TRIGGER events_track_intent AFTER INSERT ON events WHEN NEW.kind = 'intent'
+BEGIN INSERT INTO intent_state (intent_id, intent_seq) VALUES (NEW.intent_id, NEW.seq)
+    ON CONFLICT (intent_id) DO UPDATE SET intent_seq = NEW.seq; END;
+CREATE TRIGGER events_track_receipt AFTER INSERT ON events WHEN NEW.kind = 'receipt'
+BEGIN INSERT INTO intent_state (intent_id, receipt_seq, terminal)
+    VALUES (NEW.intent_id, NEW.seq, NEW.terminal)
+    ON CONFLICT (intent_id) DO UPDATE SET receipt_seq = NEW.seq, terminal = NEW.terminal; END;
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'journal events are append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
@@ -92,25 +97,15 @@ BEGIN SELECT RAISE(ABORT, 'journal events are append-only'); END;
 PRAGMA application_id = {APPLICATION_ID};
 """
 
-# per intent id, its latest "intent" event, open while its latest receipt (if any) is not
-# terminal; both groupings read the (kind, intent_id, seq) index only
+# an intent is open while its latest receipt (if any) is not terminal
 _OPEN_INTENTS = """
-WITH last_intent AS (
-    SELECT intent_id, MAX(seq) AS seq FROM events WHERE kind = 'intent' GROUP BY intent_id
-), last_receipt AS (
-    SELECT intent_id, MAX(seq) AS seq FROM events WHERE kind = 'receipt' GROUP BY intent_id
-)
 SELECT e.seq, e.ts, e.kind, e.intent_id, e.venue, e.symbol, e.data
-FROM last_intent AS li
-JOIN events AS e ON e.seq = li.seq
-LEFT JOIN last_receipt AS lr ON lr.intent_id = li.intent_id
-LEFT JOIN events AS r ON r.seq = lr.seq
-WHERE (r.terminal IS NULL OR r.terminal = 0) {venue_filter}
-ORDER BY e.seq
+FROM intent_state AS s JOIN events AS e ON e.seq = s.intent_seq
+WHERE s.terminal = 0 AND s.intent_seq IS NOT NULL {venue_filter}
+ORDER BY s.intent_seq
 """
 
 _COLUMNS = "seq, ts, kind, intent_id, venue, symbol, data"
-E = TypeVar("E", bound=Enum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +190,8 @@ class Journal:
         try:
             # another process may have created it between our check and the lock
             if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                for statement in _SCHEMA.split(";\n"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(_SCHEMA):
+                    db.execute(statement)
                 db.execute(
                     "INSERT INTO schema_version (version, created_ns) VALUES (?, ?)",
                     (SCHEMA_VERSION, time.time_ns()),
@@ -290,7 +284,13 @@ class Journal:
 
     def last_seq(self) -> int:
         """The sequence number of the newest event (0 when empty)."""
-        return max((e.seq for e in self.tail(1)), default=0)
+        with self._lock:
+            self._check_open()
+            try:
+                row = self._db.execute("SELECT MAX(seq) FROM events").fetchone()
+            except sqlite3.Error as exc:
+                raise JournalError(self.path, f"cannot read: {exc}") from exc
+        return int(row[0] or 0)
 
     def _query(self, sql: str, args: tuple[Any, ...]) -> list[JournalEvent]:
         with self._lock:
@@ -320,6 +320,17 @@ class Journal:
 
     def __repr__(self) -> str:
         return f"Journal({self.path!r})"
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a script, whole (a trigger's body holds semicolons)."""
+    out, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            out.append(pending.strip())
+            pending = ""
+    return out
 
 
 def _open_problem(exc: sqlite3.Error) -> str:
@@ -368,158 +379,6 @@ def _event(row: tuple[Any, ...], path: str) -> JournalEvent:
     if not isinstance(data, dict):
         raise JournalError(path, f"event {seq}: data is not a JSON object")
     return JournalEvent(seq, ts, kind, intent_id, venue, symbol, data)
-
-
-# -- intents and receipts as plain data (Decimals as exact text) ---------------------------
-def intent_to_dict(intent: Intent) -> dict[str, Any]:
-    return {
-        "intent_id": intent.intent_id,
-        "asset": intent.asset,
-        "side": intent.side.value,
-        "action": intent.action.value,
-        "size": str(intent.size),
-        "leverage": intent.leverage,
-        "order_type": intent.order_type.value,
-        "limit_price": None if intent.limit_price is None else str(intent.limit_price),
-        "metadata": dict(intent.metadata),
-    }
-
-
-def intent_from_dict(d: Mapping[str, Any]) -> Intent:
-    """The Intent `intent_to_dict` wrote; a missing or bad field is a BadParameter
-    naming it."""
-    leverage = d.get("leverage")
-    if leverage is not None and (isinstance(leverage, bool) or not isinstance(leverage, int)):
-        raise BadParameter(f"intent leverage {leverage!r}: expected a whole number")
-    metadata = d.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        raise BadParameter(f"intent metadata {metadata!r}: expected an object")
-    limit_price = d.get("limit_price")
-    return Intent(
-        intent_id=_text(d, "intent_id"),
-        asset=_text(d, "asset"),
-        side=_enum(d, "side", IntentSide),
-        action=_enum(d, "action", IntentAction),
-        size=_decimal("size", d.get("size")),
-        leverage=leverage,
-        order_type=_enum(d, "order_type", IntentOrderType),
-        limit_price=None if limit_price is None else _decimal("limit_price", limit_price),
-        metadata=metadata,
-    )
-
-
-def receipt_to_dict(receipt: ExecutionReceipt) -> dict[str, Any]:
-    """The receipt as plain data: Decimals as text, the error as {"type", "kind",
-    "message", "code"}, the order as the venue showed it."""
-
-    def dec(value: Decimal | None) -> str | None:
-        return None if value is None else str(value)
-
-    error = receipt.error
-    return {
-        "intent_id": receipt.intent_id,
-        "venue": receipt.venue,
-        "symbol": receipt.symbol,
-        "status": receipt.status.value,
-        "client_order_id": receipt.client_order_id,
-        "order_id": receipt.order_id,
-        "side": None if receipt.side is None else receipt.side.value,
-        "filled_qty": str(receipt.filled_qty),
-        "avg_price": dec(receipt.avg_price),
-        "fee": dec(receipt.fee),
-        "fee_asset": receipt.fee_asset,
-        "fee_source": None if receipt.fee_source is None else receipt.fee_source.value,
-        "mark_at_submit": dec(receipt.mark_at_submit),
-        "slippage_bps": dec(receipt.slippage_bps),
-        "submit_ts": receipt.submit_ts,
-        "venue_ts": receipt.venue_ts,
-        "error": None
-        if error is None
-        else {
-            "type": type(error).__name__,
-            "kind": error.kind,
-            "message": error.message,
-            "code": error.code,
-        },
-        "resolved_from_unknown": receipt.resolved_from_unknown,
-        "order": None if receipt.order is None else msgspec.to_builtins(receipt.order),
-        "raw": receipt.raw,
-    }
-
-
-def receipt_from_dict(d: Mapping[str, Any]) -> ExecutionReceipt:
-    """The receipt `receipt_to_dict` wrote (the error comes back as its taxonomy class
-    with the message and code; a bad field is a BadParameter naming it)."""
-
-    def dec(name: str) -> Decimal | None:
-        value = d.get(name)
-        return None if value is None else _decimal(name, value)
-
-    side, fee_source = d.get("side"), d.get("fee_source")
-    order = d.get("order")
-    try:
-        parsed_order = None if order is None else msgspec.convert(order, Order, strict=False)
-    except msgspec.ValidationError as exc:
-        raise BadParameter(f"receipt order: {exc}") from exc
-    return ExecutionReceipt(
-        intent_id=_text(d, "intent_id"),
-        venue=str(d.get("venue", "")),
-        symbol=_text(d, "symbol"),
-        status=_enum(d, "status", ReceiptStatus),
-        client_order_id=str(d.get("client_order_id", "")),
-        order_id=d.get("order_id"),
-        side=None if side is None else _enum(d, "side", Side),
-        filled_qty=_decimal("filled_qty", d.get("filled_qty", "0")),
-        avg_price=dec("avg_price"),
-        fee=dec("fee"),
-        fee_asset=d.get("fee_asset"),
-        fee_source=None if fee_source is None else _enum(d, "fee_source", FeeSource),
-        mark_at_submit=dec("mark_at_submit"),
-        slippage_bps=dec("slippage_bps"),
-        submit_ts=int(d.get("submit_ts", 0)),
-        venue_ts=int(d.get("venue_ts", 0)),
-        error=_error_from_dict(d.get("error")),
-        resolved_from_unknown=bool(d.get("resolved_from_unknown", False)),
-        order=parsed_order,
-        raw=dict(d.get("raw") or {}),
-    )
-
-
-def _error_from_dict(value: object) -> TradeportError | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise BadParameter(f"receipt error {value!r}: expected an object")
-    cls = ERROR_KINDS.get(str(value.get("kind")), TradeportError)
-    message, code = str(value.get("message", "")), value.get("code")
-    # these two are built from fields, not a message: kept as the base class
-    if issubclass(cls, ConfigError | JournalError):
-        cls = TradeportError
-    return cls(message, code=code)
-
-
-def _text(d: Mapping[str, Any], name: str) -> str:
-    value = d.get(name)
-    if not isinstance(value, str) or not value:
-        raise BadParameter(f"{name} {value!r}: expected a non-empty text")
-    return value
-
-
-def _enum(d: Mapping[str, Any], name: str, kind: type[E]) -> E:
-    value = d.get(name)
-    try:
-        return kind(value)
-    except ValueError:
-        raise BadParameter(f"{name} {value!r}: expected one of {[m.value for m in kind]}") from None
-
-
-def _decimal(name: str, value: object) -> Decimal:
-    if not isinstance(value, str):
-        raise BadParameter(f"{name} {value!r}: expected a decimal number as text")
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise BadParameter(f"{name} {value!r}: not a decimal number") from None
 
 
 __all__ = [
