@@ -28,7 +28,12 @@ from tradeport.execution.journal import Journal
 from tradeport.execution.port import ExecutionPort
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import OrderStatus, PositionSide
-from tradeport.model.errors import BadParameter, ReduceOnlyRejected
+from tradeport.model.errors import (
+    BadParameter,
+    PermissionDenied,
+    PostOnlyRejected,
+    ReduceOnlyRejected,
+)
 from tradeport.venues.base import VenueClient
 from tradeport.venues.capability import Capability
 
@@ -154,7 +159,8 @@ async def test_post_only_that_would_take_is_rejected_not_raised(
         LONG, ENTER, await v.small_qty(), order_type=IntentOrderType.POST_ONLY, limit_price=price
     )
     receipt = await port.submit(crossing)
-    assert receipt.status in (ReceiptStatus.REJECTED, ReceiptStatus.CANCELLED), receipt
+    assert receipt.status is ReceiptStatus.REJECTED, receipt
+    assert isinstance(receipt.error, PostOnlyRejected)
     assert await v.client.get_open_orders(SYMBOL) == []
 
 
@@ -337,6 +343,14 @@ async def test_guards_refuse_before_sending(derivatives: Venue, tmp_path: Path) 
             await guarded.submit(intent(LONG, ENTER, qty))
         with pytest.raises(BadParameter, match="max_leverage"):
             await guarded.submit(intent(LONG, ENTER, qty, leverage=6))
+    assert v.emulator.faults.seen[place] == 0
+    live = await v.connect(environment="live")  # the emulator, taken for mainnet
+    try:
+        async with ExecutionPort(live, state_dir=tmp_path) as unguarded:
+            with pytest.raises(PermissionDenied, match="allow_mainnet"):
+                await unguarded.submit(intent(LONG, ENTER, qty))
+    finally:
+        await live.close()
     assert v.emulator.faults.seen[place] == 0
 
 
