@@ -6,7 +6,7 @@ An intent id the venue's rule accepts and that has no capital letter is used as 
 (readable in the venue's own tools); any other becomes a short prefix and a hash of the
 intent id, in lower-case letters and digits that every venue's charset carries. Capitals
 are hashed because BingX lower-cases client ids: a lookup by the id we sent must find
-the order whatever the venue did to its case (`same_client_id` compares that way)."""
+the order whatever the venue did to its case (`client_id_key` compares that way)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def client_order_id_for(intent_id: str, pattern: re.Pattern[str] | None, venue: 
     )
 
 
-def same_client_id(a: str | None, b: str | None) -> bool:
-    """Whether two client ids name the same order (a venue may give ours back
-    lower-cased)."""
-    return a is not None and b is not None and a.lower() == b.lower()
+def client_id_key(client_order_id: str) -> str:
+    """What names an order whatever the venue did to its client id's case (BingX gives
+    ours back lower-cased): ids are compared and looked up by this key."""
+    return client_order_id.lower()

@@ -45,6 +45,7 @@ from tradeport.model.errors import (
     RateLimitError,
     ReduceOnlyRejected,
     TradeportError,
+    UnknownSymbol,
 )
 from tradeport.streams.watch import Watch
 from tradeport.venues.base import OrderRequest, VenueClient
@@ -194,7 +195,14 @@ class ExecutionPort(PortTruth):
     async def _check_leverage_drift(self) -> None:
         for symbol, cached in self.leverage.items():
             async with self.leverage.lock(symbol):
-                actual = await self.client.get_leverage(symbol)
+                try:
+                    actual = await self.client.get_leverage(symbol)
+                except UnknownSymbol as exc:
+                    # delisted since: its entry stays, unused, until it trades again
+                    self._log.warning(
+                        "%s: cached leverage of %s not checked: %s", self.venue, symbol, exc
+                    )
+                    continue
                 if actual != cached:
                     self._log.warning(
                         "%s: %s leverage is %d at the venue, %d in the cache; the venue's"

@@ -14,6 +14,7 @@ from typing import Any
 
 from tradeport.config.schema import FeeSchedule
 from tradeport.execution import receipts, records
+from tradeport.execution.client_ids import client_id_key
 from tradeport.execution.intent import (
     ExecutionReceipt,
     FeeSource,
@@ -139,11 +140,11 @@ class PortTruth:
 
     def _track(self, intent: Intent, receipt: ExecutionReceipt) -> None:
         self._receipts.setdefault(intent.intent_id, receipt)
-        self._intent_of[receipt.client_order_id.lower()] = intent.intent_id
+        self._intent_of[client_id_key(receipt.client_order_id)] = intent.intent_id
 
     def _store(self, receipt: ExecutionReceipt) -> None:
         self._receipts[receipt.intent_id] = receipt
-        self._intent_of[receipt.client_order_id.lower()] = receipt.intent_id
+        self._intent_of[client_id_key(receipt.client_order_id)] = receipt.intent_id
         self._record(
             "receipt",
             intent_id=receipt.intent_id,
@@ -250,7 +251,7 @@ class PortTruth:
                 f"order: expected an ExecutionReceipt or Order, got {type(order).__name__}"
             )
         cid = order.client_order_id
-        intent_id = self._intent_of.get(cid.lower()) if cid else None
+        intent_id = self._intent_of.get(client_id_key(cid)) if cid else None
         if intent_id is not None and intent_id in self._receipts:
             return self._receipts[intent_id]
         ref = cid or order.order_id
@@ -321,7 +322,7 @@ class PortTruth:
             resolved=[r for r in settled if r.status is not ReceiptStatus.UNKNOWN],
             still_unknown=[r for r in settled if r.status is ReceiptStatus.UNKNOWN],
             untracked_orders=[
-                o for o in orders if (o.client_order_id or "").lower() not in tracked
+                o for o in orders if client_id_key(o.client_order_id or "") not in tracked
             ],
             ts=time.time_ns(),
         )
