@@ -343,6 +343,16 @@ async def test_guards_refuse_before_sending(derivatives: Venue, tmp_path: Path) 
             await guarded.submit(intent(LONG, ENTER, qty))
         with pytest.raises(BadParameter, match="max_leverage"):
             await guarded.submit(intent(LONG, ENTER, qty, leverage=6))
+    async with ExecutionPort(v.client, journal=tmp_path / "j.db", state_dir=tmp_path) as port:
+        too_much = intent(LONG, ENTER, qty, leverage=100_000)
+        try:
+            refused = await port.submit(too_much)
+        except BadParameter as exc:
+            assert exc.code is None  # the client's own check (a published maximum)
+        else:  # the venue's refusal: a receipt, not an exception
+            assert refused.status is ReceiptStatus.REJECTED
+            assert refused.error is not None and refused.error.code is not None
+        assert port.journal is not None and port.journal.open_intents() == []
     assert v.emulator.faults.seen[place] == 0
     live = await v.connect(environment="live")  # the emulator, taken for mainnet
     try:

@@ -46,6 +46,7 @@ from tradeport.model.errors import (
     ReduceOnlyRejected,
     TradeportError,
     UnknownSymbol,
+    ValidationError,
 )
 from tradeport.streams.watch import Watch
 from tradeport.venues.base import OrderRequest, VenueClient
@@ -58,6 +59,14 @@ _ORDER_TYPES = {
 }
 # errors of the client's own checks: the caller's, raised, never a venue's rejection
 _CALLER_ERRORS = (NotReady, NotSupported)
+
+
+def _callers(exc: TradeportError) -> bool:
+    """Whether the client refused the request itself, before the venue saw it: a
+    readiness or capability error, or a validation error without a venue code."""
+    return isinstance(exc, _CALLER_ERRORS) or (
+        isinstance(exc, ValidationError) and exc.code is None
+    )
 
 
 class ExecutionPort(PortTruth):
@@ -275,9 +284,10 @@ class ExecutionPort(PortTruth):
         if intent.leverage is not None and not exiting:
             try:
                 await self.ensure_leverage(intent.asset, intent.leverage)
-            except _CALLER_ERRORS:
-                raise
             except TradeportError as exc:
+                if _callers(exc):
+                    self._store(self._failed(base, exc))  # closes the journal's intent
+                    raise
                 return await self._finish(self._failed(base, exc))
         req = OrderRequest(
             symbol=intent.asset,
@@ -299,8 +309,6 @@ class ExecutionPort(PortTruth):
     ) -> ExecutionReceipt:
         try:
             order = await self.client.submit_order(req)
-        except _CALLER_ERRORS:
-            raise
         except DuplicateClientOrderId as exc:
             # the venue holds an order under this client id already: that one is the
             # intent's order (an earlier run sent it)
@@ -308,6 +316,9 @@ class ExecutionPort(PortTruth):
             existing = await self._lookup(intent, inst, base.client_order_id)
             return existing if existing is not None else self._failed(base, exc)
         except TradeportError as exc:
+            if _callers(exc):
+                self._store(self._failed(base, exc))  # closes the journal's intent
+                raise
             return self._failed(base, exc)
         self._record(
             "ack", intent_id=intent.intent_id, symbol=intent.asset, data=records.order(order)
