@@ -90,6 +90,7 @@ async def test_enter_and_exit_one_way(derivatives: Venue, port: ExecutionPort) -
     assert entered.status is ReceiptStatus.FILLED and entered.filled_qty == qty
     assert entered.mark_at_submit is not None and entered.slippage_bps is not None
     assert entered.submit_ts > 0 and entered.venue_ts > 0
+    assert entered.raw  # the venue's acknowledgement
     await assert_matches_fills(v, entered)
     (pos,) = await v.client.get_position(SYMBOL)
     assert pos.qty == qty and pos.leverage == 3

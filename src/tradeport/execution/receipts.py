@@ -66,7 +66,7 @@ def from_order(
         avg_price=order.avg_price if order.avg_price is not None else base.avg_price,
         venue_ts=order.updated_ts or order.created_ts or base.venue_ts,
         order=order,
-        raw=order.raw or base.raw,
+        raw=base.raw or order.raw,  # the acknowledgement: the first answer kept
     )
     if not (base.fee_source is FeeSource.VENUE and base.filled_qty == filled):
         estimate = estimate_fee(order, inst, rates)
