@@ -55,14 +55,6 @@ class PortState:
             ts=account.ts,
         )
 
-    def position_qty(self, symbol: str) -> Decimal:
-        """The signed net position of `symbol` (long legs minus short legs)."""
-        total = Decimal(0)
-        for p in self.positions:
-            if p.symbol == symbol:
-                total += -p.qty if p.position_side.value == "short" else p.qty
-        return total
-
 
 @dataclass(slots=True, kw_only=True)
 class ReconcileReport:
