@@ -80,7 +80,9 @@ class ExecutionPort(PortTruth):
     currency) and `max_leverage` refuse an entering intent above them. `fee_rates`:
     the account's maker/taker rates for fee estimates (default: the venue's published
     schedule from venue.yaml, when it has one). `stream`: keep the state current between
-    refreshes from the private stream's order and position events."""
+    refreshes from the private stream's order and position events; the private stream
+    then joins the client's readiness (no order while it is down). An exit's leverage
+    is ignored: closing never changes it."""
 
     def __init__(
         self,
