@@ -277,8 +277,12 @@ async def test_leverage_drift_behind_the_port_is_found_on_connect(
     assert await v.client.set_leverage(SYMBOL, 9) == 9  # behind the port's back
     set_leverage = v.endpoint("set_leverage")
     with caplog.at_level(logging.WARNING, logger="tradeport.execution"):
-        async with ExecutionPort(v.client, state_dir=tmp_path) as second:
+        journal = tmp_path / "journal.db"
+        async with ExecutionPort(v.client, journal=journal, state_dir=tmp_path) as second:
             assert second.leverage.get(SYMBOL) == 9
+            assert second.journal is not None
+            (drift,) = second.journal.events(kind="reconcile")
+            assert drift.data == {"leverage_drift": {"venue": 9, "cached": 3}}
             sets = v.emulator.faults.seen[set_leverage]
             await second.submit(intent(LONG, ENTER, await v.small_qty(), leverage=9))
             assert v.emulator.faults.seen[set_leverage] == sets
@@ -430,3 +434,25 @@ async def test_get_leverage_reports_what_was_set(derivatives: Venue, hedged: boo
     assert await v.client.get_leverage(SYMBOL) == 11
     await v.client.make_order(SYMBOL, await v.small_qty(), None, "buy-market")
     assert await v.client.get_leverage(SYMBOL) == 11  # a position does not change it
+
+
+async def test_fills_that_cannot_be_read_leave_the_fee_estimated_and_journal_why(
+    derivatives: Venue, port: ExecutionPort
+) -> None:
+    v = derivatives
+    v.emulator.faults.arm(
+        v.endpoint("get_deals"), ErrorBefore(status=503, code=-1000, msg="busy"), None
+    )
+    qty = await v.small_qty()
+    receipt = await port.submit(intent(LONG, ENTER, qty))
+    assert receipt.status is ReceiptStatus.FILLED and receipt.filled_qty == qty
+    assert receipt.fee_source is not FeeSource.VENUE
+    if port.fee_rates is not None:
+        assert receipt.fee_source is FeeSource.ESTIMATED_TAKER and receipt.fee
+    assert port.journal is not None
+    errors = port.journal.events(intent_id=receipt.intent_id, kind="error")
+    assert errors and "fee stays estimated" in errors[0].data["what"]
+    v.emulator.faults.clear()
+    resolved = await port.resolve(receipt)
+    assert resolved.fee_source is FeeSource.VENUE
+    await assert_matches_fills(v, resolved)

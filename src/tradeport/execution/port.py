@@ -210,9 +210,8 @@ class ExecutionPort(PortTruth):
                     actual = await self.client.get_leverage(symbol)
                 except UnknownSymbol as exc:
                     # delisted since: its entry stays, unused, until it trades again
-                    self._log.warning(
-                        "%s: cached leverage of %s not checked: %s", self.venue, symbol, exc
-                    )
+                    what = f"cached leverage of {symbol} not checked"
+                    self._trouble(what, exc, symbol=symbol)
                     continue
                 if actual != cached:
                     self._log.warning(
@@ -223,6 +222,8 @@ class ExecutionPort(PortTruth):
                         actual,
                         cached,
                     )
+                    drift = {"leverage_drift": {"venue": actual, "cached": cached}}
+                    self._record("reconcile", symbol=symbol, data=drift)
                     self.leverage.set(symbol, actual)
 
     # -- submit ------------------------------------------------------------------------
@@ -376,7 +377,7 @@ class ExecutionPort(PortTruth):
         try:
             tick = await self.client.get_tick(symbol)
         except TradeportError as exc:
-            self._log.warning("%s: no mark for %s (%s); no slippage", self.venue, symbol, exc)
+            self._trouble(f"no mark for {symbol}; no slippage", exc, symbol=symbol)
             return None
         if tick.bid and tick.ask:
             return (Decimal(str(tick.bid)) + Decimal(str(tick.ask))) / 2

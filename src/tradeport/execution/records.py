@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradeport.model import Fill, Order
+from tradeport.model.errors import TradeportError
 from tradeport.venues.base import OrderRequest
 
 
@@ -49,4 +50,14 @@ def fill(f: Fill) -> dict[str, Any]:
         "fee_asset": f.fee_asset,
         "is_maker": f.is_maker,
         "ts": f.ts,
+    }
+
+
+def error(what: str, exc: TradeportError) -> dict[str, Any]:
+    return {
+        "what": what,
+        "type": type(exc).__name__,
+        "kind": exc.kind,
+        "message": exc.message,
+        "code": exc.code,
     }

@@ -107,7 +107,7 @@ class PortTruth:
             try:
                 await self.refresh_state(symbol)
             except TradeportError as exc:
-                self._log.warning("%s: state refresh after a fill failed: %s", self.venue, exc)
+                self._trouble("state refresh after a fill failed", exc, symbol=symbol)
             if symbol not in self._refresh_again:
                 return
 
@@ -127,7 +127,8 @@ class PortTruth:
         except OrderNotFound:
             return None
         except TradeportError as exc:
-            self._log.warning("%s: lookup of %s failed (%s); not sending", self.venue, cid, exc)
+            what = f"lookup of {cid} failed; nothing sent"
+            self._trouble(what, exc, intent_id=intent.intent_id, symbol=intent.asset)
             self._track(intent, base)
             return replace(base, status=ReceiptStatus.UNKNOWN, error=exc)
         self._track(intent, base)
@@ -137,6 +138,18 @@ class PortTruth:
         receipt = await self._with_fills(receipt, inst)
         self._store(receipt)
         return receipt
+
+    def _trouble(
+        self,
+        what: str,
+        exc: TradeportError,
+        *,
+        intent_id: str | None = None,
+        symbol: str | None = None,
+    ) -> None:
+        """A failure the port carries on after: logged, and kept in the journal."""
+        self._log.warning("%s: %s: %s", self.venue, what, exc)
+        self._record("error", intent_id=intent_id, symbol=symbol, data=records.error(what, exc))
 
     def _track(self, intent: Intent, receipt: ExecutionReceipt) -> None:
         self._receipts.setdefault(intent.intent_id, receipt)
@@ -166,9 +179,8 @@ class PortTruth:
             self._log.info("%s: %s not at the venue (yet)", self.venue, receipt.client_order_id)
             return receipt
         except TradeportError as exc:
-            self._log.warning(
-                "%s: cannot read %s back: %s", self.venue, receipt.client_order_id, exc
-            )
+            what = f"cannot read {receipt.client_order_id} back"
+            self._trouble(what, exc, intent_id=receipt.intent_id, symbol=receipt.symbol)
             return receipt
         out = receipts.from_order(receipt, order, inst, self.fee_rates)
         if receipt.status is ReceiptStatus.UNKNOWN and out.status is not ReceiptStatus.UNKNOWN:
@@ -187,12 +199,8 @@ class PortTruth:
         try:
             fills = await self.client.get_deals(receipt.symbol, 100, order_id=receipt.order_id)
         except TradeportError as exc:
-            self._log.warning(
-                "%s: fills of %s not read (%s); the fee stays estimated",
-                self.venue,
-                receipt.order_id,
-                exc,
-            )
+            what = f"fills of {receipt.order_id} not read; the fee stays estimated"
+            self._trouble(what, exc, intent_id=receipt.intent_id, symbol=receipt.symbol)
             return receipt
         fills = [f for f in fills if f.order_id == receipt.order_id]
         for f in fills:
@@ -229,9 +237,8 @@ class PortTruth:
         except OrderNotFound:
             return await self.resolve(receipt)  # closed already: the venue says how
         except UnknownOrderState as exc:
-            self._log.warning(
-                "%s: cancel of %s unsettled: %s", self.venue, receipt.client_order_id, exc
-            )
+            what = f"cancel of {receipt.client_order_id} unsettled"
+            self._trouble(what, exc, intent_id=receipt.intent_id, symbol=receipt.symbol)
             out = await self.resolve(receipt)
             if out.status in (ReceiptStatus.ACCEPTED, ReceiptStatus.PARTIALLY_FILLED):
                 out = replace(out, error=exc)
@@ -288,9 +295,8 @@ class PortTruth:
                 if isinstance(result, ExecutionReceipt):
                     out[result.intent_id] = result
                 elif isinstance(result, TradeportError):
-                    self._log.warning(
-                        "%s: cancel of %s failed: %s", self.venue, order.order_id, result
-                    )
+                    what = f"cancel_all: cancel of {order.order_id} failed"
+                    self._trouble(what, result, symbol=order.symbol)
                 else:
                     raise result
         left = await self.client.get_open_orders(symbol)
