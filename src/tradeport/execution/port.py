@@ -305,6 +305,7 @@ class ExecutionPort(PortTruth):
         self._record(
             "request", intent_id=intent.intent_id, symbol=intent.asset, data=records.request(req)
         )
+        base.submit_ts = time.time_ns()  # when it leaves, after any leverage change
         return await self._finish(await self._send(intent, inst, base, req))
 
     async def _send(
