@@ -305,5 +305,149 @@ def write_parquet(
         raise typer.Exit(1) from exc
 
 
+@app.command()
+def trade(
+    action: Annotated[str, typer.Argument(help="enter or exit")],
+    side: Annotated[str, typer.Argument(help="long or short")],
+    size: Annotated[str, typer.Argument(help="base units, e.g. 0.01")],
+    symbol: Annotated[str, typer.Option(help="standard symbol")] = "BTC-USDT",
+    venue: Annotated[str, typer.Option(help="venue key")] = "BINANCE___SWAP",
+    order_type: Annotated[
+        str, typer.Option("--type", help="market, limit or post_only")
+    ] = "market",
+    price: Annotated[str | None, typer.Option(help="limit price (limit, post_only)")] = None,
+    leverage: Annotated[int | None, typer.Option(help="leverage to enter at")] = None,
+    intent_id: Annotated[
+        str | None, typer.Option(help="idempotency key: the same id never orders twice")
+    ] = None,
+    journal: Annotated[
+        str | None, typer.Option(help="record everything in this journal file")
+    ] = None,
+    environment: Annotated[
+        str, typer.Option(help="emulator (in-process unless --base-url), testnet, demo, live")
+    ] = "emulator",
+    base_url: Annotated[str | None, typer.Option(help="REST base URL (a running emulator)")] = None,
+    ws_url: Annotated[str | None, typer.Option(help="stream base URL, with --base-url")] = None,
+    api_key: Annotated[str, typer.Option(envvar="TRADEPORT_API_KEY", show_default=False)] = "",
+    secret: Annotated[str, typer.Option(envvar="TRADEPORT_SECRET", show_default=False)] = "",
+    passphrase: Annotated[
+        str | None, typer.Option(envvar="TRADEPORT_PASSPHRASE", show_default=False)
+    ] = None,
+    allow_mainnet: Annotated[
+        bool, typer.Option("--allow-mainnet", help="needed to trade on live")
+    ] = False,
+    wait: Annotated[
+        float, typer.Option(min=0, help="seconds a resting order is followed, then cancelled")
+    ] = 30.0,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="leave a still resting order at the venue")
+    ] = False,
+    algo: Annotated[str | None, typer.Option(help="maker-first, chase, twap or iceberg")] = None,
+    timeout: Annotated[
+        float, typer.Option(min=0, help="maker-first/chase: maker phase; iceberg: whole run")
+    ] = 30.0,
+    slices: Annotated[int, typer.Option(min=1, help="twap: number of slices")] = 5,
+    duration: Annotated[float, typer.Option(min=0, help="twap: seconds over all slices")] = 60.0,
+    display: Annotated[
+        str | None, typer.Option(help="iceberg: the most resting at once (base units)")
+    ] = None,
+    max_slippage_bps: Annotated[
+        str, typer.Option(help="the worst a taker may cross, bps beyond the far touch")
+    ] = "50",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run one intent, or an algorithm, through an execution port with a live display;
+    exits 1 when the venue rejected it or the outcome is unknown."""
+    from tradeport.execution.intent import Intent, IntentAction, IntentOrderType, IntentSide
+    from tradeport.trade import TradePlan, run_trade
+    from tradeport.venues.kit import arguments
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    try:
+        fields: dict[str, object] = {}
+        if intent_id is not None:
+            fields["intent_id"] = intent_id
+        intent = Intent(
+            asset=symbol,
+            side=arguments.choice("side", side, IntentSide),
+            action=arguments.choice("action", action, IntentAction),
+            size=arguments.amount("size", size),
+            leverage=leverage,
+            order_type=arguments.choice("type", order_type, IntentOrderType),
+            limit_price=None if price is None else arguments.amount("price", price),
+            **fields,  # type: ignore[arg-type]
+        )
+        plan = TradePlan(
+            venue=venue,
+            intent=intent,
+            environment=environment,
+            base_url=base_url,
+            api_key=api_key,
+            secret=secret,
+            passphrase=passphrase,
+            allow_mainnet=allow_mainnet,
+            journal=journal,
+            wait=wait,
+            keep=keep,
+            algo=algo,
+            timeout=timeout,
+            slices=slices,
+            duration=duration,
+            display=None if display is None else arguments.amount("display", display),
+            max_slippage_bps=arguments.amount("max_slippage_bps", max_slippage_bps),
+            client_options={"ws_url": ws_url} if ws_url else {},
+        )
+        carried_out = asyncio.run(run_trade(console, plan))
+    except KeyboardInterrupt:
+        console.print("interrupted: a resting order or running algorithm was cancelled")
+        raise typer.Exit(130) from None
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if not carried_out:
+        raise typer.Exit(1)
+
+
+@app.command()
+def journal(
+    path: Annotated[str, typer.Argument(help="the journal file an execution port writes")],
+    intent: Annotated[str | None, typer.Option(help="only this intent id's events")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="only events of this kind (intent, request, ack, fill, receipt, …)"),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="show the newest N events")] = 100,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="show every event (instead of the newest N)")
+    ] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="keep printing new events until Ctrl-C")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.05, help="with --follow: seconds between polls")
+    ] = 0.5,
+) -> None:
+    """List an execution journal's events (intents, requests, acks, fills, receipts…)."""
+    from tradeport.execution.journal import Journal
+    from tradeport.journal_view import JournalFilter, first_page, journal_table
+    from tradeport.journal_view import follow as follow_journal
+
+    where = JournalFilter(intent_id=intent, kind=kind)
+    try:
+        with Journal(path, create=False) as opened:
+            top = opened.last_seq()
+            page = first_page(opened, where, None if show_all else limit)
+            page = [e for e in page if e.seq <= top]
+            console.print(journal_table(page, title=f"journal {path}"))
+            if follow:
+                try:
+                    follow_journal(opened, where, top, console, interval)
+                except KeyboardInterrupt:
+                    console.print("stopped")
+    except TradeportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
 if __name__ == "__main__":
     app()

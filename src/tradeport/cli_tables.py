@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from rich.table import Table
 
+from tradeport.execution.intent import ExecutionReceipt
 from tradeport.model import Balance, Order, Position
 from tradeport.venues import registry
 
@@ -68,5 +69,33 @@ def positions_table(positions: Iterable[Position]) -> Table:
             num(p.mark_price),
             num(p.unrealized_pnl),
             str(p.leverage),
+        )
+    return table
+
+
+def receipts_table(receipts: Iterable[ExecutionReceipt], title: str = "receipts") -> Table:
+    """Execution receipts: what the venue did with each intent, its fee (and where the
+    figure comes from) and its slippage against the mark at submit."""
+    table = Table(title=title)
+    for col in ("intent", "side", "status", "filled", "avg price", "fee", "fee source"):
+        table.add_column(col, overflow="fold")
+    table.add_column("slippage bps", justify="right")
+    table.add_column("order id", overflow="fold")
+    for r in receipts:
+        fee = "-" if r.fee is None else f"{num(r.fee)} {r.fee_asset or ''}".strip()
+        slippage = "-" if r.slippage_bps is None else f"{r.slippage_bps:.2f}"
+        status = r.status.value
+        if r.error is not None:
+            status += f" ({type(r.error).__name__}: {r.error.message})"
+        table.add_row(
+            r.intent_id,
+            "-" if r.side is None else r.side.value,
+            status,
+            num(r.filled_qty),
+            num(r.avg_price),
+            fee,
+            "-" if r.fee_source is None else r.fee_source.value,
+            slippage,
+            r.order_id or "-",
         )
     return table

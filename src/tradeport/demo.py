@@ -18,6 +18,7 @@ from tradeport.cli_tables import (
     positions_table,
     venues_table,
 )
+from tradeport.demo_execution import execution_walkthrough
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import AssetType, Balance, BookState, OrderStatus
 from tradeport.venues import registry
@@ -42,6 +43,7 @@ async def run_demo(console: Console, pause: float = 0.0) -> None:
         ):
             await _spot_walkthrough(step, console, spot, emulator)
             await _swap_walkthrough(step, console, swap, emulator)
+            await execution_walkthrough(step, console, swap, emulator)
             await _streams_walkthrough(step, console, swap, emulator)
     finally:
         await emulator.stop()

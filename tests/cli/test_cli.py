@@ -190,3 +190,12 @@ def test_demo_runs_to_the_end() -> None:
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "filled" in out.stdout and "position: flat" in out.stdout
     assert "Done" in out.stdout
+    # the execution part: receipts with the venue's fee, a maker-first order that falls
+    # back to taker, and the journal with no intent left open
+    assert "(venue); slippage" in out.stdout
+    maker_first = out.stdout.split("Maker-first")[1]
+    # the fallback comes at the maker phase's end, or sooner when the moving market
+    # makes the post-only orders take (and the venue refuses them)
+    assert "  fallback (" in maker_first
+    assert "finished (filled)" in maker_first
+    assert "0 intents open" in out.stdout

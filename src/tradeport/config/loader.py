@@ -103,4 +103,5 @@ def resolve_asset(cfg: VenueConfig, asset: str) -> ResolvedAssetConfig:
         kline_periods={**cfg.kline_periods, **(ac.kline_periods or {})},
         order_status_map={**cfg.order_status_map, **(ac.order_status_map or {})},
         error_map={**cfg.error_map, **(ac.error_map or {})},
+        fees=ac.fees,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 import msgspec
@@ -78,6 +79,14 @@ class ErrorRule(msgspec.Struct, forbid_unknown_fields=True):
 UrlSpec = str | dict[str, str]
 
 
+class FeeSchedule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The venue's published base-tier fee rates (fractions of the notional), used to
+    estimate a fee before the order's fills tell the real one."""
+
+    maker: Decimal
+    taker: Decimal
+
+
 class AssetConfig(msgspec.Struct, forbid_unknown_fields=True):
     exchange_name: str | None = None
     symbol_format: str | None = None  # e.g. "{base}{quote}"
@@ -87,6 +96,7 @@ class AssetConfig(msgspec.Struct, forbid_unknown_fields=True):
     kline_periods: dict[str, str] | None = None
     order_status_map: dict[str, str] | None = None
     error_map: dict[str, str | ErrorRule] | None = None
+    fees: FeeSchedule | None = None
 
 
 class VenueConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -121,6 +131,7 @@ class ResolvedAssetConfig(msgspec.Struct, frozen=True):
     kline_periods: dict[str, str]
     order_status_map: dict[str, str]
     error_map: dict[str, str | ErrorRule]
+    fees: FeeSchedule | None = None
 
     def rest_url(self, environment: str) -> str:
         return pick_url(self.venue.rest_urls, environment, self.asset, "rest_urls")

@@ -239,6 +239,18 @@ class ConfigError(TradeportError):
         self.reason = reason
 
 
+class JournalError(TradeportError):
+    """An execution journal cannot be used: the path is not a journal, cannot be
+    written, or was written by a newer tradeport. Names the path and why."""
+
+    kind = "journal"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"journal {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 def _all_subclasses(cls: type[TradeportError]) -> list[type[TradeportError]]:
     out: list[type[TradeportError]] = []
     for sub in cls.__subclasses__():

@@ -571,6 +571,11 @@ class VenueClient(StreamingClient):
         """The venue's part of `set_leverage`, given a checked leverage."""
         raise self._unsupported("set_leverage")
 
+    async def get_leverage(self, symbol: str) -> int:
+        """The leverage `symbol` trades at on this account, as the venue reports it now
+        (where a venue keeps one per hedge-mode leg and they differ: the higher)."""
+        raise self._unsupported("get_leverage")
+
     async def get_deals(
         self, symbol: str, limit: int = 100, order_id: str | None = None
     ) -> list[Fill]:
@@ -599,6 +604,7 @@ CLIENT_METHODS: tuple[str, ...] = (
     "get_account",
     "get_position",
     "set_leverage",
+    "get_leverage",
     "get_deals",
     "instruments",
     "instrument",

@@ -104,7 +104,7 @@ async def test_cancel_all(client: BingxClient) -> None:
 async def test_fill_moves_position_balance_and_fills(client: BingxClient) -> None:
     before = (await client.get_balance())["USDT"].total
     assert await client.set_leverage(SYMBOL, 8) == 8
-    assert await client.get_leverage(SYMBOL) == (8, 8)
+    assert await client.get_leverage(SYMBOL) == 8
     order = await client.make_order(SYMBOL, "0.01", None, "buy-market")
     assert order.status is OrderStatus.FILLED and order.filled_qty == Decimal("0.01")
     (pos,) = await client.get_position(SYMBOL)

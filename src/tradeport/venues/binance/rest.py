@@ -27,9 +27,7 @@ from tradeport.model import (
     Ticker,
     Trade,
 )
-from tradeport.model.errors import (
-    BadParameter,
-)
+from tradeport.model.errors import BadParameter, UnknownSymbol
 from tradeport.venues.base import OrderRequest
 from tradeport.venues.binance import messages as m
 from tradeport.venues.binance import parse
@@ -353,6 +351,20 @@ class BinanceRest(RestClient):
         params = {"symbol": self.to_venue_symbol(symbol), "leverage": leverage}
         raw = await self._signed("set_leverage", params, idempotent=True)
         return self.rest.decode("set_leverage", raw, m.LeverageResponse).leverage
+
+    async def get_leverage(self, symbol: str) -> int:
+        """positionRisk v2 lists every symbol, flat ones too, each with its leverage
+        (§2: one row per leg in hedge mode, the same leverage on both)."""
+        if self.asset_type is AssetType.SPOT:
+            raise self._unsupported("get_leverage")
+        await self.instruments()
+        params = {"symbol": self.to_venue_symbol(symbol)}
+        raw = await self._signed("get_position", params)
+        rows = self.rest.decode("get_position", raw, list[m.PositionRisk], strict=False)
+        levels = [p.leverage for p in rows if p.leverage is not None]
+        if not levels:
+            raise UnknownSymbol(f"no leverage for {symbol} on {self.key}", venue=self.key)
+        return max(levels)
 
     async def _get_deals(self, symbol: str, limit: int, order_id: str | None) -> list[Fill]:
         await self.instruments()

@@ -239,11 +239,12 @@ class BingxRest(BingxMarketRest):
         equity = usdt.equity if usdt else Decimal(0)
         return margin_account(self.key, balances, positions, open_orders, capital, equity)
 
-    async def get_leverage(self, symbol: str) -> tuple[int, int]:
-        """(long, short) leverage of `symbol`; one-way mode reports the same twice."""
+    async def get_leverage(self, symbol: str) -> int:
+        """One-way mode reports the same leverage for both legs; hedge-mode legs set
+        apart elsewhere report the higher (the one that risks more)."""
         params = {"symbol": await self._venue_symbol(symbol)}
         lev = await self._signed("get_leverage", params, m.Leverage)
-        return lev.longLeverage or lev.leverage, lev.shortLeverage or lev.leverage
+        return max(lev.longLeverage or lev.leverage, lev.shortLeverage or lev.leverage)
 
     async def _set_leverage(self, symbol: str, leverage: int) -> int:
         venue_symbol = await self._venue_symbol(symbol)

@@ -23,6 +23,7 @@ from tradeport.model.errors import (
     OrderNotFound,
     Overloaded,
     TradeportError,
+    UnknownSymbol,
 )
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.bybit import messages as m
@@ -255,6 +256,18 @@ class BybitRest(BybitMarketRest):
         # the answer is empty: what was asked is what applies
         await self._setting("set_leverage", params)
         return leverage
+
+    async def get_leverage(self, symbol: str) -> int:
+        """/v5/position/list with a symbol lists its legs flat or not, each with the
+        leverage it trades at (position.mdx)."""
+        if self.category == "spot":
+            raise self._unsupported("get_leverage")
+        params = {"category": self.category, "symbol": await self._venue_symbol(symbol)}
+        page = await self._signed("get_position", params, m.PositionPage)
+        levels = [parse.dec(r.leverage, f"{r.symbol} leverage") for r in page.rows if r.leverage]
+        if not levels:
+            raise UnknownSymbol(f"no leverage for {symbol} on {self.key}", venue=self.key)
+        return int(max(levels))
 
     async def _get_deals(self, symbol: str, limit: int, order_id: str | None) -> list[Fill]:
         params = {

@@ -1,0 +1,1 @@
+"""The smart order router's algorithms (execution/router.py is their front door)."""
