@@ -242,9 +242,13 @@ class BingxRest(BingxMarketRest):
     async def get_leverage(self, symbol: str) -> int:
         """One-way mode reports the same leverage for both legs; hedge-mode legs set
         apart elsewhere report the higher (the one that risks more)."""
+        return max(await self.leverage_legs(symbol))
+
+    async def leverage_legs(self, symbol: str) -> tuple[int, int]:
+        """The (long, short) leverage the venue holds for `symbol`."""
         params = {"symbol": await self._venue_symbol(symbol)}
         lev = await self._signed("get_leverage", params, m.Leverage)
-        return max(lev.longLeverage or lev.leverage, lev.shortLeverage or lev.leverage)
+        return lev.longLeverage or lev.leverage, lev.shortLeverage or lev.leverage
 
     async def _set_leverage(self, symbol: str, leverage: int) -> int:
         venue_symbol = await self._venue_symbol(symbol)

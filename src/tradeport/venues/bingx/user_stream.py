@@ -46,7 +46,7 @@ class BingxPrivateContext(PrivateContext, Protocol):
         """A listen-key request (the API key header alone)."""
         ...
 
-    async def get_leverage(self, symbol: str) -> tuple[int, int]: ...
+    async def leverage_legs(self, symbol: str) -> tuple[int, int]: ...
 
     async def hedge_mode(self) -> bool: ...
 
@@ -165,7 +165,7 @@ class UserStream(PrivateSession):
         for symbol, known in list(self.leverage.items()):
             if symbol not in traded:
                 continue
-            long, short = await self.client.get_leverage(symbol)
+            long, short = await self.client.leverage_legs(symbol)
             if (long, short) != (known.long, known.short):
                 self.publish_leverage(
                     msgspec.structs.replace(known, long=long, short=short, ts=now, local_ts=0)
