@@ -50,6 +50,8 @@ from tradeport.model.errors import (
 )
 from tradeport.streams.watch import Watch
 from tradeport.venues.base import OrderRequest, VenueClient
+from tradeport.venues import registry
+from tradeport.venues.capability import Capability
 from tradeport.venues.kit import arguments
 
 _ORDER_TYPES = {
@@ -69,6 +71,11 @@ def _callers(exc: TradeportError) -> bool:
     )
 
 
+def _streams_private(client: VenueClient) -> bool:
+    listed = registry.get_venue(client.key).capabilities
+    return {Capability.WATCH_ORDERS, Capability.WATCH_POSITIONS} <= listed
+
+
 class ExecutionPort(PortTruth):
     """Intents to orders on one venue client, with the venue's truth back.
 
@@ -81,7 +88,8 @@ class ExecutionPort(PortTruth):
     the account's maker/taker rates for fee estimates (default: the venue's published
     schedule from venue.yaml, when it has one). `stream`: keep the state current between
     refreshes from the private stream's order and position events; the private stream
-    then joins the client's readiness (no order while it is down). An exit's leverage
+    then joins the client's readiness (no order while it is down). By default on
+    wherever the venue streams orders and positions. An exit's leverage
     is ignored: closing never changes it."""
 
     def __init__(
@@ -94,7 +102,7 @@ class ExecutionPort(PortTruth):
         max_notional: Decimal | None = None,
         max_leverage: int | None = None,
         fee_rates: FeeSchedule | None = None,
-        stream: bool = False,
+        stream: bool | None = None,
     ) -> None:
         if not isinstance(client, VenueClient):
             raise BadParameter(f"client: expected a VenueClient, got {type(client).__name__}")
@@ -107,7 +115,11 @@ class ExecutionPort(PortTruth):
         self.max_leverage = (
             None if max_leverage is None else arguments.count("max_leverage", max_leverage)
         )
-        self.stream = arguments.flag("stream", stream)
+        # by default on wherever the venue streams orders and positions: the issue's
+        # readiness guard (no order while the user stream is down) needs it
+        self.stream = (
+            _streams_private(client) if stream is None else arguments.flag("stream", stream)
+        )
         directory = resolve_state_dir(state_dir)
         self.leverage = LeverageCache(
             cache_path(directory, client.key, client.environment, self.account)
