@@ -456,3 +456,29 @@ async def test_fills_that_cannot_be_read_leave_the_fee_estimated_and_journal_why
     resolved = await port.resolve(receipt)
     assert resolved.fee_source is FeeSource.VENUE
     await assert_matches_fills(v, resolved)
+
+
+async def test_leverage_pushed_by_the_venue_replaces_the_cached_value(
+    derivatives: Venue, tmp_path: Path
+) -> None:
+    """Where the venue pushes leverage changes, a change made behind the port's back
+    reaches its cache without waiting for the next connect."""
+    v = derivatives
+    watch_leverage = getattr(v.client, "watch_leverage", None)
+    if watch_leverage is None:
+        pytest.skip(f"{v.spec.key} pushes no leverage changes (checked on connect only)")
+    async with ExecutionPort(v.client, state_dir=tmp_path) as port:
+        await port.ensure_leverage(SYMBOL, 3)
+        other = await v.connect()  # the same account, another client
+        try:
+            changed = asyncio.Event()
+            seen = await watch_leverage(
+                SYMBOL, callback=lambda u: changed.set() if max(u.long, u.short) == 8 else None
+            )
+            assert await other.set_leverage(SYMBOL, 8) == 8
+            async with asyncio.timeout(10):
+                await changed.wait()
+            await seen.close()
+        finally:
+            await other.close()
+        assert port.leverage.get(SYMBOL) == 8

@@ -36,7 +36,7 @@ from tradeport.execution.leverage import state_dir as resolve_state_dir
 from tradeport.execution.quantize import check_order, quantize_price
 from tradeport.execution.state import PortState
 from tradeport.execution.truth import PortTruth
-from tradeport.model import Instrument, Offset, OrderType
+from tradeport.model import Instrument, LeverageUpdate, Offset, OrderType
 from tradeport.model.errors import (
     BadParameter,
     DuplicateClientOrderId,
@@ -49,8 +49,8 @@ from tradeport.model.errors import (
     ValidationError,
 )
 from tradeport.streams.watch import Watch
-from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues import registry
+from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.capability import Capability
 from tradeport.venues.kit import arguments
 
@@ -170,6 +170,31 @@ class ExecutionPort(PortTruth):
             await self.client.watch_orders(callback=live.apply_order),
             await self.client.watch_positions(callback=live.apply_position),
         ]
+        # a venue that pushes leverage changes (BingX's ACCOUNT_CONFIG_UPDATE) keeps the
+        # cache true between connects; one that does not is checked on connect only
+        watch_leverage = getattr(self.client, "watch_leverage", None)
+        if watch_leverage is not None:
+            self._watches.append(await watch_leverage(callback=self._leverage_pushed))
+
+    def _leverage_pushed(self, update: LeverageUpdate) -> None:
+        """The venue changed a contract's leverage: a cached value that disagrees is
+        drift, replaced by the venue's (the higher leg where hedge legs differ, as
+        get_leverage answers)."""
+        cached = self.leverage.get(update.symbol)
+        actual = max(update.long, update.short)
+        if cached is None or cached == actual:
+            return
+        self._log.warning(
+            "%s: %s leverage changed to %d at the venue, %d in the cache; the venue's"
+            " value replaces it",
+            self.venue,
+            update.symbol,
+            actual,
+            cached,
+        )
+        drift = {"leverage_drift": {"venue": actual, "cached": cached}}
+        self._record("reconcile", symbol=update.symbol, data=drift)
+        self.leverage.set(update.symbol, actual)
 
     @property
     def state(self) -> PortState | None:
