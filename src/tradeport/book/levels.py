@@ -24,8 +24,13 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable
 from itertools import islice
 from math import inf
+from typing import TYPE_CHECKING
+from weakref import ref
 
 from tradeport.model.errors import MalformedMessage
+
+if TYPE_CHECKING:
+    from tradeport.book.view import BookView
 
 Level = tuple[float, float]
 
@@ -43,7 +48,7 @@ def check_levels(side: str, levels: Iterable[Level]) -> None:
 
 
 class L2Book:
-    __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids", "symbol", "update_id")
+    __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids", "_views", "symbol", "update_id")
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
@@ -52,6 +57,20 @@ class L2Book:
         self._asks: dict[float, float] = {}
         self._bid_prices: list[float] = []  # ascending: best bid last
         self._ask_prices: list[float] = []  # negated, ascending: best ask last
+        # views handed out since the levels last changed (view.py): copied before a change
+        self._views: list[ref[BookView]] = []
+
+    def watch(self, view: BookView) -> None:
+        """Keep `view` showing the levels as they are now: before they next change,
+        `view.freeze()` is called if the view is still alive."""
+        self._views.append(ref(view))
+
+    def _freeze_views(self) -> None:
+        views, self._views = self._views, []
+        for view_ref in views:
+            view = view_ref()
+            if view is not None:
+                view.freeze()
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level], update_id: int) -> None:
         """Replace the whole book (a snapshot); as in `apply`, a later level of the same
@@ -60,6 +79,8 @@ class L2Book:
         bids, asks = list(bids), list(asks)
         check_levels("bid", bids)
         check_levels("ask", asks)
+        if self._views:
+            self._freeze_views()
         self._bids = {p: q for p, q in dict(bids).items() if q}
         self._asks = {p: q for p, q in dict(asks).items() if q}
         self._bid_prices = sorted(self._bids)
@@ -74,6 +95,8 @@ class L2Book:
         # The two loops are written out: a shared helper costs a call and a sign
         # multiplication per level on the hottest path. (Bulk dict/set operations in C
         # were measured too: their fixed costs make them slower for 20-level diffs.)
+        if self._views:
+            self._freeze_views()
         top = inf  # a local is cheaper than the global for every level
         levels = self._bids
         prices = self._bid_prices
@@ -139,6 +162,22 @@ class L2Book:
         if not self._ask_prices:
             return None
         price = -self._ask_prices[-1]
+        return price, self._asks[price]
+
+    def bid_at(self, index: int) -> Level | None:
+        """The bid `index` levels below the best (0: the best), or None past the last."""
+        prices = self._bid_prices
+        if index >= len(prices):
+            return None
+        price = prices[-1 - index]
+        return price, self._bids[price]
+
+    def ask_at(self, index: int) -> Level | None:
+        """The ask `index` levels above the best (0: the best), or None past the last."""
+        prices = self._ask_prices
+        if index >= len(prices):
+            return None
+        price = -prices[-1 - index]
         return price, self._asks[price]
 
     def bids_top(self, n: int | None = None) -> list[Level]:

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradeport.model import BookState, OrderBook, Trade
+from tradeport.book.view import BookView
+from tradeport.model import BookState, Trade
 from tradeport.model.errors import BadParameter
 from tradeport.record.discovery import ContractSet
 from tradeport.record.events import (
@@ -215,7 +216,7 @@ class Recorder:
             trades = self.client.watch_trades(symbol, callback=self._trade_handler(symbol))
             watches.append(await trades.start())
 
-    def _book_handler(self, symbol: str) -> Callable[[OrderBook], None]:
+    def _book_handler(self, symbol: str) -> Callable[[BookView], None]:
         return lambda book: self._on_book(symbol, book)
 
     def _trade_handler(self, symbol: str) -> Callable[[Trade], None]:
@@ -341,7 +342,7 @@ class Recorder:
                         update_id=stream.update_id,
                     )
 
-    def _on_book(self, symbol: str, book: OrderBook) -> None:
+    def _on_book(self, symbol: str, book: BookView) -> None:
         stream = self._books[symbol]
         stream.last_seen = time.monotonic()
         stream.stale = False
