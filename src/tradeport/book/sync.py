@@ -66,12 +66,14 @@ class BookSync:
         request_snapshot: Callable[[str], None],
         *,
         max_buffer: int = DEFAULT_MAX_BUFFER,
+        book: L2Book | None = None,
     ) -> None:
         self.symbol = symbol
         self.rule = rule
         self.request_snapshot = request_snapshot
         self.max_buffer = max_buffer
-        self.book = L2Book(symbol)
+        # a venue may bring a store that keeps more per level (text_levels.py)
+        self.book = L2Book(symbol) if book is None else book
         self.state = BookState.SYNCING
         self.stats = BookStats()
         self.ts = 0  # venue time of the last applied update (or of the snapshot)
