@@ -75,3 +75,10 @@ def test_views_dropped_before_the_update_are_not_copied() -> None:
     assert alive == [None, None, None]
     sync.on_update(diff(11, [(99.5, 7.0)]))
     assert sync.book._views == []  # forgotten once the levels changed
+
+
+def test_a_view_of_no_levels_is_empty_and_one_of_more_than_the_book_is_the_book() -> None:
+    sync = live_book(3)
+    empty = sync.view(0)
+    assert (empty.bids, empty.asks, empty.best_bid) == ([], [], None)
+    assert sync.view(9).asks == [(101.0, 1.0), (102.0, 2.0), (103.0, 3.0)]
