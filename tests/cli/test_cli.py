@@ -190,3 +190,11 @@ def test_demo_runs_to_the_end() -> None:
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "filled" in out.stdout and "position: flat" in out.stdout
     assert "Done" in out.stdout
+
+
+def test_doctor_names_the_active_level_store() -> None:
+    out = run_cli("doctor")
+    assert out.returncode == 0, out.stderr
+    built = list((Path(tp.__file__).parent / "book").glob("_levels*.so"))
+    expected = "compiled" if built else "python"
+    assert f"book level store: {expected}" in out.stdout

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from itertools import islice
 from math import inf
 from operator import neg
+from types import ModuleType
 from typing import TYPE_CHECKING
 from weakref import ref
 
@@ -32,6 +33,36 @@ from tradeport.model.errors import MalformedMessage
 
 if TYPE_CHECKING:
     from tradeport.book.view import BookView
+
+try:  # built from _levels.c by the package's build where a C compiler was found
+    from tradeport.book import _levels as _compiled_store
+except ImportError:  # none: the Python loops below, the same results more slowly
+    _compiled_store = None  # type: ignore[assignment]
+
+# the store `apply` and the top-N reads use: the compiled one when it is built
+_store: ModuleType | None = _compiled_store
+
+
+def level_store() -> str:
+    """Which level store is active: "compiled" (C, _levels.c) or "python"."""
+    return "python" if _store is None else "compiled"
+
+
+def use_level_store(name: str) -> None:
+    """Switch the level store ("compiled" or "python"); ValueError for "compiled" when
+    it was not built. Books change store between updates only (the data is the same)."""
+    global _store
+    if name == "python":
+        _store = None
+    elif name == "compiled" and _compiled_store is not None:
+        _store = _compiled_store
+    else:
+        raise ValueError(f"level store {name!r}: expected one of {available_level_stores()}")
+
+
+def available_level_stores() -> tuple[str, ...]:
+    return ("python",) if _compiled_store is None else ("compiled", "python")
+
 
 Level = tuple[float, float]
 
@@ -105,6 +136,11 @@ class L2Book:
         # were measured too: their fixed costs make them slower for 20-level diffs.)
         if self._views:
             self._freeze_views()
+        compiled = _store
+        if compiled is not None:
+            compiled.apply_side(bids, self._bids, self._bid_prices, False, "bid", bad_level)
+            compiled.apply_side(asks, self._asks, self._ask_prices, True, "ask", bad_level)
+            return
         top = inf  # a local is cheaper than the global for every level
         levels = self._bids
         prices = self._bid_prices
@@ -190,12 +226,16 @@ class L2Book:
 
     def bids_top(self, n: int | None = None) -> list[Level]:
         """The best `n` bids (all when None), best first."""
+        if _store is not None:
+            return _store.top(self._bids, self._bid_prices, n, False)
         # a reversed slice, zip and map run in C: a deep read costs a fraction of a loop
         prices = _best(self._bid_prices, n)
         return list(zip(prices, map(self._bids.__getitem__, prices), strict=False))
 
     def asks_top(self, n: int | None = None) -> list[Level]:
         """The best `n` asks (all when None), best first."""
+        if _store is not None:
+            return _store.top(self._asks, self._ask_prices, n, True)
         prices = [*map(neg, _best(self._ask_prices, n))]
         return list(zip(prices, map(self._asks.__getitem__, prices), strict=False))
 
