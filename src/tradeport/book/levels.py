@@ -22,22 +22,21 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable
+from importlib import import_module
 from itertools import islice
 from math import inf
 from operator import neg
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import Protocol
 from weakref import ref
 
 from tradeport.model.errors import MalformedMessage
 
-if TYPE_CHECKING:
-    from tradeport.book.view import BookView
-
+_compiled_store: ModuleType | None
 try:  # built from _levels.c by the package's build where a C compiler was found
-    from tradeport.book import _levels as _compiled_store
+    _compiled_store = import_module("tradeport.book._levels")
 except ImportError:  # none: the Python loops below, the same results more slowly
-    _compiled_store = None  # type: ignore[assignment]
+    _compiled_store = None
 
 # the store `apply` and the top-N reads use: the compiled one when it is built
 _store: ModuleType | None = _compiled_store
@@ -65,6 +64,13 @@ def available_level_stores() -> tuple[str, ...]:
 
 
 Level = tuple[float, float]
+
+
+class BookView(Protocol):
+    """A view handed out over a book (view.py): it copies what it shows before the
+    levels change."""
+
+    def freeze(self) -> None: ...
 
 
 def bad_level(side: str, price: float, qty: float) -> MalformedMessage:
