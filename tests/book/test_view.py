@@ -82,3 +82,11 @@ def test_a_view_of_no_levels_is_empty_and_one_of_more_than_the_book_is_the_book(
     empty = sync.view(0)
     assert (empty.bids, empty.asks, empty.best_bid) == ([], [], None)
     assert sync.view(9).asks == [(101.0, 1.0), (102.0, 2.0), (103.0, 3.0)]
+
+
+def test_views_of_a_book_that_does_not_change_do_not_pile_up() -> None:
+    sync = live_book(3)
+    kept = [sync.view(1) for _ in range(10)]
+    for _ in range(1000):
+        assert sync.view(1).best_ask == (101.0, 1.0)
+    assert len(sync.book._views) <= len(kept) + 64

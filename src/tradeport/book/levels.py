@@ -64,6 +64,7 @@ def available_level_stores() -> tuple[str, ...]:
 
 
 Level = tuple[float, float]
+PRUNE_VIEWS = 64  # views handed out between two changes before dead ones are dropped
 
 
 class BookView(Protocol):
@@ -93,7 +94,16 @@ def _best(prices: list[float], n: int | None) -> list[float]:
 
 
 class L2Book:
-    __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids", "_views", "symbol", "update_id")
+    __slots__ = (
+        "_ask_prices",
+        "_asks",
+        "_bid_prices",
+        "_bids",
+        "_views",
+        "_views_alive",
+        "symbol",
+        "update_id",
+    )
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
@@ -104,14 +114,23 @@ class L2Book:
         self._ask_prices: list[float] = []  # negated, ascending: best ask last
         # views handed out since the levels last changed (view.py): copied before a change
         self._views: list[ref[BookView]] = []
+        self._views_alive = 0  # views alive at the last pruning of `_views`
 
     def watch(self, view: BookView) -> None:
         """Keep `view` showing the levels as they are now: before they next change,
         `view.freeze()` is called if the view is still alive."""
-        self._views.append(ref(view))
+        views = self._views
+        if len(views) >= PRUNE_VIEWS and len(views) >= 2 * self._views_alive:
+            # views read off a book that does not change (polled, say) die unfrozen:
+            # forget them here, or the list would grow until the next update (pruned
+            # when it doubled, so many views kept alive do not make this quadratic)
+            views[:] = [view_ref for view_ref in views if view_ref() is not None]
+            self._views_alive = len(views)
+        views.append(ref(view))
 
     def _freeze_views(self) -> None:
         views, self._views = self._views, []
+        self._views_alive = 0
         for view_ref in views:
             view = view_ref()
             if view is not None:
