@@ -19,9 +19,10 @@ sockets are left out of both (the same bytes cost the same to receive).
 Consumers (`--venue consumers`): what a reader pays on top, on Binance books of 20, 1000
 and 5000 levels a side, with diffs spread over the whole book or kept within the top
 60 levels: a callback that reads the top 20 levels of each side of every delivered
-book (`watch_order_book(symbol, 20)`), and one that reads every level
-(`watch_order_book(symbol, None)`). The ccxt.pro side runs its handler and copies the
-same levels out of its book after every frame.
+book, watched at depth 20 (`watch_order_book(symbol, 20)`) or in full
+(`watch_order_book(symbol, None)`), and one that reads every level of the full book.
+The ccxt.pro side runs its handler and copies the same levels out of its book after
+every frame.
 
     python bench/book_per_message.py [--frames 20000] [--rounds 5] [--venue all]
         [--consumer-frames 2000]
@@ -242,12 +243,28 @@ async def binance_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable
 
 
 CONSUMER_BOOKS = (20, 1000, 5000)  # levels a side
-READERS = (("top 20", 20), ("full", None))
 
 
 def read_view(view: BookView) -> None:
     view.bids  # noqa: B018 - reading is what is measured
     view.asks  # noqa: B018
+
+
+def read_top20(view: BookView) -> None:
+    if hasattr(view, "top_bids"):
+        view.top_bids(20)
+        view.top_asks(20)
+    else:  # a book that is no view (the code before views): its lists are built already
+        view.bids[:20]
+        view.asks[:20]
+
+
+# (name, depth watched, what the consumer reads, levels ccxt.pro's side copies)
+READERS: tuple[tuple[str, int | None, Callable[[BookView], None], int | None], ...] = (
+    ("top 20 of depth 20", 20, read_view, 20),
+    ("top 20 of full book", None, read_top20, 20),
+    ("full", None, read_view, None),
+)
 
 
 async def binance_consumers(frames: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
@@ -283,11 +300,15 @@ async def binance_consumers(frames: int) -> tuple[list[Case], Callable[[], Await
             spreads.append(("top 60", 60))
         for where, spread in spreads:
             data = depth_frames(frames, spread=spread)
-            for reader, depth in READERS:
+            for reader, depth, read, copied in READERS:
 
-                def our_reset(depth: int | None = depth, snap: OrderBook = snap) -> None:
+                def our_reset(
+                    depth: int | None = depth,
+                    snap: OrderBook = snap,
+                    read: Callable[[BookView], None] = read,
+                ) -> None:
                     streams.prepare(channel, "btcusdt@depth@100ms")
-                    sink = CallbackSink(book_view(depth, False), read_view)
+                    sink = CallbackSink(book_view(depth, False), read)
                     ours.streams._sinks[channel] = [sink]
                     streams.books[SYMBOL].on_snapshot(snap)
 
@@ -297,11 +318,11 @@ async def binance_consumers(frames: int) -> tuple[list[Case], Callable[[], Await
                     book["nonce"] = raw["lastUpdateId"]
                     peer.orderbooks[CCXT_SYMBOL] = book
 
-                def theirs(frame: str, depth: int | None = depth) -> None:
+                def theirs(frame: str, copied: int | None = copied) -> None:
                     handle(frame)
                     book = peer.orderbooks[CCXT_SYMBOL]
-                    book["bids"][:depth]
-                    book["asks"][:depth]
+                    book["bids"][:copied]
+                    book["asks"][:copied]
 
                 name = f"{reader}, {levels} lv, {where}"
                 cases.append(Case(name, data, streams.feed, our_reset, theirs, their_reset))
@@ -346,9 +367,9 @@ async def main() -> None:
                 results[case.name] = (statistics.median(mine), statistics.median(theirs))
         finally:
             await close()
-    print(f"{'frame':<36}{'tradeport µs':>14}{'ccxt.pro µs':>14}{'ratio':>9}")
+    print(f"{'frame':<44}{'tradeport µs':>14}{'ccxt.pro µs':>14}{'ratio':>9}")
     for name, (mine_us, theirs_us) in results.items():
-        print(f"{name:<36}{mine_us:>14.2f}{theirs_us:>14.2f}{theirs_us / mine_us:>8.1f}×")
+        print(f"{name:<44}{mine_us:>14.2f}{theirs_us:>14.2f}{theirs_us / mine_us:>8.1f}×")
 
 
 if __name__ == "__main__":
