@@ -52,21 +52,42 @@ raise_bad(PyObject *bad_level, PyObject *side, PyObject *price, PyObject *qty)
     return NULL;
 }
 
-/* apply_side(rows, levels, prices, negate, side, bad_level) */
+/* The (price, quantity) tuple a side's cache holds for a level: the row itself when it
+ * is one (no allocation), else a new tuple. A new reference. */
+static PyObject *
+cached_level(PyObject *row, PyObject *p_obj, PyObject *q_obj)
+{
+    if (PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 2)
+        return Py_NewRef(row);
+    return PyTuple_Pack(2, p_obj, q_obj);
+}
+
+/* apply_side(rows, levels, prices, negate, side, bad_level, cache)
+ *
+ * `cache`, when not None, is the side's levels as (price, quantity) tuples, best first
+ * (the reverse of `prices`): it is kept in step here, so that a full-depth read is a
+ * list slice. */
 static PyObject *
 apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError, "apply_side takes 6 arguments");
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "apply_side takes 7 arguments");
         return NULL;
     }
     PyObject *rows = args[0], *levels = args[1], *prices = args[2];
     int negate = PyObject_IsTrue(args[3]);
-    PyObject *side = args[4], *bad_level = args[5];
+    PyObject *side = args[4], *bad_level = args[5], *cache = args[6];
     if (negate < 0)
         return NULL;
     if (!PyDict_Check(levels) || !PyList_Check(prices)) {
         PyErr_SetString(PyExc_TypeError, "apply_side: levels must be a dict, prices a list");
+        return NULL;
+    }
+    if (cache == Py_None) {
+        cache = NULL;
+    }
+    else if (!PyList_Check(cache) || PyList_GET_SIZE(cache) != PyList_GET_SIZE(prices)) {
+        PyErr_SetString(PyExc_RuntimeError, "apply_side: the level cache is out of step");
         return NULL;
     }
     PyObject *seq = PySequence_Fast(rows, "levels must be iterable");
@@ -92,6 +113,7 @@ apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (as_double(p_obj, &p) < 0 || as_double(q_obj, &q) < 0)
             goto fail;
         double key = negate ? -p : p;
+        Py_ssize_t count_before = PyList_GET_SIZE(prices);
         if (0.0 < q && q < INFINITY) {
             Py_ssize_t size = PyDict_GET_SIZE(levels);
             if (PyDict_SetItem(levels, p_obj, q_obj) < 0)
@@ -114,6 +136,25 @@ apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 Py_DECREF(stored);
                 if (err < 0)
                     goto fail;
+                if (cache != NULL) {
+                    PyObject *level = cached_level(row, p_obj, q_obj);
+                    if (level == NULL)
+                        goto fail;
+                    err = PyList_Insert(cache, count_before - at, level);
+                    Py_DECREF(level);
+                    if (err < 0)
+                        goto fail;
+                }
+            }
+            else if (cache != NULL) {
+                Py_ssize_t at;
+                if (bisect(prices, key, 0, &at) < 0)
+                    goto fail;
+                PyObject *level = cached_level(row, p_obj, q_obj);
+                if (level == NULL)
+                    goto fail;
+                if (PyList_SetItem(cache, count_before - 1 - at, level) < 0) /* steals */
+                    goto fail;
             }
         }
         else if (q == 0.0) {
@@ -127,6 +168,9 @@ apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 if (bisect(prices, key, 0, &at) < 0)
                     goto fail;
                 if (PyList_SetSlice(prices, at, at + 1, NULL) < 0)
+                    goto fail;
+                Py_ssize_t gone = count_before - 1 - at;
+                if (cache != NULL && PyList_SetSlice(cache, gone, gone + 1, NULL) < 0)
                     goto fail;
             }
             else if (!(0.0 < p && p < INFINITY)) {
@@ -213,7 +257,7 @@ fail:
 
 static PyMethodDef methods[] = {
     {"apply_side", (PyCFunction)(void (*)(void))apply_side, METH_FASTCALL,
-     "apply_side(rows, levels, prices, negate, side, bad_level): L2Book.apply, one side."},
+     "apply_side(rows, levels, prices, negate, side, bad_level, cache): L2Book.apply, one side."},
     {"top", (PyCFunction)(void (*)(void))top, METH_FASTCALL,
      "top(levels, prices, n, negate): the best n levels of one side, best first."},
     {NULL, NULL, 0, NULL},

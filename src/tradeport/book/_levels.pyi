@@ -7,6 +7,7 @@ def apply_side(
     negate: bool,
     side: str,
     bad_level: Callable[[str, float, float], Exception],
+    cache: list[tuple[float, float]] | None,
 ) -> None: ...
 def top(
     levels: dict[float, float], prices: list[float], n: int | None, negate: bool

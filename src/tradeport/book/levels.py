@@ -95,8 +95,10 @@ def _best(prices: list[float], n: int | None) -> list[float]:
 
 class L2Book:
     __slots__ = (
+        "_ask_cache",
         "_ask_prices",
         "_asks",
+        "_bid_cache",
         "_bid_prices",
         "_bids",
         "_views",
@@ -112,6 +114,10 @@ class L2Book:
         self._asks: dict[float, float] = {}
         self._bid_prices: list[float] = []  # ascending: best bid last
         self._ask_prices: list[float] = []  # negated, ascending: best ask last
+        # with the compiled store: each side's levels best first, built by a deep read
+        # and then kept in step by `apply`, so that the next deep read is a list slice
+        self._bid_cache: list[Level] | None = None
+        self._ask_cache: list[Level] | None = None
         # views handed out since the levels last changed (view.py): copied before a change
         self._views: list[ref[BookView]] = []
         self._views_alive = 0  # views alive at the last pruning of `_views`
@@ -149,6 +155,7 @@ class L2Book:
         self._asks = {p: q for p, q in dict(asks).items() if q}
         self._bid_prices = sorted(self._bids)
         self._ask_prices = sorted(-p for p in self._asks)
+        self._bid_cache = self._ask_cache = None
         self.update_id = update_id
 
     def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
@@ -163,9 +170,14 @@ class L2Book:
             self._freeze_views()
         compiled = _store
         if compiled is not None:
-            compiled.apply_side(bids, self._bids, self._bid_prices, False, "bid", bad_level)
-            compiled.apply_side(asks, self._asks, self._ask_prices, True, "ask", bad_level)
+            compiled.apply_side(
+                bids, self._bids, self._bid_prices, False, "bid", bad_level, self._bid_cache
+            )
+            compiled.apply_side(
+                asks, self._asks, self._ask_prices, True, "ask", bad_level, self._ask_cache
+            )
             return
+        self._bid_cache = self._ask_cache = None  # only the compiled loop keeps them
         top = inf  # a local is cheaper than the global for every level
         levels = self._bids
         prices = self._bid_prices
@@ -252,7 +264,12 @@ class L2Book:
     def bids_top(self, n: int | None = None) -> list[Level]:
         """The best `n` bids (all when None), best first."""
         if _store is not None:
-            return _store.top(self._bids, self._bid_prices, n, False)
+            cache = self._bid_cache
+            if cache is None:
+                if n is not None:
+                    return _store.top(self._bids, self._bid_prices, n, False)
+                cache = self._bid_cache = _store.top(self._bids, self._bid_prices, None, False)
+            return cache[:n] if n is None or n > 0 else []
         # a reversed slice, zip and map run in C: a deep read costs a fraction of a loop
         prices = _best(self._bid_prices, n)
         return list(zip(prices, map(self._bids.__getitem__, prices), strict=False))
@@ -260,7 +277,12 @@ class L2Book:
     def asks_top(self, n: int | None = None) -> list[Level]:
         """The best `n` asks (all when None), best first."""
         if _store is not None:
-            return _store.top(self._asks, self._ask_prices, n, True)
+            cache = self._ask_cache
+            if cache is None:
+                if n is not None:
+                    return _store.top(self._asks, self._ask_prices, n, True)
+                cache = self._ask_cache = _store.top(self._asks, self._ask_prices, None, True)
+            return cache[:n] if n is None or n > 0 else []
         prices = [*map(neg, _best(self._ask_prices, n))]
         return list(zip(prices, map(self._asks.__getitem__, prices), strict=False))
 
