@@ -35,7 +35,9 @@ def crc32_joined(bids: Sequence[str], asks: Sequence[str]) -> int:
     """`crc32_interleaved` of levels already written as `"price:size"`, the top ones
     of each side, best first (a book that keeps that text per level builds it once)."""
     both = min(len(bids), len(asks))
-    parts = [text for pair in zip(bids, asks, strict=False) for text in pair]
+    parts: list[str] = [""] * (2 * both)
+    parts[::2] = bids[:both]  # interleaved by slice assignment: no loop in Python
+    parts[1::2] = asks[:both]
     parts += bids[both:] or asks[both:]  # the longer side's remaining levels
     value = crc32(":".join(parts).encode())
     return value - 0x1_0000_0000 if value & 0x8000_0000 else value

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Sequence
-from itertools import islice
 from math import inf
+from operator import neg
 from typing import Protocol
 
 from tradeport.book.levels import L2Book, Level, bad_level
@@ -74,10 +74,11 @@ class TextL2Book(L2Book):
 
     def top_texts(self, depth: int) -> tuple[list[str], list[str]]:
         """The `"price:size"` text of the best `depth` bids and asks, best first."""
-        bids, asks = self._bid_texts, self._ask_texts
+        # reversed slices and maps run in C: this is read after every push
+        end = -depth - 1
         return (
-            [bids[p] for p in islice(reversed(self._bid_prices), depth)],
-            [asks[-p] for p in islice(reversed(self._ask_prices), depth)],
+            list(map(self._bid_texts.__getitem__, self._bid_prices[:end:-1])),
+            list(map(self._ask_texts.__getitem__, map(neg, self._ask_prices[:end:-1]))),
         )
 
 
