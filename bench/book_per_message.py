@@ -24,7 +24,16 @@ decodes and makes its book.
 Each side does everything it does for a frame off the socket, with a consumer watching;
 sockets are left out of both (the same bytes cost the same to receive).
 
+Consumers (`--venue consumers`): what a reader pays on top, on Binance books of 20, 1000
+and 5000 levels a side, with diffs spread over the whole book or kept within the top
+60 levels: a callback that reads the top 20 levels of each side of every delivered
+book, watched at depth 20 (`watch_order_book(symbol, 20)`) or in full
+(`watch_order_book(symbol, None)`), and one that reads every level of the full book.
+The ccxt.pro side runs its handler and copies the same levels out of its book after
+every frame.
+
     python bench/book_per_message.py [--frames 20000] [--rounds 5] [--venue all]
+        [--consumer-frames 2000]
 """
 
 from __future__ import annotations
@@ -43,7 +52,9 @@ import msgspec
 from ccxt.async_support.base.ws.functions import gunzip as ccxt_gunzip
 
 import tradeport as tp
-from tradeport.streams.watch import Channel, QueueSink
+from tradeport.book.view import BookView
+from tradeport.model import OrderBook
+from tradeport.streams.watch import CallbackSink, Channel, QueueSink
 from tradeport.venues.base import VenueClient
 from tradeport.venues.binance.ccxt_peer import ccxt_config, ccxt_urls
 from tradeport.venues.binance.messages import Depth
@@ -54,6 +65,7 @@ from tradeport.venues.bybit.ccxt_peer import ccxt_config as bybit_ccxt_config
 from tradeport.venues.bybit.ccxt_peer import ccxt_urls as bybit_ccxt_urls
 from tradeport.venues.okx.ccxt_peer import ccxt_config as okx_ccxt_config
 from tradeport.venues.okx.ccxt_peer import ccxt_urls as okx_ccxt_urls
+from tradeport.venues.streaming import book_view
 
 try:  # run as a script (python bench/…) or as a module (python -m bench.…)
     from frames import depth_frames, snapshot, trade_frames
@@ -292,6 +304,93 @@ async def bingx_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[N
     return cases, close
 
 
+CONSUMER_BOOKS = (20, 1000, 5000)  # levels a side
+
+
+def read_view(view: BookView) -> None:
+    view.bids  # noqa: B018 - reading is what is measured
+    view.asks  # noqa: B018
+
+
+def read_top20(view: BookView) -> None:
+    if hasattr(view, "top_bids"):
+        view.top_bids(20)
+        view.top_asks(20)
+    else:  # a book that is no view (the code before views): its lists are built already
+        view.bids[:20]
+        view.asks[:20]
+
+
+# (name, depth watched, what the consumer reads, levels ccxt.pro's side copies)
+READERS: tuple[tuple[str, int | None, Callable[[BookView], None], int | None], ...] = (
+    ("top 20 of depth 20", 20, read_view, 20),
+    ("top 20 of full book", None, read_top20, 20),
+    ("full", None, read_view, None),
+)
+
+
+async def binance_consumers(frames: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
+    """Readers of every delivered Binance book: top 20 or every level, books of 20,
+    1000 and 5000 levels, diffs over the whole book or within the top 60."""
+    emulator = tp.get_venue("BINANCE___SWAP").emulator_factory(step_interval=None)  # type: ignore[misc]
+    base_url = await emulator.start()
+    ours = await tp.create_client(
+        "BINANCE___SWAP",
+        environment="emulator",
+        base_url=base_url,
+        ws_url=emulator.stream_url(tp.model.AssetType.SWAP),
+    )
+    await ours.instruments()
+    streams = ours.public_streams  # type: ignore[attr-defined]
+    channel = Channel("book", SYMBOL)
+    peer = ccxtpro.binanceusdm(ccxt_config("k", "s", "linear"))
+    ccxt_urls(peer, base_url)
+    await peer.load_markets()
+    handle = peer.client(CCXT_WS_URL).handle_text_or_binary_message
+
+    async def close() -> None:
+        await peer.close()
+        await ours.close()
+        await emulator.stop()
+
+    cases = []
+    for levels in CONSUMER_BOOKS:
+        raw = snapshot(levels)
+        snap = parse_depth(msgspec.convert(raw, Depth, strict=False), SYMBOL)
+        spreads = [("whole book", levels + levels // 5 + 4)]
+        if levels > 60:
+            spreads.append(("top 60", 60))
+        for where, spread in spreads:
+            data = depth_frames(frames, spread=spread)
+            for reader, depth, read, copied in READERS:
+
+                def our_reset(
+                    depth: int | None = depth,
+                    snap: OrderBook = snap,
+                    read: Callable[[BookView], None] = read,
+                ) -> None:
+                    streams.prepare(channel, "btcusdt@depth@100ms")
+                    sink = CallbackSink(book_view(depth, False), read)
+                    ours.streams._sinks[channel] = [sink]
+                    streams.books[SYMBOL].on_snapshot(snap)
+
+                def their_reset(raw: dict[str, Any] = raw) -> None:
+                    book = peer.order_book({})
+                    book.reset(peer.parse_order_book(raw, CCXT_SYMBOL, None, "bids", "asks"))
+                    book["nonce"] = raw["lastUpdateId"]
+                    peer.orderbooks[CCXT_SYMBOL] = book
+
+                def theirs(frame: str, copied: int | None = copied) -> None:
+                    handle(frame)
+                    book = peer.orderbooks[CCXT_SYMBOL]
+                    book["bids"][:copied]
+                    book["asks"][:copied]
+
+                name = f"{reader}, {levels} lv, {where}"
+                cases.append(Case(name, data, streams.feed, our_reset, theirs, their_reset))
+    return cases, close
+
+
 @dataclass
 class Case:
     name: str
@@ -308,20 +407,22 @@ VENUES = {
     "okx": okx_books,
     "bingx": bingx_books,
 }
+SETUPS = {**VENUES, "consumers": binance_consumers}
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--venue", choices=[*VENUES, "all"], default="all")
+    parser.add_argument("--venue", choices=[*SETUPS, "all"], default="all")
+    parser.add_argument("--consumer-frames", type=int, default=2000)
     args = parser.parse_args()
 
     results = {}
-    for venue, setup in VENUES.items():
+    for venue, setup in SETUPS.items():
         if args.venue not in (venue, "all"):
             continue
-        cases, close = await setup(args.frames)
+        cases, close = await setup(args.consumer_frames if venue == "consumers" else args.frames)
         try:
             for case in cases:
                 mine, theirs = [], []
@@ -335,12 +436,12 @@ async def main() -> None:
                 results[case.name] = (statistics.median(mine), peer)
         finally:
             await close()
-    print(f"{'frame':<22}{'tradeport µs':>14}{'ccxt.pro µs':>14}{'ratio':>9}")
+    print(f"{'frame':<44}{'tradeport µs':>14}{'ccxt.pro µs':>14}{'ratio':>9}")
     for name, (mine_us, theirs_us) in results.items():
         if theirs_us is None:
-            print(f"{name:<22}{mine_us:>14.2f}{'–':>14}{'–':>9}")
+            print(f"{name:<44}{mine_us:>14.2f}{'–':>14}{'–':>9}")
         else:
-            print(f"{name:<22}{mine_us:>14.2f}{theirs_us:>14.2f}{theirs_us / mine_us:>8.1f}×")
+            print(f"{name:<44}{mine_us:>14.2f}{theirs_us:>14.2f}{theirs_us / mine_us:>8.1f}×")
 
 
 if __name__ == "__main__":

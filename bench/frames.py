@@ -24,21 +24,23 @@ def _price(ticks: int) -> str:
     return f"{ticks * TICK:.1f}"
 
 
-def snapshot() -> dict[str, Any]:
-    """A REST `/fapi/v1/depth?limit=1000` answer."""
+def snapshot(levels: int = LEVELS) -> dict[str, Any]:
+    """A REST `/fapi/v1/depth?limit=1000` answer (`levels` a side)."""
     mid = round(MID / TICK)
     rng = random.Random(1)
     return {
         "lastUpdateId": FIRST_ID,
         "E": 1_700_000_000_000,
         "T": 1_700_000_000_000,
-        "bids": [[_price(mid - 1 - i), f"{rng.uniform(0.01, 5):.3f}"] for i in range(LEVELS)],
-        "asks": [[_price(mid + 1 + i), f"{rng.uniform(0.01, 5):.3f}"] for i in range(LEVELS)],
+        "bids": [[_price(mid - 1 - i), f"{rng.uniform(0.01, 5):.3f}"] for i in range(levels)],
+        "asks": [[_price(mid + 1 + i), f"{rng.uniform(0.01, 5):.3f}"] for i in range(levels)],
     }
 
 
-def depth_frames(count: int, levels: int = 20, seed: int = 2) -> list[str]:
-    """`count` combined-stream depthUpdate frames, each with `levels` bids and asks."""
+def depth_frames(count: int, levels: int = 20, seed: int = 2, spread: int = 1200) -> list[str]:
+    """`count` combined-stream depthUpdate frames, each with `levels` bids and asks at
+    offsets 1..`spread` ticks from the mid (a book of `LEVELS` holds offsets up to 1000:
+    the default changes mostly existing levels, some new)."""
     rng = random.Random(seed)
     mid = round(MID / TICK)
     last_u = FIRST_ID
@@ -49,7 +51,7 @@ def depth_frames(count: int, levels: int = 20, seed: int = 2) -> list[str]:
         sides = []
         for sign in (-1, 1):
             # offsets 1..1200 from the mid: mostly existing levels (≤ 1000), some new
-            offsets = rng.sample(range(1, 1200), levels)
+            offsets = rng.sample(range(1, spread), levels)
             offsets.sort()
             side = []
             for off in offsets:

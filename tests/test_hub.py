@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import tradeport as tp
-from tradeport.model import BookState, OrderBook, Trade
+from tradeport.book.view import BookView
+from tradeport.model import BookState, Trade
 from tradeport.model.errors import BadParameter
 
 SYMBOL = "BTC-USDT"
@@ -48,7 +49,7 @@ async def test_trades_and_books_of_both_venues_arrive_tagged(hub: tp.Hub) -> Non
             assert event.data.price > 0 and event.data.qty > 0
         else:
             book = event.data
-            assert isinstance(book, OrderBook) and book.symbol == SYMBOL
+            assert isinstance(book, BookView) and book.symbol == SYMBOL
             assert book.state is BookState.LIVE
             assert len(book.bids) == len(book.asks) == 5
             assert book.bids[0][0] < book.asks[0][0]

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tradeport.book.levels import level_store
 from tradeport.cli_tables import venues_table
 from tradeport.model.errors import TradeportError
 from tradeport.venues import registry
@@ -42,6 +43,19 @@ def _bind_problem(exc: OSError, host: str, port: int) -> str:
 def venues() -> None:
     """List the registered venues and what each can do."""
     console.print(venues_table())
+
+
+@app.command()
+def doctor() -> None:
+    """Say how this installation runs: which book level store is active."""
+    store = level_store()
+    if store == "compiled":
+        console.print("book level store: compiled (C extension tradeport.book._levels)")
+    else:
+        console.print(
+            "book level store: python (the C extension was not built: no C compiler when "
+            "the package was installed; reinstall with one to build it)"
+        )
 
 
 @app.command()

@@ -199,3 +199,11 @@ def test_demo_runs_to_the_end() -> None:
     assert "  fallback (" in maker_first
     assert "finished (filled)" in maker_first
     assert "0 intents open" in out.stdout
+
+
+def test_doctor_names_the_active_level_store() -> None:
+    out = run_cli("doctor")
+    assert out.returncode == 0, out.stderr
+    built = list((Path(tp.__file__).parent / "book").glob("_levels*.so"))
+    expected = "compiled" if built else "python"
+    assert f"book level store: {expected}" in out.stdout

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 import tradeport as tp
-from tradeport.model import BookState, OrderBook, Trade
+from tradeport.book.view import BookView
+from tradeport.model import BookState, Trade
 from tradeport.model.errors import UnknownSymbol
 from tradeport.streams.sync import SyncCallbackWatch, SyncWatch
 
@@ -33,7 +34,7 @@ def test_get_returns_a_live_book(venue: tp.SyncClient) -> None:
     w = venue.watch_order_book(SYMBOL, 5)
     assert isinstance(w, SyncWatch)
     book = w.get(timeout=5)
-    assert isinstance(book, OrderBook) and book.symbol == SYMBOL
+    assert isinstance(book, BookView) and book.symbol == SYMBOL
     assert book.state is BookState.LIVE
     assert len(book.bids) == len(book.asks) == 5
     assert book.bids[0][0] < book.asks[0][0]

@@ -25,12 +25,19 @@ def crc32_interleaved(
     levels follow one another. Prices and sizes are hashed as the strings received
     (a re-formatted float would change the value).
     """
-    bids, asks = bids[:depth], asks[:depth]
+    return crc32_joined(
+        [f"{level[0]}:{level[1]}" for level in bids[:depth]],
+        [f"{level[0]}:{level[1]}" for level in asks[:depth]],
+    )
+
+
+def crc32_joined(bids: Sequence[str], asks: Sequence[str]) -> int:
+    """`crc32_interleaved` of levels already written as `"price:size"`, the top ones
+    of each side, best first (a book that keeps that text per level builds it once)."""
     both = min(len(bids), len(asks))
-    text = ":".join([f"{b[0]}:{b[1]}:{a[0]}:{a[1]}" for b, a in zip(bids, asks, strict=False)])
-    tail = bids[both:] or asks[both:]  # the longer side's remaining levels
-    if tail:
-        rest = ":".join([f"{level[0]}:{level[1]}" for level in tail])
-        text = f"{text}:{rest}" if text else rest
-    value = crc32(text.encode())
+    parts: list[str] = [""] * (2 * both)
+    parts[::2] = bids[:both]  # interleaved by slice assignment: no loop in Python
+    parts[1::2] = asks[:both]
+    parts += bids[both:] or asks[both:]  # the longer side's remaining levels
+    value = crc32(":".join(parts).encode())
     return value - 0x1_0000_0000 if value & 0x8000_0000 else value

@@ -22,12 +22,56 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable
+from importlib import import_module
 from itertools import islice
 from math import inf
+from operator import neg
+from types import ModuleType
+from typing import Protocol
+from weakref import ref
 
 from tradeport.model.errors import MalformedMessage
 
+_compiled_store: ModuleType | None
+try:  # built from _levels.c by the package's build where a C compiler was found
+    _compiled_store = import_module("tradeport.book._levels")
+except ImportError:  # none: the Python loops below, the same results more slowly
+    _compiled_store = None
+
+# the store `apply` and the top-N reads use: the compiled one when it is built
+_store: ModuleType | None = _compiled_store
+
+
+def level_store() -> str:
+    """Which level store is active: "compiled" (C, _levels.c) or "python"."""
+    return "python" if _store is None else "compiled"
+
+
+def use_level_store(name: str) -> None:
+    """Switch the level store ("compiled" or "python"); ValueError for "compiled" when
+    it was not built. Books change store between updates only (the data is the same)."""
+    global _store
+    if name == "python":
+        _store = None
+    elif name == "compiled" and _compiled_store is not None:
+        _store = _compiled_store
+    else:
+        raise ValueError(f"level store {name!r}: expected one of {available_level_stores()}")
+
+
+def available_level_stores() -> tuple[str, ...]:
+    return ("python",) if _compiled_store is None else ("compiled", "python")
+
+
 Level = tuple[float, float]
+PRUNE_VIEWS = 64  # views handed out between two changes before dead ones are dropped
+
+
+class BookView(Protocol):
+    """A view handed out over a book (view.py): it copies what it shows before the
+    levels change."""
+
+    def freeze(self) -> None: ...
 
 
 def bad_level(side: str, price: float, qty: float) -> MalformedMessage:
@@ -42,8 +86,26 @@ def check_levels(side: str, levels: Iterable[Level]) -> None:
             raise bad_level(side, price, qty)
 
 
+def _best(prices: list[float], n: int | None) -> list[float]:
+    """The last `n` of `prices` (all when None), last first."""
+    if n is None:
+        return prices[::-1]
+    return prices[: -n - 1 : -1] if n > 0 else []
+
+
 class L2Book:
-    __slots__ = ("_ask_prices", "_asks", "_bid_prices", "_bids", "symbol", "update_id")
+    __slots__ = (
+        "_ask_cache",
+        "_ask_prices",
+        "_asks",
+        "_bid_cache",
+        "_bid_prices",
+        "_bids",
+        "_views",
+        "_views_alive",
+        "symbol",
+        "update_id",
+    )
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
@@ -52,6 +114,33 @@ class L2Book:
         self._asks: dict[float, float] = {}
         self._bid_prices: list[float] = []  # ascending: best bid last
         self._ask_prices: list[float] = []  # negated, ascending: best ask last
+        # with the compiled store: each side's levels best first, built by a deep read
+        # and then kept in step by `apply`, so that the next deep read is a list slice
+        self._bid_cache: list[Level] | None = None
+        self._ask_cache: list[Level] | None = None
+        # views handed out since the levels last changed (view.py): copied before a change
+        self._views: list[ref[BookView]] = []
+        self._views_alive = 0  # views alive at the last pruning of `_views`
+
+    def watch(self, view: BookView) -> None:
+        """Keep `view` showing the levels as they are now: before they next change,
+        `view.freeze()` is called if the view is still alive."""
+        views = self._views
+        if len(views) >= PRUNE_VIEWS and len(views) >= 2 * self._views_alive:
+            # views read off a book that does not change (polled, say) die unfrozen:
+            # forget them here, or the list would grow until the next update (pruned
+            # when it doubled, so many views kept alive do not make this quadratic)
+            views[:] = [view_ref for view_ref in views if view_ref() is not None]
+            self._views_alive = len(views)
+        views.append(ref(view))
+
+    def _freeze_views(self) -> None:
+        views, self._views = self._views, []
+        self._views_alive = 0
+        for view_ref in views:
+            view = view_ref()
+            if view is not None:
+                view.freeze()
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level], update_id: int) -> None:
         """Replace the whole book (a snapshot); as in `apply`, a later level of the same
@@ -60,10 +149,13 @@ class L2Book:
         bids, asks = list(bids), list(asks)
         check_levels("bid", bids)
         check_levels("ask", asks)
+        if self._views:
+            self._freeze_views()
         self._bids = {p: q for p, q in dict(bids).items() if q}
         self._asks = {p: q for p, q in dict(asks).items() if q}
         self._bid_prices = sorted(self._bids)
         self._ask_prices = sorted(-p for p in self._asks)
+        self._bid_cache = self._ask_cache = None
         self.update_id = update_id
 
     def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
@@ -74,6 +166,18 @@ class L2Book:
         # The two loops are written out: a shared helper costs a call and a sign
         # multiplication per level on the hottest path. (Bulk dict/set operations in C
         # were measured too: their fixed costs make them slower for 20-level diffs.)
+        if self._views:
+            self._freeze_views()
+        compiled = _store
+        if compiled is not None:
+            compiled.apply_side(
+                bids, self._bids, self._bid_prices, False, "bid", bad_level, self._bid_cache
+            )
+            compiled.apply_side(
+                asks, self._asks, self._ask_prices, True, "ask", bad_level, self._ask_cache
+            )
+            return
+        self._bid_cache = self._ask_cache = None  # only the compiled loop keeps them
         top = inf  # a local is cheaper than the global for every level
         levels = self._bids
         prices = self._bid_prices
@@ -141,15 +245,46 @@ class L2Book:
         price = -self._ask_prices[-1]
         return price, self._asks[price]
 
+    def bid_at(self, index: int) -> Level | None:
+        """The bid `index` levels below the best (0: the best), or None past the last."""
+        prices = self._bid_prices
+        if index >= len(prices):
+            return None
+        price = prices[-1 - index]
+        return price, self._bids[price]
+
+    def ask_at(self, index: int) -> Level | None:
+        """The ask `index` levels above the best (0: the best), or None past the last."""
+        prices = self._ask_prices
+        if index >= len(prices):
+            return None
+        price = -prices[-1 - index]
+        return price, self._asks[price]
+
     def bids_top(self, n: int | None = None) -> list[Level]:
         """The best `n` bids (all when None), best first."""
-        levels = self._bids
-        return [(p, levels[p]) for p in islice(reversed(self._bid_prices), n)]
+        if _store is not None:
+            cache = self._bid_cache
+            if cache is None:
+                if n is not None:
+                    return _store.top(self._bids, self._bid_prices, n, False)
+                cache = self._bid_cache = _store.top(self._bids, self._bid_prices, None, False)
+            return cache[:n] if n is None or n > 0 else []
+        # a reversed slice, zip and map run in C: a deep read costs a fraction of a loop
+        prices = _best(self._bid_prices, n)
+        return list(zip(prices, map(self._bids.__getitem__, prices), strict=False))
 
     def asks_top(self, n: int | None = None) -> list[Level]:
         """The best `n` asks (all when None), best first."""
-        levels = self._asks
-        return [(-p, levels[-p]) for p in islice(reversed(self._ask_prices), n)]
+        if _store is not None:
+            cache = self._ask_cache
+            if cache is None:
+                if n is not None:
+                    return _store.top(self._asks, self._ask_prices, n, True)
+                cache = self._ask_cache = _store.top(self._asks, self._ask_prices, None, True)
+            return cache[:n] if n is None or n > 0 else []
+        prices = [*map(neg, _best(self._ask_prices, n))]
+        return list(zip(prices, map(self._asks.__getitem__, prices), strict=False))
 
     def bid_prices(self, n: int) -> list[float]:
         """The best `n` bid prices, best first."""

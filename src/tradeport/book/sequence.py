@@ -32,6 +32,13 @@ class ContinuityRule(Protocol):
         update applied after a snapshot whose id is `local_id`."""
         ...
 
+    def check_ids(
+        self, first_id: int, last_id: int, prev_id: int, local_id: int, first: bool
+    ) -> Verdict:
+        """The same verdict from the update's ids alone (a venue's fused hot path reads
+        them off its message, with no `DepthUpdate` built)."""
+        ...
+
 
 class FirstLastRule:
     """First/last update ids (U/u) only, each event continuing the previous one.
@@ -46,11 +53,16 @@ class FirstLastRule:
     __slots__ = ()
 
     def check(self, update: DepthUpdate, local_id: int, first: bool) -> Verdict:
+        return self.check_ids(update.first_id, update.last_id, update.prev_id, local_id, first)
+
+    def check_ids(
+        self, first_id: int, last_id: int, prev_id: int, local_id: int, first: bool
+    ) -> Verdict:
         # the documented first-event condition (U <= S + 1 <= u once u <= S is dropped)
         # and the later one (U <= local + 1, u > local) are the same test
-        if update.last_id <= local_id:
+        if last_id <= local_id:
             return SKIP
-        if update.first_id > local_id + 1:
+        if first_id > local_id + 1:
             return GAP
         return APPLY
 
@@ -71,15 +83,20 @@ class PrevLinkRule:
     __slots__ = ()
 
     def check(self, update: DepthUpdate, local_id: int, first: bool) -> Verdict:
+        return self.check_ids(update.first_id, update.last_id, update.prev_id, local_id, first)
+
+    def check_ids(
+        self, first_id: int, last_id: int, prev_id: int, local_id: int, first: bool
+    ) -> Verdict:
         if first:
-            if update.last_id < local_id:
+            if last_id < local_id:
                 return SKIP
-            if update.first_id <= local_id or update.prev_id == local_id:
+            if first_id <= local_id or prev_id == local_id:
                 return APPLY
             return GAP
-        if update.last_id <= local_id:
+        if last_id <= local_id:
             return SKIP
-        return APPLY if update.prev_id == local_id else GAP
+        return APPLY if prev_id == local_id else GAP
 
 
 class SeqLinkRule:
@@ -98,8 +115,13 @@ class SeqLinkRule:
     __slots__ = ()
 
     def check(self, update: DepthUpdate, local_id: int, first: bool) -> Verdict:
-        if update.prev_id == local_id:
+        return self.check_ids(update.first_id, update.last_id, update.prev_id, local_id, first)
+
+    def check_ids(
+        self, first_id: int, last_id: int, prev_id: int, local_id: int, first: bool
+    ) -> Verdict:
+        if prev_id == local_id:
             return APPLY
-        if update.last_id == local_id and update.prev_id < local_id:
+        if last_id == local_id and prev_id < local_id:
             return SKIP
         return GAP

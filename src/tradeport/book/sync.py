@@ -30,6 +30,7 @@ from typing import NoReturn
 from tradeport.book.levels import L2Book, check_levels
 from tradeport.book.sequence import APPLY, GAP, ContinuityRule
 from tradeport.book.types import DepthUpdate
+from tradeport.book.view import BookView
 from tradeport.model.enums import BookState
 from tradeport.model.errors import MalformedMessage
 from tradeport.model.market import OrderBook
@@ -65,12 +66,14 @@ class BookSync:
         request_snapshot: Callable[[str], None],
         *,
         max_buffer: int = DEFAULT_MAX_BUFFER,
+        book: L2Book | None = None,
     ) -> None:
         self.symbol = symbol
         self.rule = rule
         self.request_snapshot = request_snapshot
         self.max_buffer = max_buffer
-        self.book = L2Book(symbol)
+        # a venue may bring a store that keeps more per level (text_levels.py)
+        self.book = L2Book(symbol) if book is None else book
         self.state = BookState.SYNCING
         self.stats = BookStats()
         self.ts = 0  # venue time of the last applied update (or of the snapshot)
@@ -187,27 +190,51 @@ class BookSync:
         self._first = True
         self._buffer = []
 
-    def view(self, depth: int | None = None) -> OrderBook:
-        """The best `depth` levels per side (all when None), with the book's state."""
-        book = self.book
-        return OrderBook(
-            symbol=self.symbol,
-            bids=book.bids_top(depth),
-            asks=book.asks_top(depth),
-            update_id=book.update_id,
-            ts=self.ts,
-            local_ts=self.local_ts,
-            state=self.state,
+    def view(self, depth: int | None = None) -> BookView:
+        """The best `depth` levels per side (all when None), with the book's state: a
+        view that copies levels only when they are read (view.py)."""
+        return BookView(self.book, depth, ts=self.ts, local_ts=self.local_ts, state=self.state)
+
+    # -- the fused hot path of a venue ---------------------------------------------------
+    def continues(self, first_id: int, last_id: int, prev_id: int) -> bool:
+        """True when the book is LIVE and an update with these ids is to be applied now.
+        A venue's hot path then applies the update's levels to `book` itself (handing a
+        MalformedMessage from that to `refuse`) and calls `applied`; on False it builds
+        the `DepthUpdate` for `on_update`, which buffers, skips, resyncs or refuses it.
+        The same verdict as `on_update`, with no per-frame object."""
+        return (
+            self.state is LIVE
+            and 0 <= first_id <= last_id <= MAX_ID
+            and self.rule.check_ids(first_id, last_id, prev_id, self.book.update_id, self._first)
+            is APPLY
         )
 
+    def applied(self, first_id: int, last_id: int, ts: int, local_ts: int) -> bool:
+        """Record an update `continues` let through and the caller applied. False, and
+        the book resyncs, when it left the book crossed."""
+        if self._record(first_id, last_id, ts, local_ts):
+            return True
+        self._resync(None, "crossed book")
+        return False
+
+    def refuse(self, reason: str) -> NoReturn:
+        """The levels the caller was applying cannot be real: the book leaves LIVE and
+        asks for a snapshot; raises MalformedMessage."""
+        self._refuse(reason)
+
+    # -- internals -------------------------------------------------------------------
     def _apply(self, update: DepthUpdate) -> bool:
         """Apply one update; False when it left the book crossed."""
+        self.book.apply(update.bids, update.asks)
+        return self._record(update.first_id, update.last_id, update.ts, update.local_ts)
+
+    def _record(self, first_id: int, last_id: int, ts: int, local_ts: int) -> bool:
+        """The book's ids and times after an applied update; False when crossed."""
         book = self.book
-        book.apply(update.bids, update.asks)
-        book.update_id = update.last_id
-        self._applied_from = update.first_id
-        self.ts = update.ts
-        self.local_ts = update.local_ts
+        book.update_id = last_id
+        self._applied_from = first_id
+        self.ts = ts
+        self.local_ts = local_ts
         self._first = False
         self.stats.applied += 1
         if book.crossed:

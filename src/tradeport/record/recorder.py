@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradeport.model import BookState, OrderBook, Quote, Trade
+from tradeport.book.view import BookView
+from tradeport.model import BookState, Quote, Trade
 from tradeport.model.errors import BadParameter
 from tradeport.record.discovery import ContractSet
 from tradeport.record.events import (
@@ -225,7 +226,7 @@ class Recorder:
             quotes = self.client.watch_quotes(symbol, callback=self._quote_handler(symbol))
             watches.append(await quotes.start())
 
-    def _book_handler(self, symbol: str) -> Callable[[OrderBook], None]:
+    def _book_handler(self, symbol: str) -> Callable[[BookView], None]:
         return lambda book: self._on_book(symbol, book)
 
     def _trade_handler(self, symbol: str) -> Callable[[Trade], None]:
@@ -380,7 +381,7 @@ class Recorder:
                         update_id=stream.update_id,
                     )
 
-    def _on_book(self, symbol: str, book: OrderBook) -> None:
+    def _on_book(self, symbol: str, book: BookView) -> None:
         stream = self._books[symbol]
         stream.last_seen = time.monotonic()
         stream.stale = False

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from tradeport import runtime
+from tradeport.book.view import BookView
 from tradeport.model.errors import SlowConsumer
 from tradeport.streams.watch import CONFLATED, DEFAULT_MAXSIZE, Watch
 
@@ -45,6 +46,9 @@ class SyncWatch(Generic[T]):
     def _put(self, event: Any) -> None:  # on the loop thread
         if self._overflowed:
             return
+        if isinstance(event, BookView):
+            # read on another thread while this one changes the book: copy its levels now
+            event.freeze()
         if self._conflate:
             while True:
                 try:

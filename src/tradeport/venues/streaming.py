@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from tradeport.book.sync import BookSync as SyncedBook
+from tradeport.book.view import DEFAULT_DEPTH, BookView
 from tradeport.model import (
     Balance,
     Bar,
@@ -38,14 +39,14 @@ class BookSource(Protocol):
     @property
     def state(self) -> BookState: ...
 
-    def view(self, depth: int | None = None) -> OrderBook: ...
+    def view(self, depth: int | None = None) -> BookView: ...
 
 
 def book_view(depth: int | None, all_states: bool) -> Materialize:
-    """What a book watch delivers of a `BookSource`: its top `depth` levels, while LIVE
-    (or in every state with `all_states`)."""
+    """What a book watch delivers of a `BookSource`: a view of its top `depth` levels
+    (copied only when read), while LIVE (or in every state with `all_states`)."""
 
-    def materialize(source: BookSource) -> OrderBook | None:
+    def materialize(source: BookSource) -> BookView | None:
         if all_states or source.state is BookState.LIVE:
             return source.view(depth)
         return None
@@ -158,14 +159,16 @@ class StreamingClient:
     def watch_order_book(
         self,
         symbol: str,
-        depth: int | None = None,
+        depth: int | None = DEFAULT_DEPTH,
         *,
         all_states: bool = False,
-        callback: Callable[[OrderBook], Any] | None = None,
-    ) -> Watch[OrderBook]:
-        """The verified L2 book of `symbol` (top `depth` levels, or all), after each
-        update. Only LIVE books are delivered unless `all_states=True` (then a book
-        being resynced comes with its state SYNCING or RESYNCING)."""
+        callback: Callable[[BookView], Any] | None = None,
+    ) -> Watch[BookView]:
+        """The verified L2 book of `symbol` (top `depth` levels, 100 by default, or all
+        with None), after each update, as a `BookView`: levels are copied only when
+        read, so reading the top 20 costs 20 levels whatever the book's size. Only LIVE
+        books are delivered unless `all_states=True` (then a book being resynced comes
+        with its state SYNCING or RESYNCING)."""
         return self._watch(Channel("book", symbol), callback, book_view(depth, all_states))
 
     def watch_partial_book(

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import tradeport as tp
+from tradeport.book.view import BookView
 from tradeport.execution.quantize import quantize, quantize_price
 from tradeport.model import (
     AssetType,
@@ -140,8 +141,8 @@ async def test_every_public_stream_delivers_its_events(
         "ticker": Ticker,
         "trades": Trade,
         "klines": Bar,
-        "book": OrderBook,
-        "partial": OrderBook,
+        "book": BookView,
+        "partial": BookView,
         "quotes": Quote,
         "mark": MarkPrice,
     }

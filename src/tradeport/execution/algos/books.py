@@ -12,6 +12,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from tradeport.book.view import BookView
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import BookState, Instrument, Order, OrderBook, Side
 from tradeport.model.errors import NotReady, NotSupported
@@ -19,6 +20,9 @@ from tradeport.streams.watch import Watch
 from tradeport.venues.base import VenueClient
 
 log = logging.getLogger("tradeport.execution.router")
+
+# a streamed book as delivered (a view of the verified book), or a copied one
+Book = BookView | OrderBook
 
 
 class Wake:
@@ -30,7 +34,7 @@ class Wake:
         self.event = asyncio.Event()
         self.orders = False
 
-    def on_book(self, _book: OrderBook) -> None:
+    def on_book(self, _book: Book) -> None:
         self.event.set()
 
     def on_order(self, _order: Order) -> None:
@@ -50,7 +54,7 @@ class LiveBook:
         self.symbol = symbol
         self.depth = depth
         self._wake = wake
-        self._latest: OrderBook | None = None
+        self._latest: Book | None = None
         self._changed = asyncio.Event()
         self._watches: list[Watch[Any]] = []
 
@@ -68,12 +72,12 @@ class LiveBook:
             # poll interval: only slower to notice a fill
             log.info("%s: no order stream (%s); polling order state", self.client.key, exc)
 
-    def _on_book(self, book: OrderBook) -> None:
+    def _on_book(self, book: Book) -> None:
         self._latest = book
         self._changed.set()
         self._wake.on_book(book)
 
-    def current(self) -> OrderBook | None:
+    def current(self) -> Book | None:
         """The book while it is LIVE, else None."""
         book = self._latest
         if book is None or book.state is not BookState.LIVE:
@@ -83,7 +87,7 @@ class LiveBook:
             return None
         return book
 
-    async def wait_live(self, timeout: float) -> OrderBook:
+    async def wait_live(self, timeout: float) -> Book:
         """The LIVE book, waiting up to `timeout` seconds for one; NotReady after."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -112,14 +116,14 @@ def price_of(level: float) -> Decimal:
     return Decimal(repr(level))
 
 
-def touch(book: OrderBook) -> tuple[Decimal, Decimal]:
+def touch(book: Book) -> tuple[Decimal, Decimal]:
     """Best bid and best ask; NotReady when a side is empty (no touch to price from)."""
     if not book.bids or not book.asks:
         raise NotReady(f"{book.symbol}: the book has an empty side", down=["book"])
     return price_of(book.bids[0][0]), price_of(book.asks[0][0])
 
 
-def maker_price(book: OrderBook, side: Side, inst: Instrument) -> Decimal:
+def maker_price(book: Book, side: Side, inst: Instrument) -> Decimal:
     """One tick inside the spread on our side (best bid + 1 tick for a buy, best ask
     - 1 tick for a sell); when that would cross (a one-tick spread), the touch itself."""
     bid, ask = touch(book)
@@ -130,16 +134,14 @@ def maker_price(book: OrderBook, side: Side, inst: Instrument) -> Decimal:
     return inside if inside > bid else quantize_price(inst, ask, Side.SELL)
 
 
-def moved_away(book: OrderBook, side: Side, price: Decimal) -> bool:
+def moved_away(book: Book, side: Side, price: Decimal) -> bool:
     """The market left a resting order behind: someone bids above our buy, or offers
     below our sell, so it no longer stands first in the queue."""
     bid, ask = touch(book)
     return bid > price if side is Side.BUY else ask < price
 
 
-def taker_bound(
-    book: OrderBook, side: Side, inst: Instrument, max_slippage_bps: Decimal
-) -> Decimal:
+def taker_bound(book: Book, side: Side, inst: Instrument, max_slippage_bps: Decimal) -> Decimal:
     """The worst price a taker may pay: the far touch moved by `max_slippage_bps`,
     rounded toward the touch so the bound is never exceeded."""
     bid, ask = touch(book)
@@ -149,13 +151,13 @@ def taker_bound(
     return quantize_price(inst, bid * (1 - factor), Side.SELL)
 
 
-def depth_within(book: OrderBook, side: Side, bound: Decimal) -> Decimal:
+def depth_within(book: Book, side: Side, bound: Decimal) -> Decimal:
     """The quantity a taker on `side` finds at prices no worse than `bound`."""
     if side is Side.BUY:
         return sum((Decimal(repr(q)) for p, q in book.asks if price_of(p) <= bound), Decimal(0))
     return sum((Decimal(repr(q)) for p, q in book.bids if price_of(p) >= bound), Decimal(0))
 
 
-def spread_bps(book: OrderBook) -> Decimal:
+def spread_bps(book: Book) -> Decimal:
     bid, ask = touch(book)
     return (ask - bid) / ((ask + bid) / 2) * Decimal(10_000)

@@ -8,14 +8,14 @@ import asyncio
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from tradeport.execution.algos.books import price_of
+from tradeport.execution.algos.books import Book, price_of
 from tradeport.execution.algos.handle import AlgoContext
 from tradeport.execution.algos.placement import BOOK_WAIT_S, take
 from tradeport.execution.algos.ports import OrderPort
 from tradeport.execution.algos.progress import AlgoStatus
 from tradeport.execution.intent import ExecutionReceipt
 from tradeport.execution.quantize import quantize
-from tradeport.model import OrderBook, Side
+from tradeport.model import Side
 from tradeport.model.errors import BadParameter
 
 
@@ -51,7 +51,7 @@ class VenueDepth:
     min_qty: Decimal
 
 
-def taker_levels(book: OrderBook, side: Side) -> list[tuple[Decimal, Decimal]]:
+def taker_levels(book: Book, side: Side) -> list[tuple[Decimal, Decimal]]:
     levels = book.asks if side is Side.BUY else book.bids
     return [(price_of(p), Decimal(repr(q))) for p, q in levels]
 

@@ -145,10 +145,22 @@ class PublicStreams(PublicTopics[StreamTopic]):
         return deliver
 
     def _on_depth(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
+        """The hot path: decode, continuity check, apply, crossed check and publish in
+        one function; a `DepthUpdate` is built only for a diff the book does not apply
+        right away (buffered, skipped, a gap)."""
         book = topic.book
         assert book is not None
         try:
-            changed = book.on_update(sp.parse_frame(topic.route, frame, topic.symbol, local_ts))
+            msg = sp.decode_frame(topic.route, frame)
+            if book.continues(msg.first_id, msg.last_id, msg.prev_id):
+                try:
+                    book.book.apply(msg.bids, msg.asks)
+                except MalformedMessage as exc:
+                    book.refuse(str(exc))
+                book.applied(msg.first_id, msg.last_id, msg.event_ts, local_ts)
+                changed = True
+            else:
+                changed = book.on_update(sp.parse_depth_update(msg, topic.symbol, local_ts))
         except MalformedMessage:
             # a diff we cannot read, or whose levels or ids cannot be real, is a diff we
             # missed: that book resyncs, and its consumers see it leave LIVE

@@ -216,11 +216,15 @@ def parse_payload(
 
 def parse_frame(route: StreamRoute, frame: str | bytes, symbol: str, local_ts: int) -> Any:
     """Decode a whole combined frame in one pass (route found with `peek_stream`)."""
+    return route.parse(decode_frame(route, frame), symbol, local_ts)
+
+
+def decode_frame(route: StreamRoute, frame: str | bytes) -> Any:
+    """The venue message of a whole combined frame, decoded in one pass."""
     try:
-        msg = route.decode_frame(frame).data
+        return route.decode_frame(frame).data
     except msgspec.DecodeError as exc:
         raise malformed(f"{route.event} ({peek_stream(frame)})", exc) from None
-    return route.parse(msg, symbol, local_ts)
 
 
 _SPOT_DEPTH = _route("depthUpdate (spot)", sm.SpotDepthUpdate, parse_depth_update)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tradeport.book.view import DEFAULT_DEPTH, BookView
 from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.model import OrderBook
 from tradeport.model.errors import BadParameter
 from tradeport.streams.watch import Channel, Watch
 from tradeport.venues.bybit.rest import BybitRest
@@ -68,13 +68,17 @@ class BybitClient(StreamClient[PublicStreams, UserStream], BybitRest):
     def watch_order_book(
         self,
         symbol: str,
-        depth: int | None = None,
+        depth: int | None = DEFAULT_DEPTH,
         *,
         all_states: bool = False,
-        callback: Callable[[OrderBook], Any] | None = None,
-    ) -> Watch[OrderBook]:
-        """The verified L2 book of `symbol` (top `depth` levels, or all the venue
-        streams: 1000), from the shallowest `orderbook` topic holding `depth` levels.
-        Only LIVE books are delivered unless `all_states=True`."""
-        channel = Channel("book", symbol, str(book_topic_depth(depth)))
+        callback: Callable[[BookView], Any] | None = None,
+    ) -> Watch[BookView]:
+        """The verified L2 book of `symbol` (top `depth` levels, 100 by default, or all
+        the venue streams with None: 1000), from the shallowest `orderbook` topic
+        holding `depth` levels; a book of the default depth comes from the 1000-level
+        topic, as one watched in full (the topic whose `u` REST reports). Delivered as
+        a `BookView` (levels copied when read); only LIVE books unless
+        `all_states=True`."""
+        topic_depth = book_topic_depth(None if depth == DEFAULT_DEPTH else depth)
+        channel = Channel("book", symbol, str(topic_depth))
         return self._watch(channel, callback, book_view(depth, all_states))

@@ -110,18 +110,29 @@ class PublicStreams(PublicSession[StreamTopic]):
         self._dispatch(sm.topic_of(frame), frame, local_ts)
 
     def _on_book(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
+        """The hot path: decode, continuity check, apply, crossed check and publish in
+        one function; a `DepthUpdate` is built only for a delta the book does not apply
+        right away (buffered, skipped, a gap)."""
         book = topic.book
         assert book is not None
         try:
-            parsed = sp.parse_book_frame(frame, topic.symbol, local_ts)
-            if parsed.snapshot is not None:
+            msg = sp.decode_book(frame)
+            if msg.type == "snapshot":
                 # every snapshot starts the book over: a (re)subscription, or u == 1
                 # after the venue restarted its service (§4.5)
                 book.reset()
-                book.on_snapshot(parsed.snapshot)
+                book.on_snapshot(sp.book_snapshot(msg, topic.symbol, local_ts))
+                changed = True
+            elif book.continues(msg.data.u, msg.data.u, -1):
+                data = msg.data
+                try:
+                    book.book.apply(data.b, data.a)
+                except MalformedMessage as exc:
+                    book.refuse(str(exc))
+                book.applied(data.u, data.u, msg.ts, local_ts)
                 changed = True
             else:
-                changed = parsed.update is not None and book.on_update(parsed.update)
+                changed = book.on_update(sp.book_delta(msg, topic.symbol, local_ts))
         except MalformedMessage:
             # unreadable, or levels or ids that cannot be real (the book refused them)
             self._unreadable(topic, "malformed orderbook frame")

@@ -68,22 +68,37 @@ class BookFrame(NamedTuple):
 def parse_book_frame(frame: str | bytes, symbol: str, local_ts: int) -> BookFrame:
     """An `orderbook.{depth}.{symbol}` frame. Snapshot sides are put best first (the docs
     promise the order for snapshots only); a delta's levels are applied as they come."""
-    msg: sm.BookFrame = sm.decode_as(_book.decode, frame, "orderbook frame")
-    data = msg.data
+    msg = decode_book(frame)
     if msg.type == "snapshot":
-        book = OrderBook(
-            symbol=symbol,
-            bids=sorted(data.b, reverse=True),
-            asks=sorted(data.a),
-            update_id=data.u,
-            ts=msg.ts,
-            local_ts=local_ts,
-        )
-        return BookFrame(book, None)
-    # one id per push: first == last == u, and no previous id to link (prev -1)
-    return BookFrame(
-        None, DepthUpdate(symbol, data.u, data.u, -1, data.b, data.a, msg.ts, local_ts)
+        return BookFrame(book_snapshot(msg, symbol, local_ts), None)
+    return BookFrame(None, book_delta(msg, symbol, local_ts))
+
+
+def decode_book(frame: str | bytes) -> sm.BookFrame:
+    """An `orderbook.{depth}.{symbol}` frame as the venue's message (the hot path reads
+    a delta's ids and levels straight off it)."""
+    msg: sm.BookFrame = sm.decode_as(_book.decode, frame, "orderbook frame")
+    return msg
+
+
+def book_snapshot(msg: sm.BookFrame, symbol: str, local_ts: int) -> OrderBook:
+    """A snapshot frame's book, sides best first."""
+    data = msg.data
+    return OrderBook(
+        symbol=symbol,
+        bids=sorted(data.b, reverse=True),
+        asks=sorted(data.a),
+        update_id=data.u,
+        ts=msg.ts,
+        local_ts=local_ts,
     )
+
+
+def book_delta(msg: sm.BookFrame, symbol: str, local_ts: int) -> DepthUpdate:
+    """A delta frame's update: one id per push, first == last == u, and no previous id
+    to link (prev -1)."""
+    data = msg.data
+    return DepthUpdate(symbol, data.u, data.u, -1, data.b, data.a, msg.ts, local_ts)
 
 
 # -- trades, klines --------------------------------------------------------------------

@@ -85,7 +85,7 @@ class PublicStreams(PublicSession[StreamTopic]):
         topic = StreamTopic(name, path, kind, symbol, sizes(contract.multiplier))
         if kind == "books":
             # the book asks for a snapshot by symbol; here a snapshot is its topic's
-            topic.book = CheckedBook(symbol, lambda _s: self._resync(name))
+            topic.book = CheckedBook(symbol, lambda _s: self._resync(name), topic.size)
         return topic
 
     def _endpoint(self, path: str) -> PublicEndpoint:
@@ -117,7 +117,7 @@ class PublicStreams(PublicSession[StreamTopic]):
         book = topic.book
         assert book is not None
         try:
-            changed = book.on_push(sp.parse_books(frame, topic.symbol, topic.size, local_ts))
+            changed = book.on_frame(frame, local_ts)
         except MalformedMessage:
             # unreadable, or levels or ids that cannot be real (the book refused them)
             self._unreadable(topic, "malformed books push")

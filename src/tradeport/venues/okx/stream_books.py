@@ -2,11 +2,18 @@
 
 The float book and its continuity are the engine's `BookSync` with the seqId/prevSeqId
 rule: a snapshot resets it, each update must link to the last applied push (a heartbeat
-and a maintenance reset link too). Next to it we keep, per price level, the price and
-size text exactly as the venue sent them: after every applied push whose checksum is
-not 0, the CRC32 of the top 25 levels built from that text must equal it. A gap, a
-crossed book, an unreadable push or a checksum mismatch leaves the book RESYNCING and
-asks `resync` for a fresh snapshot (the caller resubscribes that channel alone).
+and a maintenance reset link too). Its levels are a `TextL2Book`, which keeps, per
+price level, the `"price:size"` text exactly as the venue sent it: after every applied
+push whose checksum is not 0, the CRC32 of the top 25 levels built from that text must
+equal it. A gap, a crossed book, an unreadable push or a checksum mismatch leaves the
+book RESYNCING and asks `resync` for a fresh snapshot (the caller resubscribes that
+channel alone).
+
+`on_frame` is the hot path: one decode of the push (levels as price and size text
+only), the continuity check on its ids, one pass per side over its levels, the crossed
+check and the checksum, with no per-push object built. A push the book cannot apply
+right away (not LIVE, a gap, a duplicate, ids that cannot be real) goes the engine's
+general way (`BookSync.on_update`), which buffers, skips, resyncs or refuses it.
 """
 
 from __future__ import annotations
@@ -14,67 +21,131 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from tradeport.book.checksum import DEPTH, crc32_interleaved
+from tradeport.book.checksum import DEPTH, crc32_joined
 from tradeport.book.sequence import SeqLinkRule
 from tradeport.book.sync import BookSync
-from tradeport.model import BookState
-from tradeport.venues.okx.stream_parse import BookPush, Level, TextLevel
+from tradeport.book.text_levels import Sizes as TextSizes
+from tradeport.book.text_levels import TextL2Book
+from tradeport.book.types import DepthUpdate
+from tradeport.model import BookState, OrderBook
+from tradeport.model.errors import MalformedMessage
+from tradeport.venues.okx import stream_messages as sm
+from tradeport.venues.okx.contracts import Sizes, TenPower
+from tradeport.venues.okx.stream_parse import BookPush, Level
 
 log = logging.getLogger("tradeport.venues.okx")
 
 LIVE = BookState.LIVE
+_rows = sm.decoder(sm.BookRowsFrame)
 
 
 class CheckedBook:
-    """A `BookSync` plus the level text its checksums need."""
+    """A `BookSync` over a `TextL2Book`: the levels and the text their checksums need."""
 
-    __slots__ = ("_asks", "_bids", "sync")
+    __slots__ = ("_sizes", "book", "size", "sync")
 
-    def __init__(self, symbol: str, resync: Callable[[str], None]) -> None:
-        self.sync = BookSync(symbol, SeqLinkRule(), resync)
-        self._bids: dict[float, TextLevel] = {}  # price → (price, size) as received
-        self._asks: dict[float, TextLevel] = {}
+    def __init__(self, symbol: str, resync: Callable[[str], None], size: Sizes = float) -> None:
+        self.book = TextL2Book(symbol)
+        self.sync = BookSync(symbol, SeqLinkRule(), resync, book=self.book)
+        self.size = size  # venue size text → base units
+        # the common converters as a suffix the store reads sizes with, inline
+        self._sizes: TextSizes = (
+            "" if size is float else size.suffix if isinstance(size, TenPower) else size
+        )
+
+    def on_frame(self, frame: str | bytes, local_ts: int) -> bool:
+        """Feed one `books` push off the socket. True when what the book shows changed
+        (its levels, or its state). MalformedMessage for a push that cannot be read,
+        or whose levels or ids cannot be real (the book resyncs)."""
+        msg: sm.BookRowsFrame = sm.decode_as(_rows.decode, frame, "books push")
+        if len(msg.data) != 1:
+            raise MalformedMessage(f"books push with {len(msg.data)} entries, expected 1")
+        data = msg.data[0]
+        ts = int(data.ts) if data.ts.isdigit() else 0
+        if msg.action == "update":
+            return self._update(
+                data.seqId, data.prevSeqId, data.bids, data.asks, ts, local_ts, data.checksum
+            )
+        if msg.action != "snapshot":
+            raise MalformedMessage(f"books push action {msg.action!r}")
+        snapshot = OrderBook(
+            symbol=self.sync.symbol,
+            bids=self._floats(data.bids),
+            asks=self._floats(data.asks),
+            update_id=data.seqId,
+            ts=ts,
+            local_ts=local_ts,
+        )
+        return self._snapshot(snapshot, data.bids, data.asks, data.checksum)
 
     def on_push(self, push: BookPush) -> bool:
-        """Feed one parsed push. True when what the book shows changed (its levels, or
-        its state)."""
-        sync = self.sync
-        snapshot = push.snapshot
-        if snapshot is not None:
-            # every snapshot starts the book over: a (re)subscription or a reconnect
-            sync.reset()
-            sync.on_snapshot(snapshot)
-            self._bids = _texts(snapshot.bids, push.bids_text)
-            self._asks = _texts(snapshot.asks, push.asks_text)
-            if sync.state is LIVE:
-                self._verify(push.checksum)
-            return True
+        """Feed one push parsed by `stream_parse.parse_books` (as `on_frame` does)."""
+        bids = [sm.BookRow(row[0], row[1]) for row in push.bids_text]
+        asks = [sm.BookRow(row[0], row[1]) for row in push.asks_text]
+        if push.snapshot is not None:
+            return self._snapshot(push.snapshot, bids, asks, push.checksum)
         update = push.update
         assert update is not None
-        applied = sync.stats.applied
-        changed = sync.on_update(update)
-        if sync.stats.applied != applied and sync.state is LIVE:
-            _merge(self._bids, update.bids, push.bids_text)
-            _merge(self._asks, update.asks, push.asks_text)
-            self._verify(push.checksum)
-        return changed
+        return self._update(
+            update.last_id, update.prev_id, bids, asks, update.ts, update.local_ts, push.checksum
+        )
 
     def invalidate(self, reason: str) -> None:
         self.sync.invalidate(reason)
 
     def reset(self) -> None:
         self.sync.reset()
-        self._bids = {}
-        self._asks = {}
 
     def checksum(self) -> int:
         """The checksum of the book as it stands (what the venue's must equal)."""
-        book = self.sync.book
-        bids, asks = self._bids, self._asks
-        return crc32_interleaved(
-            list(map(bids.__getitem__, book.bid_prices(DEPTH))),
-            list(map(asks.__getitem__, book.ask_prices(DEPTH))),
-        )
+        return crc32_joined(*self.book.top_texts(DEPTH))
+
+    def _snapshot(
+        self,
+        snapshot: OrderBook,
+        bids: Sequence[sm.BookRow],
+        asks: Sequence[sm.BookRow],
+        checksum: int,
+    ) -> bool:
+        sync = self.sync
+        # every snapshot starts the book over: a (re)subscription or a reconnect
+        sync.reset()
+        sync.on_snapshot(snapshot)
+        self.book.load_texts(bids, asks)
+        if sync.state is LIVE:
+            self._verify(checksum)
+        return True
+
+    def _update(
+        self,
+        seq: int,
+        prev: int,
+        bids: Sequence[sm.BookRow],
+        asks: Sequence[sm.BookRow],
+        ts: int,
+        local_ts: int,
+        checksum: int,
+    ) -> bool:
+        sync = self.sync
+        if not sync.continues(seq, seq, prev):
+            update = DepthUpdate(
+                sync.symbol, seq, seq, prev, self._floats(bids), self._floats(asks), ts, local_ts
+            )
+            return sync.on_update(update)  # buffered, skipped, a gap: nothing applied
+        try:
+            self.book.apply_text(bids, asks, self._sizes)
+        except (MalformedMessage, ValueError) as exc:
+            sync.refuse(f"books level: {exc}")
+        if sync.applied(seq, seq, ts, local_ts):
+            self._verify(checksum)
+        return True
+
+    def _floats(self, rows: Sequence[sm.BookRow]) -> list[Level]:
+        size = self.size
+        try:
+            return [(float(row.px), size(row.sz)) for row in rows]
+        except ValueError as exc:
+            raise MalformedMessage(f"books level: {exc}") from None
 
     def _verify(self, expected: int) -> None:
         # 0: the venue computed none (OKX stops sending checksums in June 2026)
@@ -92,15 +163,3 @@ class CheckedBook:
                 actual,
             )
             sync.invalidate("checksum mismatch")
-
-
-def _texts(levels: list[Level], texts: Sequence[TextLevel]) -> dict[float, TextLevel]:
-    return {price: text for (price, qty), text in zip(levels, texts, strict=True) if qty}
-
-
-def _merge(side: dict[float, TextLevel], levels: list[Level], texts: Sequence[TextLevel]) -> None:
-    # dict.update over zip runs in C; the rare removals ("0") are taken out after
-    side.update(zip([price for price, _ in levels], texts, strict=True))
-    for price, qty in levels:
-        if not qty:
-            del side[price]

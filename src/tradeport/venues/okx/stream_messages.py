@@ -50,6 +50,30 @@ class BookFrame(msgspec.Struct, gc=False):
     action: str = "snapshot"  # books: snapshot / update; books5, bbo-tbt: none
 
 
+class BookRow(msgspec.Struct, array_like=True, gc=False):
+    """A `books` level `[px, sz, "0", numOrders]` as its price and size text: the
+    fields after them are skipped, not decoded."""
+
+    px: str
+    sz: str
+
+
+class BookRows(msgspec.Struct, gc=False):
+    """A `books` entry for the hot path: levels as `BookRow`s, the rest as `BookData`."""
+
+    asks: list[BookRow]
+    bids: list[BookRow]
+    ts: str = "0"
+    seqId: int = 0
+    prevSeqId: int = -1
+    checksum: int = 0
+
+
+class BookRowsFrame(msgspec.Struct, gc=False):
+    data: list[BookRows]
+    action: str = "snapshot"
+
+
 class TradeData(msgspec.Struct, gc=False):
     instId: str
     tradeId: str
