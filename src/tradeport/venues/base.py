@@ -12,7 +12,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
@@ -41,6 +42,9 @@ from tradeport.model import (
 )
 from tradeport.model.errors import (
     BadParameter,
+    InvalidPrice,
+    InvalidQuantity,
+    MinNotional,
     NetworkError,
     NotSupported,
     OrderFilled,
@@ -105,6 +109,21 @@ _cid_counter = itertools.count(1)
 def new_client_order_id(prefix: str = "tp") -> str:
     """Unique per process and run: prefix, ms clock, pid, counter (≤ 32 alphanumerics)."""
     return f"{prefix}{int(time.time() * 1000):x}{os.getpid() % 4096:x}{next(_cid_counter):x}"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One checked order of a batch: the request (its client order id set), the
+    instrument and the venue's parameters, ready to send."""
+
+    req: OrderRequest
+    cid: str
+    inst: Instrument
+    params: dict[str, Any]
+
+
+# what a batch item's own check raises: the item is bad, nothing of the batch is sent
+_ITEM_REFUSALS = (BadParameter, UnknownSymbol, MinNotional, InvalidQuantity, InvalidPrice)
 
 
 class VenueClient(StreamingClient):
@@ -350,6 +369,57 @@ class VenueClient(StreamingClient):
         if isinstance(ack, Order):
             return ack
         return await self._read_back(req, cid, ack)
+
+    async def submit_orders(self, reqs: Sequence[OrderRequest]) -> list[Order | TradeportError]:
+        """Send several typed orders: one result per request, in request order, either
+        the order (as `submit_order` returns it, UNKNOWN included) or the typed error
+        the venue refused that item with. Every item is checked first (the order's
+        rules, the instrument's, its client order id, given or made up here): a bad
+        one raises BadParameter naming its index and nothing is sent. A venue with a
+        batch endpoint sends the items in chunks of its batch size; an unknown outcome
+        of a batch call is never resent, each of its items is looked up by client id."""
+        self.check_trading_allowed("submit_orders")
+        if isinstance(reqs, str | bytes) or not isinstance(reqs, Sequence):
+            raise BadParameter(f"submit_orders takes a list of OrderRequest, not {reqs!r}")
+        items: list[BatchItem] = []
+        for index, req in enumerate(reqs):
+            try:
+                items.append(await self._batch_item(req))
+            except _ITEM_REFUSALS as exc:
+                raise BadParameter(f"orders[{index}]: {exc}", venue=self.key) from exc
+        cids = [item.cid for item in items]
+        for index, cid in enumerate(cids):
+            if cid in cids[:index]:
+                raise BadParameter(
+                    f"orders[{index}]: client_order_id {cid!r} is orders[{cids.index(cid)}]'s"
+                )
+        if not items:
+            return []
+        await self._ready()
+        return await self._send_batch(items)
+
+    async def _batch_item(self, req: OrderRequest) -> BatchItem:
+        """An order of a batch checked as `submit_order` checks it, with its client id."""
+        if not isinstance(req, OrderRequest):
+            raise BadParameter(f"expected an OrderRequest, not {req!r}")
+        check_request(req)
+        given = req.client_order_id
+        cid = self._client_order_id(new_client_order_id() if given is None else given)
+        inst = await self.instrument(req.symbol)
+        self._check_order(req, inst)
+        params = await self._order_params(req, inst, cid)
+        return BatchItem(msgspec.structs.replace(req, client_order_id=cid), cid, inst, params)
+
+    async def _send_batch(self, items: list[BatchItem]) -> list[Order | TradeportError]:
+        """Send checked orders; a venue with a batch endpoint overrides this. Here:
+        one `submit_order` after the other, each item's refusal its result."""
+        results: list[Order | TradeportError] = []
+        for item in items:
+            try:
+                results.append(await self.submit_order(item.req))
+            except TradeportError as exc:
+                results.append(exc)
+        return results
 
     async def _read_back(self, req: OrderRequest, cid: str, order_id: str) -> Order:
         """The acknowledged order as the venue holds it. An acknowledged order is never
@@ -597,6 +667,7 @@ CLIENT_METHODS: tuple[str, ...] = (
     "get_trades",
     "make_order",
     "submit_order",
+    "submit_orders",
     "cancel_order",
     "query_order",
     "get_open_orders",
@@ -612,6 +683,7 @@ CLIENT_METHODS: tuple[str, ...] = (
 
 __all__ = [
     "CLIENT_METHODS",
+    "BatchItem",
     "OrderRequest",
     "VenueClient",
     "closes",

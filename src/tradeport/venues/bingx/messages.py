@@ -102,6 +102,25 @@ class OrderAnswer(msgspec.Struct):
     order: OrderRow
 
 
+class BatchRow(msgspec.Struct):
+    """One item of the batch-order answer: the placed order's acknowledgement, or (an
+    item the venue refused) its `code` and `msg` [?: the docs show successes only]."""
+
+    orderId: int = 0
+    clientOrderId: str = ""
+    clientOrderID: str = ""
+    code: int = 0
+    msg: str = ""
+
+    @property
+    def client_id(self) -> str:
+        return self.clientOrderId or self.clientOrderID
+
+
+class BatchAnswer(msgspec.Struct):
+    orders: list[BatchRow] | None = None
+
+
 class OrderList(msgspec.Struct):
     orders: list[OrderRow] = []
 

@@ -26,11 +26,19 @@ from tradeport.model import (
     OrderType,
     Position,
 )
-from tradeport.model.errors import BadParameter, DuplicateClientOrderId
-from tradeport.venues.base import OrderRequest
+from tradeport.model.errors import BadParameter, DuplicateClientOrderId, TradeportError
+from tradeport.venues.base import BatchItem, OrderRequest
 from tradeport.venues.bingx import messages as m
 from tradeport.venues.bingx import parse
-from tradeport.venues.bingx.orders import CLIENT_ID, CLIENT_ID_RULE, order_params, venue_client_id
+from tradeport.venues.bingx.orders import (
+    BATCH_MAX,
+    CLIENT_ID,
+    CLIENT_ID_RULE,
+    batch_orders,
+    match_rows,
+    order_params,
+    venue_client_id,
+)
 from tradeport.venues.bingx.rest_market import BingxMarketRest
 from tradeport.venues.kit.account import margin_account
 from tradeport.venues.kit.orders import order_ref
@@ -101,7 +109,11 @@ class BingxRest(BingxMarketRest):
 
     def _parse_ack(self, req: OrderRequest, cid: str, raw: bytes) -> str:
         ack = self.rest.decode("make_order", raw, m.OrderAnswer, strict=False).order
-        order_id = str(ack.orderId)
+        return self._acknowledged(cid, str(ack.orderId))
+
+    def _acknowledged(self, cid: str, order_id: str) -> str:
+        """The venue's id of the order it placed for `cid`; DuplicateClientOrderId
+        when that is the id an earlier order of ours already had."""
         cid = venue_client_id(cid)
         if self.order_ids.order_id(cid) == order_id:
             # the venue answers a reused client id with the order that has it: nothing
@@ -112,6 +124,45 @@ class BingxRest(BingxMarketRest):
             )
         self.order_ids.add(cid, order_id)
         return order_id
+
+    async def _send_batch(self, items: list[BatchItem]) -> list[Order | TradeportError]:
+        """The batch endpoint, BATCH_MAX orders a call, one call after the other."""
+        results: list[Order | TradeportError] = []
+        for start in range(0, len(items), BATCH_MAX):
+            results.extend(await self._send_chunk(items[start : start + BATCH_MAX]))
+        return results
+
+    async def _send_chunk(self, items: list[BatchItem]) -> list[Order | TradeportError]:
+        params = {"batchOrders": batch_orders([item.params for item in items])}
+        try:
+            raw = await self.rest.call("make_orders", params, signed=True, idempotent=False)
+            answer = self.rest.decode("make_orders", raw, m.BatchAnswer, strict=False)
+        except self.unknown_outcome as exc:
+            # never resent: the venue may hold any of them. Each is asked for by its id.
+            cids = [item.cid for item in items]
+            log.warning("%s: batch %s outcome unknown (%s); reconciling", self.key, cids, exc)
+            return [await self._reconcile_unknown(item.req, item.cid) for item in items]
+        except TradeportError as exc:
+            # the call itself was refused: none of its orders was placed
+            return [exc for _ in items]
+        rows = match_rows([item.cid for item in items], answer.orders or [])
+        return [await self._batch_result(item, row) for item, row in zip(items, rows, strict=True)]
+
+    async def _batch_result(
+        self, item: BatchItem, row: m.BatchRow | None
+    ) -> Order | TradeportError:
+        """One item's outcome: its order, read back as `submit_order` does, or the
+        typed error of its refusal."""
+        if row is None:
+            # the answer does not tell of this item: as unknown as a lost answer
+            return await self._reconcile_unknown(item.req, item.cid)
+        if row.code:
+            return self.rest.errors.error(row.code, row.msg, mutation=True)
+        try:
+            order_id = self._acknowledged(item.cid, str(row.orderId))
+            return await self._read_back(item.req, item.cid, order_id)
+        except TradeportError as exc:
+            return exc
 
     async def _placed(self, req: OrderRequest, order_id: str) -> Order:
         order = await self.query_order(req.symbol, order_id)

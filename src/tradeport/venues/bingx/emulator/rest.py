@@ -14,6 +14,7 @@ from tradeport.emulator.host.params import split_query
 from tradeport.emulator.host.rest import Gateway, Headers, Incoming, RestHost, Route, json_response
 from tradeport.venues.bingx.emulator.account_stream import AccountStreams, Bare
 from tradeport.venues.bingx.emulator.auth import authenticate
+from tradeport.venues.bingx.emulator.batch import BatchOrders
 from tradeport.venues.bingx.emulator.calls import Call
 from tradeport.venues.bingx.emulator.context import BingxContext
 from tradeport.venues.bingx.emulator.errors import (
@@ -35,9 +36,11 @@ class RestApi(Gateway[Call, BingxApiError]):
     def __init__(self, ctx: BingxContext, account: AccountStreams) -> None:
         self.ctx = ctx
         self.budgets = Budgets(ctx.market_limit, ctx.account_limit, ctx.window_ms, ctx.order_limit)
+        trading = Trading(ctx, on_config=account.config_changed)
         self.routes: dict[str, Route[Call]] = {
             **MarketData(ctx).routes(),
-            **Trading(ctx, on_config=account.config_changed).routes(),
+            **trading.routes(),
+            **BatchOrders(trading).routes(),
             **account.routes(),
         }
 

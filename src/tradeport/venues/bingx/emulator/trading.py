@@ -113,7 +113,7 @@ class Trading:
         return p.order(order, symbol, profit, commission)
 
     # -- orders ------------------------------------------------------------------------
-    def place(self, call: Call) -> object:
+    def place(self, call: Call) -> dict[str, object]:
         symbol, engine_symbol = self.symbol(call)
         params = call.params
         cid = self.client_id(call)
