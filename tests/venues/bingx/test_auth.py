@@ -54,3 +54,26 @@ def test_json_values_are_signed_raw_and_sent_encoded() -> None:
     pairs: list[tuple[str, object]] = [("batchOrders", '[{"a": 1}]'), ("flag", True)]
     assert to_sign(pairs) == 'batchOrders=[{"a": 1}]&flag=true'
     assert to_send(pairs) == "batchOrders=%5B%7B%22a%22%3A%201%7D%5D&flag=true"
+
+
+# the batch-order example of the docs (§5.2): the original parameters, and the query
+# string they become once the JSON value is URL-encoded (key and timestamp as they are)
+BATCH = (
+    '[{"symbol":"ETH-USDT","type":"MARKET","side":"BUY","positionSide":"LONG","quantity":1},'
+    '{"symbol":"BTC-USDT","type":"MARKET","side":"BUY","positionSide":"LONG","quantity":0.001}]'
+)
+BATCH_SENT = (
+    "batchOrders=%5B%7B%22symbol%22%3A%22ETH-USDT%22%2C%22type%22%3A%22MARKET%22%2C%22side"
+    "%22%3A%22BUY%22%2C%22positionSide%22%3A%22LONG%22%2C%22quantity%22%3A1%7D%2C%7B%22symbol"
+    "%22%3A%22BTC-USDT%22%2C%22type%22%3A%22MARKET%22%2C%22side%22%3A%22BUY%22%2C%22positionSide"
+    "%22%3A%22LONG%22%2C%22quantity%22%3A0.001%7D%5D&timestamp=1692956597902"
+)
+
+
+def test_batch_orders_json_is_url_encoded_on_the_wire_and_signed_as_it_is() -> None:
+    pairs: list[tuple[str, object]] = [("batchOrders", BATCH), ("timestamp", 1692956597902)]
+    assert to_send(pairs) == BATCH_SENT
+    signed = to_sign(pairs)
+    assert signed == f"batchOrders={BATCH}&timestamp=1692956597902"
+    query = signed_query(SECRET, pairs)
+    assert query == f"{BATCH_SENT}&signature={sign(SECRET, signed)}"

@@ -5,6 +5,7 @@ lower-cased and a reused one answers the original order."""
 
 import hashlib
 import hmac
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
@@ -114,3 +115,41 @@ async def test_depth_lists_asks_best_last_and_unknown_paths_are_404(emu: BingxEm
         url = f"{emu.base_url}/openApi/swap/v2/quote/depth?symbol=BTC-USDT&limit=7"
         async with session.get(url) as resp:
             assert (await resp.json())["code"] == 109400
+
+
+async def test_batch_orders_answer_a_row_per_order_refusals_on_their_own_row(
+    emu: BingxEmulator,
+) -> None:
+    def order(cid: str, **extra: object) -> dict[str, object]:
+        return {
+            "symbol": "BTC-USDT", "side": "BUY", "positionSide": "BOTH", "type": "LIMIT",
+            "price": 30000, "quantity": 0.01, "clientOrderId": cid, **extra,
+        }  # fmt: skip
+
+    batch = [
+        order("Bt-1"),
+        order("bt-2", side="SELL", reduceOnly="true"),  # nothing to reduce
+        order("BT-1"),  # the first's client id again (the venue lower-cases it)
+        order("bt-3", price="30000.5"),
+    ]
+    path = "/openApi/swap/v2/trade/batchOrders"
+    pairs: list[tuple[str, object]] = [
+        ("batchOrders", json.dumps(batch, separators=(",", ":"))),
+        ("timestamp", emu.now_ms()),
+    ]
+    status, body, _ = await send(emu, "POST", path, pairs)
+    assert status == 200 and body["code"] == 0
+    placed, reduce, duplicate, last = body["data"]["orders"]
+    assert placed["clientOrderId"] == "bt-1" and placed["orderId"]
+    assert (reduce["code"], reduce["clientOrderId"]) == (101205, "bt-2")
+    assert (duplicate["code"], duplicate["clientOrderId"]) == (101481, "bt-1")
+    assert last["clientOrderId"] == "bt-3" and last["orderId"]
+    _, listed, _ = await send(
+        emu, "GET", "/openApi/swap/v2/trade/openOrders", [("timestamp", emu.now_ms())]
+    )
+    assert sorted(o["clientOrderId"] for o in listed["data"]["orders"]) == ["bt-1", "bt-3"]
+    for bad in ("[", "{}", json.dumps([order(f"m-{n}") for n in range(6)])):
+        _, refused, _ = await send(
+            emu, "POST", path, [("batchOrders", bad), ("timestamp", emu.now_ms())]
+        )
+        assert refused["code"] == 109400 and "batchOrders" in refused["msg"]
