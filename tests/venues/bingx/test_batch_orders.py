@@ -75,7 +75,7 @@ async def test_lost_batch_answer_finds_each_order_by_client_id_and_sends_nothing
         ("lost3", OrderStatus.NEW),
     ]
     listed = await client.get_open_orders(SYMBOL)
-    assert sorted(o.order_id for o in listed) == sorted(o.order_id for o in orders)
+    assert sorted(str(o.order_id) for o in listed) == sorted(str(o.order_id) for o in orders)
 
 
 async def test_batch_answered_5xx_is_unknown_and_looked_up_not_failed(
