@@ -391,7 +391,8 @@ class VenueClient(StreamingClient):
         for index, cid in enumerate(cids):
             if cid in cids[:index]:
                 raise BadParameter(
-                    f"orders[{index}]: client_order_id {cid!r} is orders[{cids.index(cid)}]'s"
+                    f"orders[{index}]: client_order_id {cid!r} is orders[{cids.index(cid)}]'s",
+                    venue=self.key,
                 )
         if not items:
             return []

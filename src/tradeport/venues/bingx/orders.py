@@ -21,7 +21,8 @@ from tradeport.venues.kit.orders import hedge_leg, plain_decimal
 # clientOrderId: 1 to 40 of letters, digits, - and _, never letters alone (§5.3)
 CLIENT_ID = re.compile(r"(?=[A-Za-z]*[0-9_-])[A-Za-z0-9_-]{1,40}")
 CLIENT_ID_RULE = "1 to 40 of letters, digits, - and _, not letters only"
-# orders per POST /openApi/swap/v2/trade/batchOrders: "supporting up to 5 orders" (§5.3)
+# orders per POST /openApi/swap/v2/trade/batchOrders: "supporting up to 5 orders" (the
+# venue's docs, "Place multiple orders"; PROTOCOLS.md §5.3 lists the path only)
 BATCH_MAX = 5
 # the batch's JSON carries prices and quantities as numbers, as the venue's example does
 _NUMBERS = ("price", "quantity")
