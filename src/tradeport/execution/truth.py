@@ -26,6 +26,7 @@ from tradeport.execution.state import LiveState, PortState, ReconcileReport
 from tradeport.model import Instrument, Order
 from tradeport.model.errors import (
     BadParameter,
+    NotSupported,
     OrderFilled,
     OrderNotFound,
     TradeportError,
@@ -82,7 +83,14 @@ class PortTruth:
         state.orders = [r.order for r in mine if r.order is not None]
         symbols = {symbol} if symbol else {p.symbol for p in state.positions}
         symbols |= {o.symbol for o in state.open_orders} | {r.symbol for r in mine}
-        batches = await asyncio.gather(*(self.client.get_deals(s, 100) for s in sorted(symbols)))
+        try:
+            batches = await asyncio.gather(
+                *(self.client.get_deals(s, 100) for s in sorted(symbols))
+            )
+        except NotSupported:
+            # the venue lists no fills: the history has this port's orders only
+            self._log.debug("%s: no fills history; state.fills stays empty", self.venue)
+            return
         state.fills = sorted((f for batch in batches for f in batch), key=lambda f: f.ts)
 
     def _refresh_later(self, symbol: str) -> None:
@@ -198,6 +206,9 @@ class PortTruth:
             return receipt
         try:
             fills = await self.client.get_deals(receipt.symbol, 100, order_id=receipt.order_id)
+        except NotSupported:
+            # a venue without a fills list: the fee stays the estimate, by design
+            return receipt
         except TradeportError as exc:
             what = f"fills of {receipt.order_id} not read; the fee stays estimated"
             self._trouble(what, exc, intent_id=receipt.intent_id, symbol=receipt.symbol)

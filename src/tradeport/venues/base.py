@@ -376,6 +376,13 @@ class VenueClient(StreamingClient):
     def _log(self) -> logging.Logger:
         return logging.getLogger(f"tradeport.venues.{self.config.venue.id}")
 
+    async def ready(self) -> None:
+        """Bring up and wait for what an order depends on (a venue with a session logs
+        in and synchronises first), as `submit_order` does; NotReady when it stays
+        down. Callers that check readiness before their own work (the execution port)
+        use this, so a venue's own way of coming up is never bypassed."""
+        await self._ready()
+
     async def _ready(self) -> None:
         """Wait until every component an order depends on is up (or refuse at once)."""
         if self.readiness_mode == "wait":
