@@ -272,6 +272,73 @@ async def test_crash_between_submit_and_ack_then_restart_from_the_journal(
     assert listed.order_id == receipt.order_id
 
 
+async def test_filled_intent_resubmitted_after_a_restart_is_not_sent_again(
+    derivatives: Venue, tmp_path: Path
+) -> None:
+    v = derivatives
+    journal = tmp_path / "journal.db"
+    qty = await v.small_qty()
+    wish = intent(LONG, ENTER, qty)
+    client = await v.connect()  # the first process
+    try:
+        async with ExecutionPort(client, journal=journal, state_dir=tmp_path) as first:
+            entered = await first.submit(wish)
+            assert entered.status is ReceiptStatus.FILLED and entered.order_id is not None
+            assert (await first.submit(intent(LONG, EXIT, qty))).status is ReceiptStatus.FILLED
+    finally:
+        await client.close()
+    sent = v.sent("make_order")
+    # a restart: the position the entry opened is gone, the journal remembers the order
+    async with ExecutionPort(v.client, journal=journal, state_dir=tmp_path) as second:
+        again = await second.submit(wish)
+    assert again.order_id == entered.order_id and again.status is ReceiptStatus.FILLED
+    assert v.sent("make_order") == sent
+    assert await v.client.get_position(SYMBOL) == []
+
+
+async def test_market_entry_lost_in_a_crash_and_closed_since_is_not_sent_again(
+    derivatives: Venue, tmp_path: Path
+) -> None:
+    v = derivatives
+    engine = v.emulator.engine_for(v.spec.asset_type)
+    filled = asyncio.Event()
+
+    def listen(event: object) -> None:
+        if isinstance(event, OrderEvent):
+            filled.set()
+
+    engine.subscribe(listen)
+    journal = tmp_path / "journal.db"
+    qty = await v.small_qty()
+    wish = intent(LONG, ENTER, qty)
+    client = await v.connect()
+    first = ExecutionPort(client, journal=journal, state_dir=tmp_path)
+    await first.connect()
+    for endpoint in v.endpoints("make_order"):
+        v.emulator.faults.arm(endpoint, TimeoutAfter(seconds=600))
+    submitting = asyncio.create_task(first.submit(wish))
+    await filled.wait()  # the venue filled it; its answer never comes
+    submitting.cancel()  # the process dies here
+    with pytest.raises(asyncio.CancelledError):
+        await submitting
+    await first.close()
+    await client.close()
+    v.emulator.faults.clear()
+    closed = await v.client.make_order(SYMBOL, qty, None, "sell-market", offset="close")
+    assert closed.status is OrderStatus.FILLED  # closed behind the journal's back
+    sent = v.sent("make_order")
+    async with ExecutionPort(v.client, journal=journal, state_dir=tmp_path) as second:
+        again = await second.submit(wish)
+    assert v.sent("make_order") == sent  # never a second entry
+    assert await v.client.get_position(SYMBOL) == []
+    if v.client.finds_closed_orders:
+        assert again.status is ReceiptStatus.FILLED and again.resolved_from_unknown
+    else:  # the venue cannot show the closed entry: the port says it does not know
+        assert again.status is ReceiptStatus.UNKNOWN and again.order_id is None
+        with Journal(journal) as j:
+            assert [o.intent.intent_id for o in j.open_intents()] == [wish.intent_id]
+
+
 async def test_leverage_is_set_once_for_repeated_intents(
     derivatives: Venue, port: ExecutionPort
 ) -> None:

@@ -324,6 +324,11 @@ class VenueClient(StreamingClient):
         return await self.submit_order(req)
 
     # -- the order flow ----------------------------------------------------------------
+    # Whether a lookup by client order id finds an order after it closed. Where it does
+    # not (BTCC lists only pending orders and open positions), finding nothing does not
+    # prove an order was never placed, and the execution port never resends on it.
+    finds_closed_orders: bool = True
+
     # Errors that leave a submit's outcome unknown: the venue may hold the order.
     unknown_outcome: tuple[type[TradeportError], ...] = (NetworkError, UnknownOrderState)
 

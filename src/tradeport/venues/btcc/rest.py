@@ -62,6 +62,10 @@ class BtccRest(RestClient):
     dialect: BtccDialect
     client_order_id_pattern = orders.CLIENT_ID
     client_order_id_rule = orders.CLIENT_ID_RULE
+    # the venue lists pending orders and open positions, no order history: a market
+    # open whose position has closed, or a filled or cancelled pending order, is no
+    # longer found by its client id (`refid`)
+    finds_closed_orders = False
     # the order types there are (no post-only, §6.3)
     order_types = orders.ORDER_TYPES
     # the requests behind a unified method where they are not its own venue.yaml path:
