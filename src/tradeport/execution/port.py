@@ -82,7 +82,8 @@ class ExecutionPort(PortTruth):
     schedule from venue.yaml, when it has one). `stream`: keep the state current between
     refreshes from the private stream's order and position events; the private stream
     then joins the client's readiness (no order while it is down). An exit's leverage
-    is ignored: closing never changes it."""
+    is ignored: closing never changes it. On a venue without a ticker call the receipt
+    has no mark and no slippage; without a fills list its fee stays the estimate."""
 
     def __init__(
         self,
