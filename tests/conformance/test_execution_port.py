@@ -34,6 +34,7 @@ from tradeport.model.errors import (
     PermissionDenied,
     PostOnlyRejected,
     ReduceOnlyRejected,
+    UnknownOrderState,
 )
 from tradeport.venues.base import VenueClient
 from tradeport.venues.capability import Capability
@@ -335,6 +336,8 @@ async def test_market_entry_lost_in_a_crash_and_closed_since_is_not_sent_again(
         assert again.status is ReceiptStatus.FILLED and again.resolved_from_unknown
     else:  # the venue cannot show the closed entry: the port says it does not know
         assert again.status is ReceiptStatus.UNKNOWN and again.order_id is None
+        assert isinstance(again.error, UnknownOrderState)
+        assert "not sent again" in str(again.error)
         with Journal(journal) as j:
             assert [o.intent.intent_id for o in j.open_intents()] == [wish.intent_id]
 

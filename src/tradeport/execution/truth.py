@@ -196,10 +196,15 @@ class PortTruth:
         self._track(intent, base)
         if base.order_id is not None and base.status is not ReceiptStatus.UNKNOWN:
             return base  # acknowledged, and closed since: the venue keeps no history
+        if base.order_id is not None:
+            reason = f"acknowledged as {base.order_id}, it is not shown now ({exc})"
+        else:
+            reason = (
+                f"no order {base.client_order_id} is shown ({exc}), and the venue lists no"
+                " closed orders: it may have been placed and closed since"
+            )
         why = UnknownOrderState(
-            f"intent {intent.intent_id}: {self.venue} shows no order"
-            f" {base.order_id or base.client_order_id} ({exc}); it lists no closed"
-            " orders, so it may have been placed and closed: not sent again",
+            f"intent {intent.intent_id} on {self.venue}: {reason}; not sent again",
             venue=self.venue,
         )
         unknown = replace(base, status=ReceiptStatus.UNKNOWN, error=why)
