@@ -1,6 +1,6 @@
 """The execution port on BTCC's position model: both sides held at once without a
-hedge-mode switch, leverage per position from the per-symbol default, and the fee an
-estimate because the venue lists no fills."""
+hedge-mode switch, leverage per position from the per-symbol default, the fee an
+estimate because the venue lists no fills, and the mark from the quote stream."""
 
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,7 @@ from .conftest import Connect
 
 SYMBOL = "BTC-USDT"
 QTY = Decimal("0.01")
+BID, ASK = Decimal("64999.9"), Decimal("65000.1")  # the emulator's opening book (seed 11)
 LONG, SHORT = IntentSide.LONG, IntentSide.SHORT
 ENTER, EXIT = IntentAction.ENTER, IntentAction.EXIT
 
@@ -61,7 +62,7 @@ async def test_long_and_short_are_held_side_by_side_each_with_its_leverage(
     assert await client.get_position(SYMBOL) == []
 
 
-async def test_the_fee_is_estimated_from_the_rates_given_and_no_slippage_is_made_up(
+async def test_the_fee_is_estimated_from_the_rates_given_and_the_mark_is_the_quote_streams(
     connect: Connect, tmp_path: Path
 ) -> None:
     client = await connect()
@@ -71,7 +72,9 @@ async def test_the_fee_is_estimated_from_the_rates_given_and_no_slippage_is_made
     assert receipt.status is ReceiptStatus.FILLED and receipt.avg_price is not None
     assert receipt.fee_source is FeeSource.ESTIMATED_TAKER
     assert receipt.fee == QTY * receipt.avg_price * rates.taker
-    assert receipt.mark_at_submit is None and receipt.slippage_bps is None
+    # the mark: the mid of the bid and ask the quote stream was asked for at submit
+    assert receipt.mark_at_submit == (BID + ASK) / 2
+    assert receipt.slippage_bps is not None and receipt.slippage_bps > 0  # bought at the ask
 
 
 async def test_without_rates_there_is_no_fee_rather_than_a_made_up_one(
