@@ -38,8 +38,20 @@ class Venue:
 
     def endpoint(self, method: str) -> str:
         """The request behind a client method as faults match it, e.g. "POST
-        /api/v3/order" for make_order."""
-        return self.client.config.rest_paths[method]
+        /api/v3/order" for make_order (where a method spreads over several requests:
+        the first its client's `method_endpoints` names)."""
+        return self.endpoints(method)[0]
+
+    def endpoints(self, method: str) -> tuple[str, ...]:
+        """Every request a client method may make, as faults match them: its venue.yaml
+        path, or those its client's `method_endpoints` names (BTCC's position model
+        places an order by several calls, and sets leverage by none)."""
+        names = getattr(self.client, "method_endpoints", {}).get(method, (method,))
+        return tuple(self.client.config.rest_paths[name] for name in names)
+
+    def sent(self, method: str) -> int:
+        """How many requests of a client method the emulator saw, over its endpoints."""
+        return sum(self.emulator.faults.seen[e] for e in self.endpoints(method))
 
     async def connect(self, account: int = 0, **options: Any) -> VenueClient:
         return await tp.create_client(
@@ -51,8 +63,19 @@ class Venue:
         self.emulator.move_market(self.spec.asset_type, SYMBOL, price)
 
     async def touch(self) -> tuple[Decimal, Decimal]:
-        book = await self.client.get_depth(SYMBOL, 5)
-        return Decimal(str(book.bids[0][0])), Decimal(str(book.asks[0][0]))
+        """The best bid and ask: from the book, or (a venue without a REST book) from
+        the first ticker its quote stream pushes."""
+        if Capability.GET_DEPTH in self.spec.capabilities:
+            book = await self.client.get_depth(SYMBOL, 5)
+            return Decimal(str(book.bids[0][0])), Decimal(str(book.asks[0][0]))
+        watch = await self.client.watch_ticker(SYMBOL)
+        try:
+            async for tick in watch:
+                if tick.bid and tick.ask:
+                    return Decimal(str(tick.bid)), Decimal(str(tick.ask))
+        finally:
+            await watch.close()
+        raise AssertionError(f"{self.spec.key}: the ticker stream ended without a quote")
 
     async def price_under_bid(self, fraction: str) -> Decimal:
         bid, _ = await self.touch()

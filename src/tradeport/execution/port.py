@@ -89,8 +89,9 @@ class ExecutionPort(PortTruth):
     schedule from venue.yaml, when it has one). `stream`: keep the state current between
     refreshes from the private stream's order and position events; the private stream
     then joins the client's readiness (no order while it is down). By default on
-    wherever the venue streams orders and positions. An exit's leverage
-    is ignored: closing never changes it."""
+    wherever the venue streams orders and positions. An exit's leverage is ignored:
+    closing never changes it. On a venue without a ticker call the receipt has no mark
+    and no slippage; without a fills list its fee stays the estimate."""
 
     def __init__(
         self,
@@ -223,11 +224,8 @@ class ExecutionPort(PortTruth):
             self.journal.close()
 
     async def _ready(self) -> None:
-        client = self.client
-        if client.readiness_mode == "wait":
-            await client.readiness.wait(client.ready_timeout)
-        else:
-            client.readiness.check()
+        # the client's own way up: a venue with a session logs in and synchronises here
+        await self.client.ready()
 
     # -- leverage ----------------------------------------------------------------------
     async def ensure_leverage(self, symbol: str, leverage: int) -> int:
@@ -411,9 +409,14 @@ class ExecutionPort(PortTruth):
 
     # -- the mark ----------------------------------------------------------------------
     async def _mark(self, symbol: str) -> Decimal | None:
-        """The mid of the best bid and ask (the last price when a side is missing)."""
+        """The mid of the best bid and ask (the last price when a side is missing);
+        None on a venue without a ticker call (the receipt then has no slippage)."""
         try:
             tick = await self.client.get_tick(symbol)
+        except NotSupported:
+            # the venue has no ticker call: no mark, so no slippage (never a guess)
+            self._log.debug("%s: no ticker call; no mark for %s", self.venue, symbol)
+            return None
         except TradeportError as exc:
             self._trouble(f"no mark for {symbol}; no slippage", exc, symbol=symbol)
             return None

@@ -21,11 +21,12 @@ from tradeport.execution.intent import (
     Intent,
     ReceiptStatus,
 )
-from tradeport.execution.journal import Journal, receipt_to_dict
+from tradeport.execution.journal import Journal, receipt_from_dict, receipt_to_dict
 from tradeport.execution.state import LiveState, PortState, ReconcileReport
 from tradeport.model import Instrument, Order
 from tradeport.model.errors import (
     BadParameter,
+    NotSupported,
     OrderFilled,
     OrderNotFound,
     TradeportError,
@@ -82,7 +83,14 @@ class PortTruth:
         state.orders = [r.order for r in mine if r.order is not None]
         symbols = {symbol} if symbol else {p.symbol for p in state.positions}
         symbols |= {o.symbol for o in state.open_orders} | {r.symbol for r in mine}
-        batches = await asyncio.gather(*(self.client.get_deals(s, 100) for s in sorted(symbols)))
+        try:
+            batches = await asyncio.gather(
+                *(self.client.get_deals(s, 100) for s in sorted(symbols))
+            )
+        except NotSupported:
+            # the venue lists no fills: the history has this port's orders only
+            self._log.debug("%s: no fills history; state.fills stays empty", self.venue)
+            return
         state.fills = sorted((f for batch in batches for f in batch), key=lambda f: f.ts)
 
     def _refresh_later(self, symbol: str) -> None:
@@ -112,20 +120,16 @@ class PortTruth:
                 return
 
     async def _lookup(self, intent: Intent, inst: Instrument, cid: str) -> ExecutionReceipt | None:
-        """The intent's order as the venue holds it, by client id; None if the venue
-        holds none. A lookup that fails leaves the outcome UNKNOWN: nothing is sent."""
-        base = self._receipts.get(intent.intent_id) or ExecutionReceipt(
-            intent_id=intent.intent_id,
-            venue=self.venue,
-            symbol=intent.asset,
-            status=ReceiptStatus.UNKNOWN,
-            client_order_id=cid,
-            side=intent.order_side,
-        )
+        """The intent's order as the venue holds it: by the venue order id an
+        acknowledgement gave (here or in the journal), else by client id. None only when
+        nothing says an order exists: no acknowledgement, the venue's last answer a
+        refusal, and a venue whose lookup finds closed orders too. A lookup that fails
+        leaves the outcome UNKNOWN: nothing is sent."""
+        base = self._known_receipt(intent, cid)
         try:
-            order = await self.client.query_order(intent.asset, client_order_id=cid)
-        except OrderNotFound:
-            return None
+            order = await self._query(intent.asset, base.order_id, cid)
+        except OrderNotFound as exc:
+            return self._not_found(intent, base, exc)
         except TradeportError as exc:
             what = f"lookup of {cid} failed; nothing sent"
             self._trouble(what, exc, intent_id=intent.intent_id, symbol=intent.asset)
@@ -138,6 +142,83 @@ class PortTruth:
         receipt = await self._with_fills(receipt, inst)
         self._store(receipt)
         return receipt
+
+    def _known_receipt(self, intent: Intent, cid: str) -> ExecutionReceipt:
+        """What this port knows of the intent's order: its receipt, else the journal's
+        last receipt with the order id of the journal's acknowledgement."""
+        known = self._receipts.get(intent.intent_id)
+        if known is not None:
+            return known
+        base = ExecutionReceipt(
+            intent_id=intent.intent_id,
+            venue=self.venue,
+            symbol=intent.asset,
+            status=ReceiptStatus.UNKNOWN,
+            client_order_id=cid,
+            side=intent.order_side,
+        )
+        if self.journal is None:
+            return base
+        receipts_ = self.journal.events(intent_id=intent.intent_id, kind="receipt")
+        if receipts_:
+            base = receipt_from_dict(receipts_[-1].data)
+        if base.order_id is None:
+            for ack in reversed(self.journal.events(intent_id=intent.intent_id, kind="ack")):
+                order_id = ack.data.get("order_id")
+                if isinstance(order_id, str) and order_id:
+                    base = replace(base, order_id=order_id)
+                    break
+        return base
+
+    async def _query(self, symbol: str, order_id: str | None, cid: str) -> Order:
+        """The order by its venue id when known, else (or when that finds nothing) by
+        its client id."""
+        if order_id is not None:
+            try:
+                return await self.client.query_order(symbol, order_id)
+            except OrderNotFound:
+                if not cid:
+                    raise
+        return await self.client.query_order(symbol, client_order_id=cid)
+
+    def _not_found(
+        self, intent: Intent, base: ExecutionReceipt, exc: OrderNotFound
+    ) -> ExecutionReceipt | None:
+        """The venue shows no order of the intent. That proves none was placed only
+        when none was acknowledged, or the venue refused it, or the venue's lookup
+        finds closed orders too; otherwise the last thing known stands (UNKNOWN when
+        that is all), and nothing is sent again for the intent."""
+        refused = base.status in (ReceiptStatus.REJECTED, ReceiptStatus.RATE_LIMITED)
+        if base.order_id is None and (refused or self.client.finds_closed_orders):
+            return None
+        if base.order_id is None and not self._requested(intent.intent_id):
+            return None  # never sent from here: nothing to find
+        self._track(intent, base)
+        if base.order_id is not None and base.status is not ReceiptStatus.UNKNOWN:
+            return base  # acknowledged, and closed since: the venue keeps no history
+        if base.order_id is not None:
+            reason = f"acknowledged as {base.order_id}, it is not shown now ({exc})"
+        else:
+            reason = (
+                f"no order {base.client_order_id} is shown ({exc}), and the venue lists no"
+                " closed orders: it may have been placed and closed since"
+            )
+        why = UnknownOrderState(
+            f"intent {intent.intent_id} on {self.venue}: {reason}; not sent again",
+            venue=self.venue,
+        )
+        unknown = replace(base, status=ReceiptStatus.UNKNOWN, error=why)
+        self._store(unknown)
+        return unknown
+
+    def _requested(self, intent_id: str) -> bool:
+        """Whether a request of the intent may have left (recorded in the journal, or
+        sent by this port)."""
+        if intent_id in self._receipts:
+            return True
+        return self.journal is not None and bool(
+            self.journal.events(intent_id=intent_id, kind="request", limit=1)
+        )
 
     def _trouble(
         self,
@@ -198,6 +279,9 @@ class PortTruth:
             return receipt
         try:
             fills = await self.client.get_deals(receipt.symbol, 100, order_id=receipt.order_id)
+        except NotSupported:
+            # a venue without a fills list: the fee stays the estimate, by design
+            return receipt
         except TradeportError as exc:
             what = f"fills of {receipt.order_id} not read; the fee stays estimated"
             self._trouble(what, exc, intent_id=receipt.intent_id, symbol=receipt.symbol)
@@ -346,9 +430,11 @@ class PortTruth:
         return report
 
     async def _settle_journal(self, symbol: str | None = None) -> list[ExecutionReceipt]:
-        """The journal's open intents of this venue against the venue, by client id: the
-        order found gives the receipt; no order means it never reached the venue (the
-        intent is closed REJECTED with OrderNotFound, and may be submitted again)."""
+        """The journal's open intents of this venue against the venue (by the venue
+        order id of an acknowledgement, else by client id): the order found gives the
+        receipt; no order means it never reached the venue (the intent is closed
+        REJECTED with OrderNotFound, and may be submitted again) except on a venue that
+        lists no closed orders, where an intent that was sent stays UNKNOWN (`_lookup`)."""
         if self.journal is None:
             return []
         out = []

@@ -343,6 +343,11 @@ class VenueClient(StreamingClient):
         return await self.submit_order(req)
 
     # -- the order flow ----------------------------------------------------------------
+    # Whether a lookup by client order id finds an order after it closed. Where it does
+    # not (BTCC lists only pending orders and open positions), finding nothing does not
+    # prove an order was never placed, and the execution port never resends on it.
+    finds_closed_orders: bool = True
+
     # Errors that leave a submit's outcome unknown: the venue may hold the order.
     unknown_outcome: tuple[type[TradeportError], ...] = (NetworkError, UnknownOrderState)
 
@@ -446,6 +451,13 @@ class VenueClient(StreamingClient):
     @property
     def _log(self) -> logging.Logger:
         return logging.getLogger(f"tradeport.venues.{self.config.venue.id}")
+
+    async def ready(self) -> None:
+        """Bring up and wait for what an order depends on (a venue with a session logs
+        in and synchronises first), as `submit_order` does; NotReady when it stays
+        down. Callers that check readiness before their own work (the execution port)
+        use this, so a venue's own way of coming up is never bypassed."""
+        await self._ready()
 
     async def _ready(self) -> None:
         """Wait until every component an order depends on is up (or refuse at once)."""

@@ -13,10 +13,11 @@ from tradeport.venues.registry import register_venue
 CONFIG = Path(__file__).with_name("venue.yaml")
 
 # What works: products, orders on the position model, positions with their own
-# leverage, the account, candles, and the quote stream's tickers, seven-level books and
-# trades. No server time, REST market data, fills history or private streams are known
-# for the venue.
+# leverage, the account, candles and a ticker (both asked on the quote socket), and the
+# quote stream's tickers, seven-level books and trades. No server time, REST market
+# data, fills history or private streams are known for the venue.
 CAPABILITIES = {
+    Capability.GET_TICK,
     Capability.WATCH_TICKER,
     Capability.WATCH_PARTIAL_BOOK,
     Capability.WATCH_TRADES,

@@ -1,6 +1,6 @@
 """The BTCC client: the trade API (rest.py) and the quote stream (stream.py), whose
-login takes the account number of a trade session; candles are asked on a quote
-connection of their own (quote_requests.py). The venue has no private stream."""
+login takes the account number of a trade session; candles and a ticker are asked on
+a quote connection of their own (quote_requests.py). The venue has no private stream."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import msgspec
 
 from tradeport.config.schema import ResolvedAssetConfig
-from tradeport.model import Bar
-from tradeport.model.errors import BadParameter, NotSupported
+from tradeport.model import Bar, Ticker
+from tradeport.model.errors import BadParameter, MalformedMessage, NotSupported
 from tradeport.streams.watch import Channel
 from tradeport.venues.btcc import stream_messages as sm
 from tradeport.venues.btcc import stream_parse as sp
@@ -90,6 +90,28 @@ class BtccClient(StreamClient[QuoteStreams, Any], BtccRest):
             self.ws_url, self._quote_login, self.symbols, request, sm.KLINE, venue=self.key
         )
         return sp.parse_klines(text, symbol, period, interval, int(time.time() * 1000))
+
+    async def get_tick(self, symbol: str) -> Ticker:
+        """Best bid, ask and last price (and the volume) of `symbol`: the first
+        `tickinfo` a quote connection of its own is pushed once it subscribes to the
+        product (`ReqSubcri`) [?]. No REST ticker is known for the venue; this asks the
+        quote stream afresh on every call (a connection per call: slower than a REST
+        read), so the answer is never an old push."""
+        await self.instrument(symbol)  # UnknownSymbol before connecting
+        self._check_ws_url()
+
+        def request(table: SymbolTable) -> str:
+            frame = {"action": sm.SUBSCRIBE, "symbols": [table.sec_id(symbol)], "deep": ""}
+            return msgspec.json.encode(frame).decode()
+
+        text = await ask(
+            self.ws_url, self._quote_login, self.symbols, request, sm.TICK, venue=self.key
+        )
+        sec_id = self.symbols.sec_id(symbol)
+        for row in sp.tick_rows(text):
+            if str(row.Y) == sec_id:
+                return sp.parse_tick(row, symbol, time.time_ns())
+        raise MalformedMessage(f"{self.key} tickinfo answer has no {symbol} ({sec_id})")
 
     async def _open_channel(self, channel: Channel) -> None:
         if channel.kind in PRIVATE_KINDS:

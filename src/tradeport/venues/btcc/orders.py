@@ -28,6 +28,7 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 CLIENT_ID_RULE = "1 to 32 of letters, digits, - and _"
 LIMIT_OPEN, STOP_OPEN, LIMIT_CLOSE, STOP_LOSS, TAKE_PROFIT = 1, 2, 3, 4, 5
 PENDING_TYPES = (LIMIT_OPEN, STOP_OPEN, LIMIT_CLOSE, STOP_LOSS, TAKE_PROFIT)
+ORDER_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT})  # no post-only
 
 
 def pending_type(value: object) -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+import msgspec
+
 from tradeport.model import (
     AssetType,
     Balance,
@@ -106,6 +108,7 @@ def opened_order(row: m.PositionRow, symbol: str, qty: Decimal, cid: str) -> Ord
         position_side=LEGS[row.direction],
         created_ts=row.open_time,
         updated_ts=row.open_time,
+        raw={"position": msgspec.to_builtins(row)},  # the venue's answer, as sent
     )
 
 
@@ -130,6 +133,7 @@ def closed_order(
         status=OrderStatus.FILLED,
         reduce_only=True,
         position_side=LEGS[first.direction],
+        raw={"closes": msgspec.to_builtins(list(closes))},  # the venue's answers, as sent
     )
 
 

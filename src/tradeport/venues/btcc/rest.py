@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
@@ -62,6 +62,21 @@ class BtccRest(RestClient):
     dialect: BtccDialect
     client_order_id_pattern = orders.CLIENT_ID
     client_order_id_rule = orders.CLIENT_ID_RULE
+    # the venue lists pending orders and open positions, no order history: a market
+    # open whose position has closed, or a filled or cancelled pending order, is no
+    # longer found by its client id (`refid`)
+    finds_closed_orders = False
+    # the order types there are (no post-only, §6.3)
+    order_types = orders.ORDER_TYPES
+    # the requests behind a unified method where they are not its own venue.yaml path:
+    # an order opens a pending order (limit, first) or a position, or closes positions;
+    # a lookup reads the pending list and the positions; leverage is no request at all
+    method_endpoints: ClassVar[dict[str, tuple[str, ...]]] = {
+        "make_order": ("open_pending", "open_position", "close_position"),
+        "cancel_order": ("cancel_pending",),
+        "query_order": ("get_open_orders", "get_position"),
+        "set_leverage": (),
+    }
 
     def __init__(
         self,
@@ -426,6 +441,14 @@ class BtccRest(RestClient):
             raise UnknownSymbol(f"unknown symbol {symbol!r} on {self.key}")
         self.leverage[symbol] = leverage
         return leverage
+
+    async def get_leverage(self, symbol: str) -> int:
+        """The leverage `symbol`'s next position opens with: the per-symbol default this
+        client applies (`set_leverage`, else `default_leverage`). The venue keeps none
+        per symbol; each position reports its own (`get_position`)."""
+        if symbol not in await self.instruments():
+            raise UnknownSymbol(f"unknown symbol {symbol!r} on {self.key}")
+        return self.leverage.get(symbol, self.default_leverage)
 
 
 def _price_or_none(name: str, value: object) -> str:
