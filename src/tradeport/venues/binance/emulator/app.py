@@ -29,6 +29,11 @@ from tradeport.venues.binance.emulator.market import MarketData
 from tradeport.venues.binance.emulator.rest import MarketGate, install_rest
 from tradeport.venues.binance.emulator.spot import SpotTrading
 from tradeport.venues.binance.emulator.streams import install_public_streams
+from tradeport.venues.binance.emulator.symbols import (
+    FUTURES_PRICE_BAND,
+    SPOT_PRICE_BAND,
+    SPOT_SELF_TRADE,
+)
 from tradeport.venues.binance.emulator.user_streams import install_user_streams
 from tradeport.venues.binance.emulator.weights import FUTURES_WEIGHTS, SPOT_WEIGHTS, Budget
 
@@ -86,6 +91,11 @@ class BinanceEmulator(VenueEmulator):
         self.futures = self._engine(
             "perp", [s.engine() for s in self.futures_symbols], FUTURES_FEES
         )
+        # the venue's price band and self-trade prevention (the engine has neither unless
+        # a skin sets them)
+        self.spot.price_band = SPOT_PRICE_BAND
+        self.futures.price_band = FUTURES_PRICE_BAND
+        self.spot.self_trade = SPOT_SELF_TRADE
         self.spot_market, self.futures_market = self._open_markets(
             ("spot", self.spot), ("futures", self.futures), seed=seed
         )

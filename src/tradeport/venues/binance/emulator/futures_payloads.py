@@ -98,7 +98,7 @@ def order_payload(order: EngineOrder, *, ack: bool = False) -> dict[str, object]
         "priceProtect": False,
         "origType": order.type,
         "priceMatch": "NONE",
-        "selfTradePreventionMode": "NONE",  # no STP in the engine (see futures.py)
+        "selfTradePreventionMode": order.stp,
         "goodTillDate": 0,
         "updateTime": order.created_ms if ack else order.updated_ms,
     }
@@ -128,7 +128,7 @@ def order_query(order: EngineOrder) -> dict[str, object]:
         "workingType": "CONTRACT_PRICE",
         "priceProtect": False,
         "priceMatch": "NONE",
-        "selfTradePreventionMode": "NONE",  # no STP in the engine (see futures.py)
+        "selfTradePreventionMode": order.stp,
         "goodTillDate": 0,
     }
 

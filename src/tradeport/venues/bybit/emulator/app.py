@@ -22,6 +22,7 @@ from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.bybit.emulator.context import LINEAR_FEES, SPOT_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
+from tradeport.venues.bybit.emulator.instruments import LINEAR_PRICE_BAND, SPOT_PRICE_BAND
 from tradeport.venues.bybit.emulator.rest import install_rest
 from tradeport.venues.bybit.emulator.streams import install_streams
 
@@ -68,6 +69,9 @@ class BybitEmulator(VenueEmulator):
         self.linear = self._engine(
             "perp", [s.engine() for s in self.linear_symbols], LINEAR_FEES, **rules
         )
+        # the venue's price band (the engine has none unless a skin sets one)
+        self.spot.price_band = SPOT_PRICE_BAND
+        self.linear.price_band = LINEAR_PRICE_BAND
         self.spot_market, self.linear_market = self._open_markets(
             ("spot", self.spot), ("linear", self.linear), seed=seed
         )

@@ -6,6 +6,7 @@ Spot and the derivatives categories answer the same failure with different codes
 
 from __future__ import annotations
 
+from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Reject, RejectReason
 from tradeport.venues.bybit.emulator.errors import BybitApiError
 
@@ -72,10 +73,22 @@ _REJECTS: dict[RejectReason, tuple[tuple[int, str], tuple[int, str]]] = {
         (10001, "params error: no liquidity"),
         (10001, "params error: no liquidity"),
     ),
+    # linear moves such a price to the limit by default (instruments.py); 110003 is its
+    # answer where the refusal is switched on
+    RejectReason.PRICE_ABOVE_LIMIT: (
+        (110003, "Order price exceeds the allowable range."),
+        (170193, "Buy order price cannot be higher than {bound}."),
+    ),
+    RejectReason.PRICE_BELOW_LIMIT: (
+        (110003, "Order price exceeds the allowable range."),
+        (170194, "Sell order price cannot be lower than {bound}."),
+    ),
 }
 
 
 def rejected(exc: Reject, category: str) -> BybitApiError:
     linear, spot = _REJECTS[exc.reason]
     code, message = spot if category == "spot" else linear
+    if exc.bound is not None:
+        message = message.replace("{bound}", plain(exc.bound))
     return BybitApiError(code, message)

@@ -32,9 +32,11 @@ from tradeport.venues.okx.emulator.ids import (
     from_unified,
     inst_id,
 )
+from tradeport.venues.okx.emulator.instruments import PRICE_BAND
 from tradeport.venues.okx.emulator.order_info import OrderInfo
 from tradeport.venues.okx.emulator.rest import install_rest
 from tradeport.venues.okx.emulator.streams import install_streams, upgrade_notice
+from tradeport.venues.okx.emulator.trading import DEFAULT_STP
 
 _MARKETS: dict[str, InstType] = {"spot": "SPOT", "swap": "SWAP"}
 
@@ -90,6 +92,12 @@ class OkxEmulator(VenueEmulator):
         self.swap = self._engine(
             "perp", _instruments(self.swap_symbols, "SWAP"), SWAP_FEES, **rules
         )
+        # the venue's price band and self-trade prevention (the engine has neither unless
+        # a skin sets them)
+        self.spot.price_band = PRICE_BAND
+        self.swap.price_band = PRICE_BAND
+        self.spot.self_trade = DEFAULT_STP
+        self.swap.self_trade = DEFAULT_STP
         self.spot_market, self.swap_market = self._open_markets(
             ("spot", self.spot), ("swap", self.swap), seed=seed
         )

@@ -15,6 +15,7 @@ from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import no_instrument
 from tradeport.venues.okx.emulator.ids import INST_TYPES, InstType, inst_type_of, trade_id_text
 from tradeport.venues.okx.emulator.instruments import spot_instrument, swap_instrument
+from tradeport.venues.okx.emulator.rejects import price_limits
 
 ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
 DERIVATIVES = ("MARGIN", "SWAP", "FUTURES", "OPTION")
@@ -40,6 +41,7 @@ class MarketData:
             "GET /api/v5/market/trades": Route(self.trades),
             "GET /api/v5/public/mark-price": Route(self.mark_price),
             "GET /api/v5/public/funding-rate": Route(self.funding_rate),
+            "GET /api/v5/public/price-limit": Route(self.price_limit),
         }
 
     # -- helpers -----------------------------------------------------------------------
@@ -192,6 +194,22 @@ class MarketData:
                 "ts": str(call.now_ms),
             }
             for i in insts
+        ]
+
+    def price_limit(self, call: Call) -> list[object]:
+        """The limits the engine enforces now (its price band around the mark)."""
+        inst = call.params.require("instId")
+        inst_type, engine = self.listed(inst)
+        buy, sell = price_limits(engine, inst)
+        return [
+            {
+                "instType": inst_type,
+                "instId": inst,
+                "buyLmt": buy,
+                "sellLmt": sell,
+                "ts": str(call.now_ms),
+                "enabled": engine.price_band is not None,
+            }
         ]
 
     def funding_rate(self, call: Call) -> list[object]:

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
+from tradeport.emulator.orders import EXPIRE_BOTH, EXPIRE_MAKER, EXPIRE_TAKER, EXPIRED_IN_MATCH
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.ids import (
     InstType,
@@ -27,6 +28,13 @@ from tradeport.venues.okx.emulator.ids import (
 from tradeport.venues.okx.emulator.order_info import client_id_text
 
 ZERO = Decimal(0)
+STP_MODE_TEXT = {
+    EXPIRE_MAKER: "cancel_maker",
+    EXPIRE_TAKER: "cancel_taker",
+    EXPIRE_BOTH: "cancel_both",
+}
+# cancelSource of an order self-trade prevention cancelled
+CANCEL_BY_SELF_TRADE = "32"
 Row = dict[str, object]
 _RATIO = Decimal("0.0000000001")
 
@@ -62,6 +70,8 @@ def order_state(order: EngineOrder) -> str:
 def cancel_source(order: EngineOrder, ord_type: str) -> str:
     if order.status == "CANCELED":
         return CANCEL_BY_USER
+    if order.status == EXPIRED_IN_MATCH:
+        return CANCEL_BY_SELF_TRADE
     if order.status != "EXPIRED":
         return ""
     if order.reduce_only and order.type == "LIMIT" and ord_type in ("limit", "post_only"):
@@ -128,7 +138,7 @@ def order_row(
         "avgPx": plain(order.avg_price) if filled > 0 else "",
         "state": order_state(order),
         "stpId": "",
-        "stpMode": "cancel_maker",
+        "stpMode": STP_MODE_TEXT.get(order.stp, ""),
         "lever": str(engine.leverage(order.account_id, order.symbol)) if swap else "",
         "attachAlgoClOrdId": "",
         "tpTriggerPx": "",
