@@ -3,7 +3,6 @@ meets its own resting order. Binance spot expires the maker (EXPIRE_MAKER, the o
 ends EXPIRED_IN_MATCH); OKX cancels it (stpMode cancel_maker); Binance USDⓈ-M and
 Bybit apply none unless the order asks, so the two orders trade."""
 
-
 from tradeport.model import OrderStatus
 
 from .conftest import SYMBOL, Venue

@@ -394,6 +394,11 @@ class Engine:
     def positions(self, account_id: str) -> list[EnginePosition]:
         return self._perp_ledger().positions(account_id)
 
+    def open_interest(self, symbol: str) -> Decimal:
+        """Base quantity of the open contracts in `symbol` (each long has its short)."""
+        self._instrument(symbol)
+        return self._perp_ledger().open_interest(symbol)
+
     def maintenance_margin(self, account_id: str, asset: str) -> Decimal:
         """The maintenance margin, at mark, of the account's positions quoted in `asset`."""
         total = Decimal(0)

@@ -35,6 +35,7 @@ from tradeport.venues.binance.emulator.symbols import (
     SPOT_SELF_TRADE,
 )
 from tradeport.venues.binance.emulator.user_streams import install_user_streams
+from tradeport.venues.binance.emulator.wallet import Wallet
 from tradeport.venues.binance.emulator.weights import FUTURES_WEIGHTS, SPOT_WEIGHTS, Budget
 
 # Fee schedule of a regular (VIP 0) account: spot 0.1 % / 0.1 %, USDⓈ-M 0.02 % / 0.05 %.
@@ -140,7 +141,11 @@ class BinanceEmulator(VenueEmulator):
             "spot": MarketGate(
                 spot_weight,
                 spot_orders,
-                {**self._spot_data.routes(), **self._spot_trading.routes()},
+                {
+                    **self._spot_data.routes(),
+                    **self._spot_trading.routes(),
+                    **Wallet(self.spot, self.spot_symbols).routes(),
+                },
                 dict(SPOT_WEIGHTS),
             ),
             "futures": MarketGate(

@@ -307,6 +307,16 @@ class MarketData:
 
         return self._each(call, render)
 
+    def coin_m_exchange_info(self, call: Call) -> object:
+        """COIN-M's exchangeInfo with no symbols: the emulator trades no inverse contracts."""
+        return {
+            "timezone": "UTC",
+            "serverTime": call.now_ms,
+            "rateLimits": [b.describe() for b in self._budgets()],
+            "exchangeFilters": [],
+            "symbols": [],
+        }
+
     def margin_pairs(self, call: Call) -> object:
         # no margin trading here: every symbol says isMarginTradingAllowed=false
         return []
@@ -342,4 +352,6 @@ class MarketData:
             "GET /fapi/v2/ticker/price": Route(self.ticker_price),
             f"GET {p}/ticker/bookTicker": Route(self.book_ticker),
             f"GET {p}/premiumIndex": Route(self.premium_index),
+            # clients loading every market type (ccxt's binance) also ask COIN-M
+            "GET /dapi/v1/exchangeInfo": Route(self.coin_m_exchange_info),
         }

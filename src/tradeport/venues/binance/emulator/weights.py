@@ -90,6 +90,7 @@ SPOT_WEIGHTS: dict[str, WeightRule] = {
     "GET /api/v3/myTrades": _if_param("orderId", 5, 20),
     "GET /sapi/v1/margin/allPairs": 1,
     "GET /sapi/v1/margin/isolated/allPairs": 10,
+    "GET /sapi/v1/capital/config/getall": 10,
 }
 
 # USDⓈ-M, SDK 18.0.1 docstrings (§2.3). New orders cost no IP weight, only order counts.
@@ -105,6 +106,7 @@ FUTURES_WEIGHTS: dict[str, WeightRule] = {
     "GET /fapi/v2/ticker/price": _by_symbol(1, 2),
     "GET /fapi/v1/ticker/bookTicker": _by_symbol(2, 5),
     "GET /fapi/v1/premiumIndex": 1,
+    "GET /dapi/v1/exchangeInfo": 1,
     "POST /fapi/v1/order": 0,
     "DELETE /fapi/v1/order": 1,
     "GET /fapi/v1/order": 1,
