@@ -441,12 +441,16 @@ class Engine:
         self._instrument(symbol)
         return self._tapes[symbol].klines(interval_ms, start_ms, end_ms, limit, self._clock())
 
-    def ticker_24h(self, symbol: str) -> Ticker24h:
+    def ticker_24h(self, symbol: str, window_ms: int | None = None) -> Ticker24h:
+        """Rolling statistics over the last 24 h, or over `window_ms` (Binance's rolling
+        window ticker)."""
         self._instrument(symbol)
         now = self._clock()
         book = self._books[symbol]
         top = (book.top(is_bid=True), book.top(is_bid=False))
-        return ticker_24h(self._tapes[symbol], top, now)
+        if window_ms is None:
+            return ticker_24h(self._tapes[symbol], top, now)
+        return ticker_24h(self._tapes[symbol], top, now, window_ms)
 
     def price_limits(self, symbol: str, side: str) -> PriceLimits:
         """The limit prices `side` may use now under the price band (no bound without one)."""

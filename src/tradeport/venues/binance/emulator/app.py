@@ -22,10 +22,12 @@ from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
-from tradeport.venues.binance.emulator.calls import Market
+from tradeport.venues.binance.emulator.calls import Market, Route
 from tradeport.venues.binance.emulator.context import BinanceContext
 from tradeport.venues.binance.emulator.futures import FuturesTrading
+from tradeport.venues.binance.emulator.futures_edits import FuturesEdits
 from tradeport.venues.binance.emulator.market import MarketData
+from tradeport.venues.binance.emulator.market_history import MarketHistory
 from tradeport.venues.binance.emulator.rest import MarketGate, install_rest
 from tradeport.venues.binance.emulator.spot import SpotTrading
 from tradeport.venues.binance.emulator.streams import install_public_streams
@@ -143,6 +145,7 @@ class BinanceEmulator(VenueEmulator):
                 spot_orders,
                 {
                     **self._spot_data.routes(),
+                    **MarketHistory(self._spot_data).routes(),
                     **self._spot_trading.routes(),
                     **Wallet(self.spot, self.spot_symbols).routes(),
                 },
@@ -153,12 +156,18 @@ class BinanceEmulator(VenueEmulator):
                 futures_orders,
                 {
                     **self._futures_data.routes(),
+                    **MarketHistory(self._futures_data).routes(),
                     **self._futures_trading.routes(),
+                    **FuturesEdits(self._futures_trading).routes(),
                     **self.user_streams.routes(),
                 },
                 dict(FUTURES_WEIGHTS),
             ),
         }
+        spot_gate = self._venues["spot"]
+        spot_gate.routes["GET /api/v3/rateLimit/order"] = Route(
+            lambda call: spot_gate.orders.usage(call.account_id, call.now_ms), signed=True
+        )
         # stream routes are added above; the REST catch-all comes last
         Admin(self).install(self.app)
         self.rest = install_rest(self.context, self.app, self._venues)

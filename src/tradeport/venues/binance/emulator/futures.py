@@ -51,7 +51,7 @@ class FuturesTrading:
         # the engine margins everything as cross; the flag is kept and reported as set
         self._margin_type: dict[tuple[str, str], str] = {}
 
-    def _reject(self, exc: Reject) -> BinanceApiError:
+    def reject(self, exc: Reject) -> BinanceApiError:
         return from_reject(FUTURES_REJECTS, exc)
 
     # -- new orders --------------------------------------------------------------------
@@ -145,7 +145,7 @@ class FuturesTrading:
         try:
             order, _fills = self.engine.place(call.account_id, req)
         except Reject as exc:
-            raise self._reject(exc) from exc
+            raise self.reject(exc) from exc
         return out.order_payload(order, ack=ack)
 
     # -- cancels and queries -----------------------------------------------------------
@@ -364,7 +364,7 @@ class FuturesTrading:
                 raise BinanceApiError(
                     -4068, "Position side cannot be changed if there exists position."
                 ) from exc
-            raise self._reject(exc) from exc
+            raise self.reject(exc) from exc
         return _success()
 
     def routes(self) -> dict[str, Route]:

@@ -1,5 +1,6 @@
-"""The SAPI wallet endpoint clients call while loading markets with API keys:
-`GET /sapi/v1/capital/config/getall` (all coins' information, USER_DATA, weight 10).
+"""The SAPI wallet endpoints clients call by default: `GET /sapi/v1/capital/config/getall`
+(all coins' information, USER_DATA, weight 10) and `GET /sapi/v1/asset/tradeFee` (the
+account's spot fee rates per symbol, weight 1).
 
 ccxt's binance and binanceusdm ask it in `load_markets` (fetchCurrencies) whenever
 keys are set. The emulator lists every asset of its spot symbols with the account's
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.decimal_text import spot as f8
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.symbols import SymbolSpec
@@ -24,12 +26,25 @@ _NETWORKS = {"BTC": "BTC", "ETH": "ETH", "DOGE": "DOGE", "USDT": "ETH"}
 
 class Wallet:
     def __init__(self, engine: Engine, specs: Sequence[SymbolSpec]) -> None:
-        """`engine`: the spot engine, whose balances are the wallet's."""
+        """`engine`: the spot engine, whose balances and fees are the wallet's."""
         self.engine = engine
+        self.specs = {s.symbol: s for s in specs}
         self.assets = sorted({a for s in specs for a in (s.base, s.quote)})
 
     def routes(self) -> dict[str, Route]:
-        return {"GET /sapi/v1/capital/config/getall": Route(self.coins, signed=True)}
+        return {
+            "GET /sapi/v1/capital/config/getall": Route(self.coins, signed=True),
+            "GET /sapi/v1/asset/tradeFee": Route(self.trade_fees, signed=True),
+        }
+
+    def trade_fees(self, call: Call) -> object:
+        symbol = call.params.get("symbol")
+        names = list(self.specs) if symbol is None else [call.params.spec(self.specs).symbol]
+        maker, taker = self.engine.fees
+        return [
+            {"symbol": name, "makerCommission": plain(maker), "takerCommission": plain(taker)}
+            for name in names
+        ]
 
     def coins(self, call: Call) -> object:
         held = self.engine.balances(call.account_id)
