@@ -66,7 +66,8 @@ def bad_timestamp(req_ts: str, server_ms: int, recv_window: str) -> BybitApiErro
 
 
 def bad_key() -> BybitApiError:
-    return BybitApiError(10003, "API key is invalid.")
+    # an unknown key is refused with HTTP 401 (PROTOCOLS.md §4.7 "401 invalid key")
+    return BybitApiError(10003, "API key is invalid.", status=401)
 
 
 def bad_sign() -> BybitApiError:

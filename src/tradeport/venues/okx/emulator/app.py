@@ -61,6 +61,7 @@ class OkxEmulator(VenueEmulator):
         extra_symbols: int = 0,
         stream_time_scale: float = 1.0,
         checksum: bool = True,
+        demo_keys: bool = False,
     ) -> None:
         """`weight_limit` replaces every public endpoint's per-IP limit (requests per
         2 s; `weight_interval` replaces that window, e.g. `(1, "MINUTE")`) and
@@ -68,7 +69,10 @@ class OkxEmulator(VenueEmulator):
         `extra_symbols` lists that many more made-up pairs (SYM001-USDT, …) in both
         instTypes; `stream_time_scale` multiplies every timed stream's period.
         `checksum` False makes book pushes carry checksum 0, as OKX announced for 2026
-        (§3.5); it can be changed while running."""
+        (§3.5); it can be changed while running. `demo_keys` makes the accounts' keys
+        demo-trading keys, as OKX's demo environment issues them: requests must then
+        carry `x-simulated-trading: 1`, and live ones are refused (50101), and the other
+        way round by default."""
         self.spot_symbols, self.swap_symbols = listed_symbols(extra_symbols)
         self.sizing = Sizing(self.spot_symbols, self.swap_symbols)
         self.order_info = OrderInfo()
@@ -112,6 +116,7 @@ class OkxEmulator(VenueEmulator):
             weight_limit=weight_limit,
             weight_interval=weight_interval,
             order_limit=order_limit,
+            demo_keys=demo_keys,
         )
         self.app = web.Application()
         # WebSocket routes first: the REST catch-all must not swallow them

@@ -92,6 +92,7 @@ class RestApi(Gateway[Call, OkxApiError]):
                 incoming.raw_path,
                 payload,
                 incoming.now_ms,
+                demo_keys=self.ctx.demo_keys,
             )
         return Call(params, incoming.now_ms, caller, body=body)
 
