@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
-from tradeport.emulator.engine import Engine
+from tradeport.emulator.engine import Engine, PublicTrade
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS
 from tradeport.venues.okx.emulator import candles, stream_market
 from tradeport.venues.okx.emulator.calls import Call, Route
@@ -163,18 +163,18 @@ class MarketData:
         _, engine = self.listed(inst)
         default, high = TRADE_LIMIT
         limit = params.integer("limit", default, low=1, high=high) or default
-        return [
-            {
-                "instId": inst,
-                "side": "sell" if t.buyer_is_maker else "buy",  # the taker's side
-                "sz": self._size(inst, t.qty),
-                "px": plain(t.price),
-                "source": "0",
-                "tradeId": trade_id_text(t.trade_id),
-                "ts": str(t.ts_ms),
-            }
-            for t in reversed(engine.recent_trades(inst, limit))
-        ]
+        return [self.trade_row(inst, t) for t in reversed(engine.recent_trades(inst, limit))]
+
+    def trade_row(self, inst: str, t: PublicTrade) -> dict[str, object]:
+        return {
+            "instId": inst,
+            "side": "sell" if t.buyer_is_maker else "buy",  # the taker's side
+            "sz": self._size(inst, t.qty),
+            "px": plain(t.price),
+            "source": "0",
+            "tradeId": trade_id_text(t.trade_id),
+            "ts": str(t.ts_ms),
+        }
 
     def mark_price(self, call: Call) -> list[object]:
         params = call.params

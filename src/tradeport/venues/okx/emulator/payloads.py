@@ -258,6 +258,46 @@ class PositionHistory:
         return cls(f for f in fills if f.position_side == position_side)
 
 
+def bill_row(ctx: OkxContext, inst_type: InstType, fill: EngineFill) -> Row:
+    """One `/account/bills` trade bill (type 2) for a fill, in the currency its fee is
+    charged in: spot buys receive the base (less the fee), spot sells the quote; a SWAP
+    fill changes the margin currency by its realized pnl less the fee. `bal` (the
+    balance after the bill) is not kept per fill, so it is empty."""
+    engine = ctx.engine(inst_type)
+    base = engine.instruments[fill.symbol].base
+    if inst_type == "SWAP":
+        change = fill.realized_pnl - fill.fee
+    elif fill.fee_asset == base:
+        change = fill.qty - fill.fee
+    else:
+        change = fill.quote_qty - fill.fee
+    return {
+        "instType": inst_type,
+        "instId": fill.symbol,
+        "billId": bill_id_text(inst_type, fill.trade_id, fill.is_maker),
+        "type": "2",
+        "subType": "1" if fill.side == "BUY" else "2",
+        "ccy": fill.fee_asset,
+        "bal": "",
+        "balChg": plain(change),
+        "fee": plain(-fill.fee),
+        "pnl": plain(fill.realized_pnl),
+        "sz": plain(ctx.sizing.to_venue(fill.symbol, fill.qty)),
+        "px": plain(fill.price),
+        "execType": "M" if fill.is_maker else "T",
+        "mgnMode": "cross" if inst_type == "SWAP" else "cash",
+        "ordId": order_id_text(inst_type, fill.order_id),
+        "tradeId": trade_id_text(fill.trade_id),
+        "from": "",
+        "to": "",
+        "notes": "",
+        "posBal": "",
+        "posBalChg": "",
+        "interest": "0",
+        "ts": str(fill.ts_ms),
+    }
+
+
 def position_row(position: EnginePosition, *, ctx: OkxContext, account_id: str) -> Row:
     """One `/account/positions` entry (SWAP); the `positions` channel pushes the same."""
     engine = ctx.swap
