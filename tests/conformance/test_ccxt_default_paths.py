@@ -26,12 +26,11 @@ NOT_IN_CCXT: dict[str, set[str]] = {
     "OKX___SWAP": {"cancel_all"},
 }
 # Endpoints these calls reach that the emulator does not serve yet (README, emulator
-# section): Binance spot cancelReplace (ccxt's edit_order); Bybit create-batch, funding
-# history, open interest and transaction log
+# section): Binance spot cancelReplace (ccxt's edit_order), Bybit create-batch
 NOT_SERVED: dict[str, set[str]] = {
     "BINANCE___SPOT": {"edit"},
     "BYBIT___SPOT": {"batch"},
-    "BYBIT___SWAP": {"batch", "perpetual_views"},
+    "BYBIT___SWAP": {"batch"},
 }
 
 
@@ -146,6 +145,5 @@ async def test_perpetual_account_views_at_defaults(client: Client) -> None:
     await client.ccxt.create_order(client.symbol, "market", "buy", amount)
     positions = await client.ccxt.fetch_positions([client.symbol])
     assert [p["side"] for p in positions if p["contracts"]] == ["long"]
-    # ccxt's okx asks the bills of its default market type (spot) unless told
-    ledger = await client.ccxt.fetch_ledger("USDT", params={"type": "swap"})
+    ledger = await client.ccxt.fetch_ledger("USDT", params=client.peer.fetch_ledger_params)
     assert any(entry["amount"] for entry in ledger)

@@ -15,6 +15,10 @@ from tradeport.emulator.symbols import SymbolSpec
 LAUNCH_TIME_MS = 1585526400000
 SPOT_MAX_ORDER_AMOUNT = Decimal(2_000_000)
 QUOTE_PRECISION = "0.00000001"
+# USDT perpetuals take orders from 5 USDT of value (lotSizeFilter.minNotionalValue of
+# BTCUSDT, ETHUSDT, DOGEUSDT), where Binance USDⓈ-M, whose filters the shared symbols
+# follow, asks 100 for BTCUSDT
+LINEAR_MIN_NOTIONAL = Decimal(5)
 # Price limits (account/set-price-limit.mdx): the maximum buy price is
 # Min(Max(index, mark × (1 + X)), mark × (1 + Y)) on futures and the like around the index
 # (plus the average premium) on spot; the minimum sell price mirrors it. The emulators'
@@ -57,6 +61,7 @@ def spot_instrument(spec: SymbolSpec) -> dict[str, object]:
             "minOrderAmt": plain(spec.min_notional),
             "maxOrderAmt": plain(SPOT_MAX_ORDER_AMOUNT),
             "maxLimitOrderQty": plain(spec.max_qty),
+            "postOnlyMaxLimitOrderSize": plain(spec.max_qty),
             "maxMarketOrderQty": plain(spec.market_max_qty),
         },
         "priceFilter": {"tickSize": plain(spec.tick_size)},

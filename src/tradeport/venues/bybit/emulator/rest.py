@@ -31,6 +31,7 @@ from tradeport.venues.bybit.emulator.errors import (
     envelope,
     route_not_found,
 )
+from tradeport.venues.bybit.emulator.history import History
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.limits import IpLimiter, UidLimiter
 from tradeport.venues.bybit.emulator.market import BookSync, MarketData
@@ -56,6 +57,7 @@ class RestApi(Gateway[Call, BybitApiError]):
             **self.trading.routes(),
             **Queries(ctx).routes(),
             **Account(ctx).routes(),
+            **History(ctx).routes(),
         }
 
     def gate(self, incoming: Incoming) -> None:
