@@ -26,12 +26,8 @@ NOT_IN_CCXT: dict[str, set[str]] = {
     "OKX___SWAP": {"cancel_all"},
 }
 # Endpoints these calls reach that the emulator does not serve yet (README, emulator
-# section): Binance spot cancelReplace (ccxt's edit_order), Bybit create-batch
-NOT_SERVED: dict[str, set[str]] = {
-    "BINANCE___SPOT": {"edit"},
-    "BYBIT___SPOT": {"batch"},
-    "BYBIT___SWAP": {"batch"},
-}
+# section): Binance spot cancelReplace (ccxt's edit_order)
+NOT_SERVED: dict[str, set[str]] = {"BINANCE___SPOT": {"edit"}}
 
 
 @dataclass
