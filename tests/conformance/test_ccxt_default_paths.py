@@ -25,9 +25,6 @@ NOT_IN_CCXT: dict[str, set[str]] = {
     "OKX___SPOT": {"cancel_all"},
     "OKX___SWAP": {"cancel_all"},
 }
-# Endpoints these calls reach that the emulator does not serve yet (README, emulator
-# section): Binance spot cancelReplace (ccxt's edit_order)
-NOT_SERVED: dict[str, set[str]] = {"BINANCE___SPOT": {"edit"}}
 
 
 @dataclass
@@ -45,12 +42,11 @@ class Client:
         return self.venue.spec.asset_type is AssetType.SWAP
 
     def offers(self, call: str) -> bool:
-        key = self.venue.spec.key
-        return call not in NOT_IN_CCXT.get(key, set()) | NOT_SERVED.get(key, set())
+        return call not in NOT_IN_CCXT.get(self.venue.spec.key, set())
 
     def require(self, call: str) -> None:
         if not self.offers(call):
-            pytest.skip(f"{call} is not offered on {self.venue.spec.key} (see NOT_SERVED)")
+            pytest.skip(f"ccxt makes no {call} call on {self.venue.spec.key}")
 
     async def resting_buy(self, fraction: str) -> tuple[float, float]:
         """(amount, price) of a small buy `fraction` of the bid: inside every price band."""
@@ -95,7 +91,6 @@ async def test_fees_and_coins_at_defaults(client: Client) -> None:
 
 
 async def test_order_placed_amended_and_cancelled_at_defaults(client: Client) -> None:
-    client.require("edit")
     amount, price = await client.resting_buy("0.99")
     placed = await client.ccxt.create_order(client.symbol, "limit", "buy", amount, price)
     _, lower = await client.resting_buy("0.98")
@@ -130,7 +125,6 @@ async def test_batch_of_orders_at_defaults(client: Client) -> None:
 async def test_perpetual_account_views_at_defaults(client: Client) -> None:
     if not client.swap:
         pytest.skip("perpetuals only")
-    client.require("perpetual_views")
     history = await client.ccxt.fetch_funding_rate_history(client.symbol, limit=3)
     assert history and all(h["fundingRate"] == 0.0001 for h in history)
     interest = await client.ccxt.fetch_open_interest(client.symbol)

@@ -30,6 +30,7 @@ from tradeport.venues.binance.emulator.market import MarketData
 from tradeport.venues.binance.emulator.market_history import MarketHistory
 from tradeport.venues.binance.emulator.rest import MarketGate, install_rest
 from tradeport.venues.binance.emulator.spot import SpotTrading
+from tradeport.venues.binance.emulator.spot_replace import CancelReplace
 from tradeport.venues.binance.emulator.streams import install_public_streams
 from tradeport.venues.binance.emulator.symbols import (
     FUTURES_PRICE_BAND,
@@ -147,6 +148,7 @@ class BinanceEmulator(VenueEmulator):
                     **self._spot_data.routes(),
                     **MarketHistory(self._spot_data).routes(),
                     **self._spot_trading.routes(),
+                    **CancelReplace(self._spot_trading).routes(),
                     **Wallet(self.spot, self.spot_symbols).routes(),
                 },
                 dict(SPOT_WEIGHTS),

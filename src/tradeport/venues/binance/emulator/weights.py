@@ -103,6 +103,7 @@ SPOT_WEIGHTS: dict[str, WeightRule] = {
     "POST /api/v3/order": 1,
     "POST /api/v3/order/test": _if_param("computeCommissionRates", 20, 1),
     "DELETE /api/v3/order": 1,
+    "POST /api/v3/order/cancelReplace": 1,
     "GET /api/v3/order": 4,
     "GET /api/v3/openOrders": _if_param("symbol", 6, 80),
     "DELETE /api/v3/openOrders": 1,
