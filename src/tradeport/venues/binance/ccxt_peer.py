@@ -95,4 +95,6 @@ def ccxt_client(module: Any, emulator: Any, asset_type: AssetType, account: int 
     streams = exchange.urls["api"].get("ws")  # ccxt.pro only
     if isinstance(streams, dict):
         streams[market] = emulator.stream_url(asset_type) + "/ws"
+        # the spot WS API (private spot streams, ws-api.binance.com) is on the spot host
+        streams["ws-api"]["spot"] = emulator.stream_url(AssetType.SPOT) + "/ws-api/v3"
     return exchange
