@@ -35,3 +35,20 @@ async def test_open_interest_and_the_log_follow_a_fill(emu: BybitEmulator, raw: 
     assert Decimal(entry["cashBalance"]) == wallet.balance
     bad = await raw.public("/v5/market/open-interest", category="linear", symbol="BTCUSDT")
     assert bad.code == 10001  # intervalTime is required
+
+
+async def test_price_limit_is_what_each_category_enforces(
+    emu: BybitEmulator, raw: RawClient
+) -> None:
+    spot = (await raw.public("/v5/market/price-limit", category="spot", symbol="BTCUSDT")).result
+    over = str(Decimal(spot["buyLmt"]) + Decimal("0.01"))
+    assert (await raw.order("spot", "BTCUSDT", "Buy", "0.001", over)).code == 170193
+    assert (await raw.order("spot", "BTCUSDT", "Buy", "0.001", spot["buyLmt"])).code == 0
+    linear = (
+        await raw.public("/v5/market/price-limit", category="linear", symbol="BTCUSDT")
+    ).result
+    far = str(Decimal(linear["buyLmt"]) * 2)
+    placed = await raw.order("linear", "BTCUSDT", "Buy", "0.01", far)
+    # futures move the price to the limit (Bybit's default) and the order goes ahead
+    state = await raw.order_state("linear", placed.result["orderId"])
+    assert Decimal(state["price"]) == Decimal(linear["buyLmt"])

@@ -1,7 +1,7 @@
-"""Funding history, open interest and the account's transaction log (PROTOCOLS.md §4.3):
-`/v5/market/funding/history`, `/v5/market/open-interest` and
-`/v5/account/transaction-log`, the endpoints ccxt's `bybit` reads for
-fetch_funding_rate_history, fetch_open_interest and fetch_ledger.
+"""Funding history, open interest, price limits and the account's transaction log
+(PROTOCOLS.md §4.3): `/v5/market/funding/history`, `/v5/market/open-interest`,
+`/v5/market/price-limit` and `/v5/account/transaction-log`, the endpoints ccxt's
+`bybit` reads for fetch_funding_rate_history, fetch_open_interest and fetch_ledger.
 
 The funding model is every emulator's (`emulator/funding.py`): a flat rate settled every
 8 hours. The engine keeps no open-interest history, so `open-interest` answers one row,
@@ -52,6 +52,7 @@ class History:
         return {
             "GET /v5/market/funding/history": Route(self.funding_history),
             "GET /v5/market/open-interest": Route(self.open_interest),
+            "GET /v5/market/price-limit": Route(self.price_limit),
             "GET /v5/account/transaction-log": Route(self.transaction_log, signed=True),
         }
 
@@ -98,6 +99,26 @@ class History:
                 }
             ],
             "nextPageCursor": "",
+        }
+
+    def price_limit(self, call: Call) -> object:
+        """The order price limits in force now: what the engine's price band allows
+        (a buy at most `buyLmt`, a sell at least `sellLmt`)."""
+        params = call.params
+        category = params.category(("spot", "linear", "inverse", "option"))
+        if category not in ("spot", "linear"):
+            raise invalid("category", "must be spot or linear here")
+        symbol = params.require("symbol")
+        engine = self.ctx.engine("spot" if category == "spot" else "linear")
+        if symbol not in engine.instruments:
+            raise symbol_invalid(symbol)
+        high = engine.price_limits(symbol, "BUY").high
+        low = engine.price_limits(symbol, "SELL").low
+        return {
+            "symbol": symbol,
+            "buyLmt": "" if high is None else plain(high),
+            "sellLmt": "" if low is None else plain(low),
+            "ts": str(call.now_ms),
         }
 
     def transaction_log(self, call: Call) -> object:
