@@ -6,6 +6,7 @@ ccxt.pro client pointed at the emulator, and `DIFFERENCES[asset_type]` lists whe
 ccxt's reading of the same account or stream differs from tradeport's, as data:
 
 - `fetch_order_params`: extra params ccxt's `fetch_order` needs on this venue.
+- `fetch_ledger_params`: extra params ccxt's `fetch_ledger` needs to read this market.
 - `watch_trades_params`, `watch_ticker_params`: params that make ccxt.pro read the
   trade or ticker stream tradeport reads.
 - `watched_trade_ids_are_the_engines` (default True): the trade stream tradeport reads
@@ -107,6 +108,10 @@ class Peer:
     @property
     def fetch_order_params(self) -> dict[str, Any]:
         return dict(self.differences.get("fetch_order_params", {}))
+
+    @property
+    def fetch_ledger_params(self) -> dict[str, Any]:
+        return dict(self.differences.get("fetch_ledger_params", {}))
 
     @property
     def watch_trades_params(self) -> dict[str, Any]:

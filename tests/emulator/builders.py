@@ -56,9 +56,19 @@ def limit(
     client_order_id: str = "",
     reduce_only: bool = False,
     position_side: str = "BOTH",
+    stp: str | None = None,
 ) -> OrderRequest:
     return OrderRequest(
-        symbol, side, "LIMIT", D(qty), D(price), tif, client_order_id, reduce_only, position_side
+        symbol,
+        side,
+        "LIMIT",
+        D(qty),
+        D(price),
+        tif,
+        client_order_id,
+        reduce_only,
+        position_side,
+        stp=stp,
     )
 
 

@@ -4,13 +4,14 @@ Synchronous, single-threaded and deterministic: the same instruments, clock read
 call sequence give the same orders, fills, ids and book updates. No I/O; venue skins call
 it from their event loop and translate its vocabulary and rejections to the venue's.
 
-The engine checks funds, margin, position rules and matching. It does not apply the
-venue's tick / step / notional filters: each skin does, with its own error codes.
-Orders of one account may match each other (no self-trade prevention).
+The engine checks funds, margin, position rules, matching and, where a skin gives one,
+the venue's price band (`price_band.py`). It does not apply the venue's tick / step /
+notional filters: each skin does, with its own error codes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import time
@@ -32,12 +33,14 @@ from tradeport.emulator.marketdata import (
     PublicTrade,
     Ticker24h,
 )
-from tradeport.emulator.matching import Ledger, Plan, plan, walk
+from tradeport.emulator.matching import Ledger, Plan, SelfTrade, plan, walk
 from tradeport.emulator.orders import (
     BUY,
+    EXPIRED_IN_MATCH,
     FINISHED_ORDERS_KEPT,
     LIMIT,
     MARKET,
+    STP_NONE,
     EngineFill,
     EngineOrder,
     OrderRequest,
@@ -46,6 +49,7 @@ from tradeport.emulator.orders import (
     RejectReason,
 )
 from tradeport.emulator.perp import EnginePosition, PerpLedger, PerpWallet
+from tradeport.emulator.price_band import PriceBand, PriceLimits
 from tradeport.emulator.spot import SpotLedger
 from tradeport.emulator.tape import Tape, ticker_24h
 
@@ -62,6 +66,8 @@ __all__ = [
     "OrderEvent",
     "OrderRequest",
     "PerpWallet",
+    "PriceBand",
+    "PriceLimits",
     "PublicTrade",
     "Reject",
     "RejectReason",
@@ -93,6 +99,8 @@ class Engine:
         expire_unplaceable: bool = False,
         keep_finished_orders: int = FINISHED_ORDERS_KEPT,
         keep_fills: int = FILLS_KEPT,
+        price_band: PriceBand | None = None,
+        self_trade: str = STP_NONE,
     ) -> None:
         """`keep_finished_orders` / `keep_fills`: how many finished orders and fills
         each account keeps per symbol (the oldest go first).
@@ -101,7 +109,10 @@ class Engine:
         expires at once with no fill (Binance spot) instead of being rejected (Binance
         USDⓈ-M -5021). `expire_unplaceable`: likewise a post-only order that would take
         and a market order that meets an empty book (Bybit acknowledges both and cancels
-        them) instead of rejecting them."""
+        them) instead of rejecting them. `price_band`: how far from the mark price a limit
+        order's price may be (None, the default: any price); a skin may also set the
+        attribute before it serves. `self_trade`: the self-trade prevention mode of orders
+        that name none (STP_MODES; a skin may set the attribute likewise)."""
         if kind not in ("spot", "perp"):
             raise ValueError(f"kind must be 'spot' or 'perp', not {kind!r}")
         self.kind = kind
@@ -110,6 +121,10 @@ class Engine:
         self._clock = clock
         self._expire_unfilled_fok = expire_unfilled_fok
         self._expire_unplaceable = expire_unplaceable
+        self.price_band = price_band
+        # what happens when an account's taker meets its own resting order (STP_MODES);
+        # an order may ask for another mode. NONE, the default: they trade.
+        self.self_trade = self_trade
         if keep_fills < 1:
             raise ValueError(f"keep_fills must be at least 1, not {keep_fills}")
         self._keep_fills = keep_fills
@@ -146,8 +161,9 @@ class Engine:
 
     def set_house_account(self, account_id: str) -> None:
         """Mark the venue's own liquidity account (the synthetic market maker): no order or
-        account events are published for it, its perpetual margin is not checked
-        (it is funded never to run out) and its finished orders and fills are not kept.
+        account events are published for it, its perpetual margin and the price band are
+        not checked (it is funded never to run out, and it is the market the band follows)
+        and its finished orders and fills are not kept.
         Its balances are still kept exactly."""
         self._hidden.add(account_id)
         self._store.forget_finished(account_id)
@@ -169,8 +185,13 @@ class Engine:
         """Accept and match an order; returns it and its own fills. Raises Reject."""
         instrument = self._instrument(req.symbol)
         book = self._books[req.symbol]
+        if req.type == LIMIT and req.price is not None:
+            banded = self._banded_price(account_id, req.symbol, req.side, req.price)
+            if banded != req.price:
+                req = dataclasses.replace(req, price=banded)
         with self.batch():
             order = self._store.new_order(account_id, req, self._clock())
+            order.stp = self._stp_mode(account_id, req)
             self._ledger.prepare(order, req)
             unplaceable = self._unplaceable(order, book)
             budget = req.quote_qty if order.type == MARKET else None
@@ -194,8 +215,8 @@ class Engine:
                 self._publish_order(order, None)
                 self._close(order)
                 return order.snapshot(), []
-            fills, traded = self._execute(order, book, instrument)
-            self._finish_taker(order, book, dry, quote_sized=budget is not None)
+            fills, traded, stopped = self._execute(order, book, instrument)
+            self._finish_taker(order, book, dry, quote_sized=budget is not None, stopped=stopped)
             self._expire_stale_reduce_only(order.symbol, traded)
             return order.snapshot(), fills
 
@@ -237,6 +258,8 @@ class Engine:
         assert order.price is not None  # only limit orders rest
         new_qty = order.qty if qty is None else qty
         new_price = order.price if price is None else price
+        if price is not None:
+            new_price = self._banded_price(account_id, symbol, order.side, price)
         if new_qty <= order.filled_qty:
             raise Reject(RejectReason.BAD_QUANTITY, "quantity must exceed the filled quantity")
         if new_price <= 0:
@@ -265,10 +288,13 @@ class Engine:
             self._touched_accounts[account_id] = None
             self._publish_order(order, None)
             fills: list[EngineFill] = []
+            stopped = False
             if book.would_cross(order.side, new_price):
-                fills, traded = self._execute(order, book, instrument)
+                fills, traded, stopped = self._execute(order, book, instrument)
                 self._expire_stale_reduce_only(symbol, traded)
-            if order.is_open:
+            if order.is_open and stopped:
+                self._expire_in_match(order)
+            elif order.is_open:
                 book.rest(order)
             else:
                 self._close(order)
@@ -368,6 +394,11 @@ class Engine:
     def positions(self, account_id: str) -> list[EnginePosition]:
         return self._perp_ledger().positions(account_id)
 
+    def open_interest(self, symbol: str) -> Decimal:
+        """Base quantity of the open contracts in `symbol` (each long has its short)."""
+        self._instrument(symbol)
+        return self._perp_ledger().open_interest(symbol)
+
     def maintenance_margin(self, account_id: str, asset: str) -> Decimal:
         """The maintenance margin, at mark, of the account's positions quoted in `asset`."""
         total = Decimal(0)
@@ -410,12 +441,23 @@ class Engine:
         self._instrument(symbol)
         return self._tapes[symbol].klines(interval_ms, start_ms, end_ms, limit, self._clock())
 
-    def ticker_24h(self, symbol: str) -> Ticker24h:
+    def ticker_24h(self, symbol: str, window_ms: int | None = None) -> Ticker24h:
+        """Rolling statistics over the last 24 h, or over `window_ms` (Binance's rolling
+        window ticker)."""
         self._instrument(symbol)
         now = self._clock()
         book = self._books[symbol]
         top = (book.top(is_bid=True), book.top(is_bid=False))
-        return ticker_24h(self._tapes[symbol], top, now)
+        if window_ms is None:
+            return ticker_24h(self._tapes[symbol], top, now)
+        return ticker_24h(self._tapes[symbol], top, now, window_ms)
+
+    def price_limits(self, symbol: str, side: str) -> PriceLimits:
+        """The limit prices `side` may use now under the price band (no bound without one)."""
+        instrument = self._instrument(symbol)
+        if self.price_band is None:
+            return PriceLimits(None, None)
+        return self.price_band.limits(side, self.mark_price(symbol), instrument.tick_size)
 
     def mark_price(self, symbol: str) -> Decimal:
         """Mid of the best bid and ask, else the last trade, else the start price."""
@@ -476,6 +518,22 @@ class Engine:
             raise problem
         return problem
 
+    def _banded_price(self, account_id: str, symbol: str, side: str, price: Decimal) -> Decimal:
+        """`price` if the band allows it; its edge where the band clamps; else Reject.
+        The house account is the market itself (it moves the price where it is told)."""
+        if self.price_band is None or account_id in self._hidden:
+            return price
+        bound = self.price_limits(symbol, side).breach(price)
+        if bound is None:
+            return price
+        if self.price_band.clamp:
+            return bound
+        if price > bound:
+            raise Reject(
+                RejectReason.PRICE_ABOVE_LIMIT, f"price above the limit {bound}", bound=bound
+            )
+        raise Reject(RejectReason.PRICE_BELOW_LIMIT, f"price below the limit {bound}", bound=bound)
+
     def _instrument(self, symbol: str) -> EngineInstrument:
         instrument = self.instruments.get(symbol)
         if instrument is None:
@@ -487,14 +545,32 @@ class Engine:
             raise Reject(RejectReason.NOT_SUPPORTED, "positions and leverage are perpetual only")
         return self._perp
 
+    def _stp_mode(self, account_id: str, req: OrderRequest) -> str:
+        """The self-trade prevention mode of a new order: its own, else the engine's.
+        The house account trades with itself by design (its takers print the tape)."""
+        if account_id in self._hidden:
+            return STP_NONE
+        return req.stp if req.stp is not None else self.self_trade
+
+    def _expire_in_match(self, order: EngineOrder) -> None:
+        """Self-trade prevention ended `order` (a taker stopped before its own maker)."""
+        order.status = EXPIRED_IN_MATCH
+        order.updated_ms = self._clock()
+        self._publish_order(order, None)
+        self._close(order)
+
     def _execute(
         self, taker: EngineOrder, book: OrderBook, instrument: EngineInstrument
-    ) -> tuple[list[EngineFill], set[str]]:
-        """Match the taker; returns its fills and the accounts that traded."""
+    ) -> tuple[list[EngineFill], set[str], bool]:
+        """Match the taker; returns its fills, the accounts that traded and whether
+        self-trade prevention stopped the taker. Own makers the prevention passed over
+        expire (EXPIRED_IN_MATCH)."""
         fills: list[EngineFill] = []
         traded = {taker.account_id}
         tape = self._tapes[taker.symbol]
-        for maker, qty in walk(book, taker, self._ledger, instrument, dry_run=False):
+        prevented = SelfTrade()
+        steps = walk(book, taker, self._ledger, instrument, dry_run=False, self_trade=prevented)
+        for maker, qty in steps:
             assert maker.price is not None
             price = maker.price
             trade_id = self._next_trade_id[taker.symbol]
@@ -511,7 +587,9 @@ class Engine:
             self._pending.append(trade)
             if not maker.is_open:
                 self._close(maker)
-        return fills, traded
+        for maker in prevented.makers:
+            self._close_resting(maker, EXPIRED_IN_MATCH)
+        return fills, traded, prevented.taker_stopped
 
     def _fill(
         self,
@@ -555,8 +633,11 @@ class Engine:
         return fill
 
     def _finish_taker(
-        self, order: EngineOrder, book: OrderBook, dry: Plan, quote_sized: bool
+        self, order: EngineOrder, book: OrderBook, dry: Plan, quote_sized: bool, stopped: bool
     ) -> None:
+        if stopped and order.remaining > 0:
+            self._expire_in_match(order)
+            return
         if order.remaining > 0 and order.type == LIMIT and order.tif in ("GTC", "GTX"):
             book.rest(order)
             return

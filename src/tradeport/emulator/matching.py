@@ -13,7 +13,15 @@ from typing import Protocol
 
 from tradeport.emulator.book import OrderBook
 from tradeport.emulator.instrument import EngineInstrument
-from tradeport.emulator.orders import LIMIT, EngineOrder, OrderRequest
+from tradeport.emulator.orders import (
+    EXPIRE_BOTH,
+    EXPIRE_MAKER,
+    EXPIRE_TAKER,
+    LIMIT,
+    STP_NONE,
+    EngineOrder,
+    OrderRequest,
+)
 
 ZERO = Decimal(0)
 
@@ -49,8 +57,18 @@ class Ledger(Protocol):
 
 
 @dataclass
+class SelfTrade:
+    """What self-trade prevention decided during one walk: the taker's own resting
+    orders it passed over (to expire) and whether the taker itself must stop there."""
+
+    makers: list[EngineOrder] = field(default_factory=list)
+    taker_stopped: bool = False
+
+
+@dataclass
 class Plan:
     fills: list[tuple[EngineOrder, Decimal, Decimal]] = field(default_factory=list)
+    self_trade: SelfTrade = field(default_factory=SelfTrade)
     qty: Decimal = ZERO
     quote: Decimal = ZERO
     # The walk ended because the book (on the crossing side of the limit) ran out, not
@@ -70,8 +88,13 @@ def walk(
     *,
     dry_run: bool,
     quote_budget: Decimal | None = None,
+    self_trade: SelfTrade | None = None,
 ) -> Iterator[tuple[EngineOrder, Decimal]]:
     """Yield (maker, qty) pairs in price-time priority until the taker is done.
+
+    A maker of the taker's own account is never yielded when the taker's self-trade
+    prevention mode is not NONE: it is noted in `self_trade` (EXPIRE_MAKER, EXPIRE_BOTH)
+    and the walk passes it (EXPIRE_MAKER) or stops there (EXPIRE_TAKER, EXPIRE_BOTH).
 
     In a dry run nothing changes between steps, so reduce-only capacity consumed by
     earlier steps is tracked here; in a live run the caller settles each pair before
@@ -82,8 +105,16 @@ def walk(
     budget = quote_budget
     consumed: dict[Hashable, Decimal] = {}
     taker_key = ledger.reduce_key(taker)
+    prevented = self_trade if self_trade is not None else SelfTrade()
     for maker in book.crossing_orders(taker.side, limit):
         assert maker.price is not None
+        if taker.stp != STP_NONE and maker.account_id == taker.account_id:
+            if taker.stp in (EXPIRE_MAKER, EXPIRE_BOTH):
+                prevented.makers.append(maker)
+            if taker.stp in (EXPIRE_TAKER, EXPIRE_BOTH):
+                prevented.taker_stopped = True
+                return
+            continue
         qty = _capped(maker, maker.remaining, ledger, consumed)
         if qty <= 0:
             continue
@@ -125,7 +156,15 @@ def plan(
     quote_budget: Decimal | None = None,
 ) -> Plan:
     result = Plan()
-    steps = walk(book, taker, ledger, instrument, dry_run=True, quote_budget=quote_budget)
+    steps = walk(
+        book,
+        taker,
+        ledger,
+        instrument,
+        dry_run=True,
+        quote_budget=quote_budget,
+        self_trade=result.self_trade,
+    )
     for maker, qty in steps:
         assert maker.price is not None
         result.fills.append((maker, maker.price, qty))

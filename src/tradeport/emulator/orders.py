@@ -22,6 +22,15 @@ ORDER_TYPES = (LIMIT, MARKET)
 TIME_IN_FORCE = ("GTC", "IOC", "FOK", "GTX")
 POSITION_SIDES = ("BOTH", "LONG", "SHORT")
 OPEN_STATUSES = ("NEW", "PARTIALLY_FILLED")
+# Self-trade prevention: what happens when a taker meets a resting order of its own
+# account (Binance's names, the engine's vocabulary). NONE lets them trade.
+STP_NONE = "NONE"
+EXPIRE_TAKER = "EXPIRE_TAKER"
+EXPIRE_MAKER = "EXPIRE_MAKER"
+EXPIRE_BOTH = "EXPIRE_BOTH"
+STP_MODES = (STP_NONE, EXPIRE_TAKER, EXPIRE_MAKER, EXPIRE_BOTH)
+# the status of an order self-trade prevention ended
+EXPIRED_IN_MATCH = "EXPIRED_IN_MATCH"
 # Finished orders kept per account and symbol, newest first out of the window: venues
 # keep order history for a time (Binance allOrders pages 1,000 at most); a bound by
 # count keeps an emulator's memory flat however long it runs.
@@ -45,15 +54,20 @@ class RejectReason(StrEnum):
     NO_LIQUIDITY = "no_liquidity"
     BAD_QUANTITY = "bad_quantity"
     BAD_PRICE = "bad_price"
+    # outside the venue's price band (price_band.py); Reject.bound holds the bound broken
+    PRICE_ABOVE_LIMIT = "price_above_limit"
+    PRICE_BELOW_LIMIT = "price_below_limit"
 
 
 class Reject(Exception):
     """The engine refused a request; nothing changed."""
 
-    def __init__(self, reason: RejectReason, message: str) -> None:
+    def __init__(self, reason: RejectReason, message: str, *, bound: Decimal | None = None) -> None:
+        """`bound`: the limit the request broke, where the venue's answer names it."""
         super().__init__(f"{reason}: {message}")
         self.reason = reason
         self.message = message
+        self.bound = bound
 
 
 @dataclass(slots=True)
@@ -68,6 +82,7 @@ class OrderRequest:
     reduce_only: bool = False  # perpetual, one-way mode only
     position_side: str = "BOTH"  # perpetual: "BOTH" one-way, "LONG"/"SHORT" hedge mode
     quote_qty: Decimal | None = None  # spot MARKET sized by quote amount
+    stp: str | None = None  # self-trade prevention mode (STP_MODES); None: the engine's
 
 
 class EngineOrder(msgspec.Struct):
@@ -82,12 +97,13 @@ class EngineOrder(msgspec.Struct):
     qty: Decimal
     filled_qty: Decimal
     cum_quote: Decimal
-    status: str  # NEW PARTIALLY_FILLED FILLED CANCELED EXPIRED REJECTED
+    status: str  # NEW PARTIALLY_FILLED FILLED CANCELED EXPIRED EXPIRED_IN_MATCH REJECTED
     reduce_only: bool
     position_side: str
     created_ms: int
     updated_ms: int
     quote_qty: Decimal | None = None  # the requested quote amount of a quote-sized MARKET order
+    stp: str = STP_NONE  # the self-trade prevention mode in force for this order
 
     @property
     def avg_price(self) -> Decimal:
@@ -259,6 +275,8 @@ def _check_shape(req: OrderRequest) -> None:
         raise Reject(RejectReason.NOT_SUPPORTED, f"{req.side} {req.type} {req.tif}")
     if req.position_side not in POSITION_SIDES:
         raise Reject(RejectReason.POSITION_SIDE_MISMATCH, req.position_side)
+    if req.stp is not None and req.stp not in STP_MODES:
+        raise Reject(RejectReason.NOT_SUPPORTED, f"self-trade prevention mode {req.stp}")
     if req.type == LIMIT:
         if req.quote_qty is not None:
             raise Reject(RejectReason.NOT_SUPPORTED, "quote-sized orders must be MARKET")

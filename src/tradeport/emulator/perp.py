@@ -224,6 +224,20 @@ class PerpLedger:
         """Order margin is recomputed from the open orders, so nothing is held per order."""
 
     # -- views -------------------------------------------------------------------------
+    def open_interest(self, symbol: str) -> Decimal:
+        """Contracts open in `symbol`: every one has a long and a short holder, so half
+        the sum of all position sizes (the house account's included)."""
+        total = sum(
+            (
+                abs(leg.qty)
+                for legs in self._legs.values()
+                for (s, _), leg in legs.items()
+                if s == symbol
+            ),
+            ZERO,
+        )
+        return total / 2
+
     def positions(self, account_id: str) -> list[EnginePosition]:
         out = []
         for (symbol, side), leg in sorted(self._legs.get(account_id, {}).items()):

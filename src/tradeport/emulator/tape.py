@@ -214,14 +214,17 @@ def _kline(
     )
 
 
-def ticker_24h(tape: Tape, top: tuple[Level | None, Level | None], now_ms: int) -> Ticker24h:
-    """Rolling 24 h statistics of `tape` (minute-granular window) with the book's touch."""
+def ticker_24h(
+    tape: Tape, top: tuple[Level | None, Level | None], now_ms: int, window_ms: int = DAY_MS
+) -> Ticker24h:
+    """Rolling statistics of `tape` over `window_ms` (24 h by default; minute-granular)
+    with the book's touch."""
     zero = Decimal(0)
     bid, bid_qty = top[0] or (zero, zero)
     ask, ask_qty = top[1] or (zero, zero)
     last = tape.last
     last_price, last_qty = (zero, zero) if last is None else (last.price, last.qty)
-    window = tape.window(now_ms - DAY_MS)
+    window = tape.window(now_ms - window_ms)
     if window is None:
         window = _Bar(now_ms, last_price, last_price, last_price, last_price,
                       zero, zero, 0, zero, zero, -1, -1)  # fmt: skip
@@ -238,7 +241,7 @@ def ticker_24h(tape: Tape, top: tuple[Level | None, Level | None], now_ms: int) 
         bid_qty=bid_qty,
         ask=ask,
         ask_qty=ask_qty,
-        open_ms=now_ms - DAY_MS,
+        open_ms=now_ms - window_ms,
         close_ms=now_ms,
         first_id=window.first_id,
         last_id=window.last_id,

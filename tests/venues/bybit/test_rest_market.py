@@ -37,7 +37,10 @@ async def test_instruments_carry_the_venue_rules(
     inst, rules = instruments[SYMBOL], engine.instruments["BTCUSDT"]
     assert inst.asset_type is client.asset_type and inst.status is InstrumentStatus.TRADING
     assert (inst.tick_size, inst.step_size) == (rules.tick_size, rules.step_size)
-    assert inst.min_notional == rules.min_notional and inst.contract_size == 1
+    # the minimum order value is the skin's rule (Bybit's 5 USDT on linear)
+    specs = emulator.spot_symbols if client.asset_type.value == "spot" else emulator.linear_symbols
+    (spec,) = [s for s in specs if s.symbol == "BTCUSDT"]
+    assert inst.min_notional == spec.min_notional and inst.contract_size == 1
     if client.asset_type is AssetType.SWAP:
         assert inst.settle == "USDT" and inst.max_leverage is not None
         assert inst.min_qty == rules.min_qty

@@ -78,16 +78,16 @@ DIFFERENCES: dict[AssetType, dict[str, Any]] = {
 
 def ccxt_client(module: Any, emulator: Any, asset_type: AssetType, account: int = 0) -> Any:
     """A ccxt (`module` is ccxt.async_support) or ccxt.pro client of `account` on the
-    emulator's `asset_type` market, at ccxt's default options except where the
-    emulator differs from Binance's hosts: it serves no coin list
-    (/sapi/v1/capital/config/getall) and no COIN-M markets (/dapi); and ccxt.pro tells
-    a spot push from a USDⓈ-M one by `/stream` in its URL (stream.binance.com), which
-    a loopback URL lacks, so only the market under test is loaded (its BTCUSDT is then
-    not ambiguous)."""
+    emulator's `asset_type` market, at ccxt's default options. One exception, for
+    ccxt.pro only: it tells a spot push from a USDⓈ-M one by `/stream` in its URL
+    (stream.binance.com), which a loopback URL lacks, so it loads only the market under
+    test (its BTCUSDT is then not ambiguous); this is the one way it reaches a host
+    other than Binance's."""
     name, market = CCXT_CLASSES[asset_type]
     key, secret = emulator.credentials(account)
-    options = {"fetchCurrencies": False, "fetchMarkets": {"types": [market]}}
-    config = {"apiKey": key, "secret": secret, "options": options}
+    config: dict[str, Any] = {"apiKey": key, "secret": secret}
+    if hasattr(getattr(module, name), "watch_order_book"):  # ccxt.pro
+        config["options"] = {"fetchMarkets": {"types": [market]}}
     exchange = getattr(module, name)(config)
     ccxt_urls(exchange, emulator.base_url)
     # ccxt.pro appends /<connection index>; for linear it rewrites .../ws to
@@ -95,4 +95,6 @@ def ccxt_client(module: Any, emulator: Any, asset_type: AssetType, account: int 
     streams = exchange.urls["api"].get("ws")  # ccxt.pro only
     if isinstance(streams, dict):
         streams[market] = emulator.stream_url(asset_type) + "/ws"
+        # the spot WS API (private spot streams, ws-api.binance.com) is on the spot host
+        streams["ws-api"]["spot"] = emulator.stream_url(AssetType.SPOT) + "/ws-api/v3"
     return exchange

@@ -56,7 +56,11 @@ DIFFERENCES: dict[AssetType, dict[str, Any]] = {
     # ccxt reads OKX's `eq` as the total and `availEq` as free: both include the
     # unrealized pnl of cross positions; tradeport's total is the cash balance `cashBal`
     # and its free `availBal`, the pnl staying on the positions
-    asset_type: {"balance_upl": {"total": "pnl", "free": "pnl"}}
+    asset_type: {
+        "balance_upl": {"total": "pnl", "free": "pnl"},
+        # ccxt asks the bills of its default market type (spot) unless told
+        "fetch_ledger_params": {"type": asset_type.value},
+    }
     for asset_type in CCXT_CLASSES
 }
 

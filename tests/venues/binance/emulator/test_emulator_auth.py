@@ -78,10 +78,10 @@ def now_vector(template: str, emu: BinanceEmulator, symbol: str) -> str:
 
 async def test_b1_shape_in_the_body_is_accepted(doc_emu: BinanceEmulator) -> None:
     payload = now_vector(B1, doc_emu, "BTCUSDT").replace("quantity=1", "quantity=0.001")
-    payload = payload.replace("price=0.1", "price=10000")
+    payload = payload.replace("price=0.1", "price=20000")
     body = f"{payload}&signature={hmac_hex(SPOT_SECRET, payload)}"
     status, reply = await post(doc_emu, "/api/v3/order", SPOT_KEY, "", body)
-    assert status == 200 and reply["status"] == "NEW" and reply["price"] == "10000.00000000"
+    assert status == 200 and reply["status"] == "NEW" and reply["price"] == "20000.00000000"
 
 
 async def test_b3_mixed_query_and_body_is_signed_without_separator(
@@ -89,7 +89,7 @@ async def test_b3_mixed_query_and_body_is_signed_without_separator(
 ) -> None:
     query = B3_QUERY.replace("LTCBTC", "BTCUSDT")
     body = now_vector(B3_BODY, doc_emu, "BTCUSDT").replace("quantity=1", "quantity=0.001")
-    body = body.replace("price=0.1", "price=10000")
+    body = body.replace("price=0.1", "price=20000")
     sig = hmac_hex(SPOT_SECRET, query + body)  # no "&" between query and body (§1.2)
     status, reply = await post(doc_emu, "/api/v3/order", SPOT_KEY, query, f"{body}&signature={sig}")
     assert status == 200 and reply["origQty"] == "0.00100000"
@@ -118,7 +118,7 @@ async def test_tampered_value_is_an_invalid_signature(raw: RawClient) -> None:
             ("type", "LIMIT"),
             ("timeInForce", "GTC"),
             ("quantity", "0.001"),
-            ("price", "10000"),
+            ("price", "20000"),
         ]
     )
     payload = join(pairs)

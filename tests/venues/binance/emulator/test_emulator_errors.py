@@ -110,7 +110,7 @@ async def test_unknown_symbol_and_path(raw: RawClient) -> None:
     assert missing.body["code"] == -1102
     path = await raw.public("/api/v3/nowhere")
     assert path.status == 404 and path.body["code"] == -5000
-    wrong_method = await raw.send("PUT", "/fapi/v1/order")
+    wrong_method = await raw.send("PUT", "/fapi/v1/allOrders")
     assert wrong_method.status == 404
     bad_interval = await raw.public("/api/v3/klines", "symbol=BTCUSDT&interval=7m")
     assert bad_interval.body == {"code": -1120, "msg": "Invalid interval."}

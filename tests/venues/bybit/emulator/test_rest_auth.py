@@ -64,7 +64,8 @@ async def test_an_unknown_or_missing_key_is_invalid(raw: RawClient) -> None:
     query = "accountType=UNIFIED"
     headers = raw.signed_headers(query)
     headers["X-BAPI-API-KEY"] = "no-such-key"
-    assert (await raw.send("GET", WALLET, query, headers=headers)).code == 10003
+    unknown = await raw.send("GET", WALLET, query, headers=headers)
+    assert (unknown.status, unknown.code) == (401, 10003)  # Bybit answers HTTP 401
     del headers["X-BAPI-API-KEY"]
     assert (await raw.send("GET", WALLET, query, headers=headers)).code == 10003
     assert (await raw.send("GET", WALLET, query)).code == 10003

@@ -42,7 +42,7 @@ async def test_linear_instruments_carry_the_contract_filters(raw: RawClient) -> 
     assert (btc["baseCoin"], btc["quoteCoin"], btc["settleCoin"]) == ("BTC", "USDT", "USDT")
     assert btc["priceFilter"] == {"minPrice": "556.8", "maxPrice": "4529764", "tickSize": "0.1"}
     assert btc["lotSizeFilter"]["qtyStep"] == "0.001"
-    assert btc["lotSizeFilter"]["minNotionalValue"] == "100"
+    assert btc["lotSizeFilter"]["minNotionalValue"] == "5"  # as the docs sample says
     assert btc["leverageFilter"]["maxLeverage"] == "125.00"
     assert btc["priceScale"] == "2" and result["nextPageCursor"] == ""
 

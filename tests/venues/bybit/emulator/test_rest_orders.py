@@ -314,7 +314,7 @@ async def test_history_lists_every_status_newest_first_and_pages(
         ("spot", "BTCUSDT", "1000", "60000", 170131),  # 60 M USDT
         ("spot", "NOPEUSDT", "1", "1", 170121),
         ("linear", "BTCUSDT", "0.0001", "60000", 10001),  # finer than qtyStep
-        ("linear", "BTCUSDT", "0.001", "60000", 110094),  # 60 USDT < minNotionalValue 100
+        ("linear", "BTCUSDT", "0.001", "4000", 110094),  # 4 USDT < minNotionalValue 5
         ("linear", "BTCUSDT", "0.01", "100", 110003),  # under minPrice
         ("linear", "BTCUSDT", "100", "60000", 110007),  # 6 M notional at 20x > 100k USDT
     ],

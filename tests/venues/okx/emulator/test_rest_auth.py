@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import aiohttp
+
 from tradeport.venues.okx.emulator import OkxEmulator
 
 from .conftest import RawClient, iso_ms, okx_sign
@@ -43,7 +45,29 @@ async def test_a_body_signed_with_other_spacing_is_verified_as_sent(raw: RawClie
 async def test_a_wrong_signature_is_50113(raw: RawClient) -> None:
     headers = raw.signed_headers("GET", "/api/v5/account/config", secret="not-the-secret")
     reply = await raw.send("GET", "/api/v5/account/config", headers=headers)
-    assert (reply.status, reply.code) == (401, "50113")
+    assert (reply.status, reply.code, reply.body["msg"]) == (401, "50113", "Invalid Sign")
+
+
+async def test_a_live_key_sent_to_demo_trading_is_50101(raw: RawClient) -> None:
+    headers = raw.signed_headers("GET", "/api/v5/account/config")
+    reply = await raw.send(
+        "GET", "/api/v5/account/config", headers={**headers, "x-simulated-trading": "1"}
+    )
+    assert (reply.status, reply.code) == (401, "50101")
+    live = await raw.send("GET", "/api/v5/account/config", headers=headers)
+    assert live.status == 200
+
+
+async def test_demo_keys_need_the_demo_header() -> None:
+    async with OkxEmulator(step_interval=None, demo_keys=True) as emu, aiohttp.ClientSession() as s:
+        raw = RawClient(emu, s)
+        headers = raw.signed_headers("GET", "/api/v5/account/config")
+        live = await raw.send("GET", "/api/v5/account/config", headers=headers)
+        assert (live.status, live.code) == (401, "50101")
+        demo = await raw.send(
+            "GET", "/api/v5/account/config", headers={**headers, "x-simulated-trading": "1"}
+        )
+        assert demo.status == 200
 
 
 async def test_a_signature_over_other_bytes_is_50113(raw: RawClient) -> None:
@@ -99,13 +123,6 @@ async def test_a_skewed_server_clock_moves_the_window(emu: OkxEmulator, raw: Raw
     emu.clock_skew_ms = 0
     late = raw.signed_headers("GET", "/api/v5/account/config", offset_ms=45_000)
     assert (await raw.send("GET", "/api/v5/account/config", headers=late)).code == "50102"
-
-
-async def test_demo_trading_header_is_accepted(raw: RawClient) -> None:
-    headers = raw.signed_headers("GET", "/api/v5/account/config")
-    headers["x-simulated-trading"] = "1"
-    reply = await raw.send("GET", "/api/v5/account/config", headers=headers)
-    assert reply.data[0]["acctLv"] == "2"
 
 
 async def test_an_unknown_path_is_http_404(raw: RawClient) -> None:

@@ -95,7 +95,8 @@ async def test_size_and_price_filters_name_their_codes(emu: OkxEmulator, raw: Ra
         assert item["sCode"] == code, (sz, px, item)
     spot = (await raw.order("BTC-USDT", "buy", "0.000001", "100")).item
     assert spot["sCode"] == "51121"
-    broke = (await raw.order("BTC-USDT", "sell", "5", "60000")).item  # 2 BTC held
+    _, spot_ask = touch(emu, "BTC-USDT")
+    broke = (await raw.order("BTC-USDT", "sell", "5", str(spot_ask))).item  # 2 BTC held
     assert (broke["sCode"], broke["sMsg"]) == (
         "51008",
         "Order failed. Insufficient BTC balance in account.",

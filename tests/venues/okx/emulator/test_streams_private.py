@@ -85,7 +85,7 @@ def login_args(emu: OkxEmulator, index: int = 0, **override: str) -> dict[str, s
     return args
 
 
-async def login(ws: aiohttp.ClientWebSocketResponse, args: dict[str, str]) -> dict[str, Any]:
+async def login(ws: aiohttp.ClientWebSocketResponse, args: dict[str, Any]) -> dict[str, Any]:
     await ws.send_json({"op": "login", "args": [args]})
     return await receive(ws)
 
@@ -106,6 +106,17 @@ async def test_login_succeeds_with_the_documented_reply(
         assert reply["event"] == "login" and reply["code"] == "0" and reply["msg"] == ""
         again = await login(ws, login_args(emu))
         assert again["event"] == "error" and again["code"] == "60031"
+
+
+async def test_login_with_a_numeric_timestamp_as_python_okx_sends_it(
+    emu: OkxEmulator, session: aiohttp.ClientSession
+) -> None:
+    # python-okx's login frame: the timestamp a JSON number, the sign over its text
+    stamp = int(time.time())
+    args: dict[str, Any] = {**login_args(emu, timestamp=str(stamp)), "timestamp": stamp}
+    async with session.ws_connect(url(emu)) as ws:
+        reply = await login(ws, args)
+        assert reply["event"] == "login" and reply["code"] == "0", reply
 
 
 @pytest.mark.parametrize(

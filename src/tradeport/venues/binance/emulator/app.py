@@ -22,14 +22,23 @@ from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
-from tradeport.venues.binance.emulator.calls import Market
+from tradeport.venues.binance.emulator.calls import Market, Route
 from tradeport.venues.binance.emulator.context import BinanceContext
 from tradeport.venues.binance.emulator.futures import FuturesTrading
+from tradeport.venues.binance.emulator.futures_edits import FuturesEdits
 from tradeport.venues.binance.emulator.market import MarketData
+from tradeport.venues.binance.emulator.market_history import MarketHistory
 from tradeport.venues.binance.emulator.rest import MarketGate, install_rest
 from tradeport.venues.binance.emulator.spot import SpotTrading
+from tradeport.venues.binance.emulator.spot_replace import CancelReplace
 from tradeport.venues.binance.emulator.streams import install_public_streams
+from tradeport.venues.binance.emulator.symbols import (
+    FUTURES_PRICE_BAND,
+    SPOT_PRICE_BAND,
+    SPOT_SELF_TRADE,
+)
 from tradeport.venues.binance.emulator.user_streams import install_user_streams
+from tradeport.venues.binance.emulator.wallet import Wallet
 from tradeport.venues.binance.emulator.weights import FUTURES_WEIGHTS, SPOT_WEIGHTS, Budget
 
 # Fee schedule of a regular (VIP 0) account: spot 0.1 % / 0.1 %, USDⓈ-M 0.02 % / 0.05 %.
@@ -86,6 +95,11 @@ class BinanceEmulator(VenueEmulator):
         self.futures = self._engine(
             "perp", [s.engine() for s in self.futures_symbols], FUTURES_FEES
         )
+        # the venue's price band and self-trade prevention (the engine has neither unless
+        # a skin sets them)
+        self.spot.price_band = SPOT_PRICE_BAND
+        self.futures.price_band = FUTURES_PRICE_BAND
+        self.spot.self_trade = SPOT_SELF_TRADE
         self.spot_market, self.futures_market = self._open_markets(
             ("spot", self.spot), ("futures", self.futures), seed=seed
         )
@@ -130,7 +144,13 @@ class BinanceEmulator(VenueEmulator):
             "spot": MarketGate(
                 spot_weight,
                 spot_orders,
-                {**self._spot_data.routes(), **self._spot_trading.routes()},
+                {
+                    **self._spot_data.routes(),
+                    **MarketHistory(self._spot_data).routes(),
+                    **self._spot_trading.routes(),
+                    **CancelReplace(self._spot_trading).routes(),
+                    **Wallet(self.spot, self.spot_symbols).routes(),
+                },
                 dict(SPOT_WEIGHTS),
             ),
             "futures": MarketGate(
@@ -138,12 +158,18 @@ class BinanceEmulator(VenueEmulator):
                 futures_orders,
                 {
                     **self._futures_data.routes(),
+                    **MarketHistory(self._futures_data).routes(),
                     **self._futures_trading.routes(),
+                    **FuturesEdits(self._futures_trading).routes(),
                     **self.user_streams.routes(),
                 },
                 dict(FUTURES_WEIGHTS),
             ),
         }
+        spot_gate = self._venues["spot"]
+        spot_gate.routes["GET /api/v3/rateLimit/order"] = Route(
+            lambda call: spot_gate.orders.usage(call.account_id, call.now_ms), signed=True
+        )
         # stream routes are added above; the REST catch-all comes last
         Admin(self).install(self.app)
         self.rest = install_rest(self.context, self.app, self._venues)

@@ -17,6 +17,7 @@ from tradeport.emulator.engine import (
     Reject,
     RejectReason,
 )
+from tradeport.emulator.orders import STP_MODES
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator import futures_payloads as out
 from tradeport.venues.binance.emulator.calls import Call, Route
@@ -50,8 +51,8 @@ class FuturesTrading:
         # the engine margins everything as cross; the flag is kept and reported as set
         self._margin_type: dict[tuple[str, str], str] = {}
 
-    def _reject(self, exc: Reject) -> BinanceApiError:
-        return from_reject(FUTURES_REJECTS, exc.reason, exc.message)
+    def reject(self, exc: Reject) -> BinanceApiError:
+        return from_reject(FUTURES_REJECTS, exc)
 
     # -- new orders --------------------------------------------------------------------
     def _position_side(self, call: Call, reduce_only: bool) -> str:
@@ -93,13 +94,7 @@ class FuturesTrading:
         if p.get("priceMatch") not in (None, "NONE"):
             raise BinanceApiError(-1130, "Invalid data sent for parameter 'priceMatch'.")
         stp = p.get("selfTradePreventionMode")
-        if stp in ("EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"):
-            # valid at Binance, but the shared engine has no self-trade prevention:
-            # refused loudly rather than accepted and silently ignored
-            raise BinanceApiError(
-                -1130, f"selfTradePreventionMode {stp} is not supported by this emulator."
-            )
-        if stp not in (None, "NONE"):
+        if stp is not None and stp not in STP_MODES:
             raise BinanceApiError(
                 -1130, "Invalid data sent for parameter 'selfTradePreventionMode'."
             )
@@ -141,6 +136,7 @@ class FuturesTrading:
             client_id,
             reduce_only=reduce_only,
             position_side=position_side,
+            stp=stp,
         )
         return req, resp_type == "ACK"
 
@@ -149,7 +145,7 @@ class FuturesTrading:
         try:
             order, _fills = self.engine.place(call.account_id, req)
         except Reject as exc:
-            raise self._reject(exc) from exc
+            raise self.reject(exc) from exc
         return out.order_payload(order, ack=ack)
 
     # -- cancels and queries -----------------------------------------------------------
@@ -368,7 +364,7 @@ class FuturesTrading:
                 raise BinanceApiError(
                     -4068, "Position side cannot be changed if there exists position."
                 ) from exc
-            raise self._reject(exc) from exc
+            raise self.reject(exc) from exc
         return _success()
 
     def routes(self) -> dict[str, Route]:

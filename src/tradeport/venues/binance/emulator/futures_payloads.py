@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from tradeport.emulator.decimal_text import fixed, plain
 from tradeport.emulator.engine import EngineFill, EngineOrder, EnginePosition, PerpWallet
 from tradeport.emulator.symbols import SymbolSpec
 
 ZERO = Decimal(0)
+EIGHT_DECIMALS = Decimal("0.00000001")
 _AVG = Decimal("0.00000001")
 
 # Notional caps per leverage (maxNotionalValue): (highest leverage of the bracket, cap).
@@ -28,6 +29,12 @@ LEVERAGE_BRACKETS: tuple[tuple[int, int], ...] = (
     (2, 1_200_000_000),
     (1, 1_800_000_000),
 )
+
+
+def money(value: Decimal) -> str:
+    """An account or margin amount as USDⓈ-M writes it: at most 8 decimals (the
+    engine's margins are exact fractions, e.g. notional / leverage)."""
+    return plain(value.quantize(EIGHT_DECIMALS, rounding=ROUND_HALF_UP))
 
 
 def max_notional(leverage: int) -> int:
@@ -98,7 +105,7 @@ def order_payload(order: EngineOrder, *, ack: bool = False) -> dict[str, object]
         "priceProtect": False,
         "origType": order.type,
         "priceMatch": "NONE",
-        "selfTradePreventionMode": "NONE",  # no STP in the engine (see futures.py)
+        "selfTradePreventionMode": order.stp,
         "goodTillDate": 0,
         "updateTime": order.created_ms if ack else order.updated_ms,
     }
@@ -128,7 +135,7 @@ def order_query(order: EngineOrder) -> dict[str, object]:
         "workingType": "CONTRACT_PRICE",
         "priceProtect": False,
         "priceMatch": "NONE",
-        "selfTradePreventionMode": "NONE",  # no STP in the engine (see futures.py)
+        "selfTradePreventionMode": order.stp,
         "goodTillDate": 0,
     }
 
@@ -183,17 +190,17 @@ class PositionRow:
             "positionAmt": plain(self.qty),
             "entryPrice": plain(self.entry),
             # fees are not folded in: break-even is the entry price here
-            "breakEvenPrice": plain(self.entry),
+            "breakEvenPrice": money(self.entry),
             "markPrice": fixed(self.mark, 8),
             "unRealizedProfit": fixed(self.upnl, 8),
-            "liquidationPrice": plain(self.liquidation),
+            "liquidationPrice": money(self.liquidation),
             "leverage": str(self.leverage),
             "maxNotionalValue": str(max_notional(self.leverage)),
             "marginType": margin_type,
             "isolatedMargin": "0.00000000",
             "isAutoAddMargin": "false",
             "positionSide": self.side,
-            "notional": plain(self.notional),
+            "notional": money(self.notional),
             "isolatedWallet": "0",
             "updateTime": self.updated_ms,
         }
@@ -202,19 +209,19 @@ class PositionRow:
         return {
             "symbol": self.spec.symbol,
             "positionSide": self.side,
-            "positionAmt": plain(self.qty),
-            "entryPrice": plain(self.entry),
-            "breakEvenPrice": plain(self.entry),
+            "positionAmt": money(self.qty),
+            "entryPrice": money(self.entry),
+            "breakEvenPrice": money(self.entry),
             "markPrice": fixed(self.mark, 8),
             "unRealizedProfit": fixed(self.upnl, 8),
-            "liquidationPrice": plain(self.liquidation),
+            "liquidationPrice": money(self.liquidation),
             "isolatedMargin": "0",
-            "notional": plain(self.notional),
+            "notional": money(self.notional),
             "marginAsset": self.spec.quote,
             "isolatedWallet": "0",
-            "initialMargin": plain(self.margin),
-            "maintMargin": plain(self.maint),
-            "positionInitialMargin": plain(self.margin),
+            "initialMargin": money(self.margin),
+            "maintMargin": money(self.maint),
+            "positionInitialMargin": money(self.margin),
             "openOrderInitialMargin": "0",
             "adl": 0,
             "bidNotional": "0",
@@ -225,19 +232,19 @@ class PositionRow:
     def account_v2(self, isolated: bool) -> dict[str, object]:
         return {
             "symbol": self.spec.symbol,
-            "initialMargin": plain(self.margin),
-            "maintMargin": plain(self.maint),
-            "unrealizedProfit": plain(self.upnl),
-            "positionInitialMargin": plain(self.margin),
+            "initialMargin": money(self.margin),
+            "maintMargin": money(self.maint),
+            "unrealizedProfit": money(self.upnl),
+            "positionInitialMargin": money(self.margin),
             "openOrderInitialMargin": "0",
             "leverage": str(self.leverage),
             "isolated": isolated,
-            "entryPrice": plain(self.entry),
-            "breakEvenPrice": plain(self.entry),
+            "entryPrice": money(self.entry),
+            "breakEvenPrice": money(self.entry),
             "maxNotional": str(max_notional(self.leverage)),
             "positionSide": self.side,
-            "positionAmt": plain(self.qty),
-            "notional": plain(self.notional),
+            "positionAmt": money(self.qty),
+            "notional": money(self.notional),
             "isolatedWallet": "0",
             "updateTime": self.updated_ms,
             "bidNotional": "0",
@@ -248,13 +255,13 @@ class PositionRow:
         return {
             "symbol": self.spec.symbol,
             "positionSide": self.side,
-            "positionAmt": plain(self.qty),
-            "unrealizedProfit": plain(self.upnl),
+            "positionAmt": money(self.qty),
+            "unrealizedProfit": money(self.upnl),
             "isolatedMargin": "0",
-            "notional": plain(self.notional),
+            "notional": money(self.notional),
             "isolatedWallet": "0",
-            "initialMargin": plain(self.margin),
-            "maintMargin": plain(self.maint),
+            "initialMargin": money(self.margin),
+            "maintMargin": money(self.maint),
             "updateTime": self.updated_ms,
         }
 
@@ -263,11 +270,11 @@ def balance_row(wallet: PerpWallet, now_ms: int) -> dict[str, object]:
     return {
         "accountAlias": "SgsR",
         "asset": wallet.asset,
-        "balance": plain(wallet.balance),
-        "crossWalletBalance": plain(wallet.balance),
-        "crossUnPnl": plain(wallet.unrealized_pnl),
-        "availableBalance": plain(wallet.available),
-        "maxWithdrawAmount": plain(max(ZERO, min(wallet.available, wallet.balance))),
+        "balance": money(wallet.balance),
+        "crossWalletBalance": money(wallet.balance),
+        "crossUnPnl": money(wallet.unrealized_pnl),
+        "availableBalance": money(wallet.available),
+        "maxWithdrawAmount": money(max(ZERO, min(wallet.available, wallet.balance))),
         "marginAvailable": True,
         "updateTime": now_ms,
     }
@@ -276,17 +283,17 @@ def balance_row(wallet: PerpWallet, now_ms: int) -> dict[str, object]:
 def asset_row(wallet: PerpWallet, maint: Decimal, now_ms: int) -> dict[str, object]:
     return {
         "asset": wallet.asset,
-        "walletBalance": plain(wallet.balance),
-        "unrealizedProfit": plain(wallet.unrealized_pnl),
-        "marginBalance": plain(wallet.margin_balance),
-        "maintMargin": plain(maint),
-        "initialMargin": plain(wallet.position_margin + wallet.order_margin),
-        "positionInitialMargin": plain(wallet.position_margin),
-        "openOrderInitialMargin": plain(wallet.order_margin),
-        "crossWalletBalance": plain(wallet.balance),
-        "crossUnPnl": plain(wallet.unrealized_pnl),
-        "availableBalance": plain(wallet.available),
-        "maxWithdrawAmount": plain(max(ZERO, min(wallet.available, wallet.balance))),
+        "walletBalance": money(wallet.balance),
+        "unrealizedProfit": money(wallet.unrealized_pnl),
+        "marginBalance": money(wallet.margin_balance),
+        "maintMargin": money(maint),
+        "initialMargin": money(wallet.position_margin + wallet.order_margin),
+        "positionInitialMargin": money(wallet.position_margin),
+        "openOrderInitialMargin": money(wallet.order_margin),
+        "crossWalletBalance": money(wallet.balance),
+        "crossUnPnl": money(wallet.unrealized_pnl),
+        "availableBalance": money(wallet.available),
+        "maxWithdrawAmount": money(max(ZERO, min(wallet.available, wallet.balance))),
         "marginAvailable": True,
         "updateTime": now_ms,
     }
@@ -300,15 +307,15 @@ def account_totals(wallets: list[PerpWallet], maint: Decimal) -> dict[str, objec
     position_margin, order_margin = total("position_margin"), total("order_margin")
     available = total("available")
     return {
-        "totalInitialMargin": plain(position_margin + order_margin),
-        "totalMaintMargin": plain(maint),
-        "totalWalletBalance": plain(balance),
-        "totalUnrealizedProfit": plain(upnl),
-        "totalMarginBalance": plain(balance + upnl),
-        "totalPositionInitialMargin": plain(position_margin),
-        "totalOpenOrderInitialMargin": plain(order_margin),
-        "totalCrossWalletBalance": plain(balance),
-        "totalCrossUnPnl": plain(upnl),
-        "availableBalance": plain(available),
-        "maxWithdrawAmount": plain(max(ZERO, min(available, balance))),
+        "totalInitialMargin": money(position_margin + order_margin),
+        "totalMaintMargin": money(maint),
+        "totalWalletBalance": money(balance),
+        "totalUnrealizedProfit": money(upnl),
+        "totalMarginBalance": money(balance + upnl),
+        "totalPositionInitialMargin": money(position_margin),
+        "totalOpenOrderInitialMargin": money(order_margin),
+        "totalCrossWalletBalance": money(balance),
+        "totalCrossUnPnl": money(upnl),
+        "availableBalance": money(available),
+        "maxWithdrawAmount": money(max(ZERO, min(available, balance))),
     }

@@ -107,7 +107,7 @@ class MarketData:
             raise invalid_symbol()
         return [s for s in specs if s is not None]
 
-    def _limit(self, call: Call, default: int, maximum: int) -> int:
+    def limit(self, call: Call, default: int, maximum: int) -> int:
         limit = call.params.integer("limit")
         if limit is None:
             return default
@@ -132,9 +132,9 @@ class MarketData:
     def depth(self, call: Call) -> object:
         spec = self.spec(call)
         if self.market == "spot":
-            limit = self._limit(call, 100, 5000)  # above 5000 the answer is truncated (§1.3)
+            limit = self.limit(call, 100, 5000)  # above 5000 the answer is truncated (§1.3)
         else:
-            wanted = self._limit(call, 500, 1000)
+            wanted = self.limit(call, 500, 1000)
             limit = next(n for n in FUTURES_DEPTH_LIMITS if n >= wanted)
         view = self.engine.depth(spec.symbol, limit)
         bids = [[self.price(spec, p), self.qty(spec, q)] for p, q in view.bids]
@@ -149,7 +149,7 @@ class MarketData:
             "asks": asks,
         }
 
-    def _trade(self, spec: SymbolSpec, t: PublicTrade) -> dict[str, object]:
+    def trade_row(self, spec: SymbolSpec, t: PublicTrade) -> dict[str, object]:
         row: dict[str, object] = {
             "id": t.trade_id,
             "price": self.price(spec, t.price),
@@ -164,8 +164,8 @@ class MarketData:
 
     def trades(self, call: Call) -> object:
         spec = self.spec(call)
-        limit = self._limit(call, 500, 1000)
-        return [self._trade(spec, t) for t in self.engine.recent_trades(spec.symbol, limit)]
+        limit = self.limit(call, 500, 1000)
+        return [self.trade_row(spec, t) for t in self.engine.recent_trades(spec.symbol, limit)]
 
     def _kline(self, spec: SymbolSpec, k: Kline) -> list[object]:
         return [
@@ -193,7 +193,7 @@ class MarketData:
         if start is not None and end is not None and start > end:
             raise start_after_end()
         call.params.get("timeZone")  # accepted; bars are UTC-aligned
-        limit = self._limit(call, 500, 1000 if self.market == "spot" else 1500)
+        limit = self.limit(call, 500, 1000 if self.market == "spot" else 1500)
         bars = self.engine.klines(spec.symbol, interval, start, end, limit)
         return [self._kline(spec, k) for k in bars]
 
@@ -242,9 +242,9 @@ class MarketData:
                     "Illegal characters found in parameter 'type'; legal range is 'FULL, MINI'.",
                 )
             mini = kind == "MINI"
-        return self._each(call, lambda s: self._ticker(s, self.engine.ticker_24h(s.symbol), mini))
+        return self.each(call, lambda s: self._ticker(s, self.engine.ticker_24h(s.symbol), mini))
 
-    def _each(self, call: Call, render: Callable[[SymbolSpec], dict[str, object]]) -> object:
+    def each(self, call: Call, render: Callable[[SymbolSpec], dict[str, object]]) -> object:
         """One object for `symbol`, a list for `symbols` or for every symbol."""
         selected = self._selected(call)
         if selected is not None and call.params.get("symbol") is not None:
@@ -259,7 +259,7 @@ class MarketData:
                 row["time"] = call.now_ms
             return row
 
-        return self._each(call, render)
+        return self.each(call, render)
 
     def book_ticker(self, call: Call) -> object:
         def render(spec: SymbolSpec) -> dict[str, object]:
@@ -278,7 +278,7 @@ class MarketData:
                 row["lastUpdateId"] = view.update_id
             return row
 
-        return self._each(call, render)
+        return self.each(call, render)
 
     def avg_price(self, call: Call) -> object:
         spec = self.spec(call)
@@ -305,7 +305,17 @@ class MarketData:
                 "time": call.now_ms,
             }
 
-        return self._each(call, render)
+        return self.each(call, render)
+
+    def coin_m_exchange_info(self, call: Call) -> object:
+        """COIN-M's exchangeInfo with no symbols: the emulator trades no inverse contracts."""
+        return {
+            "timezone": "UTC",
+            "serverTime": call.now_ms,
+            "rateLimits": [b.describe() for b in self._budgets()],
+            "exchangeFilters": [],
+            "symbols": [],
+        }
 
     def margin_pairs(self, call: Call) -> object:
         # no margin trading here: every symbol says isMarginTradingAllowed=false
@@ -342,4 +352,6 @@ class MarketData:
             "GET /fapi/v2/ticker/price": Route(self.ticker_price),
             f"GET {p}/ticker/bookTicker": Route(self.book_ticker),
             f"GET {p}/premiumIndex": Route(self.premium_index),
+            # clients loading every market type (ccxt's binance) also ask COIN-M
+            "GET /dapi/v1/exchangeInfo": Route(self.coin_m_exchange_info),
         }

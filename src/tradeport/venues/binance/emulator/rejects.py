@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tradeport.emulator.engine import RejectReason
+from tradeport.emulator import decimal_text
+from tradeport.emulator.engine import Reject, RejectReason
 from tradeport.venues.binance.emulator.errors import BinanceApiError
 
 # Engine refusals as the spot matching engine words them: all are -2010 NEW_ORDER_REJECTED
@@ -21,6 +22,8 @@ SPOT_REJECTS: dict[RejectReason, tuple[int, str]] = {
         "Order book liquidity is less than LOT_SIZE filter minimum quantity.",
     ),
     RejectReason.BAD_QUANTITY: (-1013, "Filter failure: LOT_SIZE"),
+    RejectReason.PRICE_ABOVE_LIMIT: (-1013, "Filter failure: PERCENT_PRICE_BY_SIDE"),
+    RejectReason.PRICE_BELOW_LIMIT: (-1013, "Filter failure: PERCENT_PRICE_BY_SIDE"),
     RejectReason.UNKNOWN_SYMBOL: (-1121, "Invalid symbol."),
     RejectReason.NOT_SUPPORTED: (-1020, "This operation is not supported."),
 }
@@ -45,15 +48,19 @@ FUTURES_REJECTS: dict[RejectReason, tuple[int, str]] = {
     ),
     RejectReason.NO_LIQUIDITY: (-2020, "Unable to fill."),
     RejectReason.BAD_QUANTITY: (-4003, "Quantity less than or equal to zero."),
+    # PERCENT_PRICE: a buy above mark × multiplierUp, a sell below mark × multiplierDown
+    RejectReason.PRICE_ABOVE_LIMIT: (-4016, "Limit price can't be higher than {bound}."),
+    RejectReason.PRICE_BELOW_LIMIT: (-4024, "Limit price can't be lower than {bound}."),
     RejectReason.UNKNOWN_SYMBOL: (-1121, "Invalid symbol."),
     RejectReason.NOT_SUPPORTED: (-1020, "This operation is not supported."),
 }
 
 
-def from_reject(
-    table: Mapping[RejectReason, tuple[int, str]], reason: RejectReason, detail: str
-) -> BinanceApiError:
+def from_reject(table: Mapping[RejectReason, tuple[int, str]], exc: Reject) -> BinanceApiError:
     """The venue answer for an engine refusal; an unmapped reason is a -2010 with the
-    engine's own words, so nothing is silently reworded into a wrong code."""
-    code, msg = table.get(reason, (-2010, detail))
+    engine's own words, so nothing is silently reworded into a wrong code. A message
+    naming a bound ({bound}) gets the one the order broke."""
+    code, msg = table.get(exc.reason, (-2010, exc.message))
+    if exc.bound is not None:
+        msg = msg.replace("{bound}", decimal_text.plain(exc.bound))
     return BinanceApiError(code, msg)

@@ -55,8 +55,8 @@ class MarketGate:
 def market_of(path: str) -> Market | None:
     if path.startswith(("/api/", "/sapi/")):
         return "spot"
-    if path.startswith("/fapi/"):
-        return "futures"
+    if path.startswith(("/fapi/", "/dapi/")):
+        return "futures"  # /dapi: COIN-M, of which the emulator lists nothing
     return None
 
 

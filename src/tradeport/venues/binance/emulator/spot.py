@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, OrderRequest, Reject
+from tradeport.emulator.orders import STP_MODES
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import (
@@ -64,7 +65,7 @@ def order_result(order: EngineOrder) -> dict[str, object]:
         "type": kind,
         "side": order.side,
         "workingTime": order.created_ms,
-        "selfTradePreventionMode": "NONE",
+        "selfTradePreventionMode": order.stp,
     }
 
 
@@ -90,7 +91,7 @@ def order_query(order: EngineOrder) -> dict[str, object]:
         "isWorking": True,
         "workingTime": order.created_ms,
         "origQuoteOrderQty": f8(order.quote_qty),
-        "selfTradePreventionMode": "NONE",
+        "selfTradePreventionMode": order.stp,
     }
 
 
@@ -112,7 +113,7 @@ def cancel_result(order: EngineOrder, new_client_id: str, now_ms: int) -> dict[s
         "timeInForce": tif,
         "type": kind,
         "side": order.side,
-        "selfTradePreventionMode": "NONE",
+        "selfTradePreventionMode": order.stp,
     }
 
 
@@ -170,7 +171,7 @@ class SpotTrading:
         for name in ("stopPrice", "trailingDelta", "icebergQty"):
             p.forbid(name)
         stp = p.get("selfTradePreventionMode")
-        if stp not in (None, "NONE"):
+        if stp is not None and stp not in STP_MODES:
             raise BinanceApiError(
                 -1130, "Invalid data sent for parameter 'selfTradePreventionMode'."
             )
@@ -218,7 +219,15 @@ class SpotTrading:
         )
         order_type = "MARKET" if kind == "MARKET" else "LIMIT"
         req = OrderRequest(
-            spec.symbol, side, order_type, qty, price, tif, client_id, quote_qty=quote_qty
+            spec.symbol,
+            side,
+            order_type,
+            qty,
+            price,
+            tif,
+            client_id,
+            quote_qty=quote_qty,
+            stp=stp,
         )
         return spec, req, resp_type
 
@@ -227,7 +236,7 @@ class SpotTrading:
         try:
             order, fills = self.engine.place(call.account_id, req)
         except Reject as exc:
-            raise from_reject(SPOT_REJECTS, exc.reason, exc.message) from exc
+            raise from_reject(SPOT_REJECTS, exc) from exc
         if resp_type == "ACK":
             return {
                 "symbol": order.symbol,

@@ -8,14 +8,37 @@ and carries contractType, marginAsset, pricePrecision and quantityPrecision.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from tradeport.emulator import decimal_text
+from tradeport.emulator.orders import EXPIRE_MAKER, STP_MODES
+from tradeport.emulator.price_band import PriceBand
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.weights import Budget
 
 _SPOT_ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET"]
 # USDⓈ-M conditional types moved to the Algo endpoints (2025-12-09, §2.3)
 _FUTURES_ORDER_TYPES = ["LIMIT", "MARKET"]
+# The price bands the engines enforce and exchangeInfo announces, one source for both.
+# Spot PERCENT_PRICE_BY_SIDE as on BTCUSDT (§1.8): each side between 0.2× and 5× the
+# average price (-1013). USDⓈ-M PERCENT_PRICE (§2.8): a buy at most 1.05× the mark price
+# (-4016), a sell at least 0.95× (-4024).
+SPOT_PRICE_BAND = PriceBand(
+    buy_up=Decimal(5), buy_down=Decimal("0.2"), sell_up=Decimal(5), sell_down=Decimal("0.2")
+)
+FUTURES_PRICE_BAND = PriceBand(buy_up=Decimal("1.05"), sell_down=Decimal("0.95"))
+_AVG_PRICE_MINS = 5
+# Spot expires the resting order when an account's taker meets its own maker unless the
+# order asks otherwise (defaultSelfTradePreventionMode of BTCUSDT, §1.8). USDⓈ-M's
+# order answers show NONE when none is asked for, and the engine does likewise there.
+SPOT_SELF_TRADE = EXPIRE_MAKER
+
+
+def _multiplier(value: Decimal | None, places: int = 0) -> str:
+    assert value is not None  # the bands above set every multiplier they announce
+    if places:
+        return f"{value:.{places}f}"
+    return decimal_text.plain(value)
 
 
 def _spot_filters(s: SymbolSpec) -> list[dict[str, object]]:
@@ -45,7 +68,15 @@ def _spot_filters(s: SymbolSpec) -> list[dict[str, object]]:
             "applyMinToMarket": True,
             "maxNotional": f(9000000),
             "applyMaxToMarket": False,
-            "avgPriceMins": 5,
+            "avgPriceMins": _AVG_PRICE_MINS,
+        },
+        {
+            "filterType": "PERCENT_PRICE_BY_SIDE",
+            "bidMultiplierUp": _multiplier(SPOT_PRICE_BAND.buy_up),
+            "bidMultiplierDown": _multiplier(SPOT_PRICE_BAND.buy_down),
+            "askMultiplierUp": _multiplier(SPOT_PRICE_BAND.sell_up),
+            "askMultiplierDown": _multiplier(SPOT_PRICE_BAND.sell_down),
+            "avgPriceMins": _AVG_PRICE_MINS,
         },
         {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": s.max_num_orders},
     ]
@@ -68,7 +99,7 @@ def spot_symbol(s: SymbolSpec) -> dict[str, object]:
         "otoAllowed": False,
         "quoteOrderQtyMarketAllowed": True,
         "allowTrailingStop": False,
-        "cancelReplaceAllowed": False,
+        "cancelReplaceAllowed": True,
         "amendAllowed": False,
         "pegInstructionsAllowed": False,
         "isSpotTradingAllowed": True,
@@ -76,8 +107,8 @@ def spot_symbol(s: SymbolSpec) -> dict[str, object]:
         "filters": _spot_filters(s),
         "permissions": [],
         "permissionSets": [["SPOT"]],
-        "defaultSelfTradePreventionMode": "NONE",
-        "allowedSelfTradePreventionModes": ["NONE"],
+        "defaultSelfTradePreventionMode": SPOT_SELF_TRADE,
+        "allowedSelfTradePreventionModes": list(STP_MODES),
     }
 
 
@@ -107,8 +138,8 @@ def _futures_filters(s: SymbolSpec) -> list[dict[str, object]]:
         {"filterType": "MIN_NOTIONAL", "notional": p(s.min_notional)},
         {
             "filterType": "PERCENT_PRICE",
-            "multiplierUp": "1.0500",
-            "multiplierDown": "0.9500",
+            "multiplierUp": _multiplier(FUTURES_PRICE_BAND.buy_up, 4),
+            "multiplierDown": _multiplier(FUTURES_PRICE_BAND.sell_down, 4),
             "multiplierDecimal": "4",
         },
     ]

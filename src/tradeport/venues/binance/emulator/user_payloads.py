@@ -16,6 +16,7 @@ from decimal import Decimal
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.decimal_text import spot as f8
 from tradeport.emulator.engine import EngineFill, EngineOrder
+from tradeport.emulator.orders import EXPIRED_IN_MATCH
 from tradeport.venues.binance.emulator.futures_payloads import avg_price
 from tradeport.venues.binance.emulator.spot import wire_type
 
@@ -29,6 +30,8 @@ def execution_type(order: EngineOrder, fill: EngineFill | None) -> str:
     without a fill (CANCELED / EXPIRED)."""
     if fill is not None:
         return "TRADE"
+    if order.status == EXPIRED_IN_MATCH:
+        return "TRADE_PREVENTION"  # self-trade prevention expired it
     if order.status in ("CANCELED", "EXPIRED", "REJECTED"):
         return order.status
     return "NEW"
@@ -79,7 +82,7 @@ def execution_report(
         "Y": f8(last_qty * last_price),
         "Q": f8(order.quote_qty),
         "W": order.created_ms,
-        "V": "NONE",
+        "V": order.stp,
     }
 
 
@@ -167,7 +170,7 @@ def order_trade_update(
             "pP": False,
             "si": 0,
             "ss": 0,
-            "V": "NONE",  # as the REST answers: the engine has no self-trade prevention
+            "V": order.stp,
             "pm": "NONE",
             "gtd": 0,
         },

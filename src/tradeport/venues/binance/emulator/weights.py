@@ -60,6 +60,23 @@ def _by_symbol(one: int, every: int, list_tiers: list[tuple[int, int]] | None = 
     return weigh
 
 
+def _per_symbol(each: int, cap: int) -> WeightRule:
+    """`each` per symbol of `symbols` (one for `symbol`), at most `cap` (the rolling
+    window ticker, §1.3)."""
+
+    def weigh(params: Params) -> int:
+        raw = params.get("symbols")
+        if raw is None:
+            return each
+        try:
+            count = len(decode_json(raw))
+        except (ValueError, TypeError):
+            return each
+        return min(cap, each * max(1, count))
+
+    return weigh
+
+
 def _if_param(name: str, present: int, absent: int) -> WeightRule:
     def weigh(params: Params) -> int:
         return present if params.get(name) is not None else absent
@@ -79,9 +96,14 @@ SPOT_WEIGHTS: dict[str, WeightRule] = {
     "GET /api/v3/ticker/price": _by_symbol(2, 4),
     "GET /api/v3/ticker/bookTicker": _by_symbol(2, 4),
     "GET /api/v3/avgPrice": 2,
+    "GET /api/v3/aggTrades": 4,
+    "GET /api/v3/historicalTrades": 25,
+    "GET /api/v3/uiKlines": 2,
+    "GET /api/v3/ticker": _per_symbol(4, 200),
     "POST /api/v3/order": 1,
     "POST /api/v3/order/test": _if_param("computeCommissionRates", 20, 1),
     "DELETE /api/v3/order": 1,
+    "POST /api/v3/order/cancelReplace": 1,
     "GET /api/v3/order": 4,
     "GET /api/v3/openOrders": _if_param("symbol", 6, 80),
     "DELETE /api/v3/openOrders": 1,
@@ -90,6 +112,9 @@ SPOT_WEIGHTS: dict[str, WeightRule] = {
     "GET /api/v3/myTrades": _if_param("orderId", 5, 20),
     "GET /sapi/v1/margin/allPairs": 1,
     "GET /sapi/v1/margin/isolated/allPairs": 10,
+    "GET /sapi/v1/capital/config/getall": 10,
+    "GET /sapi/v1/asset/tradeFee": 1,
+    "GET /api/v3/rateLimit/order": 40,
 }
 
 # USDⓈ-M, SDK 18.0.1 docstrings (§2.3). New orders cost no IP weight, only order counts.
@@ -105,6 +130,11 @@ FUTURES_WEIGHTS: dict[str, WeightRule] = {
     "GET /fapi/v2/ticker/price": _by_symbol(1, 2),
     "GET /fapi/v1/ticker/bookTicker": _by_symbol(2, 5),
     "GET /fapi/v1/premiumIndex": 1,
+    "GET /fapi/v1/aggTrades": 20,
+    "GET /fapi/v1/historicalTrades": 20,
+    "GET /fapi/v1/fundingRate": 1,
+    "GET /fapi/v1/openInterest": 1,
+    "GET /dapi/v1/exchangeInfo": 1,
     "POST /fapi/v1/order": 0,
     "DELETE /fapi/v1/order": 1,
     "GET /fapi/v1/order": 1,
@@ -124,6 +154,12 @@ FUTURES_WEIGHTS: dict[str, WeightRule] = {
     "GET /fapi/v1/positionSide/dual": 30,
     "POST /fapi/v1/positionSide/dual": 1,
     "GET /fapi/v1/userTrades": 5,
+    "PUT /fapi/v1/order": 1,
+    "POST /fapi/v1/batchOrders": 5,
+    "PUT /fapi/v1/batchOrders": 5,
+    "DELETE /fapi/v1/batchOrders": 1,
+    "GET /fapi/v1/commissionRate": 20,
+    "GET /fapi/v1/income": 30,
 }
 
 
@@ -276,6 +312,14 @@ class OrderLimiter:
             window, count = self._current(account, i, now_ms)
             self._counts[(account, i)] = (window, count + 1)
         return self.headers(account, now_ms)
+
+    def usage(self, account: str, now_ms: int) -> list[dict[str, object]]:
+        """Each budget with the account's count in its current window (spot
+        `GET /api/v3/rateLimit/order`)."""
+        return [
+            {**b.describe(), "count": self._current(account, i, now_ms)[1]}
+            for i, b in enumerate(self.budgets)
+        ]
 
     def headers(self, account: str, now_ms: int) -> dict[str, str]:
         return {

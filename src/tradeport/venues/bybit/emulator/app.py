@@ -10,6 +10,7 @@ in one category changes the sum by exactly its amount). Facts: PROTOCOLS.md §0,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import cast
 
 from aiohttp import web
@@ -22,6 +23,11 @@ from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.bybit.emulator.context import LINEAR_FEES, SPOT_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
+from tradeport.venues.bybit.emulator.instruments import (
+    LINEAR_MIN_NOTIONAL,
+    LINEAR_PRICE_BAND,
+    SPOT_PRICE_BAND,
+)
 from tradeport.venues.bybit.emulator.rest import install_rest
 from tradeport.venues.bybit.emulator.streams import install_streams
 
@@ -50,7 +56,10 @@ class BybitEmulator(VenueEmulator):
         `uid_window_ms` stretches the per-UID rolling second (tests use long windows).
         `extra_symbols` lists that many more made-up pairs (SYM001USDT, …) in both
         categories; `stream_time_scale` multiplies every timed stream's period."""
-        self.spot_symbols, self.linear_symbols = listed_symbols(extra_symbols)
+        self.spot_symbols, listed_linear = listed_symbols(extra_symbols)
+        self.linear_symbols = tuple(
+            replace(spec, min_notional=LINEAR_MIN_NOTIONAL) for spec in listed_linear
+        )
         self.weight_limit = weight_limit
         self.weight_interval = weight_interval
         self.order_limit = order_limit
@@ -66,8 +75,17 @@ class BybitEmulator(VenueEmulator):
             "spot", [s.engine() for s in self.spot_symbols], SPOT_FEES, **rules
         )
         self.linear = self._engine(
-            "perp", [s.engine() for s in self.linear_symbols], LINEAR_FEES, **rules
+            # the engine's instruments keep the shared minimum, which the synthetic book
+            # sizes its levels from: the linear book stays as deep as the other venues'
+            # (the skin checks Bybit's own 5 USDT minimum before an order reaches it)
+            "perp",
+            [s.engine() for s in listed_linear],
+            LINEAR_FEES,
+            **rules,
         )
+        # the venue's price band (the engine has none unless a skin sets one)
+        self.spot.price_band = SPOT_PRICE_BAND
+        self.linear.price_band = LINEAR_PRICE_BAND
         self.spot_market, self.linear_market = self._open_markets(
             ("spot", self.spot), ("linear", self.linear), seed=seed
         )

@@ -10,7 +10,6 @@ from typing import ClassVar
 
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.host.context import EmulatorContext
-from tradeport.emulator.market import MM_ACCOUNT
 from tradeport.emulator.symbols import SymbolSpec
 
 # Fees of a non-VIP account: spot 0.1 % / 0.1 %, derivatives 0.02 % maker / 0.055 % taker.
@@ -44,14 +43,4 @@ class BybitContext(EmulatorContext):
     def open_interest(self, symbol: str) -> Decimal:
         """Open interest of a linear symbol: the long size held across every account
         (the market maker's included), which equals the short size."""
-        accounts = [ref.engine_id for ref in self.keys.refs] + [MM_ACCOUNT]
-        total = Decimal(0)
-        for account in accounts:
-            for position in self.linear.positions(account):
-                if position.symbol != symbol:
-                    continue
-                if position.position_side == "LONG" or (
-                    position.position_side == "BOTH" and position.qty > 0
-                ):
-                    total += position.qty
-        return total
+        return self.linear.open_interest(symbol)

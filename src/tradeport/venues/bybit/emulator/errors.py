@@ -8,20 +8,35 @@ refusals (unknown route, IP limit) use another HTTP status.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from tradeport.emulator.host.rest import ApiError
 
 Result = object
 
 
-def envelope(ret_code: int | str, ret_msg: str, result: Result, now_ms: int) -> dict[str, object]:
+def envelope(
+    ret_code: int | str,
+    ret_msg: str,
+    result: Result,
+    now_ms: int,
+    ext_info: dict[str, object] | None = None,
+) -> dict[str, object]:
     return {
         "retCode": ret_code,
         "retMsg": ret_msg,
         "result": result,
-        "retExtInfo": {},
+        "retExtInfo": {} if ext_info is None else ext_info,
         "time": now_ms,
     }
+
+
+@dataclass(frozen=True)
+class WithExtInfo:
+    """A result whose envelope also fills `retExtInfo` (a batch's per-item outcomes)."""
+
+    result: Result
+    ext_info: dict[str, object]
 
 
 class BybitApiError(ApiError):
@@ -66,7 +81,8 @@ def bad_timestamp(req_ts: str, server_ms: int, recv_window: str) -> BybitApiErro
 
 
 def bad_key() -> BybitApiError:
-    return BybitApiError(10003, "API key is invalid.")
+    # an unknown key is refused with HTTP 401 (PROTOCOLS.md §4.7 "401 invalid key")
+    return BybitApiError(10003, "API key is invalid.", status=401)
 
 
 def bad_sign() -> BybitApiError:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from tradeport.emulator.decimal_text import decimals, plain
 from tradeport.emulator.funding import FUNDING_INTERVAL_MS
+from tradeport.emulator.price_band import PriceBand
 from tradeport.emulator.symbols import SymbolSpec
 
 # Bybit lists its perpetuals with a launch time; the emulator's are all "launched" at
@@ -14,6 +15,32 @@ from tradeport.emulator.symbols import SymbolSpec
 LAUNCH_TIME_MS = 1585526400000
 SPOT_MAX_ORDER_AMOUNT = Decimal(2_000_000)
 QUOTE_PRECISION = "0.00000001"
+# USDT perpetuals take orders from 5 USDT of value (lotSizeFilter.minNotionalValue of
+# BTCUSDT, ETHUSDT, DOGEUSDT), where Binance USDⓈ-M, whose filters the shared symbols
+# follow, asks 100 for BTCUSDT
+LINEAR_MIN_NOTIONAL = Decimal(5)
+# Price limits (account/set-price-limit.mdx): the maximum buy price is
+# Min(Max(index, mark × (1 + X)), mark × (1 + Y)) on futures and the like around the index
+# (plus the average premium) on spot; the minimum sell price mirrors it. The emulators'
+# index is their mark and the premium zero, so the band is ±X whenever X <= Y. By default
+# spot refuses a price beyond it (lpaSpot false: 170193 / 170194) and futures move the
+# price to the limit (lpaPerp false); instruments-info announces X and Y below.
+SPOT_LIMIT_RATIOS = (Decimal("0.05"), Decimal("0.05"))
+LINEAR_LIMIT_RATIOS = (Decimal("0.05"), Decimal("0.1"))
+
+
+def price_band(ratios: tuple[Decimal, Decimal], *, clamp: bool) -> PriceBand:
+    x, y = ratios
+    ratio = min(x, y)
+    return PriceBand(buy_up=1 + ratio, sell_down=1 - ratio, clamp=clamp)
+
+
+SPOT_PRICE_BAND = price_band(SPOT_LIMIT_RATIOS, clamp=False)
+LINEAR_PRICE_BAND = price_band(LINEAR_LIMIT_RATIOS, clamp=True)
+
+
+def _risk_parameters(ratios: tuple[Decimal, Decimal]) -> dict[str, str]:
+    return {"priceLimitRatioX": plain(ratios[0]), "priceLimitRatioY": plain(ratios[1])}
 
 
 def spot_instrument(spec: SymbolSpec) -> dict[str, object]:
@@ -34,10 +61,11 @@ def spot_instrument(spec: SymbolSpec) -> dict[str, object]:
             "minOrderAmt": plain(spec.min_notional),
             "maxOrderAmt": plain(SPOT_MAX_ORDER_AMOUNT),
             "maxLimitOrderQty": plain(spec.max_qty),
+            "postOnlyMaxLimitOrderSize": plain(spec.max_qty),
             "maxMarketOrderQty": plain(spec.market_max_qty),
         },
         "priceFilter": {"tickSize": plain(spec.tick_size)},
-        "riskParameters": {"priceLimitRatioX": "0.05", "priceLimitRatioY": "0.05"},
+        "riskParameters": _risk_parameters(SPOT_LIMIT_RATIOS),
         "symbolType": "",
     }
 
@@ -81,7 +109,7 @@ def linear_instrument(spec: SymbolSpec) -> dict[str, object]:
         "lowerFundingRate": "-0.005",
         "isPreListing": False,
         "preListingInfo": None,
-        "riskParameters": {"priceLimitRatioX": "0.05", "priceLimitRatioY": "0.1"},
+        "riskParameters": _risk_parameters(LINEAR_LIMIT_RATIOS),
         "displayName": "",
         "symbolType": "",
     }

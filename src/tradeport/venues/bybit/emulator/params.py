@@ -25,12 +25,28 @@ from tradeport.venues.bybit.emulator.errors import (
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
 
 
+def _scalars(decoded: dict[str, object]) -> dict[str, Value]:
+    values: dict[str, Value] = {}
+    for name, value in decoded.items():
+        if value is None:
+            continue  # clients send null for "not given"
+        if not isinstance(value, str | int | Decimal | bool):
+            raise invalid(name, "must be a string or a number")
+        values[name] = value
+    return values
+
+
 class Params(TypedParams):
     """The parameters of one request."""
 
     @classmethod
     def from_query(cls, raw_query: str) -> Params:
         return cls(dict(split_query(raw_query)))
+
+    def __init__(self, values: dict[str, Value], items: list[Params] | None = None) -> None:
+        """`items`: the objects of a batch body's `request` list, each its own Params."""
+        super().__init__(values)
+        self.items = items
 
     @classmethod
     def from_body(cls, raw_body: bytes) -> Params:
@@ -42,14 +58,17 @@ class Params(TypedParams):
             raise bad_param("request body is not valid JSON") from None
         if not isinstance(decoded, dict):
             raise bad_param("request body must be a JSON object")
-        values: dict[str, Value] = {}
-        for name, value in decoded.items():
-            if value is None:
-                continue  # clients send null for "not given"
-            if not isinstance(value, str | int | Decimal | bool):
-                raise invalid(name, "must be a string or a number")
-            values[name] = value
-        return cls(values)
+        items = None
+        batch = decoded.pop("request", None)
+        if batch is not None:
+            if not isinstance(batch, list) or not all(isinstance(i, dict) for i in batch):
+                raise invalid("request", "must be a list of objects")
+            items = [cls(_scalars(item)) for item in batch]
+        return cls(_scalars(decoded), items)
+
+    def with_value(self, name: str, value: Value) -> Params:
+        """These parameters plus `name` (a batch item takes the batch's category)."""
+        return Params({**self._values, name: value})
 
     def missing(self, name: str) -> BybitApiError:
         return missing(name)

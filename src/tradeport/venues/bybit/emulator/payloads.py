@@ -15,10 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
-from tradeport.venues.bybit.emulator.context import BybitContext
+from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category, exec_id_text, order_id_text
 
 ZERO = Decimal(0)
+# position.mdx: the break-even price counts at least this taker fee rate
+BREAK_EVEN_FEE_FLOOR = Decimal("0.00055")
 Row = dict[str, object]
 
 SIDES = {"BUY": "Buy", "SELL": "Sell"}
@@ -113,6 +115,7 @@ def order_row(order: EngineOrder, category: Category, *, cum_fee: Decimal = ZERO
         "cumExecQty": plain(order.filled_qty),
         "cumExecValue": plain(order.cum_quote),
         "cumExecFee": plain(cum_fee),
+        "extraFees": "",  # only for Indian, Indonesian and EU fiat users (order.mdx)
         # market orders always run as IOC (create-order.mdx)
         "timeInForce": TIME_IN_FORCE[order.tif] if is_limit else "IOC",
         "orderType": "Limit" if is_limit else "Market",
@@ -191,6 +194,7 @@ def execution_row(
         "orderType": "Limit" if order.type == "LIMIT" else "Market",
         "stopOrderType": "",
         "execFee": plain(fill.fee),
+        "extraFees": "",  # only for Indian, Indonesian and EU fiat users (execution.mdx)
         "feeCurrency": fill.fee_asset if category == "spot" else "",
         "execId": exec_id_text(category, fill.trade_id, fill.is_maker),
         "execPrice": plain(fill.price),
@@ -246,6 +250,29 @@ class PositionHistory:
         return cls(f for f in fills if f.position_side == position_side)
 
 
+def break_even_price(position: EnginePosition | None, engine: Engine, row: Row) -> str:
+    """position.mdx: (entry × qty − realised) / (qty − |qty| × max(taker fee, 0.00055)),
+    qty signed (negative short); "0" for a flat position."""
+    if position is None or position.qty == 0:
+        return "0"
+    short = position.qty < 0 or position.position_side == "SHORT"
+    qty = -abs(position.qty) if short else abs(position.qty)
+    realised = Decimal(str(row.get("curRealisedPnl", "0")))
+    rate = max(LINEAR_FEES[1], BREAK_EVEN_FEE_FLOOR)
+    value = (position.entry_price * qty - realised) / (qty - abs(qty) * rate)
+    tick = engine.instruments[position.symbol].tick_size
+    return plain(value.quantize(tick, rounding=ROUND_HALF_UP))
+
+
+def _mark_price_views(row: Row, position: EnginePosition | None, engine: Engine) -> Row:
+    """The fields priced at the mark (`*ByMp`, the same here: the emulators' index is
+    their mark) and the break-even price, on REST rows and pushes alike."""
+    row["positionIMByMp"] = row.get("positionIM", "0")
+    row["positionMMByMp"] = row.get("positionMM", "0")
+    row["breakEvenPrice"] = break_even_price(position, engine, row)
+    return row
+
+
 def position_row(position: EnginePosition, *, engine: Engine, account_id: str) -> Row:
     """One `/v5/position/list` entry for an open position; the `position` topic adds
     `category` and `entryPrice`."""
@@ -277,7 +304,7 @@ def position_row(position: EnginePosition, *, engine: Engine, account_id: str) -
             "unrealisedPnl": plain(position.unrealized_pnl),
         }
     )
-    return row
+    return _mark_price_views(row, position, engine)
 
 
 def empty_position_row(*, engine: Engine, account_id: str, symbol: str, position_side: str) -> Row:
@@ -288,7 +315,7 @@ def empty_position_row(*, engine: Engine, account_id: str, symbol: str, position
         symbol, POSITION_IDX[position_side], engine.leverage(account_id, symbol), history
     )
     row["markPrice"] = plain(engine.mark_price(symbol))
-    return row
+    return _mark_price_views(row, None, engine)
 
 
 def _position_fields(symbol: str, idx: int, leverage: int, history: PositionHistory) -> Row:
@@ -386,6 +413,7 @@ def wallet_account(ctx: BybitContext, account_id: str, coins: Iterable[str] | No
                 "walletBalance": plain(wallet),
                 "locked": plain(locked),
                 "spotHedgingQty": "0",
+                "spotBorrow": "0",
                 "borrowAmount": "0",
                 "availableToBorrow": "",
                 "availableToWithdraw": plain(max(ZERO, available)),
@@ -420,6 +448,11 @@ def wallet_account(ctx: BybitContext, account_id: str, coins: Iterable[str] | No
         "totalPerpUPL": plain(totals["upl"]),
         "totalInitialMargin": plain(totals["im"]),
         "totalMaintenanceMargin": plain(totals["mm"]),
+        # priced at the mark (`ByMp`): the emulators' index is their mark, so the same
+        "accountIMRateByMp": _rate(totals["im"], margin_balance),
+        "accountMMRateByMp": _rate(totals["mm"], margin_balance),
+        "totalInitialMarginByMp": plain(totals["im"]),
+        "totalMaintenanceMarginByMp": plain(totals["mm"]),
         "coin": entries,
     }
 

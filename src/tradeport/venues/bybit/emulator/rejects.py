@@ -6,6 +6,7 @@ Spot and the derivatives categories answer the same failure with different codes
 
 from __future__ import annotations
 
+from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Reject, RejectReason
 from tradeport.venues.bybit.emulator.errors import BybitApiError
 
@@ -27,7 +28,7 @@ _REJECTS: dict[RejectReason, tuple[tuple[int, str], tuple[int, str]]] = {
     ),
     RejectReason.DUPLICATE_CLIENT_ORDER_ID: (
         (110072, "OrderLinkedID is duplicate"),
-        (110072, "OrderLinkedID is duplicate"),
+        (170141, "Duplicate clientOrderId."),
     ),
     RejectReason.REDUCE_ONLY_REJECTED: (
         (110017, "current position is zero, cannot fix reduce-only order qty"),
@@ -72,10 +73,27 @@ _REJECTS: dict[RejectReason, tuple[tuple[int, str], tuple[int, str]]] = {
         (10001, "params error: no liquidity"),
         (10001, "params error: no liquidity"),
     ),
+    # linear moves such a price to the limit by default (instruments.py); 110003 is its
+    # answer where the refusal is switched on
+    RejectReason.PRICE_ABOVE_LIMIT: (
+        (110003, "Order price is out of permissible range"),
+        (170193, "Buy order price cannot be higher than {bound}."),
+    ),
+    RejectReason.PRICE_BELOW_LIMIT: (
+        (110003, "Order price is out of permissible range"),
+        (170194, "Sell order price cannot be lower than {bound}."),
+    ),
 }
+
+
+def duplicate_link_id(category: str) -> BybitApiError:
+    """An orderLinkId the account already used in `category`."""
+    return rejected(Reject(RejectReason.DUPLICATE_CLIENT_ORDER_ID, "orderLinkId"), category)
 
 
 def rejected(exc: Reject, category: str) -> BybitApiError:
     linear, spot = _REJECTS[exc.reason]
     code, message = spot if category == "spot" else linear
+    if exc.bound is not None:
+        message = message.replace("{bound}", plain(exc.bound))
     return BybitApiError(code, message)

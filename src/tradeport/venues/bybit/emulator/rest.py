@@ -23,14 +23,17 @@ from tradeport.emulator.host.rest import (
 )
 from tradeport.venues.bybit.emulator.account import Account
 from tradeport.venues.bybit.emulator.auth import authenticate
+from tradeport.venues.bybit.emulator.batch import Batches
 from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import (
     BybitApiError,
+    WithExtInfo,
     bad_param,
     envelope,
     route_not_found,
 )
+from tradeport.venues.bybit.emulator.history import History
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.limits import IpLimiter, UidLimiter
 from tradeport.venues.bybit.emulator.market import BookSync, MarketData
@@ -56,6 +59,8 @@ class RestApi(Gateway[Call, BybitApiError]):
             **self.trading.routes(),
             **Queries(ctx).routes(),
             **Account(ctx).routes(),
+            **History(ctx).routes(),
+            **Batches(self.trading).routes(),
         }
 
     def gate(self, incoming: Incoming) -> None:
@@ -87,7 +92,11 @@ class RestApi(Gateway[Call, BybitApiError]):
     def respond(
         self, result: object, route: Route, call: Call, incoming: Incoming, headers: Headers
     ) -> web.Response:
-        return json_response(envelope(0, "OK", result, incoming.now_ms), 200, headers or None)
+        if isinstance(result, WithExtInfo):
+            body = envelope(0, "OK", result.result, incoming.now_ms, result.ext_info)
+        else:
+            body = envelope(0, "OK", result, incoming.now_ms)
+        return json_response(body, 200, headers or None)
 
     def refuse(self, error: BybitApiError, incoming: Incoming, headers: Headers) -> web.Response:
         headers.update(error.headers)

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import partial
 
 from tradeport.emulator.decimal_text import plain
@@ -30,7 +30,7 @@ from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePos
 from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
 from tradeport.emulator.host.logins import Logins, signature_matches
 from tradeport.venues.bybit.emulator import payloads
-from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
+from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.ids import Category
 from tradeport.venues.bybit.emulator.stream_control import (
     Op,
@@ -48,7 +48,6 @@ Row = dict[str, object]
 _ZERO = Decimal(0)
 EXPIRED = "Params Error"
 NOT_AUTHORIZED = "Request not authorized"
-BREAK_EVEN_FEE_FLOOR = Decimal("0.00055")
 
 
 def ws_signature(secret: str, expires: str) -> str:
@@ -246,7 +245,6 @@ class PrivateStreams:
         )
         row["isLeverage"] = "0"
         row["marketUnit"] = payloads.market_unit(order, category)
-        row["extraFees"] = ""  # only for Indian, Indonesian and EU fiat users (execution.mdx)
         return {"category": category, **row}
 
     def _position_rows(self, engine: Engine, event: AccountEvent, box: _Outbox) -> list[Row]:
@@ -262,9 +260,6 @@ class PrivateStreams:
                 )
             row["category"] = "linear"
             row["entryPrice"] = row.get("avgPrice", "0")
-            row["positionIMByMp"] = row.get("positionIM", "0")
-            row["positionMMByMp"] = row.get("positionMM", "0")
-            row["breakEvenPrice"] = _break_even(position, engine, row)
             rows.append(row)
         return rows
 
@@ -283,20 +278,6 @@ class PrivateStreams:
         if before == 0 or (before > 0) == (signed > 0):
             return _ZERO
         return min(abs(signed), abs(before))
-
-
-def _break_even(position: EnginePosition | None, engine: Engine, row: Row) -> str:
-    """position.mdx: (entry × qty − realised) / (qty − |qty| × max(taker fee, 0.00055)),
-    qty signed (negative short); "0" for a flat position."""
-    if position is None or position.qty == 0:
-        return "0"
-    short = position.qty < 0 or position.position_side == "SHORT"
-    qty = -abs(position.qty) if short else abs(position.qty)
-    realised = Decimal(str(row.get("curRealisedPnl", "0")))
-    rate = max(LINEAR_FEES[1], BREAK_EVEN_FEE_FLOOR)
-    value = (position.entry_price * qty - realised) / (qty - abs(qty) * rate)
-    tick = engine.instruments[position.symbol].tick_size
-    return plain(value.quantize(tick, rounding=ROUND_HALF_UP))
 
 
 def _check_one_form_per_kind(topics: list[PrivateTopic]) -> None:

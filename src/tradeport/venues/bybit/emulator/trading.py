@@ -29,7 +29,7 @@ from tradeport.venues.bybit.emulator.payloads import (
     POSITION_SIDES,
     order_ack,
 )
-from tradeport.venues.bybit.emulator.rejects import rejected
+from tradeport.venues.bybit.emulator.rejects import duplicate_link_id, rejected
 
 TRADED: tuple[Category, ...] = ("spot", "linear")
 SIDES = {"Buy": "BUY", "Sell": "SELL"}
@@ -136,7 +136,7 @@ class Trading:
         if not _LINK_ID.match(link_id):
             raise invalid("orderLinkId", "must be 1-36 letters, digits, '-' or '_'")
         if link_id in self._link_ids.get((call.account_id, category), ()):
-            raise BybitApiError(110072, "OrderLinkedID is duplicate")
+            raise duplicate_link_id(category)
         return link_id
 
     def _limit(

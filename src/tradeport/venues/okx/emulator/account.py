@@ -4,13 +4,18 @@ plus the lookups ccxt's `okx` class makes (`/asset/currencies`, `/account/trade-
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Reject
 from tradeport.venues.okx.emulator.calls import Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import OkxApiError, either, no_instrument
-from tradeport.venues.okx.emulator.ids import inst_type_of
-from tradeport.venues.okx.emulator.payloads import account_row, position_row
+from tradeport.venues.okx.emulator.ids import INST_TYPES, inst_type_of
+from tradeport.venues.okx.emulator.payloads import account_row, bill_row, position_row
 
+ZERO = Decimal(0)
+WEEK_MS = 7 * 24 * 3_600_000
 POS_MODES = {"net_mode": False, "long_short_mode": True}
 LOCKED = "Settings failed. Close any open positions or pending orders before changing settings."
 
@@ -29,6 +34,8 @@ class Account:
             "GET /api/v5/account/leverage-info": Route(self.leverage_info, signed=True),
             "GET /api/v5/account/trade-fee": Route(self.trade_fee, signed=True),
             "GET /api/v5/asset/currencies": Route(self.currencies, signed=True),
+            "GET /api/v5/account/max-size": Route(self.max_size, signed=True),
+            "GET /api/v5/account/bills": Route(self.bills, signed=True),
         }
 
     def balance(self, call: Call) -> list[object]:
@@ -175,6 +182,65 @@ class Account:
                 "fiat": [],
             }
         ]
+
+    def max_size(self, call: Call) -> list[object]:
+        """The largest order each side could place now at `px` (default: the mark):
+        SPOT in the base currency from the free balances; SWAP in contracts from the
+        available margin at the instrument's leverage (an order that would close a
+        position is not sized larger for it: a simplification)."""
+        params = call.params
+        params.choice("tdMode", ("cash", "cross", "isolated"))
+        px = params.decimal("px")
+        rows: list[object] = []
+        for inst in params.require("instId").split(",")[:5]:
+            inst_type = inst_type_of(inst)
+            engine = self.ctx.engine(inst_type)
+            if inst not in engine.instruments:
+                raise no_instrument()
+            price = px if px is not None and px > 0 else engine.mark_price(inst)
+            instrument = engine.instruments[inst]
+            if inst_type == "SPOT":
+                held = engine.balances(call.account_id)
+                quote_free = held.get(instrument.quote, (ZERO, ZERO))[0]
+                base_free = held.get(instrument.base, (ZERO, ZERO))[0]
+                buy, sell, ccy = instrument.floor_qty(quote_free / price), base_free, ""
+            else:
+                available = engine.wallet(call.account_id, instrument.quote).available
+                lever = engine.leverage(call.account_id, inst)
+                base = instrument.floor_qty(max(available, ZERO) * lever / price)
+                buy = sell = self.ctx.sizing.to_venue(inst, base)
+                ccy = instrument.quote
+            rows.append({"instId": inst, "ccy": ccy, "maxBuy": plain(buy), "maxSell": plain(sell)})
+        return rows
+
+    def bills(self, call: Call) -> list[object]:
+        """The account's last 7 days of trade bills (type 2), newest first: one per
+        fill, with its fee and realized pnl. The emulator moves no money in or out and
+        charges no funding, so no other bill type has rows."""
+        params = call.params
+        wanted_type = params.text("instType")
+        ccy = params.text("ccy")
+        bill_type = params.text("type")
+        default_limit = 100
+        limit = params.integer("limit", default_limit, low=1, high=100) or default_limit
+        after, before = params.integer("after"), params.integer("before")
+        rows: list[dict[str, object]] = []
+        for inst_type in INST_TYPES:
+            if wanted_type not in (None, inst_type) or bill_type not in (None, "2"):
+                continue
+            engine = self.ctx.engine(inst_type)
+            for fill in engine.fills(call.account_id, limit=None):
+                if fill.ts_ms < call.now_ms - WEEK_MS:
+                    continue
+                row = bill_row(self.ctx, inst_type, fill)
+                if ccy is None or row["ccy"] == ccy:
+                    rows.append(row)
+        rows.sort(key=lambda r: int(str(r["billId"])), reverse=True)
+        if after is not None:
+            rows = [r for r in rows if int(str(r["billId"])) < after]
+        if before is not None:
+            rows = [r for r in rows if int(str(r["billId"])) > before]
+        return list(rows[:limit])
 
     def currencies(self, call: Call) -> list[object]:
         names = sorted(

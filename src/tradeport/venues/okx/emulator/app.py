@@ -32,9 +32,11 @@ from tradeport.venues.okx.emulator.ids import (
     from_unified,
     inst_id,
 )
+from tradeport.venues.okx.emulator.instruments import PRICE_BAND
 from tradeport.venues.okx.emulator.order_info import OrderInfo
 from tradeport.venues.okx.emulator.rest import install_rest
 from tradeport.venues.okx.emulator.streams import install_streams, upgrade_notice
+from tradeport.venues.okx.emulator.trading import DEFAULT_STP
 
 _MARKETS: dict[str, InstType] = {"spot": "SPOT", "swap": "SWAP"}
 
@@ -59,6 +61,7 @@ class OkxEmulator(VenueEmulator):
         extra_symbols: int = 0,
         stream_time_scale: float = 1.0,
         checksum: bool = True,
+        demo_keys: bool = False,
     ) -> None:
         """`weight_limit` replaces every public endpoint's per-IP limit (requests per
         2 s; `weight_interval` replaces that window, e.g. `(1, "MINUTE")`) and
@@ -66,7 +69,10 @@ class OkxEmulator(VenueEmulator):
         `extra_symbols` lists that many more made-up pairs (SYM001-USDT, …) in both
         instTypes; `stream_time_scale` multiplies every timed stream's period.
         `checksum` False makes book pushes carry checksum 0, as OKX announced for 2026
-        (§3.5); it can be changed while running."""
+        (§3.5); it can be changed while running. `demo_keys` makes the accounts' keys
+        demo-trading keys, as OKX's demo environment issues them: requests must then
+        carry `x-simulated-trading: 1`, and live ones are refused (50101), and the other
+        way round by default."""
         self.spot_symbols, self.swap_symbols = listed_symbols(extra_symbols)
         self.sizing = Sizing(self.spot_symbols, self.swap_symbols)
         self.order_info = OrderInfo()
@@ -90,6 +96,12 @@ class OkxEmulator(VenueEmulator):
         self.swap = self._engine(
             "perp", _instruments(self.swap_symbols, "SWAP"), SWAP_FEES, **rules
         )
+        # the venue's price band and self-trade prevention (the engine has neither unless
+        # a skin sets them)
+        self.spot.price_band = PRICE_BAND
+        self.swap.price_band = PRICE_BAND
+        self.spot.self_trade = DEFAULT_STP
+        self.swap.self_trade = DEFAULT_STP
         self.spot_market, self.swap_market = self._open_markets(
             ("spot", self.spot), ("swap", self.swap), seed=seed
         )
@@ -104,6 +116,7 @@ class OkxEmulator(VenueEmulator):
             weight_limit=weight_limit,
             weight_interval=weight_interval,
             order_limit=order_limit,
+            demo_keys=demo_keys,
         )
         self.app = web.Application()
         # WebSocket routes first: the REST catch-all must not swallow them

@@ -9,7 +9,9 @@ assumed the same).
 
 Checks, in order: a missing header (50103 key, 50104 passphrase, 50106 sign, 50107
 timestamp), an unknown key (50111), a malformed timestamp (50112), an expired one
-(50102), a wrong passphrase (50105), the signature (50113). All answer HTTP 401.
+(50102), a wrong passphrase (50105), the signature (50113, "Invalid Sign"), and a key
+of the other environment (50101: a live key sent with `x-simulated-trading: 1`, or a
+demo key without it). All answer HTTP 401.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from tradeport.emulator.host.decoding import signature_matches
 from tradeport.venues.okx.emulator.errors import unauthorized
 
 EXPIRY_MS = 30_000
+# the header that sends a request to demo trading (the same host, §3.1)
+SIMULATED_HEADER = "x-simulated-trading"
 _TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$")
 _HEADERS = (
     ("OK-ACCESS-KEY", "50103"),
@@ -62,6 +66,8 @@ def authenticate(
     request_path: str,
     body: str,
     now_ms: int,
+    *,
+    demo_keys: bool = False,
 ) -> AccountRef:
     """The caller of a signed request, or the 401 error naming what was wrong."""
     values: dict[str, str] = {}
@@ -83,5 +89,7 @@ def authenticate(
         raise unauthorized("50105", 'Request header "OK-ACCESS-PASSPHRASE" incorrect.')
     expected = sign(ref.account.secret, timestamp + method.upper() + request_path + body)
     if not signature_matches(expected, values["OK-ACCESS-SIGN"]):
-        raise unauthorized("50113", "Invalid signature.")
+        raise unauthorized("50113", "Invalid Sign")
+    if (headers.get(SIMULATED_HEADER, "0") == "1") != demo_keys:
+        raise unauthorized("50101", "APIKey does not match current environment.")
     return ref

@@ -36,6 +36,8 @@ class OkxContext(EmulatorContext):
     weight_limit: int | None = None
     weight_interval: tuple[int, str] = (2, "SECOND")
     order_limit: int | None = None
+    # the accounts' keys are demo-trading keys (requests must carry x-simulated-trading: 1)
+    demo_keys: bool = False
 
     @property
     def spot(self) -> Engine:

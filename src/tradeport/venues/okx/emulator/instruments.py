@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.price_band import PriceBand
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.okx.emulator.contracts import Sizing
 from tradeport.venues.okx.emulator.ids import inst_id, uly
@@ -18,6 +19,10 @@ from tradeport.venues.okx.emulator.ids import inst_id, uly
 LIST_TIME_MS = 1548133413000
 SPOT_MAX_MARKET_USDT = Decimal(1_000_000)
 MAX_LIMIT_USD = Decimal(20_000_000)
+# OKX refuses a buy above its highest buy limit and a sell below its lowest sell limit
+# (51006) and publishes both at /api/v5/public/price-limit (buyLmt / sellLmt); it does
+# not publish how they are derived. The emulator's are 5 % either side of the mark.
+PRICE_BAND = PriceBand(buy_up=Decimal("1.05"), sell_down=Decimal("0.95"))
 
 
 def _common(spec: SymbolSpec, inst: str, inst_type: str, code: int) -> dict[str, object]:

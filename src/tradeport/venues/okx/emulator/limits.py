@@ -38,6 +38,13 @@ RULES: dict[str, Rule] = {
     "GET /api/v5/market/candles": Rule(40, "ip"),
     "GET /api/v5/market/history-candles": Rule(20, "ip"),
     "GET /api/v5/market/trades": Rule(100, "ip"),
+    "GET /api/v5/market/history-trades": Rule(20, "ip"),
+    "GET /api/v5/public/funding-rate-history": Rule(10, "ip"),
+    "GET /api/v5/public/open-interest": Rule(20, "ip"),
+    "GET /api/v5/public/price-limit": Rule(20, "ip"),
+    "GET /api/v5/account/max-size": Rule(20, "user"),
+    "GET /api/v5/account/bills": Rule(5, "user"),
+    "POST /api/v5/trade/close-position": Rule(20, "user"),
     "POST /api/v5/trade/order": Rule(60, "user_inst", order_entry=True),
     # counted per order: 300 orders per 2 s (a one-order batch counts as a place)
     "POST /api/v5/trade/batch-orders": Rule(300, "user_inst", order_entry=True),

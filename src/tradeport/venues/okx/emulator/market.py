@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
-from tradeport.emulator.engine import Engine
+from tradeport.emulator.engine import Engine, PublicTrade
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS
 from tradeport.venues.okx.emulator import candles, stream_market
 from tradeport.venues.okx.emulator.calls import Call, Route
@@ -15,6 +15,7 @@ from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import no_instrument
 from tradeport.venues.okx.emulator.ids import INST_TYPES, InstType, inst_type_of, trade_id_text
 from tradeport.venues.okx.emulator.instruments import spot_instrument, swap_instrument
+from tradeport.venues.okx.emulator.rejects import price_limits
 
 ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
 DERIVATIVES = ("MARGIN", "SWAP", "FUTURES", "OPTION")
@@ -40,6 +41,7 @@ class MarketData:
             "GET /api/v5/market/trades": Route(self.trades),
             "GET /api/v5/public/mark-price": Route(self.mark_price),
             "GET /api/v5/public/funding-rate": Route(self.funding_rate),
+            "GET /api/v5/public/price-limit": Route(self.price_limit),
         }
 
     # -- helpers -----------------------------------------------------------------------
@@ -161,18 +163,18 @@ class MarketData:
         _, engine = self.listed(inst)
         default, high = TRADE_LIMIT
         limit = params.integer("limit", default, low=1, high=high) or default
-        return [
-            {
-                "instId": inst,
-                "side": "sell" if t.buyer_is_maker else "buy",  # the taker's side
-                "sz": self._size(inst, t.qty),
-                "px": plain(t.price),
-                "source": "0",
-                "tradeId": trade_id_text(t.trade_id),
-                "ts": str(t.ts_ms),
-            }
-            for t in reversed(engine.recent_trades(inst, limit))
-        ]
+        return [self.trade_row(inst, t) for t in reversed(engine.recent_trades(inst, limit))]
+
+    def trade_row(self, inst: str, t: PublicTrade) -> dict[str, object]:
+        return {
+            "instId": inst,
+            "side": "sell" if t.buyer_is_maker else "buy",  # the taker's side
+            "sz": self._size(inst, t.qty),
+            "px": plain(t.price),
+            "source": "0",
+            "tradeId": trade_id_text(t.trade_id),
+            "ts": str(t.ts_ms),
+        }
 
     def mark_price(self, call: Call) -> list[object]:
         params = call.params
@@ -192,6 +194,22 @@ class MarketData:
                 "ts": str(call.now_ms),
             }
             for i in insts
+        ]
+
+    def price_limit(self, call: Call) -> list[object]:
+        """The limits the engine enforces now (its price band around the mark)."""
+        inst = call.params.require("instId")
+        inst_type, engine = self.listed(inst)
+        buy, sell = price_limits(engine, inst)
+        return [
+            {
+                "instType": inst_type,
+                "instId": inst,
+                "buyLmt": buy,
+                "sellLmt": sell,
+                "ts": str(call.now_ms),
+                "enabled": engine.price_band is not None,
+            }
         ]
 
     def funding_rate(self, call: Call) -> list[object]:

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
+from tradeport.emulator.orders import EXPIRE_BOTH, EXPIRE_MAKER, EXPIRE_TAKER, EXPIRED_IN_MATCH
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.ids import (
     InstType,
@@ -27,6 +28,13 @@ from tradeport.venues.okx.emulator.ids import (
 from tradeport.venues.okx.emulator.order_info import client_id_text
 
 ZERO = Decimal(0)
+STP_MODE_TEXT = {
+    EXPIRE_MAKER: "cancel_maker",
+    EXPIRE_TAKER: "cancel_taker",
+    EXPIRE_BOTH: "cancel_both",
+}
+# cancelSource of an order self-trade prevention cancelled
+CANCEL_BY_SELF_TRADE = "32"
 Row = dict[str, object]
 _RATIO = Decimal("0.0000000001")
 
@@ -62,6 +70,8 @@ def order_state(order: EngineOrder) -> str:
 def cancel_source(order: EngineOrder, ord_type: str) -> str:
     if order.status == "CANCELED":
         return CANCEL_BY_USER
+    if order.status == EXPIRED_IN_MATCH:
+        return CANCEL_BY_SELF_TRADE
     if order.status != "EXPIRED":
         return ""
     if order.reduce_only and order.type == "LIMIT" and ord_type in ("limit", "post_only"):
@@ -128,7 +138,7 @@ def order_row(
         "avgPx": plain(order.avg_price) if filled > 0 else "",
         "state": order_state(order),
         "stpId": "",
-        "stpMode": "cancel_maker",
+        "stpMode": STP_MODE_TEXT.get(order.stp, ""),
         "lever": str(engine.leverage(order.account_id, order.symbol)) if swap else "",
         "attachAlgoClOrdId": "",
         "tpTriggerPx": "",
@@ -246,6 +256,46 @@ class PositionHistory:
     def of(cls, engine: Engine, account_id: str, inst: str, position_side: str) -> PositionHistory:
         fills = engine.fills(account_id, inst, limit=None)
         return cls(f for f in fills if f.position_side == position_side)
+
+
+def bill_row(ctx: OkxContext, inst_type: InstType, fill: EngineFill) -> Row:
+    """One `/account/bills` trade bill (type 2) for a fill, in the currency its fee is
+    charged in: spot buys receive the base (less the fee), spot sells the quote; a SWAP
+    fill changes the margin currency by its realized pnl less the fee. `bal` (the
+    balance after the bill) is not kept per fill, so it is empty."""
+    engine = ctx.engine(inst_type)
+    base = engine.instruments[fill.symbol].base
+    if inst_type == "SWAP":
+        change = fill.realized_pnl - fill.fee
+    elif fill.fee_asset == base:
+        change = fill.qty - fill.fee
+    else:
+        change = fill.quote_qty - fill.fee
+    return {
+        "instType": inst_type,
+        "instId": fill.symbol,
+        "billId": bill_id_text(inst_type, fill.trade_id, fill.is_maker),
+        "type": "2",
+        "subType": "1" if fill.side == "BUY" else "2",
+        "ccy": fill.fee_asset,
+        "bal": "",
+        "balChg": plain(change),
+        "fee": plain(-fill.fee),
+        "pnl": plain(fill.realized_pnl),
+        "sz": plain(ctx.sizing.to_venue(fill.symbol, fill.qty)),
+        "px": plain(fill.price),
+        "execType": "M" if fill.is_maker else "T",
+        "mgnMode": "cross" if inst_type == "SWAP" else "cash",
+        "ordId": order_id_text(inst_type, fill.order_id),
+        "tradeId": trade_id_text(fill.trade_id),
+        "from": "",
+        "to": "",
+        "notes": "",
+        "posBal": "",
+        "posBalChg": "",
+        "interest": "0",
+        "ts": str(fill.ts_ms),
+    }
 
 
 def position_row(position: EnginePosition, *, ctx: OkxContext, account_id: str) -> Row:

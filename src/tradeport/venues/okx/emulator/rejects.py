@@ -3,7 +3,9 @@ data item as `sCode` / `sMsg`."""
 
 from __future__ import annotations
 
-from tradeport.emulator.engine import Reject, RejectReason
+from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.engine import Engine, Reject, RejectReason
+from tradeport.emulator.orders import BUY, SELL
 from tradeport.venues.okx.emulator.errors import ItemError
 
 NO_POSITION = (
@@ -38,8 +40,28 @@ _CODES: dict[RejectReason, tuple[str, str]] = {
 }
 
 
-def rejected(exc: Reject, ccy: str) -> ItemError:
-    """The item error for an engine rejection; `ccy` names the currency short of funds."""
+def price_limits(engine: Engine, inst: str) -> tuple[str, str]:
+    """(highest buy, lowest sell) limit prices of `inst` now, as OKX writes them ("" when
+    the engine has no band: OKX's answer for a disabled limit)."""
+    high = engine.price_limits(inst, BUY).high
+    low = engine.price_limits(inst, SELL).low
+    return ("" if high is None else plain(high), "" if low is None else plain(low))
+
+
+def price_refused(engine: Engine, inst: str) -> ItemError:
+    """51006, naming both limits (an order beyond the price band)."""
+    buy, sell = price_limits(engine, inst)
+    return ItemError(
+        "51006",
+        f"Order price is not within the price limit (max buy price: {buy} min sell price: {sell})",
+    )
+
+
+def rejected(exc: Reject, ccy: str, engine: Engine, inst: str) -> ItemError:
+    """The item error for an engine rejection of an order on `inst`; `ccy` names the
+    currency short of funds."""
+    if exc.reason in (RejectReason.PRICE_ABOVE_LIMIT, RejectReason.PRICE_BELOW_LIMIT):
+        return price_refused(engine, inst)
     if exc.reason is RejectReason.INSUFFICIENT_BALANCE:
         return ItemError("51008", f"Order failed. Insufficient {ccy} balance in account.")
     if exc.reason is RejectReason.INSUFFICIENT_MARGIN:

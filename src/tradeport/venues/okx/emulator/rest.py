@@ -22,9 +22,11 @@ from tradeport.venues.okx.emulator.errors import (
     invalid,
     unknown_path,
 )
+from tradeport.venues.okx.emulator.history import History
 from tradeport.venues.okx.emulator.limits import RateLimiter
 from tradeport.venues.okx.emulator.market import MarketData
 from tradeport.venues.okx.emulator.params import Params, decode_body
+from tradeport.venues.okx.emulator.position_close import PositionClose
 from tradeport.venues.okx.emulator.queries import Queries
 from tradeport.venues.okx.emulator.trading import Trading
 
@@ -38,11 +40,14 @@ class RestApi(Gateway[Call, OkxApiError]):
         self.ctx = ctx
         self.limiter = RateLimiter(ctx.weight_limit, ctx.order_limit, ctx.weight_interval)
         self.trading = Trading(ctx)
+        market = MarketData(ctx)
         self.routes: dict[str, Route] = {
-            **MarketData(ctx).routes(),
+            **market.routes(),
             **self.trading.routes(),
             **Queries(ctx).routes(),
             **Account(ctx).routes(),
+            **History(ctx, market).routes(),
+            **PositionClose(ctx).routes(),
         }
 
     def not_found(self, incoming: Incoming) -> OkxApiError:
@@ -92,6 +97,7 @@ class RestApi(Gateway[Call, OkxApiError]):
                 incoming.raw_path,
                 payload,
                 incoming.now_ms,
+                demo_keys=self.ctx.demo_keys,
             )
         return Call(params, incoming.now_ms, caller, body=body)
 

@@ -78,7 +78,12 @@ class PrivateStreams:
             )
         if len(args) != 1 or not isinstance(args[0], dict):
             raise Refused("60009", "Login failure")
-        fields = args[0]
+        fields = dict(args[0])
+        # python-okx sends the timestamp as a JSON number, which OKX accepts; it signs
+        # the number's decimal text
+        stamp = fields.get("timestamp")
+        if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+            fields["timestamp"] = str(stamp)
         for name in LOGIN_FIELDS:
             if not isinstance(fields.get(name), str) or not fields[name]:
                 raise Refused("60027", f"Parameter {name} can not be empty.")

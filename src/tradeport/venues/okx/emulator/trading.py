@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine, EngineOrder, OrderRequest, Reject
+from tradeport.emulator.orders import EXPIRE_BOTH, EXPIRE_MAKER, EXPIRE_TAKER
 from tradeport.emulator.symbols import SymbolSpec, on_step
 from tradeport.venues.okx.emulator.calls import Answer, Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
@@ -43,6 +44,13 @@ ORD_TYPES: dict[str, tuple[str, str]] = {
     "ioc": ("LIMIT", "IOC"),
 }
 POS_SIDES = {"long": "LONG", "short": "SHORT", "net": "BOTH"}
+# stpMode (place order): OKX cancels the resting order by default ("cancel_maker")
+STP_MODES = {
+    "cancel_maker": EXPIRE_MAKER,
+    "cancel_taker": EXPIRE_TAKER,
+    "cancel_both": EXPIRE_BOTH,
+}
+DEFAULT_STP = EXPIRE_MAKER
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _TAG = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _NOT_CANCELABLE = (
@@ -184,7 +192,10 @@ class Trading:
                 f"The number of {inst} pending orders reached the upper limit of "
                 f"{MAX_PENDING_PER_INSTRUMENT} (orders).",
             )
-        request = OrderRequest(symbol=inst, side=side, type=engine_type, qty=None, tif=tif)
+        stp = STP_MODES[params.choice("stpMode", tuple(STP_MODES), "cancel_maker")]
+        if stp == EXPIRE_BOTH and tif == "FOK":
+            raise params.invalid("stpMode")  # "Cancel both does not support FOK"
+        request = OrderRequest(symbol=inst, side=side, type=engine_type, qty=None, tif=tif, stp=stp)
         request.client_order_id = client_id
         tgt_ccy = ""
         if engine_type == "LIMIT":
@@ -198,7 +209,7 @@ class Trading:
             order, _fills = engine.place(account_id, request)
         except Reject as exc:
             short = spec.quote if swap or side == "BUY" else spec.base
-            raise rejected(exc, short) from None
+            raise rejected(exc, short, engine, inst) from None
         terms = OrderTerms(td_mode=td_mode, ord_type=ord_type, tag=tag, tgt_ccy=tgt_ccy)
         self.ctx.order_info.record(inst_type, order.order_id, terms)
         if swap:
@@ -355,7 +366,7 @@ class Trading:
         except Reject as exc:
             if params.boolean("cxlOnFail"):
                 engine.cancel(call.account_id, order.symbol, order.order_id)
-            raise rejected(exc, spec.quote) from None
+            raise rejected(exc, spec.quote, engine, order.symbol) from None
         ack = order_ack(amended, inst_type, tag="", now_ms=call.now_ms)
         del ack["tag"]
         ack["reqId"] = params.text("reqId") or ""
