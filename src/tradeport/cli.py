@@ -201,6 +201,10 @@ def record(
         bool,
         typer.Option("--top-of-book", help="record the venue's best bid/ask stream too"),
     ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="record every stream frame as received too (raw channel)"),
+    ] = False,
 ) -> None:
     """Record verified books and trades until Ctrl-C; every file is finished on exit."""
     from tradeport.record.discovery import parse_shard
@@ -221,6 +225,7 @@ def record(
         recheck_interval=recheck_interval or None,
         add_new=add_new,
         quotes=top_of_book,
+        raw=raw,
     )
     try:
         plan.shard = None if shard is None else parse_shard(shard)

@@ -19,6 +19,7 @@ from tradeport.cli_tables import (
     venues_table,
 )
 from tradeport.demo_execution import execution_walkthrough
+from tradeport.demo_record import record_walkthrough
 from tradeport.execution.quantize import quantize_price
 from tradeport.model import AssetType, Balance, BookState, OrderStatus
 from tradeport.venues import registry
@@ -45,6 +46,7 @@ async def run_demo(console: Console, pause: float = 0.0) -> None:
             await _swap_walkthrough(step, console, swap, emulator)
             await execution_walkthrough(step, console, swap, emulator)
             await _streams_walkthrough(step, console, swap, emulator)
+            await record_walkthrough(step, console, swap)
     finally:
         await emulator.stop()
     step("Done: every number above came from the emulator, over signed HTTP and WebSocket")

@@ -199,6 +199,10 @@ def test_demo_runs_to_the_end() -> None:
     assert "  fallback (" in maker_first
     assert "finished (filled)" in maker_first
     assert "0 intents open" in out.stdout
+    # the recording part: both books replayed from Parquet equal the live ones
+    recorded = out.stdout.split("into Parquet for")[1]
+    assert "dropped 0" in recorded
+    assert recorded.count("equal") == 2 and "differs" not in recorded
 
 
 def test_doctor_names_the_active_level_store() -> None:

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from psycopg import sql
 
 from tradeport.record import read_events
-from tradeport.record.events import Channel
+from tradeport.record.events import Channel, RawEvent
 
 
 def _cli(*args: str) -> list[str]:
@@ -35,6 +35,7 @@ def test_record_a_bounded_sample_then_replay_it(tmp_path: Path) -> None:
             f"parquet:{data}",
             "--max-events",
             "40",
+            "--raw",
         ),
         capture_output=True,
         text=True,
@@ -50,6 +51,7 @@ def test_record_a_bounded_sample_then_replay_it(tmp_path: Path) -> None:
         >= 40
     )
     assert len({e.symbol for e in events}) == 2
+    assert {e.symbol for e in events if isinstance(e, RawEvent)} == {e.symbol for e in events}
 
     replayed = subprocess.run(
         _cli("replay", str(data)), capture_output=True, text=True, timeout=120

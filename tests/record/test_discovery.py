@@ -7,14 +7,19 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
+import aiohttp
 import pytest
+from tests.record.conftest import Market
 
 import tradeport as tp
+from tradeport.emulator.listing import ListingState
 from tradeport.model import AssetType, Instrument, InstrumentStatus
 from tradeport.model.errors import BadParameter, UnknownSymbol
-from tradeport.record import discover, select_perpetuals
+from tradeport.record import ParquetSink, Recorder, discover, select_perpetuals
 from tradeport.record.discovery import parse_shard, precision_of, shard, shard_of
+from tradeport.record.follow import ContractFollower
 from tradeport.venues import registry
 from tradeport.venues.capability import Capability
 
@@ -153,3 +158,59 @@ def test_a_bad_shard_is_refused(text: str) -> None:
     with pytest.raises(BadParameter, match="shard"):
         parse_shard(text)
     assert parse_shard("3/4") == (3, 4)
+
+
+async def _admin_listing(market: Market, symbol: str, state: str, expect: int = 200) -> None:
+    """The admin endpoint, as a test harness outside the process would use it."""
+    body = {"market": market.emulator.market_name(AssetType.SWAP), "symbol": symbol}
+    async with (
+        aiohttp.ClientSession(headers=market.emulator.admin_headers()) as session,
+        session.post(
+            f"{market.emulator.base_url}/_emulator/listing", json={**body, "state": state}
+        ) as answer,
+    ):
+        assert answer.status == expect, await answer.text()
+
+
+async def test_close_only_and_pre_launch_contracts_are_left_out(market: Market) -> None:
+    client = market.client
+    before = await discover(market.key, client=client)
+    assert {"ETH-USDT", "DOGE-USDT"} <= set(before.symbols)
+    await _admin_listing(market, client.to_venue_symbol("ETH-USDT"), "halfway", expect=400)
+    await _admin_listing(market, client.to_venue_symbol("ETH-USDT"), "close_only")
+    market.emulator.set_listing_state(AssetType.SWAP, "DOGE-USDT", ListingState.PRE_LAUNCH)
+
+    after = await discover(market.key, client=client, refresh=True)
+    assert set(after.symbols) == set(before.symbols) - {"ETH-USDT", "DOGE-USDT"}
+    # the venue's own status values reach the instrument model
+    status = {i.symbol: i.status for i in await client.get_exchange_info()}
+    assert status["ETH-USDT"] is InstrumentStatus.HALTED
+    assert status["DOGE-USDT"] is InstrumentStatus.PRE_TRADING
+    assert status["BTC-USDT"] is InstrumentStatus.TRADING
+
+
+async def test_a_new_listing_appears_on_re_check_and_a_delisting_stops(
+    market: Market, tmp_path: Path
+) -> None:
+    emulator, client = market.emulator, market.client
+    emulator.set_listing_state(AssetType.SWAP, "DOGE-USDT", ListingState.UNLISTED)
+    found = await discover(market.key, client=client, refresh=True)
+    assert "DOGE-USDT" not in found.symbols
+    with pytest.raises(ValueError, match="listed already"):
+        emulator.add_listing(AssetType.SWAP, "BTC-USDT")
+
+    recorder = Recorder(client, ["BTC-USDT"], [ParquetSink(tmp_path)], books=False)
+    await recorder.start()
+    follower = ContractFollower(
+        recorder,
+        lambda: discover(market.key, client=client, refresh=True),
+        interval=3600,
+        known=found.symbols,
+        add_new=True,
+    )
+    assert await follower.check() == ([], [])
+    emulator.add_listing(AssetType.SWAP, "DOGE-USDT")
+    emulator.set_listing_state(AssetType.SWAP, "BTC-USDT", ListingState.DELISTED)
+    assert await follower.check() == (["DOGE-USDT"], ["BTC-USDT"])
+    assert recorder.symbols == ["DOGE-USDT"]
+    await recorder.stop()

@@ -88,7 +88,7 @@ async def test_a_recording_reads_back_from_jetstream_as_from_parquet(
     market: Market, js: JetStreamContext, names: tuple[str, str], tmp_path: Path
 ) -> None:
     sink = _sink(URL, names)
-    recorder = Recorder(market.client, ["BTC-USDT"], [ParquetSink(tmp_path), sink])
+    recorder = Recorder(market.client, ["BTC-USDT"], [ParquetSink(tmp_path), sink], raw=True)
     enough = asyncio.Event()
     books = 0
 
@@ -103,7 +103,8 @@ async def test_a_recording_reads_back_from_jetstream_as_from_parquet(
     await asyncio.wait_for(enough.wait(), 30)
     await recorder.stop()
     await watch.close()
-    for channel in (Channel.BOOK, Channel.TRADES):
+    # the raw frames too: bytes survive every sink as they came
+    for channel in (Channel.BOOK, Channel.TRADES, Channel.RAW):
         from_parquet = list(read_events(tmp_path, channel=channel))
         subject = subject_of(names[1], from_parquet[0])
         assert await read_subject(js, names[0], subject) == from_parquet

@@ -138,7 +138,7 @@ async def test_a_recording_reads_back_from_postgres_as_from_parquet(
 ) -> None:
     sink = PostgresSink(DSN, schema=schema)
     recorder = Recorder(
-        market.client, ["BTC-USDT"], [ParquetSink(tmp_path), sink], flush_interval=0.05
+        market.client, ["BTC-USDT"], [ParquetSink(tmp_path), sink], flush_interval=0.05, raw=True
     )
     enough = asyncio.Event()
     books = 0
@@ -154,7 +154,8 @@ async def test_a_recording_reads_back_from_postgres_as_from_parquet(
     await asyncio.wait_for(enough.wait(), 30)
     await recorder.stop()
     await watch.close()
-    for channel in (Channel.BOOK, Channel.TRADES):
+    # the raw frames too: bytes survive every sink as they came
+    for channel in (Channel.BOOK, Channel.TRADES, Channel.RAW):
         from_parquet = list(read_events(tmp_path, channel=channel))
         assert await read_table(admin, schema, channel, venue=market.key) == from_parquet
     assert len(list(read_events(tmp_path, channel=Channel.BOOK))) >= 10

@@ -100,7 +100,11 @@ async def test_a_recording_reads_back_from_redis_as_from_parquet(
 ) -> None:
     redis_sink = RedisStreamSink(URL, prefix=prefix)
     recorder = Recorder(
-        market.client, ["BTC-USDT"], [ParquetSink(tmp_path), redis_sink], flush_interval=0.05
+        market.client,
+        ["BTC-USDT"],
+        [ParquetSink(tmp_path), redis_sink],
+        flush_interval=0.05,
+        raw=True,
     )
     enough = asyncio.Event()
     books = 0
@@ -116,7 +120,8 @@ async def test_a_recording_reads_back_from_redis_as_from_parquet(
     await asyncio.wait_for(enough.wait(), 30)
     await recorder.stop()
     await watch.close()
-    for channel in (Channel.BOOK, Channel.TRADES):
+    # the raw frames too: bytes survive every sink as they came
+    for channel in (Channel.BOOK, Channel.TRADES, Channel.RAW):
         from_parquet = list(read_events(tmp_path, channel=channel))
         key = f"{prefix}:{market.key}:{channel}:BTC-USDT"
         assert await read_stream(admin, key) == from_parquet

@@ -39,6 +39,8 @@ class Administered(Protocol):
 
     def move_to(self, market: str, symbol: str, price: Decimal | str) -> None: ...
 
+    def set_listing(self, market: str, symbol: str, state: str) -> None: ...
+
 
 class Admin:
     def __init__(self, emu: Administered) -> None:
@@ -48,6 +50,7 @@ class Admin:
         routes = {
             "/_emulator/step": self.step,
             "/_emulator/move": self.move,
+            "/_emulator/listing": self.listing,
             "/_emulator/clock": self.clock,
             "/_emulator/fault": self.fault,
             "/_emulator/fault/clear": self.fault_clear,
@@ -90,6 +93,17 @@ class Admin:
         return json_response(
             {"market": body["market"], "symbol": body["symbol"], "price": str(price)}, 200
         )
+
+    async def listing(self, request: web.Request) -> web.Response:
+        """`{"market", "symbol", "state"}`: how the instruments payload announces the
+        symbol from now on (trading, close_only, pre_launch, delisted, unlisted)."""
+        body = await _body(request)
+        market, symbol, state = (str(body.get(k)) for k in ("market", "symbol", "state"))
+        try:
+            self.emu.set_listing(market, symbol, state)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response({"market": market, "symbol": symbol, "state": state}, 200)
 
     async def clock(self, request: web.Request) -> web.Response:
         body = await _body(request)

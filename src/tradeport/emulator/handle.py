@@ -7,6 +7,7 @@ from typing import Protocol
 
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.faults import FaultPlan
+from tradeport.emulator.listing import ListingState
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.model import AssetType
 
@@ -49,3 +50,14 @@ class EmulatorHandle(Protocol):
     def move_market(self, asset_type: AssetType, symbol: str, price: Decimal) -> None:
         """Walk the synthetic market of `symbol` (BASE-QUOTE) to `price`, so that
         resting orders it crosses are filled."""
+
+    def set_listing_state(
+        self, asset_type: AssetType, symbol: str, state: ListingState | str
+    ) -> None:
+        """Announce `symbol` (BASE-QUOTE) as `state` in the instruments payload (an
+        UNLISTED symbol is left out of it)."""
+
+    def add_listing(
+        self, asset_type: AssetType, symbol: str, state: ListingState = ListingState.TRADING
+    ) -> None:
+        """List a symbol the emulator carries but had not announced (UNLISTED)."""

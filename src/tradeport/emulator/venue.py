@@ -22,6 +22,7 @@ from tradeport.emulator.engine import Engine, EngineInstrument
 from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
 from tradeport.emulator.host.context import EmulatorContext, HostFields
+from tradeport.emulator.listing import Listings, ListingState, parse_listing_state
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer, ServerLimits
 from tradeport.emulator.stream_faults import StreamFaultPlan
@@ -83,6 +84,8 @@ class VenueEmulator:
         self.step_interval = step_interval
         # timeouts and sizes every server of this emulator enforces (set before start)
         self.server_limits = ServerLimits()
+        # what each market's instruments payload announces of each symbol
+        self.listings = Listings()
         self.markets: dict[str, SyntheticMarket] = {}
         self._asset_markets: dict[AssetType, str] = {}
         self._market_tasks: list[asyncio.Task[None]] = []
@@ -102,6 +105,7 @@ class VenueEmulator:
             stream_faults=self.stream_faults,
             connections=self.connections,
             stream_time_scale=self.stream_time_scale,
+            listings=self.listings,
         )
 
     def _serve(self, servers: Sequence[EmulatorServer], streams: Sequence[StreamPart]) -> None:
@@ -312,6 +316,36 @@ class VenueEmulator:
         """`move_to` in venue-neutral terms (asset type, BASE-QUOTE symbol)."""
         market = self.market_name(asset_type)
         self.move_to(market, self._market_symbol(market, symbol), price)
+
+    def set_listing(self, market: str, symbol: str, state: ListingState | str) -> None:
+        """Announce `symbol` of `market` (the venue's names, as `move_to` takes them)
+        as `state` in the instruments payload from the next request on."""
+        synthetic = self.markets.get(market)
+        if synthetic is None:
+            names = " or ".join(repr(name) for name in self.markets)
+            raise ValueError(f"market must be {names}, not {market!r}")
+        venue_symbol = self._market_symbol(market, symbol)
+        if venue_symbol not in synthetic.engine.instruments:
+            raise ValueError(f"unknown {market} {self._symbol_noun} {symbol!r}")
+        self.listings.set(market, venue_symbol, parse_listing_state(str(state)))
+
+    def set_listing_state(
+        self, asset_type: AssetType, symbol: str, state: ListingState | str
+    ) -> None:
+        """`set_listing` in venue-neutral terms (asset type, BASE-QUOTE symbol)."""
+        market = self.market_name(asset_type)
+        self.set_listing(market, self._market_symbol(market, symbol), state)
+
+    def add_listing(
+        self, asset_type: AssetType, symbol: str, state: ListingState = ListingState.TRADING
+    ) -> None:
+        """List `symbol` (BASE-QUOTE), one the emulator carries but had not announced
+        (state UNLISTED): it appears in the instruments payload as `state`."""
+        market = self.market_name(asset_type)
+        venue_symbol = self._market_symbol(market, symbol)
+        if self.listings.state(market, venue_symbol) is not ListingState.UNLISTED:
+            raise ValueError(f"{market} {self._symbol_noun} {symbol!r} is listed already")
+        self.set_listing(market, venue_symbol, state)
 
     # how the venue calls what `move_to` takes, in its errors
     _symbol_noun = "symbol"

@@ -9,8 +9,8 @@ of the synced book the venue client keeps (levels as (price, new size), size 0 r
 the level), from update id `prev_id` to `update_id`; a `snapshot` is the whole book (to
 the recorded depth) at `update_id`, written periodically and whenever the book becomes
 LIVE again, so a reader can start at any snapshot. Quote events (optional) are the
-venue's own top-of-book pushes. A `Marker` says where data is missing or suspect, in
-the stream it concerns.
+venue's own top-of-book pushes; raw events (optional) the venue's frames as received.
+A `Marker` says where data is missing or suspect, in the stream it concerns.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class Channel(StrEnum):
     BOOK = "book"
     TRADES = "trades"
     QUOTES = "quotes"  # top of book as the venue pushes it (optional)
+    RAW = "raw"  # the venue's frames as received (optional)
 
 
 class BookKind(StrEnum):
@@ -96,6 +97,25 @@ class QuoteEvent(msgspec.Struct, frozen=True, kw_only=True, tag="quote"):
         return Channel.QUOTES
 
 
+class RawEvent(msgspec.Struct, frozen=True, kw_only=True, tag="raw"):
+    """One frame of a recorded symbol's public stream topic exactly as it came off the
+    socket (text as UTF-8; BingX's gzip bytes as they are), with its receipt time: what
+    a reader needs to re-parse a recording with a newer parser or to audit one. `ts` is
+    0: reading the venue's time would mean parsing the frame."""
+
+    venue: str
+    symbol: str
+    seq: int
+    topic: str  # the venue's topic the frame belongs to, e.g. "btcusdt@depth@100ms"
+    frame: bytes
+    ts: int = 0
+    local_ts: int
+
+    @property
+    def channel(self) -> Channel:
+        return Channel.RAW
+
+
 class Marker(msgspec.Struct, frozen=True, kw_only=True, tag="marker"):
     venue: str
     symbol: str
@@ -109,7 +129,7 @@ class Marker(msgspec.Struct, frozen=True, kw_only=True, tag="marker"):
     local_ts: int = 0
 
 
-Event = BookEvent | TradeEvent | QuoteEvent | Marker
+Event = BookEvent | TradeEvent | QuoteEvent | RawEvent | Marker
 
 
 def ms_to_ns(ms: int) -> int:

@@ -83,7 +83,24 @@ QUOTES_SCHEMA = pa.schema(
         ("count", pa.int64()),
     ]
 )
-SCHEMAS = {Channel.BOOK: BOOK_SCHEMA, Channel.TRADES: TRADES_SCHEMA, Channel.QUOTES: QUOTES_SCHEMA}
+RAW_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("kind", pa.string()),  # raw, or a marker kind
+        ("topic", pa.string()),  # the venue's topic; null on marker rows
+        ("frame", pa.binary()),  # the frame as received; null on marker rows
+        ("ts", pa.int64()),  # 0: the frame is not parsed
+        ("local_ts", pa.int64()),
+        ("reason", pa.string()),
+        ("count", pa.int64()),
+    ]
+)
+SCHEMAS = {
+    Channel.BOOK: BOOK_SCHEMA,
+    Channel.TRADES: TRADES_SCHEMA,
+    Channel.QUOTES: QUOTES_SCHEMA,
+    Channel.RAW: RAW_SCHEMA,
+}
 
 
 def _safe(part: str) -> str:

@@ -1,7 +1,8 @@
 """PostgreSQL sink (psycopg 3, asyncio): one table per channel, `COPY` in batches,
 tables created on first use, and a resent batch stored once.
 
-Tables `<schema>.book`, `<schema>.trades` and `<schema>.quotes` (schema `tradeport`
+Tables `<schema>.book`, `<schema>.trades`, `<schema>.quotes` and `<schema>.raw`
+(frames `bytea`; schema `tradeport`
 by default, or `?schema=` in the URL; created when missing) hold the columns of rows.py
 after `venue`, `symbol` and `run`: prices and sizes `double precision` (book levels as
 `double precision[]`), ids and counts `bigint`, trade ids `text` (venues such as OKX
@@ -60,6 +61,8 @@ _TYPES: dict[str, tuple[str, str]] = {
     "side": ("text", "text"),
     "bid": ("double precision", "float8"),
     "ask": ("double precision", "float8"),
+    "topic": ("text", "text"),
+    "frame": ("bytea", "bytea"),
     "reason": ("text NOT NULL", "text"),
     "count": ("bigint NOT NULL", "int8"),
 }

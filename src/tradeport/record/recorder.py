@@ -11,7 +11,9 @@ and when a sink asks for one after dropping a delta. When the book leaves LIVE a
 marker (if the venue's ids broke) and a RESYNC marker are written; nothing is written
 for that book until it is LIVE again. When a stream connection was lost and replaced,
 every stream gets a DISCONNECT marker ahead of its next event (trades sent during the
-outage are gone) and every book a fresh snapshot.
+outage are gone) and every book a fresh snapshot. With `raw`, every frame of a recorded
+symbol's topics is written too, as received, in a `raw` stream per symbol (the client's
+raw-frame hook, called before the frame is read).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from tradeport.record.events import (
     Marker,
     MarkerKind,
     QuoteEvent,
+    RawEvent,
     TradeEvent,
     ms_to_ns,
 )
@@ -74,6 +77,7 @@ class RecorderStats:
     quotes: int = 0
     markers: int = 0
     snapshots: int = 0
+    raw: int = 0
 
 
 class Recorder:
@@ -89,6 +93,7 @@ class Recorder:
         books: bool = True,
         trades: bool = True,
         quotes: bool = False,
+        raw: bool = False,
         depth: int | None = None,
         snapshot_interval: float = DEFAULT_SNAPSHOT_INTERVAL,
         queue_size: int = DEFAULT_QUEUE_SIZE,
@@ -110,6 +115,7 @@ class Recorder:
         self.books = books
         self.trades = trades
         self.quotes = quotes
+        self.raw = raw
         self.depth = depth
         self.snapshot_interval = snapshot_interval
         self.queues = [
@@ -128,6 +134,7 @@ class Recorder:
         self._books = {s: _BookStream(s) for s in self.symbols}
         self._trade_seq = dict.fromkeys(self.symbols, 0)
         self._quote_seq = dict.fromkeys(self.symbols, 0)
+        self._raw_seq = dict.fromkeys(self.symbols, 0)
         self._watches: dict[str, list[Watch[Any]]] = {}
         self._started = False
         self._stopped = False
@@ -143,6 +150,9 @@ class Recorder:
         self._replaced = self._replaced_connections()
         for queue in self.queues:
             queue.start()
+        if self.raw:
+            # before subscribing: the first frames (a book's snapshot push) are wanted too
+            self.client.on_raw_frames(self._on_raw)
         await self._subscribe(self.symbols)
         if self.books and self.stale_after is not None:
             self._stale_task = asyncio.create_task(self._watch_staleness(self.stale_after))
@@ -155,6 +165,8 @@ class Recorder:
         self._stopped = True
         if self._stale_task is not None:
             self._stale_task.cancel()
+        if self.raw:
+            self.client.on_raw_frames(None)
         watches = [w for group in self._watches.values() for w in group]
         self._watches = {}
         await asyncio.gather(*(w.close() for w in watches))
@@ -171,6 +183,7 @@ class Recorder:
                 self._books[symbol] = _BookStream(symbol)
                 self._trade_seq[symbol] = 0
                 self._quote_seq[symbol] = 0
+                self._raw_seq[symbol] = 0
             if symbol not in self.symbols:
                 self.symbols.append(symbol)
         await self._subscribe(added)
@@ -262,6 +275,9 @@ class Recorder:
         if self.quotes:
             seq = self._next_quote_seq(symbol)
             self._marker(symbol, Channel.QUOTES, seq, kind, reason, local_ts)
+        if self.raw:
+            self._raw_seq[symbol] += 1
+            self._marker(symbol, Channel.RAW, self._raw_seq[symbol], kind, reason, local_ts)
 
     def _marker(
         self,
@@ -356,6 +372,23 @@ class Recorder:
                 ask_qty=quote.ask_qty,
                 update_id=quote.update_id,
                 ts=ms_to_ns(quote.ts),
+                local_ts=local_ts,
+            )
+        )
+
+    def _on_raw(self, symbol: str, topic: str, frame: str | bytes, local_ts: int) -> None:
+        if symbol not in self._watches:
+            return  # a topic of the client's other consumers, or of a symbol stopped
+        self._check_connections(local_ts)
+        self._raw_seq[symbol] += 1
+        self.stats.raw += 1
+        self._emit(
+            RawEvent(
+                venue=self.venue,
+                symbol=symbol,
+                seq=self._raw_seq[symbol],
+                topic=topic,
+                frame=frame.encode() if isinstance(frame, str) else bytes(frame),
                 local_ts=local_ts,
             )
         )

@@ -18,6 +18,7 @@ from tradeport.record.events import (
     Marker,
     MarkerKind,
     QuoteEvent,
+    RawEvent,
     TradeEvent,
 )
 
@@ -62,10 +63,21 @@ QUOTE_COLUMNS = (
     "reason",
     "count",
 )
+RAW_COLUMNS = (
+    "seq",
+    "kind",  # raw, or a marker kind
+    "topic",  # the venue's topic (null on marker rows)
+    "frame",  # bytes as received (null on marker rows)
+    "ts",
+    "local_ts",
+    "reason",
+    "count",
+)
 COLUMNS = {
     Channel.BOOK: BOOK_COLUMNS,
     Channel.TRADES: TRADE_COLUMNS,
     Channel.QUOTES: QUOTE_COLUMNS,
+    Channel.RAW: RAW_COLUMNS,
 }
 _BOOK_KINDS = frozenset(BookKind.__members__.values())
 
@@ -160,6 +172,30 @@ def _quote_row(e: QuoteEvent | Marker) -> Row:
     }
 
 
+def _raw_row(e: RawEvent | Marker) -> Row:
+    if isinstance(e, Marker):
+        return {
+            "seq": e.seq,
+            "kind": str(e.kind),
+            "topic": None,
+            "frame": None,
+            "ts": e.ts,
+            "local_ts": e.local_ts,
+            "reason": e.reason,
+            "count": e.count,
+        }
+    return {
+        "seq": e.seq,
+        "kind": "raw",
+        "topic": e.topic,
+        "frame": e.frame,
+        "ts": e.ts,
+        "local_ts": e.local_ts,
+        "reason": "",
+        "count": 0,
+    }
+
+
 def event_row(event: Event) -> Row:
     """`event` as a row of its channel's columns."""
     if isinstance(event, BookEvent):
@@ -168,9 +204,17 @@ def event_row(event: Event) -> Row:
         return _trade_row(event)
     if isinstance(event, QuoteEvent):
         return _quote_row(event)
-    if event.channel is Channel.BOOK:
-        return _book_row(event)
-    return _trade_row(event) if event.channel is Channel.TRADES else _quote_row(event)
+    if isinstance(event, RawEvent):
+        return _raw_row(event)
+    return _MARKER_ROWS[event.channel](event)
+
+
+_MARKER_ROWS = {
+    Channel.BOOK: _book_row,
+    Channel.TRADES: _trade_row,
+    Channel.QUOTES: _quote_row,
+    Channel.RAW: _raw_row,
+}
 
 
 def _levels(px: list[float], qty: list[float]) -> list[tuple[float, float]]:
@@ -215,6 +259,16 @@ def row_event(venue: str, channel: Channel, symbol: str, row: Row) -> Event:
             ask=row["ask"],
             ask_qty=row["ask_qty"],
             update_id=row["update_id"],
+            ts=row["ts"],
+            local_ts=row["local_ts"],
+        )
+    if channel is Channel.RAW and kind == "raw":
+        return RawEvent(
+            venue=venue,
+            symbol=symbol,
+            seq=row["seq"],
+            topic=row["topic"],
+            frame=bytes(row["frame"]),
             ts=row["ts"],
             local_ts=row["local_ts"],
         )

@@ -18,7 +18,15 @@ from rich.table import Table
 from tradeport.api import connect_async
 from tradeport.model.errors import BadParameter
 from tradeport.record.discovery import ContractSet, discover, shard
-from tradeport.record.events import BookEvent, Channel, Event, Marker, MarkerKind, QuoteEvent
+from tradeport.record.events import (
+    BookEvent,
+    Channel,
+    Event,
+    Marker,
+    MarkerKind,
+    QuoteEvent,
+    RawEvent,
+)
 from tradeport.record.follow import ContractFollower
 from tradeport.record.parquet import ParquetSink
 from tradeport.record.recorder import Recorder
@@ -73,6 +81,7 @@ class RecordPlan:
     recheck_interval: float | None = 3600.0  # seconds between contract re-checks; None: never
     add_new: bool = False  # a re-check adds new listings (with all_perps)
     quotes: bool = False  # record the venue's top-of-book stream too
+    raw: bool = False  # record the venue's frames as received too
 
 
 def status_table(recorder: Recorder, follower: ContractFollower | None = None) -> Table:
@@ -96,6 +105,8 @@ def status_table(recorder: Recorder, follower: ContractFollower | None = None) -
     books = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
     s = recorder.stats
     events = f"{s.book_events} book, {s.trades} trades, {s.quotes} quotes, {s.markers} markers"
+    if recorder.raw:
+        events += f", {s.raw} raw frames"
     for index, queue in enumerate(recorder.queues):
         table.add_row(
             books if index == 0 else "",
@@ -138,6 +149,7 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
             depth=plan.depth,
             snapshot_interval=plan.snapshot_interval,
             quotes=plan.quotes,
+            raw=plan.raw,
         )
         follower = None
         if plan.recheck_interval is not None:
@@ -255,6 +267,8 @@ class StreamSummary:
 def _kind_of(event: Event) -> str:
     if isinstance(event, BookEvent | Marker):
         return str(event.kind)
+    if isinstance(event, RawEvent):
+        return "raw"
     return "quote" if isinstance(event, QuoteEvent) else "trade"
 
 

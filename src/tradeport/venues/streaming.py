@@ -31,6 +31,9 @@ from tradeport.model.errors import NotSupported
 from tradeport.streams.watch import DEFAULT_MAXSIZE, Channel, Dispatcher, Materialize, Watch
 from tradeport.transport.ws_endpoint import WsStats
 
+# a public stream frame as received: (standard symbol, venue topic, frame, local receipt ns)
+RawFrames = Callable[[str, str, str | bytes, int], None]
+
 
 class BookSource(Protocol):
     """What a venue publishes on a book channel: its synced book, viewed on demand so a
@@ -105,6 +108,11 @@ class StreamingClient:
         """The book engine behind `watch_order_book(symbol)` (its state and counters:
         gaps, resyncs, snapshots…), or None when the book is not watched."""
         return None
+
+    def on_raw_frames(self, callback: RawFrames | None) -> None:
+        """Every public stream frame of a subscribed topic, as received with its receipt
+        time, to `callback` as well (None: stop)."""
+        raise NotSupported(f"raw stream frames are not offered on {self.key}")
 
     def stream_stats(self) -> dict[str, WsStats]:
         """Connection counters (connects, reconnects, watchdog replacements, frames…) of

@@ -7,7 +7,7 @@ the venue's own markets and options) and hands it to the skin's REST and stream 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, TypedDict
 
@@ -15,6 +15,7 @@ from tradeport.emulator.accounts import KeyRing
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
+from tradeport.emulator.listing import Listings
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.ws import StreamConnections
 
@@ -28,6 +29,7 @@ class HostFields(TypedDict):
     stream_faults: StreamFaultPlan
     connections: StreamConnections
     stream_time_scale: float
+    listings: Listings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +47,7 @@ class EmulatorContext:
     connections: StreamConnections
     engines: Mapping[str, Engine]
     stream_time_scale: float = 1.0
+    listings: Listings = field(default_factory=Listings)  # what the instruments announce
 
     def now_ms(self) -> int:
         return self.clock.now_ms()

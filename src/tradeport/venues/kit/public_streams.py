@@ -38,6 +38,7 @@ from tradeport.transport.ws import WsEndpoint, WsStream
 from tradeport.transport.ws_endpoint import WsStats
 from tradeport.transport.ws_slot import Backoff
 from tradeport.venues.kit.liveness import Liveness
+from tradeport.venues.streaming import RawFrames
 
 # resubscriptions of one topic closer together than this (seconds) back off: its
 # snapshots keep failing
@@ -119,6 +120,7 @@ class PublicTopics(ABC, Generic[T]):
         self._located: dict[Channel, str] = {}  # channel → topic name
         self._sockets: dict[str, WsStream] = {}  # connection path → its stream manager
         self.malformed = 0  # frames that could not be read
+        self.raw_frames: RawFrames | None = None  # see `on_raw_frames`
 
     # -- what a venue supplies ---------------------------------------------------------
     @abstractmethod
@@ -185,6 +187,14 @@ class PublicTopics(ABC, Generic[T]):
         if socket is not None:
             await socket.unsubscribe([topic.name])
 
+    def on_raw_frames(self, callback: RawFrames | None) -> None:
+        """Hand every frame of a subscribed topic, as received, to `callback` before it
+        is read (None: stop). Only the topics' deliver functions change, so a session
+        without a callback pays nothing per frame."""
+        self.raw_frames = callback
+        for topic in self.topics.values():
+            self._bind(topic)
+
     def stats(self) -> dict[str, WsStats]:
         return {f"{self.client.key}{path}": s.stats for path, s in self._sockets.items()}
 
@@ -235,7 +245,11 @@ class PublicTopics(ABC, Generic[T]):
     # -- frames ------------------------------------------------------------------------
     def _bind(self, topic: T) -> None:
         binder = self.binders.get(topic.kind)
-        topic.deliver = binder(topic) if binder else partial(self.handlers[topic.kind], topic)
+        deliver = binder(topic) if binder else partial(self.handlers[topic.kind], topic)
+        raw = self.raw_frames
+        if raw is not None:
+            deliver = partial(_tee, raw, topic.symbol, topic.name, deliver)
+        topic.deliver = deliver
 
     def _dispatch(self, name: str, frame: str | bytes, local_ts: int) -> None:
         topic = self.topics.get(name)
@@ -369,3 +383,15 @@ class PublicSession(PublicTopics[T]):
             if topic is not None and topic.book is not None:
                 topic.book.reset()
                 self._publish_book(topic)
+
+
+def _tee(
+    raw: RawFrames,
+    symbol: str,
+    name: str,
+    deliver: Callable[[str | bytes, int], None],
+    frame: str | bytes,
+    local_ts: int,
+) -> None:
+    raw(symbol, name, frame, local_ts)
+    deliver(frame, local_ts)

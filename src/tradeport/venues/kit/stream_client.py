@@ -22,6 +22,7 @@ from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.base import OrderRequest, VenueClient
 from tradeport.venues.kit.liveness import Liveness
 from tradeport.venues.kit.private_endpoint import Credentials
+from tradeport.venues.streaming import RawFrames
 
 # the channels the private session serves
 PRIVATE_KINDS = frozenset({"orders", "fills", "balance", "positions"})
@@ -37,6 +38,8 @@ class PublicSide(Protocol):
     def stats(self) -> dict[str, WsStats]: ...
 
     def synced_book(self, symbol: str) -> BookSync | None: ...
+
+    def on_raw_frames(self, callback: RawFrames | None) -> None: ...
 
 
 class PrivateSide(Protocol):
@@ -81,6 +84,7 @@ class StreamClient(VenueClient, ABC, Generic[P, U]):
         self.liveness = liveness
         self._public_streams: P | None = None
         self._user_stream: U | None = None
+        self._raw_frames: RawFrames | None = None
 
     # -- what a venue supplies (or its stream classes above) ----------------------------
     def _new_public_streams(self) -> P:
@@ -104,7 +108,15 @@ class StreamClient(VenueClient, ABC, Generic[P, U]):
         self._check_ws_url()
         if self._public_streams is None:
             self._public_streams = self._new_public_streams()
+            self._public_streams.on_raw_frames(self._raw_frames)
         return self._public_streams
+
+    def on_raw_frames(self, callback: RawFrames | None) -> None:
+        """Every public stream frame of a subscribed topic, as received with its receipt
+        time, to `callback` too (None: stop); kept across the streams' restarts."""
+        self._raw_frames = callback
+        if self._public_streams is not None:
+            self._public_streams.on_raw_frames(callback)
 
     @property
     def user_stream(self) -> U:

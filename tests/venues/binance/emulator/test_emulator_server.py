@@ -138,6 +138,7 @@ def test_describe_accounts_redacts_the_credentials_of_supplied_accounts() -> Non
         ("/_emulator/step", {"n": 5}),
         ("/_emulator/move", {"market": "spot", "symbol": "BTCUSDT", "price": "1"}),
         ("/_emulator/clock", {"skew_ms": 3_600_000}),
+        ("/_emulator/listing", {"market": "futures", "symbol": "BTCUSDT", "state": "delisted"}),
         ("/_emulator/fault", {"match": "GET /api/v3/time", "kind": "drop_after"}),
         ("/_emulator/fault/clear", {}),
         ("/_emulator/stream_fault", {"kind": "disconnect"}),
@@ -158,3 +159,4 @@ async def test_admin_endpoints_refuse_a_request_without_the_token(
     assert emu.faults.armed == armed and emu.clock_skew_ms == skew
     assert emu.spot.depth("BTCUSDT", 5).update_id == book
     assert emu.stream_faults.history == []
+    assert emu.listings.state("futures", "BTCUSDT") == "trading"

@@ -116,9 +116,11 @@ class BinanceEmulator(VenueEmulator):
         if order_limit is not None:
             spot_orders = tuple(replace(b, limit=order_limit) for b in SPOT_ORDERS)
             futures_orders = tuple(replace(b, limit=order_limit) for b in FUTURES_ORDERS)
-        self._spot_data = MarketData("spot", self.spot, self.spot_symbols, self._spot_budgets)
+        self._spot_data = MarketData(
+            "spot", self.spot, self.spot_symbols, self._spot_budgets, self.listings
+        )
         self._futures_data = MarketData(
-            "futures", self.futures, self.futures_symbols, self._futures_budgets
+            "futures", self.futures, self.futures_symbols, self._futures_budgets, self.listings
         )
         self._spot_trading = SpotTrading(
             self.spot, self.spot_symbols, maker_fee=SPOT_FEES[0], taker_fee=SPOT_FEES[1]

@@ -6,12 +6,13 @@ names and their order follow the documented responses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, Kline, PublicTrade, Ticker24h
 from tradeport.emulator.funding import FUNDING_RATE, next_funding_ms
+from tradeport.emulator.listing import Listings
 from tradeport.venues.binance.emulator.calls import Call, Market, Route
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
@@ -21,6 +22,7 @@ from tradeport.venues.binance.emulator.errors import (
     start_after_end,
 )
 from tradeport.venues.binance.emulator.symbols import (
+    Listed,
     SymbolSpec,
     futures_exchange_info,
     spot_exchange_info,
@@ -70,8 +72,11 @@ class MarketData:
         engine: Engine,
         specs: Sequence[SymbolSpec],
         budgets: Callable[[], Sequence[Budget]],
+        listings: Listings | None = None,
     ) -> None:
         self.market = market
+        # a stream host formats with this class but announces no instruments
+        self.listings = listings if listings is not None else Listings()
         self.engine = engine
         self.specs = {s.symbol: s for s in specs}
         self._budgets = budgets
@@ -124,10 +129,18 @@ class MarketData:
 
     def exchange_info(self, call: Call) -> object:
         if self.market == "futures":
-            return futures_exchange_info(list(self.specs.values()), self._budgets(), call.now_ms)
+            listed = self._listed(self.specs.values())
+            return futures_exchange_info(listed, self._budgets(), call.now_ms)
         selected = self._selected(call)
         specs = list(self.specs.values()) if selected is None else selected
-        return spot_exchange_info(specs, self._budgets(), call.now_ms)
+        return spot_exchange_info(self._listed(specs), self._budgets(), call.now_ms)
+
+    def _listed(self, specs: Iterable[SymbolSpec]) -> list[Listed]:
+        """The symbols announced, each with its listing state."""
+        return [
+            (s, self.listings.state(self.market, s.symbol))
+            for s in self.listings.listed(self.market, specs)
+        ]
 
     def depth(self, call: Call) -> object:
         spec = self.spec(call)

@@ -11,11 +11,29 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from tradeport.emulator import decimal_text
+from tradeport.emulator.listing import ListingState
 from tradeport.emulator.orders import EXPIRE_MAKER, STP_MODES
 from tradeport.emulator.price_band import PriceBand
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.weights import Budget
 
+# `status` by listing state. Spot (§1.8): TRADING, PRE_TRADING, BREAK (a symbol taken
+# off trading); spot has no close-only state, BREAK stands for it [?]. USDⓈ-M (§2.8):
+# PENDING_TRADING before launch, SETTLING while positions are being wound down
+# (close-only) [?], CLOSE once delisted.
+SPOT_STATUS = {
+    ListingState.TRADING: "TRADING",
+    ListingState.CLOSE_ONLY: "BREAK",
+    ListingState.PRE_LAUNCH: "PRE_TRADING",
+    ListingState.DELISTED: "BREAK",
+}
+FUTURES_STATUS = {
+    ListingState.TRADING: "TRADING",
+    ListingState.CLOSE_ONLY: "SETTLING",
+    ListingState.PRE_LAUNCH: "PENDING_TRADING",
+    ListingState.DELISTED: "CLOSE",
+}
+Listed = tuple[SymbolSpec, ListingState]
 _SPOT_ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET"]
 # USDⓈ-M conditional types moved to the Algo endpoints (2025-12-09, §2.3)
 _FUTURES_ORDER_TYPES = ["LIMIT", "MARKET"]
@@ -82,10 +100,10 @@ def _spot_filters(s: SymbolSpec) -> list[dict[str, object]]:
     ]
 
 
-def spot_symbol(s: SymbolSpec) -> dict[str, object]:
+def spot_symbol(s: SymbolSpec, state: ListingState = ListingState.TRADING) -> dict[str, object]:
     return {
         "symbol": s.symbol,
-        "status": "TRADING",
+        "status": SPOT_STATUS[state],
         "baseAsset": s.base,
         "baseAssetPrecision": 8,
         "quoteAsset": s.quote,
@@ -145,14 +163,14 @@ def _futures_filters(s: SymbolSpec) -> list[dict[str, object]]:
     ]
 
 
-def futures_symbol(s: SymbolSpec) -> dict[str, object]:
+def futures_symbol(s: SymbolSpec, state: ListingState = ListingState.TRADING) -> dict[str, object]:
     return {
         "symbol": s.symbol,
         "pair": s.symbol,
         "contractType": "PERPETUAL",
         "deliveryDate": 4133404800000,  # Binance's "never" for perpetuals (2100-12-25)
         "onboardDate": 1569398400000,
-        "status": "TRADING",
+        "status": FUTURES_STATUS[state],
         "maintMarginPercent": "2.5000",
         "requiredMarginPercent": "5.0000",
         "baseAsset": s.base,
@@ -177,21 +195,21 @@ def futures_symbol(s: SymbolSpec) -> dict[str, object]:
 
 
 def spot_exchange_info(
-    symbols: Sequence[SymbolSpec], budgets: Sequence[Budget], server_ms: int
+    symbols: Sequence[Listed], budgets: Sequence[Budget], server_ms: int
 ) -> dict[str, object]:
     return {
         "timezone": "UTC",
         "serverTime": server_ms,
         "rateLimits": [b.describe() for b in budgets],
         "exchangeFilters": [],
-        "symbols": [spot_symbol(s) for s in symbols],
+        "symbols": [spot_symbol(s, state) for s, state in symbols],
     }
 
 
 def futures_exchange_info(
-    symbols: Sequence[SymbolSpec], budgets: Sequence[Budget], server_ms: int
+    symbols: Sequence[Listed], budgets: Sequence[Budget], server_ms: int
 ) -> dict[str, object]:
-    assets = sorted({s.quote for s in symbols})
+    assets = sorted({s.quote for s, _ in symbols})
     return {
         "timezone": "UTC",
         "serverTime": server_ms,
@@ -201,5 +219,5 @@ def futures_exchange_info(
         "assets": [
             {"asset": a, "marginAvailable": True, "autoAssetExchange": "-10000"} for a in assets
         ],
-        "symbols": [futures_symbol(s) for s in symbols],
+        "symbols": [futures_symbol(s, state) for s, state in symbols],
     }

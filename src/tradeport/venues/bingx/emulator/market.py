@@ -4,6 +4,7 @@ ticker, depth, klines and recent trades (PROTOCOLS.md §5.3)."""
 from __future__ import annotations
 
 from tradeport.emulator.host.rest import Route
+from tradeport.emulator.listing import ListingState
 from tradeport.venues.bingx.emulator import payloads as p
 from tradeport.venues.bingx.emulator.calls import Call
 from tradeport.venues.bingx.emulator.context import BingxContext, wire_symbol
@@ -53,7 +54,12 @@ class MarketData:
     def contracts(self, call: Call) -> object:
         wanted = call.params.text("symbol")
         fees = self.ctx.fees("swap")
-        rows = [p.contract(spec, fees, i) for i, spec in enumerate(self.ctx.symbols)]
+        listings = self.ctx.listings
+        rows = [
+            p.contract(spec, fees, i, listings.state("swap", spec.symbol))
+            for i, spec in enumerate(self.ctx.symbols)
+            if listings.state("swap", spec.symbol) is not ListingState.UNLISTED
+        ]
         if wanted is not None:
             rows = [r for r in rows if r["symbol"] == wanted]
             if not rows:

@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from tradeport.emulator.listing import ListingState
 from tradeport.emulator.marketdata import BookView, Kline, PublicTrade, Ticker24h
 from tradeport.emulator.orders import EngineFill, EngineOrder
 from tradeport.emulator.perp import EnginePosition, PerpWallet
@@ -39,7 +40,22 @@ def places(step: Decimal) -> int:
     return max(0, -int(step.normalize().as_tuple().exponent))
 
 
-def contract(spec: SymbolSpec, fees: tuple[Decimal, Decimal], index: int) -> dict[str, object]:
+# contracts `status` by listing state (§5.3): 1 online, 25 close-only, 5 pre-online,
+# 0 offline
+CONTRACT_STATUS = {
+    ListingState.TRADING: 1,
+    ListingState.CLOSE_ONLY: 25,
+    ListingState.PRE_LAUNCH: 5,
+    ListingState.DELISTED: 0,
+}
+
+
+def contract(
+    spec: SymbolSpec,
+    fees: tuple[Decimal, Decimal],
+    index: int,
+    state: ListingState = ListingState.TRADING,
+) -> dict[str, object]:
     maker, taker = fees
     return {
         "contractId": str(100 + index),
@@ -57,7 +73,7 @@ def contract(spec: SymbolSpec, fees: tuple[Decimal, Decimal], index: int) -> dic
         "maxShortLeverage": spec.max_leverage,
         "currency": spec.quote,
         "asset": spec.base,
-        "status": 1,
+        "status": CONTRACT_STATUS[state],
         "apiStateOpen": "true",
         "apiStateClose": "true",
         "ensureTrigger": False,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from tradeport.emulator.decimal_text import decimals, plain
 from tradeport.emulator.funding import FUNDING_INTERVAL_MS
+from tradeport.emulator.listing import ListingState
 from tradeport.emulator.price_band import PriceBand
 from tradeport.emulator.symbols import SymbolSpec
 
@@ -43,14 +44,26 @@ def _risk_parameters(ratios: tuple[Decimal, Decimal]) -> dict[str, str]:
     return {"priceLimitRatioX": plain(ratios[0]), "priceLimitRatioY": plain(ratios[1])}
 
 
-def spot_instrument(spec: SymbolSpec) -> dict[str, object]:
+# `status` by listing state (enum.mdx `status`): PreLaunch before launch, Closed once
+# delisted; Bybit has no close-only state, Settling stands for it [?]
+STATUS = {
+    ListingState.TRADING: "Trading",
+    ListingState.CLOSE_ONLY: "Settling",
+    ListingState.PRE_LAUNCH: "PreLaunch",
+    ListingState.DELISTED: "Closed",
+}
+
+
+def spot_instrument(
+    spec: SymbolSpec, state: ListingState = ListingState.TRADING
+) -> dict[str, object]:
     """Spot: `basePrecision` is the quantity step, `minOrderAmt` the minimum value."""
     return {
         "symbol": spec.symbol,
         "baseCoin": spec.base,
         "quoteCoin": spec.quote,
         "innovation": "0",
-        "status": "Trading",
+        "status": STATUS[state],
         "marginTrading": "utaOnly",
         "stTag": "0",
         "lotSizeFilter": {
@@ -70,13 +83,15 @@ def spot_instrument(spec: SymbolSpec) -> dict[str, object]:
     }
 
 
-def linear_instrument(spec: SymbolSpec) -> dict[str, object]:
+def linear_instrument(
+    spec: SymbolSpec, state: ListingState = ListingState.TRADING
+) -> dict[str, object]:
     """USDT perpetual: quantities in the base coin, `qtyStep` and `minNotionalValue`."""
     tick = spec.tick_size
     return {
         "symbol": spec.symbol,
         "contractType": "LinearPerpetual",
-        "status": "Trading",
+        "status": STATUS[state],
         "baseCoin": spec.base,
         "quoteCoin": spec.quote,
         "launchTime": str(LAUNCH_TIME_MS),

@@ -19,7 +19,11 @@ from tradeport.venues.bybit.emulator.calls import Call, Route
 from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import invalid, symbol_invalid
 from tradeport.venues.bybit.emulator.ids import Category, public_trade_id_text
-from tradeport.venues.bybit.emulator.instruments import linear_instrument, spot_instrument
+from tradeport.venues.bybit.emulator.instruments import (
+    STATUS,
+    linear_instrument,
+    spot_instrument,
+)
 from tradeport.venues.bybit.emulator.stream_klines import INTERVAL_MS, MONTH
 
 ALL_CATEGORIES = ("spot", "linear", "inverse", "option")
@@ -86,14 +90,19 @@ class MarketData:
     def instruments(self, call: Call) -> object:
         category = self._category(call)
         params = call.params
-        specs = list(self._specs(category))
+        listings = self.ctx.listings
+        specs = listings.listed(category, self._specs(category))
         if (symbol := params.text("symbol")) is not None:
             specs = [s for s in specs if s.symbol == symbol]
         if (base := params.text("baseCoin")) is not None:
             specs = [s for s in specs if s.base == base]
-        if params.text("status") not in (None, "Trading"):
-            specs = []
-        render = spot_instrument if category == "spot" else linear_instrument
+        if (status := params.text("status")) is not None:
+            specs = [s for s in specs if STATUS[listings.state(category, s.symbol)] == status]
+        instrument = spot_instrument if category == "spot" else linear_instrument
+
+        def render(spec: SymbolSpec) -> dict[str, object]:
+            return instrument(spec, listings.state(category, spec.symbol))
+
         result: dict[str, object] = {"category": category}
         if category == "spot":
             # spot answers every symbol at once (no paging on this category)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.listing import ListingState
 from tradeport.emulator.price_band import PriceBand
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.okx.emulator.contracts import Sizing
@@ -24,8 +25,19 @@ MAX_LIMIT_USD = Decimal(20_000_000)
 # not publish how they are derived. The emulator's are 5 % either side of the mark.
 PRICE_BAND = PriceBand(buy_up=Decimal("1.05"), sell_down=Decimal("0.95"))
 
+# `state` by listing state (§3.8): preopen before listing, suspend while trading is
+# stopped (OKX has no close-only state; suspend stands for it); a delisted instrument
+# is no longer returned at all
+STATE = {
+    ListingState.TRADING: "live",
+    ListingState.CLOSE_ONLY: "suspend",
+    ListingState.PRE_LAUNCH: "preopen",
+}
 
-def _common(spec: SymbolSpec, inst: str, inst_type: str, code: int) -> dict[str, object]:
+
+def _common(
+    spec: SymbolSpec, inst: str, inst_type: str, code: int, state: ListingState
+) -> dict[str, object]:
     return {
         "alias": "",
         "auctionEndTime": "",
@@ -42,16 +54,18 @@ def _common(spec: SymbolSpec, inst: str, inst_type: str, code: int) -> dict[str,
         "optType": "",
         "preMktSwTime": "",
         "ruleType": "normal",
-        "state": "live",
+        "state": STATE[state],
         "stk": "",
         "tickSz": plain(spec.tick_size),
     }
 
 
-def spot_instrument(spec: SymbolSpec, sizing: Sizing, code: int) -> dict[str, object]:
+def spot_instrument(
+    spec: SymbolSpec, sizing: Sizing, code: int, state: ListingState = ListingState.TRADING
+) -> dict[str, object]:
     inst = inst_id(spec, "SPOT")
     terms = sizing.terms(inst)
-    row = _common(spec, inst, "SPOT", code)
+    row = _common(spec, inst, "SPOT", code, state)
     row.update(
         {
             "baseCcy": spec.base,
@@ -80,10 +94,12 @@ def spot_instrument(spec: SymbolSpec, sizing: Sizing, code: int) -> dict[str, ob
     return row
 
 
-def swap_instrument(spec: SymbolSpec, sizing: Sizing, code: int) -> dict[str, object]:
+def swap_instrument(
+    spec: SymbolSpec, sizing: Sizing, code: int, state: ListingState = ListingState.TRADING
+) -> dict[str, object]:
     inst = inst_id(spec, "SWAP")
     terms = sizing.terms(inst)
-    row = _common(spec, inst, "SWAP", code)
+    row = _common(spec, inst, "SWAP", code, state)
     row.update(
         {
             "baseCcy": "",

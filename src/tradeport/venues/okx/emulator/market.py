@@ -8,12 +8,19 @@ from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, PublicTrade
+from tradeport.emulator.listing import ListingState
 from tradeport.emulator.tape import DAY_MS, MINUTE_MS
 from tradeport.venues.okx.emulator import candles, stream_market
 from tradeport.venues.okx.emulator.calls import Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.errors import no_instrument
-from tradeport.venues.okx.emulator.ids import INST_TYPES, InstType, inst_type_of, trade_id_text
+from tradeport.venues.okx.emulator.ids import (
+    INST_TYPES,
+    InstType,
+    inst_id,
+    inst_type_of,
+    trade_id_text,
+)
 from tradeport.venues.okx.emulator.instruments import spot_instrument, swap_instrument
 from tradeport.venues.okx.emulator.rejects import price_limits
 
@@ -67,15 +74,18 @@ class MarketData:
         params = call.params
         inst_type = params.choice("instType", ALL_INST_TYPES)
         inst, family = params.text("instId"), params.text("instFamily")
+        states = self._listing_states(inst_type)
         if inst_type == "SPOT":
             rows = [
-                spot_instrument(s, self.ctx.sizing, n)
+                spot_instrument(s, self.ctx.sizing, n, states[inst_id(s, "SPOT")])
                 for n, s in enumerate(self.ctx.spot_symbols, start=1)
+                if inst_id(s, "SPOT") in states
             ]
         elif inst_type == "SWAP":
             rows = [
-                swap_instrument(s, self.ctx.sizing, 10_000 + n)
+                swap_instrument(s, self.ctx.sizing, 10_000 + n, states[inst_id(s, "SWAP")])
                 for n, s in enumerate(self.ctx.swap_symbols, start=1)
+                if inst_id(s, "SWAP") in states
             ]
         else:
             rows = []
@@ -84,6 +94,16 @@ class MarketData:
         if family is not None:
             rows = [r for r in rows if r["instFamily"] == family]
         return list(rows)
+
+    def _listing_states(self, inst_type: str) -> dict[str, ListingState]:
+        """The listing state of each instrument the venue returns (not those unlisted
+        or delisted) by instId; listings are kept by the emulator's market names."""
+        if inst_type not in self.ctx.engines:
+            return {}
+        market, listings = inst_type.lower(), self.ctx.listings
+        hidden = (ListingState.UNLISTED, ListingState.DELISTED)
+        states = {i: listings.state(market, i) for i in self.ctx.engine(inst_type).instruments}
+        return {i: s for i, s in states.items() if s not in hidden}
 
     def ticker(self, call: Call) -> list[object]:
         inst = call.params.require("instId")
