@@ -110,11 +110,5 @@ class UserStream(PrivateSession):
             frame, self.client.from_venue_symbol, local_ts, self.client.config.order_status_map
         )
         for event in events:
-            if isinstance(event, Order):
-                self.publish_order(event)
-            elif isinstance(event, Fill):
-                self.publish_fill(event)
-            elif isinstance(event, Balance):
-                self.publish_balance(event)
-            elif isinstance(event, Position):
-                self.publish_position(event)
+            if isinstance(event, Order | Fill | Balance | Position):
+                self.publish_event(event)

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from tradeport.model import Balance, Fill, LeverageUpdate, Order, Position
+from tradeport.model import LeverageUpdate
 from tradeport.model.errors import MalformedMessage, TradeportError
 from tradeport.streams.watch import Channel
 from tradeport.venues.bingx import account_parse as ap
@@ -133,16 +133,10 @@ class UserStream(PrivateSession):
             one_way=self.client.hedged is False,
         )
         for obj in objects:
-            if isinstance(obj, Order):
-                self.publish_order(obj)
-            elif isinstance(obj, Fill):
-                self.publish_fill(obj)
-            elif isinstance(obj, Balance):
-                self.publish_balance(obj)
-            elif isinstance(obj, Position):
-                self.publish_position(obj)
-            else:
+            if isinstance(obj, LeverageUpdate):
                 self.publish_leverage(obj)
+            else:
+                self.publish_event(obj)
 
     def publish_leverage(self, update: LeverageUpdate) -> None:
         """Publish a contract's leverage when it differs from what was last published
