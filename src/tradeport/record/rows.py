@@ -70,22 +70,7 @@ COLUMNS = {
 _BOOK_KINDS = frozenset(BookKind.__members__.values())
 
 
-def _book_row(e: BookEvent | Marker) -> Row:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "prev_id": -1,
-            "update_id": e.update_id,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "bid_px": [],
-            "bid_qty": [],
-            "ask_px": [],
-            "ask_qty": [],
-            "reason": e.reason,
-            "count": e.count,
-        }
+def _book_row(e: BookEvent) -> Row:
     return {
         "seq": e.seq,
         "kind": str(e.kind),
@@ -102,20 +87,7 @@ def _book_row(e: BookEvent | Marker) -> Row:
     }
 
 
-def _trade_row(e: TradeEvent | Marker) -> Row:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "trade_id": None,
-            "price": None,
-            "qty": None,
-            "side": None,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "reason": e.reason,
-            "count": e.count,
-        }
+def _trade_row(e: TradeEvent) -> Row:
     return {
         "seq": e.seq,
         "kind": "trade",
@@ -130,21 +102,7 @@ def _trade_row(e: TradeEvent | Marker) -> Row:
     }
 
 
-def _quote_row(e: QuoteEvent | Marker) -> Row:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "bid": None,
-            "bid_qty": None,
-            "ask": None,
-            "ask_qty": None,
-            "update_id": e.update_id,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "reason": e.reason,
-            "count": e.count,
-        }
+def _quote_row(e: QuoteEvent) -> Row:
     return {
         "seq": e.seq,
         "kind": "quote",
@@ -160,6 +118,19 @@ def _quote_row(e: QuoteEvent | Marker) -> Row:
     }
 
 
+def _marker_row(e: Marker) -> Row:
+    # the columns a marker has no value for: empty levels (book), nulls (trades, quotes)
+    row: Row = dict.fromkeys(COLUMNS[e.channel])
+    if e.channel is Channel.BOOK:
+        row.update(prev_id=-1, bid_px=[], bid_qty=[], ask_px=[], ask_qty=[])
+    if "update_id" in row:
+        row["update_id"] = e.update_id
+    row.update(
+        seq=e.seq, kind=str(e.kind), ts=e.ts, local_ts=e.local_ts, reason=e.reason, count=e.count
+    )
+    return row
+
+
 def event_row(event: Event) -> Row:
     """`event` as a row of its channel's columns."""
     if isinstance(event, BookEvent):
@@ -168,9 +139,7 @@ def event_row(event: Event) -> Row:
         return _trade_row(event)
     if isinstance(event, QuoteEvent):
         return _quote_row(event)
-    if event.channel is Channel.BOOK:
-        return _book_row(event)
-    return _trade_row(event) if event.channel is Channel.TRADES else _quote_row(event)
+    return _marker_row(event)
 
 
 def _levels(px: list[float], qty: list[float]) -> list[tuple[float, float]]:
