@@ -8,14 +8,12 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import nats
 import pytest
 from nats.js import JetStreamContext
-from tests.record.conftest import Market, sample_events
+from tests.record.conftest import NATS_URL as URL
+from tests.record.conftest import Market, record_until_books, sample_events
 
 from tradeport.model.errors import BadParameter
 from tradeport.record import ParquetSink, Recorder, read_events
@@ -24,24 +22,6 @@ from tradeport.record.jetstream_writer import JetStreamWriter, WriterStats
 from tradeport.record.nats_sink import JetStreamSink, iter_stream, read_subject, subject_of
 from tradeport.record.replay import replay_paced
 from tradeport.record.session import summarize, summarize_source
-
-URL = "nats://127.0.0.1:4222"
-
-
-@pytest.fixture
-async def js() -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(URL)
-    yield nc.jetstream()
-    await nc.close()
-
-
-@pytest.fixture
-async def names(js: JetStreamContext) -> AsyncIterator[tuple[str, str]]:
-    """A stream and subject prefix of this test's own, deleted (with its consumers)."""
-    tag = uuid.uuid4().hex[:10]
-    stream, prefix = f"TPTEST_{tag}", f"tptest{tag}"
-    yield stream, prefix
-    await js.delete_stream(stream)
 
 
 def _writer(root: Path, names: tuple[str, str], durable: str = "w") -> JetStreamWriter:
@@ -58,20 +38,7 @@ async def test_the_writer_turns_a_published_recording_into_the_same_parquet_tree
     stream, prefix = names
     sink = JetStreamSink(URL, stream=stream, prefix=prefix)
     recorder = Recorder(market.client, ["BTC-USDT", "ETH-USDT"], [sink], flush_interval=0.05)
-    enough = asyncio.Event()
-    books = 0
-
-    def count(_: object) -> None:
-        nonlocal books
-        books += 1
-        if books >= 10:
-            enough.set()
-
-    watch = await market.client.watch_order_book("BTC-USDT", callback=count)
-    await recorder.start()
-    await asyncio.wait_for(enough.wait(), 30)
-    await recorder.stop()
-    await watch.close()
+    await record_until_books(market, recorder, 10)
     published = sink.stats.written
 
     writer = _writer(tmp_path, names)
