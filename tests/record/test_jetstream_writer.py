@@ -6,12 +6,11 @@ straight from JetStream."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from nats.js import JetStreamContext
+from tests.cli.cli_process import run_cli
 from tests.record.conftest import NATS_URL as URL
 from tests.record.conftest import Market, record_until_books, sample_events
 
@@ -142,22 +141,8 @@ async def test_write_parquet_command_writes_the_stream(
     await sink.write(sample_events(1, 12))
     await sink.close()
     source = f"{URL}?stream={stream}&prefix={prefix}"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tradeport.cli",
-            "write-parquet",
-            source,
-            str(tmp_path),
-            "--max-events",
-            "12",
-            "--commit-interval",
-            "0.2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_cli(
+        "write-parquet", source, str(tmp_path), "--max-events", "12", "--commit-interval", "0.2"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "12 events committed" in result.stdout
