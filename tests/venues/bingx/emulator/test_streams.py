@@ -15,8 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tradeport.model import AssetType
 from tradeport.venues.bingx.emulator import BingxEmulator
-from tradeport.venues.bingx.emulator.streams import MISSED_PINGS
+from tradeport.venues.bingx.emulator.streams import MISSED_PINGS, PATH
 
 SYMBOL = "BTC-USDT"
 
@@ -40,7 +41,10 @@ async def receive_data(ws: aiohttp.ClientWebSocketResponse) -> Any:
 @asynccontextmanager
 async def public_ws(emulator: BingxEmulator) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
     """A plain WebSocket on the emulator's swap market stream."""
-    async with public_ws(emulator) as ws:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
+    ):
         yield ws
 
 
