@@ -48,17 +48,6 @@ async def public_ws(emulator: BingxEmulator) -> AsyncIterator[aiohttp.ClientWebS
         yield ws
 
 
-@pytest.fixture
-async def fast_pings() -> AsyncIterator[BingxEmulator]:
-    """An emulator whose stream clock runs 100 times fast, so its pings come quickly."""
-    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
-    await emu.start()
-    try:
-        yield emu
-    finally:
-        await emu.stop()
-
-
 def venue_symbol(emulator: BingxEmulator) -> str:
     return next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
 
@@ -139,15 +128,17 @@ async def test_unknown_data_type_is_refused(emulator: BingxEmulator, data_type: 
         assert answer["code"] == 80015 and answer["id"] == "req-1"
 
 
-async def test_ping_heartbeat(fast_pings: BingxEmulator) -> None:
-    async with public_ws(fast_pings) as ws:
+async def test_ping_heartbeat(fast_emulator: BingxEmulator) -> None:
+    async with public_ws(fast_emulator) as ws:
         assert await receive(ws) == "Ping"
         await ws.send_str("Pong")
         assert await receive(ws) == "Ping"
 
 
-async def test_a_connection_that_stops_answering_pings_is_closed(fast_pings: BingxEmulator) -> None:
-    async with public_ws(fast_pings) as ws:
+async def test_a_connection_that_stops_answering_pings_is_closed(
+    fast_emulator: BingxEmulator,
+) -> None:
+    async with public_ws(fast_emulator) as ws:
         assert await receive(ws) == "Ping"
         await ws.send_str("Pong")  # answered once, then never again
         pings = 0
@@ -156,16 +147,18 @@ async def test_a_connection_that_stops_answering_pings_is_closed(fast_pings: Bin
             pings += 1
         assert msg.type is aiohttp.WSMsgType.CLOSE
         assert pings == MISSED_PINGS
-    assert fast_pings.streams.hub.unanswering == 1
+    assert fast_emulator.streams.hub.unanswering == 1
 
 
-async def test_a_connection_that_answers_every_ping_stays_open(fast_pings: BingxEmulator) -> None:
-    async with public_ws(fast_pings) as ws:
+async def test_a_connection_that_answers_every_ping_stays_open(
+    fast_emulator: BingxEmulator,
+) -> None:
+    async with public_ws(fast_emulator) as ws:
         for _ in range(MISSED_PINGS * 3):
             assert await receive(ws) == "Ping"
             await ws.send_str("Pong")
         assert not ws.closed
-    assert fast_pings.streams.hub.unanswering == 0
+    assert fast_emulator.streams.hub.unanswering == 0
 
 
 async def test_ticker_is_the_engines_24h_statistics(emulator: BingxEmulator) -> None:
