@@ -16,7 +16,7 @@ from tests.record.conftest import Market, record_until_books, sample_events
 
 from tradeport.model.errors import BadParameter
 from tradeport.record import ParquetSink, Recorder, read_events
-from tradeport.record.events import Channel
+from tradeport.record.events import Channel, Event
 from tradeport.record.jetstream_writer import JetStreamWriter, WriterStats
 from tradeport.record.nats_sink import JetStreamSink, iter_stream, read_subject, subject_of
 from tradeport.record.replay import replay_paced
@@ -28,6 +28,15 @@ def _writer(root: Path, names: tuple[str, str], durable: str = "w") -> JetStream
     return JetStreamWriter(
         ParquetSink(root), URL, stream=stream, prefix=prefix, durable=durable, commit_interval=0.2
     )
+
+
+async def _published(names: tuple[str, str], events: list[Event]) -> list[Event]:
+    """`events`, once published into the test's stream."""
+    stream, prefix = names
+    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
+    await sink.write(events)
+    await sink.close()
+    return events
 
 
 @pytest.mark.parametrize("market", ["BINANCE___SWAP"], indirect=True)
@@ -79,10 +88,7 @@ async def test_a_writer_that_dies_before_committing_loses_nothing_and_writes_not
     names: tuple[str, str], tmp_path: Path
 ) -> None:
     stream, prefix = names
-    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
-    events = sample_events(1, 10)
-    await sink.write(events)
-    await sink.close()
+    events = await _published(names, sample_events(1, 10))
     received = asyncio.Event()
 
     def progress(stats: WriterStats) -> None:
@@ -121,10 +127,7 @@ async def test_replay_reads_every_subject_of_the_stream(
     js: JetStreamContext, names: tuple[str, str]
 ) -> None:
     stream, prefix = names
-    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
-    events = sample_events(1, 25)
-    await sink.write(events)
-    await sink.close()
+    events = await _published(names, sample_events(1, 25))
     assert [e async for e in iter_stream(js, stream, prefix, batch=7)] == events
     paced = replay_paced(iter_stream(js, stream, prefix), speed=1e9)
     assert [e async for e in paced] == events
@@ -137,9 +140,7 @@ async def test_write_parquet_command_writes_the_stream(
     names: tuple[str, str], tmp_path: Path
 ) -> None:
     stream, prefix = names
-    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
-    await sink.write(sample_events(1, 12))
-    await sink.close()
+    await _published(names, sample_events(1, 12))
     source = f"{URL}?stream={stream}&prefix={prefix}"
     result = run_cli(
         "write-parquet", source, str(tmp_path), "--max-events", "12", "--commit-interval", "0.2"
