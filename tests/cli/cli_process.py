@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 from typing import IO
 
 
@@ -15,6 +16,17 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def start_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """A running command whose output (stdout and stderr together) the test reads."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tradeport.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
 
 

@@ -1,15 +1,13 @@
 """The command line, run as a user runs it."""
 
 import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.cli.cli_process import free_port, read_until, run_cli
+from tests.cli.cli_process import free_port, read_until, run_cli, start_cli
 
 import tradeport as tp
 from tradeport.emulator.accounts import load_accounts
@@ -33,25 +31,8 @@ def test_venues_lists_binance_with_capabilities() -> None:
 def test_emulate_serves_configured_accounts(tmp_path: Path) -> None:
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text(ACCOUNTS)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tradeport.cli",
-            "emulate",
-            "binance",
-            "--port",
-            str(port),
-            "--accounts",
-            str(accounts),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    port = free_port()
+    proc = start_cli("emulate", "binance", "--port", str(port), "--accounts", str(accounts))
     try:
         assert proc.stdout is not None
         banner = [proc.stdout.readline() for _ in range(2)]
@@ -104,11 +85,7 @@ def test_emulate_never_prints_the_secrets_of_an_accounts_file(tmp_path: Path) ->
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text(SECRET_ACCOUNTS)
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tradeport.cli", "emulate", "okx", "--port", str(port),
-         "--accounts", str(accounts)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    proc = start_cli("emulate", "okx", "--port", str(port), "--accounts", str(accounts))
     try:
         banner = read_until(proc.stdout, "SWAP streams:")
     finally:
@@ -129,10 +106,7 @@ def test_a_broken_accounts_file_is_reported_without_its_lines(tmp_path: Path) ->
 
 def test_admin_endpoints_of_a_served_emulator_need_the_printed_token() -> None:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tradeport.cli", "emulate", "binance", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    proc = start_cli("emulate", "binance", "--port", str(port))
     try:
         token = read_until(proc.stdout, "admin token").split()[-1]
         url = f"http://127.0.0.1:{port}/_emulator/clock"

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.cli.cli_process import free_port, read_until
+from tests.cli.cli_process import free_port, read_until, start_cli
 from typer.testing import CliRunner
 
 from tradeport.cli import app
@@ -157,10 +157,9 @@ def test_trade_against_a_running_emulator_enters_then_exits_across_runs(
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text(ACCOUNTS)
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tradeport.cli", "emulate", "binance", "--port", str(port),
-         "--accounts", str(accounts)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ | WIDE,
+    proc = start_cli(
+        "emulate", "binance", "--port", str(port), "--accounts", str(accounts),
+        env=os.environ | WIDE,
     )  # fmt: skip
     try:
         banner = read_until(proc.stdout, "admin token")

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import psycopg
 import pyarrow.parquet as pq
 from psycopg import sql
-from tests.cli.cli_process import run_cli
+from tests.cli.cli_process import run_cli, start_cli
 
 from tradeport.record import read_events
 from tradeport.record.events import Channel
 
 # a recording of the Binance swap emulator the command starts itself
 RECORD_EMULATED = ("record", "BINANCE___SWAP", "--environment", "emulator")
-
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tradeport.cli", *args]
 
 
 def test_record_a_bounded_sample_then_replay_it(tmp_path: Path) -> None:
@@ -54,18 +48,7 @@ def test_record_a_bounded_sample_then_replay_it(tmp_path: Path) -> None:
 
 def test_ctrl_c_finishes_every_file(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    proc = subprocess.Popen(
-        _cli(
-            *RECORD_EMULATED,
-            "--symbol",
-            "BTC-USDT",
-            "--sink",
-            f"parquet:{data}",
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = start_cli(*RECORD_EMULATED, "--symbol", "BTC-USDT", "--sink", f"parquet:{data}")
     assert proc.stdout is not None
     try:
         line = proc.stdout.readline()
