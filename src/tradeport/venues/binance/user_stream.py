@@ -19,7 +19,7 @@ from tradeport.model import Balance, Fill, Order, Position
 from tradeport.model.errors import TradeportError
 from tradeport.venues.binance import stream_parse as sp
 from tradeport.venues.binance.ws_endpoints import FuturesUserEndpoint, SpotUserEndpoint
-from tradeport.venues.kit.listen_key import ListenKeyKeeper
+from tradeport.venues.kit.listen_key import listen_key_keeper
 from tradeport.venues.kit.private_endpoint import Credentials
 from tradeport.venues.kit.private_session import PrivateContext, PrivateSession
 
@@ -53,7 +53,7 @@ class UserStream(PrivateSession):
     ) -> None:
         super().__init__(client, ws_base, credentials)
         self._listen_key: str | None = None
-        self._keeper = ListenKeyKeeper(
+        self._keeper = listen_key_keeper(
             lambda: client._keyed("keepalive_listen_key"), keepalive, venue=client.key, log=log
         )
 

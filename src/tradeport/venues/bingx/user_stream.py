@@ -26,7 +26,7 @@ from tradeport.model.errors import MalformedMessage, TradeportError
 from tradeport.streams.watch import Channel
 from tradeport.venues.bingx import account_parse as ap
 from tradeport.venues.bingx.ws_endpoints import AccountEndpoint
-from tradeport.venues.kit.listen_key import ListenKeyKeeper
+from tradeport.venues.kit.listen_key import listen_key_keeper
 from tradeport.venues.kit.private_endpoint import Credentials
 from tradeport.venues.kit.private_session import PrivateContext, PrivateSession
 
@@ -70,7 +70,7 @@ class UserStream(PrivateSession):
     ) -> None:
         super().__init__(client, ws_base, credentials)
         self.listen_key: str | None = None
-        self._keeper = ListenKeyKeeper(
+        self._keeper = listen_key_keeper(
             self._extend_listen_key, keepalive, venue=client.key, log=log
         )
         self.leverage: dict[str, LeverageUpdate] = {}  # as last published, by symbol
