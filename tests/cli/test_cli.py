@@ -1,14 +1,13 @@
 """The command line, run as a user runs it."""
 
 import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.cli.cli_process import free_port, read_until, run_cli, start_cli
 
 import tradeport as tp
 from tradeport.emulator.accounts import load_accounts
@@ -22,15 +21,6 @@ ACCOUNTS = """
 """
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tradeport.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_venues_lists_binance_with_capabilities() -> None:
     out = run_cli("venues")
     assert out.returncode == 0, out.stderr
@@ -41,25 +31,8 @@ def test_venues_lists_binance_with_capabilities() -> None:
 def test_emulate_serves_configured_accounts(tmp_path: Path) -> None:
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text(ACCOUNTS)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tradeport.cli",
-            "emulate",
-            "binance",
-            "--port",
-            str(port),
-            "--accounts",
-            str(accounts),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    port = free_port()
+    proc = start_cli("emulate", "binance", "--port", str(port), "--accounts", str(accounts))
     try:
         assert proc.stdout is not None
         banner = [proc.stdout.readline() for _ in range(2)]
@@ -90,12 +63,6 @@ def test_emulate_with_a_bad_accounts_file_names_the_field(tmp_path: Path) -> Non
     assert out.returncode == 1 and "spot_balances" in out.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_emulate_on_a_busy_port_says_so_in_one_line() -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -114,28 +81,13 @@ SECRET_ACCOUNTS = """
 """
 
 
-def read_until(proc: subprocess.Popen[str], marker: str) -> str:
-    """What `tradeport emulate` prints up to and including the line holding `marker`."""
-    assert proc.stdout is not None
-    lines: list[str] = []
-    while not lines or marker not in lines[-1]:
-        line = proc.stdout.readline()
-        assert line, "".join(lines)  # the process ended before printing the marker
-        lines.append(line)
-    return "".join(lines)
-
-
 def test_emulate_never_prints_the_secrets_of_an_accounts_file(tmp_path: Path) -> None:
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text(SECRET_ACCOUNTS)
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tradeport.cli", "emulate", "okx", "--port", str(port),
-         "--accounts", str(accounts)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    proc = start_cli("emulate", "okx", "--port", str(port), "--accounts", str(accounts))
     try:
-        banner = read_until(proc, "SWAP streams:")
+        banner = read_until(proc.stdout, "SWAP streams:")
     finally:
         proc.terminate()
         banner += proc.communicate(timeout=10)[0]
@@ -154,12 +106,9 @@ def test_a_broken_accounts_file_is_reported_without_its_lines(tmp_path: Path) ->
 
 def test_admin_endpoints_of_a_served_emulator_need_the_printed_token() -> None:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tradeport.cli", "emulate", "binance", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    proc = start_cli("emulate", "binance", "--port", str(port))
     try:
-        token = read_until(proc, "admin token").split()[-1]
+        token = read_until(proc.stdout, "admin token").split()[-1]
         url = f"http://127.0.0.1:{port}/_emulator/clock"
         body = b'{"skew_ms": 5000}'
         refused = post(url, body, {})

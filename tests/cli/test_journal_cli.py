@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from tests.cli.cli_process import read_until
 from typer.testing import CliRunner
 
 from tradeport.cli import app
@@ -141,12 +142,3 @@ def test_follow_prints_new_events_and_stops_cleanly_on_ctrl_c(journal_file: Path
             proc.kill()
     assert proc.returncode == 0, errors
     assert "stopped" in rest and "Traceback" not in errors
-
-
-def read_until(stream: io.TextIOBase | object, marker: str) -> str:
-    lines: list[str] = []
-    while not lines or marker not in lines[-1]:
-        line = stream.readline()  # type: ignore[attr-defined]
-        assert line, "".join(lines)  # the process ended before printing the marker
-        lines.append(line)
-    return "".join(lines)

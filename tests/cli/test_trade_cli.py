@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.cli.cli_process import free_port, read_until, start_cli
 from typer.testing import CliRunner
 
 from tradeport.cli import app
@@ -128,11 +128,7 @@ def test_ctrl_c_cancels_a_resting_order_before_exiting(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.stdout is not None
     try:
-        shown = ""
-        while "venue answered: accepted" not in shown:
-            line = proc.stdout.readline()
-            assert line, shown  # ended before the order rested
-            shown += line
+        read_until(proc.stdout, "venue answered: accepted")  # the order rests
         proc.send_signal(signal.SIGINT)
         rest, errors = proc.communicate(timeout=60)
     finally:
@@ -161,13 +157,12 @@ def test_trade_against_a_running_emulator_enters_then_exits_across_runs(
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text(ACCOUNTS)
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tradeport.cli", "emulate", "binance", "--port", str(port),
-         "--accounts", str(accounts)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ | WIDE,
+    proc = start_cli(
+        "emulate", "binance", "--port", str(port), "--accounts", str(accounts),
+        env=os.environ | WIDE,
     )  # fmt: skip
     try:
-        banner = read_until(proc, "admin token")
+        banner = read_until(proc.stdout, "admin token")
         (streams,) = [line.split()[-1] for line in banner.splitlines() if "SWAP streams" in line]
         path = tmp_path / "journal.db"
         login = [
@@ -189,19 +184,3 @@ def test_trade_against_a_running_emulator_enters_then_exits_across_runs(
     assert last_receipt(events, "x1") is ReceiptStatus.FILLED
     assert sum(e.kind == "request" and e.intent_id == "x1" for e in events) == 1
     assert list((tmp_path / "state").iterdir())  # the leverage cache was written there
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def read_until(proc: subprocess.Popen[str], marker: str) -> str:
-    assert proc.stdout is not None
-    lines: list[str] = []
-    while not lines or marker not in lines[-1]:
-        line = proc.stdout.readline()
-        assert line, "".join(lines)  # the process ended before printing the marker
-        lines.append(line)
-    return "".join(lines)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import nats
 import pytest
+from nats.js import JetStreamContext
 
 import tradeport as tp
 from tradeport.emulator.handle import EmulatorHandle
 from tradeport.model import AssetType
-from tradeport.record import BookEvent, Marker
+from tradeport.record import BookEvent, Marker, Recorder
 from tradeport.record.events import BookKind, Channel, Event, MarkerKind
 from tradeport.venues import registry
 from tradeport.venues.base import VenueClient
@@ -30,6 +34,7 @@ SWAPS = [
     if s.asset_type is AssetType.SWAP and s.capabilities >= RECORDED
 ]
 STEP = 0.002  # seconds between the synthetic markets' moves
+NATS_URL = "nats://127.0.0.1:4222"
 
 
 @dataclass
@@ -56,6 +61,41 @@ async def market(request: pytest.FixtureRequest) -> AsyncIterator[Market]:
     finally:
         await client.close()
         await emulator.stop()
+
+
+async def record_until_books(market: Market, recorder: Recorder, books: int) -> None:
+    """Run `recorder` until the client has seen `books` order books of BTC-USDT."""
+    enough = asyncio.Event()
+    seen = 0
+
+    def count(_: object) -> None:
+        nonlocal seen
+        seen += 1
+        if seen >= books:
+            enough.set()
+
+    watch = await market.client.watch_order_book("BTC-USDT", callback=count)
+    await recorder.start()
+    await asyncio.wait_for(enough.wait(), 30)
+    await recorder.stop()
+    await watch.close()
+
+
+@pytest.fixture
+async def js() -> AsyncIterator[JetStreamContext]:
+    nc = await nats.connect(NATS_URL)
+    yield nc.jetstream()
+    await nc.close()
+
+
+@pytest.fixture
+async def names(js: JetStreamContext) -> AsyncIterator[tuple[str, str]]:
+    """A JetStream stream and subject prefix of the test's own, deleted (with its
+    consumers) at the end."""
+    tag = uuid.uuid4().hex[:10]
+    stream, prefix = f"TPTEST_{tag}", f"tptest{tag}"
+    yield stream, prefix
+    await js.delete_stream(stream)
 
 
 def sample_events(first_seq: int, n: int) -> list[Event]:

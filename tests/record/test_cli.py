@@ -3,43 +3,33 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import psycopg
 import pyarrow.parquet as pq
 from psycopg import sql
+from tests.cli.cli_process import run_cli, start_cli
 
 from tradeport.record import read_events
 from tradeport.record.events import Channel, RawEvent
 
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tradeport.cli", *args]
+# a recording of the Binance swap emulator the command starts itself
+RECORD_EMULATED = ("record", "BINANCE___SWAP", "--environment", "emulator")
 
 
 def test_record_a_bounded_sample_then_replay_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    recorded = subprocess.run(
-        _cli(
-            "record",
-            "BINANCE___SWAP",
-            "--environment",
-            "emulator",
-            "--all-perps",
-            "--top",
-            "2",
-            "--sink",
-            f"parquet:{data}",
-            "--max-events",
-            "40",
-            "--raw",
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    recorded = run_cli(
+        *RECORD_EMULATED,
+        "--all-perps",
+        "--top",
+        "2",
+        "--sink",
+        f"parquet:{data}",
+        "--max-events",
+        "40",
+        "--raw",
     )
     assert recorded.returncode == 0, recorded.stdout + recorded.stderr
     assert "recording 2 contracts of BINANCE___SWAP" in recorded.stdout
@@ -53,30 +43,14 @@ def test_record_a_bounded_sample_then_replay_it(tmp_path: Path) -> None:
     assert len({e.symbol for e in events}) == 2
     assert {e.symbol for e in events if isinstance(e, RawEvent)} == {e.symbol for e in events}
 
-    replayed = subprocess.run(
-        _cli("replay", str(data)), capture_output=True, text=True, timeout=120
-    )
+    replayed = run_cli("replay", str(data))
     assert replayed.returncode == 0, replayed.stdout
     assert "whole" in replayed.stdout and "valid at" in replayed.stdout
 
 
 def test_ctrl_c_finishes_every_file(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    proc = subprocess.Popen(
-        _cli(
-            "record",
-            "BINANCE___SWAP",
-            "--environment",
-            "emulator",
-            "--symbol",
-            "BTC-USDT",
-            "--sink",
-            f"parquet:{data}",
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = start_cli(*RECORD_EMULATED, "--symbol", "BTC-USDT", "--sink", f"parquet:{data}")
     assert proc.stdout is not None
     try:
         line = proc.stdout.readline()
@@ -95,12 +69,7 @@ def test_ctrl_c_finishes_every_file(tmp_path: Path) -> None:
 
 
 def test_a_bad_sink_is_named() -> None:
-    result = subprocess.run(
-        _cli("record", "BINANCE___SWAP", "--symbol", "BTC-USDT", "--sink", "ftp://x"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli("record", "BINANCE___SWAP", "--symbol", "BTC-USDT", "--sink", "ftp://x")
     assert result.returncode == 1
     assert "ftp://x" in result.stdout
 
@@ -109,22 +78,14 @@ def test_record_into_postgres_then_replay_from_it() -> None:
     schema = f"tptest_{uuid.uuid4().hex[:12]}"
     url = f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
     try:
-        recorded = subprocess.run(
-            _cli(
-                "record",
-                "BINANCE___SWAP",
-                "--environment",
-                "emulator",
-                "--symbol",
-                "BTC-USDT",
-                "--sink",
-                url,
-                "--max-events",
-                "30",
-            ),
-            capture_output=True,
-            text=True,
-            timeout=120,
+        recorded = run_cli(
+            *RECORD_EMULATED,
+            "--symbol",
+            "BTC-USDT",
+            "--sink",
+            url,
+            "--max-events",
+            "30",
         )
         assert recorded.returncode == 0, recorded.stdout + recorded.stderr
         with psycopg.connect(url.partition("?")[0]) as conn:
@@ -133,7 +94,7 @@ def test_record_into_postgres_then_replay_from_it() -> None:
             ).fetchone() or (0,)
         assert rows >= 2  # a start marker and at least a snapshot
 
-        replayed = subprocess.run(_cli("replay", url), capture_output=True, text=True, timeout=120)
+        replayed = run_cli("replay", url)
         assert replayed.returncode == 0, replayed.stdout + replayed.stderr
         assert "whole" in replayed.stdout and "valid at" in replayed.stdout
     finally:

@@ -6,42 +6,21 @@ straight from JetStream."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import nats
 import pytest
 from nats.js import JetStreamContext
-from tests.record.conftest import Market, sample_events
+from tests.cli.cli_process import run_cli
+from tests.record.conftest import NATS_URL as URL
+from tests.record.conftest import Market, record_until_books, sample_events
 
 from tradeport.model.errors import BadParameter
 from tradeport.record import ParquetSink, Recorder, read_events
-from tradeport.record.events import Channel
+from tradeport.record.events import Channel, Event
 from tradeport.record.jetstream_writer import JetStreamWriter, WriterStats
 from tradeport.record.nats_sink import JetStreamSink, iter_stream, read_subject, subject_of
 from tradeport.record.replay import replay_paced
 from tradeport.record.session import summarize, summarize_source
-
-URL = "nats://127.0.0.1:4222"
-
-
-@pytest.fixture
-async def js() -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(URL)
-    yield nc.jetstream()
-    await nc.close()
-
-
-@pytest.fixture
-async def names(js: JetStreamContext) -> AsyncIterator[tuple[str, str]]:
-    """A stream and subject prefix of this test's own, deleted (with its consumers)."""
-    tag = uuid.uuid4().hex[:10]
-    stream, prefix = f"TPTEST_{tag}", f"tptest{tag}"
-    yield stream, prefix
-    await js.delete_stream(stream)
 
 
 def _writer(root: Path, names: tuple[str, str], durable: str = "w") -> JetStreamWriter:
@@ -51,6 +30,15 @@ def _writer(root: Path, names: tuple[str, str], durable: str = "w") -> JetStream
     )
 
 
+async def _published(names: tuple[str, str], events: list[Event]) -> list[Event]:
+    """`events`, once published into the test's stream."""
+    stream, prefix = names
+    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
+    await sink.write(events)
+    await sink.close()
+    return events
+
+
 @pytest.mark.parametrize("market", ["BINANCE___SWAP"], indirect=True)
 async def test_the_writer_turns_a_published_recording_into_the_same_parquet_tree(
     market: Market, js: JetStreamContext, names: tuple[str, str], tmp_path: Path
@@ -58,20 +46,7 @@ async def test_the_writer_turns_a_published_recording_into_the_same_parquet_tree
     stream, prefix = names
     sink = JetStreamSink(URL, stream=stream, prefix=prefix)
     recorder = Recorder(market.client, ["BTC-USDT", "ETH-USDT"], [sink], flush_interval=0.05)
-    enough = asyncio.Event()
-    books = 0
-
-    def count(_: object) -> None:
-        nonlocal books
-        books += 1
-        if books >= 10:
-            enough.set()
-
-    watch = await market.client.watch_order_book("BTC-USDT", callback=count)
-    await recorder.start()
-    await asyncio.wait_for(enough.wait(), 30)
-    await recorder.stop()
-    await watch.close()
+    await record_until_books(market, recorder, 10)
     published = sink.stats.written
 
     writer = _writer(tmp_path, names)
@@ -113,10 +88,7 @@ async def test_a_writer_that_dies_before_committing_loses_nothing_and_writes_not
     names: tuple[str, str], tmp_path: Path
 ) -> None:
     stream, prefix = names
-    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
-    events = sample_events(1, 10)
-    await sink.write(events)
-    await sink.close()
+    events = await _published(names, sample_events(1, 10))
     received = asyncio.Event()
 
     def progress(stats: WriterStats) -> None:
@@ -155,10 +127,7 @@ async def test_replay_reads_every_subject_of_the_stream(
     js: JetStreamContext, names: tuple[str, str]
 ) -> None:
     stream, prefix = names
-    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
-    events = sample_events(1, 25)
-    await sink.write(events)
-    await sink.close()
+    events = await _published(names, sample_events(1, 25))
     assert [e async for e in iter_stream(js, stream, prefix, batch=7)] == events
     paced = replay_paced(iter_stream(js, stream, prefix), speed=1e9)
     assert [e async for e in paced] == events
@@ -171,26 +140,10 @@ async def test_write_parquet_command_writes_the_stream(
     names: tuple[str, str], tmp_path: Path
 ) -> None:
     stream, prefix = names
-    sink = JetStreamSink(URL, stream=stream, prefix=prefix)
-    await sink.write(sample_events(1, 12))
-    await sink.close()
+    await _published(names, sample_events(1, 12))
     source = f"{URL}?stream={stream}&prefix={prefix}"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tradeport.cli",
-            "write-parquet",
-            source,
-            str(tmp_path),
-            "--max-events",
-            "12",
-            "--commit-interval",
-            "0.2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_cli(
+        "write-parquet", source, str(tmp_path), "--max-events", "12", "--commit-interval", "0.2"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "12 events committed" in result.stdout

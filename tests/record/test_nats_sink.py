@@ -4,39 +4,18 @@ and a recording from the emulator reads back as its Parquet copy."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import nats
 import pytest
 from nats.js import JetStreamContext
-from tests.record.conftest import Market, sample_events
+from tests.record.conftest import NATS_URL as URL
+from tests.record.conftest import Market, record_until_books, sample_events
 from tests.record.tcpproxy import CutProxy
 
 from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record import ParquetSink, Recorder, read_events
 from tradeport.record.events import Channel
 from tradeport.record.nats_sink import JetStreamSink, read_subject, subject_of
-
-URL = "nats://127.0.0.1:4222"
-
-
-@pytest.fixture
-async def js() -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(URL)
-    yield nc.jetstream()
-    await nc.close()
-
-
-@pytest.fixture
-async def names(js: JetStreamContext) -> AsyncIterator[tuple[str, str]]:
-    """A stream and subject prefix of this test's own, deleted at the end."""
-    tag = uuid.uuid4().hex[:10]
-    stream, prefix = f"TPTEST_{tag}", f"tptest{tag}"
-    yield stream, prefix
-    await js.delete_stream(stream)
 
 
 def _sink(url: str, names: tuple[str, str], **options: object) -> JetStreamSink:
@@ -89,20 +68,7 @@ async def test_a_recording_reads_back_from_jetstream_as_from_parquet(
 ) -> None:
     sink = _sink(URL, names)
     recorder = Recorder(market.client, ["BTC-USDT"], [ParquetSink(tmp_path), sink], raw=True)
-    enough = asyncio.Event()
-    books = 0
-
-    def count(_: object) -> None:
-        nonlocal books
-        books += 1
-        if books >= 10:
-            enough.set()
-
-    watch = await market.client.watch_order_book("BTC-USDT", callback=count)
-    await recorder.start()
-    await asyncio.wait_for(enough.wait(), 30)
-    await recorder.stop()
-    await watch.close()
+    await record_until_books(market, recorder, 10)
     # the raw frames too: bytes survive every sink as they came
     for channel in (Channel.BOOK, Channel.TRADES, Channel.RAW):
         from_parquet = list(read_events(tmp_path, channel=channel))

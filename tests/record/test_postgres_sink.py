@@ -5,7 +5,6 @@ recording from the emulator reads back as its Parquet copy."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from tests.record.conftest import Market, sample_events
+from tests.record.conftest import Market, record_until_books, sample_events
 
 from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record import ParquetSink, Recorder, TradeEvent, read_events
@@ -140,20 +139,7 @@ async def test_a_recording_reads_back_from_postgres_as_from_parquet(
     recorder = Recorder(
         market.client, ["BTC-USDT"], [ParquetSink(tmp_path), sink], flush_interval=0.05, raw=True
     )
-    enough = asyncio.Event()
-    books = 0
-
-    def count(_: object) -> None:
-        nonlocal books
-        books += 1
-        if books >= 10:
-            enough.set()
-
-    watch = await market.client.watch_order_book("BTC-USDT", callback=count)
-    await recorder.start()
-    await asyncio.wait_for(enough.wait(), 30)
-    await recorder.stop()
-    await watch.close()
+    await record_until_books(market, recorder, 10)
     # the raw frames too: bytes survive every sink as they came
     for channel in (Channel.BOOK, Channel.TRADES, Channel.RAW):
         from_parquet = list(read_events(tmp_path, channel=channel))

@@ -4,14 +4,13 @@ recording from the emulator reads back the same as its Parquet copy."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
-from tests.record.conftest import Market, sample_events
+from tests.record.conftest import Market, record_until_books, sample_events
 
 from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record import ParquetSink, Recorder, TradeEvent, read_events
@@ -106,20 +105,7 @@ async def test_a_recording_reads_back_from_redis_as_from_parquet(
         flush_interval=0.05,
         raw=True,
     )
-    enough = asyncio.Event()
-    books = 0
-
-    def count(_: object) -> None:
-        nonlocal books
-        books += 1
-        if books >= 10:
-            enough.set()
-
-    watch = await market.client.watch_order_book("BTC-USDT", callback=count)
-    await recorder.start()
-    await asyncio.wait_for(enough.wait(), 30)
-    await recorder.stop()
-    await watch.close()
+    await record_until_books(market, recorder, 10)
     # the raw frames too: bytes survive every sink as they came
     for channel in (Channel.BOOK, Channel.TRADES, Channel.RAW):
         from_parquet = list(read_events(tmp_path, channel=channel))

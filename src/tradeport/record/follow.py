@@ -10,12 +10,12 @@ volume does not grow to every contract, it only takes in listings that appear.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from tradeport.model.errors import BadParameter, TradeportError
+from tradeport.periodic import Periodic
 from tradeport.record.discovery import ContractSet, shard_of
 from tradeport.record.recorder import Recorder
 
@@ -54,7 +54,9 @@ class ContractFollower:
         self.shard = shard
         self.known = set(known)  # every contract seen trading so far
         self.stats = FollowStats()
-        self._task: asyncio.Task[None] | None = None
+        self._schedule = Periodic(
+            self.check, interval, name="contract re-checks", failed=self._failed, log=log
+        )
 
     async def check(self) -> tuple[list[str], list[str]]:
         """One re-check: returns (added, stopped)."""
@@ -76,29 +78,13 @@ class ContractFollower:
         return added, stopped
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="contract re-check")
-            self._task.add_done_callback(self._ended)
-
-    def _ended(self, task: asyncio.Task[None]) -> None:
-        # only a bug ends the schedule (a venue's failure is caught in _run): say so
-        # loudly, the recording goes on without re-checks
-        if not task.cancelled() and task.exception() is not None:
-            log.error("contract re-checks stopped", exc_info=task.exception())
+        self._schedule.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._schedule.stop()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.check()
-            except TradeportError as exc:
-                # a venue that does not answer now must not end the recording: the set
-                # stays as it is until the next re-check
-                self.stats.failures += 1
-                log.warning("contract re-check failed (%s); trying again later", exc)
+    def _failed(self, exc: TradeportError) -> None:
+        # a venue that does not answer now must not end the recording: the set stays as
+        # it is until the next re-check
+        self.stats.failures += 1
+        log.warning("contract re-check failed (%s); trying again later", exc)

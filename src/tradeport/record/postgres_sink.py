@@ -19,12 +19,9 @@ the batch resent, `retries` times.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -33,9 +30,8 @@ from psycopg import sql
 from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record.events import Channel, Event
 from tradeport.record.rows import COLUMNS, event_row, row_event
+from tradeport.record.sink import ServerSinkStats, resend_on_loss
 from tradeport.record.urls import take_params
-
-log = logging.getLogger("tradeport.record")
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -102,14 +98,6 @@ def _create_table(schema: str, channel: Channel) -> sql.Composed:
     return sql.SQL(create).format(_table(schema, channel), columns)
 
 
-@dataclass(slots=True)
-class PostgresStats:
-    written: int = 0
-    duplicates: int = 0  # rows the table already had (a resent batch)
-    batches: int = 0
-    reconnects: int = 0
-
-
 class PostgresSink:
     def __init__(
         self,
@@ -130,7 +118,7 @@ class PostgresSink:
         self.connect_timeout = connect_timeout
         self.name = name
         self.run = time.time_ns() // 1_000_000
-        self.stats = PostgresStats()
+        self.stats = ServerSinkStats()
         # named, so an operator (or a test) can tell the recorder's connection apart
         self.application_name = f"tradeport-record-{self.run}-{id(self):x}"
         self._conn: psycopg.AsyncConnection[Any] | None = None
@@ -175,22 +163,21 @@ class PostgresSink:
             row = event_row(event)
             key = (event.venue, event.symbol, self.run)
             by_channel[event.channel].append((*key, *(row[c] for c in COLUMNS[event.channel])))
-        for attempt in range(self.retries + 1):
-            try:
-                await self._send(by_channel)
-                return
-            except (psycopg.OperationalError, Disconnected) as exc:
-                # what reached the server is unknown: resend it all on a new connection,
-                # the primary key keeps the tables from storing anything twice
-                if attempt == self.retries:
-                    if isinstance(exc, Disconnected):
-                        raise
-                    where = _where(self.dsn)
-                    raise Disconnected(f"{self.name}: {where} unreachable: {exc}") from exc
-                log.warning("%s: connection lost (%s); resending the batch", self.name, exc)
-                self.stats.reconnects += 1
-                await self._discard()
-                await asyncio.sleep(min(0.05 * 2**attempt, 1.0))
+        # the primary key keeps the tables from storing a resent row twice
+        await resend_on_loss(
+            lambda: self._send(by_channel),
+            name=self.name,
+            retries=self.retries,
+            lost=(psycopg.OperationalError, Disconnected),
+            reconnect=self._discard,
+            unreachable=self._unreachable,
+            stats=self.stats,
+        )
+
+    def _unreachable(self, exc: Exception) -> Disconnected:
+        if isinstance(exc, Disconnected):  # connect() names the server already
+            return exc
+        return Disconnected(f"{self.name}: {_where(self.dsn)} unreachable: {exc}")
 
     async def _send(self, by_channel: dict[Channel, list[tuple[Any, ...]]]) -> None:
         conn = await self.connect()

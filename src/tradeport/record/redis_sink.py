@@ -13,11 +13,8 @@ twice. Connection failures are retried `retries` times on a new connection.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -28,8 +25,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record.events import Event
-
-log = logging.getLogger("tradeport.record")
+from tradeport.record.sink import ServerSinkStats, resend_on_loss
 
 DEFAULT_MAXLEN = 1_000_000
 _SMALLER = "equal or smaller than the target stream top item"
@@ -43,14 +39,6 @@ def _text(value: bytes | str) -> str:
 
 def stream_key(prefix: str, event: Event) -> str:
     return f"{prefix}:{event.venue}:{event.channel}:{event.symbol}"
-
-
-@dataclass(slots=True)
-class RedisStats:
-    written: int = 0
-    duplicates: int = 0  # entries the server already had (a resent batch)
-    batches: int = 0
-    reconnects: int = 0
 
 
 class RedisStreamSink:
@@ -73,23 +61,21 @@ class RedisStreamSink:
         self.retries = retries
         self.name = name
         self.run = time.time_ns() // 1_000_000
-        self.stats = RedisStats()
+        self.stats = ServerSinkStats()
         # named, so an operator (or a test) can tell the recorder's connections apart
         self.client_name = f"tradeport-record-{self.run}-{id(self):x}"
         self.redis: aioredis.Redis = aioredis.Redis.from_url(url, client_name=self.client_name)
 
     async def write(self, events: Sequence[Event]) -> None:
-        for attempt in range(self.retries + 1):
-            try:
-                await self._send(events)
-                return
-            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-                if attempt == self.retries:
-                    raise Disconnected(f"{self.name}: {self.url} unreachable: {exc}") from exc
-                log.warning("%s: connection lost (%s); resending the batch", self.name, exc)
-                self.stats.reconnects += 1
-                await self.redis.connection_pool.disconnect()
-                await asyncio.sleep(min(0.05 * 2**attempt, 1.0))
+        await resend_on_loss(
+            lambda: self._send(events),
+            name=self.name,
+            retries=self.retries,
+            lost=(RedisConnectionError, RedisTimeoutError, OSError),
+            reconnect=self.redis.connection_pool.disconnect,
+            unreachable=lambda exc: Disconnected(f"{self.name}: {self.url} unreachable: {exc}"),
+            stats=self.stats,
+        )
 
     async def _send(self, events: Sequence[Event]) -> None:
         pipe = self.redis.pipeline(transaction=False)

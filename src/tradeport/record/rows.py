@@ -82,22 +82,7 @@ COLUMNS = {
 _BOOK_KINDS = frozenset(BookKind.__members__.values())
 
 
-def _book_row(e: BookEvent | Marker) -> Row:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "prev_id": -1,
-            "update_id": e.update_id,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "bid_px": [],
-            "bid_qty": [],
-            "ask_px": [],
-            "ask_qty": [],
-            "reason": e.reason,
-            "count": e.count,
-        }
+def _book_row(e: BookEvent) -> Row:
     return {
         "seq": e.seq,
         "kind": str(e.kind),
@@ -114,20 +99,7 @@ def _book_row(e: BookEvent | Marker) -> Row:
     }
 
 
-def _trade_row(e: TradeEvent | Marker) -> Row:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "trade_id": None,
-            "price": None,
-            "qty": None,
-            "side": None,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "reason": e.reason,
-            "count": e.count,
-        }
+def _trade_row(e: TradeEvent) -> Row:
     return {
         "seq": e.seq,
         "kind": "trade",
@@ -142,21 +114,7 @@ def _trade_row(e: TradeEvent | Marker) -> Row:
     }
 
 
-def _quote_row(e: QuoteEvent | Marker) -> Row:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "bid": None,
-            "bid_qty": None,
-            "ask": None,
-            "ask_qty": None,
-            "update_id": e.update_id,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "reason": e.reason,
-            "count": e.count,
-        }
+def _quote_row(e: QuoteEvent) -> Row:
     return {
         "seq": e.seq,
         "kind": "quote",
@@ -172,18 +130,7 @@ def _quote_row(e: QuoteEvent | Marker) -> Row:
     }
 
 
-def _raw_row(e: RawEvent | Marker) -> Row:
-    if isinstance(e, Marker):
-        return {
-            "seq": e.seq,
-            "kind": str(e.kind),
-            "topic": None,
-            "frame": None,
-            "ts": e.ts,
-            "local_ts": e.local_ts,
-            "reason": e.reason,
-            "count": e.count,
-        }
+def _raw_row(e: RawEvent) -> Row:
     return {
         "seq": e.seq,
         "kind": "raw",
@@ -196,6 +143,19 @@ def _raw_row(e: RawEvent | Marker) -> Row:
     }
 
 
+def _marker_row(e: Marker) -> Row:
+    # the columns a marker has no value for: empty levels (book), nulls (trades, quotes)
+    row: Row = dict.fromkeys(COLUMNS[e.channel])
+    if e.channel is Channel.BOOK:
+        row.update(prev_id=-1, bid_px=[], bid_qty=[], ask_px=[], ask_qty=[])
+    if "update_id" in row:
+        row["update_id"] = e.update_id
+    row.update(
+        seq=e.seq, kind=str(e.kind), ts=e.ts, local_ts=e.local_ts, reason=e.reason, count=e.count
+    )
+    return row
+
+
 def event_row(event: Event) -> Row:
     """`event` as a row of its channel's columns."""
     if isinstance(event, BookEvent):
@@ -206,15 +166,7 @@ def event_row(event: Event) -> Row:
         return _quote_row(event)
     if isinstance(event, RawEvent):
         return _raw_row(event)
-    return _MARKER_ROWS[event.channel](event)
-
-
-_MARKER_ROWS = {
-    Channel.BOOK: _book_row,
-    Channel.TRADES: _trade_row,
-    Channel.QUOTES: _quote_row,
-    Channel.RAW: _raw_row,
-}
+    return _marker_row(event)
 
 
 def _levels(px: list[float], qty: list[float]) -> list[tuple[float, float]]:

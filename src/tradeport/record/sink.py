@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from tradeport.model.errors import BadParameter
+from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record.events import BookEvent, BookKind, Channel, Event, Marker, MarkerKind
 
 log = logging.getLogger("tradeport.record")
@@ -58,6 +58,45 @@ class SinkStats:
     markers: int = 0  # DROPPED markers written
     errors: int = 0  # batches the sink failed to take (their events are counted dropped)
     queue_max: int = 0
+
+
+@dataclass(slots=True)
+class ServerSinkStats:
+    """What a sink writing to a server that refuses duplicates did (PostgreSQL, Redis)."""
+
+    written: int = 0
+    duplicates: int = 0  # what the server already had (a resent batch)
+    batches: int = 0
+    reconnects: int = 0
+
+
+async def resend_on_loss(
+    send: Callable[[], Awaitable[None]],
+    *,
+    name: str,
+    retries: int,
+    lost: tuple[type[Exception], ...],
+    reconnect: Callable[[], Awaitable[None]],
+    unreachable: Callable[[Exception], Disconnected],
+    stats: ServerSinkStats,
+) -> None:
+    """`send` a batch; when the connection is lost (`lost`), what reached the server is
+    unknown, so resend all of it after `reconnect` (the server refuses what it already
+    has), at most `retries` times, then raise `unreachable(error)`."""
+    for attempt in range(retries + 1):
+        try:
+            await send()
+            return
+        except lost as exc:
+            if attempt == retries:
+                error = unreachable(exc)
+                if error is exc:
+                    raise
+                raise error from exc
+            log.warning("%s: connection lost (%s); resending the batch", name, exc)
+            stats.reconnects += 1
+            await reconnect()
+            await asyncio.sleep(min(0.05 * 2**attempt, 1.0))
 
 
 @dataclass(slots=True)

@@ -18,10 +18,7 @@ KEY = "BINGX___SWAP"
 Connect = Callable[..., Awaitable[BingxClient]]
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[BingxEmulator]:
-    # the market moves only when a test moves it: outcomes are exact
-    emu = BingxEmulator(step_interval=None, seed=11)
+async def _running(emu: BingxEmulator) -> AsyncIterator[BingxEmulator]:
     await emu.start()
     try:
         yield emu
@@ -30,6 +27,21 @@ async def emulator() -> AsyncIterator[BingxEmulator]:
         await emu.stop()
         # budgets (and any stop) shared per address must not outlive the emulator
         RateLimiter.forget_host(host)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BingxEmulator]:
+    # the market moves only when a test moves it: outcomes are exact
+    async for emu in _running(BingxEmulator(step_interval=None, seed=11)):
+        yield emu
+
+
+@pytest.fixture
+async def fast_emulator() -> AsyncIterator[BingxEmulator]:
+    """An emulator whose stream clock runs 100 times faster (a Ping every 50 ms, the
+    mark and the ticker every 10 ms)."""
+    async for emu in _running(BingxEmulator(step_interval=None, stream_time_scale=0.01)):
+        yield emu
 
 
 @pytest.fixture

@@ -53,11 +53,11 @@ def move(emu: BingxEmulator, wire: str, factor: str) -> None:
 
 
 @pytest.fixture
-async def fast() -> AsyncIterator[tuple[BingxEmulator, BingxClient]]:
-    """An emulator whose stream clock runs 100 times faster (a Ping every 50 ms, the
-    mark and the ticker every 10 ms) and a client on it."""
-    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
-    await emu.start()
+async def fast(
+    fast_emulator: BingxEmulator,
+) -> AsyncIterator[tuple[BingxEmulator, BingxClient]]:
+    """The fast-clock emulator and a client on it."""
+    emu = fast_emulator
     key, secret = emu.credentials(0)
     client = await tp.create_client(
         "BINGX___SWAP",
@@ -72,7 +72,6 @@ async def fast() -> AsyncIterator[tuple[BingxEmulator, BingxClient]]:
         yield emu, client
     finally:
         await client.close()
-        await emu.stop()
 
 
 async def test_book_is_live_and_equal_to_the_emulators(

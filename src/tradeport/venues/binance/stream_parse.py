@@ -47,6 +47,7 @@ from tradeport.venues.binance.stream_messages import decode_listen_key as decode
 from tradeport.venues.binance.stream_messages import decode_user_event as decode_user_event
 from tradeport.venues.binance.stream_messages import decoder, malformed
 from tradeport.venues.binance.stream_messages import peek_stream as peek_stream
+from tradeport.venues.kit.account import wallet_balance
 from tradeport.venues.kit.event_checks import (
     check_amount,
     check_size,
@@ -415,14 +416,7 @@ def parse_account_update(
         check_amount(b.wallet, f"ACCOUNT_UPDATE balance {b.asset} wb")
         check_amount(b.cross_wallet, f"ACCOUNT_UPDATE balance {b.asset} cw")
     balances = [
-        Balance(
-            asset=b.asset,
-            free=b.cross_wallet,
-            locked=max(Decimal(0), b.wallet - b.cross_wallet),
-            ts=ts,
-            local_ts=local_ts,
-        )
-        for b in msg.data.balances
+        wallet_balance(b.asset, b.wallet, b.cross_wallet, ts, local_ts) for b in msg.data.balances
     ]
     positions = []
     for p in msg.data.positions:

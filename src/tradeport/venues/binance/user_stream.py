@@ -11,7 +11,6 @@ symbol and published unless their trade id was already seen.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ from tradeport.model import Balance, Fill, Order, Position
 from tradeport.model.errors import TradeportError
 from tradeport.venues.binance import stream_parse as sp
 from tradeport.venues.binance.ws_endpoints import FuturesUserEndpoint, SpotUserEndpoint
+from tradeport.venues.kit.listen_key import listen_key_keeper
 from tradeport.venues.kit.private_endpoint import Credentials
 from tradeport.venues.kit.private_session import PrivateContext, PrivateSession
 
@@ -52,9 +52,10 @@ class UserStream(PrivateSession):
         keepalive: float = 1800.0,
     ) -> None:
         super().__init__(client, ws_base, credentials)
-        self.keepalive = keepalive
         self._listen_key: str | None = None
-        self._keepalive_task: asyncio.Task[None] | None = None
+        self._keeper = listen_key_keeper(
+            lambda: client._keyed("keepalive_listen_key"), keepalive, venue=client.key, log=log
+        )
 
     def _endpoint(self, url: str, topics: Sequence[str]) -> SpotUserEndpoint | FuturesUserEndpoint:
         name = f"{self.client.key}.user"
@@ -70,13 +71,10 @@ class UserStream(PrivateSession):
 
     async def _started(self) -> None:
         if not self.spot:
-            self._keepalive_task = asyncio.create_task(self._keep_alive())
+            self._keeper.start()
 
     async def close(self) -> None:
-        task, self._keepalive_task = self._keepalive_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._keeper.stop()
         await super().close()
         if self._listen_key is not None and not self.spot:
             key, self._listen_key = self._listen_key, None
@@ -91,16 +89,6 @@ class UserStream(PrivateSession):
         self._listen_key = sp.decode_listen_key(body)
         return self._listen_key
 
-    async def _keep_alive(self) -> None:
-        while True:
-            await asyncio.sleep(self.keepalive)
-            try:
-                await self.client._keyed("keepalive_listen_key")
-            except TradeportError as exc:
-                # an expired key is announced on the socket (listenKeyExpired) and the
-                # reconnect fetches a new one; nothing else to do here
-                log.warning("%s: listen key keep-alive failed: %s", self.client.key, exc)
-
     # -- events ------------------------------------------------------------------------
     def _on_frame(self, frame: str | bytes, local_ts: int) -> None:
         # control events (listenKeyExpired, serverShutdown) are the connection's business
@@ -110,11 +98,5 @@ class UserStream(PrivateSession):
             frame, self.client.from_venue_symbol, local_ts, self.client.config.order_status_map
         )
         for event in events:
-            if isinstance(event, Order):
-                self.publish_order(event)
-            elif isinstance(event, Fill):
-                self.publish_fill(event)
-            elif isinstance(event, Balance):
-                self.publish_balance(event)
-            elif isinstance(event, Position):
-                self.publish_position(event)
+            if isinstance(event, Order | Fill | Balance | Position):
+                self.publish_event(event)

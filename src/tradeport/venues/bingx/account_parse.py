@@ -11,7 +11,6 @@ VST, not documented]; both read alike. Events of other types read as nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 
 import msgspec
 
@@ -29,6 +28,7 @@ from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bingx import stream_messages as sm
 from tradeport.venues.bingx.parse import POSITION_SIDES, SIDES
 from tradeport.venues.kit import parse as kit_parse
+from tradeport.venues.kit.account import wallet_balance
 from tradeport.venues.kit.event_checks import (
     checked_balance,
     checked_fill,
@@ -142,15 +142,7 @@ def parse_account_update(
     msg = _decode(_account, text, ACCOUNT_EVENT)
     ts = msg.transaction_ts or msg.event_ts
     balances = [
-        checked_balance(
-            Balance(
-                asset=b.asset,
-                free=b.cross_wallet,
-                locked=max(Decimal(0), b.wallet - b.cross_wallet),
-                ts=ts,
-                local_ts=local_ts,
-            )
-        )
+        checked_balance(wallet_balance(b.asset, b.wallet, b.cross_wallet, ts, local_ts))
         for b in msg.data.balances
     ]
     positions = []

@@ -30,6 +30,7 @@ from tradeport.model import (
 )
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bingx import messages as m
+from tradeport.venues.bingx import stream_messages as sm
 from tradeport.venues.kit import parse as kit_parse
 from tradeport.venues.kit.event_checks import checked_fill, checked_order, checked_position
 
@@ -130,7 +131,17 @@ def kline_close_ms(open_ms: int, interval: str) -> int:
     return open_ms + interval_ms(interval) - 1
 
 
-def parse_kline(row: m.KlineRow, symbol: str, period: str, interval: str, now_ms: int) -> Bar:
+def parse_kline(
+    row: m.KlineRow | sm.KlineData,
+    symbol: str,
+    period: str,
+    interval: str,
+    now_ms: int,
+    *,
+    ts: int = 0,
+    local_ts: int = 0,
+) -> Bar:
+    """A bar from a REST row or a stream push (`ts`, `local_ts`: the push's times)."""
     close_ms = kline_close_ms(row.time, interval)
     return Bar(
         symbol=symbol,
@@ -143,6 +154,8 @@ def parse_kline(row: m.KlineRow, symbol: str, period: str, interval: str, now_ms
         close=row.close,
         volume=row.volume,
         closed=close_ms < now_ms,
+        ts=ts,
+        local_ts=local_ts,
     )
 
 

@@ -159,7 +159,7 @@ class KlineData(msgspec.Struct, gc=False):
     low: Positive = msgspec.field(name="l")
     close: Positive = msgspec.field(name="c")
     volume: NotNegative = msgspec.field(name="v")
-    open_time: int = msgspec.field(name="T")
+    time: int = msgspec.field(name="T")  # named as the REST row, so one parser reads both
 
 
 class KlinePush(msgspec.Struct, gc=False):

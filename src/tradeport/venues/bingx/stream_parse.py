@@ -19,7 +19,7 @@ from tradeport.book.types import DepthUpdate
 from tradeport.model import Bar, MarkPrice, OrderBook, Quote, Side, Ticker, Trade
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.bingx import stream_messages as sm
-from tradeport.venues.bingx.parse import kline_close_ms
+from tradeport.venues.bingx.parse import parse_kline
 
 _incr = sm.decoder(sm.IncrDepthPush)
 _partial = sm.decoder(sm.PartialDepthPush)
@@ -139,24 +139,10 @@ def parse_klines(text: bytes, symbol: str, period: str, interval: str, local_ts:
     msg: sm.KlinePush = sm.decode_as(_klines.decode, text, "kline push")
     now_ms = msg.ts or local_ts // 1_000_000
     bars = []
-    for row in sorted(msg.data, key=lambda r: r.open_time):
+    for row in sorted(msg.data, key=lambda r: r.time):
         if not row.low <= min(row.open, row.close) <= max(row.open, row.close) <= row.high:
             raise MalformedMessage(f"kline push {msg.dataType}: open/close outside low..high")
-        close_ms = kline_close_ms(row.open_time, interval)
         bars.append(
-            Bar(
-                symbol=symbol,
-                period=period,
-                open_ts=row.open_time,
-                close_ts=close_ms,
-                open=row.open,
-                high=row.high,
-                low=row.low,
-                close=row.close,
-                volume=row.volume,
-                closed=close_ms < now_ms,
-                ts=msg.ts,
-                local_ts=local_ts,
-            )
+            parse_kline(row, symbol, period, interval, now_ms, ts=msg.ts, local_ts=local_ts)
         )
     return bars

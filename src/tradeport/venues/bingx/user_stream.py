@@ -15,18 +15,18 @@ against them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import msgspec
 
-from tradeport.model import Balance, Fill, LeverageUpdate, Order, Position
+from tradeport.model import LeverageUpdate
 from tradeport.model.errors import MalformedMessage, TradeportError
 from tradeport.streams.watch import Channel
 from tradeport.venues.bingx import account_parse as ap
 from tradeport.venues.bingx.ws_endpoints import AccountEndpoint
+from tradeport.venues.kit.listen_key import listen_key_keeper
 from tradeport.venues.kit.private_endpoint import Credentials
 from tradeport.venues.kit.private_session import PrivateContext, PrivateSession
 
@@ -69,9 +69,10 @@ class UserStream(PrivateSession):
         keepalive: float = KEEPALIVE_S,
     ) -> None:
         super().__init__(client, ws_base, credentials)
-        self.keepalive = keepalive
         self.listen_key: str | None = None
-        self._keepalive_task: asyncio.Task[None] | None = None
+        self._keeper = listen_key_keeper(
+            self._extend_listen_key, keepalive, venue=client.key, log=log
+        )
         self.leverage: dict[str, LeverageUpdate] = {}  # as last published, by symbol
 
     def _endpoint(self, url: str, topics: Sequence[str]) -> AccountEndpoint:
@@ -82,13 +83,10 @@ class UserStream(PrivateSession):
     async def _started(self) -> None:
         # the position mode tells how a one-way position is written (account_parse.py)
         await self.client.hedge_mode()
-        self._keepalive_task = asyncio.create_task(self._keep_alive())
+        self._keeper.start()
 
     async def close(self) -> None:
-        task, self._keepalive_task = self._keepalive_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._keeper.stop()
         await super().close()
         key, self.listen_key = self.listen_key, None
         if key is not None:
@@ -106,19 +104,11 @@ class UserStream(PrivateSession):
             raise MalformedMessage(f"listen key answer: {exc}", venue=self.client.key) from None
         return self.listen_key
 
-    async def _keep_alive(self) -> None:
-        while True:
-            await asyncio.sleep(self.keepalive)
-            if self.listen_key is None:
-                continue
-            try:
-                await self.client.listen_key_call(
-                    "keepalive_listen_key", {"listenKey": self.listen_key}
-                )
-            except TradeportError as exc:
-                # a lapsed key is announced on the socket (listenKeyExpired) and the
-                # reconnect creates a new one; nothing else to do here
-                log.warning("%s: listen key keep-alive failed: %s", self.client.key, exc)
+    async def _extend_listen_key(self) -> None:
+        if self.listen_key is not None:
+            await self.client.listen_key_call(
+                "keepalive_listen_key", {"listenKey": self.listen_key}
+            )
 
     # -- events ------------------------------------------------------------------------
     def _on_frame(self, frame: str | bytes, local_ts: int) -> None:
@@ -133,16 +123,10 @@ class UserStream(PrivateSession):
             one_way=self.client.hedged is False,
         )
         for obj in objects:
-            if isinstance(obj, Order):
-                self.publish_order(obj)
-            elif isinstance(obj, Fill):
-                self.publish_fill(obj)
-            elif isinstance(obj, Balance):
-                self.publish_balance(obj)
-            elif isinstance(obj, Position):
-                self.publish_position(obj)
-            else:
+            if isinstance(obj, LeverageUpdate):
                 self.publish_leverage(obj)
+            else:
+                self.publish_event(obj)
 
     def publish_leverage(self, update: LeverageUpdate) -> None:
         """Publish a contract's leverage when it differs from what was last published

@@ -15,6 +15,22 @@ def open_notional(orders: Sequence[Order]) -> Decimal:
     return sum((o.remaining_qty * (o.price or Decimal(0)) for o in orders), Decimal(0))
 
 
+def wallet_balance(
+    asset: str, wallet: Decimal, cross_wallet: Decimal, ts: int, local_ts: int
+) -> Balance:
+    """A futures balance from a push that names the wallet balance and the cross wallet
+    balance but no available amount (Binance USDⓈ-M and BingX ACCOUNT_UPDATE): `free`
+    is the cross wallet balance and `locked` what the wallet holds beyond it (isolated
+    margin), so `total` is the wallet balance."""
+    return Balance(
+        asset=asset,
+        free=cross_wallet,
+        locked=max(Decimal(0), wallet - cross_wallet),
+        ts=ts,
+        local_ts=local_ts,
+    )
+
+
 def spot_account(
     venue: str,
     balances: Mapping[str, Balance],

@@ -262,6 +262,18 @@ class PrivateSession(OutageReconciler, ABC):
         for balance in balances:
             self.publish_balance(balance)
 
+    def publish_event(self, event: Order | Fill | Position | Balance) -> None:
+        """Publish one parsed event through the method for its kind (a frame's events
+        go out one by one, in the order the frame carried them)."""
+        if isinstance(event, Order):
+            self.publish_order(event)
+        elif isinstance(event, Fill):
+            self.publish_fill(event)
+        elif isinstance(event, Balance):
+            self.publish_balance(event)
+        else:
+            self.publish_position(event)
+
     def publish_order(self, order: Order) -> None:
         self._learn_order(order)
         self._note(order.symbol, order.updated_ts)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +28,28 @@ async def receive(ws: aiohttp.ClientWebSocketResponse) -> Any:
     assert msg.type is aiohttp.WSMsgType.BINARY, msg
     text = gzip.decompress(msg.data)
     return text.decode() if text == b"Ping" else json.loads(text)
+
+
+async def receive_data(ws: aiohttp.ClientWebSocketResponse) -> Any:
+    """The next frame that is not a `Ping`: its JSON."""
+    frame = await receive(ws)
+    while frame == "Ping":
+        frame = await receive(ws)
+    return frame
+
+
+@asynccontextmanager
+async def public_ws(emulator: BingxEmulator) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    """A plain WebSocket on the emulator's swap market stream."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
+    ):
+        yield ws
+
+
+def venue_symbol(emulator: BingxEmulator) -> str:
+    return next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
 
 
 async def subscribe(ws: aiohttp.ClientWebSocketResponse, data_type: str) -> Any:
@@ -48,11 +72,8 @@ def as_dict(levels: list[tuple[Decimal, Decimal]]) -> dict[Decimal, Decimal]:
 async def test_incr_depth_all_then_contiguous_updates_equal_to_the_engine(
     emulator: BingxEmulator,
 ) -> None:
-    symbol = next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
-    async with (
-        aiohttp.ClientSession() as http,
-        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
-    ):
+    symbol = venue_symbol(emulator)
+    async with public_ws(emulator) as ws:
         answer = await subscribe(ws, f"{SYMBOL}@incrDepth")
         assert answer == {"id": "req-1", "code": 0, "msg": "", "dataType": "", "data": None}
         first = await receive(ws)
@@ -66,9 +87,7 @@ async def test_incr_depth_all_then_contiguous_updates_equal_to_the_engine(
             emulator.step()
         view = emulator.swap.depth(symbol, 1000)
         while (bids, asks) != (as_dict(view.bids), as_dict(view.asks)):
-            frame = await receive(ws)
-            if frame == "Ping":
-                continue
+            frame = await receive_data(ws)
             data = frame["data"]
             assert data["action"] == "update"
             assert data["lastUpdateId"] == last + 1, "each update one past the previous"
@@ -78,11 +97,8 @@ async def test_incr_depth_all_then_contiguous_updates_equal_to_the_engine(
 
 
 async def test_trades_and_book_ticker(emulator: BingxEmulator) -> None:
-    symbol = next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
-    async with (
-        aiohttp.ClientSession() as http,
-        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
-    ):
+    symbol = venue_symbol(emulator)
+    async with public_ws(emulator) as ws:
         assert (await subscribe(ws, f"{SYMBOL}@trade"))["code"] == 0
         mid = emulator.markets["swap"].mid(symbol)
         emulator.markets["swap"].move_to(symbol, mid * Decimal("1.002"))
@@ -107,77 +123,49 @@ async def test_trades_and_book_ticker(emulator: BingxEmulator) -> None:
 
 @pytest.mark.parametrize("data_type", ["BTC-USDT@nonsense", "NOPE-USDT@trade"])
 async def test_unknown_data_type_is_refused(emulator: BingxEmulator, data_type: str) -> None:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
-    ):
+    async with public_ws(emulator) as ws:
         answer = await subscribe(ws, data_type)
         assert answer["code"] == 80015 and answer["id"] == "req-1"
 
 
-async def test_ping_heartbeat() -> None:
-    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
-    await emu.start()
-    try:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.ws_connect(emu.stream_url(AssetType.SWAP) + PATH) as ws,
-        ):
+async def test_ping_heartbeat(fast_emulator: BingxEmulator) -> None:
+    async with public_ws(fast_emulator) as ws:
+        assert await receive(ws) == "Ping"
+        await ws.send_str("Pong")
+        assert await receive(ws) == "Ping"
+
+
+async def test_a_connection_that_stops_answering_pings_is_closed(
+    fast_emulator: BingxEmulator,
+) -> None:
+    async with public_ws(fast_emulator) as ws:
+        assert await receive(ws) == "Ping"
+        await ws.send_str("Pong")  # answered once, then never again
+        pings = 0
+        while (msg := await ws.receive(timeout=10)).type is aiohttp.WSMsgType.BINARY:
+            assert gzip.decompress(msg.data) == b"Ping"
+            pings += 1
+        assert msg.type is aiohttp.WSMsgType.CLOSE
+        assert pings == MISSED_PINGS
+    assert fast_emulator.streams.hub.unanswering == 1
+
+
+async def test_a_connection_that_answers_every_ping_stays_open(
+    fast_emulator: BingxEmulator,
+) -> None:
+    async with public_ws(fast_emulator) as ws:
+        for _ in range(MISSED_PINGS * 3):
             assert await receive(ws) == "Ping"
             await ws.send_str("Pong")
-            assert await receive(ws) == "Ping"
-    finally:
-        await emu.stop()
-
-
-async def test_a_connection_that_stops_answering_pings_is_closed() -> None:
-    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
-    await emu.start()
-    try:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.ws_connect(emu.stream_url(AssetType.SWAP) + PATH) as ws,
-        ):
-            assert await receive(ws) == "Ping"
-            await ws.send_str("Pong")  # answered once, then never again
-            pings = 0
-            while (msg := await ws.receive(timeout=10)).type is aiohttp.WSMsgType.BINARY:
-                assert gzip.decompress(msg.data) == b"Ping"
-                pings += 1
-            assert msg.type is aiohttp.WSMsgType.CLOSE
-            assert pings == MISSED_PINGS
-        assert emu.streams.hub.unanswering == 1
-    finally:
-        await emu.stop()
-
-
-async def test_a_connection_that_answers_every_ping_stays_open() -> None:
-    emu = BingxEmulator(step_interval=None, stream_time_scale=0.01)
-    await emu.start()
-    try:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.ws_connect(emu.stream_url(AssetType.SWAP) + PATH) as ws,
-        ):
-            for _ in range(MISSED_PINGS * 3):
-                assert await receive(ws) == "Ping"
-                await ws.send_str("Pong")
-            assert not ws.closed
-        assert emu.streams.hub.unanswering == 0
-    finally:
-        await emu.stop()
+        assert not ws.closed
+    assert fast_emulator.streams.hub.unanswering == 0
 
 
 async def test_ticker_is_the_engines_24h_statistics(emulator: BingxEmulator) -> None:
-    symbol = next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
-    async with (
-        aiohttp.ClientSession() as http,
-        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
-    ):
+    symbol = venue_symbol(emulator)
+    async with public_ws(emulator) as ws:
         assert (await subscribe(ws, f"{SYMBOL}@ticker"))["code"] == 0
-        frame = await receive(ws)
-        while frame == "Ping":
-            frame = await receive(ws)
+        frame = await receive_data(ws)
         assert frame["dataType"] == f"{SYMBOL}@ticker"
         data = frame["data"]
         stats = emulator.swap.ticker_24h(symbol)
@@ -187,15 +175,10 @@ async def test_ticker_is_the_engines_24h_statistics(emulator: BingxEmulator) -> 
 
 
 async def test_kline_pushes_the_current_bar_and_its_changes(emulator: BingxEmulator) -> None:
-    symbol = next(s.symbol for s in emulator.symbols if f"{s.base}-{s.quote}" == SYMBOL)
-    async with (
-        aiohttp.ClientSession() as http,
-        http.ws_connect(emulator.stream_url(AssetType.SWAP) + PATH) as ws,
-    ):
+    symbol = venue_symbol(emulator)
+    async with public_ws(emulator) as ws:
         assert (await subscribe(ws, f"{SYMBOL}@kline_1m"))["code"] == 0
-        first = await receive(ws)
-        while first == "Ping":
-            first = await receive(ws)
+        first = await receive_data(ws)
         assert (first["dataType"], first["s"]) == (f"{SYMBOL}@kline_1m", SYMBOL)
         (bar,) = first["data"]
         now = emulator.swap.now_ms()
@@ -204,9 +187,7 @@ async def test_kline_pushes_the_current_bar_and_its_changes(emulator: BingxEmula
         market.move_to(symbol, market.mid(symbol) * Decimal("1.003"))
         (current,) = emulator.swap.klines(symbol, 60_000, bar["T"], bar["T"], 1)
         while True:  # the bar as it moved (a turn of the minute pushes the next one)
-            frame = await receive(ws)
-            if frame == "Ping":
-                continue
+            frame = await receive_data(ws)
             (moved,) = frame["data"]
             if moved["T"] != bar["T"] or Decimal(moved["c"]) == current.close:
                 break
