@@ -1,8 +1,10 @@
 """The public REST endpoints: server time, contracts, trading rules, ticker, book
-ticker, depth, klines and recent trades (PROTOCOLS.md §5.3)."""
+ticker, depth, klines, recent trades, funding rate history and open interest
+(PROTOCOLS.md §5.3)."""
 
 from __future__ import annotations
 
+from tradeport.emulator.funding import FUNDING_INTERVAL_MS, FUNDING_RATE
 from tradeport.emulator.host.rest import Route
 from tradeport.emulator.listing import ListingState
 from tradeport.venues.bingx.emulator import payloads as p
@@ -36,6 +38,8 @@ class MarketData:
             f"GET {PREFIX}/v2/quote/depth": Route(self.depth),
             f"GET {PREFIX}/v3/quote/klines": Route(self.klines),
             f"GET {PREFIX}/v2/quote/trades": Route(self.trades),
+            f"GET {PREFIX}/v2/quote/fundingRate": Route(self.funding_rates),
+            f"GET {PREFIX}/v2/quote/openInterest": Route(self.open_interest),
         }
 
     def engine_symbol(self, call: Call, *, required: bool = True) -> str | None:
@@ -128,3 +132,36 @@ class MarketData:
         limit = call.params.integer("limit", 500, low=1, high=1000)
         assert limit is not None
         return [p.trade(t) for t in self.ctx.swap.recent_trades(symbol, limit)]
+
+    def funding_rates(self, call: Call) -> object:
+        """Past settlements (every 8 h) at the emulators' flat rate, newest first [?]:
+        the latest `limit` (100 by default [?], 1000 at most) within [startTime,
+        endTime]."""
+        symbol = call.params.require("symbol")
+        self.engine_symbol(call)
+        limit = call.params.integer("limit", 100, low=1, high=1000) or 100
+        start = call.params.integer("startTime", low=0)
+        end = call.params.integer("endTime", low=0)
+        if start is not None and end is not None and start > end:
+            raise invalid("startTime", "is after endTime")
+        last = min(end if end is not None else call.now_ms, call.now_ms)
+        settled = last - last % FUNDING_INTERVAL_MS
+        rows: list[dict[str, object]] = []
+        while len(rows) < limit and settled > 0 and (start is None or settled >= start):
+            rows.append(
+                {"symbol": symbol, "fundingRate": p.s(FUNDING_RATE), "fundingTime": settled}
+            )
+            settled -= FUNDING_INTERVAL_MS
+        return rows
+
+    def open_interest(self, call: Call) -> object:
+        """The open contracts of a symbol, valued in USDT at the mark price [?]."""
+        symbol = self.engine_symbol(call)
+        assert symbol is not None
+        engine = self.ctx.swap
+        value = engine.open_interest(symbol) * engine.mark_price(symbol)
+        return {
+            "openInterest": f"{value:.2f}",
+            "symbol": call.params.require("symbol"),
+            "time": call.now_ms,
+        }

@@ -24,6 +24,7 @@ from tradeport.venues.bingx.emulator.errors import (
     invalid,
     not_found,
 )
+from tradeport.venues.bingx.emulator.income import Income
 from tradeport.venues.bingx.emulator.limits import Budgets
 from tradeport.venues.bingx.emulator.market import MarketData
 from tradeport.venues.bingx.emulator.params import Params
@@ -41,6 +42,7 @@ class RestApi(Gateway[Call, BingxApiError]):
             **MarketData(ctx).routes(),
             **trading.routes(),
             **BatchOrders(trading).routes(),
+            **Income(ctx).routes(),
             **account.routes(),
         }
 

@@ -1,5 +1,5 @@
-"""The signed REST endpoints: orders, balance, positions, leverage and position mode
-(PROTOCOLS.md §5.3).
+"""The signed REST endpoints: orders (with cancel-and-replace), balance, positions,
+leverage and position mode (PROTOCOLS.md §5.3).
 
 Client order ids are kept lower-cased, as the venue does; an order whose client id an
 order of the account already has is not placed again: the answer is that order.
@@ -63,6 +63,9 @@ class Trading:
             f"POST {order}": Route(self.place, signed=True, order_entry=True),
             f"DELETE {order}": Route(self.cancel, signed=True),
             f"GET {order}": Route(self.query, signed=True),
+            f"POST {PREFIX}/v1/trade/cancelReplace": Route(
+                self.cancel_replace, signed=True, order_entry=True
+            ),
             f"DELETE {PREFIX}/v2/trade/allOpenOrders": Route(self.cancel_all, signed=True),
             f"GET {PREFIX}/v2/trade/openOrders": Route(self.open_orders, signed=True),
             f"GET {PREFIX}/v2/trade/allOrders": Route(self.all_orders, signed=True),
@@ -161,6 +164,46 @@ class Trading:
         except Reject as exc:
             raise refused(exc) from None
         return {"order": self.row(call, order, symbol)}
+
+    def cancel_replace(self, call: Call) -> object:
+        """Cancel `cancelOrderId` / `cancelClientOrderId`, then place the order the other
+        parameters describe, as `place` does. STOP_ON_FAILURE (`cancelReplaceMode`)
+        places nothing when the cancel fails (the cancel's error is the answer);
+        ALLOW_FAILURE places regardless. A refused placement is reported in
+        `replaceResult` / `replaceMsg`, the cancel standing [?]."""
+        symbol, engine_symbol = self.symbol(call)
+        mode = call.params.choice("cancelReplaceMode", ("STOP_ON_FAILURE", "ALLOW_FAILURE"))
+        order_id = call.params.integer("cancelOrderId")
+        cid = call.params.text("cancelClientOrderId")
+        if order_id is None and cid is None:
+            raise invalid("cancelOrderId", "or cancelClientOrderId is required")
+        answer: dict[str, object] = {}
+        try:
+            found = self.ctx.swap.find_order(
+                call.account_id, engine_symbol, order_id, None if cid is None else cid.lower()
+            )
+            if found is None:
+                raise order_not_found()
+            try:
+                cancelled = self.ctx.swap.cancel(call.account_id, engine_symbol, found.order_id)
+            except Reject as exc:
+                raise refused(exc) from None
+        except BingxApiError as exc:
+            if mode == "STOP_ON_FAILURE":
+                raise
+            answer.update(cancelResult="false", cancelMsg=exc.msg, cancelResponse=None)
+        else:
+            row = self.row(call, cancelled, symbol)
+            row["cancelOrderId"] = cancelled.order_id
+            row["cancelClientOrderId"] = cid or ""
+            answer.update(cancelResult="true", cancelMsg="", cancelResponse=row)
+        try:
+            placed = self.place(call)["order"]
+        except BingxApiError as exc:
+            answer.update(replaceResult="false", replaceMsg=exc.msg, newOrderResponse=None)
+        else:
+            answer.update(replaceResult="true", replaceMsg="", newOrderResponse=placed)
+        return answer
 
     def query(self, call: Call) -> object:
         symbol, engine_symbol = self.symbol(call)
