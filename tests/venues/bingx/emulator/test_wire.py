@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -153,3 +154,87 @@ async def test_batch_orders_answer_a_row_per_order_refusals_on_their_own_row(
             emu, "POST", path, [("batchOrders", bad), ("timestamp", emu.now_ms())]
         )
         assert refused["code"] == 109400 and "batchOrders" in refused["msg"]
+
+
+async def test_cancel_replace_cancels_then_places_and_stops_on_a_failed_cancel(
+    emu: BingxEmulator,
+) -> None:
+    def order(price: str, **extra: object) -> list[tuple[str, object]]:
+        return [
+            ("symbol", "BTC-USDT"), ("side", "BUY"), ("positionSide", "BOTH"), ("type", "LIMIT"),
+            ("price", price), ("quantity", "0.01"), *extra.items(), ("timestamp", emu.now_ms()),
+        ]  # fmt: skip
+
+    path = "/openApi/swap/v1/trade/cancelReplace"
+    _, placed, _ = await send(emu, "POST", ORDER, order("30000"))
+    old_id = placed["data"]["order"]["orderId"]
+    _, replaced, _ = await send(
+        emu,
+        "POST",
+        path,
+        order("29000", cancelOrderId=old_id, cancelReplaceMode="STOP_ON_FAILURE"),
+    )
+    data = replaced["data"]
+    assert (data["cancelResult"], data["replaceResult"]) == ("true", "true")
+    assert data["cancelResponse"]["orderId"] == old_id
+    assert data["cancelResponse"]["status"] == "CANCELED"
+    new_id = data["newOrderResponse"]["orderId"]
+    _, listed, _ = await send(
+        emu, "GET", "/openApi/swap/v2/trade/openOrders", [("timestamp", emu.now_ms())]
+    )
+    assert [(o["orderId"], o["price"]) for o in listed["data"]["orders"]] == [(new_id, "29000")]
+    # the old order is gone: STOP_ON_FAILURE answers the cancel's error, places nothing
+    _, stopped, _ = await send(
+        emu, "POST", path, order("28000", cancelOrderId=old_id, cancelReplaceMode="STOP_ON_FAILURE")
+    )
+    assert stopped["code"] == 109421
+    _, allowed, _ = await send(
+        emu, "POST", path, order("28000", cancelOrderId=old_id, cancelReplaceMode="ALLOW_FAILURE")
+    )
+    data = allowed["data"]
+    assert (data["cancelResult"], data["replaceResult"]) == ("false", "true")
+    _, listed, _ = await send(
+        emu, "GET", "/openApi/swap/v2/trade/openOrders", [("timestamp", emu.now_ms())]
+    )
+    assert sorted(o["price"] for o in listed["data"]["orders"]) == ["28000", "29000"]
+
+
+async def test_fees_income_funding_and_open_interest_read_the_engine(emu: BingxEmulator) -> None:
+    _, rates, _ = await send(
+        emu, "GET", "/openApi/swap/v2/user/commissionRate", [("timestamp", emu.now_ms())]
+    )
+    maker, taker = emu.swap.fees
+    commission = rates["data"]["commission"]
+    assert (commission["makerCommissionRate"], commission["takerCommissionRate"]) == (
+        float(maker),
+        float(taker),
+    )
+    market: list[tuple[str, object]] = [
+        ("symbol", "BTC-USDT"), ("side", "BUY"), ("positionSide", "BOTH"), ("type", "MARKET"),
+        ("quantity", "0.01"), ("timestamp", emu.now_ms()),
+    ]  # fmt: skip
+    _, bought, _ = await send(emu, "POST", ORDER, market)
+    assert bought["code"] == 0
+    account = emu.keys.refs[0].engine_id
+    fills = emu.swap.fills(account, "BTC-USDT")
+    assert fills
+    _, income, _ = await send(
+        emu,
+        "GET",
+        "/openApi/swap/v2/user/income",
+        [("incomeType", "TRADING_FEE"), ("symbol", "BTC-USDT"), ("timestamp", emu.now_ms())],
+    )
+    paid = sorted(Decimal(row["income"]) for row in income["data"])
+    assert paid == sorted(-f.fee for f in fills)
+    async with aiohttp.ClientSession() as session:
+        url = f"{emu.base_url}/openApi/swap/v2/quote/fundingRate?symbol=BTC-USDT&limit=3"
+        async with session.get(url) as resp:
+            rows = (await resp.json())["data"]
+        assert [r["fundingRate"] for r in rows] == ["0.0001"] * 3
+        times = [r["fundingTime"] for r in rows]
+        assert all(t % (8 * 3_600_000) == 0 for t in times) and len(set(times)) == 3
+        url = f"{emu.base_url}/openApi/swap/v2/quote/openInterest?symbol=BTC-USDT"
+        async with session.get(url) as resp:
+            interest = (await resp.json())["data"]
+        value = emu.swap.open_interest("BTC-USDT") * emu.swap.mark_price("BTC-USDT")
+        assert value > 0 and Decimal(interest["openInterest"]) == value.quantize(Decimal("0.01"))
