@@ -82,7 +82,8 @@ async def test_the_product_list_is_public(
         answer = await resp.json()
     names = [row["name"] for row in answer["symbols"]]
     assert "GWFX/USDT/GTS/MM/MIN/0/A/BTCUSDT125x" in names
-    assert answer["symbols"][0]["digits"] == 2
+    # the digits published are the ones the order check enforces (BTCUSDT: tick 0.1)
+    assert answer["symbols"][0]["digits"] == 1
 
 
 async def test_a_stop_open_waits_for_its_price(

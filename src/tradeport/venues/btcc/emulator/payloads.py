@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain as text
+from tradeport.emulator.decimal_text import significant_decimals
 from tradeport.emulator.engine import PerpWallet
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.btcc.emulator.context import product_name
@@ -17,7 +18,7 @@ def product(spec: SymbolSpec) -> dict[str, object]:
         "name": product_name(spec),
         "base_currency": spec.base,
         "profit_currency": spec.quote,
-        "digits": spec.price_precision,
+        "digits": significant_decimals(spec.tick_size),
         "volumes_min": text(spec.min_qty),
         "volumes_max": text(spec.max_qty),
         "volumes_step": text(spec.step_size),

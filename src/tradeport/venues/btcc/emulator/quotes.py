@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.decimal_text import plain, significant_decimals
 from tradeport.emulator.host.streams import IdleCutoff, StreamHost, StreamSession, StreamSkin
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.ws import StreamConnection
@@ -113,7 +113,7 @@ class QuoteSkin(StreamSkin):
         return {
             "SecID": self.sec_ids[spec.symbol],
             "ShortName": short_name(spec),
-            "Digit": spec.price_precision,
+            "Digit": significant_decimals(spec.tick_size),
         }
 
     def _subscribe(self, session: QuoteSession, msg: dict[str, object]) -> None:

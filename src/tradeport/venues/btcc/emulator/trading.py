@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradeport.emulator.decimal_text import plain
+from tradeport.emulator.decimal_text import plain, significant_decimals
 from tradeport.emulator.engine import Reject, RejectReason
 from tradeport.emulator.host.rest import Route
 from tradeport.emulator.symbols import SymbolSpec, on_step
@@ -235,7 +235,8 @@ class Trading:
         assert price is not None
         if price <= 0 or not on_step(price, spec.tick_size):
             raise e.BtccApiError(
-                e.PRICE_ERROR, f"PRICE ERROR: {price}: {spec.price_precision} digits at most"
+                e.PRICE_ERROR,
+                f"PRICE ERROR: {price}: {significant_decimals(spec.tick_size)} digits at most",
             )
         return price
 
