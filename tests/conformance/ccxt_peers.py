@@ -7,6 +7,7 @@ ccxt's reading of the same account or stream differs from tradeport's, as data:
 
 - `fetch_order_params`: extra params ccxt's `fetch_order` needs on this venue.
 - `fetch_ledger_params`: extra params ccxt's `fetch_ledger` needs to read this market.
+- `set_leverage_params`: extra params ccxt's `set_leverage` needs on this venue.
 - `watch_trades_params`, `watch_ticker_params`: params that make ccxt.pro read the
   trade or ticker stream tradeport reads.
 - `watched_trade_ids_are_the_engines` (default True): the trade stream tradeport reads
@@ -112,6 +113,10 @@ class Peer:
     @property
     def fetch_ledger_params(self) -> dict[str, Any]:
         return dict(self.differences.get("fetch_ledger_params", {}))
+
+    @property
+    def set_leverage_params(self) -> dict[str, Any]:
+        return dict(self.differences.get("set_leverage_params", {}))
 
     @property
     def watch_trades_params(self) -> dict[str, Any]:

@@ -24,6 +24,8 @@ NOT_IN_CCXT: dict[str, set[str]] = {
     "BINANCE___SPOT": {"batch"},
     "OKX___SPOT": {"cancel_all"},
     "OKX___SWAP": {"cancel_all"},
+    # ccxt's bingx has no fetch_ledger, and asks for no coin list in sandbox (VST) mode
+    "BINGX___SWAP": {"ledger", "currencies"},
 }
 
 
@@ -86,8 +88,9 @@ async def test_fees_and_coins_at_defaults(client: Client) -> None:
     maker, taker = client.venue.emulator.engine_for(client.venue.spec.asset_type).fees
     fee = await client.ccxt.fetch_trading_fee(client.symbol)
     assert (Decimal(str(fee["maker"])), Decimal(str(fee["taker"]))) == (maker, taker)
-    currencies = await client.ccxt.fetch_currencies()
-    assert currencies is None or {"BTC", "USDT"} <= set(currencies)
+    if client.offers("currencies"):
+        currencies = await client.ccxt.fetch_currencies()
+        assert currencies is None or {"BTC", "USDT"} <= set(currencies)
 
 
 async def test_order_placed_amended_and_cancelled_at_defaults(client: Client) -> None:
@@ -129,11 +132,12 @@ async def test_perpetual_account_views_at_defaults(client: Client) -> None:
     assert history and all(h["fundingRate"] == 0.0001 for h in history)
     interest = await client.ccxt.fetch_open_interest(client.symbol)
     assert interest["symbol"] == client.symbol
-    await client.ccxt.set_leverage(7, client.symbol)
+    await client.ccxt.set_leverage(7, client.symbol, client.peer.set_leverage_params)
     assert await client.venue.client.get_position(SYMBOL) == []
     amount, _ = await client.resting_buy("1")
     await client.ccxt.create_order(client.symbol, "market", "buy", amount)
     positions = await client.ccxt.fetch_positions([client.symbol])
     assert [p["side"] for p in positions if p["contracts"]] == ["long"]
-    ledger = await client.ccxt.fetch_ledger("USDT", params=client.peer.fetch_ledger_params)
-    assert any(entry["amount"] for entry in ledger)
+    if client.offers("ledger"):
+        ledger = await client.ccxt.fetch_ledger("USDT", params=client.peer.fetch_ledger_params)
+        assert any(entry["amount"] for entry in ledger)

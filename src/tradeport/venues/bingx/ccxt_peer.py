@@ -42,6 +42,8 @@ def ccxt_config(api_key: str, secret: str) -> dict[str, Any]:
 # (tests/conformance/ccxt_peers.py documents each key).
 DIFFERENCES: dict[AssetType, dict[str, Any]] = {
     AssetType.SWAP: {
+        # ccxt's bingx set_leverage requires the position side (BOTH in one-way mode)
+        "set_leverage_params": {"side": "BOTH"},
         # ccxt reads no maximum leverage off the contracts list
         "ccxt_market_has_max_leverage": False,
         # ccxt sends no client order id of its own
