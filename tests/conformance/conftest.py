@@ -11,6 +11,7 @@ from decimal import ROUND_UP, Decimal
 from typing import Any
 
 import pytest
+from tests.emulated import login
 
 import tradeport as tp
 from tradeport.emulator.handle import EmulatorHandle
@@ -104,26 +105,6 @@ async def start_venue(
         key, **{**login(emulator, spec.asset_type), **(client_options or {})}
     )
     return emulator, client
-
-
-def login(emulator: EmulatorHandle, asset_type: AssetType, account: int = 0) -> dict[str, Any]:
-    """The client options that reach `emulator` as `account`: URLs and credentials,
-    with the passphrase of the venues that ask for one."""
-    key, secret = emulator.credentials(account)
-    options: dict[str, Any] = {
-        "environment": "emulator",
-        "base_url": emulator.base_url,
-        "ws_url": emulator.stream_url(asset_type),
-        "api_key": key,
-        "secret": secret,
-    }
-    passphrase = getattr(emulator, "passphrase", None)
-    if passphrase is not None:
-        options["passphrase"] = passphrase(account)
-    login_options = getattr(emulator, "login_options", None)  # venues with a login (BTCC)
-    if login_options is not None:
-        options.update(login_options(account))
-    return options
 
 
 @asynccontextmanager

@@ -3,14 +3,13 @@
 The folder is not a package: helpers reach the tests as fixtures."""
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from tests.emulated import clients, serving
 
-import tradeport as tp
-from tradeport.model import AssetType
-from tradeport.transport.ratelimit import RateLimiter
 from tradeport.venues.bingx.client import BingxClient
 from tradeport.venues.bingx.emulator import BingxEmulator
 
@@ -18,21 +17,10 @@ KEY = "BINGX___SWAP"
 Connect = Callable[..., Awaitable[BingxClient]]
 
 
-async def _running(emu: BingxEmulator) -> AsyncIterator[BingxEmulator]:
-    await emu.start()
-    try:
-        yield emu
-    finally:
-        host = emu.base_url.split("://", 1)[1]
-        await emu.stop()
-        # budgets (and any stop) shared per address must not outlive the emulator
-        RateLimiter.forget_host(host)
-
-
 @pytest.fixture
 async def emulator() -> AsyncIterator[BingxEmulator]:
     # the market moves only when a test moves it: outcomes are exact
-    async for emu in _running(BingxEmulator(step_interval=None, seed=11)):
+    async for emu in serving(BingxEmulator(step_interval=None, seed=11)):
         yield emu
 
 
@@ -40,35 +28,15 @@ async def emulator() -> AsyncIterator[BingxEmulator]:
 async def fast_emulator() -> AsyncIterator[BingxEmulator]:
     """An emulator whose stream clock runs 100 times faster (a Ping every 50 ms, the
     mark and the ticker every 10 ms)."""
-    async for emu in _running(BingxEmulator(step_interval=None, stream_time_scale=0.01)):
+    async for emu in serving(BingxEmulator(step_interval=None, stream_time_scale=0.01)):
         yield emu
 
 
 @pytest.fixture
 async def connect(emulator: BingxEmulator) -> AsyncIterator[Connect]:
     """`await connect(account=1, **client_options)`; closed at the end."""
-    clients: list[BingxClient] = []
-
-    async def make(account: int = 0, **kw: Any) -> BingxClient:
-        api_key, secret = emulator.credentials(account)
-        options: dict[str, Any] = {
-            "environment": "emulator",
-            "base_url": emulator.base_url,
-            "ws_url": emulator.stream_url(AssetType.SWAP),
-            "api_key": api_key,
-            "secret": secret,
-            **kw,
-        }
-        client = await tp.create_client(KEY, **options)
-        assert isinstance(client, BingxClient)
-        clients.append(client)
-        return client
-
-    try:
-        yield make
-    finally:
-        for client in clients:
-            await client.close()
+    async for make in clients(emulator, BingxClient):
+        yield functools.partial(make, KEY)
 
 
 @pytest.fixture

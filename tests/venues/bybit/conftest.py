@@ -4,14 +4,11 @@ The folder is not a package: helpers reach the tests as fixtures."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import ROUND_UP, Decimal
-from typing import Any
 
 import pytest
+from tests.emulated import clients, serving
 
-import tradeport as tp
 from tradeport.execution.quantize import quantize, quantize_price
-from tradeport.model import AssetType
-from tradeport.transport.ratelimit import RateLimiter
 from tradeport.venues.bybit.client import BybitClient
 from tradeport.venues.bybit.emulator import BybitEmulator
 
@@ -19,51 +16,18 @@ Connect = Callable[..., Awaitable[BybitClient]]
 SmallOrder = Callable[[BybitClient, str, str], Awaitable[tuple[Decimal, Decimal]]]
 
 
-async def _connect(emu: BybitEmulator, key: str, account: int = 0, **kw: Any) -> BybitClient:
-    api_key, secret = emu.credentials(account)
-    asset = AssetType.SPOT if key.endswith("SPOT") else AssetType.SWAP
-    client = await tp.create_client(
-        key,
-        environment="emulator",
-        base_url=emu.base_url,
-        ws_url=emu.stream_url(asset),
-        api_key=api_key,
-        secret=secret,
-        **kw,
-    )
-    assert isinstance(client, BybitClient)
-    return client
-
-
 @pytest.fixture
 async def emulator() -> AsyncIterator[BybitEmulator]:
     # the market moves only when a test moves it: outcomes are exact
-    emu = BybitEmulator(step_interval=None, seed=11)
-    await emu.start()
-    try:
+    async for emu in serving(BybitEmulator(step_interval=None, seed=11)):
         yield emu
-    finally:
-        host = emu.base_url.split("://", 1)[1]
-        await emu.stop()
-        # budgets (and any stop) shared per address must not outlive the emulator
-        RateLimiter.forget_host(host)
 
 
 @pytest.fixture
 async def connect(emulator: BybitEmulator) -> AsyncIterator[Connect]:
     """`await connect("BYBIT___SWAP", account=1, **client_options)`; closed at the end."""
-    clients: list[BybitClient] = []
-
-    async def make(key: str, account: int = 0, **kw: Any) -> BybitClient:
-        client = await _connect(emulator, key, account, **kw)
-        clients.append(client)
-        return client
-
-    try:
+    async for make in clients(emulator, BybitClient):
         yield make
-    finally:
-        for client in clients:
-            await client.close()
 
 
 @pytest.fixture
