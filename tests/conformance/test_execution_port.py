@@ -563,15 +563,16 @@ async def test_leverage_pushed_by_the_venue_replaces_the_cached_value(
     """Where the venue pushes leverage changes, a change made behind the port's back
     reaches its cache without waiting for the next connect."""
     v = derivatives
-    watch_leverage = getattr(v.client, "watch_leverage", None)
-    if watch_leverage is None:
+    try:
+        await (await v.client.watch_leverage(SYMBOL)).close()
+    except NotSupported:
         pytest.skip(f"{v.spec.key} pushes no leverage changes (checked on connect only)")
     async with ExecutionPort(v.client, state_dir=tmp_path) as port:
         await port.ensure_leverage(SYMBOL, 3)
         other = await v.connect()  # the same account, another client
         try:
             changed = asyncio.Event()
-            seen = await watch_leverage(
+            seen = await v.client.watch_leverage(
                 SYMBOL, callback=lambda u: changed.set() if max(u.long, u.short) == 8 else None
             )
             assert await other.set_leverage(SYMBOL, 8) == 8

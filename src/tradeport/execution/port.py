@@ -173,29 +173,19 @@ class ExecutionPort(PortTruth):
         ]
         # a venue that pushes leverage changes (BingX's ACCOUNT_CONFIG_UPDATE) keeps the
         # cache true between connects; one that does not is checked on connect only
-        watch_leverage = getattr(self.client, "watch_leverage", None)
-        if watch_leverage is not None:
-            self._watches.append(await watch_leverage(callback=self._leverage_pushed))
+        try:
+            pushed = await self.client.watch_leverage(callback=self._leverage_pushed)
+        except NotSupported:
+            return
+        self._watches.append(pushed)
 
     def _leverage_pushed(self, update: LeverageUpdate) -> None:
         """The venue changed a contract's leverage: a cached value that disagrees is
-        drift, replaced by the venue's (the higher leg where hedge legs differ, as
-        get_leverage answers)."""
+        drift (the higher leg where hedge legs differ, as get_leverage answers)."""
         cached = self.leverage.get(update.symbol)
         actual = max(update.long, update.short)
-        if cached is None or cached == actual:
-            return
-        self._log.warning(
-            "%s: %s leverage changed to %d at the venue, %d in the cache; the venue's"
-            " value replaces it",
-            self.venue,
-            update.symbol,
-            actual,
-            cached,
-        )
-        drift = {"leverage_drift": {"venue": actual, "cached": cached}}
-        self._record("reconcile", symbol=update.symbol, data=drift)
-        self.leverage.set(update.symbol, actual)
+        if cached is not None and cached != actual:
+            self._adopt_venue_leverage(update.symbol, actual, cached)
 
     @property
     def state(self) -> PortState | None:
@@ -249,17 +239,20 @@ class ExecutionPort(PortTruth):
                     self._trouble(what, exc, symbol=symbol)
                     continue
                 if actual != cached:
-                    self._log.warning(
-                        "%s: %s leverage is %d at the venue, %d in the cache; the venue's"
-                        " value replaces it",
-                        self.venue,
-                        symbol,
-                        actual,
-                        cached,
-                    )
-                    drift = {"leverage_drift": {"venue": actual, "cached": cached}}
-                    self._record("reconcile", symbol=symbol, data=drift)
-                    self.leverage.set(symbol, actual)
+                    self._adopt_venue_leverage(symbol, actual, cached)
+
+    def _adopt_venue_leverage(self, symbol: str, actual: int, cached: int) -> None:
+        """Drift: the venue's leverage replaces the cached one, logged and journalled."""
+        self._log.warning(
+            "%s: %s leverage is %d at the venue, %d in the cache; the venue's value replaces it",
+            self.venue,
+            symbol,
+            actual,
+            cached,
+        )
+        drift = {"leverage_drift": {"venue": actual, "cached": cached}}
+        self._record("reconcile", symbol=symbol, data=drift)
+        self.leverage.set(symbol, actual)
 
     # -- submit ------------------------------------------------------------------------
     async def submit(self, intent: Intent) -> ExecutionReceipt:

@@ -19,6 +19,7 @@ from tradeport.model import (
     Bar,
     BookState,
     Fill,
+    LeverageUpdate,
     MarkPrice,
     Order,
     OrderBook,
@@ -218,6 +219,13 @@ class StreamingClient:
     ) -> Watch[Position]:
         """Position changes (derivatives)."""
         return self._watch_private("positions", symbol, callback)
+
+    def watch_leverage(
+        self, symbol: str | None = None, *, callback: Callable[[LeverageUpdate], Any] | None = None
+    ) -> Watch[LeverageUpdate]:
+        """Leverage changes of the account's contracts, where the venue pushes them
+        (NotSupported elsewhere: read them with `get_leverage`)."""
+        raise NotSupported(f"{self.key} pushes no leverage changes; use get_leverage")
 
     def watch_balance(self, *, callback: Callable[[Balance], Any] | None = None) -> Watch[Balance]:
         """Balance changes, one Balance per asset that changed."""
