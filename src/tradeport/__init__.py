@@ -21,9 +21,11 @@ from tradeport.execution.router import (
     Route,
     Router,
     TwapPolicy,
+    split,
 )
 from tradeport.execution.state import PortState, ReconcileReport
 from tradeport.execution.sync_port import SyncExecutionPort
+from tradeport.execution.sync_router import SyncAlgoHandle, SyncRouter, sync_split
 from tradeport.hub import Hub, HubEvent
 from tradeport.venues.capability import Capability
 from tradeport.venues.registry import VenueSpec, get_venue, list_venues
@@ -51,8 +53,10 @@ __all__ = [
     "ReconcileReport",
     "Route",
     "Router",
+    "SyncAlgoHandle",
     "SyncClient",
     "SyncExecutionPort",
+    "SyncRouter",
     "TwapPolicy",
     "VenueSpec",
     "__version__",
@@ -62,4 +66,6 @@ __all__ = [
     "get_venue",
     "list_venues",
     "new_intent_id",
+    "split",
+    "sync_split",
 ]

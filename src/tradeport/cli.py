@@ -370,6 +370,10 @@ def trade(
     display: Annotated[
         str | None, typer.Option(help="iceberg: the most resting at once (base units)")
     ] = None,
+    refill_below: Annotated[
+        str | None,
+        typer.Option(help="iceberg: replace a child worn below this by a full one"),
+    ] = None,
     max_slippage_bps: Annotated[
         str, typer.Option(help="the worst a taker may cross, bps beyond the far touch")
     ] = "50",
@@ -413,6 +417,9 @@ def trade(
             slices=slices,
             duration=duration,
             display=None if display is None else arguments.amount("display", display),
+            refill_below=(
+                None if refill_below is None else arguments.amount("refill_below", refill_below)
+            ),
             max_slippage_bps=arguments.amount("max_slippage_bps", max_slippage_bps),
             client_options={"ws_url": ws_url} if ws_url else {},
         )

@@ -62,6 +62,7 @@ class TradePlan:
     slices: int = 5  # twap
     duration: float = 60.0  # twap
     display: Decimal | None = None  # iceberg
+    refill_below: Decimal | None = None  # iceberg
     max_slippage_bps: Decimal = Decimal(50)
     client_options: dict[str, Any] = field(default_factory=dict)
 
@@ -277,7 +278,13 @@ def start_algorithm(router: Router, plan: TradePlan) -> AlgoHandle:
     assert plan.display is not None  # checked by TradePlan
     price = intent.limit_price if intent.order_type is not IntentOrderType.MARKET else None
     return router.iceberg(
-        intent, IcebergPolicy(display=plan.display, price=price, timeout=plan.timeout)
+        intent,
+        IcebergPolicy(
+            display=plan.display,
+            price=price,
+            timeout=plan.timeout,
+            refill_below=plan.refill_below,
+        ),
     )
 
 

@@ -81,6 +81,38 @@ async def test_iceberg_never_rests_more_than_its_display_size(key: str, tmp_path
         assert await r.open_orders() == []
 
 
+async def test_an_iceberg_child_worn_below_refill_below_is_replaced_by_a_full_one(
+    tmp_path: Path,
+) -> None:
+    async with routed(VENUE, tmp_path) as r:
+        q = await r.venue.small_qty()
+        taker = await r.venue.connect(account=1)
+        policy = IcebergPolicy(display=q * 3, refill_below=q * 2, poll_interval=0.2)
+        try:
+            handle = Router(r.port).iceberg(buy(q * 5), policy)
+            shown: list[Decimal] = []
+            async for event in handle:
+                if event.kind is EventKind.SUBMITTED:
+                    resting = sum((o.remaining_qty for o in await r.open_orders()), Decimal(0))
+                    shown.append(resting)
+                    # the first child is worn down to q (< refill_below), the second filled
+                    hit = q * 2 if len(shown) == 1 else q * 3
+                    await taker.make_order("BTC-USDT", hit, order_type="sell-market")
+        finally:
+            await taker.close()
+        result = await handle
+        # the worn child was cancelled before its replacement showed the full size again
+        assert shown == [q * 3, q * 3]
+        assert [c.filled_qty for c in result.children] == [q * 2, q * 3]
+        assert result.status is AlgoStatus.FILLED and result.filled_qty == q * 5
+        assert await r.open_orders() == []
+
+
+def test_refill_below_above_the_display_size_is_refused() -> None:
+    with pytest.raises(BadParameter, match="refill_below 3: must not exceed display 2"):
+        IcebergPolicy(display=Decimal(2), refill_below=Decimal(3))
+
+
 async def test_cancelling_an_iceberg_leaves_no_open_child(tmp_path: Path) -> None:
     async with routed(VENUE, tmp_path) as r:
         display = await r.venue.small_qty()

@@ -1,6 +1,9 @@
 """Iceberg: one child of at most the display size rests at a time; when it is done (filled)
-the next is posted, until the parent size is filled or the timeout ends it. At no time
-does more than the display size rest at the venue."""
+the next is posted, until the parent size is filled or the timeout ends it. With
+`refill_below`, a child partly filled down to less than that is cancelled and replaced
+by a full-size one, so the shown size does not dwindle. At no time does more than the
+display size rest at the venue: a replacement is posted only once the venue confirmed
+the cancel."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from tradeport.execution.algos.handle import AlgoContext
 from tradeport.execution.algos.placement import BOOK_WAIT_S, on_step, refused, rest
 from tradeport.execution.algos.ports import OrderPort
 from tradeport.execution.algos.progress import AlgoStatus
-from tradeport.execution.intent import IntentOrderType
+from tradeport.execution.intent import ExecutionReceipt, IntentOrderType
 from tradeport.model.errors import BadParameter, PostOnlyRejected
 from tradeport.venues.kit import arguments
 
@@ -26,6 +29,9 @@ class IcebergPolicy:
     timeout: float | None = None  # seconds; then the resting child is cancelled
     poll_interval: float = 1.0
     max_refusals: int = 10  # post-only children refused in a row before giving up
+    # a resting child with less than this left unfilled is replaced by a full one (it
+    # loses its place in the queue); None: it rests until filled, as a venue's iceberg
+    refill_below: Decimal | None = None
 
     def __post_init__(self) -> None:
         arguments.positive_amount("display", self.display)
@@ -36,6 +42,12 @@ class IcebergPolicy:
         arguments.seconds("poll_interval", self.poll_interval)
         if self.max_refusals < 0:
             raise BadParameter(f"max_refusals {self.max_refusals}: must be 0 or more")
+        if self.refill_below is not None:
+            arguments.positive_amount("refill_below", self.refill_below)
+            if self.refill_below > self.display:
+                raise BadParameter(
+                    f"refill_below {self.refill_below}: must not exceed display {self.display}"
+                )
 
 
 async def iceberg(ctx: AlgoContext, port: OrderPort, policy: IcebergPolicy) -> AlgoStatus:
@@ -47,6 +59,7 @@ async def iceberg(ctx: AlgoContext, port: OrderPort, policy: IcebergPolicy) -> A
     book = await ctx.book(port)
     deadline = None if policy.timeout is None else clock.now() + policy.timeout
     posted = refusals = 0
+    refill_below = policy.refill_below
     while (remaining := qty - children.filled()) > 0:
         if remaining < inst.min_qty or (deadline is not None and clock.now() >= deadline):
             return AlgoStatus.STOPPED
@@ -65,10 +78,25 @@ async def iceberg(ctx: AlgoContext, port: OrderPort, policy: IcebergPolicy) -> A
             refusals += 1
             continue
         refusals = 0
-        receipt = await rest(ctx, receipt, deadline=deadline, poll=policy.poll_interval)
+
+        def dwindled(receipt: ExecutionReceipt, size: Decimal = size) -> bool:
+            assert refill_below is not None
+            return receipt.filled_qty > 0 and size - receipt.filled_qty < refill_below
+
+        receipt = await rest(
+            ctx,
+            receipt,
+            deadline=deadline,
+            poll=policy.poll_interval,
+            act=None if refill_below is None else dwindled,
+        )
         if not receipt.done:
-            await children.cancel(receipt, "iceberg timed out")
-            return AlgoStatus.STOPPED
+            if deadline is not None and clock.now() >= deadline:
+                await children.cancel(receipt, "iceberg timed out")
+                return AlgoStatus.STOPPED
+            # dwindled below refill_below: its remainder is cancelled (the venue's
+            # answer may be that it filled meanwhile) and the next refill shows it again
+            await children.cancel(receipt, "iceberg refill")
         # done: filled, or closed at the venue before filling; either way the next
         # refill posts what is left
     return AlgoStatus.FILLED

@@ -25,7 +25,7 @@ from tradeport.execution.algos.placement import (
 )
 from tradeport.execution.algos.ports import OrderPort
 from tradeport.execution.algos.progress import AlgoStatus, EventKind
-from tradeport.execution.intent import IntentOrderType, ReceiptStatus
+from tradeport.execution.intent import ExecutionReceipt, IntentOrderType, ReceiptStatus
 from tradeport.model.errors import BadParameter, PostOnlyRejected
 from tradeport.venues.kit import arguments
 
@@ -110,7 +110,10 @@ async def maker_first(
             continue
 
         def should_move(
-            posted: float = posted, price: Decimal = price, reprices: int = reprices
+            _: ExecutionReceipt,
+            posted: float = posted,
+            price: Decimal = price,
+            reprices: int = reprices,
         ) -> bool:
             live = book.current()
             return (

@@ -76,12 +76,13 @@ async def rest(
     *,
     deadline: float | None,
     poll: float,
-    act: Callable[[], bool] | None = None,
+    act: Callable[[ExecutionReceipt], bool] | None = None,
 ) -> ExecutionReceipt:
     """Wait while a child rests at the venue. Returns its latest truth as soon as it is
-    done, the `deadline` (clock time) passed, or `act()` says the caller must act (the
-    book moved away…). The venue is asked after an order event and at least every
-    `poll` seconds; `act` is checked after each wake-up and every `poll` seconds."""
+    done, the `deadline` (clock time) passed, or `act(receipt)` says the caller must act
+    (the book moved away, too little of it is left…). The venue is asked after an order
+    event and at least every `poll` seconds; `act` is checked after each wake-up and
+    every `poll` seconds."""
     clock = ctx.clock
     wake = ctx.wake
     asked = clock.now()
@@ -89,7 +90,7 @@ async def rest(
         now = clock.now()
         if deadline is not None and now >= deadline:
             return receipt
-        if act is not None and act():
+        if act is not None and act(receipt):
             return receipt
         timeout = max(0.0, poll - (now - asked))
         if deadline is not None:
