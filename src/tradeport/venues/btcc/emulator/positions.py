@@ -189,18 +189,17 @@ class PositionBook:
     ) -> Pending:
         """A limit open (type 1), a limit close of `position` (type 3), or an order
         waiting for its price (types 2, 4 and 5). Raises Reject."""
-        if kind in TRIGGERED:
-            return self._waiting(
-                account, symbol, kind, direction, volume, price, multiple, refid, position
-            )
-        if position is None:
-            self.engine.set_leverage(account, symbol, multiple)
-            position_side = leg(direction)
-        else:
-            position_side = leg(position.direction)
-        req = OrderRequest(symbol, side(direction), "LIMIT", volume, price)
-        req.position_side = position_side
-        order, _ = self.engine.place(account, req)
+        engine_id, created = 0, self.engine.now_ms()  # a waiting one: none until it trades
+        if kind not in TRIGGERED:
+            if position is None:
+                self.engine.set_leverage(account, symbol, multiple)
+                position_side = leg(direction)
+            else:
+                position_side = leg(position.direction)
+            req = OrderRequest(symbol, side(direction), "LIMIT", volume, price)
+            req.position_side = position_side
+            order, _ = self.engine.place(account, req)
+            engine_id, created = order.order_id, order.created_ms
         pending = Pending(
             id=next(self._pending_ids),
             account=account,
@@ -211,41 +210,13 @@ class PositionBook:
             price=price,
             multiple=multiple if position is None else position.multiple,
             refid=refid,
-            engine_id=order.order_id,
-            create_time=order.created_ms,
+            engine_id=engine_id,
+            create_time=created,
             positionid=0 if position is None else position.id,
         )
         self._account(account).pendings[pending.id] = pending
-        self.sync(account)
-        return pending
-
-    def _waiting(
-        self,
-        account: str,
-        symbol: str,
-        kind: int,
-        direction: int,
-        volume: Decimal,
-        price: Decimal,
-        multiple: int,
-        refid: str,
-        position: BtccPosition | None,
-    ) -> Pending:
-        pending = Pending(
-            id=next(self._pending_ids),
-            account=account,
-            symbol=symbol,
-            type=kind,
-            direction=direction,
-            volume=volume,
-            price=price,
-            multiple=multiple if position is None else position.multiple,
-            refid=refid,
-            engine_id=0,  # none until its price trades
-            create_time=self.engine.now_ms(),
-            positionid=0 if position is None else position.id,
-        )
-        self._account(account).pendings[pending.id] = pending
+        if kind not in TRIGGERED:
+            self.sync(account)
         return pending
 
     def cancel_pending(self, account: str, pending_id: int) -> Pending | None:
