@@ -56,7 +56,9 @@ async def execution_walkthrough(
             await port.submit(_intent(IntentAction.EXIT))
 
             step("The journal: every intent, request, ack, fill and receipt, append-only")
-            console.print(journal_table(journal.events(), title=f"journal {journal.path}"))
+            console.print(
+                journal_table(journal.events(), title=f"journal {journal.path}", fold_constant=True)
+            )
             console.print(
                 f"{len(journal.open_intents())} intents open; "
                 "`tradeport journal PATH --follow` tails a journal as it is written"

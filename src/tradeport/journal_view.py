@@ -30,20 +30,17 @@ _COLUMNS = (
 
 
 def journal_table(
-    events: Iterable[JournalEvent], title: str | None = None, *, header: bool = True
+    events: Iterable[JournalEvent],
+    title: str | None = None,
+    *,
+    header: bool = True,
+    fold_constant: bool = False,
 ) -> Table:
-    """The events, one row each, oldest first."""
-    table = Table(title=title, show_header=header)
-    for name, width in _COLUMNS:
-        table.add_column(
-            name,
-            min_width=width or None,
-            no_wrap=bool(width),
-            justify="right" if name == "seq" else "left",
-            overflow="fold",
-        )
-    for e in events:
-        table.add_row(
+    """The events, one row each, oldest first. With `fold_constant`, the venue and
+    symbol columns are left out when every row has the same one, which the title then
+    names (narrow terminals); `--follow` keeps them, so its tables line up."""
+    rows = [
+        (
             str(e.seq),
             event_time(e.ts),
             e.kind,
@@ -52,6 +49,31 @@ def journal_table(
             e.symbol or "-",
             event_summary(e),
         )
+        for e in events
+    ]
+    keep = list(range(len(_COLUMNS)))
+    if fold_constant and rows:
+        folded = []
+        for name in ("venue", "symbol"):
+            index = [n for n, _ in _COLUMNS].index(name)
+            values = {row[index] for row in rows}
+            if len(values) == 1:
+                keep.remove(index)
+                folded.append(values.pop())
+        if folded:
+            title = " ".join(filter(None, [title, f"({' '.join(folded)})"]))
+    table = Table(title=title, show_header=header)
+    for i in keep:
+        name, width = _COLUMNS[i]
+        table.add_column(
+            name,
+            min_width=width or None,
+            no_wrap=bool(width),
+            justify="right" if name == "seq" else "left",
+            overflow="fold",
+        )
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
     return table
 
 

@@ -26,7 +26,7 @@ from tradeport.execution.intent import (
     ReceiptStatus,
 )
 from tradeport.execution.journal import Journal, intent_to_dict, receipt_to_dict
-from tradeport.journal_view import JournalFilter, follow_step
+from tradeport.journal_view import JournalFilter, follow_step, journal_table
 from tradeport.model import Side
 
 VENUE = "BINANCE___SWAP"
@@ -142,3 +142,27 @@ def test_follow_prints_new_events_and_stops_cleanly_on_ctrl_c(journal_file: Path
             proc.kill()
     assert proc.returncode == 0, errors
     assert "stopped" in rest and "Traceback" not in errors
+
+
+def test_a_folded_table_names_the_one_venue_and_symbol_in_its_title(
+    journal_file: Path, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=100)
+    with Journal(journal_file) as journal:
+        console.print(journal_table(journal.events(), title="journal", fold_constant=True))
+        assert all(len(line) <= 100 for line in out.getvalue().splitlines())
+        text = out.getvalue()
+        assert "journal (BINANCE___SWAP BTC-USDT)" in text
+        assert "┃ venue " not in text and text.count("BINANCE___SWAP") == 1
+        # every event stays on one line: the summary column has room without them
+        assert "enter long 0.05 market 3x, client id tpfirst" in text
+        # two venues: the venue column stays, the symbol (one for all) is folded
+        with Journal(tmp_path / "two.db") as two:
+            write_trade(two, "a")
+            two.record("intent", intent_id="b", venue="OKX___SWAP", symbol="BTC-USDT", data={})
+            out.seek(0)
+            out.truncate()
+            console.print(journal_table(two.events(), title="journal", fold_constant=True))
+        text = out.getvalue()
+        assert "journal (BTC-USDT)" in text and "┃ venue " in text and "OKX___SWAP" in text
