@@ -380,11 +380,10 @@ class VenueEmulator:
         instrument = self._engine_instrument(market, spec)
         if instrument.symbol in synthetic.engine.instruments:
             raise ValueError(f"{market} {self._symbol_noun} {contract.symbol!r} is listed already")
-        specs = self.symbol_sets[market]
-        synthetic.add_symbol(instrument)
+        # the skin learns of it first: the market's first quotes reach its streams
+        self.symbol_sets[market].add(spec)
         self.listings.set(market, instrument.symbol, listed_state)
-        # the skin learns of it last, once the engine trades it
-        specs.add(spec)
+        synthetic.add_symbol(instrument)
         return instrument.symbol
 
     def _venue_spec(self, market: str, spec: SymbolSpec) -> SymbolSpec:
