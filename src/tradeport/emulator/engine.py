@@ -4,8 +4,9 @@ Synchronous, single-threaded and deterministic: the same instruments, clock read
 call sequence give the same orders, fills, ids and book updates. No I/O; venue skins call
 it from their event loop and translate its vocabulary and rejections to the venue's.
 
-The engine checks funds, margin, position rules, matching and, where a skin gives one,
-the venue's price band (`price_band.py`). It does not apply the venue's tick / step /
+The engine checks funds, margin, position rules, matching, the symbol's listing state
+(`listing_rules.py`) and, where a skin gives one, the venue's price band
+(`price_band.py`). It does not apply the venue's tick / step /
 notional filters: each skin does, with its own error codes.
 """
 
