@@ -3,6 +3,7 @@ the instrument model."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -17,8 +18,17 @@ import tradeport as tp
 from tradeport.emulator.listing import ListingState
 from tradeport.model import AssetType, Instrument, InstrumentStatus
 from tradeport.model.errors import BadParameter, UnknownSymbol
-from tradeport.record import ParquetSink, Recorder, discover, select_perpetuals
+from tradeport.record import (
+    BookEvent,
+    Marker,
+    ParquetSink,
+    Recorder,
+    discover,
+    read_events,
+    select_perpetuals,
+)
 from tradeport.record.discovery import parse_shard, precision_of, shard, shard_of
+from tradeport.record.events import Channel, MarkerKind
 from tradeport.record.follow import ContractFollower
 from tradeport.venues import registry
 from tradeport.venues.capability import Capability
@@ -214,3 +224,57 @@ async def test_a_new_listing_appears_on_re_check_and_a_delisting_stops(
     assert await follower.check() == (["DOGE-USDT"], ["BTC-USDT"])
     assert recorder.symbols == ["DOGE-USDT"]
     await recorder.stop()
+
+
+NEW_CONTRACT = {
+    "symbol": "NEW-USDT",
+    "base": "NEW",
+    "quote": "USDT",
+    "tick_size": "0.001",
+    "step_size": "0.1",
+    "min_qty": "0.1",
+    "min_notional": "5",
+    "start_price": "2.5",
+}
+
+
+async def _admin_contract(market: Market, contract: dict[str, str], expect: int = 200) -> None:
+    """List a brand-new contract through the admin endpoint."""
+    body = {"market": market.emulator.market_name(AssetType.SWAP), **contract}
+    async with (
+        aiohttp.ClientSession(headers=market.emulator.admin_headers()) as session,
+        session.post(f"{market.emulator.base_url}/_emulator/contract", json=body) as answer,
+    ):
+        assert answer.status == expect, await answer.text()
+
+
+async def test_a_contract_listed_while_recording_is_added_by_the_re_check(
+    market: Market, tmp_path: Path
+) -> None:
+    client = market.client
+    found = await discover(market.key, client=client, refresh=True)
+    recorder = Recorder(client, ["BTC-USDT"], [ParquetSink(tmp_path)], trades=False)
+    await recorder.start()
+    follower = ContractFollower(
+        recorder,
+        lambda: discover(market.key, client=client, refresh=True),
+        interval=3600,
+        known=found.symbols,
+        add_new=True,
+    )
+    await _admin_contract(market, {**NEW_CONTRACT, "tick_size": "-1"}, expect=400)
+    await _admin_contract(market, NEW_CONTRACT)
+    await _admin_contract(market, NEW_CONTRACT, expect=400)  # listed already
+    assert await follower.check() == (["NEW-USDT"], [])
+    fresh = await discover(market.key, client=client)
+    assert fresh.tick_sizes["NEW-USDT"] == Decimal("0.001")
+    assert fresh.min_qty["NEW-USDT"] == Decimal("0.1")
+
+    # the new contract's book streams into the recording
+    live = asyncio.Event()
+    await client.watch_order_book("NEW-USDT", callback=lambda book: live.set())
+    await asyncio.wait_for(live.wait(), 30)
+    await recorder.stop()
+    events = list(read_events(tmp_path, channel=Channel.BOOK, symbol="NEW-USDT"))
+    assert isinstance(events[0], Marker) and events[0].kind is MarkerKind.START
+    assert any(isinstance(e, BookEvent) for e in events)

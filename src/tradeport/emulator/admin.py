@@ -20,6 +20,7 @@ from tradeport.emulator.faults import FaultPlan, parse_fault
 from tradeport.emulator.host.decoding import decode_json, signature_matches
 from tradeport.emulator.host.rest import json_response
 from tradeport.emulator.stream_faults import StreamFaultPlan, parse_stream_fault
+from tradeport.emulator.symbols import NewContract
 
 ADMIN_TOKEN_HEADER = "X-Emulator-Token"
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -41,6 +42,8 @@ class Administered(Protocol):
 
     def set_listing(self, market: str, symbol: str, state: str) -> None: ...
 
+    def list_contract(self, market: str, contract: NewContract, state: str) -> str: ...
+
 
 class Admin:
     def __init__(self, emu: Administered) -> None:
@@ -51,6 +54,7 @@ class Admin:
             "/_emulator/step": self.step,
             "/_emulator/move": self.move,
             "/_emulator/listing": self.listing,
+            "/_emulator/contract": self.contract,
             "/_emulator/clock": self.clock,
             "/_emulator/fault": self.fault,
             "/_emulator/fault/clear": self.fault_clear,
@@ -102,6 +106,19 @@ class Admin:
         try:
             self.emu.set_listing(market, symbol, state)
         except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response({"market": market, "symbol": symbol, "state": state}, 200)
+
+    async def contract(self, request: web.Request) -> web.Response:
+        """`{"market", "symbol", "base", "quote", "tick_size", "step_size", "min_qty",
+        "min_notional", "start_price"[, "max_leverage"][, "state"]}` (decimals as
+        strings): list a new contract, trading from now on (or in `state`)."""
+        body = await _body(request)
+        market, state = str(body.pop("market", None)), str(body.pop("state", "trading"))
+        try:
+            contract = msgspec.convert(body, NewContract, strict=False)
+            symbol = self.emu.list_contract(market, contract, state)
+        except (msgspec.ValidationError, ValueError) as exc:
             return json_response({"error": str(exc)}, 400)
         return json_response({"market": market, "symbol": symbol, "state": state}, 200)
 

@@ -4,8 +4,9 @@ Synchronous, single-threaded and deterministic: the same instruments, clock read
 call sequence give the same orders, fills, ids and book updates. No I/O; venue skins call
 it from their event loop and translate its vocabulary and rejections to the venue's.
 
-The engine checks funds, margin, position rules, matching and, where a skin gives one,
-the venue's price band (`price_band.py`). It does not apply the venue's tick / step /
+The engine checks funds, margin, position rules, matching, the symbol's listing state
+(`listing_rules.py`) and, where a skin gives one, the venue's price band
+(`price_band.py`). It does not apply the venue's tick / step /
 notional filters: each skin does, with its own error codes.
 """
 
@@ -26,6 +27,7 @@ import msgspec
 from tradeport.emulator.book import OrderBook
 from tradeport.emulator.events import AccountEvent, OrderEvent
 from tradeport.emulator.instrument import EngineInstrument
+from tradeport.emulator.listing_rules import ListingLookup, check_listing, closes_position
 from tradeport.emulator.marketdata import (
     BookDelta,
     BookView,
@@ -125,6 +127,9 @@ class Engine:
         # what happens when an account's taker meets its own resting order (STP_MODES);
         # an order may ask for another mode. NONE, the default: they trade.
         self.self_trade = self_trade
+        # the listing state of each symbol (listing_rules.py); None: all trade. The
+        # emulator sets it to its announced listings.
+        self.listing: ListingLookup | None = None
         if keep_fills < 1:
             raise ValueError(f"keep_fills must be at least 1, not {keep_fills}")
         self._keep_fills = keep_fills
@@ -151,6 +156,18 @@ class Engine:
         self._pending: list[object] = []
         self._touched_books: dict[str, None] = {}  # insertion-ordered sets
         self._touched_accounts: dict[str, None] = {}
+
+    def add_instrument(self, instrument: EngineInstrument) -> None:
+        """Trade `instrument` from now on, with an empty book and tape (a contract
+        listed while the venue runs); ValueError if the symbol is taken."""
+        symbol = instrument.symbol
+        if symbol in self.instruments:
+            raise ValueError(f"{symbol} is traded already")
+        # the ledgers share `instruments`, so they know the symbol from here on
+        self.instruments[symbol] = instrument
+        self._books[symbol] = OrderBook(symbol)
+        self._tapes[symbol] = Tape(symbol)
+        self._next_trade_id[symbol] = 1
 
     # -- accounts ----------------------------------------------------------------------
     def open_account(self, account_id: str, balances: Mapping[str, Decimal]) -> None:
@@ -184,6 +201,7 @@ class Engine:
     def place(self, account_id: str, req: OrderRequest) -> tuple[EngineOrder, list[EngineFill]]:
         """Accept and match an order; returns it and its own fills. Raises Reject."""
         instrument = self._instrument(req.symbol)
+        self._check_listing(account_id, req.symbol, req.side, req.position_side, req.reduce_only)
         book = self._books[req.symbol]
         if req.type == LIMIT and req.price is not None:
             banded = self._banded_price(account_id, req.symbol, req.side, req.price)
@@ -256,6 +274,7 @@ class Engine:
         if order is None or not order.is_open:
             raise Reject(RejectReason.ORDER_NOT_FOUND, "unknown order")
         assert order.price is not None  # only limit orders rest
+        self._check_listing(account_id, symbol, order.side, order.position_side, order.reduce_only)
         new_qty = order.qty if qty is None else qty
         new_price = order.price if price is None else price
         if price is not None:
@@ -533,6 +552,16 @@ class Engine:
                 RejectReason.PRICE_ABOVE_LIMIT, f"price above the limit {bound}", bound=bound
             )
         raise Reject(RejectReason.PRICE_BELOW_LIMIT, f"price below the limit {bound}", bound=bound)
+
+    def _check_listing(
+        self, account_id: str, symbol: str, side: str, position_side: str, reduce_only: bool
+    ) -> None:
+        """Reject an order the symbol's listing state does not allow (the house account,
+        the market itself, is never checked)."""
+        if self.listing is None or account_id in self._hidden:
+            return
+        closing = closes_position(self.kind, side, position_side, reduce_only)
+        check_listing(self.listing(symbol), symbol, closing=closing)
 
     def _instrument(self, symbol: str) -> EngineInstrument:
         instrument = self.instruments.get(symbol)

@@ -9,6 +9,7 @@ from tradeport.emulator.engine import Engine
 from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.listing import ListingState
 from tradeport.emulator.stream_faults import StreamFaultPlan
+from tradeport.emulator.symbols import NewContract
 from tradeport.model import AssetType
 
 
@@ -61,3 +62,13 @@ class EmulatorHandle(Protocol):
         self, asset_type: AssetType, symbol: str, state: ListingState = ListingState.TRADING
     ) -> None:
         """List a symbol the emulator carries but had not announced (UNLISTED)."""
+
+    def add_contract(
+        self,
+        asset_type: AssetType,
+        contract: NewContract,
+        state: ListingState | str = ListingState.TRADING,
+    ) -> str:
+        """List a brand-new contract (its synthetic market opens at its start price);
+        it appears in the instruments payload and streams. Returns the venue's symbol."""
+        ...

@@ -3,8 +3,9 @@ pre-launch, delisted, or not listed yet. Every venue skin renders the state with
 status values in its instruments payload (an unlisted symbol is left out of it), so a
 client's discovery sees listings change as on the real venue.
 
-The state is what the venue announces; the matching engine keeps trading the symbol's
-synthetic market whatever it is, so a listing that appears streams at once.
+The state is what the venue announces, and what the engine lets an account's orders do
+(`listing_rules.py`); the synthetic market keeps quoting the symbol whatever it is, so
+a listing that appears streams at once.
 """
 
 from __future__ import annotations

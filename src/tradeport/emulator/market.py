@@ -64,6 +64,26 @@ class SyntheticMarket:
             with engine.batch():
                 self._requote(symbol)
 
+    def add_symbol(self, instrument: EngineInstrument) -> None:
+        """Start quoting a symbol listed while the market runs: the engine trades it
+        from now on, with no history (a new listing has none)."""
+        self.engine.add_instrument(instrument)
+        symbol = instrument.symbol
+        held = self.engine.balances(MM_ACCOUNT)
+        wanted = (
+            (instrument.quote,)
+            if self.engine.kind == "perp"
+            else (instrument.base, instrument.quote)
+        )
+        new_assets = {a: _FUNDING for a in wanted if a not in held}
+        if new_assets:
+            self.engine.open_account(MM_ACCOUNT, new_assets)
+        self._symbols = sorted((*self._symbols, symbol))
+        self._level_qty[symbol] = _default_level_qty(instrument)
+        self._mid[symbol] = float(instrument.start_price / instrument.tick_size)
+        with self.engine.batch():
+            self._requote(symbol)
+
     def mid(self, symbol: str) -> Decimal:
         """The market maker's current mid, on the tick grid."""
         return round(self._mid[symbol]) * self.engine.instruments[symbol].tick_size

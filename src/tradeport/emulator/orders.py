@@ -57,6 +57,10 @@ class RejectReason(StrEnum):
     # outside the venue's price band (price_band.py); Reject.bound holds the bound broken
     PRICE_ABOVE_LIMIT = "price_above_limit"
     PRICE_BELOW_LIMIT = "price_below_limit"
+    # the symbol's listing state refuses the order (listing_rules.py)
+    CLOSE_ONLY = "close_only"  # an opening order on a close-only symbol
+    NOT_LAUNCHED = "not_launched"  # announced, not trading yet
+    DELISTED = "delisted"
 
 
 class Reject(Exception):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
+
 from tradeport.emulator.engine import EngineInstrument
 
 D = Decimal
@@ -213,3 +215,61 @@ def on_step(value: Decimal, step: Decimal, origin: Decimal = Decimal(0)) -> bool
     filter); a zero step disables the rule, as the venues document."""
     offset = value - origin if origin else value
     return step <= 0 or offset % step == 0
+
+
+class NewContract(msgspec.Struct, frozen=True, kw_only=True):
+    """A contract listed while an emulator runs: what a venue's listing announces. The
+    other filters follow from these (`spec`)."""
+
+    symbol: str  # BASE-QUOTE
+    base: str
+    quote: str
+    tick_size: Decimal
+    step_size: Decimal  # the lot
+    min_qty: Decimal
+    min_notional: Decimal
+    start_price: Decimal  # where its synthetic market opens
+    max_leverage: int = 50
+
+    def __post_init__(self) -> None:
+        if self.symbol.replace("-", "") != f"{self.base}{self.quote}":
+            raise ValueError(f"symbol {self.symbol!r} must be {self.base}-{self.quote}")
+        for name in ("tick_size", "step_size", "min_qty", "start_price"):
+            value = getattr(self, name)
+            if not value.is_finite() or value <= 0:
+                raise ValueError(f"{name} must be a positive number, not {value}")
+        if not self.min_notional.is_finite() or self.min_notional < 0:
+            raise ValueError(f"min_notional must not be negative, not {self.min_notional}")
+        if not on_step(self.start_price, self.tick_size):
+            raise ValueError(f"start_price {self.start_price} is not on the tick {self.tick_size}")
+        if not 1 <= self.max_leverage <= 125:
+            raise ValueError(f"max_leverage must be from 1 to 125, not {self.max_leverage}")
+
+    def spec(self) -> SymbolSpec:
+        """The contract as every emulator lists it (engine symbol BASEQUOTE): up to a
+        million lots per order (a tenth of that at market), prices from one tick to a
+        thousand times the start price, maintenance margin as the made-up pairs'."""
+        max_qty = max(self.step_size, self.min_qty) * 1_000_000
+        return SymbolSpec(
+            symbol=f"{self.base}{self.quote}",
+            base=self.base,
+            quote=self.quote,
+            tick_size=self.tick_size,
+            step_size=self.step_size,
+            min_qty=self.min_qty,
+            max_qty=max_qty,
+            market_max_qty=max_qty / 10,
+            min_notional=self.min_notional,
+            start_price=self.start_price,
+            min_price=self.tick_size,
+            max_price=self.start_price * 1000,
+            price_precision=_decimals(self.tick_size),
+            quantity_precision=_decimals(self.step_size),
+            max_leverage=self.max_leverage,
+            maint_margin_rate=Decimal("0.01"),
+        )
+
+
+def _decimals(step: Decimal) -> int:
+    """Decimal places of a tick or lot (0.001 -> 3, 1 -> 0)."""
+    return max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]

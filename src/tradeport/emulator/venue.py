@@ -11,6 +11,7 @@ bring those up and down around the market tasks.
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -26,6 +27,8 @@ from tradeport.emulator.listing import Listings, ListingState, parse_listing_sta
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer, ServerLimits
 from tradeport.emulator.stream_faults import StreamFaultPlan
+from tradeport.emulator.symbol_set import SymbolSet
+from tradeport.emulator.symbols import NewContract, SymbolSpec
 from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
 
@@ -86,11 +89,26 @@ class VenueEmulator:
         self.server_limits = ServerLimits()
         # what each market's instruments payload announces of each symbol
         self.listings = Listings()
-        self.markets: dict[str, SyntheticMarket] = {}
+        # the symbols each market's skin lists, by market name (filled by the venue's
+        # app); a contract listed at runtime is added to its market's set
+        self.symbol_sets: dict[str, SymbolSet] = {}
+        self._markets: dict[str, SyntheticMarket] = {}
         self._asset_markets: dict[AssetType, str] = {}
         self._market_tasks: list[asyncio.Task[None]] = []
         self._servers: list[EmulatorServer] = []
         self._stream_parts: list[StreamPart] = []
+
+    @property
+    def markets(self) -> dict[str, SyntheticMarket]:
+        """The synthetic markets by the venue's name of each market."""
+        return self._markets
+
+    @markets.setter
+    def markets(self, markets: dict[str, SyntheticMarket]) -> None:
+        # each engine refuses orders by the listing its market announces
+        self._markets = markets
+        for name, market in markets.items():
+            market.engine.listing = functools.partial(self.listings.state, name)
 
     def admin_headers(self) -> dict[str, str]:
         """The header that admits a request to the `/_emulator/*` endpoints."""
@@ -300,10 +318,7 @@ class VenueEmulator:
 
     def move_to(self, market: str, symbol: str, price: Decimal | str) -> None:
         """Walk `market` (e.g. "spot") to `price`; resting orders it crosses fill."""
-        synthetic = self.markets.get(market)
-        if synthetic is None:
-            names = " or ".join(repr(name) for name in self.markets)
-            raise ValueError(f"market must be {names}, not {market!r}")
+        synthetic = self._synthetic(market)
         venue_symbol = self._market_symbol(market, symbol)
         if venue_symbol not in synthetic.engine.instruments:
             raise ValueError(f"unknown {market} {self._symbol_noun} {symbol!r}")
@@ -320,10 +335,7 @@ class VenueEmulator:
     def set_listing(self, market: str, symbol: str, state: ListingState | str) -> None:
         """Announce `symbol` of `market` (the venue's names, as `move_to` takes them)
         as `state` in the instruments payload from the next request on."""
-        synthetic = self.markets.get(market)
-        if synthetic is None:
-            names = " or ".join(repr(name) for name in self.markets)
-            raise ValueError(f"market must be {names}, not {market!r}")
+        synthetic = self._synthetic(market)
         venue_symbol = self._market_symbol(market, symbol)
         if venue_symbol not in synthetic.engine.instruments:
             raise ValueError(f"unknown {market} {self._symbol_noun} {symbol!r}")
@@ -346,6 +358,48 @@ class VenueEmulator:
         if self.listings.state(market, venue_symbol) is not ListingState.UNLISTED:
             raise ValueError(f"{market} {self._symbol_noun} {symbol!r} is listed already")
         self.set_listing(market, venue_symbol, state)
+
+    def add_contract(
+        self,
+        asset_type: AssetType,
+        contract: NewContract,
+        state: ListingState | str = ListingState.TRADING,
+    ) -> str:
+        """`list_contract` in venue-neutral terms; returns the venue's symbol."""
+        return self.list_contract(self.market_name(asset_type), contract, state)
+
+    def list_contract(
+        self, market: str, contract: NewContract, state: ListingState | str = ListingState.TRADING
+    ) -> str:
+        """List a contract the emulator did not carry: its synthetic market opens at
+        `contract.start_price` (no history) and it appears, as `state`, in the
+        instruments payload and the streams of `market`. Returns the venue's symbol."""
+        synthetic = self._synthetic(market)
+        listed_state = parse_listing_state(str(state))
+        spec = self._venue_spec(market, contract.spec())
+        instrument = self._engine_instrument(market, spec)
+        if instrument.symbol in synthetic.engine.instruments:
+            raise ValueError(f"{market} {self._symbol_noun} {contract.symbol!r} is listed already")
+        # the skin learns of it first: the market's first quotes reach its streams
+        self.symbol_sets[market].add(spec)
+        self.listings.set(market, instrument.symbol, listed_state)
+        synthetic.add_symbol(instrument)
+        return instrument.symbol
+
+    def _venue_spec(self, market: str, spec: SymbolSpec) -> SymbolSpec:
+        """A new contract's spec as the venue's skin keeps it (its symbol spelling)."""
+        return spec
+
+    def _engine_instrument(self, market: str, spec: SymbolSpec) -> EngineInstrument:
+        """The engine's instrument for a spec of `market` (the engine's symbol)."""
+        return spec.engine()
+
+    def _synthetic(self, market: str) -> SyntheticMarket:
+        synthetic = self.markets.get(market)
+        if synthetic is None:
+            names = " or ".join(repr(name) for name in self.markets)
+            raise ValueError(f"market must be {names}, not {market!r}")
+        return synthetic
 
     # how the venue calls what `move_to` takes, in its errors
     _symbol_noun = "symbol"

@@ -6,7 +6,8 @@ Everything comes from the venue-neutral `Instrument` model, so any registered ve
 with a swap market works without a line here: a perpetual is an instrument of asset
 type SWAP, and "actively trading" is status TRADING (a halted, pre-launch or delisted
 contract is left out; Binance USDⓈ-M reports close-only and pre-delivery contracts as
-not TRADING).
+not TRADING). A venue whose instruments carry no status (BTCC's product list [?])
+reports every product TRADING, so nothing of it is left out.
 """
 
 from __future__ import annotations

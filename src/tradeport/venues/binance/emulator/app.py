@@ -19,6 +19,7 @@ from aiohttp import web
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
 from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.symbol_set import SymbolSet
 from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
@@ -77,7 +78,8 @@ class BinanceEmulator(VenueEmulator):
         made-up pairs (SYM001USDT, …) in both markets. The ping intervals are the
         seconds between the server's WebSocket pings; `stream_time_scale` multiplies
         every timed stream's period (0.1: a 1000 ms depth stream pushes every 100 ms)."""
-        self.spot_symbols, self.futures_symbols = listed_symbols(extra_symbols)
+        spot_specs, futures_specs = listed_symbols(extra_symbols)
+        self.spot_symbols, self.futures_symbols = SymbolSet(spot_specs), SymbolSet(futures_specs)
         self.ping_intervals: dict[Market, float] = {
             "spot": spot_ping_interval,
             "futures": futures_ping_interval,
@@ -88,6 +90,7 @@ class BinanceEmulator(VenueEmulator):
             shutdown_notice=self._shutdown_notice,
             stream_time_scale=stream_time_scale,
         )
+        self.symbol_sets = {"spot": self.spot_symbols, "futures": self.futures_symbols}
         # spot accepts an unfillable FOK and answers it EXPIRED; USDⓈ-M rejects (-5021)
         self.spot = self._engine(
             "spot", [s.engine() for s in self.spot_symbols], SPOT_FEES, expire_unfilled_fok=True

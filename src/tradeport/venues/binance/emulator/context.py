@@ -4,7 +4,7 @@ server's WebSocket ping intervals."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tradeport.emulator.engine import Engine
@@ -15,8 +15,8 @@ from tradeport.venues.binance.emulator.calls import Market
 
 @dataclass(frozen=True, kw_only=True)
 class BinanceContext(EmulatorContext):
-    spot_symbols: tuple[SymbolSpec, ...]
-    futures_symbols: tuple[SymbolSpec, ...]
+    spot_symbols: Sequence[SymbolSpec]
+    futures_symbols: Sequence[SymbolSpec]
     ping_intervals: Mapping[Market, float]  # seconds between the server's pings
 
     @property

@@ -18,6 +18,7 @@ from tradeport.emulator.engine import (
     RejectReason,
 )
 from tradeport.emulator.orders import STP_MODES
+from tradeport.emulator.symbol_set import by_symbol
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator import futures_payloads as out
 from tradeport.venues.binance.emulator.calls import Call, Route
@@ -47,7 +48,7 @@ def _success() -> dict[str, object]:
 class FuturesTrading:
     def __init__(self, engine: Engine, specs: Sequence[SymbolSpec]) -> None:
         self.engine = engine
-        self.specs = {s.symbol: s for s in specs}
+        self.specs = by_symbol(specs)
         # the engine margins everything as cross; the flag is kept and reported as set
         self._margin_type: dict[tuple[str, str], str] = {}
 

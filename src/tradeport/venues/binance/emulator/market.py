@@ -13,6 +13,7 @@ from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, Kline, PublicTrade, Ticker24h
 from tradeport.emulator.funding import FUNDING_RATE, next_funding_ms
 from tradeport.emulator.listing import Listings
+from tradeport.emulator.symbol_set import by_symbol
 from tradeport.venues.binance.emulator.calls import Call, Market, Route
 from tradeport.venues.binance.emulator.errors import (
     BinanceApiError,
@@ -78,7 +79,7 @@ class MarketData:
         # a stream host formats with this class but announces no instruments
         self.listings = listings if listings is not None else Listings()
         self.engine = engine
-        self.specs = {s.symbol: s for s in specs}
+        self.specs = by_symbol(specs)
         self._budgets = budgets
 
     # -- formatting --------------------------------------------------------------------

@@ -26,6 +26,11 @@ SPOT_REJECTS: dict[RejectReason, tuple[int, str]] = {
     RejectReason.PRICE_BELOW_LIMIT: (-1013, "Filter failure: PERCENT_PRICE_BY_SIDE"),
     RejectReason.UNKNOWN_SYMBOL: (-1121, "Invalid symbol."),
     RejectReason.NOT_SUPPORTED: (-1020, "This operation is not supported."),
+    # a symbol not TRADING (BREAK, PRE_TRADING): the matching engine's "Market is closed."
+    # (§1.7, the -2010 messages); spot has no close-only, every order is refused
+    RejectReason.CLOSE_ONLY: (-2010, "Market is closed."),
+    RejectReason.NOT_LAUNCHED: (-2010, "Market is closed."),
+    RejectReason.DELISTED: (-2010, "Market is closed."),
 }
 
 # USDⓈ-M has one code per reason (§2.7).
@@ -53,6 +58,11 @@ FUTURES_REJECTS: dict[RejectReason, tuple[int, str]] = {
     RejectReason.PRICE_BELOW_LIMIT: (-4024, "Limit price can't be lower than {bound}."),
     RejectReason.UNKNOWN_SYMBOL: (-1121, "Invalid symbol."),
     RejectReason.NOT_SUPPORTED: (-1020, "This operation is not supported."),
+    # SETTLING admits reduce-only orders only (-4140 INVALID_OPENING_POSITION_STATUS);
+    # a PENDING_TRADING symbol answers the same [?]; a CLOSE one -4141 SYMBOL_ALREADY_CLOSED
+    RejectReason.CLOSE_ONLY: (-4140, "Invalid symbol status for opening position."),
+    RejectReason.NOT_LAUNCHED: (-4140, "Invalid symbol status for opening position."),
+    RejectReason.DELISTED: (-4141, "Symbol is closed."),
 }
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from tradeport.emulator import decimal_text
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, OrderRequest, Reject
 from tradeport.emulator.orders import STP_MODES
+from tradeport.emulator.symbol_set import by_symbol
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import (
@@ -150,7 +151,7 @@ class SpotTrading:
         self, engine: Engine, specs: Sequence[SymbolSpec], *, maker_fee: Decimal, taker_fee: Decimal
     ) -> None:
         self.engine = engine
-        self.specs = {s.symbol: s for s in specs}
+        self.specs = by_symbol(specs)
         self.maker_fee = maker_fee
         self.taker_fee = taker_fee
         self._cancel_ids = 0

@@ -18,6 +18,7 @@ import msgspec
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.host.streams import Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
+from tradeport.emulator.symbol_set import follow
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.tape import bucket_open
 from tradeport.emulator.ws import StreamConnection
@@ -66,7 +67,7 @@ class MarketStreams:
         self.engine = engine
         self.now_ms = now_ms
         self.payloads = Payloads(MarketData(market, engine, specs, list))
-        self.symbols = frozenset(s.symbol for s in specs)
+        self.symbols = follow(specs, lambda s: (s.symbol, None)).keys()
         self._subs: Subscribers[str, Session] = Subscribers()
         self._by_symbol: dict[tuple[Kind, str], dict[str, Topic]] = {}
         self._by_kind: dict[Kind, dict[str, Topic]] = {}

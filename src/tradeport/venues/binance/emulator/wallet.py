@@ -16,6 +16,7 @@ from decimal import Decimal
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.decimal_text import spot as f8
 from tradeport.emulator.engine import Engine
+from tradeport.emulator.symbol_set import by_symbol
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.binance.emulator.calls import Call, Route
 
@@ -28,8 +29,11 @@ class Wallet:
     def __init__(self, engine: Engine, specs: Sequence[SymbolSpec]) -> None:
         """`engine`: the spot engine, whose balances and fees are the wallet's."""
         self.engine = engine
-        self.specs = {s.symbol: s for s in specs}
-        self.assets = sorted({a for s in specs for a in (s.base, s.quote)})
+        self.specs = by_symbol(specs)
+
+    @property
+    def assets(self) -> list[str]:
+        return sorted({a for s in self.specs.values() for a in (s.base, s.quote)})
 
     def routes(self) -> dict[str, Route]:
         return {

@@ -24,6 +24,7 @@ from tradeport.emulator.engine import Engine
 from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
 from tradeport.emulator.host.listen_keys import DEFAULT_VALIDITY_S, ListenKeys
 from tradeport.emulator.host.rest import Route
+from tradeport.emulator.symbol_set import follow
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.bingx.emulator import payloads as p
 from tradeport.venues.bingx.emulator.calls import Call
@@ -68,7 +69,7 @@ class AccountStreams:
         self.listen_keys = ListenKeys(
             validity_s, new_key=new_listen_key, missing=listen_key_missing
         )
-        self.names = {s.symbol: wire_symbol(s) for s in ctx.symbols}  # engine → wire
+        self.names = follow(ctx.symbols, lambda s: (s.symbol, wire_symbol(s)))  # engine → wire
         self._sockets: dict[int, _Socket] = {}
         refs = ctx.keys.refs
         self._wallets = {r.engine_id: self._wallet(r.engine_id) for r in refs}

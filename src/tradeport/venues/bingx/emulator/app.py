@@ -14,7 +14,8 @@ from tradeport.emulator.admin import Admin
 from tradeport.emulator.host.limits import interval_ms
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
-from tradeport.emulator.symbols import listed_symbols
+from tradeport.emulator.symbol_set import SymbolSet
+from tradeport.emulator.symbols import SymbolSpec, listed_symbols
 from tradeport.emulator.venue import HISTORY_MINUTES, VenueEmulator
 from tradeport.model import AssetType
 from tradeport.venues.bingx.emulator.account_stream import AccountStreams
@@ -49,7 +50,7 @@ class BingxEmulator(VenueEmulator):
         # the engine names each contract as the venue does (BTC-USDT), so that engine
         # events, stream faults and the wire speak of one symbol
         _, listed = listed_symbols(extra_symbols)
-        self.symbols = tuple(replace(s, symbol=f"{s.base}-{s.quote}") for s in listed)
+        self.symbols = SymbolSet(self._venue_spec("swap", s) for s in listed)
         if weight_limit is not None:
             market_limit = account_limit = weight_limit
         if weight_interval is not None:
@@ -66,6 +67,7 @@ class BingxEmulator(VenueEmulator):
         for ref in self.keys.refs:
             self.swap.open_account(ref.engine_id, ref.account.futures_balances)
         self.markets = {"swap": market}
+        self.symbol_sets = {"swap": self.symbols}
         self._asset_markets = {AssetType.SWAP: "swap"}
         self.context = BingxContext(
             **self.host_fields(),
@@ -84,6 +86,9 @@ class BingxEmulator(VenueEmulator):
         self.rest = install_rest(self.context, self.account_streams, self.app)
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
+
+    def _venue_spec(self, market: str, spec: SymbolSpec) -> SymbolSpec:
+        return replace(spec, symbol=f"{spec.base}-{spec.quote}")
 
     def _market_symbol(self, market: str, symbol: str) -> str:
         """The engine names contracts as the venue does: `BTC-USDT` as it is, and

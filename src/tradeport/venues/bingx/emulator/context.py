@@ -3,6 +3,7 @@ market (`swap`), its symbols by wire name, fees and rate-limit options."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
@@ -27,7 +28,7 @@ class BingxContext(EmulatorContext):
 
     market_field: ClassVar[str] = "market"
 
-    symbols: tuple[SymbolSpec, ...]
+    symbols: Sequence[SymbolSpec]
     market_limit: int = 500
     account_limit: int = 2000
     window_ms: int = 10_000

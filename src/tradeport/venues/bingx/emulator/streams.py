@@ -47,6 +47,7 @@ from tradeport.emulator.host.streams import (
     Subscribers,
 )
 from tradeport.emulator.marketdata import BookDelta, Kline, Level, PublicTrade
+from tradeport.emulator.symbol_set import follow
 from tradeport.emulator.tape import bucket_open
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.bingx.emulator import payloads as p
@@ -96,8 +97,8 @@ class PublicHub:
     def __init__(self, ctx: BingxContext) -> None:
         self.ctx = ctx
         self.engine = ctx.swap
-        self.symbols = {wire_symbol(s): s.symbol for s in ctx.symbols}  # wire → engine
-        self.wire = {engine: wire for wire, engine in self.symbols.items()}
+        self.symbols = follow(ctx.symbols, lambda s: (wire_symbol(s), s.symbol))  # wire → engine
+        self.wire = follow(ctx.symbols, lambda s: (s.symbol, wire_symbol(s)))
         self._subs: Subscribers[str, Session] = Subscribers()
         self._sessions: dict[int, Session] = {}
         # engine symbol → `lastUpdateId` of its incremental depth: one per book change

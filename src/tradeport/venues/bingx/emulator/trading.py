@@ -40,6 +40,11 @@ _REJECTS = {
     RejectReason.BAD_PRICE: (109400, "price is invalid"),
     RejectReason.NO_LIQUIDITY: (101400, "no liquidity to fill the order"),
     RejectReason.POSITION_MODE_LOCKED: (109500, "has open orders or positions"),
+    # a contract not online (status 25 close-only, 5 pre-online, 0 offline): 109415
+    # "symbol paused" [?] (the docs name the code, not the states it covers)
+    RejectReason.CLOSE_ONLY: (109415, "symbol is paused, only closing orders are accepted"),
+    RejectReason.NOT_LAUNCHED: (109415, "symbol is paused"),
+    RejectReason.DELISTED: (109415, "symbol is paused"),
 }
 
 

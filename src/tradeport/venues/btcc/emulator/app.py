@@ -13,6 +13,7 @@ from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.symbol_set import SymbolSet
 from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import HISTORY_MINUTES, VenueEmulator
 from tradeport.model import AssetType
@@ -52,13 +53,14 @@ class BtccEmulator(VenueEmulator):
         budgets are documented for the venue, so none is enforced."""
         if session_ttl_s <= 0:
             raise ValueError(f"session_ttl_s must be positive, not {session_ttl_s}")
-        _, self.symbols = listed_symbols(extra_symbols)
+        self.symbols = SymbolSet(listed_symbols(extra_symbols)[1])
         super().__init__(
             accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
         )
         self.futures = self._engine("perp", [s.engine() for s in self.symbols], FEES)
         market = self._open_market(seed)
         self.markets = {"futures": market}
+        self.symbol_sets = {"futures": self.symbols}
         self.sessions = Sessions(int(session_ttl_s * 1000))
         self.context = BtccContext(
             **self.host_fields(),

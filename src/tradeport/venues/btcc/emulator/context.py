@@ -4,7 +4,7 @@ sign rule checked and the keys that may only read."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
@@ -42,7 +42,7 @@ def login_name(ref: AccountRef) -> str:
 class BtccContext(EmulatorContext):
     market_field: ClassVar[str] = "market"
 
-    symbols: tuple[SymbolSpec, ...]
+    symbols: Sequence[SymbolSpec]
     sessions: Sessions
     book: PositionBook
     sign_rule: SignRule

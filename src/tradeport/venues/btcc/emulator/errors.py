@@ -21,6 +21,9 @@ VOLUME_ERROR = 2005
 PRICE_ERROR = 2006
 REFID_EXISTS = 2007
 NO_LIQUIDITY = 2009
+# a product not open for trading (close-only: opening refused; pre-launch, delisted) [?]:
+# BTCC publishes no product status, so this is the emulator's own answer
+SYMBOL_NOT_TRADING = 2010
 
 
 def envelope(code: int, msg: str, **results: object) -> dict[str, object]:

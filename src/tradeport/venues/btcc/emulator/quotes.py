@@ -15,6 +15,7 @@ connection from which nothing arrived for 30 s is closed.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from tradeport.emulator.decimal_text import plain, significant_decimals
 from tradeport.emulator.host.streams import IdleCutoff, StreamHost, StreamSession, StreamSkin
+from tradeport.emulator.symbol_set import follow
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.btcc.emulator.context import BtccContext, short_name
@@ -52,8 +54,10 @@ class QuoteSkin(StreamSkin):
         host = StreamHost(ctx.stream_faults, ctx.connections, "BTCC")
         super().__init__(host, TICK_SECONDS * ctx.stream_time_scale)
         self.ctx = ctx
-        self.sec_ids = {s.symbol: str(FIRST_SEC_ID + i) for i, s in enumerate(ctx.symbols)}
-        self._by_sec_id = {v: k for k, v in self.sec_ids.items()}
+        # numbered in listing order; a contract listed later takes the next number
+        numbers = itertools.count(FIRST_SEC_ID)
+        self.sec_ids = follow(ctx.symbols, lambda s: (s.symbol, str(next(numbers))))
+        self._by_sec_id = follow(ctx.symbols, lambda s: (self.sec_ids[s.symbol], s.symbol))
         self._sessions: dict[int, QuoteSession] = {}
         app.router.add_get(PATH, self.handle)
 

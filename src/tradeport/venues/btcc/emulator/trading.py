@@ -36,6 +36,10 @@ _REJECTS = {
     RejectReason.BAD_QUANTITY: e.VOLUME_ERROR,
     RejectReason.BAD_PRICE: e.PRICE_ERROR,
     RejectReason.NO_LIQUIDITY: e.NO_LIQUIDITY,
+    RejectReason.UNKNOWN_SYMBOL: e.SYMBOL_NOT_EXIST,
+    RejectReason.CLOSE_ONLY: e.SYMBOL_NOT_TRADING,
+    RejectReason.NOT_LAUNCHED: e.SYMBOL_NOT_TRADING,
+    RejectReason.DELISTED: e.SYMBOL_NOT_TRADING,
 }
 
 
@@ -98,7 +102,10 @@ class Trading:
 
     # -- products and account ----------------------------------------------------------
     def symbol_list(self, call: Call) -> dict[str, object]:
-        return {"symbols": [payloads.product(s) for s in self.ctx.symbols]}
+        # a product carries no status field (§6.3) [?]: the list can only leave out a
+        # listing still to come; close-only, pre-launch and delisted products stay in it
+        listed = self.ctx.listings.listed("futures", self.ctx.symbols)
+        return {"symbols": [payloads.product(s) for s in listed]}
 
     def account(self, call: Call) -> dict[str, object]:
         wallet = self.ctx.futures.wallet(call.account_id)

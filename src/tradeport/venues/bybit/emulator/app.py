@@ -18,6 +18,7 @@ from aiohttp import web
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
 from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.symbol_set import SymbolSet
 from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
@@ -56,8 +57,9 @@ class BybitEmulator(VenueEmulator):
         `uid_window_ms` stretches the per-UID rolling second (tests use long windows).
         `extra_symbols` lists that many more made-up pairs (SYM001USDT, …) in both
         categories; `stream_time_scale` multiplies every timed stream's period."""
-        self.spot_symbols, listed_linear = listed_symbols(extra_symbols)
-        self.linear_symbols = tuple(
+        listed_spot, listed_linear = listed_symbols(extra_symbols)
+        self.spot_symbols = SymbolSet(listed_spot)
+        self.linear_symbols = SymbolSet(
             replace(spec, min_notional=LINEAR_MIN_NOTIONAL) for spec in listed_linear
         )
         self.weight_limit = weight_limit
@@ -68,6 +70,7 @@ class BybitEmulator(VenueEmulator):
         super().__init__(
             accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
         )
+        self.symbol_sets = {"spot": self.spot_symbols, "linear": self.linear_symbols}
         # Bybit acknowledges an unfillable FOK, a post-only that would take and a market
         # order meeting an empty book, and then cancels them (create-order.mdx)
         rules = {"expire_unfilled_fok": True, "expire_unplaceable": True}

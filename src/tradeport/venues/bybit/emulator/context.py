@@ -4,6 +4,7 @@ options."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
@@ -24,8 +25,8 @@ class BybitContext(EmulatorContext):
 
     market_field: ClassVar[str] = "category"
 
-    spot_symbols: tuple[SymbolSpec, ...]
-    linear_symbols: tuple[SymbolSpec, ...]
+    spot_symbols: Sequence[SymbolSpec]
+    linear_symbols: Sequence[SymbolSpec]
     weight_limit: int | None = None
     weight_interval: tuple[int, str] = (5, "SECOND")
     order_limit: int | None = None

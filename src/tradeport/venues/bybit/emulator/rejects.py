@@ -83,6 +83,21 @@ _REJECTS: dict[RejectReason, tuple[tuple[int, str], tuple[int, str]]] = {
         (110003, "Order price is out of permissible range"),
         (170194, "Sell order price cannot be lower than {bound}."),
     ),
+    # a symbol not Trading: 110074 "This contract is not live" (linear; the same for
+    # Settling, where only reduce-only orders go through [?]); spot 170151 "The trading
+    # pair is not open yet" before launch, 170157 once taken off [?]
+    RejectReason.CLOSE_ONLY: (
+        (110074, "This contract is not live"),
+        (170157, "The trading pair is not available for api trading"),
+    ),
+    RejectReason.NOT_LAUNCHED: (
+        (110074, "This contract is not live"),
+        (170151, "The trading pair is not open yet"),
+    ),
+    RejectReason.DELISTED: (
+        (110074, "This contract is not live"),
+        (170157, "The trading pair is not available for api trading"),
+    ),
 }
 
 

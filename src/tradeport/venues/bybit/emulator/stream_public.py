@@ -21,6 +21,7 @@ from tradeport.emulator.engine import Engine
 from tradeport.emulator.host.candles import CandleFeed
 from tradeport.emulator.host.streams import HeldTrades, Subscribers
 from tradeport.emulator.marketdata import BookDelta, PublicTrade
+from tradeport.emulator.symbol_set import follow
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bybit.emulator import stream_klines as candles
 from tradeport.venues.bybit.emulator import stream_payloads as out
@@ -51,8 +52,8 @@ class PublicStreams:
         self.category = category
         self.engine = engine
         self.now_ms = now_ms
-        self.symbols = frozenset(s.symbol for s in specs)
-        self.texts = {s.symbol: out.SymbolText.of(s) for s in specs}
+        self.texts = follow(specs, lambda s: (s.symbol, out.SymbolText.of(s)))
+        self.symbols = self.texts.keys()
         self.fields = TickerFields(engine, self.texts, open_interest)
         self._subs: Subscribers[str, Session] = Subscribers()
         self._topics: dict[str, PublicTopic] = {}  # topics with subscribers

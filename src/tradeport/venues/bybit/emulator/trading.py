@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from tradeport.emulator.engine import Engine, EngineOrder, OrderRequest, Reject
+from tradeport.emulator.symbol_set import by_symbol
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.bybit.emulator import filters
 from tradeport.venues.bybit.emulator.calls import Call, Route
@@ -47,8 +48,8 @@ class Trading:
     def __init__(self, ctx: BybitContext) -> None:
         self.ctx = ctx
         self._specs: dict[Category, dict[str, SymbolSpec]] = {
-            "spot": {s.symbol: s for s in ctx.spot_symbols},
-            "linear": {s.symbol: s for s in ctx.linear_symbols},
+            "spot": by_symbol(ctx.spot_symbols),
+            "linear": by_symbol(ctx.linear_symbols),
         }
         # orderLinkId must be unique among an account's orders (create-order.mdx), open
         # or not; the engine itself only refuses a client id that is open.

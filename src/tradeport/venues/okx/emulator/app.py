@@ -21,6 +21,7 @@ from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
 from tradeport.emulator.engine import EngineInstrument
 from tradeport.emulator.server import EmulatorServer
+from tradeport.emulator.symbol_set import SymbolSet
 from tradeport.emulator.symbols import SymbolSpec, listed_symbols
 from tradeport.emulator.venue import VenueEmulator
 from tradeport.model import AssetType
@@ -73,7 +74,8 @@ class OkxEmulator(VenueEmulator):
         demo-trading keys, as OKX's demo environment issues them: requests must then
         carry `x-simulated-trading: 1`, and live ones are refused (50101), and the other
         way round by default."""
-        self.spot_symbols, self.swap_symbols = listed_symbols(extra_symbols)
+        listed_spot, listed_swap = listed_symbols(extra_symbols)
+        self.spot_symbols, self.swap_symbols = SymbolSet(listed_spot), SymbolSet(listed_swap)
         self.sizing = Sizing(self.spot_symbols, self.swap_symbols)
         self.order_info = OrderInfo()
         self.weight_limit = weight_limit
@@ -86,6 +88,7 @@ class OkxEmulator(VenueEmulator):
             shutdown_notice=upgrade_notice,
             stream_time_scale=stream_time_scale,
         )
+        self.symbol_sets = {"spot": self.spot_symbols, "swap": self.swap_symbols}
         # OKX accepts these and then cancels them: a post_only that would take
         # (cancelSource 31), a fok that cannot fill in full, a market order meeting an
         # empty book
@@ -151,6 +154,10 @@ class OkxEmulator(VenueEmulator):
         if symbol in self.markets[market].engine.instruments:
             return symbol
         return from_unified(symbol, _MARKETS[market])
+
+    def _engine_instrument(self, market: str, spec: SymbolSpec) -> EngineInstrument:
+        # the engine keys OKX instruments by instId
+        return _instruments([spec], _MARKETS[market])[0]
 
 
 __all__ = ["INST_TYPES", "OkxEmulator"]

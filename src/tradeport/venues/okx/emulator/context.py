@@ -4,7 +4,7 @@ order terms OKX shows beyond the engine's, and the rate-limit options."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
@@ -28,8 +28,8 @@ class OkxContext(EmulatorContext):
 
     market_field: ClassVar[str] = "instType"
 
-    spot_symbols: tuple[SymbolSpec, ...]
-    swap_symbols: tuple[SymbolSpec, ...]
+    spot_symbols: Sequence[SymbolSpec]
+    swap_symbols: Sequence[SymbolSpec]
     sizing: Sizing
     order_info: OrderInfo
     checksum: Callable[[], bool]

@@ -11,10 +11,12 @@ ctVal × lotSz. Spot sizes are in the base currency already: ctVal 1.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tradeport.emulator.symbol_set import follow
 from tradeport.emulator.symbols import SymbolSpec
 from tradeport.venues.okx.emulator.ids import inst_id
 
@@ -81,8 +83,12 @@ def spot_terms(spec: SymbolSpec) -> ContractTerms:
 class Sizing:
     """Terms of every listed instrument, by instId."""
 
-    def __init__(self, spot: Iterable[SymbolSpec], swap: Iterable[SymbolSpec]) -> None:
-        self._terms = {t.inst_id: t for t in (*map(spot_terms, spot), *map(swap_terms, swap))}
+    def __init__(self, spot: Sequence[SymbolSpec], swap: Sequence[SymbolSpec]) -> None:
+        # by instId, both instTypes; each follows its symbol set (a contract listed later)
+        self._terms: Mapping[str, ContractTerms] = ChainMap(
+            follow(spot, lambda s: _by_inst(spot_terms(s))),
+            follow(swap, lambda s: _by_inst(swap_terms(s))),
+        )
 
     def terms(self, inst: str) -> ContractTerms:
         try:
@@ -95,3 +101,7 @@ class Sizing:
 
     def to_venue(self, inst: str, qty: Decimal) -> Decimal:
         return self.terms(inst).to_venue(qty)
+
+
+def _by_inst(terms: ContractTerms) -> tuple[str, ContractTerms]:
+    return terms.inst_id, terms

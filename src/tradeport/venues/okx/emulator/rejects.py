@@ -37,6 +37,11 @@ _CODES: dict[RejectReason, tuple[str, str]] = {
     RejectReason.POST_ONLY_WOULD_TAKE: ("51000", "Parameter px error"),
     RejectReason.FOK_NOT_FILLABLE: ("51000", "Parameter sz error"),
     RejectReason.NO_LIQUIDITY: ("51000", "Parameter sz error"),
+    # by instrument state (§3.8): preopen 51021, suspend 51022 (only closing orders go
+    # through [?]); a delisted instrument is gone from the list, so it does not exist
+    RejectReason.NOT_LAUNCHED: ("51021", "The pair or contract is not yet listed"),
+    RejectReason.CLOSE_ONLY: ("51022", "Contract suspended."),
+    RejectReason.DELISTED: ("51001", "Instrument ID or Spread ID doesn't exist."),
 }
 
 

@@ -17,7 +17,7 @@ last subscriber so an instrument's `seqId` never goes back (unless reset on purp
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -60,16 +60,18 @@ class _Partial:
 class PublicStreams:
     def __init__(
         self,
-        instruments: dict[str, tuple[Engine, InstText]],
+        instruments: Mapping[str, tuple[Engine, InstText]],
+        swaps: Collection[str],
         now_ms: Callable[[], int],
         checksums: Callable[[], bool],
     ) -> None:
-        """`instruments`: every instId with its engine and text; `checksums()` tells
-        whether book pushes carry real checksums (False: 0)."""
+        """`instruments`: every instId with its engine and text; `swaps`: the SWAP
+        instIds among them; `checksums()` tells whether book pushes carry real
+        checksums (False: 0)."""
         self.instruments = instruments
+        self.swaps = swaps
         self.now_ms = now_ms
         self.checksums = checksums
-        self.swaps = frozenset(i for i, (_, t) in instruments.items() if t.inst_type == "SWAP")
         self._subs: Subscribers[Key, Session] = Subscribers()
         self._books: dict[str, BookState] = {}
         self._book_ts: dict[str, int] = {}

@@ -16,15 +16,18 @@ Maintenance and faults beyond the shared stream faults: `reset_sequence(inst)` (
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
 from tradeport.emulator.engine import Engine
 from tradeport.emulator.host.streams import Clocked, IdleCutoff, StreamHost, StreamSkin
+from tradeport.emulator.symbol_set import follow
 from tradeport.emulator.ws import StreamConnection
 from tradeport.venues.okx.emulator import stream_payloads as out
 from tradeport.venues.okx.emulator.context import OkxContext
+from tradeport.venues.okx.emulator.ids import inst_id
 from tradeport.venues.okx.emulator.stream_candles import BARS
 from tradeport.venues.okx.emulator.stream_control import Channels, Control
 from tradeport.venues.okx.emulator.stream_payloads import InstText
@@ -57,14 +60,16 @@ class OkxStreams(StreamSkin):
 
     def __init__(self, ctx: OkxContext) -> None:
         self.ctx = ctx
-        instruments: dict[str, tuple[Engine, InstText]] = {}
-        for engine in (ctx.spot, ctx.swap):
-            for inst in engine.instruments:
-                instruments[inst] = (engine, InstText(ctx.sizing.terms(inst)))
-        self.public = PublicStreams(instruments, ctx.now_ms, ctx.checksum)
+        # every instId with its engine and text, taking in a contract listed later
+        spot = follow(ctx.spot_symbols, lambda s: self._instrument(ctx.spot, inst_id(s, "SPOT")))
+        swap = follow(ctx.swap_symbols, lambda s: self._instrument(ctx.swap, inst_id(s, "SWAP")))
+        self.public = PublicStreams(ChainMap(spot, swap), swap.keys(), ctx.now_ms, ctx.checksum)
         self.private = PrivateStreams(ctx)
         host = StreamHost(ctx.stream_faults, ctx.connections, "okx")
         super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
+
+    def _instrument(self, engine: Engine, inst: str) -> tuple[str, tuple[Engine, InstText]]:
+        return inst, (engine, InstText(self.ctx.sizing.terms(inst)))
 
     def add_routes(self, app: web.Application) -> None:
         for kind, path in PATHS.items():

@@ -11,10 +11,13 @@ an engine cancels on arrival are still acknowledged.
 from __future__ import annotations
 
 import re
+from collections import ChainMap
+from collections.abc import Mapping
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine, EngineOrder, OrderRequest, Reject
 from tradeport.emulator.orders import EXPIRE_BOTH, EXPIRE_MAKER, EXPIRE_TAKER
+from tradeport.emulator.symbol_set import follow
 from tradeport.emulator.symbols import SymbolSpec, on_step
 from tradeport.venues.okx.emulator.calls import Answer, Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
@@ -76,10 +79,10 @@ def outcome(items: list[object]) -> Answer:
 class Trading:
     def __init__(self, ctx: OkxContext) -> None:
         self.ctx = ctx
-        self._specs: dict[str, SymbolSpec] = {
-            **{inst_id(s, "SPOT"): s for s in ctx.spot_symbols},
-            **{inst_id(s, "SWAP"): s for s in ctx.swap_symbols},
-        }
+        self._specs: Mapping[str, SymbolSpec] = ChainMap(
+            follow(ctx.spot_symbols, lambda s: (inst_id(s, "SPOT"), s)),
+            follow(ctx.swap_symbols, lambda s: (inst_id(s, "SWAP"), s)),
+        )
 
     def routes(self) -> dict[str, Route]:
         return {
