@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import msgspec
 
+from tradeport.emulator.decimal_text import significant_decimals
 from tradeport.emulator.engine import EngineInstrument
 
 D = Decimal
@@ -263,13 +264,8 @@ class NewContract(msgspec.Struct, frozen=True, kw_only=True):
             start_price=self.start_price,
             min_price=self.tick_size,
             max_price=self.start_price * 1000,
-            price_precision=_decimals(self.tick_size),
-            quantity_precision=_decimals(self.step_size),
+            price_precision=significant_decimals(self.tick_size),
+            quantity_precision=significant_decimals(self.step_size),
             max_leverage=self.max_leverage,
             maint_margin_rate=Decimal("0.01"),
         )
-
-
-def _decimals(step: Decimal) -> int:
-    """Decimal places of a tick or lot (0.001 -> 3, 1 -> 0)."""
-    return max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
