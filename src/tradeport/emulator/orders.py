@@ -57,6 +57,8 @@ class RejectReason(StrEnum):
     # outside the venue's price band (price_band.py); Reject.bound holds the bound broken
     PRICE_ABOVE_LIMIT = "price_above_limit"
     PRICE_BELOW_LIMIT = "price_below_limit"
+    # a market order's first fill (the opposite best price) would be outside the band
+    MARKET_PRICE_OUTSIDE_BAND = "market_price_outside_band"
 
 
 class Reject(Exception):
