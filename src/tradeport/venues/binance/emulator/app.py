@@ -25,6 +25,7 @@ from tradeport.model import AssetType
 from tradeport.venues.binance.emulator.calls import Market, Route
 from tradeport.venues.binance.emulator.context import BinanceContext
 from tradeport.venues.binance.emulator.futures import FuturesTrading
+from tradeport.venues.binance.emulator.futures_config import FuturesConfig
 from tradeport.venues.binance.emulator.futures_edits import FuturesEdits
 from tradeport.venues.binance.emulator.market import MarketData
 from tradeport.venues.binance.emulator.market_history import MarketHistory
@@ -163,6 +164,7 @@ class BinanceEmulator(VenueEmulator):
                     **MarketHistory(self._futures_data).routes(),
                     **self._futures_trading.routes(),
                     **FuturesEdits(self._futures_trading).routes(),
+                    **FuturesConfig(self._futures_trading).routes(),
                     **self.user_streams.routes(),
                 },
                 dict(FUTURES_WEIGHTS),

@@ -160,6 +160,12 @@ FUTURES_WEIGHTS: dict[str, WeightRule] = {
     "DELETE /fapi/v1/batchOrders": 1,
     "GET /fapi/v1/commissionRate": 20,
     "GET /fapi/v1/income": 30,
+    "GET /fapi/v1/symbolConfig": 5,
+    "GET /fapi/v1/accountConfig": 5,
+    "GET /fapi/v1/multiAssetsMargin": 30,
+    "POST /fapi/v1/multiAssetsMargin": 1,
+    # the /futures/data statistics have their own IP limit (1000 per 5 minutes) [?]
+    "GET /futures/data/openInterestHist": 0,
 }
 
 
