@@ -174,6 +174,11 @@ class BinanceEmulator(VenueEmulator):
         spot_gate.routes["GET /api/v3/rateLimit/order"] = Route(
             lambda call: spot_gate.orders.usage(call.account_id, call.now_ms), signed=True
         )
+        # USDⓈ-M "Query User Rate Limit": the ORDERS budgets, without spot's counts
+        futures_gate = self._venues["futures"]
+        futures_gate.routes["GET /fapi/v1/rateLimit/order"] = Route(
+            lambda call: [b.describe() for b in futures_gate.orders.budgets], signed=True
+        )
         # stream routes are added above; the REST catch-all comes last
         Admin(self).install(self.app)
         self.rest = install_rest(self.context, self.app, self._venues)

@@ -125,6 +125,12 @@ FUTURES_WEIGHTS: dict[str, WeightRule] = {
     "GET /fapi/v1/depth": _by_limit(500, [(50, 2), (100, 5), (500, 10)], 20),
     "GET /fapi/v1/trades": 5,
     "GET /fapi/v1/klines": _by_limit(500, [(99, 1), (499, 2), (1000, 5)], 10),
+    "GET /fapi/v1/continuousKlines": _by_limit(500, [(99, 1), (499, 2), (1000, 5)], 10),
+    "GET /fapi/v1/indexPriceKlines": _by_limit(500, [(99, 1), (499, 2), (1000, 5)], 10),
+    "GET /fapi/v1/markPriceKlines": _by_limit(500, [(99, 1), (499, 2), (1000, 5)], 10),
+    # shares fundingRate's own 500 per 5 minutes IP limit, not the weight [?]
+    "GET /fapi/v1/fundingInfo": 0,
+    "GET /fapi/v1/rateLimit/order": 1,
     "GET /fapi/v1/ticker/24hr": _by_symbol(1, 40),
     "GET /fapi/v1/ticker/price": _by_symbol(1, 2),
     "GET /fapi/v2/ticker/price": _by_symbol(1, 2),
