@@ -104,6 +104,8 @@ async def test_orders_account_and_trades(connector: tuple[BinanceEmulator, Any])
     account = await asyncio.to_thread(sdk.account)
     btc = next(b for b in account["balances"] if b["asset"] == "BTC")
     assert Decimal(btc["free"]) > 0
+    rates = await asyncio.to_thread(sdk.query_commission_rates, symbol="BTCUSDT")
+    assert rates["standardCommission"] == account["commissionRates"]
     limits = await asyncio.to_thread(sdk.get_order_rate_limit)
     assert {row["rateLimitType"] for row in limits} == {"ORDERS"}
 

@@ -115,6 +115,7 @@ SPOT_WEIGHTS: dict[str, WeightRule] = {
     "GET /sapi/v1/capital/config/getall": 10,
     "GET /sapi/v1/asset/tradeFee": 1,
     "GET /api/v3/rateLimit/order": 40,
+    "GET /api/v3/account/commission": 20,
 }
 
 # USDⓈ-M, SDK 18.0.1 docstrings (§2.3). New orders cost no IP weight, only order counts.
