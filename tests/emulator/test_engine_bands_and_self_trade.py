@@ -110,3 +110,31 @@ def test_unknown_prevention_mode_is_refused(spot: Engine) -> None:
     with pytest.raises(Reject) as refused:
         spot.place("alice", limit("BUY", "1", "60000", stp="DECREMENT"))
     assert refused.value.reason is RejectReason.NOT_SUPPORTED
+
+
+def test_band_over_market_orders_refuses_a_first_fill_outside_it(spot: Engine) -> None:
+    """bob quotes 50000 / 60000: mid 55000, a buy may take up to 57750 and a sell down
+    to 52250, so both touches are outside and both market orders are refused."""
+    spot.price_band = PriceBand(buy_up=D("1.05"), sell_down=D("0.95"), market=True)
+    spot.place("bob", limit("BUY", "1", "50000"))
+    spot.place("bob", limit("SELL", "1", "60000"))
+    with pytest.raises(Reject) as buy:
+        spot.place("alice", market("BUY", "0.001"))
+    assert buy.value.reason is RejectReason.MARKET_PRICE_OUTSIDE_BAND
+    assert buy.value.bound == D("57750.00")
+    with pytest.raises(Reject) as sell:
+        spot.place("alice", market("SELL", "0.001"))
+    assert sell.value.bound == D("52250.00")
+    # with a touch inside the band (a calm book) the same order trades
+    spot.cancel_all("bob", "BTCUSDT")
+    quote_book(spot)
+    _, fills = spot.place("alice", market("BUY", "0.001"))
+    assert [f.price for f in fills] == [D("60010")]
+
+
+def test_band_without_market_leaves_market_orders_alone(spot: Engine) -> None:
+    spot.price_band = FUTURES_LIKE
+    spot.place("bob", limit("BUY", "1", "50000"))
+    spot.place("bob", limit("SELL", "1", "60000"))
+    _, fills = spot.place("alice", market("BUY", "0.001"))
+    assert [f.price for f in fills] == [D("60000")]

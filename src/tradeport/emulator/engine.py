@@ -207,6 +207,8 @@ class Engine:
             banded = self._banded_price(account_id, req.symbol, req.side, req.price)
             if banded != req.price:
                 req = dataclasses.replace(req, price=banded)
+        elif req.type == MARKET:
+            self._check_market_band(account_id, req.symbol, req.side, book)
         with self.batch():
             order = self._store.new_order(account_id, req, self._clock())
             order.stp = self._stp_mode(account_id, req)
@@ -562,6 +564,23 @@ class Engine:
             return
         closing = closes_position(self.kind, side, position_side, reduce_only)
         check_listing(self.listing(symbol), symbol, closing=closing)
+
+    def _check_market_band(self, account_id: str, symbol: str, side: str, book: OrderBook) -> None:
+        """Reject a market order whose first fill would be outside the band, where the
+        band covers market orders. An empty opposite side is left to `_unplaceable`."""
+        band = self.price_band
+        if band is None or not band.market or account_id in self._hidden:
+            return
+        best = book.opposite(side).best()
+        if best is None:
+            return
+        bound = self.price_limits(symbol, side).breach(best.price)
+        if bound is not None:
+            raise Reject(
+                RejectReason.MARKET_PRICE_OUTSIDE_BAND,
+                f"best price {best.price} is outside the limit {bound}",
+                bound=bound,
+            )
 
     def _instrument(self, symbol: str) -> EngineInstrument:
         instrument = self.instruments.get(symbol)

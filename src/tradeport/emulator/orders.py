@@ -61,6 +61,8 @@ class RejectReason(StrEnum):
     CLOSE_ONLY = "close_only"  # an opening order on a close-only symbol
     NOT_LAUNCHED = "not_launched"  # announced, not trading yet
     DELISTED = "delisted"
+    # a market order's first fill (the opposite best price) would be outside the band
+    MARKET_PRICE_OUTSIDE_BAND = "market_price_outside_band"
 
 
 class Reject(Exception):

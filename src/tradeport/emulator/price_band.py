@@ -5,7 +5,8 @@ USDⓈ-M's PERCENT_PRICE (buy above mark × multiplierUp, sell below mark × mul
 Binance spot's PERCENT_PRICE_BY_SIDE (both bounds on both sides), Bybit's and OKX's
 maximum buy / minimum sell price. A skin describes its venue's rule with a `PriceBand`
 and the engine applies it where it accepts or amends an order; the skin words the
-refusal. The reference is the engine's mark price (mid of the book): the emulators have
+refusal. A band may also refuse market orders whose first fill would be outside it.
+The reference is the engine's mark price (mid of the book): the emulators have
 no separate index, and the venues' references (mark, index, weighted average) all sit
 at the mid of a calm book.
 """
@@ -37,13 +38,17 @@ class PriceLimits(msgspec.Struct, frozen=True):
 class PriceBand(msgspec.Struct, frozen=True):
     """Multipliers of the reference price bounding each side's limit price (None: that
     bound does not apply). `clamp`: a price beyond the band is moved to its edge and
-    the order goes ahead (Bybit futures' default) instead of being refused."""
+    the order goes ahead (Bybit futures' default) instead of being refused. `market`: a
+    market order is refused when the first price it would take (the opposite side's
+    best) lies outside its side's band (Binance USDⓈ-M -4131); otherwise the band binds
+    limit prices only."""
 
     buy_up: Decimal | None = None
     buy_down: Decimal | None = None
     sell_up: Decimal | None = None
     sell_down: Decimal | None = None
     clamp: bool = False
+    market: bool = False
 
     def __post_init__(self) -> None:
         for name in ("buy_up", "buy_down", "sell_up", "sell_down"):

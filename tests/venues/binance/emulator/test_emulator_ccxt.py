@@ -11,7 +11,8 @@ import ccxt
 import ccxt.async_support as ccxt_async
 import pytest
 
-from tradeport.venues.binance.ccxt_peer import ccxt_urls
+from tradeport.model import AssetType
+from tradeport.venues.binance.ccxt_peer import ccxt_client, ccxt_urls
 from tradeport.venues.binance.emulator import DEFAULT_ACCOUNTS, BinanceEmulator
 
 CASES = [
@@ -135,5 +136,26 @@ async def test_ccxt_sees_filter_errors_typed(emu: BinanceEmulator) -> None:
         # table by hostname, so on a loopback URL it raises the generic ExchangeError.
         with pytest.raises(ccxt.ExchangeError, match="-4164"):
             await exchange.create_order("BTC/USDT:USDT", "limit", "buy", 0.001, 1000)
+    finally:
+        await exchange.close()
+
+
+async def test_ccxt_usdm_history_and_settings_at_defaults(emu: BinanceEmulator) -> None:
+    """binanceusdm at its default options: open-interest history, mark and index price
+    candles, margin modes (symbolConfig), funding intervals (fundingInfo)."""
+    exchange = ccxt_client(ccxt_async, emu, AssetType.SWAP)
+    symbol = "BTC/USDT:USDT"
+    try:
+        history = await exchange.fetch_open_interest_history(symbol, "5m", limit=3)
+        assert len(history) == 3 and history[0]["openInterestAmount"] == 0.0
+        candles = await exchange.fetch_ohlcv(symbol, "1m", limit=3)
+        marks = await exchange.fetch_mark_ohlcv(symbol, "1m", limit=3)
+        assert [c[:5] for c in marks] == [c[:5] for c in candles]
+        assert await exchange.fetch_index_ohlcv(symbol, "1m", limit=3) == marks
+        modes = await exchange.fetch_margin_modes()
+        assert modes[symbol]["marginMode"] == "cross"
+        await exchange.set_leverage(7, symbol)
+        assert (await exchange.fetch_leverage(symbol))["longLeverage"] == 7
+        assert await exchange.fetch_funding_intervals() == {}
     finally:
         await exchange.close()

@@ -6,6 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from tradeport.emulator.engine import OrderRequest
+from tradeport.emulator.market import MM_ACCOUNT
+
 from .conftest import RawClient
 
 SPOT_LIMIT = [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC")]
@@ -259,6 +262,29 @@ async def test_futures_engine_refusals(raw: RawClient) -> None:
     ]
     assert (await raw.signed("POST", "/fapi/v1/order", order)).status == 200
     assert (await error(raw, "POST", "/fapi/v1/order", order))["code"] == -4116
+
+
+async def test_futures_market_order_outside_the_band_is_refused(raw: RawClient) -> None:
+    """PERCENT_PRICE on a MARKET order: the counterparty's best price is checked against
+    the mark's band (-4131). The house quotes 3000 / 3600 (mid 3300, buys up to 3465,
+    sells down to 3135), so both touches are outside."""
+    engine = raw.emu.futures
+    engine.cancel_all(MM_ACCOUNT, "ETHUSDT")
+    engine.place(MM_ACCOUNT, OrderRequest("ETHUSDT", "BUY", "LIMIT", Decimal(5), Decimal(3000)))
+    engine.place(MM_ACCOUNT, OrderRequest("ETHUSDT", "SELL", "LIMIT", Decimal(5), Decimal(3600)))
+    for side in ("BUY", "SELL"):
+        refused = await error(
+            raw,
+            "POST",
+            "/fapi/v1/order",
+            [("symbol", "ETHUSDT"), ("side", side), ("type", "MARKET"), ("quantity", "0.01")],
+        )
+        assert refused == {
+            "code": -4131,
+            "msg": "The counterparty's best price does not meet the PERCENT_PRICE filter limit.",
+        }
+    trades = await raw.signed("GET", "/fapi/v1/userTrades", [("symbol", "ETHUSDT")])
+    assert trades.body == []
 
 
 async def test_futures_settings_errors(raw: RawClient) -> None:

@@ -26,6 +26,7 @@ from tradeport.model import AssetType
 from tradeport.venues.binance.emulator.calls import Market, Route
 from tradeport.venues.binance.emulator.context import BinanceContext
 from tradeport.venues.binance.emulator.futures import FuturesTrading
+from tradeport.venues.binance.emulator.futures_config import FuturesConfig
 from tradeport.venues.binance.emulator.futures_edits import FuturesEdits
 from tradeport.venues.binance.emulator.market import MarketData
 from tradeport.venues.binance.emulator.market_history import MarketHistory
@@ -166,6 +167,7 @@ class BinanceEmulator(VenueEmulator):
                     **MarketHistory(self._futures_data).routes(),
                     **self._futures_trading.routes(),
                     **FuturesEdits(self._futures_trading).routes(),
+                    **FuturesConfig(self._futures_trading).routes(),
                     **self.user_streams.routes(),
                 },
                 dict(FUTURES_WEIGHTS),
@@ -174,6 +176,11 @@ class BinanceEmulator(VenueEmulator):
         spot_gate = self._venues["spot"]
         spot_gate.routes["GET /api/v3/rateLimit/order"] = Route(
             lambda call: spot_gate.orders.usage(call.account_id, call.now_ms), signed=True
+        )
+        # USDⓈ-M "Query User Rate Limit": the ORDERS budgets, without spot's counts
+        futures_gate = self._venues["futures"]
+        futures_gate.routes["GET /fapi/v1/rateLimit/order"] = Route(
+            lambda call: [b.describe() for b in futures_gate.orders.budgets], signed=True
         )
         # stream routes are added above; the REST catch-all comes last
         Admin(self).install(self.app)

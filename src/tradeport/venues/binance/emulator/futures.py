@@ -41,7 +41,7 @@ ALGO_TYPES = ("STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAIL
 SUCCESS = {"code": 200, "msg": "success"}
 
 
-def _success() -> dict[str, object]:
+def success() -> dict[str, object]:
     return dict(SUCCESS)
 
 
@@ -230,22 +230,22 @@ class FuturesTrading:
                 )
         return rows
 
-    def _symbol_filter(self, call: Call) -> str | None:
+    def symbol_filter(self, call: Call) -> str | None:
         symbol = call.params.get("symbol")
         if symbol is not None and symbol not in self.specs:
             raise invalid_symbol()
         return symbol
 
     def position_risk_v2(self, call: Call) -> object:
-        rows = self._rows(call, self._symbol_filter(call), all_symbols=True)
-        return [r.risk_v2(self._margin_type_of(call, r.spec.symbol)) for r in rows]
+        rows = self._rows(call, self.symbol_filter(call), all_symbols=True)
+        return [r.risk_v2(self.margin_type_of(call, r.spec.symbol)) for r in rows]
 
     def position_risk_v3(self, call: Call) -> object:
-        rows = self._rows(call, self._symbol_filter(call), all_symbols=False)
+        rows = self._rows(call, self.symbol_filter(call), all_symbols=False)
         return [r.risk_v3() for r in rows]
 
     def leverage_brackets(self, call: Call) -> object:
-        symbol = self._symbol_filter(call)
+        symbol = self.symbol_filter(call)
         # "Notional and Leverage Brackets": a list, "OR (if symbol sent)" the one object
         if symbol is not None:
             return out.leverage_brackets(self.specs[symbol])
@@ -274,7 +274,7 @@ class FuturesTrading:
             **out.account_totals(wallets, maint),
             "assets": [out.asset_row(w, maint, call.now_ms) for w in wallets],
             "positions": [
-                r.account_v2(self._margin_type_of(call, r.spec.symbol) == "isolated") for r in rows
+                r.account_v2(self.margin_type_of(call, r.spec.symbol) == "isolated") for r in rows
             ],
         }
 
@@ -317,7 +317,7 @@ class FuturesTrading:
             "symbol": spec.symbol,
         }
 
-    def _margin_type_of(self, call: Call, symbol: str) -> str:
+    def margin_type_of(self, call: Call, symbol: str) -> str:
         return self._margin_type.get((call.account_id, symbol), "cross")
 
     def set_margin_type(self, call: Call) -> object:
@@ -326,7 +326,7 @@ class FuturesTrading:
         if wanted not in ("ISOLATED", "CROSSED"):
             raise BinanceApiError(-1130, "Invalid data sent for parameter 'marginType'.")
         value = "isolated" if wanted == "ISOLATED" else "cross"
-        if self._margin_type_of(call, spec.symbol) == value:
+        if self.margin_type_of(call, spec.symbol) == value:
             raise BinanceApiError(-4046, "No need to change margin type.")
         if self.engine.open_orders(call.account_id, spec.symbol):
             raise BinanceApiError(
@@ -335,7 +335,7 @@ class FuturesTrading:
         if any(p.symbol == spec.symbol for p in self.engine.positions(call.account_id)):
             raise BinanceApiError(-4048, "Margin type cannot be changed if there exists position.")
         self._margin_type[(call.account_id, spec.symbol)] = value
-        return _success()
+        return success()
 
     def position_mode(self, call: Call) -> object:
         return {"dualSidePosition": self.engine.hedge_mode(call.account_id)}
@@ -366,7 +366,7 @@ class FuturesTrading:
                     -4068, "Position side cannot be changed if there exists position."
                 ) from exc
             raise self.reject(exc) from exc
-        return _success()
+        return success()
 
     def routes(self) -> dict[str, Route]:
         v1, v2, v3 = "/fapi/v1", "/fapi/v2", "/fapi/v3"

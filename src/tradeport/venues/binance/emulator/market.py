@@ -197,8 +197,12 @@ class MarketData:
             "0",
         ]
 
-    def klines(self, call: Call) -> object:
-        spec = self.spec(call)
+    def klines(self, call: Call, *, by_pair: bool = False, prices_only: bool = False) -> object:
+        """Trade bars of `symbol` (or of `pair`, for the USDⓈ-M continuous / index price
+        bars). `prices_only`: the mark / index price bars, whose volume and count fields
+        the docs list as "Ignore" ("0", 0); the emulator's references sit at the trade
+        prices (price_band.py), so the bars are the trade bars' prices."""
+        spec = self._pair_spec(call) if by_pair else self.spec(call)
         interval = KLINE_INTERVALS_MS.get(call.params.require("interval"))
         if interval is None:
             raise BinanceApiError(-1120, "Invalid interval.")
@@ -209,7 +213,21 @@ class MarketData:
         call.params.get("timeZone")  # accepted; bars are UTC-aligned
         limit = self.limit(call, 500, 1000 if self.market == "spot" else 1500)
         bars = self.engine.klines(spec.symbol, interval, start, end, limit)
-        return [self._kline(spec, k) for k in bars]
+        rows = [self._kline(spec, k) for k in bars]
+        if prices_only:
+            return [[*row[:5], "0", row[6], "0", 0, "0", "0", "0"] for row in rows]
+        return rows
+
+    def _pair_spec(self, call: Call) -> SymbolSpec:
+        """The perpetual of `pair`; a continuous kline's `contractType` must be
+        PERPETUAL, the one contract type listed here."""
+        spec = self.specs.get(call.params.require("pair"))
+        if spec is None:
+            raise invalid_symbol()
+        contract = call.params.get("contractType")
+        if contract is not None and contract != "PERPETUAL":
+            raise BinanceApiError(-1130, "Invalid data sent for parameter 'contractType'.")
+        return spec
 
     def _ticker(self, spec: SymbolSpec, t: Ticker24h, mini: bool) -> dict[str, object]:
         change = t.last - t.open
@@ -366,6 +384,15 @@ class MarketData:
             "GET /fapi/v2/ticker/price": Route(self.ticker_price),
             f"GET {p}/ticker/bookTicker": Route(self.book_ticker),
             f"GET {p}/premiumIndex": Route(self.premium_index),
+            # continuous contract and index price bars are asked by `pair`, mark price
+            # bars by `symbol`
+            f"GET {p}/continuousKlines": Route(lambda call: self.klines(call, by_pair=True)),
+            f"GET {p}/indexPriceKlines": Route(
+                lambda call: self.klines(call, by_pair=True, prices_only=True)
+            ),
+            f"GET {p}/markPriceKlines": Route(lambda call: self.klines(call, prices_only=True)),
+            # lists the symbols whose funding cap, floor or interval was adjusted: none here
+            f"GET {p}/fundingInfo": Route(lambda call: []),
             # clients loading every market type (ccxt's binance) also ask COIN-M
             "GET /dapi/v1/exchangeInfo": Route(self.coin_m_exchange_info),
         }

@@ -1,6 +1,9 @@
 """Market-data endpoints beyond the book and the last trades (PROTOCOLS.md §1.3, §2.3):
 aggregate and older trades, the UI klines and the rolling-window ticker on spot, and
-aggregate trades, older trades, funding history and open interest on USDⓈ-M.
+aggregate trades, older trades, funding history, open interest and its history on USDⓈ-M.
+The trader statistics beside openInterestHist under /futures/data (top trader and
+taker long/short ratios, basis) are not served: the emulator has no crowd of traders
+whose ratios they would describe.
 
 Rows are rendered by the market's `MarketData`, so prices and sizes read as they do
 on the core endpoints. What the emulator's tape keeps (the last 5,000 trades per symbol)
@@ -18,11 +21,24 @@ from tradeport.emulator.funding import FUNDING_INTERVAL_MS, FUNDING_RATE
 from tradeport.venues.binance.emulator.calls import Call, Route
 from tradeport.venues.binance.emulator.errors import BinanceApiError, start_after_end
 from tradeport.venues.binance.emulator.market import MINUTE_MS, MarketData
+from tradeport.venues.binance.emulator.open_interest_log import RETENTION_MS, OpenInterestLog
 from tradeport.venues.binance.emulator.symbols import SymbolSpec
 
 ALL_KEPT = 1_000_000  # more trades than any tape keeps: "all of them"
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
+# openInterestHist's `period` values (§2.3)
+OI_PERIODS = {
+    "5m": 5 * MINUTE_MS,
+    "15m": 15 * MINUTE_MS,
+    "30m": 30 * MINUTE_MS,
+    "1h": HOUR_MS,
+    "2h": 2 * HOUR_MS,
+    "4h": 4 * HOUR_MS,
+    "6h": 6 * HOUR_MS,
+    "12h": 12 * HOUR_MS,
+    "1d": DAY_MS,
+}
 # windowSize of the rolling ticker: 1m-59m, 1h-23h, 1d-7d (§1.3)
 _WINDOW_UNITS = {"m": (MINUTE_MS, 59), "h": (HOUR_MS, 23), "d": (DAY_MS, 7)}
 
@@ -58,6 +74,7 @@ class MarketHistory:
     def __init__(self, data: MarketData) -> None:
         self.data = data
         self.engine = data.engine
+        self.oi_log = OpenInterestLog(self.engine) if data.market == "futures" else None
 
     def routes(self) -> dict[str, Route]:
         if self.data.market == "spot":
@@ -76,6 +93,7 @@ class MarketHistory:
             f"GET {p}/historicalTrades": Route(self.historical_trades),
             f"GET {p}/fundingRate": Route(self.funding_rate),
             f"GET {p}/openInterest": Route(self.open_interest),
+            "GET /futures/data/openInterestHist": Route(self.open_interest_history),
         }
 
     # -- trades ------------------------------------------------------------------------
@@ -208,3 +226,42 @@ class MarketHistory:
             "symbol": spec.symbol,
             "time": call.now_ms,
         }
+
+    def open_interest_history(self, call: Call) -> object:
+        """Open interest at each `period` boundary, oldest first: the last `limit` (30
+        by default, 500 at most) up to `endTime` (now), from `startTime` when given,
+        within the last 30 days. The docs' example also carries CMCCirculatingSupply, a
+        market-data vendor's figure the emulator has no source for [?]."""
+        assert self.oi_log is not None  # routed on USDⓈ-M only
+        spec = self.data.spec(call)
+        period_text = call.params.require("period")
+        period = OI_PERIODS.get(period_text)
+        if period is None:
+            raise BinanceApiError(-1130, "Invalid data sent for parameter 'period'.")
+        limit = self.data.limit(call, 30, 500)
+        start, end = call.params.integer("startTime"), call.params.integer("endTime")
+        if start is not None and end is not None and start > end:
+            raise start_after_end()
+        last = min(end if end is not None else call.now_ms, call.now_ms)
+        first = call.now_ms - RETENTION_MS
+        if start is not None:
+            first = max(first, start)
+        times = []
+        t = last - last % period
+        while t >= first:
+            times.append(t)
+            t -= period
+        times.reverse()
+        times = times[:limit] if start is not None else times[-limit:]
+        rows = []
+        for ts in times:
+            qty = self.oi_log.at(spec.symbol, ts)
+            rows.append(
+                {
+                    "symbol": spec.symbol,
+                    "sumOpenInterest": decimal_text.fixed(qty, 8),
+                    "sumOpenInterestValue": decimal_text.fixed(qty * self._mark_at(spec, ts), 8),
+                    "timestamp": ts,
+                }
+            )
+        return rows

@@ -56,6 +56,10 @@ FUTURES_REJECTS: dict[RejectReason, tuple[int, str]] = {
     # PERCENT_PRICE: a buy above mark × multiplierUp, a sell below mark × multiplierDown
     RejectReason.PRICE_ABOVE_LIMIT: (-4016, "Limit price can't be higher than {bound}."),
     RejectReason.PRICE_BELOW_LIMIT: (-4024, "Limit price can't be lower than {bound}."),
+    RejectReason.MARKET_PRICE_OUTSIDE_BAND: (
+        -4131,
+        "The counterparty's best price does not meet the PERCENT_PRICE filter limit.",
+    ),
     RejectReason.UNKNOWN_SYMBOL: (-1121, "Invalid symbol."),
     RejectReason.NOT_SUPPORTED: (-1020, "This operation is not supported."),
     # SETTLING admits reduce-only orders only (-4140 INVALID_OPENING_POSITION_STATUS);

@@ -55,8 +55,10 @@ class MarketGate:
 def market_of(path: str) -> Market | None:
     if path.startswith(("/api/", "/sapi/")):
         return "spot"
-    if path.startswith(("/fapi/", "/dapi/")):
-        return "futures"  # /dapi: COIN-M, of which the emulator lists nothing
+    if path.startswith(("/fapi/", "/dapi/", "/futures/data/")):
+        # /dapi: COIN-M, of which the emulator lists nothing; /futures/data: USDⓈ-M
+        # trading statistics, served by fapi.binance.com
+        return "futures"
     return None
 
 

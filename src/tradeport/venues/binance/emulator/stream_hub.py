@@ -196,9 +196,10 @@ class MarketStreams:
         if not bars:
             return
         ids = (bar.first_id, bar.last_id)
-        self.publish(
-            topic, self.payloads.kline(topic.symbol, topic.interval, bars[0], ids, closed, now)
-        )
+        payload = self.payloads.kline(topic.symbol, topic.interval, bars[0], ids, closed, now)
+        if topic.contract:
+            payload = self.payloads.continuous_kline(payload, topic.contract)
+        self.publish(topic, payload)
 
     # -- the clock ---------------------------------------------------------------------
     def tick(self) -> None:

@@ -164,6 +164,20 @@ class Payloads:
         }
         return {"e": "kline", "E": now, "s": symbol, "k": bar}
 
+    @staticmethod
+    def continuous_kline(kline: Payload, contract: str) -> Payload:
+        """A kline event as the continuous contract stream words it: the pair (`ps`) and
+        the contract type (`ct`) in place of the symbol, which the bar drops too."""
+        bar = kline["k"]
+        assert isinstance(bar, dict)
+        return {
+            "e": "continuous_kline",
+            "E": kline["E"],
+            "ps": kline["s"],
+            "ct": contract,
+            "k": {k: v for k, v in bar.items() if k != "s"},
+        }
+
     def ticker(self, t: Ticker24h, now: int) -> Payload:
         spec = self.spec(t.symbol)
         price, qty = self.fmt.price, self.fmt.qty

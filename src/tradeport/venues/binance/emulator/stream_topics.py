@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from tradeport.venues.binance.emulator.calls import Market
@@ -39,6 +39,9 @@ MARK_PRICE_MS = {"": 3000, "@1s": 1000}  # USDⓈ-M markPrice: 3 s, or 1 s with 
 FUTURES_PUBLIC: frozenset[Kind] = frozenset({"depth", "partial", "bookTicker", "trade"})
 MAX_STREAMS: dict[Market, int] = {"spot": 1024, "futures": 200}
 
+# USDⓈ-M continuous contract klines: <pair>_<contractType>@continuousKline_<interval>;
+# the emulator lists perpetuals only, so PERPETUAL is the one contract type it serves
+_CONTINUOUS = re.compile(r"^([a-z0-9]+)_(perpetual)@continuousKline_([0-9]+[smhdwM])$")
 _NAME = re.compile(r"^([a-z0-9]+)@([A-Za-z]+)(\d*)(?:_([0-9]+[smhdwM]))?(@\w+)?$")
 _TICKERS: dict[str, Kind] = {"ticker": "ticker", "miniTicker": "miniTicker"}
 _REAL_TIME: dict[str, Kind] = {"trade": "trade", "aggTrade": "aggTrade", "bookTicker": "bookTicker"}
@@ -53,6 +56,7 @@ class Topic:
     period_ms: int = 0  # timed streams: how often they push
     levels: int = 0  # partial depth
     interval: str = ""  # kline interval, e.g. "1m"
+    contract: str = ""  # continuous kline's contract type, e.g. "PERPETUAL"
 
     @property
     def category(self) -> Category:
@@ -62,6 +66,9 @@ class Topic:
 def parse_topic(name: str, market: Market, symbols: Collection[str]) -> Topic | None:
     """The topic a stream name denotes on `market`, or None if the venue has no such
     stream (unknown channel, speed, interval, depth level or symbol)."""
+    continuous = _CONTINUOUS.match(name)
+    if continuous is not None:
+        return _continuous_kline(name, market, symbols, *continuous.groups())
     match = _NAME.match(name)
     if match is None:
         return None
@@ -102,6 +109,16 @@ def _kline(
     if market == "futures" and interval == "1s":
         return None  # 1s bars are spot-only
     return Topic(name, symbol, "kline", interval=interval)
+
+
+def _continuous_kline(
+    name: str, market: Market, symbols: Collection[str], pair: str, contract: str, interval: str
+) -> Topic | None:
+    symbol = pair.upper()
+    if market != "futures" or symbol not in symbols:
+        return None
+    kline = _kline(name, symbol, market, "kline", "", interval, "")
+    return None if kline is None else replace(kline, contract=contract.upper())
 
 
 def _depth(name: str, symbol: str, market: Market, digits: str, suffix: str) -> Topic | None:

@@ -40,11 +40,13 @@ _FUTURES_ORDER_TYPES = ["LIMIT", "MARKET"]
 # The price bands the engines enforce and exchangeInfo announces, one source for both.
 # Spot PERCENT_PRICE_BY_SIDE as on BTCUSDT (§1.8): each side between 0.2× and 5× the
 # average price (-1013). USDⓈ-M PERCENT_PRICE (§2.8): a buy at most 1.05× the mark price
-# (-4016), a sell at least 0.95× (-4024).
+# (-4016), a sell at least 0.95× (-4024); a MARKET order whose counterparty's best price
+# is outside that band is refused (-4131, §2.7). Spot's filter docs name no such check for
+# MARKET orders (they have no price), so spot bands limit prices only [?].
 SPOT_PRICE_BAND = PriceBand(
     buy_up=Decimal(5), buy_down=Decimal("0.2"), sell_up=Decimal(5), sell_down=Decimal("0.2")
 )
-FUTURES_PRICE_BAND = PriceBand(buy_up=Decimal("1.05"), sell_down=Decimal("0.95"))
+FUTURES_PRICE_BAND = PriceBand(buy_up=Decimal("1.05"), sell_down=Decimal("0.95"), market=True)
 _AVG_PRICE_MINS = 5
 # Spot expires the resting order when an account's taker meets its own maker unless the
 # order asks otherwise (defaultSelfTradePreventionMode of BTCUSDT, §1.8). USDⓈ-M's

@@ -1,6 +1,7 @@
 """The SAPI wallet endpoints clients call by default: `GET /sapi/v1/capital/config/getall`
 (all coins' information, USER_DATA, weight 10) and `GET /sapi/v1/asset/tradeFee` (the
-account's spot fee rates per symbol, weight 1).
+account's spot fee rates per symbol, weight 1), and the account's commission rates of
+one symbol (`GET /api/v3/account/commission`, weight 20).
 
 ccxt's binance and binanceusdm ask it in `load_markets` (fetchCurrencies) whenever
 keys are set. The emulator lists every asset of its spot symbols with the account's
@@ -25,6 +26,15 @@ from tradeport.venues.binance.emulator.calls import Call, Route
 _NETWORKS = {"BTC": "BTC", "ETH": "ETH", "DOGE": "DOGE", "USDT": "ETH"}
 
 
+def _rates(maker: Decimal, taker: Decimal) -> dict[str, str]:
+    return {
+        "maker": f8(maker),
+        "taker": f8(taker),
+        "buyer": f8(Decimal(0)),
+        "seller": f8(Decimal(0)),
+    }
+
+
 class Wallet:
     def __init__(self, engine: Engine, specs: Sequence[SymbolSpec]) -> None:
         """`engine`: the spot engine, whose balances and fees are the wallet's."""
@@ -39,6 +49,26 @@ class Wallet:
         return {
             "GET /sapi/v1/capital/config/getall": Route(self.coins, signed=True),
             "GET /sapi/v1/asset/tradeFee": Route(self.trade_fees, signed=True),
+            "GET /api/v3/account/commission": Route(self.commission, signed=True),
+        }
+
+    def commission(self, call: Call) -> object:
+        """The symbol's standard rates; no special or tax commission applies and no BNB
+        is held to pay fees with, so those read zero and the discount is off. The
+        `specialCommission` block is in the current docs' example [?]."""
+        spec = call.params.spec(self.specs)
+        maker, taker = self.engine.fees
+        return {
+            "symbol": spec.symbol,
+            "standardCommission": _rates(maker, taker),
+            "specialCommission": _rates(Decimal(0), Decimal(0)),
+            "taxCommission": _rates(Decimal(0), Decimal(0)),
+            "discount": {
+                "enabledForAccount": False,
+                "enabledForSymbol": False,
+                "discountAsset": "BNB",
+                "discount": f8(Decimal(0)),
+            },
         }
 
     def trade_fees(self, call: Call) -> object:

@@ -115,6 +115,7 @@ SPOT_WEIGHTS: dict[str, WeightRule] = {
     "GET /sapi/v1/capital/config/getall": 10,
     "GET /sapi/v1/asset/tradeFee": 1,
     "GET /api/v3/rateLimit/order": 40,
+    "GET /api/v3/account/commission": 20,
 }
 
 # USDⓈ-M, SDK 18.0.1 docstrings (§2.3). New orders cost no IP weight, only order counts.
@@ -125,6 +126,12 @@ FUTURES_WEIGHTS: dict[str, WeightRule] = {
     "GET /fapi/v1/depth": _by_limit(500, [(50, 2), (100, 5), (500, 10)], 20),
     "GET /fapi/v1/trades": 5,
     "GET /fapi/v1/klines": _by_limit(500, [(99, 1), (499, 2), (1000, 5)], 10),
+    "GET /fapi/v1/continuousKlines": _by_limit(500, [(99, 1), (499, 2), (1000, 5)], 10),
+    "GET /fapi/v1/indexPriceKlines": _by_limit(500, [(99, 1), (499, 2), (1000, 5)], 10),
+    "GET /fapi/v1/markPriceKlines": _by_limit(500, [(99, 1), (499, 2), (1000, 5)], 10),
+    # shares fundingRate's own 500 per 5 minutes IP limit, not the weight [?]
+    "GET /fapi/v1/fundingInfo": 0,
+    "GET /fapi/v1/rateLimit/order": 1,
     "GET /fapi/v1/ticker/24hr": _by_symbol(1, 40),
     "GET /fapi/v1/ticker/price": _by_symbol(1, 2),
     "GET /fapi/v2/ticker/price": _by_symbol(1, 2),
@@ -160,6 +167,12 @@ FUTURES_WEIGHTS: dict[str, WeightRule] = {
     "DELETE /fapi/v1/batchOrders": 1,
     "GET /fapi/v1/commissionRate": 20,
     "GET /fapi/v1/income": 30,
+    "GET /fapi/v1/symbolConfig": 5,
+    "GET /fapi/v1/accountConfig": 5,
+    "GET /fapi/v1/multiAssetsMargin": 30,
+    "POST /fapi/v1/multiAssetsMargin": 1,
+    # the /futures/data statistics have their own IP limit (1000 per 5 minutes) [?]
+    "GET /futures/data/openInterestHist": 0,
 }
 
 
