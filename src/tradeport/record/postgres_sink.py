@@ -29,7 +29,7 @@ from psycopg import sql
 
 from tradeport.model.errors import BadParameter, Disconnected
 from tradeport.record.events import Channel, Event
-from tradeport.record.rows import COLUMNS, event_row, row_event
+from tradeport.record.rows import COLUMNS, event_values, row_event
 from tradeport.record.sink import ServerSinkStats, resend_on_loss
 from tradeport.record.urls import take_params
 
@@ -159,10 +159,9 @@ class PostgresSink:
 
     async def write(self, events: Sequence[Event]) -> None:
         by_channel: dict[Channel, list[tuple[Any, ...]]] = {c: [] for c in Channel}
+        run = self.run
         for event in events:
-            row = event_row(event)
-            key = (event.venue, event.symbol, self.run)
-            by_channel[event.channel].append((*key, *(row[c] for c in COLUMNS[event.channel])))
+            by_channel[event.channel].append((event.venue, event.symbol, run, *event_values(event)))
         # the primary key keeps the tables from storing a resent row twice
         await resend_on_loss(
             lambda: self._send(by_channel),
