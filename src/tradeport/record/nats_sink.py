@@ -94,6 +94,8 @@ class JetStreamSink:
         self.stats = NatsStats()
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
+        # (subject, message id before the seq) of each (venue, channel, symbol)
+        self._names: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     async def connect(self, *, create_stream: bool = True) -> JetStreamContext:
         """The JetStream context; the stream is made (or checked) unless a reader that
@@ -146,34 +148,46 @@ class JetStreamSink:
 
     async def _publish_batch(self, js: JetStreamContext, events: Sequence[Event]) -> None:
         for attempt in range(self.retries + 1):
+            acks: list[asyncio.Future[PubAck]] = []
             try:
                 if self._nc is None or self._nc.is_closed:
                     self._nc = self._js = None
                     js = await self.connect()
-                acks = await asyncio.gather(*(self._publish(js, e) for e in events))
+                # pipelined: every message goes out before the first acknowledgement is
+                # awaited; the acknowledgements come back on one reply subscription
+                for event in events:
+                    acks.append(await self._publish(js, event))
+                done = await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
             except (NatsError, OSError, Disconnected) as exc:
-                # what reached the stream is unknown: resend it all, the message ids
-                # keep the stream from storing anything twice
+                # (a timeout is an OSError) what reached the stream is unknown: resend it
+                # all, the message ids keep the stream from storing anything twice
+                for ack in acks:
+                    ack.cancel()
                 if attempt == self.retries:
                     raise Disconnected(f"{self.name}: publishing to {self.url}: {exc}") from exc
                 self.stats.retries += 1
                 log.warning("%s: batch not acknowledged (%s); resending", self.name, exc)
                 await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
                 continue
-            duplicates = sum(ack.duplicate is True for ack in acks)
+            duplicates = sum(ack.duplicate is True for ack in done)
             self.stats.duplicates += duplicates
-            self.stats.written += len(acks) - duplicates
+            self.stats.written += len(done) - duplicates
             return
 
-    def _publish(self, js: JetStreamContext, event: Event) -> asyncio.Future[PubAck]:
-        msg_id = f"{event.venue}/{event.channel}/{event.symbol}/{self.run}/{event.seq}"
-        return asyncio.ensure_future(
-            js.publish(
+    async def _publish(self, js: JetStreamContext, event: Event) -> asyncio.Future[PubAck]:
+        key = (event.venue, event.channel, event.symbol)
+        names = self._names.get(key)
+        if names is None:
+            names = self._names[key] = (
                 subject_of(self.prefix, event),
-                _encode(event),
-                stream=self.stream,
-                headers={"Nats-Msg-Id": msg_id},
+                f"{event.venue}/{event.channel}/{event.symbol}/{self.run}/",
             )
+        subject, msg_id = names
+        return await js.publish_async(
+            subject,
+            _encode(event),
+            stream=self.stream,
+            headers={"Nats-Msg-Id": f"{msg_id}{event.seq}"},
         )
 
     async def flush(self) -> None:
