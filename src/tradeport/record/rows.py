@@ -8,8 +8,8 @@ in `kind`, its `reason` and `count`, and empty levels (book) or nulls (trades, q
 Each event type's layout is written once (`_LAYOUTS`): its `kind`, then the event's
 own fields in column order. Rows are tuples in that order, built with one C-level
 attribute read per event; `packed_row` keeps a book event's levels as the (price, size)
-pairs it holds (bids, asks), which a columnar writer splits for a whole batch at once,
-and `event_values` splits them per row (bid_px, bid_qty, ask_px, ask_qty).
+pairs it holds (bids, asks), which each sink splits into bid_px, bid_qty, ask_px and
+ask_qty its own way (Parquet for a whole row group at once).
 """
 
 from __future__ import annotations
@@ -128,27 +128,6 @@ def packed_row(event: Event) -> tuple[Any, ...]:
     if pack is None:
         return _marker_row(event)  # type: ignore[arg-type]  # the only other type
     return pack(event)
-
-
-def split_levels(levels: Levels) -> tuple[list[float], list[float]]:
-    """(prices, sizes) of (price, size) pairs."""
-    return [p for p, _ in levels], [q for _, q in levels]
-
-
-def event_values(event: Event) -> tuple[Any, ...]:
-    """`event` as a tuple of its channel's `COLUMNS`."""
-    row = packed_row(event)
-    if event.channel is not Channel.BOOK:
-        return row
-    bids, asks = BOOK_LEVELS
-    return (
-        row[0],
-        str(row[1]),  # the kind as plain text, not a BookKind
-        *row[2:bids],
-        *split_levels(row[bids]),
-        *split_levels(row[asks]),
-        *row[asks + 1 :],
-    )
 
 
 def _levels(px: list[float], qty: list[float]) -> Levels:
