@@ -175,17 +175,31 @@ PartKey = tuple[str, Channel, str, str]  # venue, channel, date, symbol
 
 @dataclass
 class _Part:
-    """One open file of one partition."""
+    """One open file of one partition. The file itself is made with its first row
+    group (in the worker thread): taking rows does no I/O."""
 
-    final: Path
-    writer: pq.ParquetWriter
-    opened: float
+    opened_ns: int  # epoch ns: the file's name
+    opened: float  # monotonic: when the file is due
+    final: Path | None = None
+    writer: pq.ParquetWriter | None = None
     rows: list[tuple[Any, ...]] = field(default_factory=list)  # packed rows (rows.py)
     written: int = 0
 
     @property
-    def tmp(self) -> Path:
-        return self.final.with_name(self.final.name + TMP_SUFFIX)
+    def tmp(self) -> Path | None:
+        return None if self.final is None else self.final.with_name(self.final.name + TMP_SUFFIX)
+
+
+@dataclass(slots=True)
+class _Due:
+    """File work a batch made due (ParquetSink._take)."""
+
+    new: list[tuple[PartKey, _Part]] = field(default_factory=list)  # files to make
+    full: list[tuple[PartKey, _Part]] = field(default_factory=list)  # row_group_rows wait
+    shed: bool = False  # more than max_buffered_rows wait in all
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.full or self.shed)
 
 
 @dataclass(slots=True)
@@ -254,7 +268,11 @@ class ParquetSink:
 
     # -- the Sink protocol ---------------------------------------------------------------
     async def write(self, events: Sequence[Event]) -> None:
-        await asyncio.to_thread(self.write_now, events)
+        # rows are taken on the event loop (cheaper than a hop to the worker thread for
+        # every batch); only row groups due are written in the thread
+        due = self._take(events)
+        if due:
+            await asyncio.to_thread(self._write_groups, due)
 
     async def flush(self) -> None:
         await asyncio.to_thread(self.flush_due)
@@ -269,18 +287,40 @@ class ParquetSink:
 
     # -- the same, blocking --------------------------------------------------------------
     def write_now(self, events: Sequence[Event]) -> None:
+        self._write_groups(self._take(events))
+
+    def _take(self, events: Sequence[Event]) -> _Due:
+        """Buffer the rows of `events`; returns the work that is due: files to make,
+        row groups to write."""
         parts = self._parts
         group = self.row_group_rows
+        due = _Due()
         for event in events:
             key = (event.venue, event.channel, day_of(event.local_ts), event.symbol)
-            part = parts.get(key) or self._open(key)
+            part = parts.get(key)
+            if part is None:
+                part = parts[key] = _Part(opened_ns=time.time_ns(), opened=time.monotonic())
+                due.new.append((key, part))
             rows = part.rows
             rows.append(packed_row(event))
-            self._buffered += 1
-            if len(rows) >= group:
+            if len(rows) == group:
+                due.full.append((key, part))
+        self._buffered += len(events)
+        due.shed = self._buffered > self.max_buffered_rows
+        return due
+
+    def _write_groups(self, due: _Due) -> None:
+        for key, part in due.new:
+            self._writer(key, part)  # a file exists from a stream's first row on
+        for key, part in due.full:
+            if part.rows:
                 self._write_group(key, part)
-        if self._buffered > self.max_buffered_rows:
-            self._shed()
+        if due.shed:
+            # too many rows wait: the biggest files' go out until half the limit wait
+            for key, part in sorted(self._parts.items(), key=lambda item: -len(item[1].rows)):
+                if self._buffered <= self.max_buffered_rows // 2 or not part.rows:
+                    break
+                self._write_group(key, part)
 
     def flush_due(self) -> None:
         """Close the files that are due (their time is up, or their day is over); the
@@ -300,19 +340,14 @@ class ParquetSink:
             elif write_all and part.rows:
                 self._write_group(key, part)
 
-    def _shed(self) -> None:
-        """Too many rows wait: write the biggest files' rows until half the limit do."""
-        waiting = sorted(self._parts.items(), key=lambda item: len(item[1].rows), reverse=True)
-        for key, part in waiting:
-            if self._buffered <= self.max_buffered_rows // 2 or not part.rows:
-                return
-            self._write_group(key, part)
-
     def close_now(self) -> None:
         for key in list(self._parts):
             self._close(key)
 
-    def _open(self, key: PartKey) -> _Part:
+    def _writer(self, key: PartKey, part: _Part) -> pq.ParquetWriter:
+        """The part's writer, its temporary file made now if it was not yet."""
+        if part.writer is not None:
+            return part.writer
         venue, channel, date, symbol = key
         folder = (
             self.root
@@ -322,7 +357,7 @@ class ParquetSink:
             / f"symbol={_safe(symbol)}"
         )
         folder.mkdir(parents=True, exist_ok=True)
-        opened_ns = time.time_ns()
+        opened_ns = part.opened_ns
         final = folder / f"part-{opened_ns:020d}.parquet"
         while final.exists() or final.with_name(final.name + TMP_SUFFIX).exists():
             opened_ns += 1
@@ -335,23 +370,26 @@ class ParquetSink:
             compression=self.compression,
             use_dictionary=[name for name in _DICTIONARY if name in schema.names],
         )
-        part = _Part(final=final, writer=writer, opened=time.monotonic())
-        self._parts[key] = part
-        return part
+        part.final, part.writer = final, writer
+        return writer
 
     def _write_group(self, key: PartKey, part: _Part) -> None:
         rows = part.rows
         part.rows = []
         self._buffered -= len(rows)
-        part.writer.write_table(table_of(key[1], rows), row_group_size=len(rows))
+        writer = self._writer(key, part)
+        # row groups of `row_group_rows` at most (a batch may carry a file past it)
+        writer.write_table(table_of(key[1], rows), row_group_size=self.row_group_rows)
         part.written += len(rows)
         self.stats.rows_written += len(rows)
-        self.stats.row_groups += 1
+        self.stats.row_groups += -(-len(rows) // self.row_group_rows)
 
     def _close(self, key: PartKey) -> None:
         part = self._parts.pop(key)
         if part.rows:
             self._write_group(key, part)
+        if part.writer is None or part.tmp is None or part.final is None:
+            return  # no row ever came: no file was made
         part.writer.close()
         os.replace(part.tmp, part.final)
         self.stats.files_closed += 1
