@@ -3,7 +3,7 @@ when they are not all known (the recorder then compares whole books)."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradeport.book.levels import MAX_CHANGES, L2Book
@@ -16,6 +16,8 @@ sides = st.lists(st.tuples(prices, quantities), max_size=6)
 
 
 @given(st.lists(st.tuples(sides, sides), max_size=8))
+# no timing limits: how fast examples are made depends on the machine's load
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_given_levels_rebuild_the_book_from_its_last_state(
     updates: list[tuple[list[Level], list[Level]]],
 ) -> None:

@@ -5,9 +5,12 @@ The recorder watches each symbol's book (in every state) and trades with callbac
 it runs on the socket readers' path: it turns each update into an event and hands it
 to every sink's bounded queue (sink.py), which never blocks. Book events come from the
 synced book the client keeps: a `delta` is the net change between two consecutive
-verified states, a `snapshot` the whole book; a snapshot is written when the book
-becomes LIVE (first sync, and after every resync), every `snapshot_interval` seconds,
-and when a sink asks for one after dropping a delta. When the book leaves LIVE a GAP
+verified states (worked out from the levels the book was given since the previous
+one, L2Book.follow_changes, so a delta costs the changed levels and not the book's
+depth; by comparing the two states when those are not known), a `snapshot` the whole
+book; a snapshot is written when the book becomes LIVE (first sync, and after every
+resync), every `snapshot_interval` seconds, and when a sink asks for one after
+dropping a delta. When the book leaves LIVE a GAP
 marker (if the venue's ids broke) and a RESYNC marker are written; nothing is written
 for that book until it is LIVE again. When a stream connection was lost and replaced,
 every stream gets a DISCONNECT marker ahead of its next event (trades sent during the
@@ -511,7 +514,8 @@ class Recorder:
             stream.next_snapshot = now + self.snapshot_interval
             self.stats.snapshots += 1
         elif book.update_id == stream.update_id:
-            if given:  # levels given without a new id: the next delta compares books
+            if taken and given != []:
+                # levels given (or lost) without a new id: the next delta compares books
                 stream.in_step = False
             return  # the same state again: nothing changed
         elif given is not None and stream.in_step:
