@@ -113,6 +113,21 @@ def test_rows_go_out_as_row_groups_by_size_and_on_flush(tmp_path: Path) -> None:
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [2, 1]
 
 
+async def test_the_periodic_flush_leaves_rows_waiting_until_too_many_wait(tmp_path: Path) -> None:
+    # a row group in a file without its footer is no safer than a row in memory: the
+    # sink queue's flush does not cut each file into tiny groups, the row limit does
+    now = time.time_ns()
+    sink = ParquetSink(tmp_path, max_buffered_rows=4)
+    book, trades = _events(now)[:3], _events(now)[3:]
+    await sink.write(book)
+    await sink.flush()
+    assert sink.stats.row_groups == 0
+    await sink.write(trades)  # 3 + 2 rows wait: the book's (the most) go out
+    assert sink.stats.rows_written == 3
+    await sink.close()
+    assert list(read_events(tmp_path)) == _events(now)
+
+
 def test_a_file_is_closed_and_renamed_when_its_time_is_up(tmp_path: Path) -> None:
     sink = ParquetSink(tmp_path, max_file_seconds=1e-9)
     sink.write_now(_events(time.time_ns())[:2])
@@ -139,6 +154,8 @@ def test_leftover_temporary_files_are_finished_or_removed_on_open(tmp_path: Path
 def test_bad_settings_are_refused(tmp_path: Path) -> None:
     with pytest.raises(BadParameter, match="row_group_rows"):
         ParquetSink(tmp_path, row_group_rows=0)
+    with pytest.raises(BadParameter, match="max_buffered_rows"):
+        ParquetSink(tmp_path, max_buffered_rows=0)
     with pytest.raises(BadParameter, match="max_file_seconds"):
         ParquetSink(tmp_path, max_file_seconds=0)
 

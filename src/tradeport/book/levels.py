@@ -21,7 +21,7 @@ already in the book was checked when it entered, so only a new price is looked a
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import import_module
 from itertools import islice
 from math import inf
@@ -64,7 +64,9 @@ def available_level_stores() -> tuple[str, ...]:
 
 
 Level = tuple[float, float]
+Changes = list[tuple[Sequence[Level], Sequence[Level]]]
 PRUNE_VIEWS = 64  # views handed out between two changes before dead ones are dropped
+MAX_CHANGES = 10_000  # applies kept for a follower that does not take them: then unknown
 
 
 class BookView(Protocol):
@@ -101,6 +103,9 @@ class L2Book:
         "_bid_cache",
         "_bid_prices",
         "_bids",
+        "_changes",
+        "_changes_known",
+        "_follower",
         "_views",
         "_views_alive",
         "symbol",
@@ -121,6 +126,56 @@ class L2Book:
         # views handed out since the levels last changed (view.py): copied before a change
         self._views: list[ref[BookView]] = []
         self._views_alive = 0  # views alive at the last pruning of `_views`
+        # the levels given to `apply` since the follower last took them (follow_changes)
+        self._follower: object | None = None
+        self._changes: Changes | None = None
+        self._changes_known = False
+
+    # -- following the changes ----------------------------------------------------------
+    def follow_changes(self, follower: object) -> bool:
+        """Keep the levels every `apply` is given until `follower` takes them: a
+        consumer that writes each update's net change (the recorder) then looks only
+        at the changed levels instead of comparing whole books. One follower at a
+        time: False when another one follows the book."""
+        if self._follower is not None:
+            return self._follower is follower
+        self._follower = follower
+        self._changes = []
+        self._changes_known = False  # the follower starts from a full read
+        return True
+
+    def unfollow_changes(self, follower: object) -> None:
+        if self._follower is follower:
+            self._follower = self._changes = None
+
+    def take_changes(self, follower: object) -> Changes | None:
+        """The (bids, asks) given to `apply` since the last take, in order, or None when
+        they are not all known: the book was loaded or cleared, given levels as text
+        or as a one-pass iterator, or not taken from for `MAX_CHANGES` applies (or
+        `follower` does not follow the book). Known again from this call on."""
+        if self._follower is not follower:
+            return None
+        changes, self._changes = self._changes, []
+        known, self._changes_known = self._changes_known, True
+        return changes if known else None
+
+    def _keep_changes(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        changes = self._changes
+        if changes is None:
+            return
+        if (
+            type(bids) in (list, tuple)
+            and type(asks) in (list, tuple)
+            and len(changes) < MAX_CHANGES
+        ):
+            changes.append((bids, asks))  # type: ignore[arg-type]  # checked just above
+        else:
+            self._lose_changes()
+
+    def _lose_changes(self) -> None:
+        if self._changes is not None:
+            self._changes = []
+            self._changes_known = False
 
     def watch(self, view: BookView) -> None:
         """Keep `view` showing the levels as they are now: before they next change,
@@ -151,6 +206,7 @@ class L2Book:
         check_levels("ask", asks)
         if self._views:
             self._freeze_views()
+        self._lose_changes()
         self._bids = {p: q for p, q in dict(bids).items() if q}
         self._asks = {p: q for p, q in dict(asks).items() if q}
         self._bid_prices = sorted(self._bids)
@@ -168,6 +224,8 @@ class L2Book:
         # were measured too: their fixed costs make them slower for 20-level diffs.)
         if self._views:
             self._freeze_views()
+        if self._changes is not None:
+            self._keep_changes(bids, asks)
         compiled = _store
         if compiled is not None:
             compiled.apply_side(

@@ -64,6 +64,7 @@ class TextL2Book(L2Book):
         must stop trusting the book (as with `L2Book.apply`)."""
         if self._views:
             self._freeze_views()
+        self._lose_changes()  # a follower reads the levels from the book instead
         self._bid_cache = self._ask_cache = None  # kept in step by L2Book.apply only
         _apply_side(
             "bid", bids, size, self._bids, self._bid_prices, self._bid_texts, self._bid_keys, 1.0

@@ -2,6 +2,11 @@
 awaited in batches, the stream created with limits when missing, and de-duplication by
 message id so a batch resent after a lost connection is stored once.
 
+A batch's messages are all published before any acknowledgement is awaited, each with
+the batch's own reply subject; the acknowledgements are counted as they arrive (one
+subscription per connection) and the batch is done when all have come, or is resent
+when one is an error or they have not all come within `ack_timeout`.
+
 Subjects are `<prefix>.<venue>.<channel>.<symbol>` (a `.`, `*`, `>` or space inside a
 name becomes `_`); each message is the event as JSON (`read_subject` decodes it back)
 with header `Nats-Msg-Id: <venue>/<channel>/<symbol>/<run>/<seq>`, `run` the epoch ms the
@@ -16,17 +21,18 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 import nats
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
     DeliverPolicy,
-    PubAck,
     StorageType,
     StreamConfig,
 )
@@ -49,6 +55,31 @@ DEFAULT_PREFIX = "tradeport"
 def subject_of(prefix: str, event: Event) -> str:
     names = (event.venue, str(event.channel), event.symbol)
     return ".".join((prefix, *(n.translate(_TOKEN) for n in names)))
+
+
+class _PubAck(msgspec.Struct):
+    """JetStream's answer to a publish: where it stored the message, or an error."""
+
+    stream: str = ""
+    seq: int = 0
+    duplicate: bool = False
+    error: dict[str, Any] | None = None
+
+
+_decode_ack = msgspec.json.Decoder(_PubAck).decode
+_EXPECTED_STREAM = "Nats-Expected-Stream"  # JetStream refuses the message elsewhere
+
+
+class _Batch:
+    """Acknowledgements counted for one batch of publishes."""
+
+    __slots__ = ("acked", "done", "duplicates", "expected")
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.acked = 0
+        self.duplicates = 0
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
 
 @dataclass(slots=True)
@@ -94,6 +125,13 @@ class JetStreamSink:
         self.stats = NatsStats()
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
+        # (subject, message id before the seq) of each (venue, channel, symbol)
+        self._names: dict[tuple[str, str, str], tuple[str, str]] = {}
+        # batches awaiting acknowledgements, by number (the last token of their reply)
+        self._batches: dict[int, _Batch] = {}
+        self._batch_no = 0
+        self._acks_on: NatsClient | None = None  # the connection acks are subscribed on
+        self._inbox = ""
 
     async def connect(self, *, create_stream: bool = True) -> JetStreamContext:
         """The JetStream context; the stream is made (or checked) unless a reader that
@@ -146,35 +184,74 @@ class JetStreamSink:
 
     async def _publish_batch(self, js: JetStreamContext, events: Sequence[Event]) -> None:
         for attempt in range(self.retries + 1):
+            self._batch_no += 1
+            number = self._batch_no
+            batch = self._batches[number] = _Batch(len(events))
             try:
                 if self._nc is None or self._nc.is_closed:
                     self._nc = self._js = None
-                    js = await self.connect()
-                acks = await asyncio.gather(*(self._publish(js, e) for e in events))
+                    await self.connect()
+                nc = self._nc
+                assert nc is not None  # connect() made it
+                reply = f"{await self._ack_inbox(nc)}.{number}"
+                # pipelined: every message goes out before the first acknowledgement is
+                # awaited; they all come back to one reply subject of this batch
+                for event in events:
+                    subject, headers = self._headers(event)
+                    await nc.publish(subject, _encode(event), reply=reply, headers=headers)
+                await asyncio.wait_for(asyncio.shield(batch.done), self.ack_timeout)
             except (NatsError, OSError, Disconnected) as exc:
-                # what reached the stream is unknown: resend it all, the message ids
-                # keep the stream from storing anything twice
+                # (a timeout is an OSError) what reached the stream is unknown: resend it
+                # all, the message ids keep the stream from storing anything twice
                 if attempt == self.retries:
                     raise Disconnected(f"{self.name}: publishing to {self.url}: {exc}") from exc
                 self.stats.retries += 1
                 log.warning("%s: batch not acknowledged (%s); resending", self.name, exc)
                 await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
                 continue
-            duplicates = sum(ack.duplicate is True for ack in acks)
-            self.stats.duplicates += duplicates
-            self.stats.written += len(acks) - duplicates
+            finally:
+                # acknowledgements of an attempt given up on arrive to no one
+                del self._batches[number]
+            self.stats.duplicates += batch.duplicates
+            self.stats.written += batch.acked - batch.duplicates
             return
 
-    def _publish(self, js: JetStreamContext, event: Event) -> asyncio.Future[PubAck]:
-        msg_id = f"{event.venue}/{event.channel}/{event.symbol}/{self.run}/{event.seq}"
-        return asyncio.ensure_future(
-            js.publish(
+    def _headers(self, event: Event) -> tuple[str, dict[str, str]]:
+        """(subject, headers) of `event`: its message id, and the stream it must reach."""
+        key = (event.venue, event.channel, event.symbol)
+        names = self._names.get(key)
+        if names is None:
+            names = self._names[key] = (
                 subject_of(self.prefix, event),
-                _encode(event),
-                stream=self.stream,
-                headers={"Nats-Msg-Id": msg_id},
+                f"{event.venue}/{event.channel}/{event.symbol}/{self.run}/",
             )
-        )
+        subject, msg_id = names
+        return subject, {"Nats-Msg-Id": f"{msg_id}{event.seq}", _EXPECTED_STREAM: self.stream}
+
+    async def _ack_inbox(self, nc: NatsClient) -> str:
+        """The reply subject prefix the acknowledgements of `nc`'s batches come to."""
+        if self._acks_on is not nc:
+            self._inbox = nc.new_inbox()
+            await nc.subscribe(f"{self._inbox}.*", cb=self._on_ack)
+            self._acks_on = nc
+        return self._inbox
+
+    async def _on_ack(self, msg: Msg) -> None:
+        batch = self._batches.get(int(msg.subject.rpartition(".")[2]))
+        if batch is None or batch.done.done():
+            return
+        if not msg.data:  # a status instead of an answer: no stream took the subject
+            status = (msg.headers or {}).get("Status", "")
+            batch.done.set_exception(NatsError(f"no acknowledgement (status {status})"))
+            return
+        ack = _decode_ack(msg.data)
+        if ack.error is not None:
+            batch.done.set_exception(NatsError(f"JetStream refused a message: {ack.error}"))
+            return
+        batch.acked += 1
+        batch.duplicates += ack.duplicate
+        if batch.acked == batch.expected:
+            batch.done.set_result(None)
 
     async def flush(self) -> None:
         """Every batch is acknowledged (stored) once `write` returns."""

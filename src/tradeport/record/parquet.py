@@ -4,13 +4,21 @@
     <root>/venue=<V>/channel=<book|trades>/date=<YYYY-MM-DD>/symbol=<S>/part-<ns>.parquet
 
 `date` is the UTC day of the receipt time; `<ns>` is when the file was opened, so file
-names sort in recording order. Rows are buffered and written as one row group when
-`row_group_rows` are waiting or `flush` is called (the sink queue does every flush
-interval). A file is written under `<name>.tmp` and renamed when closed, after
-`max_file_seconds` or at the day's end or on `close()`: a reader globbing `*.parquet`
-never sees a half-written file. A crash leaves `.tmp` files; `recover()` (run when the
-sink opens) finishes those whose footer was written and removes the rest, so at most
-the rows of the files open at the crash are lost (bounded by `max_file_seconds`).
+names sort in recording order. A file is written under `<name>.tmp` and renamed when
+closed, after `max_file_seconds` or at the day's end or on `close()`: a reader globbing
+`*.parquet` never sees a half-written file. A crash leaves `.tmp` files; `recover()`
+(run when the sink opens) finishes those whose footer was written and removes the rest,
+so at most the rows of the files open at the crash are lost (bounded by
+`max_file_seconds`).
+
+Rows wait in memory as tuples (rows.py) and go out as one row group, built column by
+column for the whole group, when `row_group_rows` of a file wait, when the file closes,
+and whenever more than `max_buffered_rows` wait in all (the files holding the most
+first, until half remain): a row group in a file without its footer is no more durable
+than a row in memory, so the periodic `flush` closes the files that are due and keeps
+memory bounded, but does not cut every file's rows into a tiny row group (with hundreds
+of contracts open, each such group cost more than its rows). `flush_now()` writes every
+waiting row at once.
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ import functools
 import logging
 import os
 import time
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +41,7 @@ import pyarrow.parquet as pq
 
 from tradeport.model.errors import BadParameter
 from tradeport.record.events import Channel, Event
-from tradeport.record.rows import event_row
+from tradeport.record.rows import BOOK_LEVELS, PACKED_COLUMNS, packed_row
 
 log = logging.getLogger("tradeport.record")
 
@@ -101,6 +111,44 @@ SCHEMAS = {
     Channel.QUOTES: QUOTES_SCHEMA,
     Channel.RAW: RAW_SCHEMA,
 }
+DEFAULT_MAX_BUFFERED_ROWS = 200_000
+# dictionary-encoded: the few distinct words. Prices, sizes and ids are not: a
+# dictionary of them costs several times the CPU of zstd over the plain values, and
+# measured on book rows it left files larger.
+_DICTIONARY = ("kind", "side", "reason", "topic")
+
+
+def _floats(data: memoryview) -> pa.Array:
+    return pa.Array.from_buffers(pa.float64(), len(data), [None, pa.py_buffer(data.tobytes())])
+
+
+def _level_arrays(column: Sequence[Any]) -> tuple[pa.Array, pa.Array]:
+    """A column of (price, size) pair lists as two list<float64> arrays (prices,
+    sizes), split for the whole column at once: the pairs go into one C array of
+    doubles, and every other double is a price (no Python object per level)."""
+    ends = array("i", [0, *accumulate(map(len, column))])
+    offsets = pa.Array.from_buffers(pa.int32(), len(ends), [None, pa.py_buffer(ends)])
+    pairs = memoryview(array("d", chain.from_iterable(chain.from_iterable(column))))
+    return (
+        pa.ListArray.from_arrays(offsets, _floats(pairs[0::2])),
+        pa.ListArray.from_arrays(offsets, _floats(pairs[1::2])),
+    )
+
+
+def table_of(channel: Channel, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
+    """Packed rows (rows.py) of `channel` as a table of its schema, built column-wise."""
+    schema = SCHEMAS[channel]
+    columns: list[Sequence[Any]] = (
+        list(zip(*rows, strict=True)) if rows else [() for _ in PACKED_COLUMNS[channel]]
+    )
+    arrays: list[pa.Array] = []
+    levels = BOOK_LEVELS if channel is Channel.BOOK else ()
+    for index, column in enumerate(columns):
+        if index in levels:
+            arrays.extend(_level_arrays(column))
+        else:
+            arrays.append(pa.array(column, schema.field(len(arrays)).type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _safe(part: str) -> str:
@@ -127,17 +175,31 @@ PartKey = tuple[str, Channel, str, str]  # venue, channel, date, symbol
 
 @dataclass
 class _Part:
-    """One open file of one partition."""
+    """One open file of one partition. The file itself is made with its first row
+    group (in the worker thread): taking rows does no I/O."""
 
-    final: Path
-    writer: pq.ParquetWriter
-    opened: float
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    opened_ns: int  # epoch ns: the file's name
+    opened: float  # monotonic: when the file is due
+    final: Path | None = None
+    writer: pq.ParquetWriter | None = None
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # packed rows (rows.py)
     written: int = 0
 
     @property
-    def tmp(self) -> Path:
-        return self.final.with_name(self.final.name + TMP_SUFFIX)
+    def tmp(self) -> Path | None:
+        return None if self.final is None else self.final.with_name(self.final.name + TMP_SUFFIX)
+
+
+@dataclass(slots=True)
+class _Due:
+    """File work a batch made due (ParquetSink._take)."""
+
+    new: list[tuple[PartKey, _Part]] = field(default_factory=list)  # files to make
+    full: list[tuple[PartKey, _Part]] = field(default_factory=list)  # row_group_rows wait
+    shed: bool = False  # more than max_buffered_rows wait in all
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.full or self.shed)
 
 
 @dataclass(slots=True)
@@ -161,18 +223,23 @@ class ParquetSink:
         row_group_rows: int = 50_000,
         max_file_seconds: float = 300.0,
         compression: str = "zstd",
+        max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS,
         name: str = "parquet",
     ) -> None:
         if row_group_rows < 1:
             raise BadParameter(f"row_group_rows {row_group_rows}: expected at least 1")
         if max_file_seconds <= 0:
             raise BadParameter(f"max_file_seconds {max_file_seconds}: expected > 0")
+        if max_buffered_rows < 1:
+            raise BadParameter(f"max_buffered_rows {max_buffered_rows}: expected at least 1")
         self.root = Path(root)
         self.name = name
         self.row_group_rows = row_group_rows
         self.max_file_seconds = max_file_seconds
         self.compression = compression
+        self.max_buffered_rows = max_buffered_rows
         self.stats = ParquetStats()
+        self._buffered = 0  # rows waiting in every open file
         self._parts: dict[PartKey, _Part] = {}
         self.root.mkdir(parents=True, exist_ok=True)
         self.recover()
@@ -201,10 +268,14 @@ class ParquetSink:
 
     # -- the Sink protocol ---------------------------------------------------------------
     async def write(self, events: Sequence[Event]) -> None:
-        await asyncio.to_thread(self.write_now, events)
+        # rows are taken on the event loop (cheaper than a hop to the worker thread for
+        # every batch); only row groups due are written in the thread
+        due = self._take(events)
+        if due:
+            await asyncio.to_thread(self._write_groups, due)
 
     async def flush(self) -> None:
-        await asyncio.to_thread(self.flush_now)
+        await asyncio.to_thread(self.flush_due)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.close_now)
@@ -216,29 +287,67 @@ class ParquetSink:
 
     # -- the same, blocking --------------------------------------------------------------
     def write_now(self, events: Sequence[Event]) -> None:
+        self._write_groups(self._take(events))
+
+    def _take(self, events: Sequence[Event]) -> _Due:
+        """Buffer the rows of `events`; returns the work that is due: files to make,
+        row groups to write."""
+        parts = self._parts
+        group = self.row_group_rows
+        due = _Due()
         for event in events:
             key = (event.venue, event.channel, day_of(event.local_ts), event.symbol)
-            part = self._parts.get(key) or self._open(key)
-            part.rows.append(event_row(event))
-            if len(part.rows) >= self.row_group_rows:
+            part = parts.get(key)
+            if part is None:
+                part = parts[key] = _Part(opened_ns=time.time_ns(), opened=time.monotonic())
+                due.new.append((key, part))
+            rows = part.rows
+            rows.append(packed_row(event))
+            if len(rows) == group:
+                due.full.append((key, part))
+        self._buffered += len(events)
+        due.shed = self._buffered > self.max_buffered_rows
+        return due
+
+    def _write_groups(self, due: _Due) -> None:
+        for key, part in due.new:
+            self._writer(key, part)  # a file exists from a stream's first row on
+        for key, part in due.full:
+            if part.rows:
+                self._write_group(key, part)
+        if due.shed:
+            # too many rows wait: the biggest files' go out until half the limit wait
+            for key, part in sorted(self._parts.items(), key=lambda item: -len(item[1].rows)):
+                if self._buffered <= self.max_buffered_rows // 2 or not part.rows:
+                    break
                 self._write_group(key, part)
 
+    def flush_due(self) -> None:
+        """Close the files that are due (their time is up, or their day is over); the
+        other files' rows wait (see the module docstring)."""
+        self._close_due(write_all=False)
+
     def flush_now(self) -> None:
-        """Write every buffered row as a row group; close files that are due (their
-        time is up, or their day is over)."""
+        """Write every buffered row as a row group; close files that are due."""
+        self._close_due(write_all=True)
+
+    def _close_due(self, *, write_all: bool) -> None:
         now = time.monotonic()
         today = day_of(time.time_ns())
         for key, part in list(self._parts.items()):
             if now - part.opened >= self.max_file_seconds or key[2] < today:
                 self._close(key)
-            elif part.rows:
+            elif write_all and part.rows:
                 self._write_group(key, part)
 
     def close_now(self) -> None:
         for key in list(self._parts):
             self._close(key)
 
-    def _open(self, key: PartKey) -> _Part:
+    def _writer(self, key: PartKey, part: _Part) -> pq.ParquetWriter:
+        """The part's writer, its temporary file made now if it was not yet."""
+        if part.writer is not None:
+            return part.writer
         venue, channel, date, symbol = key
         folder = (
             self.root
@@ -248,29 +357,39 @@ class ParquetSink:
             / f"symbol={_safe(symbol)}"
         )
         folder.mkdir(parents=True, exist_ok=True)
-        opened_ns = time.time_ns()
+        opened_ns = part.opened_ns
         final = folder / f"part-{opened_ns:020d}.parquet"
         while final.exists() or final.with_name(final.name + TMP_SUFFIX).exists():
             opened_ns += 1
             final = folder / f"part-{opened_ns:020d}.parquet"
         tmp = final.with_name(final.name + TMP_SUFFIX)
-        writer = pq.ParquetWriter(tmp, SCHEMAS[channel], compression=self.compression)
-        part = _Part(final=final, writer=writer, opened=time.monotonic())
-        self._parts[key] = part
-        return part
+        schema = SCHEMAS[channel]
+        writer = pq.ParquetWriter(
+            tmp,
+            schema,
+            compression=self.compression,
+            use_dictionary=[name for name in _DICTIONARY if name in schema.names],
+        )
+        part.final, part.writer = final, writer
+        return writer
 
     def _write_group(self, key: PartKey, part: _Part) -> None:
-        table = pa.Table.from_pylist(part.rows, schema=SCHEMAS[key[1]])
-        part.writer.write_table(table, row_group_size=len(part.rows))
-        part.written += len(part.rows)
-        self.stats.rows_written += len(part.rows)
-        self.stats.row_groups += 1
+        rows = part.rows
         part.rows = []
+        self._buffered -= len(rows)
+        writer = self._writer(key, part)
+        # row groups of `row_group_rows` at most (a batch may carry a file past it)
+        writer.write_table(table_of(key[1], rows), row_group_size=self.row_group_rows)
+        part.written += len(rows)
+        self.stats.rows_written += len(rows)
+        self.stats.row_groups += -(-len(rows) // self.row_group_rows)
 
     def _close(self, key: PartKey) -> None:
         part = self._parts.pop(key)
         if part.rows:
             self._write_group(key, part)
+        if part.writer is None or part.tmp is None or part.final is None:
+            return  # no row ever came: no file was made
         part.writer.close()
         os.replace(part.tmp, part.final)
         self.stats.files_closed += 1

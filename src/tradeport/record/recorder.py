@@ -5,9 +5,12 @@ The recorder watches each symbol's book (in every state) and trades with callbac
 it runs on the socket readers' path: it turns each update into an event and hands it
 to every sink's bounded queue (sink.py), which never blocks. Book events come from the
 synced book the client keeps: a `delta` is the net change between two consecutive
-verified states, a `snapshot` the whole book; a snapshot is written when the book
-becomes LIVE (first sync, and after every resync), every `snapshot_interval` seconds,
-and when a sink asks for one after dropping a delta. When the book leaves LIVE a GAP
+verified states (worked out from the levels the book was given since the previous
+one, L2Book.follow_changes, so a delta costs the changed levels and not the book's
+depth; by comparing the two states when those are not known), a `snapshot` the whole
+book; a snapshot is written when the book becomes LIVE (first sync, and after every
+resync), every `snapshot_interval` seconds, and when a sink asks for one after
+dropping a delta. When the book leaves LIVE a GAP
 marker (if the venue's ids broke) and a RESYNC marker are written; nothing is written
 for that book until it is LIVE again. When a stream connection was lost and replaced,
 every stream gets a DISCONNECT marker ahead of its next event (trades sent during the
@@ -24,6 +27,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tradeport.book.levels import Changes, L2Book
+from tradeport.book.sync import BookSync
 from tradeport.book.view import BookView
 from tradeport.model import BookState, Quote, Trade
 from tradeport.model.errors import BadParameter
@@ -33,6 +38,7 @@ from tradeport.record.events import (
     BookKind,
     Channel,
     Event,
+    Levels,
     Marker,
     MarkerKind,
     QuoteEvent,
@@ -55,6 +61,19 @@ def _changes(old: dict[float, float], new: dict[float, float]) -> list[tuple[flo
     return changed
 
 
+def _applied_changes(old: dict[float, float], given: dict[float, float]) -> Levels:
+    """The levels of `given` (price → size the book was given, the last one per price)
+    that differ from `old`, which is brought up to date: the same net change as
+    `_changes`, for the work of the changed levels only."""
+    changed = [(p, q) for p, q in given.items() if old.get(p, 0.0) != q]
+    for p, q in changed:
+        if q:
+            old[p] = q
+        else:
+            del old[p]
+    return changed
+
+
 @dataclass(slots=True)
 class _BookStream:
     symbol: str
@@ -68,6 +87,10 @@ class _BookStream:
     last_seen: float = 0.0  # monotonic time of the last book update (or of the start)
     stale: bool = False  # a STALE marker was written and nothing came since
     snapshot_wanted: bool = False
+    # the live book whose applied levels this stream takes (L2Book.follow_changes), and
+    # whether `bids`/`asks` are that book as it was at the last take
+    followed: L2Book | None = None
+    in_step: bool = False
 
 
 @dataclass(slots=True)
@@ -170,6 +193,8 @@ class Recorder:
         watches = [w for group in self._watches.values() for w in group]
         self._watches = {}
         await asyncio.gather(*(w.close() for w in watches))
+        for stream in self._books.values():
+            self._unfollow(stream)
         await asyncio.gather(*(q.close() for q in self.queues))
 
     async def add_symbols(self, symbols: Iterable[str]) -> list[str]:
@@ -196,6 +221,7 @@ class Recorder:
         for symbol in removed:
             watches = self._watches.pop(symbol)
             await asyncio.gather(*(w.close() for w in watches))
+            self._unfollow(self._books[symbol])
             self.symbols.remove(symbol)
             self._mark_all(symbol, MarkerKind.STOP, reason, time.time_ns())
         return removed
@@ -414,6 +440,32 @@ class Recorder:
                         update_id=stream.update_id,
                     )
 
+    def _take_changes(
+        self, stream: _BookStream, synced: BookSync | None, view: BookView
+    ) -> tuple[Changes | None, bool]:
+        """(the levels the live book was given since the last take, None when they are
+        not known; whether a take happened, at the state `view` shows). Only a book
+        recorded at full depth is followed: a delta of a top-N window also holds the
+        levels that entered or left the window, which the given levels do not show."""
+        if synced is None or self.depth is not None:
+            return None, False
+        live = synced.book
+        if stream.followed is not live:
+            self._unfollow(stream)
+            if live.follow_changes(self):
+                stream.followed = live
+            else:
+                return None, False  # another consumer follows it: compare books
+        if view.update_id != live.update_id:
+            return None, False  # the view is older than the live book
+        return live.take_changes(self), True
+
+    def _unfollow(self, stream: _BookStream) -> None:
+        if stream.followed is not None:
+            stream.followed.unfollow_changes(self)
+            stream.followed = None
+        stream.in_step = False
+
     def _on_book(self, symbol: str, book: BookView) -> None:
         stream = self._books[symbol]
         stream.last_seen = time.monotonic()
@@ -450,25 +502,44 @@ class Recorder:
                     ts=ts,
                 )
             return
-        bids = dict(book.bids)
-        asks = dict(book.asks)
         now = time.monotonic()
+        given, taken = self._take_changes(stream, synced, book)
         if not stream.live or stream.snapshot_wanted or now >= stream.next_snapshot:
             kind = BookKind.SNAPSHOT
             prev_id = -1
             bid_levels, ask_levels = book.bids, book.asks
+            stream.bids, stream.asks = dict(bid_levels), dict(ask_levels)
             stream.live = True
             stream.snapshot_wanted = False
             stream.next_snapshot = now + self.snapshot_interval
             self.stats.snapshots += 1
-        else:
-            if book.update_id == stream.update_id:
-                return  # the same state again: nothing changed
+        elif book.update_id == stream.update_id:
+            if taken and given != []:
+                # levels given (or lost) without a new id: the next delta compares books
+                stream.in_step = False
+            return  # the same state again: nothing changed
+        elif given is not None and stream.in_step:
+            # the usual case: only the levels the book was given are looked at
             kind = BookKind.DELTA
             prev_id = stream.update_id
+            bids: dict[float, float] = {}
+            asks: dict[float, float] = {}
+            for given_bids, given_asks in given:
+                bids.update(given_bids)
+                asks.update(given_asks)
+            bid_levels = _applied_changes(stream.bids, bids)
+            ask_levels = _applied_changes(stream.asks, asks)
+        else:
+            kind = BookKind.DELTA
+            prev_id = stream.update_id
+            bids, asks = dict(book.bids), dict(book.asks)
             bid_levels = _changes(stream.bids, bids)
             ask_levels = _changes(stream.asks, asks)
-        stream.bids, stream.asks, stream.update_id = bids, asks, book.update_id
+            stream.bids, stream.asks = bids, asks
+        # the stream's levels are now the view's; the next take follows on from them
+        # when this one was taken at the view's state
+        stream.in_step = taken
+        stream.update_id = book.update_id
         self.stats.book_events += 1
         self._emit(
             BookEvent(

@@ -4,10 +4,19 @@
 A stream's venue, channel and symbol are not in the row: Parquet keeps them in the
 partition path, PostgreSQL in columns of its own. Marker rows carry the marker's kind
 in `kind`, its `reason` and `count`, and empty levels (book) or nulls (trades, quotes).
+
+Each event type's layout is written once (`_LAYOUTS`): its `kind`, then the event's
+own fields in column order. Rows are tuples in that order, built with one C-level
+attribute read per event; `packed_row` keeps a book event's levels as the (price, size)
+pairs it holds (bids, asks), which each sink splits into bid_px, bid_qty, ask_px and
+ask_qty its own way (Parquet for a whole row group at once).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from tradeport.record.events import (
@@ -15,6 +24,7 @@ from tradeport.record.events import (
     BookKind,
     Channel,
     Event,
+    Levels,
     Marker,
     MarkerKind,
     QuoteEvent,
@@ -23,207 +33,133 @@ from tradeport.record.events import (
 )
 
 Row = dict[str, Any]
+EventType = type[BookEvent] | type[TradeEvent] | type[QuoteEvent] | type[RawEvent]
 
-BOOK_COLUMNS = (
-    "seq",
-    "kind",  # snapshot, delta, or a marker kind
-    "prev_id",
-    "update_id",
-    "ts",  # venue time, epoch ns
-    "local_ts",  # receipt time, epoch ns
-    "bid_px",
-    "bid_qty",
-    "ask_px",
-    "ask_qty",
-    "reason",
-    "count",
-)
-TRADE_COLUMNS = (
-    "seq",
-    "kind",  # trade, or a marker kind
-    "trade_id",  # text: OKX, Bybit and others name trades with non-numeric ids
-    "price",  # null on marker rows
-    "qty",
-    "side",
-    "ts",
-    "local_ts",
-    "reason",
-    "count",
-)
-QUOTE_COLUMNS = (
-    "seq",
-    "kind",  # quote, or a marker kind
-    "bid",  # null on marker rows
-    "bid_qty",
-    "ask",
-    "ask_qty",
-    "update_id",
-    "ts",
-    "local_ts",
-    "reason",
-    "count",
-)
-RAW_COLUMNS = (
-    "seq",
-    "kind",  # raw, or a marker kind
-    "topic",  # the venue's topic (null on marker rows)
-    "frame",  # bytes as received (null on marker rows)
-    "ts",
-    "local_ts",
-    "reason",
-    "count",
-)
-COLUMNS = {
-    Channel.BOOK: BOOK_COLUMNS,
-    Channel.TRADES: TRADE_COLUMNS,
-    Channel.QUOTES: QUOTE_COLUMNS,
-    Channel.RAW: RAW_COLUMNS,
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """One event type's row: `seq`, `kind`, then `fields` (the event's, in column
+    order), then the marker columns `reason` and `count`."""
+
+    channel: Channel
+    kind: str | None  # the kind column of every such event; None: `fields` begin with it
+    fields: tuple[str, ...]
+
+    def getter(self) -> Callable[[Any], tuple[Any, ...]]:
+        get = attrgetter(*self.fields)
+        kind = self.kind
+        if kind is None:
+            return lambda e: (e.seq, *get(e), "", 0)
+        return lambda e: (e.seq, kind, *get(e), "", 0)
+
+
+_LAYOUTS: dict[EventType, _Layout] = {
+    # kind: snapshot or delta; prev_id: -1 on a snapshot; ts venue time and local_ts
+    # receipt time, epoch ns; bids and asks become bid_px, bid_qty, ask_px, ask_qty
+    BookEvent: _Layout(
+        Channel.BOOK, None, ("kind", "prev_id", "update_id", "ts", "local_ts", "bids", "asks")
+    ),
+    # trade_id as text: OKX, Bybit and others name trades with non-numeric ids
+    TradeEvent: _Layout(
+        Channel.TRADES, "trade", ("trade_id", "price", "qty", "side", "ts", "local_ts")
+    ),
+    QuoteEvent: _Layout(
+        Channel.QUOTES,
+        "quote",
+        ("bid", "bid_qty", "ask", "ask_qty", "update_id", "ts", "local_ts"),
+    ),
+    # topic: the venue's; frame: the bytes as received
+    RawEvent: _Layout(Channel.RAW, "raw", ("topic", "frame", "ts", "local_ts")),
+}
+_LEVEL_FIELDS = {"bids": ("bid_px", "bid_qty"), "asks": ("ask_px", "ask_qty")}
+
+
+def _columns(layout: _Layout, *, split: bool) -> tuple[str, ...]:
+    fields: list[str] = []
+    for name in layout.fields:
+        fields.extend(_LEVEL_FIELDS[name] if split and name in _LEVEL_FIELDS else (name,))
+    kind = ("kind",) if layout.kind is not None else ()
+    return ("seq", *kind, *fields, "reason", "count")
+
+
+# every channel's columns; markers (null or empty on the other columns) fill them too
+COLUMNS: dict[Channel, tuple[str, ...]] = {
+    layout.channel: _columns(layout, split=True) for layout in _LAYOUTS.values()
+}
+# the columns of `packed_row`: book levels kept as pairs
+PACKED_COLUMNS: dict[Channel, tuple[str, ...]] = {
+    layout.channel: _columns(layout, split=False) for layout in _LAYOUTS.values()
+}
+BOOK_COLUMNS = COLUMNS[Channel.BOOK]
+TRADE_COLUMNS = COLUMNS[Channel.TRADES]
+QUOTE_COLUMNS = COLUMNS[Channel.QUOTES]
+RAW_COLUMNS = COLUMNS[Channel.RAW]
+# where a book's bids and asks sit in its packed row
+BOOK_LEVELS = tuple(PACKED_COLUMNS[Channel.BOOK].index(name) for name in _LEVEL_FIELDS)
+
+_PACKERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
+    event_type: layout.getter() for event_type, layout in _LAYOUTS.items()
 }
 _BOOK_KINDS = frozenset(BookKind.__members__.values())
 
 
-def _book_row(e: BookEvent) -> Row:
-    return {
-        "seq": e.seq,
-        "kind": str(e.kind),
-        "prev_id": e.prev_id,
-        "update_id": e.update_id,
-        "ts": e.ts,
-        "local_ts": e.local_ts,
-        "bid_px": [p for p, _ in e.bids],
-        "bid_qty": [q for _, q in e.bids],
-        "ask_px": [p for p, _ in e.asks],
-        "ask_qty": [q for _, q in e.asks],
-        "reason": "",
-        "count": 0,
-    }
-
-
-def _trade_row(e: TradeEvent) -> Row:
-    return {
-        "seq": e.seq,
-        "kind": "trade",
-        "trade_id": e.trade_id,
-        "price": e.price,
-        "qty": e.qty,
-        "side": e.side,
-        "ts": e.ts,
-        "local_ts": e.local_ts,
-        "reason": "",
-        "count": 0,
-    }
-
-
-def _quote_row(e: QuoteEvent) -> Row:
-    return {
-        "seq": e.seq,
-        "kind": "quote",
-        "bid": e.bid,
-        "bid_qty": e.bid_qty,
-        "ask": e.ask,
-        "ask_qty": e.ask_qty,
-        "update_id": e.update_id,
-        "ts": e.ts,
-        "local_ts": e.local_ts,
-        "reason": "",
-        "count": 0,
-    }
-
-
-def _raw_row(e: RawEvent) -> Row:
-    return {
-        "seq": e.seq,
-        "kind": "raw",
-        "topic": e.topic,
-        "frame": e.frame,
-        "ts": e.ts,
-        "local_ts": e.local_ts,
-        "reason": "",
-        "count": 0,
-    }
-
-
-def _marker_row(e: Marker) -> Row:
-    # the columns a marker has no value for: empty levels (book), nulls (trades, quotes)
-    row: Row = dict.fromkeys(COLUMNS[e.channel])
+def _marker_row(e: Marker) -> tuple[Any, ...]:
+    # the columns a marker has no value for: empty levels (book), nulls (the others)
+    row: Row = dict.fromkeys(PACKED_COLUMNS[e.channel])
     if e.channel is Channel.BOOK:
-        row.update(prev_id=-1, bid_px=[], bid_qty=[], ask_px=[], ask_qty=[])
+        row.update(prev_id=-1, bids=[], asks=[])
     if "update_id" in row:
         row["update_id"] = e.update_id
     row.update(
-        seq=e.seq, kind=str(e.kind), ts=e.ts, local_ts=e.local_ts, reason=e.reason, count=e.count
+        seq=e.seq,
+        kind=e.kind.value,
+        ts=e.ts,
+        local_ts=e.local_ts,
+        reason=e.reason,
+        count=e.count,
     )
-    return row
+    return tuple(row.values())
 
 
-def event_row(event: Event) -> Row:
-    """`event` as a row of its channel's columns."""
-    if isinstance(event, BookEvent):
-        return _book_row(event)
-    if isinstance(event, TradeEvent):
-        return _trade_row(event)
-    if isinstance(event, QuoteEvent):
-        return _quote_row(event)
-    if isinstance(event, RawEvent):
-        return _raw_row(event)
-    return _marker_row(event)
+def packed_row(event: Event) -> tuple[Any, ...]:
+    """`event` as a tuple of its channel's `PACKED_COLUMNS`. A book event's `kind` is
+    its `BookKind` (a str, whose text is the column's; no conversion per event)."""
+    pack = _PACKERS.get(type(event))
+    if pack is None:
+        return _marker_row(event)  # type: ignore[arg-type]  # the only other type
+    return pack(event)
 
 
-def _levels(px: list[float], qty: list[float]) -> list[tuple[float, float]]:
+def _levels(px: list[float], qty: list[float]) -> Levels:
     return list(zip(px, qty, strict=True))
+
+
+# what each event type's fields are read as from a row, where not as they are stored
+_READ: dict[EventType, Callable[[Row], Row]] = {
+    BookEvent: lambda row: {
+        "kind": BookKind(row["kind"]),
+        "bids": _levels(row["bid_px"], row["bid_qty"]),
+        "asks": _levels(row["ask_px"], row["ask_qty"]),
+    },
+    RawEvent: lambda row: {"frame": bytes(row["frame"])},
+}
+_READ_AS = {"kind", "bids", "asks", "frame"}
+_KINDS = {(layout.channel, layout.kind): t for t, layout in _LAYOUTS.items()}
 
 
 def row_event(venue: str, channel: Channel, symbol: str, row: Row) -> Event:
     """The event a row of stream (venue, channel, symbol) holds."""
     kind = row["kind"]
-    if channel is Channel.BOOK and kind in _BOOK_KINDS:
-        return BookEvent(
-            venue=venue,
-            symbol=symbol,
-            seq=row["seq"],
-            kind=BookKind(kind),
-            prev_id=row["prev_id"],
-            update_id=row["update_id"],
-            ts=row["ts"],
-            local_ts=row["local_ts"],
-            bids=_levels(row["bid_px"], row["bid_qty"]),
-            asks=_levels(row["ask_px"], row["ask_qty"]),
-        )
-    if channel is Channel.TRADES and kind == "trade":
-        return TradeEvent(
-            venue=venue,
-            symbol=symbol,
-            seq=row["seq"],
-            trade_id=row["trade_id"],
-            price=row["price"],
-            qty=row["qty"],
-            side=row["side"],
-            ts=row["ts"],
-            local_ts=row["local_ts"],
-        )
-    if channel is Channel.QUOTES and kind == "quote":
-        return QuoteEvent(
-            venue=venue,
-            symbol=symbol,
-            seq=row["seq"],
-            bid=row["bid"],
-            bid_qty=row["bid_qty"],
-            ask=row["ask"],
-            ask_qty=row["ask_qty"],
-            update_id=row["update_id"],
-            ts=row["ts"],
-            local_ts=row["local_ts"],
-        )
-    if channel is Channel.RAW and kind == "raw":
-        return RawEvent(
-            venue=venue,
-            symbol=symbol,
-            seq=row["seq"],
-            topic=row["topic"],
-            frame=bytes(row["frame"]),
-            ts=row["ts"],
-            local_ts=row["local_ts"],
-        )
+    # a book's own kinds are snapshot and delta; any other kind is a marker's
+    event_type = _KINDS.get((channel, None if kind in _BOOK_KINDS else kind))
+    if event_type is not None:
+        layout = _LAYOUTS[event_type]
+        fields = {name: row[name] for name in layout.fields if name not in _READ_AS}
+        fields.update(seq=row["seq"])
+        read = _READ.get(event_type)
+        if read is not None:
+            fields.update(read(row))
+        return event_type(venue=venue, symbol=symbol, **fields)
     return Marker(
         venue=venue,
         symbol=symbol,

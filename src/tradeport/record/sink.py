@@ -134,9 +134,19 @@ class SinkQueue:
 
     def put(self, event: Event) -> None:
         """Queue `event`, or drop it (see the module's policy). Never blocks."""
+        items = self._items
+        if not self._losses and len(items) < self.maxsize:
+            # the usual case, on every event: no stream is losing events, and there is room
+            items.append(event)
+            stats = self.stats
+            stats.queued += 1
+            if len(items) > stats.queue_max:
+                stats.queue_max = len(items)
+            self._ready.set()
+            return
         key = (event.symbol, event.channel)
         loss = self._losses.get(key)
-        room = self.maxsize - len(self._items)
+        room = self.maxsize - len(items)
         if loss is not None:
             resumes = not (
                 key[1] is Channel.BOOK
