@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from tradeport.book.levels import reads_json_fast
 from tradeport.book.sequence import FirstLastRule, PrevLinkRule
 from tradeport.book.snapshots import SnapshotQueue
 from tradeport.book.sync import BookSync
@@ -151,6 +152,23 @@ class PublicStreams(PublicTopics[StreamTopic]):
         book = topic.book
         assert book is not None
         try:
+            if reads_json_fast():
+                # the levels read straight from the frame's text by the compiled store;
+                # an update it does not take goes the typed way below
+                text = sp.decode_depth_text(topic.route, frame)
+                if text is not None and book.apply_text(
+                    text.first_id,
+                    text.last_id,
+                    text.prev_id,
+                    text.bids,
+                    text.asks,
+                    text.event_ts,
+                    local_ts,
+                ):
+                    publish = self.publish
+                    for channel in topic.channels:
+                        publish(channel, book)
+                    return
             msg = sp.decode_frame(topic.route, frame)
             if book.continues(msg.first_id, msg.last_id, msg.prev_id):
                 try:

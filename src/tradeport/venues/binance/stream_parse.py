@@ -188,19 +188,30 @@ def parse_mark_price(msg: sm.MarkPriceUpdate, symbol: str, local_ts: int) -> Mar
 
 
 # -- routes: stream-name suffix → decoder + parser ----------------------------------------
+DepthText = sm.SpotDepthText | sm.FuturesDepthText
+
+
 class StreamRoute(NamedTuple):
     event: str  # what the payload is, named in errors
     decode: Callable[[str | bytes | msgspec.Raw], Any]  # payload → venue message
     decode_frame: Callable[[str | bytes], sm.Combined[Any]]  # whole frame, one pass
     parse: Parser
+    # diff depth: the whole frame with the levels left as text (`decode_depth_text`)
+    decode_text: Callable[[str | bytes], sm.Combined[Any]] | None = None
 
 
-def _route(event: str, message: type[M], parse: Callable[[M, str, int], Any]) -> StreamRoute:
+def _route(
+    event: str,
+    message: type[M],
+    parse: Callable[[M, str, int], Any],
+    text: type[DepthText] | None = None,
+) -> StreamRoute:
     return StreamRoute(
         event,
         decoder(message).decode,
         decoder(sm.Combined[message]).decode,  # type: ignore[valid-type]
         parse,
+        None if text is None else decoder(sm.Combined[text]).decode,  # type: ignore[valid-type]
     )
 
 
@@ -228,8 +239,26 @@ def decode_frame(route: StreamRoute, frame: str | bytes) -> Any:
         raise malformed(f"{route.event} ({peek_stream(frame)})", exc) from None
 
 
-_SPOT_DEPTH = _route("depthUpdate (spot)", sm.SpotDepthUpdate, parse_depth_update)
-_FUTURES_DEPTH = _route("depthUpdate (USDⓈ-M)", sm.FuturesDepthUpdate, parse_depth_update)
+def decode_depth_text(route: StreamRoute, frame: str | bytes) -> DepthText | None:
+    """A diff-depth frame with its levels as the text sent (the ids and times decoded),
+    for a book that reads the levels itself; None when it does not decode so: the
+    typed decoder (`decode_frame`) then reads it or names what is wrong."""
+    decode = route.decode_text
+    if decode is None:
+        return None
+    try:
+        msg: DepthText = decode(frame).data
+    except msgspec.DecodeError:
+        return None
+    return msg
+
+
+_SPOT_DEPTH = _route(
+    "depthUpdate (spot)", sm.SpotDepthUpdate, parse_depth_update, sm.SpotDepthText
+)
+_FUTURES_DEPTH = _route(
+    "depthUpdate (USDⓈ-M)", sm.FuturesDepthUpdate, parse_depth_update, sm.FuturesDepthText
+)
 _SPOT_PARTIAL = _route("partial depth (spot)", sm.SpotPartialDepth, parse_partial_depth)
 _FUTURES_PARTIAL = _route("partial depth (USDⓈ-M)", sm.FuturesDepthUpdate, parse_partial_depth)
 _TRADE = _route("trade", sm.SpotTrade, parse_trade)

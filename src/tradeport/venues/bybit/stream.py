@@ -22,6 +22,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from tradeport.book.levels import reads_json_fast
 from tradeport.book.sequence import FirstLastRule
 from tradeport.book.sync import BookSync
 from tradeport.model import BookState, Quote
@@ -116,6 +117,15 @@ class PublicStreams(PublicSession[StreamTopic]):
         book = topic.book
         assert book is not None
         try:
+            if reads_json_fast():
+                # a delta's levels read straight from the frame's text by the compiled
+                # store; a frame it does not take goes the typed way below
+                text = sp.decode_book_text(frame)
+                if text is not None and text.type == "delta":
+                    data = text.data
+                    if book.apply_text(data.u, data.u, -1, data.b, data.a, text.ts, local_ts):
+                        self._publish_book(topic)
+                        return
             msg = sp.decode_book(frame)
             if msg.type == "snapshot":
                 # every snapshot starts the book over: a (re)subscription, or u == 1

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import NamedTuple, Protocol, TypeVar
 
+import msgspec
+
 from tradeport.book.types import DepthUpdate
 from tradeport.model import (
     Balance,
@@ -40,6 +42,7 @@ ToSymbol = Callable[[str], str]  # venue symbol → standard symbol
 KnownSymbol = Callable[[str], str | None]
 
 _book = sm.decoder(sm.BookFrame)
+_book_text = sm.decoder(sm.BookFrameText)
 _trades = sm.decoder(sm.TradeFrame)
 _klines = sm.decoder(sm.KlineFrame)
 _ticker = sm.decoder(sm.TickerFrame)
@@ -79,6 +82,16 @@ def decode_book(frame: str | bytes) -> sm.BookFrame:
     a delta's ids and levels straight off it)."""
     msg: sm.BookFrame = sm.decode_as(_book.decode, frame, "orderbook frame")
     return msg
+
+
+def decode_book_text(frame: str | bytes) -> sm.BookFrameText | None:
+    """An `orderbook` frame with its levels as the text sent (the rest decoded), for a
+    book that reads the levels itself; None when it does not decode so: `decode_book`
+    then reads it or names what is wrong."""
+    try:
+        return _book_text.decode(frame)
+    except msgspec.DecodeError:
+        return None
 
 
 def book_snapshot(msg: sm.BookFrame, symbol: str, local_ts: int) -> OrderBook:
