@@ -54,11 +54,11 @@ raise_bad(PyObject *bad_level, PyObject *side, PyObject *price, PyObject *qty)
 }
 
 /* The (price, quantity) tuple a side's cache holds for a level: the row itself when it
- * is one (no allocation), else a new tuple. A new reference. */
+ * is one (no allocation), else (row NULL or a list) a new tuple. A new reference. */
 static PyObject *
 cached_level(PyObject *row, PyObject *p_obj, PyObject *q_obj)
 {
-    if (PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 2)
+    if (row != NULL && PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 2)
         return Py_NewRef(row);
     return PyTuple_Pack(2, p_obj, q_obj);
 }
@@ -190,7 +190,7 @@ apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *row = items[i], *p_obj, *q_obj;
-        if (PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 2) {
+        if (row != NULL && PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 2) {
             p_obj = PyTuple_GET_ITEM(row, 0);
             q_obj = PyTuple_GET_ITEM(row, 1);
         }
