@@ -39,6 +39,7 @@ from tradeport.model import (
     TimeInForce,
     Trade,
 )
+from tradeport.model.errors import MalformedMessage
 from tradeport.venues.binance import CONFIG
 from tradeport.venues.binance import stream_messages as sm
 from tradeport.venues.binance.parse import POSITION_SIDE, TIF, order_type_of
@@ -95,9 +96,9 @@ def parse_partial_depth(
     )
 
 
-def _taker(buyer_is_maker: bool) -> Side:
-    # the buyer resting on the book means the seller crossed the spread
-    return Side.SELL if buyer_is_maker else Side.BUY
+# the taker's side by `buyer_is_maker` (a bool indexes it): the buyer resting on the
+# book means the seller crossed the spread
+_TAKER = (Side.BUY, Side.SELL)
 
 
 def parse_trade(msg: sm.SpotTrade, symbol: str, local_ts: int) -> Trade:
@@ -106,7 +107,7 @@ def parse_trade(msg: sm.SpotTrade, symbol: str, local_ts: int) -> Trade:
         trade_id=str(msg.trade_id),
         price=msg.price,
         qty=msg.qty,
-        taker_side=_taker(msg.buyer_is_maker),
+        taker_side=_TAKER[msg.buyer_is_maker],
         ts=msg.trade_ts,
         local_ts=local_ts,
     )
@@ -118,7 +119,7 @@ def parse_agg_trade(msg: sm.AggTrade, symbol: str, local_ts: int) -> Trade:
         trade_id=str(msg.agg_id),
         price=msg.price,
         qty=msg.qty,
-        taker_side=_taker(msg.buyer_is_maker),
+        taker_side=_TAKER[msg.buyer_is_maker],
         ts=msg.trade_ts,
         local_ts=local_ts,
     )
@@ -196,7 +197,8 @@ class StreamRoute(NamedTuple):
     decode: Callable[[str | bytes | msgspec.Raw], Any]  # payload → venue message
     decode_frame: Callable[[str | bytes], sm.Combined[Any]]  # whole frame, one pass
     parse: Parser
-    # diff depth: the whole frame with the levels left as text (`decode_depth_text`)
+    # diff depth: the whole frame with the levels left as the text sent, for a book
+    # that reads them itself (`L2Book.apply_json`)
     decode_text: Callable[[str | bytes], sm.Combined[Any]] | None = None
 
 
@@ -236,21 +238,12 @@ def decode_frame(route: StreamRoute, frame: str | bytes) -> Any:
     try:
         return route.decode_frame(frame).data
     except msgspec.DecodeError as exc:
-        raise malformed(f"{route.event} ({peek_stream(frame)})", exc) from None
+        raise frame_error(route, frame, exc) from None
 
 
-def decode_depth_text(route: StreamRoute, frame: str | bytes) -> DepthText | None:
-    """A diff-depth frame with its levels as the text sent (the ids and times decoded),
-    for a book that reads the levels itself; None when it does not decode so: the
-    typed decoder (`decode_frame`) then reads it or names what is wrong."""
-    decode = route.decode_text
-    if decode is None:
-        return None
-    try:
-        msg: DepthText = decode(frame).data
-    except msgspec.DecodeError:
-        return None
-    return msg
+def frame_error(route: StreamRoute, frame: str | bytes, exc: Exception) -> MalformedMessage:
+    """What a whole frame of `route` that does not decode raises."""
+    return malformed(f"{route.event} ({peek_stream(frame)})", exc)
 
 
 _SPOT_DEPTH = _route(

@@ -119,16 +119,24 @@ def _taker(side: str, trade_id: str) -> Side:
     return parse.side_of(side, f"trade {trade_id} side")
 
 
+_SIDES = parse.SIDES
+_decode_trades = _trades.decode
+
+
 def parse_trades(frame: str | bytes, symbol: str, local_ts: int) -> list[Trade]:
     """A `publicTrade` frame: up to 1024 trades, oldest first."""
-    msg: sm.TradeFrame = sm.decode_as(_trades.decode, frame, "publicTrade frame")
+    try:  # `decode_as`, inlined: this runs once per frame
+        msg: sm.TradeFrame = _decode_trades(frame)
+    except msgspec.DecodeError as exc:
+        raise sm.malformed("publicTrade frame", exc) from None
     return [
         Trade(
             symbol=symbol,
             trade_id=row.trade_id,
             price=row.price,
             qty=row.qty,
-            taker_side=_taker(row.side, row.trade_id),
+            # `_taker` names the trade of a side not known (its message is built only then)
+            taker_side=_SIDES.get(row.side) or _taker(row.side, row.trade_id),
             ts=row.time,
             local_ts=local_ts,
         )
