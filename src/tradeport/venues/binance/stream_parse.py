@@ -246,9 +246,7 @@ def frame_error(route: StreamRoute, frame: str | bytes, exc: Exception) -> Malfo
     return malformed(f"{route.event} ({peek_stream(frame)})", exc)
 
 
-_SPOT_DEPTH = _route(
-    "depthUpdate (spot)", sm.SpotDepthUpdate, parse_depth_update, sm.SpotDepthText
-)
+_SPOT_DEPTH = _route("depthUpdate (spot)", sm.SpotDepthUpdate, parse_depth_update, sm.SpotDepthText)
 _FUTURES_DEPTH = _route(
     "depthUpdate (USDⓈ-M)", sm.FuturesDepthUpdate, parse_depth_update, sm.FuturesDepthText
 )
