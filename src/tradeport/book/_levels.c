@@ -1,4 +1,5 @@
-/* The per-level loop of L2Book.apply and its top-N read, compiled.
+/* The per-level loop of L2Book.apply and its top-N read, compiled; and L2Book.apply_json,
+ * which reads a diff's levels straight from the JSON text the venue sent.
  *
  * Same data as the pure-Python store (levels.py), same results, same errors: a side is
  * a dict price -> quantity plus an ascending list of its prices with the best last

@@ -11,6 +11,12 @@ is touched, by bisection, only when a price appears or disappears. Measured on C
 4 µs. Prices and quantities are floats: streamed market data trades exactness for speed
 (DESIGN.md principle 2).
 
+A venue whose diffs carry levels as `[["price","qty"],...]` text can hand that text to
+`apply_json` (the frame decoded with those fields left as `msgspec.Raw`): the compiled
+store reads the numbers itself, which spares a tuple and two floats decoded per level
+before the book even looks at them; text it does not read is left to the venue's typed
+decoder, with the book untouched.
+
 Only real levels enter: a price is finite and above zero, a quantity finite and not
 negative (zero removes the level). "NaN", "inf" and "-1" all read as floats, and a NaN
 key could never be found or removed again, so a level that breaks the rule raises
