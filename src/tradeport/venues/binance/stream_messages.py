@@ -72,7 +72,8 @@ class FuturesDepthUpdate(msgspec.Struct, gc=False):
 
 class SpotDepthText(msgspec.Struct, gc=False):
     """`SpotDepthUpdate` with its levels left as the JSON text sent, for a book that
-    reads them itself (`L2Book.apply_json`)."""
+    reads them itself (`L2Book.apply_json`); every other field as there, so that what
+    one refuses the other does."""
 
     first_id: int = field(name="U")
     last_id: int = field(name="u")
@@ -83,7 +84,8 @@ class SpotDepthText(msgspec.Struct, gc=False):
 
 
 class FuturesDepthText(msgspec.Struct, gc=False):
-    """`FuturesDepthUpdate` with its levels left as the JSON text sent."""
+    """`FuturesDepthUpdate` with its levels left as the JSON text sent (every other
+    field as there, so that what one refuses the other does)."""
 
     first_id: int = field(name="U")
     last_id: int = field(name="u")
@@ -91,6 +93,7 @@ class FuturesDepthText(msgspec.Struct, gc=False):
     bids: Raw = field(name="b")
     asks: Raw = field(name="a")
     event_ts: int = field(default=0, name="E")
+    transaction_ts: int = field(default=0, name="T")
 
 
 class SpotPartialDepth(msgspec.Struct, gc=False):

@@ -46,7 +46,8 @@ class BookFrame(msgspec.Struct, gc=False):
 
 class BookDataText(msgspec.Struct, gc=False):
     """`BookData` with its levels left as the JSON text sent, for a book that reads
-    them itself (`L2Book.apply_json`)."""
+    them itself (`L2Book.apply_json`); every other field as there, so that what one
+    refuses the other does."""
 
     s: str
     b: msgspec.Raw
