@@ -11,7 +11,8 @@ Bybit: both sides start from the same 50+50-level `orderbook.50` snapshot frame 
 linear symbol and are fed the same deltas of 10 bid and 10 ask levels
 (bench/frames_bybit.py). ccxt.pro's bybit handler applies a delta without looking at
 `u`; tradeport checks `u` continues the book, applies the delta, checks the book is not
-crossed and publishes it.
+crossed and publishes it. And the same `publicTrade` frames of one trade each, each
+trade published to a consumer (ccxt.pro keeps it in its trades cache).
 
 BingX: every frame is gzip-compressed. tradeport's book is `@incrDepth`: from the same
 1000+1000-level `all`, updates of 20 bid and 20 ask levels (bench/frames_bingx.py),
@@ -71,11 +72,13 @@ try:  # run as a script (python bench/…) or as a module (python -m bench.…)
     from frames import depth_frames, snapshot, trade_frames
     from frames_bingx import book_frames as bingx_book_frames
     from frames_bybit import book_frames
+    from frames_bybit import trade_frames as bybit_trade_frames
     from frames_okx import book_frames as okx_book_frames
 except ImportError:
     from bench.frames import depth_frames, snapshot, trade_frames
     from bench.frames_bingx import book_frames as bingx_book_frames
     from bench.frames_bybit import book_frames
+    from bench.frames_bybit import trade_frames as bybit_trade_frames
     from bench.frames_okx import book_frames as okx_book_frames
 
 SYMBOL = "BTC-USDT"
@@ -165,6 +168,10 @@ async def bybit_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[N
     channel = Channel("book", SYMBOL, "50")  # watch_order_book(SYMBOL, 50)
     await streams.prepare(channel)
     client.streams._sinks[channel] = [QueueSink(None, conflate=True, maxsize=10**9)]
+    trades = Channel("trades", SYMBOL)
+    await streams.prepare(trades)
+    trade_sink = QueueSink(None, conflate=False, maxsize=10**9)
+    client.streams._sinks[trades] = [trade_sink]
 
     # ccxt loads bybit's currencies through a signed call: it needs a real key
     peer = ccxtpro.bybit(bybit_ccxt_config(*emulator.credentials(0), "linear"))
@@ -177,15 +184,25 @@ async def bybit_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[N
         await client.close()
         await emulator.stop()
 
-    case = Case(
-        "bybit delta 10+10",
-        deltas,
-        streams.feed,
-        lambda: streams.feed(snapshot_frame),
-        peer_feed,
-        lambda: peer_feed(snapshot_frame),
-    )
-    return [case], close
+    cases = [
+        Case(
+            "bybit delta 10+10",
+            deltas,
+            streams.feed,
+            lambda: streams.feed(snapshot_frame),
+            peer_feed,
+            lambda: peer_feed(snapshot_frame),
+        ),
+        Case(
+            "bybit publicTrade",
+            bybit_trade_frames(frames),
+            streams.feed,
+            trade_sink._items.clear,
+            peer_feed,
+            lambda: None,
+        ),
+    ]
+    return cases, close
 
 
 async def okx_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:

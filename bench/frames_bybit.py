@@ -3,7 +3,9 @@
 A 50+50-level snapshot around 60 000 USDT, then deltas with 10 bid and 10 ask levels
 each and `u` contiguous: eight levels change size, one is removed and one new one
 appears, so the book keeps 50 levels a side and never crosses (bids below the mid,
-asks above). Both sides of a comparison are fed these exact frames.
+asks above). And `publicTrade` frames of one trade each, as the venue sends a linear
+contract's trades one by one when they come apart. Both sides of a comparison are fed
+these exact frames.
 """
 
 from __future__ import annotations
@@ -68,3 +70,27 @@ def book_frames(count: int, levels: int = 10, seed: int = 4) -> tuple[str, list[
             changes.append(rows)
         frames.append(_frame("delta", n, FIRST_U + n, changes[0], changes[1]))
     return snapshot, frames
+
+
+def trade_frames(count: int, seed: int = 5) -> list[str]:
+    """`count` `publicTrade` frames of one trade each (fields as the venue sends them on
+    a linear contract)."""
+    rng = random.Random(seed)
+    mid = round(MID / TICK)
+    frames = []
+    for n in range(count):
+        row = {
+            "T": TS0 + n,
+            "s": SYMBOL,
+            "S": "Buy" if rng.random() < 0.5 else "Sell",
+            "v": f"{rng.uniform(0.001, 2):.3f}",
+            "p": _price(mid + rng.randint(-50, 50)),
+            "L": "PlusTick",
+            "i": f"{rng.getrandbits(128):032x}",
+            "BT": False,
+            "RPI": False,
+            "seq": SEQ0 + n,
+        }
+        message = {"topic": f"publicTrade.{SYMBOL}", "type": "snapshot", "ts": TS0 + n}
+        frames.append(json.dumps({**message, "data": [row]}, separators=(",", ":")))
+    return frames

@@ -1,9 +1,11 @@
 """Every book test runs on each level store built here: the compiled one (_levels.c)
-and the pure-Python one it must agree with."""
+and the pure-Python one it must agree with. Venue tests of the books' hot paths use
+`using_store` to run on each as well."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -12,9 +14,9 @@ from tradeport.book.levels import level_store, use_level_store
 STORES = ("compiled", "python")
 
 
-@pytest.fixture(autouse=True, params=STORES)
-def store(request: pytest.FixtureRequest) -> Iterator[str]:
-    name: str = request.param
+@contextmanager
+def using_store(name: str) -> Iterator[str]:
+    """The level store `name` active inside (the test skipped if it was not built)."""
     before = level_store()
     try:
         use_level_store(name)
@@ -24,3 +26,9 @@ def store(request: pytest.FixtureRequest) -> Iterator[str]:
         yield name
     finally:
         use_level_store(before)
+
+
+@pytest.fixture(autouse=True, params=STORES)
+def store(request: pytest.FixtureRequest) -> Iterator[str]:
+    with using_store(request.param) as name:
+        yield name

@@ -11,6 +11,12 @@ is touched, by bisection, only when a price appears or disappears. Measured on C
 4 µs. Prices and quantities are floats: streamed market data trades exactness for speed
 (DESIGN.md principle 2).
 
+A venue whose diffs carry levels as `[["price","qty"],...]` text can hand that text to
+`apply_json` (the frame decoded with those fields left as `msgspec.Raw`): the compiled
+store reads the numbers itself, which spares a tuple and two floats decoded per level
+before the book even looks at them; text it does not read is left to the venue's typed
+decoder, with the book untouched.
+
 Only real levels enter: a price is finite and above zero, a quantity finite and not
 negative (zero removes the level). "NaN", "inf" and "-1" all read as floats, and a NaN
 key could never be found or removed again, so a level that breaks the rule raises
@@ -20,6 +26,7 @@ already in the book was checked when it entered, so only a new price is looked a
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from importlib import import_module
@@ -29,6 +36,8 @@ from operator import neg
 from types import ModuleType
 from typing import Protocol
 from weakref import ref
+
+import msgspec
 
 from tradeport.model.errors import MalformedMessage
 
@@ -59,6 +68,12 @@ def use_level_store(name: str) -> None:
         raise ValueError(f"level store {name!r}: expected one of {available_level_stores()}")
 
 
+def reads_json_fast() -> bool:
+    """Whether `L2Book.apply_json` is the fast way in (the compiled store reads the text
+    itself); with the Python store a venue's typed decoder is faster."""
+    return _store is not None
+
+
 def available_level_stores() -> tuple[str, ...]:
     return ("python",) if _compiled_store is None else ("compiled", "python")
 
@@ -86,6 +101,47 @@ def check_levels(side: str, levels: Iterable[Level]) -> None:
     for price, qty in levels:
         if not (0.0 < price < inf and 0.0 <= qty < inf):
             raise bad_level(side, price, qty)
+
+
+# Levels as JSON text (`apply_json`): only the plain form is read, the form venues send
+# and one whose value is exact to compute (the compiled reader's fast path, _levels.c):
+# a string of the JSON number grammar without exponent, of at most 18 digits (a lone
+# leading 0 not counted) whose integer is 2**53 at most. msgspec decodes the same value
+# from the same text ("-0", an integer to it, is +0.0 as from int("-0")).
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_MAX_EXACT = 2**53
+_MAX_DIGITS = 18
+_text_rows = msgspec.json.Decoder(list[tuple[str, str]])
+JsonText = bytes | bytearray | memoryview | msgspec.Raw
+
+
+def _plain_number(text: str) -> float | None:
+    """The value of `text` when it is a plain number, else None."""
+    if _PLAIN_NUMBER.fullmatch(text) is None:
+        return None
+    whole, _, fraction = text.lstrip("-").partition(".")
+    digits = fraction if whole == "0" else whole + fraction
+    if len(digits) > _MAX_DIGITS or int(digits or "0") > _MAX_EXACT:
+        return None
+    return float(text) if fraction else float(int(text))
+
+
+def json_levels(text: JsonText) -> list[Level] | None:
+    """The levels of a side sent as `[["price","qty"],...]` in the plain form, read as
+    the compiled store reads them; None when the text is not that form."""
+    if b"\\" in memoryview(text).tobytes():
+        return None  # an escape: the typed decoder reads it (the compiled reader does not)
+    try:
+        rows = _text_rows.decode(text)
+    except msgspec.DecodeError:
+        return None
+    levels = []
+    for price_text, qty_text in rows:
+        price, qty = _plain_number(price_text), _plain_number(qty_text)
+        if price is None or qty is None:
+            return None
+        levels.append((price, qty))
+    return levels
 
 
 def _best(prices: list[float], n: int | None) -> list[float]:
@@ -279,6 +335,37 @@ class L2Book:
                     raise bad_level("ask", p, q)
             else:
                 raise bad_level("ask", p, q)
+
+    def apply_json(self, bids: JsonText, asks: JsonText) -> bool:
+        """`apply` with each side given as the JSON text the venue sent,
+        `[["price","qty"],...]` (a `msgspec.Raw` of it, say), read without building a
+        tuple per level. False, with the book untouched, when the text is not in the
+        plain form `json_levels` reads (an exponent, "NaN", a number outside quotes, a
+        row of three…): the caller then decodes it as before, and its typed decoder
+        reads it or names what is wrong. Otherwise True, with the result and errors of
+        `apply` (both sides are read before either is applied)."""
+        compiled = _store
+        if compiled is not None:
+            if self._views:
+                self._freeze_views()
+            done = compiled.apply_json(
+                bids,
+                asks,
+                self._bids,
+                self._bid_prices,
+                self._bid_cache,
+                self._asks,
+                self._ask_prices,
+                self._ask_cache,
+                bad_level,
+            )
+            return done is not None
+        bid_levels = json_levels(bids)
+        ask_levels = None if bid_levels is None else json_levels(asks)
+        if bid_levels is None or ask_levels is None:
+            return False
+        self.apply(bid_levels, ask_levels)
+        return True
 
     def clear(self) -> None:
         self.load((), (), 0)

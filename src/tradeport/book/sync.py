@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from tradeport.book.levels import L2Book, check_levels
+from tradeport.book.levels import JsonText, L2Book, check_levels
 from tradeport.book.sequence import APPLY, GAP, ContinuityRule
 from tradeport.book.types import DepthUpdate
 from tradeport.book.view import BookView
@@ -208,6 +208,38 @@ class BookSync:
             and self.rule.check_ids(first_id, last_id, prev_id, self.book.update_id, self._first)
             is APPLY
         )
+
+    def apply_text(
+        self,
+        first_id: int,
+        last_id: int,
+        prev_id: int,
+        bids: JsonText,
+        asks: JsonText,
+        ts: int,
+        local_ts: int,
+    ) -> bool:
+        """`continues`, `L2Book.apply_json` and `applied` in one call, for an update
+        whose levels are the JSON text the venue sent: True once applied (a crossed
+        book then resyncs, as in `applied`); MalformedMessage as from `refuse`. False,
+        with nothing done, when the update does not continue the LIVE book now or its
+        text is not in the plain form: the caller decodes it and takes the ordinary
+        path, which reaches the same verdict."""
+        if not (
+            self.state is LIVE
+            and 0 <= first_id <= last_id <= MAX_ID
+            and self.rule.check_ids(first_id, last_id, prev_id, self.book.update_id, self._first)
+            is APPLY
+        ):
+            return False
+        try:
+            if not self.book.apply_json(bids, asks):
+                return False
+        except MalformedMessage as exc:
+            self._refuse(str(exc))
+        if not self._record(first_id, last_id, ts, local_ts):
+            self._resync(None, "crossed book")
+        return True
 
     def applied(self, first_id: int, last_id: int, ts: int, local_ts: int) -> bool:
         """Record an update `continues` let through and the caller applied. False, and

@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tradeport.book.types import DepthUpdate
@@ -609,3 +610,39 @@ def test_unknown_symbol_is_not_swallowed() -> None:
     body["s"] = "NOPEBTC"
     with pytest.raises(UnknownSymbol):
         sp.parse_user_frame(json.dumps(body), to_symbol, LOCAL)
+
+
+def _shape(struct: type) -> list[tuple[str, str, object, object]]:
+    """Each field's name as sent, its type (the level arrays' left out) and default."""
+    return [
+        (
+            f.encode_name,
+            "levels" if f.name in ("bids", "asks") else repr(f.type),
+            f.default,
+            f.required,
+        )
+        for f in msgspec.structs.fields(struct)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "text"),
+    [
+        (sm.SpotDepthUpdate, sm.SpotDepthText),
+        (sm.FuturesDepthUpdate, sm.FuturesDepthText),
+    ],
+)
+def test_a_diff_read_as_text_declares_what_the_typed_diff_does(typed: type, text: type) -> None:
+    # the text path must refuse what the typed one refuses (a malformed `T`, say)
+    assert _shape(text) == _shape(typed)
+
+
+def test_a_futures_diff_with_a_malformed_field_is_refused_on_the_text_path() -> None:
+    route = sp.route_for("btcusdt@depth@100ms", spot=False)
+    assert route is not None and route.decode_text is not None
+    data = {"U": 2, "u": 3, "pu": 1, "b": [["1", "1"]], "a": [], "E": 5, "T": "x"}
+    frame = json.dumps({"stream": "btcusdt@depth@100ms", "data": data})
+    with pytest.raises(msgspec.DecodeError):
+        route.decode_text(frame)
+    with pytest.raises(MalformedMessage):
+        sp.decode_frame(route, frame)

@@ -5,11 +5,13 @@ client must refuse before anything is sent."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from decimal import ROUND_UP, Decimal
 from typing import Any
 
 import pytest
+from tests.book.conftest import STORES, using_store
 
 from tradeport.emulator.faults import Latency
 from tradeport.execution.quantize import quantize, quantize_price
@@ -227,10 +229,32 @@ async def test_server_shutdown_moves_public_streams_and_keeps_them(
 
 
 # -- a malformed depth frame ----------------------------------------------------------
+def unreadable(update_id: int) -> str:
+    return '{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","U":"x"}}'
+
+
+def not_a_level(update_id: int) -> str:
+    """The next diff of the book, with a bid at price 0 (read by the book, refused)."""
+    data = {"e": "depthUpdate", "E": 1, "U": update_id + 1, "u": update_id + 1}
+    data |= {"b": [["0", "1"]], "a": []}
+    return json.dumps({"stream": "btcusdt@depth@100ms", "data": data})
+
+
+@pytest.mark.parametrize("store", STORES)
+@pytest.mark.parametrize("make_frame", [unreadable, not_a_level])
 async def test_malformed_depth_frame_resyncs_only_that_book(
-    emulator: BinanceEmulator, fast_spot: BinanceClient
+    emulator: BinanceEmulator,
+    fast_spot: BinanceClient,
+    store: str,
+    make_frame: Callable[[int], str],
 ) -> None:
-    client = fast_spot
+    with using_store(store):  # the text path of the compiled store, and the typed one
+        await malformed_depth_frame_resyncs_only_that_book(emulator, fast_spot, make_frame)
+
+
+async def malformed_depth_frame_resyncs_only_that_book(
+    emulator: BinanceEmulator, client: BinanceClient, make_frame: Callable[[int], str]
+) -> None:
     for symbol in (SYMBOL, OTHER):
         await client.watch_order_book(symbol, callback=lambda book: None)
     btc, eth = client.synced_book(SYMBOL), client.synced_book(OTHER)
@@ -238,9 +262,8 @@ async def test_malformed_depth_frame_resyncs_only_that_book(
     await step_until(emulator, lambda: btc.state is eth.state is BookState.LIVE, "both LIVE")
     assert (btc.stats.snapshots, eth.stats.snapshots) == (1, 1)
 
-    frame = '{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","U":"x"}}'
-    with pytest.raises(MalformedMessage, match="depth"):
-        client.public_streams.feed(frame)
+    with pytest.raises(MalformedMessage, match=r"depth|bid level"):
+        client.public_streams.feed(make_frame(btc.update_id))
     assert client.public_streams.malformed == 1
     assert btc.state is BookState.RESYNCING
     assert eth.state is BookState.LIVE

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from tests.book.conftest import store  # noqa: F401 - every test here runs on each level store
 
 import tradeport as tp
 from tradeport.model import BookState, OrderBook, Quote
@@ -272,13 +273,18 @@ async def test_a_crossed_book_resyncs_it(client: BybitClient, venue: ScriptedByb
     await eventually(lambda: venue.ops(w.topic)[-2:] == ["unsubscribe", "subscribe"], "resync")
 
 
+UNREADABLE = {"s": "BTCUSDT", "u": "x"}
+NOT_A_LEVEL = {"s": "BTCUSDT", "u": 4, "b": [["0", "1"]], "a": []}  # read, then refused
+
+
+@pytest.mark.parametrize("data", [UNREADABLE, NOT_A_LEVEL], ids=["unreadable", "not-a-level"])
 async def test_an_unreadable_delta_resyncs_the_book(
-    client: BybitClient, venue: ScriptedBybit
+    client: BybitClient, venue: ScriptedBybit, data: dict[str, Any]
 ) -> None:
     w = await Watched(client, venue).start()
     await w.push("snapshot", 3, *LEVELS)
     await w.settle(3)
-    broken = {"topic": w.topic, "type": "delta", "ts": 1, "data": {"s": "BTCUSDT", "u": "x"}}
+    broken = {"topic": w.topic, "type": "delta", "ts": 1, "data": data}
     await venue.send(w.topic, json.dumps(broken))
     await eventually(lambda: client.public_streams.malformed == 1, "the malformed frame")
     assert w.seen[-1].state is BookState.RESYNCING

@@ -29,6 +29,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tradeport.model import OrderStatus, OrderType, PositionSide, Side, TimeInForce
@@ -278,3 +279,21 @@ def test_requests_carry_a_text_req_id_and_the_auth_signature() -> None:
         1662350400000,
         "3d6cbbfa4569aab894f661add824ff3f06090d0edba388f1e47dc15e6a7b5a8b",
     ]
+
+
+def test_a_book_frame_read_as_text_declares_what_the_typed_frame_does() -> None:
+    # the text path must refuse what the typed one refuses (a malformed `seq`, say)
+    def shape(struct: type) -> list[tuple[str, str, object, object]]:
+        return [
+            (
+                f.encode_name,
+                "levels" if f.name in ("b", "a") else repr(f.type),
+                f.default,
+                f.required,
+            )
+            for f in msgspec.structs.fields(struct)
+        ]
+
+    assert shape(sm.BookDataText) == shape(sm.BookData)
+    frame_fields = [(f.name, f.default) for f in msgspec.structs.fields(sm.BookFrame)]
+    assert [(f.name, f.default) for f in msgspec.structs.fields(sm.BookFrameText)] == frame_fields

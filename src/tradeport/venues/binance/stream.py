@@ -19,6 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from msgspec import DecodeError
+
+from tradeport.book.levels import reads_json_fast
 from tradeport.book.sequence import FirstLastRule, PrevLinkRule
 from tradeport.book.snapshots import SnapshotQueue
 from tradeport.book.sync import BookSync
@@ -29,7 +32,8 @@ from tradeport.venues.binance import stream_parse as sp
 from tradeport.venues.binance.ws_endpoints import FUTURES_LIMITS, SPOT_LIMITS, MarketEndpoint
 from tradeport.venues.kit.public_streams import PublicContext, PublicTopics, Topic
 
-_parse_frame = sp.parse_frame  # the hot path reads it without a module lookup
+_now = time.time_ns  # the hot path reads it without a module lookup
+_STREAM_PREFIX = '{"stream":"'  # how Binance begins a combined-stream frame
 EVENT, DEPTH = "event", "depth"  # topic kinds: one event per frame, or a book's diff
 
 
@@ -65,7 +69,7 @@ class PublicStreams(PublicTopics[StreamTopic]):
             self._fetch_snapshot, self._deliver_snapshot, concurrency=snapshot_concurrency
         )
         self.handlers = {DEPTH: self._on_depth}
-        self.binders = {EVENT: self._event_delivery}
+        self.binders = {EVENT: self._event_delivery, DEPTH: self._depth_delivery}
 
     async def _topic_name(self, template: str, channel: Channel) -> str:
         inst = await self.client.instrument(channel.symbol or "")  # UnknownSymbol if not
@@ -119,35 +123,97 @@ class PublicStreams(PublicTopics[StreamTopic]):
     # -- frames ------------------------------------------------------------------------
     def feed(self, frame: str | bytes, local_ts: int = 0) -> None:
         """One combined-stream frame off the socket (the hot path)."""
-        stream = sp.peek_stream(frame)
-        if stream is None:
-            stream = sp.decode_envelope(frame)[0]
-        # `_dispatch`, inlined: this runs once per frame of every stream
+        # `peek_stream` and `_dispatch`, inlined for text frames: this runs once per
+        # frame of every stream
+        if type(frame) is str and frame.startswith(_STREAM_PREFIX):
+            end = frame.find('"', 11)
+            stream = frame[11:end] if end > 0 else sp.decode_envelope(frame)[0]
+        else:
+            peeked = sp.peek_stream(frame)
+            stream = sp.decode_envelope(frame)[0] if peeked is None else peeked
         topic = self.topics.get(stream)
         if topic is not None:  # None: a frame still in flight after an unsubscribe
-            topic.deliver(frame, local_ts or time.time_ns())
+            topic.deliver(frame, local_ts or _now())
 
     def _event_delivery(self, topic: StreamTopic) -> Callable[[str | bytes, int], None]:
         """One event per frame (trades, tickers, klines…), published to every channel
-        of the topic; a closure, since it runs for every frame of every such stream."""
+        of the topic; a closure, since it runs for every frame of every such stream
+        (`parse_frame`, inlined)."""
         publish, route, symbol, channels = self.publish, topic.route, topic.symbol, topic.channels
+        decode, parse = route.decode_frame, route.parse
         if len(channels) == 1:
             (channel,) = channels
-            return lambda frame, local_ts: publish(
-                channel, _parse_frame(route, frame, symbol, local_ts)
-            )
+
+            def deliver_one(frame: str | bytes, local_ts: int) -> None:
+                try:
+                    msg = decode(frame).data
+                except DecodeError as exc:
+                    raise sp.frame_error(route, frame, exc) from None
+                publish(channel, parse(msg, symbol, local_ts))
+
+            return deliver_one
 
         def deliver(frame: str | bytes, local_ts: int) -> None:
-            event = _parse_frame(route, frame, symbol, local_ts)
+            try:
+                msg = decode(frame).data
+            except DecodeError as exc:
+                raise sp.frame_error(route, frame, exc) from None
+            event = parse(msg, symbol, local_ts)
             for channel in channels:
                 publish(channel, event)
 
         return deliver
 
+    def _depth_delivery(self, topic: StreamTopic) -> Callable[[str | bytes, int], None]:
+        """The hot path of a diff-depth stream: decode, continuity check, apply, crossed
+        check and publish in one closure (bound again when its channels change). The
+        levels are read straight from the frame's text by the compiled store; a frame
+        it does not take goes the typed way (`_on_depth`)."""
+        book = topic.book
+        assert book is not None
+        on_depth, publish, channels = self._on_depth, self.publish, topic.channels
+        apply_text, decode_text = book.apply_text, topic.route.decode_text
+        assert decode_text is not None
+
+        def deliver(frame: str | bytes, local_ts: int) -> None:
+            if reads_json_fast():
+                try:
+                    text = decode_text(frame).data
+                except DecodeError:
+                    pass  # the typed decoder names what is wrong
+                else:
+                    try:
+                        done = apply_text(
+                            text.first_id,
+                            text.last_id,
+                            text.prev_id,
+                            text.bids,
+                            text.asks,
+                            text.event_ts,
+                            local_ts,
+                        )
+                    except MalformedMessage:
+                        self._malformed(topic, book)
+                        raise
+                    if done:
+                        for channel in channels:
+                            publish(channel, book)  # the consumer's view filters by state
+                        return
+            on_depth(topic, frame, local_ts)
+
+        return deliver
+
+    def _malformed(self, topic: StreamTopic, book: BookSync) -> None:
+        """A diff we cannot read, or whose levels or ids cannot be real, is a diff we
+        missed: that book resyncs, and its consumers see it leave LIVE."""
+        self.malformed += 1
+        book.invalidate("malformed depth frame")
+        self._publish_book(topic.channels, book)
+
     def _on_depth(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
-        """The hot path: decode, continuity check, apply, crossed check and publish in
-        one function; a `DepthUpdate` is built only for a diff the book does not apply
-        right away (buffered, skipped, a gap)."""
+        """A depth frame the way every frame can take: decoded typed, checked and
+        applied; a `DepthUpdate` is built only for a diff the book does not apply right
+        away (buffered, skipped, a gap)."""
         book = topic.book
         assert book is not None
         try:
@@ -162,11 +228,7 @@ class PublicStreams(PublicTopics[StreamTopic]):
             else:
                 changed = book.on_update(sp.parse_depth_update(msg, topic.symbol, local_ts))
         except MalformedMessage:
-            # a diff we cannot read, or whose levels or ids cannot be real, is a diff we
-            # missed: that book resyncs, and its consumers see it leave LIVE
-            self.malformed += 1
-            book.invalidate("malformed depth frame")
-            self._publish_book(topic.channels, book)
+            self._malformed(topic, book)
             raise
         if changed:
             publish = self.publish

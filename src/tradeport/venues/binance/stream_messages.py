@@ -70,6 +70,32 @@ class FuturesDepthUpdate(msgspec.Struct, gc=False):
     transaction_ts: int = field(default=0, name="T")
 
 
+class SpotDepthText(msgspec.Struct, gc=False):
+    """`SpotDepthUpdate` with its levels left as the JSON text sent, for a book that
+    reads them itself (`L2Book.apply_json`); every other field as there, so that what
+    one refuses the other does."""
+
+    first_id: int = field(name="U")
+    last_id: int = field(name="u")
+    bids: Raw = field(name="b")
+    asks: Raw = field(name="a")
+    event_ts: int = field(default=0, name="E")
+    prev_id: ClassVar[int] = -1
+
+
+class FuturesDepthText(msgspec.Struct, gc=False):
+    """`FuturesDepthUpdate` with its levels left as the JSON text sent (every other
+    field as there, so that what one refuses the other does)."""
+
+    first_id: int = field(name="U")
+    last_id: int = field(name="u")
+    prev_id: int = field(name="pu")
+    bids: Raw = field(name="b")
+    asks: Raw = field(name="a")
+    event_ts: int = field(default=0, name="E")
+    transaction_ts: int = field(default=0, name="T")
+
+
 class SpotPartialDepth(msgspec.Struct, gc=False):
     """`<s>@depth<5|10|20>[@100ms]` on spot: a top-N snapshot with no event header."""
 

@@ -39,6 +39,7 @@ from tradeport.model import (
     TimeInForce,
     Trade,
 )
+from tradeport.model.errors import MalformedMessage
 from tradeport.venues.binance import CONFIG
 from tradeport.venues.binance import stream_messages as sm
 from tradeport.venues.binance.parse import POSITION_SIDE, TIF, order_type_of
@@ -95,9 +96,9 @@ def parse_partial_depth(
     )
 
 
-def _taker(buyer_is_maker: bool) -> Side:
-    # the buyer resting on the book means the seller crossed the spread
-    return Side.SELL if buyer_is_maker else Side.BUY
+# the taker's side by `buyer_is_maker` (a bool indexes it): the buyer resting on the
+# book means the seller crossed the spread
+_TAKER = (Side.BUY, Side.SELL)
 
 
 def parse_trade(msg: sm.SpotTrade, symbol: str, local_ts: int) -> Trade:
@@ -106,7 +107,7 @@ def parse_trade(msg: sm.SpotTrade, symbol: str, local_ts: int) -> Trade:
         trade_id=str(msg.trade_id),
         price=msg.price,
         qty=msg.qty,
-        taker_side=_taker(msg.buyer_is_maker),
+        taker_side=_TAKER[msg.buyer_is_maker],
         ts=msg.trade_ts,
         local_ts=local_ts,
     )
@@ -118,7 +119,7 @@ def parse_agg_trade(msg: sm.AggTrade, symbol: str, local_ts: int) -> Trade:
         trade_id=str(msg.agg_id),
         price=msg.price,
         qty=msg.qty,
-        taker_side=_taker(msg.buyer_is_maker),
+        taker_side=_TAKER[msg.buyer_is_maker],
         ts=msg.trade_ts,
         local_ts=local_ts,
     )
@@ -188,19 +189,31 @@ def parse_mark_price(msg: sm.MarkPriceUpdate, symbol: str, local_ts: int) -> Mar
 
 
 # -- routes: stream-name suffix → decoder + parser ----------------------------------------
+DepthText = sm.SpotDepthText | sm.FuturesDepthText
+
+
 class StreamRoute(NamedTuple):
     event: str  # what the payload is, named in errors
     decode: Callable[[str | bytes | msgspec.Raw], Any]  # payload → venue message
     decode_frame: Callable[[str | bytes], sm.Combined[Any]]  # whole frame, one pass
     parse: Parser
+    # diff depth: the whole frame with the levels left as the text sent, for a book
+    # that reads them itself (`L2Book.apply_json`)
+    decode_text: Callable[[str | bytes], sm.Combined[Any]] | None = None
 
 
-def _route(event: str, message: type[M], parse: Callable[[M, str, int], Any]) -> StreamRoute:
+def _route(
+    event: str,
+    message: type[M],
+    parse: Callable[[M, str, int], Any],
+    text: type[DepthText] | None = None,
+) -> StreamRoute:
     return StreamRoute(
         event,
         decoder(message).decode,
         decoder(sm.Combined[message]).decode,  # type: ignore[valid-type]
         parse,
+        None if text is None else decoder(sm.Combined[text]).decode,  # type: ignore[valid-type]
     )
 
 
@@ -225,11 +238,18 @@ def decode_frame(route: StreamRoute, frame: str | bytes) -> Any:
     try:
         return route.decode_frame(frame).data
     except msgspec.DecodeError as exc:
-        raise malformed(f"{route.event} ({peek_stream(frame)})", exc) from None
+        raise frame_error(route, frame, exc) from None
 
 
-_SPOT_DEPTH = _route("depthUpdate (spot)", sm.SpotDepthUpdate, parse_depth_update)
-_FUTURES_DEPTH = _route("depthUpdate (USDⓈ-M)", sm.FuturesDepthUpdate, parse_depth_update)
+def frame_error(route: StreamRoute, frame: str | bytes, exc: Exception) -> MalformedMessage:
+    """What a whole frame of `route` that does not decode raises."""
+    return malformed(f"{route.event} ({peek_stream(frame)})", exc)
+
+
+_SPOT_DEPTH = _route("depthUpdate (spot)", sm.SpotDepthUpdate, parse_depth_update, sm.SpotDepthText)
+_FUTURES_DEPTH = _route(
+    "depthUpdate (USDⓈ-M)", sm.FuturesDepthUpdate, parse_depth_update, sm.FuturesDepthText
+)
 _SPOT_PARTIAL = _route("partial depth (spot)", sm.SpotPartialDepth, parse_partial_depth)
 _FUTURES_PARTIAL = _route("partial depth (USDⓈ-M)", sm.FuturesDepthUpdate, parse_partial_depth)
 _TRADE = _route("trade", sm.SpotTrade, parse_trade)

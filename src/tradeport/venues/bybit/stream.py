@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tradeport.book.levels import reads_json_fast
 from tradeport.book.sequence import FirstLastRule
 from tradeport.book.sync import BookSync
 from tradeport.model import BookState, Quote
@@ -31,6 +33,9 @@ from tradeport.venues.bybit import stream_messages as sm
 from tradeport.venues.bybit import stream_parse as sp
 from tradeport.venues.bybit.ws_endpoints import PublicEndpoint
 from tradeport.venues.kit.public_streams import PublicContext, PublicSession, Topic
+
+_now = time.time_ns  # the hot path reads it without a module lookup
+_TOPIC_PREFIX = '{"topic":"'  # how Bybit begins a public data frame
 
 
 @dataclass(eq=False, slots=True)
@@ -60,6 +65,7 @@ class PublicStreams(PublicSession[StreamTopic]):
             "tickers": self._on_ticker,
             "kline": self._on_kline,
         }
+        self.binders = {"orderbook": self._book_delivery}
 
     async def _topic_name(self, template: str, channel: Channel) -> str:
         inst = await self.client.instrument(channel.symbol or "")  # UnknownSymbol if not
@@ -107,12 +113,53 @@ class PublicStreams(PublicSession[StreamTopic]):
 
     # -- frames ------------------------------------------------------------------------
     def feed(self, frame: str | bytes, local_ts: int = 0) -> None:
-        self._dispatch(sm.topic_of(frame), frame, local_ts)
+        # `peek_topic` and `_dispatch`, inlined for text frames: this runs once per
+        # frame of every topic
+        if type(frame) is str and frame.startswith(_TOPIC_PREFIX):
+            end = frame.find('"', 10, 80)
+            name = frame[10:end] if end > 10 else sm.topic_of(frame)
+        else:
+            name = sm.topic_of(frame)
+        topic = self.topics.get(name)
+        if topic is not None:  # None: a frame still in flight after an unsubscribe
+            topic.deliver(frame, local_ts or _now())
+
+    def _book_delivery(self, topic: StreamTopic) -> Callable[[str | bytes, int], None]:
+        """The hot path of a book topic: decode, continuity check, apply, crossed check
+        and publish in one closure (bound again when its channels change). A delta's
+        levels are read straight from the frame's text by the compiled store; a frame
+        it does not take goes the typed way (`_on_book`)."""
+        book = topic.book
+        assert book is not None
+        on_book, publish, channels = self._on_book, self.publish, topic.channels
+        apply_text, decode_text = book.apply_text, sp.decode_book_text
+        books_only = all(channel.kind == "book" for channel in channels)
+
+        def deliver(frame: str | bytes, local_ts: int) -> None:
+            if reads_json_fast():
+                text = decode_text(frame)
+                if text is not None and text.type == "delta":
+                    data = text.data
+                    try:
+                        done = apply_text(data.u, data.u, -1, data.b, data.a, text.ts, local_ts)
+                    except MalformedMessage:
+                        self._unreadable(topic, "malformed orderbook frame")
+                        raise
+                    if done:
+                        if books_only:
+                            for channel in channels:
+                                publish(channel, book)  # the consumer's view filters by state
+                        else:
+                            self._publish_book(topic)
+                        return
+            on_book(topic, frame, local_ts)
+
+        return deliver
 
     def _on_book(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
-        """The hot path: decode, continuity check, apply, crossed check and publish in
-        one function; a `DepthUpdate` is built only for a delta the book does not apply
-        right away (buffered, skipped, a gap)."""
+        """A book frame the way every frame can take: decoded typed, a snapshot loaded,
+        a delta checked and applied; a `DepthUpdate` is built only for a delta the book
+        does not apply right away (buffered, skipped, a gap)."""
         book = topic.book
         assert book is not None
         try:

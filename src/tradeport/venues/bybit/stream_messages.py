@@ -44,6 +44,26 @@ class BookFrame(msgspec.Struct, gc=False):
     cts: int = 0
 
 
+class BookDataText(msgspec.Struct, gc=False):
+    """`BookData` with its levels left as the JSON text sent, for a book that reads
+    them itself (`L2Book.apply_json`); every other field as there, so that what one
+    refuses the other does."""
+
+    s: str
+    b: msgspec.Raw
+    a: msgspec.Raw
+    u: int
+    seq: int = 0
+
+
+class BookFrameText(msgspec.Struct, gc=False):
+    topic: str
+    type: FrameType
+    data: BookDataText
+    ts: int = 0
+    cts: int = 0
+
+
 class TradeRow(msgspec.Struct, gc=False):
     """A `publicTrade` entry: `S` is the taker's side, `i` the trade id."""
 

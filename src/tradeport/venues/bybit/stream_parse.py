@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import NamedTuple, Protocol, TypeVar
 
+import msgspec
+
 from tradeport.book.types import DepthUpdate
 from tradeport.model import (
     Balance,
@@ -40,6 +42,7 @@ ToSymbol = Callable[[str], str]  # venue symbol → standard symbol
 KnownSymbol = Callable[[str], str | None]
 
 _book = sm.decoder(sm.BookFrame)
+_book_text = sm.decoder(sm.BookFrameText)
 _trades = sm.decoder(sm.TradeFrame)
 _klines = sm.decoder(sm.KlineFrame)
 _ticker = sm.decoder(sm.TickerFrame)
@@ -81,6 +84,16 @@ def decode_book(frame: str | bytes) -> sm.BookFrame:
     return msg
 
 
+def decode_book_text(frame: str | bytes) -> sm.BookFrameText | None:
+    """An `orderbook` frame with its levels as the text sent (the rest decoded), for a
+    book that reads the levels itself; None when it does not decode so: `decode_book`
+    then reads it or names what is wrong."""
+    try:
+        return _book_text.decode(frame)
+    except msgspec.DecodeError:
+        return None
+
+
 def book_snapshot(msg: sm.BookFrame, symbol: str, local_ts: int) -> OrderBook:
     """A snapshot frame's book, sides best first."""
     data = msg.data
@@ -106,16 +119,24 @@ def _taker(side: str, trade_id: str) -> Side:
     return parse.side_of(side, f"trade {trade_id} side")
 
 
+_SIDES = parse.SIDES
+_decode_trades = _trades.decode
+
+
 def parse_trades(frame: str | bytes, symbol: str, local_ts: int) -> list[Trade]:
     """A `publicTrade` frame: up to 1024 trades, oldest first."""
-    msg: sm.TradeFrame = sm.decode_as(_trades.decode, frame, "publicTrade frame")
+    try:  # `decode_as`, inlined: this runs once per frame
+        msg: sm.TradeFrame = _decode_trades(frame)
+    except msgspec.DecodeError as exc:
+        raise sm.malformed("publicTrade frame", exc) from None
     return [
         Trade(
             symbol=symbol,
             trade_id=row.trade_id,
             price=row.price,
             qty=row.qty,
-            taker_side=_taker(row.side, row.trade_id),
+            # `_taker` names the trade of a side not known (its message is built only then)
+            taker_side=_SIDES.get(row.side) or _taker(row.side, row.trade_id),
             ts=row.time,
             local_ts=local_ts,
         )
