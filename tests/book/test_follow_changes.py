@@ -82,3 +82,15 @@ def test_a_text_book_reports_its_text_updates_as_unknown() -> None:
     book.take_changes(me)
     book.apply_text([Row("99", "1")], [], float)
     assert book.take_changes(me) is None
+
+
+def test_levels_applied_from_the_frame_text_reach_the_follower() -> None:
+    book = L2Book("X")
+    book.load([(99.0, 1.0)], [(101.0, 1.0)], 1)
+    me = object()
+    book.follow_changes(me)
+    book.take_changes(me)
+    assert book.apply_json(b'[["99.5","2"],["99.0","0"]]', b'[["101.5","3"]]')
+    assert book.take_changes(me) == [([(99.5, 2.0), (99.0, 0.0)], [(101.5, 3.0)])]
+    assert book.bids_top() == [(99.5, 2.0)]
+    assert book.asks_top() == [(101.0, 1.0), (101.5, 3.0)]

@@ -345,7 +345,8 @@ class L2Book:
         reads it or names what is wrong. Otherwise True, with the result and errors of
         `apply` (both sides are read before either is applied)."""
         compiled = _store
-        if compiled is not None:
+        # with a follower, the levels go through `apply`, which keeps them for it
+        if compiled is not None and self._changes is None:
             if self._views:
                 self._freeze_views()
             done = compiled.apply_json(
