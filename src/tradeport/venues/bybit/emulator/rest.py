@@ -109,8 +109,10 @@ class RestApi(Gateway[Call, BybitApiError]):
 
 def install_rest(
     ctx: BybitContext, app: web.Application, books: Mapping[Category, BookSync]
-) -> RestHost[Call, BybitApiError]:
-    """Add the catch-all REST route; call after the WebSocket and admin routes."""
-    host = RestHost(RestApi(ctx, books), ctx.faults, ctx.clock)
+) -> tuple[RestHost[Call, BybitApiError], RestApi]:
+    """Add the catch-all REST route; call after the WebSocket and admin routes. The
+    gateway comes back too: the WebSocket order entry runs its order handlers."""
+    api = RestApi(ctx, books)
+    host = RestHost(api, ctx.faults, ctx.clock)
     host.install(app)
-    return host
+    return host, api
