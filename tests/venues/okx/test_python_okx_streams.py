@@ -113,9 +113,8 @@ async def test_public_books_trades_and_tickers(emu: OkxEmulator) -> None:
 async def test_private_login_and_account_channels(emu: OkxEmulator) -> None:
     inbox = Inbox()
     key, secret = emu.credentials(0)
-    client = WsPrivateAsync(
-        apiKey=key, passphrase=emu.passphrase(0), secretKey=secret, url=ws_url(emu, "/ws/v5/private")
-    )
+    url = ws_url(emu, "/ws/v5/private")
+    client = WsPrivateAsync(apiKey=key, passphrase=emu.passphrase(0), secretKey=secret, url=url)
     await client.start()
     try:
         args = [
