@@ -31,10 +31,46 @@ async def test_open_interest_and_the_log_follow_a_fill(emu: BybitEmulator, raw: 
     (entry,) = log
     assert entry["type"] == "TRADE" and entry["category"] == "linear"
     assert Decimal(entry["change"]) == -Decimal(entry["fee"])
-    wallet = emu.linear.wallet(emu.keys.refs[0].engine_id, "USDT")
-    assert Decimal(entry["cashBalance"]) == wallet.balance
+    # the unified wallet's USDT (spot and linear together), as wallet-balance shows it
+    assert Decimal(entry["cashBalance"]) == await wallet_balance(raw, "USDT")
     bad = await raw.public("/v5/market/open-interest", category="linear", symbol="BTCUSDT")
     assert bad.code == 10001  # intervalTime is required
+
+
+async def wallet_balance(raw: RawClient, coin: str) -> Decimal:
+    return Decimal((await raw.coin(coin))["walletBalance"])
+
+
+async def test_a_spot_fill_logs_one_row_per_coin_with_its_balance(raw: RawClient) -> None:
+    """transaction-log.mdx: spot `qty` is signed per currency, `change = cashFlow +
+    funding - fee`, `cashBalance` the wallet balance after the change."""
+    before = {coin: await wallet_balance(raw, coin) for coin in ("BTC", "USDT")}
+    for side, qty in (("Buy", "0.01"), ("Sell", "0.005")):
+        assert (await raw.order("spot", "BTCUSDT", side, qty, marketUnit="baseCoin")).code == 0
+    log = (await raw.get("/v5/account/transaction-log", category="spot")).result["list"]
+    assert [(r["side"], r["currency"]) for r in log] == [
+        ("Sell", "USDT"),
+        ("Sell", "BTC"),
+        ("Buy", "USDT"),
+        ("Buy", "BTC"),
+    ]
+    sell_usdt, sell_btc, buy_usdt, buy_btc = log
+    assert Decimal(buy_btc["qty"]) == Decimal("0.01") and Decimal(sell_btc["qty"]) == -Decimal(
+        "0.005"
+    )
+    assert Decimal(buy_usdt["qty"]) < 0 < Decimal(sell_usdt["qty"])
+    # the fee is charged in what arrives: the coin bought, the quote sold for
+    assert Decimal(buy_btc["fee"]) > 0 and Decimal(buy_usdt["fee"]) == 0
+    assert Decimal(sell_usdt["fee"]) > 0 and Decimal(sell_btc["fee"]) == 0
+    for row in log:
+        assert Decimal(row["change"]) == Decimal(row["cashFlow"]) - Decimal(row["fee"])
+    assert Decimal(buy_btc["cashBalance"]) == before["BTC"] + Decimal(buy_btc["change"])
+    assert Decimal(buy_usdt["cashBalance"]) == before["USDT"] + Decimal(buy_usdt["change"])
+    after = {coin: await wallet_balance(raw, coin) for coin in ("BTC", "USDT")}
+    assert Decimal(sell_btc["cashBalance"]) == after["BTC"]
+    assert Decimal(sell_usdt["cashBalance"]) == after["USDT"]
+    only_btc = await raw.get("/v5/account/transaction-log", currency="BTC")
+    assert [r["id"] for r in only_btc.result["list"]] == [sell_btc["id"], buy_btc["id"]]
 
 
 async def test_price_limit_is_what_each_category_enforces(
