@@ -72,3 +72,24 @@ async def test_close_position_flattens_it_and_bills_show_the_fills(
     assert all(b["ccy"] == "USDT" and Decimal(b["fee"]) < 0 for b in bills)
     _, ask = touch(emu, SWAP)
     assert ask > 0
+
+
+async def test_open_interest_history_is_todays_interest_for_the_current_period(
+    emu: OkxEmulator, raw: RawClient
+) -> None:
+    assert (await raw.order(SWAP, "buy", "3")).item["sCode"] == "0"
+    path = "/api/v5/rubik/stat/contracts/open-interest-history"
+    reply = await raw.public(path, instId=SWAP, period="1H")
+    assert reply.code == "0"
+    ((ts, oi, oi_ccy, oi_usd),) = reply.data
+    assert int(ts) % 3_600_000 == 0 and int(ts) <= emu.now_ms()
+    assert Decimal(oi) >= 3 and Decimal(oi_ccy) > 0 and Decimal(oi_usd) > 0
+    later = await raw.public(path, instId=SWAP, period="1H", begin=str(int(ts) + 1))
+    assert later.data == []
+    assert (await raw.public(path, instId="NOPE-USDT-SWAP")).code == "51001"
+
+
+async def test_funding_rate_of_any_lists_every_perpetual(emu: OkxEmulator, raw: RawClient) -> None:
+    rows = (await raw.public("/api/v5/public/funding-rate", instId="ANY")).data
+    assert [r["instId"] for r in rows] == list(emu.swap.instruments)
+    assert {r["fundingRate"] for r in rows} == {"0.0001"}

@@ -41,6 +41,8 @@ RULES: dict[str, Rule] = {
     "GET /api/v5/market/history-trades": Rule(20, "ip"),
     "GET /api/v5/public/funding-rate-history": Rule(10, "ip"),
     "GET /api/v5/public/open-interest": Rule(20, "ip"),
+    # "10 requests per 2 seconds", rule IP + instrument ID (counted per IP here)
+    "GET /api/v5/rubik/stat/contracts/open-interest-history": Rule(10, "ip"),
     "GET /api/v5/public/price-limit": Rule(20, "ip"),
     "GET /api/v5/account/max-size": Rule(20, "user"),
     "GET /api/v5/account/bills": Rule(5, "user"),

@@ -234,6 +234,10 @@ class MarketData:
 
     def funding_rate(self, call: Call) -> list[object]:
         inst = call.params.require("instId")
+        if inst == "ANY":
+            # "or ANY to return the funding rate info of all perpetual and X-Perps
+            # futures contracts" (docs-v5 "Get funding rate"); ccxt's fetch_funding_rates
+            return [stream_market.funding_rate(i, call.now_ms) for i in self.ctx.swap.instruments]
         inst_type, _ = self.listed(inst)
         if inst_type != "SWAP":
             raise no_instrument()
