@@ -1,6 +1,7 @@
 """python-okx's stream clients at their default settings against the emulator:
 `WsPublicAsync` (books, trades, tickers) and `WsPrivateAsync` (login, then the orders,
-positions and account channels following a filled swap order).
+positions and account channels following a filled swap order; an order placed, amended
+and cancelled over the private socket).
 
 Both take the stream URL as an argument, so they reach the emulator's paths as given.
 One client-side override, for the reason that python-okx's `WebSocketFactory` always
@@ -142,3 +143,35 @@ async def test_private_login_and_account_channels(emu: OkxEmulator) -> None:
 
 def _market_buy(inst_id: str, qty: Decimal) -> OrderRequest:
     return OrderRequest(symbol=inst_id, side="BUY", type="MARKET", qty=qty)
+
+
+async def test_orders_placed_amended_and_cancelled_over_the_private_socket(
+    emu: OkxEmulator,
+) -> None:
+    inbox = Inbox()
+    key, secret = emu.credentials(0)
+    url = ws_url(emu, "/ws/v5/private")
+    client = WsPrivateAsync(apiKey=key, passphrase=emu.passphrase(0), secretKey=secret, url=url)
+    await client.start()
+    try:
+        # python-okx logs in as part of subscribe; its order calls send on the socket
+        await client.subscribe([{"channel": "orders", "instType": "SPOT"}], inbox)
+        await inbox.until(channel("orders", "subscribe"))
+        bid = emu.spot.depth(SPOT, 1).bids[0][0]
+        first, second = ((bid * Decimal(f)).quantize(Decimal("0.1")) for f in ("0.99", "0.98"))
+        order = {"instId": SPOT, "tdMode": "cash", "side": "buy", "ordType": "limit"}
+        await client.place_order([{**order, "sz": "0.001", "px": str(first)}], id="p1")
+        placed = await inbox.until(lambda m: m.get("op") == "order")
+        assert (placed["id"], placed["code"]) == ("p1", "0")
+        ord_id = placed["data"][0]["ordId"]
+        await client.amend_order([{"instId": SPOT, "ordId": ord_id, "newPx": str(second)}])
+        amended = await inbox.until(lambda m: m.get("op") == "amend-order")
+        assert amended["code"] == "0"
+        (resting,) = emu.spot.open_orders(emu.keys.refs[0].engine_id, SPOT)
+        assert resting.price == second
+        await client.cancel_order([{"instId": SPOT, "ordId": ord_id}])
+        cancelled = await inbox.until(lambda m: m.get("op") == "cancel-order")
+        assert cancelled["code"] == "0"
+        assert emu.spot.open_orders(emu.keys.refs[0].engine_id, SPOT) == []
+    finally:
+        await client.stop()

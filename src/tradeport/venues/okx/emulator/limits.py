@@ -53,6 +53,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v5/trade/cancel-order": Rule(60, "user_inst", order_entry=True),
     "POST /api/v5/trade/cancel-batch-orders": Rule(300, "user_inst", order_entry=True),
     "POST /api/v5/trade/amend-order": Rule(60, "user_inst", order_entry=True),
+    "POST /api/v5/trade/amend-batch-orders": Rule(300, "user_inst", order_entry=True),
     "GET /api/v5/trade/order": Rule(60, "user_inst"),
     "GET /api/v5/trade/orders-pending": Rule(60, "user"),
     "GET /api/v5/trade/orders-history": Rule(40, "user"),

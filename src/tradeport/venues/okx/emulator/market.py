@@ -21,7 +21,11 @@ from tradeport.venues.okx.emulator.ids import (
     inst_type_of,
     trade_id_text,
 )
-from tradeport.venues.okx.emulator.instruments import spot_instrument, swap_instrument
+from tradeport.venues.okx.emulator.instruments import (
+    inst_id_codes,
+    spot_instrument,
+    swap_instrument,
+)
 from tradeport.venues.okx.emulator.rejects import price_limits
 
 ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
@@ -75,17 +79,18 @@ class MarketData:
         inst_type = params.choice("instType", ALL_INST_TYPES)
         inst, family = params.text("instId"), params.text("instFamily")
         states = self._listing_states(inst_type)
+        codes = inst_id_codes(self.ctx.spot_symbols, self.ctx.swap_symbols)
         if inst_type == "SPOT":
             rows = [
-                spot_instrument(s, self.ctx.sizing, n, states[inst_id(s, "SPOT")])
-                for n, s in enumerate(self.ctx.spot_symbols, start=1)
-                if inst_id(s, "SPOT") in states
+                spot_instrument(s, self.ctx.sizing, codes[i], states[i])
+                for s in self.ctx.spot_symbols
+                if (i := inst_id(s, "SPOT")) in states
             ]
         elif inst_type == "SWAP":
             rows = [
-                swap_instrument(s, self.ctx.sizing, 10_000 + n, states[inst_id(s, "SWAP")])
-                for n, s in enumerate(self.ctx.swap_symbols, start=1)
-                if inst_id(s, "SWAP") in states
+                swap_instrument(s, self.ctx.sizing, codes[i], states[i])
+                for s in self.ctx.swap_symbols
+                if (i := inst_id(s, "SWAP")) in states
             ]
         else:
             rows = []

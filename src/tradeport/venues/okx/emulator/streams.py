@@ -27,6 +27,7 @@ from tradeport.venues.okx.emulator import stream_payloads as out
 from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.stream_candles import BARS
 from tradeport.venues.okx.emulator.stream_control import Channels, Control
+from tradeport.venues.okx.emulator.stream_orders import OrderEntry
 from tradeport.venues.okx.emulator.stream_payloads import InstText
 from tradeport.venues.okx.emulator.stream_private import PrivateStreams
 from tradeport.venues.okx.emulator.stream_public import BASE_TICK_MS, PublicStreams
@@ -63,12 +64,17 @@ class OkxStreams(StreamSkin):
                 instruments[inst] = (engine, InstText(ctx.sizing.terms(inst)))
         self.public = PublicStreams(instruments, ctx.now_ms, ctx.checksum)
         self.private = PrivateStreams(ctx)
+        self.orders: OrderEntry | None = None  # set by bind_orders, once REST exists
         host = StreamHost(ctx.stream_faults, ctx.connections, "okx")
         super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
     def add_routes(self, app: web.Application) -> None:
         for kind, path in PATHS.items():
             app.router.add_get(path, self._handler(kind))
+
+    def bind_orders(self, orders: OrderEntry) -> None:
+        """The private path's order entry, which runs the REST order handlers."""
+        self.orders = orders
 
     def clocks(self) -> Iterable[tuple[str, Clocked]]:
         return [("all", self)]
@@ -105,6 +111,7 @@ class OkxStreams(StreamSkin):
             instruments=self.public.instruments,
             swaps=self.public.swaps,
             bars=BARS,
+            orders=self.orders if kind == "private" else None,
         )
 
         async def on_text(_: StreamConnection, text: str) -> None:
