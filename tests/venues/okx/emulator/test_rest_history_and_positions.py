@@ -93,3 +93,21 @@ async def test_funding_rate_of_any_lists_every_perpetual(emu: OkxEmulator, raw: 
     rows = (await raw.public("/api/v5/public/funding-rate", instId="ANY")).data
     assert [r["instId"] for r in rows] == list(emu.swap.instruments)
     assert {r["fundingRate"] for r in rows} == {"0.0001"}
+
+
+async def test_bills_archive_and_amend_batch(emu: OkxEmulator, raw: RawClient) -> None:
+    assert (await raw.order(SWAP, "buy", "1")).item["sCode"] == "0"
+    recent = (await raw.get("/api/v5/account/bills", instType="SWAP")).data
+    archive = (await raw.get("/api/v5/account/bills-archive", instType="SWAP")).data
+    assert archive == recent and len(archive) == 1
+    bid, _ = touch(emu, SWAP)
+    placed = await raw.order(
+        SWAP, "buy", "1", str((bid * Decimal("0.99")).quantize(Decimal("0.1")))
+    )
+    ord_id = placed.item["ordId"]
+    amended = await raw.post(
+        "/api/v5/trade/amend-batch-orders", [{"instId": SWAP, "ordId": ord_id, "newSz": "2"}]
+    )
+    assert amended.code == "0" and amended.data[0]["sCode"] == "0"
+    (resting,) = emu.swap.open_orders(emu.keys.refs[0].engine_id, SWAP)
+    assert resting.qty == emu.sizing.to_base(SWAP, Decimal(2))

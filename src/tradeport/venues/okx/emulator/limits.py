@@ -46,6 +46,7 @@ RULES: dict[str, Rule] = {
     "GET /api/v5/public/price-limit": Rule(20, "ip"),
     "GET /api/v5/account/max-size": Rule(20, "user"),
     "GET /api/v5/account/bills": Rule(5, "user"),
+    "GET /api/v5/account/bills-archive": Rule(5, "user"),  # [?] per 2 s
     "POST /api/v5/trade/close-position": Rule(20, "user"),
     "POST /api/v5/trade/order": Rule(60, "user_inst", order_entry=True),
     # counted per order: 300 orders per 2 s (a one-order batch counts as a place)
