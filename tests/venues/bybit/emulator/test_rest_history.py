@@ -88,3 +88,21 @@ async def test_price_limit_is_what_each_category_enforces(
     # futures move the price to the limit (Bybit's default) and the order goes ahead
     state = await raw.order_state("linear", placed.result["orderId"])
     assert Decimal(state["price"]) == Decimal(linear["buyLmt"])
+
+
+async def test_risk_limit_is_the_one_tier_positions_sit_in(
+    emu: BybitEmulator, raw: RawClient
+) -> None:
+    reply = await raw.public("/v5/market/risk-limit", category="linear", symbol="BTCUSDT")
+    ((tier,), category) = reply.result["list"], reply.result["category"]
+    assert category == "linear" and tier["symbol"] == "BTCUSDT"
+    spec = next(s for s in emu.linear_symbols if s.symbol == "BTCUSDT")
+    assert Decimal(tier["maintenanceMargin"]) == spec.maint_margin_rate
+    assert Decimal(tier["initialMargin"]) * spec.max_leverage == 1
+    assert (await raw.order("linear", "BTCUSDT", "Buy", "0.01")).code == 0
+    positions = await raw.get("/v5/position/list", category="linear", symbol="BTCUSDT")
+    (position,) = positions.result["list"]
+    assert (position["riskId"], position["riskLimitValue"]) == (tier["id"], tier["riskLimitValue"])
+    every = await raw.public("/v5/market/risk-limit", category="linear")
+    assert {t["symbol"] for t in every.result["list"]} == {s.symbol for s in emu.linear_symbols}
+    assert (await raw.public("/v5/market/risk-limit", category="spot")).code == 10001

@@ -1,7 +1,8 @@
-"""Funding history, open interest, price limits and the account's transaction log
-(PROTOCOLS.md §4.3): `/v5/market/funding/history`, `/v5/market/open-interest`,
-`/v5/market/price-limit` and `/v5/account/transaction-log`, the endpoints ccxt's
-`bybit` reads for fetch_funding_rate_history, fetch_open_interest and fetch_ledger.
+"""Funding history, open interest, price and risk limits and the account's transaction
+log (PROTOCOLS.md §4.3): `/v5/market/funding/history`, `/v5/market/open-interest`,
+`/v5/market/price-limit`, `/v5/market/risk-limit` and `/v5/account/transaction-log`, the
+endpoints ccxt's `bybit` reads for fetch_funding_rate_history, fetch_open_interest,
+fetch_leverage_tiers and fetch_ledger.
 
 The funding model is every emulator's (`emulator/funding.py`): a flat rate settled every
 8 hours. The engine keeps no open-interest history, so `open-interest` answers one row,
@@ -31,7 +32,7 @@ from tradeport.venues.bybit.emulator.ids import (
     public_trade_id_text,
 )
 from tradeport.venues.bybit.emulator.params import Params
-from tradeport.venues.bybit.emulator.payloads import link_id_text
+from tradeport.venues.bybit.emulator.payloads import RISK_ID, RISK_LIMIT_VALUE, link_id_text
 
 MINUTE_MS = 60_000
 # open-interest `intervalTime` values (market/open-interest.mdx)
@@ -59,6 +60,7 @@ class History:
             "GET /v5/market/funding/history": Route(self.funding_history),
             "GET /v5/market/open-interest": Route(self.open_interest),
             "GET /v5/market/price-limit": Route(self.price_limit),
+            "GET /v5/market/risk-limit": Route(self.risk_limit),
             "GET /v5/account/transaction-log": Route(self.transaction_log, signed=True),
         }
 
@@ -106,6 +108,33 @@ class History:
             ],
             "nextPageCursor": "",
         }
+
+    def risk_limit(self, call: Call) -> object:
+        """The risk tiers (market/risk-limit.mdx): one per linear symbol, as the
+        emulator's margin rates are flat (ccxt's fetch_leverage_tiers reads them)."""
+        params = call.params
+        if params.category(("spot", "linear", "inverse", "option")) != "linear":
+            raise invalid("category", "must be linear here (the only perpetuals traded)")
+        symbol = params.text("symbol")
+        specs = self.ctx.linear_symbols
+        if symbol is not None:
+            specs = tuple(s for s in specs if s.symbol == symbol)
+            if not specs:
+                raise symbol_invalid(symbol)
+        rows = [
+            {
+                "id": RISK_ID,
+                "symbol": spec.symbol,
+                "riskLimitValue": RISK_LIMIT_VALUE,
+                "maintenanceMargin": plain(spec.maint_margin_rate),
+                "initialMargin": plain((Decimal(1) / spec.max_leverage).normalize()),
+                "isLowestRisk": 1,
+                "maxLeverage": f"{spec.max_leverage}.00",
+                "mmDeduction": "",
+            }
+            for spec in specs
+        ]
+        return {"category": "linear", "list": rows, "nextPageCursor": ""}
 
     def price_limit(self, call: Call) -> object:
         """The order price limits in force now: what the engine's price band allows
