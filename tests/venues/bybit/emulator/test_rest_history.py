@@ -106,3 +106,30 @@ async def test_risk_limit_is_the_one_tier_positions_sit_in(
     every = await raw.public("/v5/market/risk-limit", category="linear")
     assert {t["symbol"] for t in every.result["list"]} == {s.symbol for s in emu.linear_symbols}
     assert (await raw.public("/v5/market/risk-limit", category="spot")).code == 10001
+
+
+async def test_closed_pnl_has_one_row_per_closing_order(emu: BybitEmulator, raw: RawClient) -> None:
+    assert (await raw.order("linear", "BTCUSDT", "Buy", "0.02")).code == 0
+    assert (await raw.get("/v5/position/closed-pnl", category="linear")).result["list"] == []
+    for _ in range(2):
+        assert (await raw.order("linear", "BTCUSDT", "Sell", "0.01", reduceOnly=True)).code == 0
+    rows = (await raw.get("/v5/position/closed-pnl", category="linear")).result["list"]
+    executions = (await raw.get("/v5/execution/list", category="linear")).result["list"]
+    by_order: dict[str, list[dict[str, str]]] = {}
+    for execution in executions:
+        by_order.setdefault(execution["orderId"], []).append(execution)
+    opening = next(o for o, e in by_order.items() if e[0]["side"] == "Buy")
+    entry_fee = sum(Decimal(e["execFee"]) for e in by_order[opening])
+    entry_value = sum(Decimal(e["execValue"]) for e in by_order[opening])
+    assert len(rows) == 2 and rows[0]["updatedTime"] >= rows[1]["updatedTime"]
+    for row in rows:
+        closing = by_order[row["orderId"]]
+        exit_value = sum(Decimal(e["execValue"]) for e in closing)
+        close_fee = sum(Decimal(e["execFee"]) for e in closing)
+        assert (row["side"], row["closedSize"]) == ("Sell", "0.01")
+        assert Decimal(row["cumEntryValue"]) == entry_value / 2
+        assert Decimal(row["cumExitValue"]) == exit_value
+        assert Decimal(row["openFee"]) == entry_fee / 2
+        assert Decimal(row["closedPnl"]) == exit_value - entry_value / 2 - entry_fee / 2 - close_fee
+    (one,) = (await raw.get("/v5/position/closed-pnl", category="linear", limit=1)).result["list"]
+    assert one == rows[0]

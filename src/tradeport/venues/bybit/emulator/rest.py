@@ -25,6 +25,7 @@ from tradeport.venues.bybit.emulator.account import Account
 from tradeport.venues.bybit.emulator.auth import authenticate
 from tradeport.venues.bybit.emulator.batch import Batches
 from tradeport.venues.bybit.emulator.calls import Call, Route
+from tradeport.venues.bybit.emulator.closed_pnl import ClosedPnl
 from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import (
     BybitApiError,
@@ -61,6 +62,7 @@ class RestApi(Gateway[Call, BybitApiError]):
             **Account(ctx).routes(),
             **History(ctx).routes(),
             **Batches(self.trading).routes(),
+            **ClosedPnl(ctx).routes(),
         }
 
     def gate(self, incoming: Incoming) -> None:
