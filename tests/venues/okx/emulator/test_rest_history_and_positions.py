@@ -111,3 +111,25 @@ async def test_bills_archive_and_amend_batch(emu: OkxEmulator, raw: RawClient) -
     assert amended.code == "0" and amended.data[0]["sCode"] == "0"
     (resting,) = emu.swap.open_orders(emu.keys.refs[0].engine_id, SWAP)
     assert resting.qty == emu.sizing.to_base(SWAP, Decimal(2))
+
+
+async def test_positions_history_follows_a_position_to_its_close(
+    emu: OkxEmulator, raw: RawClient
+) -> None:
+    path = "/api/v5/account/positions-history"
+    assert (await raw.order(SWAP, "buy", "4")).item["sCode"] == "0"
+    assert (await raw.get(path)).data == []  # nothing closed yet
+    assert (await raw.order(SWAP, "sell", "1")).item["sCode"] == "0"
+    (partial,) = (await raw.get(path, instType="SWAP")).data
+    assert (partial["type"], partial["openMaxPos"], partial["closeTotalPos"]) == ("1", "4", "1")
+    assert partial["direction"] == "long" and partial["posSide"] == "net"
+    assert (await raw.order(SWAP, "sell", "3")).item["sCode"] == "0"
+    (closed,) = (await raw.get(path, instId=SWAP)).data
+    assert (closed["type"], closed["closeTotalPos"]) == ("2", "4")
+    fills = (await raw.get("/api/v5/trade/fills", instId=SWAP)).data
+    fees = sum(Decimal(f["fee"]) for f in fills)  # negative: charged
+    assert Decimal(closed["fee"]) == fees
+    assert Decimal(closed["realizedPnl"]) == Decimal(closed["pnl"]) + fees
+    (held,) = (await raw.get("/api/v5/account/positions-history", posId=closed["posId"])).data
+    assert held == closed
+    assert (await raw.get(path, type="1")).data == []

@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {
     "GET /api/v5/trade/fills-history": Rule(10, "user"),
     "GET /api/v5/account/balance": Rule(10, "user"),
     "GET /api/v5/account/positions": Rule(10, "user"),
+    "GET /api/v5/account/positions-history": Rule(10, "user"),  # [?] as positions
     "GET /api/v5/account/config": Rule(5, "user"),
     "POST /api/v5/account/set-position-mode": Rule(5, "user"),
     "POST /api/v5/account/set-leverage": Rule(20, "user"),

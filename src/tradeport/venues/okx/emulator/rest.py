@@ -27,6 +27,7 @@ from tradeport.venues.okx.emulator.limits import RateLimiter
 from tradeport.venues.okx.emulator.market import MarketData
 from tradeport.venues.okx.emulator.params import Params, decode_body
 from tradeport.venues.okx.emulator.position_close import PositionClose
+from tradeport.venues.okx.emulator.positions_history import PositionsHistory
 from tradeport.venues.okx.emulator.queries import Queries
 from tradeport.venues.okx.emulator.trading import Trading
 
@@ -48,6 +49,7 @@ class RestApi(Gateway[Call, OkxApiError]):
             **Account(ctx).routes(),
             **History(ctx, market).routes(),
             **PositionClose(ctx).routes(),
+            **PositionsHistory(ctx).routes(),
         }
 
     def not_found(self, incoming: Incoming) -> OkxApiError:
