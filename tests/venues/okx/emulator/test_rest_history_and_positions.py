@@ -133,3 +133,22 @@ async def test_positions_history_follows_a_position_to_its_close(
     (held,) = (await raw.get("/api/v5/account/positions-history", posId=closed["posId"])).data
     assert held == closed
     assert (await raw.get(path, type="1")).data == []
+
+
+async def test_position_tiers_are_one_flat_tier_per_perpetual(
+    emu: OkxEmulator, raw: RawClient
+) -> None:
+    path = "/api/v5/public/position-tiers"
+    (tier,) = (await raw.public(path, instType="SWAP", tdMode="cross", instFamily="BTC-USDT")).data
+    spec = next(s for s in emu.swap_symbols if s.base == "BTC")
+    assert (tier["instFamily"], tier["tier"], tier["maxLever"]) == (
+        "BTC-USDT",
+        "1",
+        str(spec.max_leverage),
+    )
+    assert Decimal(tier["mmr"]) == spec.maint_margin_rate
+    assert Decimal(tier["imr"]) * spec.max_leverage == 1
+    both = await raw.public(path, instType="SWAP", tdMode="cross", uly="BTC-USDT,ETH-USDT")
+    assert [t["uly"] for t in both.data] == ["BTC-USDT", "ETH-USDT"]
+    missing = await raw.public(path, instType="SWAP", tdMode="cross")
+    assert missing.code == "50014"

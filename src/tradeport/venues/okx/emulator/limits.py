@@ -44,6 +44,7 @@ RULES: dict[str, Rule] = {
     # "10 requests per 2 seconds", rule IP + instrument ID (counted per IP here)
     "GET /api/v5/rubik/stat/contracts/open-interest-history": Rule(10, "ip"),
     "GET /api/v5/public/price-limit": Rule(20, "ip"),
+    "GET /api/v5/public/position-tiers": Rule(10, "ip"),
     "GET /api/v5/account/max-size": Rule(20, "user"),
     "GET /api/v5/account/bills": Rule(5, "user"),
     "GET /api/v5/account/bills-archive": Rule(5, "user"),  # [?] per 2 s
