@@ -12,15 +12,16 @@ emulator's `ws://` URLs before the clients are made; everything else is pybit's 
 `testnet=False` is passed because pybit requires the argument.
 
 pybit's sockets run in their own threads; their callbacks hand each message to this
-test's event loop through a queue. pybit reports a subscription's acknowledgement only in
-its debug log ("Subscription to … successful."): the private tests read that log so that
-no order is placed before the emulator has the subscription.
-
-pybit 5.17.0's `WebSocketTrading` registers a request's callback after it has sent the
-request, so on loopback the reply can arrive first and be dropped ("unregistered
-reqId"); the live venue's round trip hides that race. The trading test therefore reads
-each outcome from pybit's private `order` stream, which is registered before any order
-is sent."""
+test's event loop through a queue. pybit's constructors wait for the connection, so they
+run in a worker thread while the emulator serves on this loop. Its subscribe and order
+calls, though, are called on the loop itself: pybit 5.17.0 sends a request first and
+records it (the subscription, the reply's callback) after, so on loopback the answer can
+arrive before the record and be dropped ("unregistered reqId") or break the socket (a
+KeyError for an unknown subscription); the live venue's round trip hides that race.
+Called on the loop, a request is recorded before the emulator can read it. pybit reports
+a subscription's acknowledgement only in its debug log ("Subscription to …
+successful."): the tests read that log so that no order is placed before the emulator
+has the subscription."""
 
 from __future__ import annotations
 
@@ -56,6 +57,17 @@ class Inbox:
             message = await asyncio.wait_for(self.queue.get(), WAIT)
             if match(message):
                 return message
+
+    async def each(self, *matches: Callable[[Message], bool]) -> list[Message]:
+        """The first message matching each of `matches`, in whatever order they come
+        (two sockets' messages interleave in no fixed order)."""
+        found: dict[int, Message] = {}
+        while len(found) < len(matches):
+            message = await self.until(lambda m: any(f(m) for f in matches))
+            for index, match in enumerate(matches):
+                if index not in found and match(message):
+                    found[index] = message
+        return [found[i] for i in range(len(matches))]
 
 
 class Acks(logging.Handler):
@@ -120,25 +132,28 @@ def topic(name: str) -> Callable[[Message], bool]:
 
 
 async def test_public_linear_and_spot_topics(
-    emu: BybitEmulator, opened: Callable[..., Any]
+    emu: BybitEmulator, opened: Callable[..., Any], acks: Inbox
 ) -> None:
     inbox = Inbox()
     linear = await opened(pybit_unified.WebSocket, channel_type="linear")
     spot = await opened(pybit_unified.WebSocket, channel_type="spot")
-    await asyncio.to_thread(linear.orderbook_stream, 50, "BTCUSDT", inbox)
-    await asyncio.to_thread(linear.trade_stream, "BTCUSDT", inbox)
-    await asyncio.to_thread(linear.ticker_stream, "BTCUSDT", inbox)
-    await asyncio.to_thread(spot.orderbook_stream, 50, "ETHUSDT", inbox)
-    await asyncio.to_thread(spot.ticker_stream, "ETHUSDT", inbox)
+    linear.orderbook_stream(50, "BTCUSDT", inbox)
+    linear.trade_stream("BTCUSDT", inbox)
+    linear.ticker_stream("BTCUSDT", inbox)
+    spot.orderbook_stream(50, "ETHUSDT", inbox)
+    spot.ticker_stream("ETHUSDT", inbox)
+    await subscribed(acks, 5)
 
-    book = await inbox.until(topic("orderbook.50.BTCUSDT"))
+    book, ticker, spot_book, spot_ticker = await inbox.each(
+        topic("orderbook.50.BTCUSDT"),
+        topic("tickers.BTCUSDT"),
+        topic("orderbook.50.ETHUSDT"),
+        topic("tickers.ETHUSDT"),
+    )
     best_bid = emu.linear.depth("BTCUSDT", 1).bids[0][0]
     assert Decimal(book["data"]["b"][0][0]) == best_bid
-    ticker = await inbox.until(topic("tickers.BTCUSDT"))
     assert Decimal(ticker["data"]["bid1Price"]) == best_bid
-    spot_book = await inbox.until(topic("orderbook.50.ETHUSDT"))
     assert Decimal(spot_book["data"]["a"][0][0]) == emu.spot.depth("ETHUSDT", 1).asks[0][0]
-    spot_ticker = await inbox.until(topic("tickers.ETHUSDT"))
     assert Decimal(spot_ticker["data"]["lastPrice"]) > 0
 
     # a trade on the emulator's linear book reaches publicTrade
@@ -164,77 +179,76 @@ async def test_private_topics_follow_a_filled_order(
         private.position_stream,
         private.wallet_stream,
     ):
-        await asyncio.to_thread(subscribe, inbox)
+        subscribe(inbox)
     await subscribed(acks, 4)
     assert private.auth is True
 
     emu.linear.place(emu.keys.refs[0].engine_id, _market_buy("BTCUSDT", Decimal("0.01")))
-    filled = await inbox.until(
-        lambda m: m.get("topic") == "order" and m["data"][-1]["orderStatus"] == "Filled"
+    filled, execution, position, wallet = await inbox.each(
+        lambda m: m.get("topic") == "order" and m["data"][-1]["orderStatus"] == "Filled",
+        topic("execution"),
+        topic("position"),
+        topic("wallet"),
     )
     assert filled["data"][-1]["category"] == "linear"
-    execution = await inbox.until(topic("execution"))
     assert Decimal(execution["data"][0]["execQty"]) == Decimal("0.01")
-    position = await inbox.until(topic("position"))
     assert (position["data"][0]["side"], position["data"][0]["size"]) == ("Buy", "0.01")
-    wallet = await inbox.until(topic("wallet"))
     assert wallet["data"][0]["accountType"] == "UNIFIED"
 
 
 async def test_orders_placed_amended_and_cancelled_over_websocket_trading(
-    emu: BybitEmulator, opened: Callable[..., Any], acks: Inbox
+    emu: BybitEmulator, opened: Callable[..., Any]
 ) -> None:
     key, secret = emu.credentials(0)
-    orders = Inbox()
-    private = await opened(
-        pybit_unified.WebSocket, channel_type="private", api_key=key, api_secret=secret
-    )
-    await asyncio.to_thread(private.order_stream, orders)
-    await subscribed(acks, 1)
+    # pybit sends its `auth` on connecting; the socket answers in order, so the orders
+    # below are taken after it
     trading = await opened(pybit_unified.WebSocketTrading, api_key=key, api_secret=secret)
-    assert trading.auth is True
-    replies = Inbox()  # see the module docstring: a reply may be dropped by pybit
+    replies = Inbox()
+    account = emu.keys.refs[0].engine_id
     bid = emu.linear.depth("BTCUSDT", 1).bids[0][0]
     first, second = ((bid * Decimal(f)).quantize(Decimal("0.1")) for f in ("0.99", "0.98"))
+    linear = {"category": "linear", "symbol": "BTCUSDT"}
 
-    await asyncio.to_thread(
-        trading.place_order,
+    trading.place_order(
         replies,
         replies,
-        category="linear",
-        symbol="BTCUSDT",
+        **linear,
         side="Buy",
         orderType="Limit",
         qty="0.01",
         price=str(first),
         orderLinkId="ws-trade-1",
     )
-    placed = await orders.until(lambda m: m["data"][0]["orderStatus"] == "New")
-    row = placed["data"][0]
-    assert (row["orderLinkId"], Decimal(row["price"])) == ("ws-trade-1", first)
+    placed = await replies.until(lambda m: m["op"] == "order.create")
+    assert placed["retCode"] == 0 and placed["data"]["orderLinkId"] == "ws-trade-1"
+    assert trading.auth is True  # its reply came before the order's
+    (resting,) = emu.linear.open_orders(account, "BTCUSDT")
+    assert resting.price == first
 
-    await asyncio.to_thread(
-        trading.amend_order,
-        replies,
-        replies,
-        category="linear",
-        symbol="BTCUSDT",
-        orderLinkId="ws-trade-1",
-        price=str(second),
-    )
-    amended = await orders.until(lambda m: Decimal(m["data"][0]["price"]) == second)
-    assert amended["data"][0]["orderId"] == row["orderId"]
+    trading.amend_order(replies, replies, **linear, orderLinkId="ws-trade-1", price=str(second))
+    amended = await replies.until(lambda m: m["op"] == "order.amend")
+    assert amended["retCode"] == 0 and amended["data"]["orderId"] == placed["data"]["orderId"]
+    (resting,) = emu.linear.open_orders(account, "BTCUSDT")
+    assert resting.price == second
 
-    await asyncio.to_thread(
-        trading.cancel_order,
+    trading.cancel_order(replies, replies, **linear, orderId=placed["data"]["orderId"])
+    cancelled = await replies.until(lambda m: m["op"] == "order.cancel")
+    assert cancelled["retCode"] == 0
+    assert emu.linear.open_orders(account, "BTCUSDT") == []
+
+    far = str((emu.spot.depth("BTCUSDT", 1).asks[0][0] * Decimal("1.5")).quantize(Decimal("0.01")))
+    trading.place_order(
         replies,
         replies,
-        category="linear",
+        category="spot",
         symbol="BTCUSDT",
-        orderId=row["orderId"],
+        side="Buy",
+        orderType="Limit",
+        qty="0.001",
+        price=far,
     )
-    await orders.until(lambda m: m["data"][0]["orderStatus"] == "Cancelled")
-    assert emu.linear.open_orders(emu.keys.refs[0].engine_id, "BTCUSDT") == []
+    refused = await replies.until(lambda m: m["op"] == "order.create")
+    assert refused["retCode"] == 170193  # the spot price limit, as on the REST path
 
 
 def _market_buy(symbol: str, qty: Decimal) -> OrderRequest:
