@@ -79,3 +79,21 @@ async def test_ccxt_logs_in_and_watches_its_order_fill_and_position(
     held = {p["symbol"]: p["contracts"] for p in positions}
     base = emu.swap.positions(emu.keys.refs[0].engine_id)[0].qty
     assert Decimal(str(held["ETH/USDT:USDT"])) == emu.sizing.to_venue("ETH-USDT-SWAP", base) == 2
+
+
+async def test_orders_over_the_private_socket(emu: OkxEmulator, okx: ccxtpro.okx) -> None:
+    """ccxt.pro's create / edit / cancel over `/ws/v5/private` (it names the instrument
+    by `instIdCode`)."""
+    account = emu.keys.refs[0].engine_id
+    bid = emu.spot.depth("BTC-USDT", 1).bids[0][0]
+    first, second = (
+        float(okx.price_to_precision("BTC/USDT", bid * Decimal(f))) for f in ("0.99", "0.98")
+    )
+    created = await okx.create_order_ws("BTC/USDT", "limit", "buy", 0.001, first)
+    (resting,) = emu.spot.open_orders(account, "BTC-USDT")
+    assert resting.price == Decimal(str(first))
+    await okx.edit_order_ws(created["id"], "BTC/USDT", "limit", "buy", 0.001, second)
+    (resting,) = emu.spot.open_orders(account, "BTC-USDT")
+    assert resting.price == Decimal(str(second))
+    await okx.cancel_order_ws(created["id"], "BTC/USDT")
+    assert emu.spot.open_orders(account, "BTC-USDT") == []

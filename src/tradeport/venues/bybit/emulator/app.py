@@ -30,6 +30,7 @@ from tradeport.venues.bybit.emulator.instruments import (
     SPOT_PRICE_BAND,
 )
 from tradeport.venues.bybit.emulator.rest import install_rest
+from tradeport.venues.bybit.emulator.stream_trade import TradeStream
 from tradeport.venues.bybit.emulator.streams import install_streams
 
 
@@ -108,7 +109,8 @@ class BybitEmulator(VenueEmulator):
         # WebSocket routes first: the REST catch-all must not swallow them
         self.streams = install_streams(self.context, self.app)
         Admin(self).install(self.app)
-        self.rest = install_rest(self.context, self.app, self.streams.hubs)
+        self.rest, api = install_rest(self.context, self.app, self.streams.hubs)
+        self.streams.bind_trade(TradeStream(self.context, api.routes, api.uid_limiter))
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
 

@@ -1,17 +1,22 @@
-"""Funding history, open interest, price limits and the account's transaction log
-(PROTOCOLS.md §4.3): `/v5/market/funding/history`, `/v5/market/open-interest`,
-`/v5/market/price-limit` and `/v5/account/transaction-log`, the endpoints ccxt's
-`bybit` reads for fetch_funding_rate_history, fetch_open_interest and fetch_ledger.
+"""Funding history, open interest, price and risk limits and the account's transaction
+log (PROTOCOLS.md §4.3): `/v5/market/funding/history`, `/v5/market/open-interest`,
+`/v5/market/price-limit`, `/v5/market/risk-limit` and `/v5/account/transaction-log`, the
+endpoints ccxt's `bybit` reads for fetch_funding_rate_history, fetch_open_interest,
+fetch_leverage_tiers and fetch_ledger.
 
 The funding model is every emulator's (`emulator/funding.py`): a flat rate settled every
 8 hours. The engine keeps no open-interest history, so `open-interest` answers one row,
 the current value stamped with the current interval's start. The transaction log lists
-the account's fills (type TRADE); the emulator moves no money in or out and charges no
-funding, so no other type has rows.
+the account's fills (type TRADE): a linear fill is one row in its settle coin, a spot
+fill two, one per coin it moved (the base coin and the quote coin, each with its signed
+quantity, its fee where charged and the coin's unified balance after it). The emulator
+moves no money in or out and charges no funding, so no other type has rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
@@ -27,7 +32,7 @@ from tradeport.venues.bybit.emulator.ids import (
     public_trade_id_text,
 )
 from tradeport.venues.bybit.emulator.params import Params
-from tradeport.venues.bybit.emulator.payloads import link_id_text
+from tradeport.venues.bybit.emulator.payloads import RISK_ID, RISK_LIMIT_VALUE, link_id_text
 
 MINUTE_MS = 60_000
 # open-interest `intervalTime` values (market/open-interest.mdx)
@@ -42,6 +47,8 @@ OI_INTERVALS = {
 FUNDING_LIMIT = (200, 200)
 LOG_LIMIT = (20, 50)
 WEEK_MS = 7 * 24 * 60 * MINUTE_MS
+TRADED: tuple[Category, ...] = ("spot", "linear")
+_ZERO = Decimal(0)
 
 
 class History:
@@ -53,6 +60,7 @@ class History:
             "GET /v5/market/funding/history": Route(self.funding_history),
             "GET /v5/market/open-interest": Route(self.open_interest),
             "GET /v5/market/price-limit": Route(self.price_limit),
+            "GET /v5/market/risk-limit": Route(self.risk_limit),
             "GET /v5/account/transaction-log": Route(self.transaction_log, signed=True),
         }
 
@@ -101,6 +109,33 @@ class History:
             "nextPageCursor": "",
         }
 
+    def risk_limit(self, call: Call) -> object:
+        """The risk tiers (market/risk-limit.mdx): one per linear symbol, as the
+        emulator's margin rates are flat (ccxt's fetch_leverage_tiers reads them)."""
+        params = call.params
+        if params.category(("spot", "linear", "inverse", "option")) != "linear":
+            raise invalid("category", "must be linear here (the only perpetuals traded)")
+        symbol = params.text("symbol")
+        specs = self.ctx.linear_symbols
+        if symbol is not None:
+            specs = tuple(s for s in specs if s.symbol == symbol)
+            if not specs:
+                raise symbol_invalid(symbol)
+        rows = [
+            {
+                "id": RISK_ID,
+                "symbol": spec.symbol,
+                "riskLimitValue": RISK_LIMIT_VALUE,
+                "maintenanceMargin": plain(spec.maint_margin_rate),
+                "initialMargin": plain((Decimal(1) / spec.max_leverage).normalize()),
+                "isLowestRisk": 1,
+                "maxLeverage": f"{spec.max_leverage}.00",
+                "mmDeduction": "",
+            }
+            for spec in specs
+        ]
+        return {"category": "linear", "list": rows, "nextPageCursor": ""}
+
     def price_limit(self, call: Call) -> object:
         """The order price limits in force now: what the engine's price band allows
         (a buy at most `buyLmt`, a sell at least `sellLmt`)."""
@@ -132,64 +167,84 @@ class History:
         limit = params.integer("limit", default, low=1, high=high) or default
         end = params.integer("endTime") or call.now_ms
         start = params.integer("startTime") or end - WEEK_MS
-        rows: list[tuple[int, dict[str, object]]] = []
-        for category in ("spot", "linear"):
-            if wanted not in (None, category) or kind not in (None, "TRADE"):
+        rows: list[dict[str, object]] = []
+        if kind not in (None, "TRADE"):
+            return {"list": rows, "nextPageCursor": ""}
+        for category, fill, leg, balance in self._walk_back(call.account_id):
+            if len(rows) == limit:
+                break
+            if wanted not in (None, category) or currency not in (None, leg.coin):
                 continue
-            fills = self.ctx.engine(category).fills(call.account_id, limit=None)
-            after = self._balances_after(call.account_id, category, fills)
-            for fill, balance in zip(fills, after, strict=True):
-                if start <= fill.ts_ms <= end and currency in (None, fill.fee_asset):
-                    row = self._log_row(category, fill)
-                    row["cashBalance"] = "" if balance is None else plain(balance)
-                    rows.append((fill.ts_ms, row))
-        rows.sort(key=lambda pair: pair[0], reverse=True)
-        return {"list": [row for _, row in rows[:limit]], "nextPageCursor": ""}
+            if start <= fill.ts_ms <= end:
+                row = self._log_row(category, fill, leg)
+                row["cashBalance"] = plain(balance)
+                rows.append(row)
+        return {"list": rows, "nextPageCursor": ""}
 
-    def _balances_after(
-        self, account_id: str, category: Category, fills: list[EngineFill]
-    ) -> list[Decimal | None]:
-        """The margin wallet's balance after each linear fill (oldest first), walked
-        back from today's: nothing but fills moves it here. Spot fills move two coins
-        and a row shows one, so spot rows carry none."""
-        if category != "linear":
-            return [None] * len(fills)
-        balances: dict[str, Decimal] = {}
-        after: list[Decimal | None] = []
-        for fill in reversed(fills):
-            asset = fill.fee_asset
-            if asset not in balances:
-                balances[asset] = self.ctx.linear.wallet(account_id, asset).balance
-            after.append(balances[asset])
-            balances[asset] -= fill.realized_pnl - fill.fee
-        return after[::-1]
+    def _walk_back(self, account_id: str) -> Iterator[tuple[Category, EngineFill, Leg, Decimal]]:
+        """Every leg of the account's fills, newest first, with the unified wallet's
+        balance of its coin just after it: walked back from today's balances (spot free +
+        locked plus the linear wallet, as wallet-balance reports them), since nothing but
+        fills moves money here."""
+        spot = self.ctx.spot.balances(account_id)
+        balances = {coin: free + locked for coin, (free, locked) in spot.items()}
+        for coin in self.ctx.linear.balances(account_id):
+            wallet = self.ctx.linear.wallet(account_id, coin).balance
+            balances[coin] = balances.get(coin, _ZERO) + wallet
+        timeline = [
+            (category, fill)
+            for category in TRADED
+            for fill in self.ctx.engine(category).fills(account_id, limit=None)
+        ]
+        timeline.sort(key=lambda pair: pair[1].ts_ms)  # stable: each engine's order kept
+        for category, fill in reversed(timeline):
+            for leg in reversed(self._legs(category, fill)):
+                after = balances.get(leg.coin, _ZERO)
+                yield category, fill, leg, after
+                balances[leg.coin] = after - leg.change
 
-    def _log_row(self, category: Category, fill: EngineFill) -> dict[str, object]:
+    def _legs(self, category: Category, fill: EngineFill) -> list[Leg]:
+        """What one fill did to each coin. Linear: the settle coin, by the realised PnL
+        less the fee. Spot: the base coin and the quote coin, each with its signed
+        quantity, the fee on the coin it was charged in (what arrives)."""
+        if category == "linear":
+            pnl = fill.realized_pnl
+            return [Leg(fill.fee_asset, fill.qty, pnl, fill.fee, pnl - fill.fee)]
+        instrument = self.ctx.spot.instruments[fill.symbol]
+        sign = Decimal(1) if fill.side == "BUY" else Decimal(-1)
+        legs = []
+        for coin, amount in (
+            (instrument.base, sign * fill.qty),
+            (instrument.quote, -sign * fill.quote_qty),
+        ):
+            fee = fill.fee if coin == fill.fee_asset else _ZERO
+            legs.append(Leg(coin, amount, amount, fee, amount - fee))
+        return legs
+
+    def _log_row(self, category: Category, fill: EngineFill, leg: Leg) -> dict[str, object]:
         engine = self.ctx.engine(category)
         base = engine.instruments[fill.symbol].base
-        if category == "linear":
-            cash_flow, change = fill.realized_pnl, fill.realized_pnl - fill.fee
-        elif fill.fee_asset == base:  # a spot buy: the coin arrives, its fee taken from it
-            cash_flow, change = fill.qty, fill.qty - fill.fee
-        else:
-            cash_flow, change = fill.quote_qty, fill.quote_qty - fill.fee
         rate = fill.fee / (fill.qty if fill.fee_asset == base else fill.quote_qty)
+        exec_id = exec_id_text(category, fill.trade_id, fill.is_maker)
         return {
-            "id": exec_id_text(category, fill.trade_id, fill.is_maker),
+            # a spot fill has one row per coin, so the coin tells its two rows apart [?]
+            "id": exec_id if category == "linear" else f"{exec_id}_{leg.coin}",
             "symbol": fill.symbol,
             "category": category,
             "side": "Buy" if fill.side == "BUY" else "Sell",
             "transactionTime": str(fill.ts_ms),
             "type": "TRADE",
             "transSubType": "",
-            "qty": plain(fill.qty),
+            # spot: signed, "the negative means the qty of this currency is decreased";
+            # perpetuals: the trade's quantity, without direction (transaction-log.mdx)
+            "qty": plain(leg.qty),
             "size": "",
-            "currency": fill.fee_asset,
+            "currency": leg.coin,
             "tradePrice": plain(fill.price),
             "funding": "",
-            "fee": plain(fill.fee),
-            "cashFlow": plain(cash_flow),
-            "change": plain(change),
+            "fee": plain(leg.fee),
+            "cashFlow": plain(leg.cash_flow),
+            "change": plain(leg.change),  # "Change = cashFlow + funding - fee"
             "cashBalance": "",  # set by the caller, who walks the balances
             "feeRate": plain(rate.normalize()) if rate else "0",
             "bonusChange": "",
@@ -198,3 +253,14 @@ class History:
             "orderLinkId": link_id_text(fill.client_order_id),
             "extraFees": "",
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One coin's movement in one fill: a row of the transaction log."""
+
+    coin: str
+    qty: Decimal
+    cash_flow: Decimal
+    fee: Decimal
+    change: Decimal

@@ -18,6 +18,11 @@ from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePos
 from tradeport.venues.bybit.emulator.context import LINEAR_FEES, BybitContext
 from tradeport.venues.bybit.emulator.ids import Category, exec_id_text, order_id_text
 
+# One risk tier per symbol: the emulator's margin rates do not step up with position
+# size, so every position sits in tier 1 of this value (market/risk-limit)
+RISK_ID = 1
+RISK_LIMIT_VALUE = "2000000"
+
 ZERO = Decimal(0)
 # position.mdx: the break-even price counts at least this taker fee rate
 BREAK_EVEN_FEE_FLOOR = Decimal("0.00055")
@@ -321,8 +326,8 @@ def empty_position_row(*, engine: Engine, account_id: str, symbol: str, position
 def _position_fields(symbol: str, idx: int, leverage: int, history: PositionHistory) -> Row:
     return {
         "positionIdx": idx,
-        "riskId": 1,
-        "riskLimitValue": "2000000",
+        "riskId": RISK_ID,
+        "riskLimitValue": RISK_LIMIT_VALUE,
         "symbol": symbol,
         "side": "",
         "size": "0",

@@ -25,6 +25,7 @@ from tradeport.venues.bybit.emulator.account import Account
 from tradeport.venues.bybit.emulator.auth import authenticate
 from tradeport.venues.bybit.emulator.batch import Batches
 from tradeport.venues.bybit.emulator.calls import Call, Route
+from tradeport.venues.bybit.emulator.closed_pnl import ClosedPnl
 from tradeport.venues.bybit.emulator.context import BybitContext
 from tradeport.venues.bybit.emulator.errors import (
     BybitApiError,
@@ -61,6 +62,7 @@ class RestApi(Gateway[Call, BybitApiError]):
             **Account(ctx).routes(),
             **History(ctx).routes(),
             **Batches(self.trading).routes(),
+            **ClosedPnl(ctx).routes(),
         }
 
     def gate(self, incoming: Incoming) -> None:
@@ -109,8 +111,10 @@ class RestApi(Gateway[Call, BybitApiError]):
 
 def install_rest(
     ctx: BybitContext, app: web.Application, books: Mapping[Category, BookSync]
-) -> RestHost[Call, BybitApiError]:
-    """Add the catch-all REST route; call after the WebSocket and admin routes."""
-    host = RestHost(RestApi(ctx, books), ctx.faults, ctx.clock)
+) -> tuple[RestHost[Call, BybitApiError], RestApi]:
+    """Add the catch-all REST route; call after the WebSocket and admin routes. The
+    gateway comes back too: the WebSocket order entry runs its order handlers."""
+    api = RestApi(ctx, books)
+    host = RestHost(api, ctx.faults, ctx.clock)
     host.install(app)
-    return host
+    return host, api

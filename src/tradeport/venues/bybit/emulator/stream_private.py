@@ -21,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
+from tradeport.emulator.accounts import AccountRef
 from tradeport.emulator.decimal_text import plain
 from tradeport.emulator.engine import Engine, EngineFill, EngineOrder, EnginePosition
 from tradeport.emulator.events import AccountEvent, OrderEvent, account_listener
@@ -53,6 +55,30 @@ NOT_AUTHORIZED = "Request not authorized"
 def ws_signature(secret: str, expires: str) -> str:
     """hex(HMAC-SHA256(secret, "GET/realtime" + expires)), PROTOCOLS.md vector Y3."""
     return hmac.new(secret.encode(), f"GET/realtime{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_login(
+    find: Callable[[object], AccountRef | None], args: list[object] | None, now_ms: int
+) -> AccountRef:
+    """The account (`find` looks the key up) of an `auth` request's `[apiKey, expires,
+    signature]`; Refused with EXPIRED (malformed or past `expires`) or NOT_AUTHORIZED
+    (unknown key, bad signature). The private and the order-entry paths log in alike."""
+    if not args or len(args) != 3:
+        raise Refused(EXPIRED)
+    api_key, expires, signature = args
+    if isinstance(expires, bool) or not isinstance(expires, int | str):
+        raise Refused(EXPIRED)
+    expires_text = str(expires)
+    if not expires_text.isascii() or not expires_text.isdigit():
+        raise Refused(EXPIRED)
+    if int(expires_text) <= now_ms:
+        raise Refused(EXPIRED)
+    ref = find(api_key)
+    if ref is None or not signature_matches(
+        ws_signature(ref.account.secret, expires_text), signature
+    ):
+        raise Refused(NOT_AUTHORIZED)
+    return ref
 
 
 @dataclass(slots=True)
@@ -111,21 +137,7 @@ class PrivateStreams:
         self.logins.drop(session)
 
     def _auth(self, session: Session, args: list[object] | None) -> None:
-        if not args or len(args) != 3:
-            raise Refused(EXPIRED)
-        api_key, expires, signature = args
-        if isinstance(expires, bool) or not isinstance(expires, int | str):
-            raise Refused(EXPIRED)
-        expires_text = str(expires)
-        if not expires_text.isascii() or not expires_text.isdigit():
-            raise Refused(EXPIRED)
-        if int(expires_text) <= self.ctx.now_ms():
-            raise Refused(EXPIRED)
-        ref = self.logins.find(api_key)
-        if ref is None or not signature_matches(
-            ws_signature(ref.account.secret, expires_text), signature
-        ):
-            raise Refused(NOT_AUTHORIZED)
+        ref = check_login(self.logins.find, args, self.ctx.now_ms())
         if session.account is not None and session.account.engine_id != ref.engine_id:
             raise Refused("error:already authenticated as another account")
         self.logins.log_in(session, ref)

@@ -1,5 +1,7 @@
 """The Bybit emulator's WebSocket side (PROTOCOLS.md §4.4-4.5): `/v5/public/spot`,
-`/v5/public/linear` and `/v5/private` on the emulator's one aiohttp app.
+`/v5/public/linear`, `/v5/private` and the order entry `/v5/trade` on the emulator's one
+aiohttp app. `/v5/trade` answers with the REST order handlers, which exist only once the
+REST side is installed: `bind_trade` hands them over.
 
 Each accepted socket is a `StreamConnection` named "<path kind>:<path>" ("spot:/v5/
 public/spot", "linear:/v5/public/linear", "private:/v5/private") so stream faults can
@@ -25,6 +27,7 @@ from tradeport.venues.bybit.emulator.stream_control import PublicControl
 from tradeport.venues.bybit.emulator.stream_private import PrivateStreams
 from tradeport.venues.bybit.emulator.stream_public import BASE_TICK_MS, PublicStreams
 from tradeport.venues.bybit.emulator.stream_session import Session
+from tradeport.venues.bybit.emulator.stream_trade import TRADE_PATH, TradeSession, TradeStream
 
 IDLE_TIMEOUT_S = 600.0  # "no ping-pong … the connection will be cut off after 10 minutes"
 ACTIVE_TIME_RANGE_S = (30, 600)
@@ -59,6 +62,7 @@ class BybitStreams(StreamSkin):
             ),
         }
         self.private = PrivateStreams(ctx)
+        self.trade: TradeStream | None = None  # set by bind_trade
         host = StreamHost(ctx.stream_faults, ctx.connections, "bybit")
         super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
@@ -66,6 +70,10 @@ class BybitStreams(StreamSkin):
         for category, path in PUBLIC_PATHS.items():
             app.router.add_get(path, self._public_handler(category))
         app.router.add_get(PRIVATE_PATH, self._serve_private)
+        app.router.add_get(TRADE_PATH, self._serve_trade)
+
+    def bind_trade(self, trade: TradeStream) -> None:
+        self.trade = trade
 
     def clocks(self) -> Iterable[tuple[str, Clocked]]:
         return self.hubs.items()
@@ -117,6 +125,21 @@ class BybitStreams(StreamSkin):
 
         await self.host.serve(
             conn, on_text, self._idle(idle), on_close=lambda: self.private.drop(session)
+        )
+        return ws
+
+    async def _serve_trade(self, request: web.Request) -> web.StreamResponse:
+        trade = self.trade
+        if trade is None:
+            raise RuntimeError("the order-entry path is served once bind_trade has run")
+        ws, conn = await self.host.accept(request, f"trade:{TRADE_PATH}")
+        session = TradeSession(conn)
+
+        async def on_text(_: StreamConnection, text: str) -> None:
+            trade.handle(session, text)
+
+        await self.host.serve(
+            conn, on_text, self._idle(IDLE_TIMEOUT_S), on_close=lambda: trade.drop(session)
         )
         return ws
 

@@ -16,6 +16,7 @@ from tradeport.venues.okx.emulator.payloads import account_row, bill_row, positi
 
 ZERO = Decimal(0)
 WEEK_MS = 7 * 24 * 3_600_000
+QUARTER_MS = 92 * 24 * 3_600_000  # "the last 3 months" of bills-archive
 POS_MODES = {"net_mode": False, "long_short_mode": True}
 LOCKED = "Settings failed. Close any open positions or pending orders before changing settings."
 
@@ -36,6 +37,7 @@ class Account:
             "GET /api/v5/asset/currencies": Route(self.currencies, signed=True),
             "GET /api/v5/account/max-size": Route(self.max_size, signed=True),
             "GET /api/v5/account/bills": Route(self.bills, signed=True),
+            "GET /api/v5/account/bills-archive": Route(self.bills_archive, signed=True),
         }
 
     def balance(self, call: Call) -> list[object]:
@@ -217,6 +219,13 @@ class Account:
         """The account's last 7 days of trade bills (type 2), newest first: one per
         fill, with its fee and realized pnl. The emulator moves no money in or out and
         charges no funding, so no other bill type has rows."""
+        return self._bills(call, WEEK_MS)
+
+    def bills_archive(self, call: Call) -> list[object]:
+        """`bills-archive`: the same bills over the last 3 months (92 days [?])."""
+        return self._bills(call, QUARTER_MS)
+
+    def _bills(self, call: Call, window_ms: int) -> list[object]:
         params = call.params
         wanted_type = params.text("instType")
         ccy = params.text("ccy")
@@ -230,7 +239,7 @@ class Account:
                 continue
             engine = self.ctx.engine(inst_type)
             for fill in engine.fills(call.account_id, limit=None):
-                if fill.ts_ms < call.now_ms - WEEK_MS:
+                if fill.ts_ms < call.now_ms - window_ms:
                     continue
                 row = bill_row(self.ctx, inst_type, fill)
                 if ccy is None or row["ccy"] == ccy:

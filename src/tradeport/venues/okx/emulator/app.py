@@ -33,9 +33,10 @@ from tradeport.venues.okx.emulator.ids import (
     from_unified,
     inst_id,
 )
-from tradeport.venues.okx.emulator.instruments import PRICE_BAND
+from tradeport.venues.okx.emulator.instruments import PRICE_BAND, inst_id_codes
 from tradeport.venues.okx.emulator.order_info import OrderInfo
 from tradeport.venues.okx.emulator.rest import install_rest
+from tradeport.venues.okx.emulator.stream_orders import OrderEntry
 from tradeport.venues.okx.emulator.streams import install_streams, upgrade_notice
 from tradeport.venues.okx.emulator.trading import DEFAULT_STP
 
@@ -125,7 +126,9 @@ class OkxEmulator(VenueEmulator):
         # WebSocket routes first: the REST catch-all must not swallow them
         self.streams = install_streams(self.context, self.app)
         Admin(self).install(self.app)
-        self.rest = install_rest(self.context, self.app)
+        self.rest, api = install_rest(self.context, self.app)
+        codes = inst_id_codes(self.spot_symbols, self.swap_symbols)
+        self.streams.bind_orders(OrderEntry(api.routes, api, self.context.clock, codes))
         self._server = EmulatorServer(self.app)
         self._serve([self._server], [self.streams])
 

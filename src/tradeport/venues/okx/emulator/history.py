@@ -1,6 +1,11 @@
 """Public history and open interest (PROTOCOLS.md §3.3): `/api/v5/market/history-trades`
 (older trades, paged by trade id or time), `/api/v5/public/funding-rate-history` (past
-settlements) and `/api/v5/public/open-interest`.
+settlements), `/api/v5/public/open-interest` and the trading-statistics series
+`/api/v5/rubik/stat/contracts/open-interest-history` (ccxt's fetch_open_interest_history).
+
+The engine keeps no open-interest history: the history answers one row, today's open
+interest stamped with the start of the current `period`, when that falls between
+`begin` and `end` (periods counted in UTC [?]).
 
 Trades reach back as far as the engine's tape keeps them (5,000 per instrument). The
 funding model is every emulator's (`emulator/funding.py`): a flat rate settled every
@@ -32,6 +37,9 @@ class History:
             "GET /api/v5/market/history-trades": Route(self.history_trades),
             "GET /api/v5/public/funding-rate-history": Route(self.funding_rate_history),
             "GET /api/v5/public/open-interest": Route(self.open_interest),
+            "GET /api/v5/rubik/stat/contracts/open-interest-history": Route(
+                self.open_interest_history
+            ),
         }
 
     def history_trades(self, call: Call) -> list[object]:
@@ -111,3 +119,44 @@ class History:
                 }
             )
         return rows
+
+    def open_interest_history(self, call: Call) -> list[object]:
+        """Rows `[ts, oi (contracts), oiCcy (base coin), oiUsd]`, newest first (docs-v5
+        "Get contract open interest history")."""
+        params = call.params
+        inst = params.require("instId")
+        inst_type, engine = self.market.listed(inst)
+        if inst_type != "SWAP":
+            raise params.invalid("instId")
+        period = OI_PERIODS_MS[params.choice("period", tuple(OI_PERIODS_MS), "5m")]
+        params.integer("limit", 100, low=1, high=100)
+        begin, end = params.integer("begin"), params.integer("end")
+        stamp = call.now_ms - call.now_ms % period
+        if (begin is not None and stamp < begin) or (end is not None and stamp > end):
+            return []
+        base = engine.open_interest(inst)
+        usd = (base * engine.mark_price(inst)).quantize(Decimal("0.01"))
+        oi = self.ctx.sizing.to_venue(inst, base)
+        return [[str(stamp), plain(oi), plain(base), plain(usd)]]
+
+
+_HOUR_MS = 3_600_000
+_DAY_MS = 24 * _HOUR_MS
+# the `period` values of the open-interest history, as lengths (the months as 30 days [?])
+OI_PERIODS_MS = {
+    "5m": 300_000,
+    "15m": 900_000,
+    "30m": 1_800_000,
+    "1H": _HOUR_MS,
+    "2H": 2 * _HOUR_MS,
+    "4H": 4 * _HOUR_MS,
+    "6H": 6 * _HOUR_MS,
+    "12H": 12 * _HOUR_MS,
+    "1D": _DAY_MS,
+    "2D": 2 * _DAY_MS,
+    "3D": 3 * _DAY_MS,
+    "5D": 5 * _DAY_MS,
+    "1W": 7 * _DAY_MS,
+    "1M": 30 * _DAY_MS,
+    "3M": 90 * _DAY_MS,
+}

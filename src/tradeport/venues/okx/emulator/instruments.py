@@ -6,6 +6,7 @@ contracts of `ctVal` base currency each (`contracts.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from tradeport.emulator.decimal_text import plain
@@ -33,6 +34,17 @@ STATE = {
     ListingState.CLOSE_ONLY: "suspend",
     ListingState.PRE_LAUNCH: "preopen",
 }
+
+
+SWAP_CODE_BASE = 10_000  # swap codes follow the spot ones, apart
+
+
+def inst_id_codes(spot: Sequence[SymbolSpec], swap: Sequence[SymbolSpec]) -> dict[str, int]:
+    """Each listed instrument's `instIdCode`, the number OKX's WebSocket order entry
+    takes in place of `instId`: spot 1, 2, …; swaps 10001, 10002, … in listing order."""
+    codes = {inst_id(s, "SPOT"): n for n, s in enumerate(spot, start=1)}
+    codes.update({inst_id(s, "SWAP"): SWAP_CODE_BASE + n for n, s in enumerate(swap, start=1)})
+    return codes
 
 
 def _common(

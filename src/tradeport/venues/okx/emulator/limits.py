@@ -41,9 +41,13 @@ RULES: dict[str, Rule] = {
     "GET /api/v5/market/history-trades": Rule(20, "ip"),
     "GET /api/v5/public/funding-rate-history": Rule(10, "ip"),
     "GET /api/v5/public/open-interest": Rule(20, "ip"),
+    # "10 requests per 2 seconds", rule IP + instrument ID (counted per IP here)
+    "GET /api/v5/rubik/stat/contracts/open-interest-history": Rule(10, "ip"),
     "GET /api/v5/public/price-limit": Rule(20, "ip"),
+    "GET /api/v5/public/position-tiers": Rule(10, "ip"),
     "GET /api/v5/account/max-size": Rule(20, "user"),
     "GET /api/v5/account/bills": Rule(5, "user"),
+    "GET /api/v5/account/bills-archive": Rule(5, "user"),  # [?] per 2 s
     "POST /api/v5/trade/close-position": Rule(20, "user"),
     "POST /api/v5/trade/order": Rule(60, "user_inst", order_entry=True),
     # counted per order: 300 orders per 2 s (a one-order batch counts as a place)
@@ -51,6 +55,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v5/trade/cancel-order": Rule(60, "user_inst", order_entry=True),
     "POST /api/v5/trade/cancel-batch-orders": Rule(300, "user_inst", order_entry=True),
     "POST /api/v5/trade/amend-order": Rule(60, "user_inst", order_entry=True),
+    "POST /api/v5/trade/amend-batch-orders": Rule(300, "user_inst", order_entry=True),
     "GET /api/v5/trade/order": Rule(60, "user_inst"),
     "GET /api/v5/trade/orders-pending": Rule(60, "user"),
     "GET /api/v5/trade/orders-history": Rule(40, "user"),
@@ -59,6 +64,7 @@ RULES: dict[str, Rule] = {
     "GET /api/v5/trade/fills-history": Rule(10, "user"),
     "GET /api/v5/account/balance": Rule(10, "user"),
     "GET /api/v5/account/positions": Rule(10, "user"),
+    "GET /api/v5/account/positions-history": Rule(10, "user"),  # [?] as positions
     "GET /api/v5/account/config": Rule(5, "user"),
     "POST /api/v5/account/set-position-mode": Rule(5, "user"),
     "POST /api/v5/account/set-leverage": Rule(20, "user"),

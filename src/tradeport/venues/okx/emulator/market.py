@@ -13,15 +13,20 @@ from tradeport.emulator.tape import DAY_MS, MINUTE_MS
 from tradeport.venues.okx.emulator import candles, stream_market
 from tradeport.venues.okx.emulator.calls import Call, Route
 from tradeport.venues.okx.emulator.context import OkxContext
-from tradeport.venues.okx.emulator.errors import no_instrument
+from tradeport.venues.okx.emulator.errors import invalid, missing, no_instrument
 from tradeport.venues.okx.emulator.ids import (
     INST_TYPES,
     InstType,
     inst_id,
     inst_type_of,
     trade_id_text,
+    uly,
 )
-from tradeport.venues.okx.emulator.instruments import spot_instrument, swap_instrument
+from tradeport.venues.okx.emulator.instruments import (
+    inst_id_codes,
+    spot_instrument,
+    swap_instrument,
+)
 from tradeport.venues.okx.emulator.rejects import price_limits
 
 ALL_INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
@@ -29,6 +34,7 @@ DERIVATIVES = ("MARGIN", "SWAP", "FUTURES", "OPTION")
 BOOK_SIZE = (1, 400)  # (default, maximum) of `sz`
 CANDLE_LIMITS = {"candles": (100, 300), "history-candles": (100, 100)}
 TRADE_LIMIT = (100, 500)
+TIER_MAX_CONTRACTS = Decimal(100_000_000)  # the one position tier's upper size
 HOUR_MS = 60 * MINUTE_MS
 
 
@@ -49,6 +55,7 @@ class MarketData:
             "GET /api/v5/public/mark-price": Route(self.mark_price),
             "GET /api/v5/public/funding-rate": Route(self.funding_rate),
             "GET /api/v5/public/price-limit": Route(self.price_limit),
+            "GET /api/v5/public/position-tiers": Route(self.position_tiers),
         }
 
     # -- helpers -----------------------------------------------------------------------
@@ -75,17 +82,18 @@ class MarketData:
         inst_type = params.choice("instType", ALL_INST_TYPES)
         inst, family = params.text("instId"), params.text("instFamily")
         states = self._listing_states(inst_type)
+        codes = inst_id_codes(self.ctx.spot_symbols, self.ctx.swap_symbols)
         if inst_type == "SPOT":
             rows = [
-                spot_instrument(s, self.ctx.sizing, n, states[inst_id(s, "SPOT")])
-                for n, s in enumerate(self.ctx.spot_symbols, start=1)
-                if inst_id(s, "SPOT") in states
+                spot_instrument(s, self.ctx.sizing, codes[i], states[i])
+                for s in self.ctx.spot_symbols
+                if (i := inst_id(s, "SPOT")) in states
             ]
         elif inst_type == "SWAP":
             rows = [
-                swap_instrument(s, self.ctx.sizing, 10_000 + n, states[inst_id(s, "SWAP")])
-                for n, s in enumerate(self.ctx.swap_symbols, start=1)
-                if inst_id(s, "SWAP") in states
+                swap_instrument(s, self.ctx.sizing, codes[i], states[i])
+                for s in self.ctx.swap_symbols
+                if (i := inst_id(s, "SWAP")) in states
             ]
         else:
             rows = []
@@ -232,8 +240,47 @@ class MarketData:
             }
         ]
 
+    def position_tiers(self, call: Call) -> list[object]:
+        """docs-v5 "Get position tiers" (ccxt's fetch_leverage_tiers): one tier per
+        perpetual family, as the emulator's margin rates do not step up with size;
+        `maxSz` is a size no position here reaches [?]. Other instrument types list no
+        tiers (no margin trading, futures or options here)."""
+        params = call.params
+        inst_type = params.choice("instType", DERIVATIVES)
+        params.choice("tdMode", ("cross", "isolated"))
+        if inst_type != "SWAP":
+            return []
+        family = params.text("instFamily") or params.text("uly")
+        if family is None:
+            raise missing("instFamily")
+        wanted = family.split(",")
+        specs = [s for s in self.ctx.swap_symbols if uly(inst_id(s, "SWAP")) in wanted]
+        if not specs:
+            raise invalid("instFamily")
+        return [
+            {
+                "uly": uly(inst_id(spec, "SWAP")),
+                "instFamily": uly(inst_id(spec, "SWAP")),
+                "instId": "",
+                "tier": "1",
+                "minSz": "0",
+                "maxSz": plain(TIER_MAX_CONTRACTS),
+                "mmr": plain(spec.maint_margin_rate),
+                "imr": plain((Decimal(1) / spec.max_leverage).normalize()),
+                "maxLever": str(spec.max_leverage),
+                "optMgnFactor": "0",
+                "quoteMaxLoan": "",
+                "baseMaxLoan": "",
+            }
+            for spec in specs
+        ]
+
     def funding_rate(self, call: Call) -> list[object]:
         inst = call.params.require("instId")
+        if inst == "ANY":
+            # "or ANY to return the funding rate info of all perpetual and X-Perps
+            # futures contracts" (docs-v5 "Get funding rate"); ccxt's fetch_funding_rates
+            return [stream_market.funding_rate(i, call.now_ms) for i in self.ctx.swap.instruments]
         inst_type, _ = self.listed(inst)
         if inst_type != "SWAP":
             raise no_instrument()

@@ -320,7 +320,7 @@ def position_row(position: EnginePosition, *, ctx: OkxContext, account_id: str) 
     return {
         "instType": "SWAP",
         "mgnMode": mode,
-        "posId": _position_id(account_id, inst, position.position_side),
+        "posId": position_id(account_id, inst, position.position_side),
         "posSide": pos_side,
         "pos": plain(contracts),
         "baseBal": "",
@@ -392,7 +392,7 @@ def _closes(order: EngineOrder, position: EnginePosition) -> bool:
     return (position.position_side, order.side) in (("LONG", "SELL"), ("SHORT", "BUY"))
 
 
-def _position_id(account_id: str, inst: str, position_side: str) -> str:
+def position_id(account_id: str, inst: str, position_side: str) -> str:
     """A stable numeric `posId` per account, instrument and side."""
     digest = sum((i + 1) * ord(c) for i, c in enumerate(f"{account_id}|{inst}|{position_side}"))
     return str(900_000_000_000_000_000 + digest)

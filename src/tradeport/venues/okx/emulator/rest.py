@@ -27,6 +27,7 @@ from tradeport.venues.okx.emulator.limits import RateLimiter
 from tradeport.venues.okx.emulator.market import MarketData
 from tradeport.venues.okx.emulator.params import Params, decode_body
 from tradeport.venues.okx.emulator.position_close import PositionClose
+from tradeport.venues.okx.emulator.positions_history import PositionsHistory
 from tradeport.venues.okx.emulator.queries import Queries
 from tradeport.venues.okx.emulator.trading import Trading
 
@@ -48,6 +49,7 @@ class RestApi(Gateway[Call, OkxApiError]):
             **Account(ctx).routes(),
             **History(ctx, market).routes(),
             **PositionClose(ctx).routes(),
+            **PositionsHistory(ctx).routes(),
         }
 
     def not_found(self, incoming: Incoming) -> OkxApiError:
@@ -102,7 +104,11 @@ class RestApi(Gateway[Call, OkxApiError]):
         return Call(params, incoming.now_ms, caller, body=body)
 
     def _charge(self, incoming: Incoming, route: Route, call: Call) -> None:
-        endpoint = incoming.endpoint
+        self.charge(incoming.endpoint, route, call, incoming.remote)
+
+    def charge(self, endpoint: str, route: Route, call: Call, ip: str) -> None:
+        """Count `call` against `endpoint`'s budget (the WebSocket order entry shares
+        the REST budgets)."""
         if isinstance(call.body, list):
             inst_ids = [str(i.get("instId", "")) for i in call.body if isinstance(i, dict)]
             if len(inst_ids) == 1 and endpoint == ONE_ORDER_BATCH:
@@ -112,16 +118,20 @@ class RestApi(Gateway[Call, OkxApiError]):
         self.limiter.charge(
             endpoint,
             signed=route.signed,
-            ip=incoming.remote,
+            ip=ip,
             uid=call.caller.uid if call.caller is not None else None,
             inst_type=call.params.text("instType"),
             inst_ids=inst_ids,
-            now_ms=incoming.now_ms,
+            now_ms=call.now_ms,
         )
 
 
-def install_rest(ctx: OkxContext, app: web.Application) -> RestHost[Call, OkxApiError]:
-    """Add the catch-all REST route; call after the WebSocket and admin routes."""
-    host = RestHost(RestApi(ctx), ctx.faults, ctx.clock)
+def install_rest(
+    ctx: OkxContext, app: web.Application
+) -> tuple[RestHost[Call, OkxApiError], RestApi]:
+    """Add the catch-all REST route; call after the WebSocket and admin routes. The
+    gateway comes back too: the WebSocket order entry runs its order handlers."""
+    api = RestApi(ctx)
+    host = RestHost(api, ctx.faults, ctx.clock)
     host.install(app)
-    return host
+    return host, api

@@ -3,9 +3,11 @@ docs-v5 "WebSocket / Overview", "Subscribe", "Login", error codes 60000-64008).
 
 The text `ping` is answered with the text `pong`. Anything else is a JSON request
 `{"id"?, "op", "args"}`: `subscribe` / `unsubscribe` answer each argument on its own (an
-ack echoing the argument, or an error naming it), `login` answers once. A request that
-is no JSON object, has no `args` list or an `id` that is not up to 32 letters and digits
-is refused with 60012 "Invalid request: <the request>"; an unknown op with 60019.
+ack echoing the argument, or an error naming it), `login` answers once; on the private
+path the order ops (`order`, `batch-orders`, …) go to the order entry (stream_orders.py).
+A request that is no JSON object, has no `args` list or an `id` that is not up to 32
+letters and digits is refused with 60012 "Invalid request: <the request>"; an unknown
+op with 60019.
 Replies carry the request's `id` when it had one, and the connection's `connId`.
 """
 
@@ -19,6 +21,7 @@ import msgspec
 
 from tradeport.emulator.host.decoding import decode_json
 from tradeport.venues.okx.emulator import stream_payloads as out
+from tradeport.venues.okx.emulator.stream_orders import ORDER_OPS, OrderEntry
 from tradeport.venues.okx.emulator.stream_private import PrivateStreams
 from tradeport.venues.okx.emulator.stream_session import Session
 from tradeport.venues.okx.emulator.stream_topics import Refused, Topic, parse_arg
@@ -48,8 +51,11 @@ class Control:
         instruments: Collection[str],
         swaps: Collection[str],
         bars: Collection[str],
+        orders: OrderEntry | None = None,
     ) -> None:
+        """`orders`: the order entry of the private path (None elsewhere)."""
         self.session = session
+        self.orders = orders
         self.channels = channels
         self.private = private
         self.instruments = instruments
@@ -73,6 +79,8 @@ class Control:
             elif op in ("subscribe", "unsubscribe"):
                 for raw in args:
                     self._one(op, raw, text, req_id)
+            elif op in ORDER_OPS and self.orders is not None:
+                self.orders.handle(self.session, op, args, req_id)
             else:
                 raise Refused("60019", f"Invalid op: {op}")
         except Refused as exc:

@@ -30,6 +30,7 @@ from tradeport.venues.okx.emulator.context import OkxContext
 from tradeport.venues.okx.emulator.ids import inst_id
 from tradeport.venues.okx.emulator.stream_candles import BARS
 from tradeport.venues.okx.emulator.stream_control import Channels, Control
+from tradeport.venues.okx.emulator.stream_orders import OrderEntry
 from tradeport.venues.okx.emulator.stream_payloads import InstText
 from tradeport.venues.okx.emulator.stream_private import PrivateStreams
 from tradeport.venues.okx.emulator.stream_public import BASE_TICK_MS, PublicStreams
@@ -65,6 +66,7 @@ class OkxStreams(StreamSkin):
         swap = follow(ctx.swap_symbols, lambda s: self._instrument(ctx.swap, inst_id(s, "SWAP")))
         self.public = PublicStreams(ChainMap(spot, swap), swap.keys(), ctx.now_ms, ctx.checksum)
         self.private = PrivateStreams(ctx)
+        self.orders: OrderEntry | None = None  # set by bind_orders, once REST exists
         host = StreamHost(ctx.stream_faults, ctx.connections, "okx")
         super().__init__(host, BASE_TICK_MS / 1000 * ctx.stream_time_scale)
 
@@ -74,6 +76,10 @@ class OkxStreams(StreamSkin):
     def add_routes(self, app: web.Application) -> None:
         for kind, path in PATHS.items():
             app.router.add_get(path, self._handler(kind))
+
+    def bind_orders(self, orders: OrderEntry) -> None:
+        """The private path's order entry, which runs the REST order handlers."""
+        self.orders = orders
 
     def clocks(self) -> Iterable[tuple[str, Clocked]]:
         return [("all", self)]
@@ -110,6 +116,7 @@ class OkxStreams(StreamSkin):
             instruments=self.public.instruments,
             swaps=self.public.swaps,
             bars=BARS,
+            orders=self.orders if kind == "private" else None,
         )
 
         async def on_text(_: StreamConnection, text: str) -> None:

@@ -93,6 +93,9 @@ class Trading:
                 self.batch_cancel, signed=True, trade=True
             ),
             "POST /api/v5/trade/amend-order": Route(self.amend, signed=True, trade=True),
+            "POST /api/v5/trade/amend-batch-orders": Route(
+                self.batch_amend, signed=True, trade=True
+            ),
         }
 
     # -- request shapes ----------------------------------------------------------------
@@ -150,6 +153,9 @@ class Trading:
 
     def amend(self, call: Call) -> Answer:
         return self._each([self._one(call)], call, "amend")
+
+    def batch_amend(self, call: Call) -> Answer:
+        return self._each(self._many(call), call, "amend")
 
     # -- helpers -----------------------------------------------------------------------
     def _instrument(self, params: Params) -> tuple[str, InstType, Engine, SymbolSpec]:
