@@ -101,6 +101,20 @@ class OrderBook:
         level.qty -= order.remaining
         side.drop_if_empty(level)
 
+    def set_level(self, is_bid: bool, price: Decimal, qty: Decimal) -> None:
+        """Set a level that holds no orders to `qty` (0 removes it): the market-data
+        load walk (`load.py`) moves its books this way, with no order behind a level."""
+        side = self.side(is_bid)
+        level = side.level(price)
+        if level.orders:
+            raise ValueError(f"{self.symbol} {price} holds orders; set_level is for order-less books")
+        if level.qty == qty:
+            side.drop_if_empty(level)
+            return
+        self._note(side, level)
+        level.qty = qty
+        side.drop_if_empty(level)
+
     def crossing_orders(self, taker_side: str, limit: Decimal | None) -> Iterator[EngineOrder]:
         """Resting orders a taker would meet, in priority order; safe to mutate while iterating."""
         side = self.opposite(taker_side)

@@ -59,6 +59,7 @@ class OkxEmulator(VenueEmulator):
         weight_interval: tuple[int, str] = (2, "SECOND"),
         order_limit: int | None = None,
         extra_symbols: int = 0,
+        load_depth: int = 0,
         stream_time_scale: float = 1.0,
         checksum: bool = True,
         demo_keys: bool = False,
@@ -84,7 +85,7 @@ class OkxEmulator(VenueEmulator):
             accounts=accounts,
             step_interval=step_interval,
             shutdown_notice=upgrade_notice,
-            stream_time_scale=stream_time_scale,
+            stream_time_scale=stream_time_scale, load_depth=load_depth,
         )
         # OKX accepts these and then cancels them: a post_only that would take
         # (cancelSource 31), a fok that cannot fill in full, a market order meeting an
