@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from tests.emulated import login
@@ -43,7 +44,7 @@ def test_load_steps_keep_a_full_uncrossed_book_and_chained_update_ids(clock: Clo
     assert all(a[0] < b[0] for a, b in zip(view.asks, view.asks[1:], strict=False))
     # one delta per step (and the initial fill), each continuing the previous one
     assert len(deltas) == 301
-    for previous, delta in zip(deltas, deltas[1:], strict=False):
+    for previous, delta in pairwise(deltas):
         assert delta.prev_update_id == previous.last_update_id
         assert delta.first_update_id == previous.last_update_id + 1
     assert deltas[-1].last_update_id == view.update_id
@@ -83,9 +84,7 @@ async def test_verified_book_follows_the_load_over_loopback(key: str, depth: int
     with 20 (within each venue's deepest book topic)."""
     spec = registry.get_venue(key)
     assert spec.emulator_factory is not None
-    emulator = spec.emulator_factory(
-        seed=7, step_interval=None, extra_symbols=2, load_depth=depth
-    )
+    emulator = spec.emulator_factory(seed=7, step_interval=None, extra_symbols=2, load_depth=depth)
     await emulator.start()
     client = await tp.create_client(key, **login(emulator, spec.asset_type))
     try:

@@ -500,7 +500,9 @@ class Engine:
             self._instrument(symbol)
             book = self._books[symbol]
             if book.bids.prices or book.asks.prices:
-                raise ValueError(f"{symbol} has resting orders; load mode starts from an empty book")
+                raise ValueError(
+                    f"{symbol} has resting orders; load mode starts from an empty book"
+                )
             self._load_only.add(symbol)
 
     def is_load_only(self, symbol: str) -> bool:

@@ -34,13 +34,14 @@ LOAD_INTERVAL = 0.1  # seconds between steps: Binance's fastest diff-depth perio
 MOVE_PROBABILITY = 0.3  # chance per step that the mid moves one tick
 _MAX_LOTS = 500  # level sizes are 1.._MAX_LOTS lots (a lot: the symbol's step size)
 _TOUCH_BIAS = 20.0  # mean depth (in levels) of a size change: most happen near the top
+_SLICE = 50  # symbols stepped between two yields to the event loop (a few ms of work)
 
 
 class _LoadBook:
     """One symbol's grid, in integer ticks and lots: bids best_bid-levels+1..best_bid,
     asks best_bid+spread..best_bid+spread+levels-1."""
 
-    __slots__ = ("asks", "best_bid", "bids", "lot", "tick")
+    __slots__ = ("_prices", "asks", "best_bid", "bids", "lot", "tick")
 
     def __init__(self, best_bid: int, tick: Decimal, lot: Decimal) -> None:
         self.best_bid = best_bid
@@ -48,6 +49,33 @@ class _LoadBook:
         self.lot = lot
         self.bids: dict[int, int] = {}
         self.asks: dict[int, int] = {}
+        # the Decimal of each tick, made once: the engine keys its levels by these, and a
+        # Decimal that is reused hashes once
+        self._prices: dict[int, Decimal] = {}
+
+    def price(self, tick: int) -> Decimal:
+        price = self._prices.get(tick)
+        if price is None:
+            if len(self._prices) > 4 * (len(self.bids) + len(self.asks)):
+                # the grid wandered off: keep the prices it still holds
+                held = self.bids.keys() | self.asks.keys()
+                self._prices = {t: p for t, p in self._prices.items() if t in held}
+            price = self._prices[tick] = self.tick * tick
+        return price
+
+
+class _Sizes:
+    """Level sizes as Decimals, shared by every symbol with the same lot."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[Decimal, int], Decimal] = {}
+
+    def of(self, lot: Decimal, lots: int) -> Decimal:
+        key = (lot, lots)
+        size = self._made.get(key)
+        if size is None:
+            size = self._made[key] = lot * lots
+        return size
 
 
 class LoadMarket:
@@ -70,6 +98,7 @@ class LoadMarket:
         self.changes = changes
         self.trade_probability = trade_probability
         self._rng = random.Random(seed)
+        self._sizes = _Sizes()
         self.symbols = sorted(symbols)
         engine.set_load_only(self.symbols)
         self._books: dict[str, _LoadBook] = {}
@@ -84,11 +113,7 @@ class LoadMarket:
             for k in range(levels):
                 book.bids[book.best_bid - k] = self._size()
                 book.asks[ask0 + k] = self._size()
-            engine.load_step(
-                symbol,
-                [(book.tick * t, book.lot * n) for t, n in book.bids.items()],
-                [(book.tick * t, book.lot * n) for t, n in book.asks.items()],
-            )
+            engine.load_step(symbol, self._levels(book, book.bids), self._levels(book, book.asks))
 
     def step(self) -> None:
         """One step of every symbol: maybe a one-tick move, `changes` size changes,
@@ -98,11 +123,15 @@ class LoadMarket:
 
     async def run(self, interval: float = LOAD_INTERVAL) -> None:
         """Step forever, `interval` seconds apart (the time a step takes included),
-        until cancelled."""
+        until cancelled. A step yields to the event loop every `_SLICE` symbols, so the
+        stream clocks and sockets are served while hundreds of books move."""
         loop = asyncio.get_running_loop()
         next_at = loop.time()
         while True:
-            self.step()
+            for start in range(0, len(self.symbols), _SLICE):
+                for symbol in self.symbols[start : start + _SLICE]:
+                    self._step(symbol, self._books[symbol])
+                await asyncio.sleep(0)
             next_at += interval
             now = loop.time()
             if next_at < now:  # fell behind: skip the missed steps, do not burst
@@ -127,7 +156,7 @@ class LoadMarket:
             taken = rng.randint(1, max(1, have - 1))
             left = have - taken if have > taken else self._size()
             side[touch] = changed[touch] = left
-            trades.append((book.tick * touch, book.lot * taken, sell))
+            trades.append((book.price(touch), self._sizes.of(book.lot, taken), sell))
         if rng.random() < MOVE_PROBABILITY:
             self._move(book, 1 if rng.random() < 0.5 else -1, bids, asks)
         for _ in range(self.changes):
@@ -138,14 +167,15 @@ class LoadMarket:
             else:
                 tick = book.best_bid + self.spread_ticks + depth
                 book.asks[tick] = asks[tick] = self._size()
-        self.engine.load_step(
-            symbol,
-            [(book.tick * t, book.lot * n) for t, n in bids.items()],
-            [(book.tick * t, book.lot * n) for t, n in asks.items()],
-            trades,
-        )
+        self.engine.load_step(symbol, self._levels(book, bids), self._levels(book, asks), trades)
 
-    def _move(self, book: _LoadBook, direction: int, bids: dict[int, int], asks: dict[int, int]) -> None:
+    def _levels(self, book: _LoadBook, lots: dict[int, int]) -> list[tuple[Decimal, Decimal]]:
+        sizes, lot = self._sizes, book.lot
+        return [(book.price(t), sizes.of(lot, n)) for t, n in lots.items()]
+
+    def _move(
+        self, book: _LoadBook, direction: int, bids: dict[int, int], asks: dict[int, int]
+    ) -> None:
         """Shift the grid one tick: the side moved into loses its best level, the other
         side gains one, and both far ends follow so each side keeps `levels` levels."""
         levels, spread = self.levels, self.spread_ticks

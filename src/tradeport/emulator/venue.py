@@ -72,9 +72,11 @@ class VenueEmulator:
         """`step_interval` None: the markets move only when told (`step`, `move_to`).
         `shutdown_notice` is the frame a venue sends before a maintenance disconnect;
         `stream_time_scale` multiplies every timed stream's period. `load_depth` > 0:
-        the made-up extra symbols carry market-data load (`load.py`: books of that many
-        levels a side, stepped every `LOAD_INTERVAL` s, no orders) instead of the
-        matching synthetic market."""
+        the made-up extra symbols of the derivatives market carry market-data load
+        (`load.py`: books of that many levels a side, stepped every `LOAD_INTERVAL` s,
+        no orders) instead of the matching synthetic market, and those of the spot
+        market are left unquoted (empty books): the load is for perpetuals, and
+        stepping both markets would double its cost."""
         if stream_time_scale <= 0:
             raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
         if load_depth < 0:
@@ -161,7 +163,7 @@ class VenueEmulator:
         engine, then fund every account: spot balances on the spot engine, futures
         balances on the derivatives one. Returns the two markets."""
         (spot_name, spot_engine), (derivatives_name, derivatives_engine) = spot, derivatives
-        spot_market = self._synthetic_market(spot_name, spot_engine, seed)
+        spot_market = self._synthetic_market(spot_name, spot_engine, seed, load=False)
         derivatives_market = self._synthetic_market(derivatives_name, derivatives_engine, seed + 1)
         spot_market.seed_history(HISTORY_MINUTES)
         derivatives_market.seed_history(HISTORY_MINUTES)
@@ -172,14 +174,18 @@ class VenueEmulator:
         self._asset_markets = {AssetType.SPOT: spot_name, AssetType.SWAP: derivatives_name}
         return spot_market, derivatives_market
 
-    def _synthetic_market(self, name: str, engine: Engine, seed: int) -> SyntheticMarket:
-        """The matching synthetic market of `engine` (market `name`); with `load_depth`,
-        its made-up symbols go to a `LoadMarket` instead (kept in `load_markets`)."""
-        load = [s for s, i in engine.instruments.items() if is_made_up(i.base)]
-        if not self.load_depth or not load:
+    def _synthetic_market(
+        self, name: str, engine: Engine, seed: int, *, load: bool = True
+    ) -> SyntheticMarket:
+        """The matching synthetic market of `engine` (market `name`). With `load_depth`,
+        its made-up symbols leave it: to a `LoadMarket` (kept in `load_markets`) when
+        `load`, else unquoted."""
+        made_up = {s for s, i in engine.instruments.items() if is_made_up(i.base)}
+        if not self.load_depth or not made_up:
             return SyntheticMarket(engine, seed=seed)
-        self.load_markets[name] = LoadMarket(engine, load, seed=seed, levels=self.load_depth)
-        quoted = [s for s in engine.instruments if s not in set(load)]
+        if load:
+            self.load_markets[name] = LoadMarket(engine, made_up, seed=seed, levels=self.load_depth)
+        quoted = [s for s in engine.instruments if s not in made_up]
         return SyntheticMarket(engine, seed=seed, symbols=quoted)
 
     # -- lifecycle ---------------------------------------------------------------------

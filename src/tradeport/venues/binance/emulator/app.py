@@ -87,7 +87,8 @@ class BinanceEmulator(VenueEmulator):
             accounts=accounts,
             step_interval=step_interval,
             shutdown_notice=self._shutdown_notice,
-            stream_time_scale=stream_time_scale, load_depth=load_depth,
+            stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         # spot accepts an unfillable FOK and answers it EXPIRED; USDⓈ-M rejects (-5021)
         self.spot = self._engine(

@@ -12,7 +12,6 @@ from aiohttp import web
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
 from tradeport.emulator.host.limits import interval_ms
-from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbols import listed_symbols
 from tradeport.emulator.venue import HISTORY_MINUTES, VenueEmulator
@@ -56,7 +55,10 @@ class BingxEmulator(VenueEmulator):
         if weight_interval is not None:
             window_ms = interval_ms(weight_interval)
         super().__init__(
-            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale, load_depth=load_depth
+            accounts=accounts,
+            step_interval=step_interval,
+            stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         # an unfillable FOK, a post-only that would take and a market order meeting an
         # empty book are acknowledged, then closed

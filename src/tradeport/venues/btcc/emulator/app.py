@@ -55,7 +55,10 @@ class BtccEmulator(VenueEmulator):
             raise ValueError(f"session_ttl_s must be positive, not {session_ttl_s}")
         _, self.symbols = listed_symbols(extra_symbols)
         super().__init__(
-            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale, load_depth=load_depth
+            accounts=accounts,
+            step_interval=step_interval,
+            stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         self.futures = self._engine("perp", [s.engine() for s in self.symbols], FEES)
         market = self._open_market(seed)

@@ -67,7 +67,10 @@ class BybitEmulator(VenueEmulator):
         self.ip_ban_ms = ip_ban_ms
         self.uid_window_ms = uid_window_ms
         super().__init__(
-            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale, load_depth=load_depth
+            accounts=accounts,
+            step_interval=step_interval,
+            stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         # Bybit acknowledges an unfillable FOK, a post-only that would take and a market
         # order meeting an empty book, and then cancels them (create-order.mdx)

@@ -85,7 +85,8 @@ class OkxEmulator(VenueEmulator):
             accounts=accounts,
             step_interval=step_interval,
             shutdown_notice=upgrade_notice,
-            stream_time_scale=stream_time_scale, load_depth=load_depth,
+            stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         # OKX accepts these and then cancels them: a post_only that would take
         # (cancelSource 31), a fok that cannot fill in full, a market order meeting an
