@@ -1,4 +1,5 @@
-"""Stream throughput and client CPU per message: tradeport vs ccxt.pro, 200 symbols.
+"""Stream throughput and client CPU per message: tradeport vs ccxt.pro, 200 symbols
+(or 500 at real rates, `--realistic`).
 
 A Binance emulator runs in a separate process (so its CPU is not counted here) with
 `--extra-symbols` made-up USDⓈ-M contracts beside BTC, ETH and DOGE, its synthetic
@@ -22,8 +23,15 @@ for all of them; ccxt.pro wakes one waiter per call, so most updates are never
 delivered). The emulator is the bottleneck for messages/s and the phases run one
 after the other against it, so the number to compare is CPU µs per message.
 
+With `--realistic` the load is real-rate: 500 made-up contracts whose emulator books
+hold 1000 levels a side and move every 100 ms with trades (the emulator's market-data
+load, `tradeport emulate --load-depth`), 60 s windows, and RSS and CPU of this
+process and of the emulator sampled every `--sample-seconds` over each window.
+ccxt.pro paces its SUBSCRIBE messages as it does by default (see `ccxtpro_exchange`).
+
     python bench/stream_throughput.py [--symbols 200] [--seconds 20] [--step-interval 0.25]
-                                      [--ccxt per-symbol,for-symbols|none]
+                                      [--ccxt per-symbol,for-symbols|none] [--no-tradeport]
+    python bench/stream_throughput.py --realistic [--symbols 500] [--load-depth 1000]
 """
 
 from __future__ import annotations

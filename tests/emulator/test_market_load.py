@@ -20,10 +20,13 @@ from tradeport.venues.capability import Capability
 
 from .builders import BTC, DOGE, Clock
 
+# the load drives the derivatives market's made-up contracts (perpetuals)
 STREAMING = [
     s.key
     for s in registry.list_venues()
-    if Capability.EMULATOR in s.capabilities and Capability.WATCH_ORDER_BOOK in s.capabilities
+    if Capability.EMULATOR in s.capabilities
+    and Capability.WATCH_ORDER_BOOK in s.capabilities
+    and s.asset_type is AssetType.SWAP
 ]
 LOAD_SYMBOL = "SYM001-USDT"
 
@@ -124,3 +127,8 @@ def test_load_mode_leaves_the_standard_symbols_to_the_matching_market() -> None:
     assert not engine.is_load_only("BTCUSDT")
     assert engine.is_load_only("SYM002USDT")
     assert len(engine.depth("BTCUSDT", 100).bids) == 20  # the market maker's ladder
+    # spot's made-up symbols are neither loaded nor quoted
+    spot = emulator.engine_for(AssetType.SPOT)
+    assert not spot.is_load_only("SYM002USDT")
+    assert spot.depth("SYM002USDT", 5).bids == []
+    assert len(spot.depth("BTCUSDT", 100).bids) == 20
