@@ -15,9 +15,16 @@ servers on 127.0.0.1 as the tests use them):
   its market every `--step-interval` s; with hundreds of contracts one step costs it
   most of a core, so it, not the recorder, sets the event rate on a small machine.
 
+With `--realistic` only the record part runs, at real rates: 500 made-up contracts
+whose emulator books hold 1000 levels a side and move every 100 ms with trades (the
+emulator's market-data load, `tradeport emulate --load-depth`), for `--minutes` per
+sink, RSS and CPU (this process's and the emulator's) sampled every
+`--sample-seconds`.
+
     python bench/record_throughput.py [--symbols 500] [--seconds 30] [--step-interval 1]
                                       [--sinks parquet,redis,nats,postgres]
                                       [--parts sink,record]
+    python bench/record_throughput.py --realistic [--minutes 30] [--sinks parquet]
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import asyncio
 import random
 import resource
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -49,9 +57,27 @@ from tradeport.record.redis_sink import RedisStreamSink
 from tradeport.record.sink import Sink, SinkQueue
 
 try:  # run as a script (python bench/…) or as a module (python -m bench.…)
-    from stream_throughput import BUILTIN_SYMBOLS, start_emulator, stop_emulator
+    from procstat import Sampler
+    from stream_throughput import (
+        BUILTIN_SYMBOLS,
+        MADE_UP_PREFIX,
+        REALISTIC_DEPTH,
+        REALISTIC_SYMBOLS,
+        Emulator,
+        start_emulator,
+        stop_emulator,
+    )
 except ImportError:
-    from bench.stream_throughput import BUILTIN_SYMBOLS, start_emulator, stop_emulator
+    from bench.procstat import Sampler
+    from bench.stream_throughput import (
+        BUILTIN_SYMBOLS,
+        MADE_UP_PREFIX,
+        REALISTIC_DEPTH,
+        REALISTIC_SYMBOLS,
+        Emulator,
+        start_emulator,
+        stop_emulator,
+    )
 
 REDIS = "redis://127.0.0.1:6379/0"
 NATS = "nats://127.0.0.1:4222"
@@ -150,6 +176,7 @@ class Result:
     dropped: int = 0
     rss: tuple[float, float] = (0.0, 0.0)
     note: str = ""
+    sampler: Sampler | None = None
 
     def cells(self) -> list[str]:
         per_event = self.stored / self.events if self.events else float("nan")
@@ -244,14 +271,18 @@ async def sink_part(name: str, events: list[Event]) -> Result:
 
 
 # -- part 2: recording from the emulator -----------------------------------------------
-async def record_part(
-    name: str, base_url: str, ws_url: str, symbols: int, seconds: float, sync_timeout: float
-) -> Result:
-    client = await tp.create_client(VENUE, environment="emulator", base_url=base_url, ws_url=ws_url)
+async def record_part(name: str, emulator: Emulator, args: argparse.Namespace) -> Result:
+    symbols, seconds, sync_timeout = args.symbols, args.seconds, args.sync_timeout
+    client = await tp.create_client(
+        VENUE, environment="emulator", base_url=emulator.base_url, ws_url=emulator.ws_url
+    )
     target = await make_target(name)
     try:
         instruments = await client.get_exchange_info()
-        names = [i.symbol for i in instruments][:symbols]
+        names = [i.symbol for i in instruments]
+        if args.load_depth:  # the made-up symbols carry the load; BTC, ETH, DOGE do not
+            names = [n for n in names if n.startswith(MADE_UP_PREFIX)]
+        names = names[:symbols]
         recorder = Recorder(client, names, [target.sink], snapshot_interval=60.0)
         await recorder.start()
         start = time.perf_counter()
@@ -265,15 +296,18 @@ async def record_part(
         queue = recorder.queues[0]
         written0, dropped0 = queue.stats.written, queue.stats.dropped
         rss0 = rss_mb()
+        sampler = Sampler(args.sample_seconds, emulator.proc.pid)
         cpu0, wall0 = time.process_time(), time.perf_counter()
+        sampler.start()
         await asyncio.sleep(seconds)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        await sampler.stop()
         written, dropped = queue.stats.written - written0, queue.stats.dropped - dropped0
         rss1 = rss_mb()
         total_written = queue.stats.written
         await recorder.stop()
         stored = await target.stored_bytes()
-        result = Result(name, written, wall, cpu, 0, dropped, (rss0, rss1))
+        result = Result(name, written, wall, cpu, 0, dropped, (rss0, rss1), sampler=sampler)
         # bytes per event over the whole recording (stored size is known only in total)
         result.stored = round(stored / max(1, queue.stats.written) * written)
         result.note = f"{live}/{len(names)} books live; {total_written:,} events in all"
@@ -295,29 +329,31 @@ async def run(args: argparse.Namespace) -> None:
         )
     if "record" in args.parts:
         # hundreds of made-up symbols take the emulator a while to set up
+        extra = args.symbols if args.load_depth else max(0, args.symbols - BUILTIN_SYMBOLS)
         emulator = start_emulator(
-            max(0, args.symbols - BUILTIN_SYMBOLS), args.step_interval, timeout=300.0
+            extra, args.step_interval, timeout=300.0, load_depth=args.load_depth
         )
         try:
             results = []
             for name in sinks:
-                results.append(
-                    await record_part(
-                        name,
-                        emulator.base_url,
-                        emulator.ws_url,
-                        args.symbols,
-                        args.seconds,
-                        args.sync_timeout,
-                    )
-                )
+                results.append(await record_part(name, emulator, args))
+                print(f"{name}: done", flush=True)
         finally:
             stop_emulator(emulator)
+        market = (
+            f"load books of {args.load_depth} levels a side, a step every 100 ms"
+            if args.load_depth
+            else f"market step {args.step_interval:g} s"
+        )
         print_table(
             f"recording {args.symbols} contracts from the emulator (depth@100ms + trades, "
-            f"market step {args.step_interval:g} s), {args.seconds:g} s window",
+            f"{market}), {args.seconds:g} s window",
             results,
         )
+        for result in results:
+            if result.sampler is not None:
+                print(f"\n{result.sink}: RSS and CPU over the window")
+                print(result.sampler.table())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process: {peak:.0f} MB")
 
@@ -331,8 +367,30 @@ def main() -> None:
     ap.add_argument("--sync-timeout", type=float, default=120.0)
     ap.add_argument("--sinks", default="parquet,redis,nats,postgres")
     ap.add_argument("--parts", default="sink,record")
+    ap.add_argument(
+        "--realistic",
+        action="store_true",
+        help=f"record part only, {REALISTIC_SYMBOLS} contracts with emulator books of "
+        f"{REALISTIC_DEPTH} levels a side moving every 100 ms with trades",
+    )
+    ap.add_argument("--load-depth", type=int, default=None, help="emulator load book depth")
+    ap.add_argument("--minutes", type=float, default=None, help="window per sink, minutes")
+    ap.add_argument("--sample-seconds", type=float, default=None, help="RSS / CPU sample period")
     args = ap.parse_args()
     args.parts = set(args.parts.split(","))
+    if args.realistic:
+        args.parts = {"record"}
+        if "--symbols" not in sys.argv:
+            args.symbols = REALISTIC_SYMBOLS
+        if "--sync-timeout" not in sys.argv:
+            args.sync_timeout = 300.0
+        if args.load_depth is None:
+            args.load_depth = REALISTIC_DEPTH
+    args.load_depth = args.load_depth or 0
+    if args.minutes is not None:
+        args.seconds = args.minutes * 60
+    if args.sample_seconds is None:
+        args.sample_seconds = 60.0 if args.seconds >= 600 else max(1.0, args.seconds / 10)
     asyncio.run(run(args))
 
 

@@ -1,4 +1,5 @@
-"""Stream throughput and client CPU per message: tradeport vs ccxt.pro, 200 symbols.
+"""Stream throughput and client CPU per message: tradeport vs ccxt.pro, 200 symbols
+(or 500 at real rates, `--realistic`).
 
 A Binance emulator runs in a separate process (so its CPU is not counted here) with
 `--extra-symbols` made-up USDⓈ-M contracts beside BTC, ETH and DOGE, its synthetic
@@ -22,8 +23,15 @@ for all of them; ccxt.pro wakes one waiter per call, so most updates are never
 delivered). The emulator is the bottleneck for messages/s and the phases run one
 after the other against it, so the number to compare is CPU µs per message.
 
+With `--realistic` the load is real-rate: 500 made-up contracts whose emulator books
+hold 1000 levels a side and move every 100 ms with trades (the emulator's market-data
+load, `tradeport emulate --load-depth`), 60 s windows, and RSS and CPU of this
+process and of the emulator sampled every `--sample-seconds` over each window.
+ccxt.pro paces its SUBSCRIBE messages as it does by default (see `ccxtpro_exchange`).
+
     python bench/stream_throughput.py [--symbols 200] [--seconds 20] [--step-interval 0.25]
-                                      [--ccxt per-symbol,for-symbols|none]
+                                      [--ccxt per-symbol,for-symbols|none] [--no-tradeport]
+    python bench/stream_throughput.py --realistic [--symbols 500] [--load-depth 1000]
 """
 
 from __future__ import annotations
@@ -41,14 +49,23 @@ from functools import partial
 from typing import Any
 
 import ccxt.pro as ccxtpro
-from ccxt.base.errors import InvalidNonce
+from ccxt.base.errors import InvalidNonce, NetworkError
 
 import tradeport as tp
 from tradeport.model import BookState, OrderBook, Trade
 from tradeport.venues.base import VenueClient
 from tradeport.venues.binance.ccxt_peer import ccxt_config, ccxt_urls
 
+try:  # run as a script (python bench/…) or as a module (python -m bench.…)
+    from procstat import Sampler
+except ImportError:
+    from bench.procstat import Sampler
+
 BUILTIN_SYMBOLS = 3  # BTCUSDT, ETHUSDT and DOGEUSDT are always listed
+FOR_SYMBOLS_MAX = 200  # symbols ccxt.pro's binance takes per watch_*_for_symbols call
+MADE_UP_PREFIX = "SYM"  # the emulator's made-up symbols: SYM001-USDT, …
+REALISTIC_SYMBOLS = 500
+REALISTIC_DEPTH = 1000
 STREAM_LINE = re.compile(r"BINANCE___SWAP streams: (ws://\S+)")
 LISTEN_LINE = re.compile(r"listening on (http://\S+)")
 
@@ -60,9 +77,13 @@ class Emulator:
     ws_url: str
 
 
-def start_emulator(extra_symbols: int, step_interval: float, timeout: float = 60.0) -> Emulator:
+def start_emulator(
+    extra_symbols: int, step_interval: float, timeout: float = 60.0, load_depth: int = 0
+) -> Emulator:
     """`tradeport emulate binance` in a subprocess; its REST and USDⓈ-M stream URLs
-    are read from what it prints on start (within `timeout` seconds)."""
+    are read from what it prints on start (within `timeout` seconds). `load_depth` > 0:
+    the made-up symbols carry the emulator's market-data load (books of that many
+    levels a side moving every 100 ms with trades, no order matching)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -82,6 +103,8 @@ def start_emulator(extra_symbols: int, step_interval: float, timeout: float = 60
             "1000000000",
             "--order-limit",
             "1000000000",
+            "--load-depth",
+            str(load_depth),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -119,6 +142,8 @@ class Result:
     wall: float = 1.0
     gaps: int = 0
     resyncs: int = 0
+    sampler: Sampler | None = None  # RSS and CPU over the window
+    disconnects: int = 0  # ccxt.pro: connections closed under it (before or in the window)
 
     @property
     def cpu_us_per_message(self) -> float:
@@ -133,19 +158,34 @@ class Counters:
         self.books = 0
         self.trades = 0
         self.errors = 0
+        self.disconnects = 0
+        self.last_disconnect = ""
 
 
 Totals = Callable[[], tuple[int, int, int]]
 
 
-async def measure(name: str, ready: str, seconds: float, totals: Totals) -> Result:
+@dataclass
+class Window:
+    """How each client's window is measured: its length, and every how many seconds
+    RSS and CPU (this process's and the emulator's) are sampled."""
+
+    seconds: float
+    sample_every: float
+    emulator_pid: int | None = None
+
+
+async def measure(name: str, ready: str, window: Window, totals: Totals) -> Result:
     """Measure one window; totals() is (messages, book updates, trades) so far."""
+    sampler = Sampler(window.sample_every, window.emulator_pid)
     m0, b0, t0 = totals()
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    await asyncio.sleep(seconds)
+    sampler.start()
+    await asyncio.sleep(window.seconds)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     m1, b1, t1 = totals()
-    return Result(name, ready, m1 - m0, b1 - b0, t1 - t0, cpu, wall)
+    await sampler.stop()
+    return Result(name, ready, m1 - m0, b1 - b0, t1 - t0, cpu, wall, sampler=sampler)
 
 
 async def wait_until(check: Callable[[], int], want: int, timeout: float) -> tuple[int, float]:
@@ -158,7 +198,7 @@ async def wait_until(check: Callable[[], int], want: int, timeout: float) -> tup
 
 # -- tradeport ------------------------------------------------------------------------
 async def tradeport_phase(
-    client: VenueClient, names: list[str], seconds: float, sync_timeout: float
+    client: VenueClient, names: list[str], window: Window, sync_timeout: float
 ) -> Result:
     counts = Counters()
 
@@ -185,7 +225,7 @@ async def tradeport_phase(
         return frames, counts.books, counts.trades
 
     before = book_counters(client, names)
-    result = await measure("tradeport", ready, seconds, totals)
+    result = await measure("tradeport", ready, window, totals)
     after = book_counters(client, names)
     result.gaps, result.resyncs = after[0] - before[0], after[1] - before[1]
     return result
@@ -206,7 +246,19 @@ def ccxtpro_exchange(emulator: Emulator, counts: Counters) -> Any:
     """A binanceusdm instance pointed at the emulator, counting every message its
     sockets deliver (its handler is wrapped before any socket exists: ccxt.pro binds
     `handle_message` when it creates a connection)."""
-    exchange = ccxtpro.binanceusdm(ccxt_config("k", "s", "linear"))
+    config = ccxt_config("k", "s", "linear")
+    # ccxt.pro's own pacing, on as by default: without it, it sends every SUBSCRIBE of
+    # a connection at once, and past 10 a connection (500 symbols x 2 streams over its
+    # 50 connections are 20 each) Binance closes the connection with 1008 (more than
+    # 10 incoming messages a second, §2.4) - the emulator does too, so nothing arrived.
+    # rateLimit (ms per request-weight unit) follows the emulator's raised budget, as
+    # tradeport adopts it from exchangeInfo, so 500 snapshots of weight 20 take ~10 s;
+    # ws.cost keeps the SUBSCRIBE pacing at ccxt's default 250 ms (5 cost x 50 ms), 4
+    # messages a second per connection.
+    config["enableRateLimit"] = True
+    config["rateLimit"] = 1
+    config["options"]["ws"] = {"cost": 250}
+    exchange = ccxtpro.binanceusdm(config)
     ccxt_urls(exchange, emulator.base_url)
     # ccxt appends /<connection index> and rewrites .../ws to .../public/ws or
     # .../market/ws by channel, as on fstream.binance.com
@@ -226,16 +278,22 @@ async def consume(
 ) -> None:
     """Await `watch` forever. A gap ccxt.pro detected (it drops that book and raises
     InvalidNonce/ChecksumError to the watcher) is counted and the watch called again,
-    which is how a ccxt.pro user gets the book rebuilt."""
+    which is how a ccxt.pro user gets the book rebuilt. A closed connection
+    (NetworkError) is counted and the watch called again after a second (ccxt.pro
+    reconnects on the next call); any other error ends the run."""
     while True:
         try:
             on_result(await watch())
         except InvalidNonce:
             counts.errors += 1
+        except NetworkError as exc:
+            counts.disconnects += 1
+            counts.last_disconnect = repr(exc)
+            await asyncio.sleep(1.0)
 
 
 async def ccxtpro_phase(
-    emulator: Emulator, symbols: list[str], seconds: float, sync_timeout: float, per_symbol: bool
+    emulator: Emulator, symbols: list[str], window: Window, sync_timeout: float, per_symbol: bool
 ) -> Result:
     """`per_symbol`: a task per symbol and stream; otherwise one *_for_symbols task per
     stream (see the module's docstring)."""
@@ -258,9 +316,13 @@ async def ccxtpro_phase(
             watches = [(partial(exchange.watch_order_book, n), on_book) for n in names]
             watches += [(partial(exchange.watch_trades, n), on_trades) for n in names]
         else:
+            # ccxt.pro takes at most 200 symbols per *_for_symbols call
+            groups = [names[i : i + FOR_SYMBOLS_MAX] for i in range(0, len(names), FOR_SYMBOLS_MAX)]
             watches = [
-                (partial(exchange.watch_order_book_for_symbols, names), on_book),
-                (partial(exchange.watch_trades_for_symbols, names), on_trades),
+                (partial(exchange.watch_order_book_for_symbols, group), on_book) for group in groups
+            ]
+            watches += [
+                (partial(exchange.watch_trades_for_symbols, group), on_trades) for group in groups
             ]
         tasks = [asyncio.create_task(consume(w, on, counts)) for w, on in watches]
 
@@ -274,11 +336,19 @@ async def ccxtpro_phase(
         result = await measure(
             name,
             f"{have}/{len(names)} in {time.perf_counter() - start:.1f}s",
-            seconds,
+            window,
             lambda: (counts.messages, counts.books, counts.trades),
         )
         # each gap ccxt.pro raises is followed by a fresh snapshot of that book
         result.gaps = result.resyncs = counts.errors - errors0
+        result.disconnects = counts.disconnects
+        if counts.disconnects:
+            print(
+                f"{name}: {counts.disconnects} closed connections, last: {counts.last_disconnect}"
+            )
+        for task in tasks:
+            if task.done():
+                task.result()  # a watch that failed otherwise ends the run with its error
         return result
     finally:
         for task in tasks:
@@ -303,6 +373,7 @@ def print_table(results: list[Result]) -> None:
         ("client CPU %", lambda r: f"{r.cpu / r.wall * 100:.1f}"),
         ("client CPU µs per message", lambda r: f"{r.cpu_us_per_message:,.1f}"),
         ("gaps / resyncs", lambda r: f"{r.gaps} / {r.resyncs}"),
+        ("closed connections", lambda r: f"{r.disconnects}"),
     ]
     print(f"{'':<34}" + "".join(f"{r.name:>22}" for r in results))
     for label, cell in rows:
@@ -313,30 +384,44 @@ def print_table(results: list[Result]) -> None:
     print(f"{label:<34}" + "".join(f"{x:>21.2f}×" for x in ratios))
     if len(results) > 1:
         print("ccxt.pro gaps / resyncs: the InvalidNonce errors its book watches raised")
+    for r in results:
+        if r.sampler is not None and len(r.sampler.samples) > 2:
+            print(f"\n{r.name}: RSS and CPU of this process (and the emulator's) over the window")
+            print(r.sampler.table())
 
 
 async def run(emulator: Emulator, args: argparse.Namespace) -> None:
     print(f"{args.symbols} USDⓈ-M symbols, depth@100ms + trades each; {args.seconds:g} s per")
-    print(f"window; emulator (separate process, a market step every {args.step_interval:g} s)")
+    if args.load_depth:
+        print(
+            f"window; emulator (separate process) with market-data load: {args.load_depth} "
+            "levels a side, a step every 100 ms (a few levels change, trades ~5/s a symbol)"
+        )
+    else:
+        print(f"window; emulator (separate process, a market step every {args.step_interval:g} s)")
     print(f"at {emulator.base_url}, streams at {emulator.ws_url}")
+    window = Window(args.seconds, args.sample_seconds, emulator.proc.pid)
     client = await tp.create_client(
         "BINANCE___SWAP", environment="emulator", base_url=emulator.base_url, ws_url=emulator.ws_url
     )
     try:
         # exchangeInfo also carries the emulator's raised budgets; the client adopts them
         instruments = await client.get_exchange_info()
-        names = [i.symbol for i in instruments][: args.symbols]
+        names = [i.symbol for i in instruments]
+        if args.load_depth:  # the made-up symbols carry the load; BTC, ETH, DOGE do not
+            names = [n for n in names if n.startswith(MADE_UP_PREFIX)]
+        names = names[: args.symbols]
         if len(names) < args.symbols:
             raise RuntimeError(f"the emulator lists {len(names)} symbols only")
-        results = [await tradeport_phase(client, names, args.seconds, args.sync_timeout)]
+        results = []
+        if args.tradeport:
+            results.append(await tradeport_phase(client, names, window, args.sync_timeout))
     finally:
         # closing the client ends every watch and its sockets at once
         await client.close()
     for mode in args.ccxt:
         per_symbol = mode == "per-symbol"
-        results.append(
-            await ccxtpro_phase(emulator, names, args.seconds, args.sync_timeout, per_symbol)
-        )
+        results.append(await ccxtpro_phase(emulator, names, window, args.sync_timeout, per_symbol))
     print_table(results)
 
 
@@ -359,12 +444,36 @@ def main() -> None:
         help="ccxt.pro phases, comma-separated: per-symbol (a task per symbol and stream), "
         "for-symbols (watch_*_for_symbols), or none",
     )
+    ap.add_argument(
+        "--no-tradeport", dest="tradeport", action="store_false", help="run ccxt.pro only"
+    )
+    ap.add_argument(
+        "--realistic",
+        action="store_true",
+        help=f"real rates: {REALISTIC_SYMBOLS} contracts, books of {REALISTIC_DEPTH} levels a "
+        "side moving every 100 ms with trades (the emulator's market-data load); "
+        "--symbols and --load-depth still apply",
+    )
+    ap.add_argument("--load-depth", type=int, default=None, help="emulator load book depth")
+    ap.add_argument("--sample-seconds", type=float, default=5.0, help="RSS / CPU sample period")
     args = ap.parse_args()
     args.ccxt = [m for m in args.ccxt.split(",") if m and m != "none"]
     unknown = set(args.ccxt) - {"per-symbol", "for-symbols"}
     if unknown:
         ap.error(f"unknown --ccxt mode(s): {sorted(unknown)}")
-    emulator = start_emulator(max(0, args.symbols - BUILTIN_SYMBOLS), args.step_interval)
+    if args.realistic:
+        if "--symbols" not in sys.argv:
+            args.symbols = REALISTIC_SYMBOLS
+        if "--seconds" not in sys.argv:
+            args.seconds = 60.0
+        if "--sync-timeout" not in sys.argv:
+            args.sync_timeout = 300.0
+        if args.load_depth is None:
+            args.load_depth = REALISTIC_DEPTH
+    args.load_depth = args.load_depth or 0
+    extra = args.symbols if args.load_depth else max(0, args.symbols - BUILTIN_SYMBOLS)
+    # hundreds of deep books take the emulator a minute to set up
+    emulator = start_emulator(extra, args.step_interval, timeout=300.0, load_depth=args.load_depth)
     try:
         asyncio.run(run(emulator, args))
     finally:

@@ -85,6 +85,14 @@ def emulate(
             help="seconds between synthetic market steps (default: the emulator's)",
         ),
     ] = None,
+    load_depth: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="market-data load: the made-up symbols' books get this many levels a side "
+            "and move every 100 ms with trades, without order matching (0: off)",
+        ),
+    ] = 0,
 ) -> None:
     """Run a venue's emulator as a server until interrupted."""
     specs = [s for s in registry.list_venues() if s.exchange.lower() == venue.lower()]
@@ -99,6 +107,7 @@ def emulate(
             "accounts_file": accounts,
             "extra_symbols": extra_symbols or None,
             "step_interval": step_interval,
+            "load_depth": load_depth or None,
         }
         options = {k: v for k, v in overrides.items() if v is not None}
         emulator = specs[0].emulator_factory(seed=seed, **options)  # type: ignore[misc]

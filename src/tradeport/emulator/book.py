@@ -10,13 +10,19 @@ from decimal import Decimal
 from tradeport.emulator.marketdata import BookDelta, BookView, Level
 from tradeport.emulator.orders import BUY, EngineOrder
 
+# The order queue of the levels `set_level` makes (they hold none): one shared empty
+# deque instead of ~600 bytes each, for books of thousands of levels; `rest` gives a
+# level its own queue before it holds an order.
+_NO_ORDERS: deque[EngineOrder] = deque(maxlen=0)
+
 
 class _PriceLevel:
     __slots__ = ("orders", "price", "qty")
 
-    def __init__(self, price: Decimal) -> None:
+    def __init__(self, price: Decimal, orders: deque[EngineOrder] | None = None) -> None:
         self.price = price
-        self.orders: deque[EngineOrder] = deque()  # time priority: oldest first
+        # time priority: oldest first
+        self.orders: deque[EngineOrder] = deque() if orders is None else orders
         self.qty = Decimal(0)
 
 
@@ -40,10 +46,10 @@ class _Side:
             return True
         return price >= limit if self.is_bid else price <= limit
 
-    def level(self, price: Decimal) -> _PriceLevel:
+    def level(self, price: Decimal, orders: deque[EngineOrder] | None = None) -> _PriceLevel:
         level = self.levels.get(price)
         if level is None:
-            level = _PriceLevel(price)
+            level = _PriceLevel(price, orders)
             self.levels[price] = level
             bisect.insort(self.prices, price)
         return level
@@ -77,6 +83,8 @@ class OrderBook:
         side = self.side(order.side == BUY)
         level = side.level(order.price)
         self._note(side, level)
+        if level.orders is _NO_ORDERS:
+            level.orders = deque()
         level.orders.append(order)
         level.qty += order.remaining
 
@@ -99,6 +107,22 @@ class OrderBook:
         self._note(side, level)
         level.orders.remove(order)
         level.qty -= order.remaining
+        side.drop_if_empty(level)
+
+    def set_level(self, is_bid: bool, price: Decimal, qty: Decimal) -> None:
+        """Set a level that holds no orders to `qty` (0 removes it): the market-data
+        load walk (`load.py`) moves its books this way, with no order behind a level."""
+        side = self.side(is_bid)
+        level = side.level(price, _NO_ORDERS)
+        if level.orders:
+            raise ValueError(
+                f"{self.symbol} {price} holds orders; set_level is for order-less books"
+            )
+        if level.qty == qty:
+            side.drop_if_empty(level)
+            return
+        self._note(side, level)
+        level.qty = qty
         side.drop_if_empty(level)
 
     def crossing_orders(self, taker_side: str, limit: Decimal | None) -> Iterator[EngineOrder]:

@@ -32,6 +32,7 @@ from tradeport.emulator.marketdata import (
     BookDelta,
     BookView,
     Kline,
+    Level,
     PublicTrade,
     Ticker24h,
 )
@@ -156,6 +157,9 @@ class Engine:
         self._pending: list[object] = []
         self._touched_books: dict[str, None] = {}  # insertion-ordered sets
         self._touched_accounts: dict[str, None] = {}
+        # symbols whose books the market-data load walk sets level by level (`load.py`):
+        # no orders rest there and none are accepted
+        self._load_only: set[str] = set()
 
     def add_instrument(self, instrument: EngineInstrument) -> None:
         """Trade `instrument` from now on, with an empty book and tape (a contract
@@ -201,6 +205,7 @@ class Engine:
     def place(self, account_id: str, req: OrderRequest) -> tuple[EngineOrder, list[EngineFill]]:
         """Accept and match an order; returns it and its own fills. Raises Reject."""
         instrument = self._instrument(req.symbol)
+        self._refuse_load_only(req.symbol)
         self._check_listing(account_id, req.symbol, req.side, req.position_side, req.reduce_only)
         book = self._books[req.symbol]
         if req.type == LIMIT and req.price is not None:
@@ -508,6 +513,59 @@ class Engine:
                 PublicTrade(trade_id, symbol, price, qty, price * qty, ts_ms, buyer_is_maker)
             )
 
+    # -- market-data load (load.py) -----------------------------------------------------
+    def set_load_only(self, symbols: Iterable[str]) -> None:
+        """Hand `symbols` to the market-data load walk: their books hold levels without
+        orders, set by `load_step`, and orders on them are refused (nothing matches)."""
+        for symbol in symbols:
+            self._instrument(symbol)
+            book = self._books[symbol]
+            if book.bids.prices or book.asks.prices:
+                raise ValueError(
+                    f"{symbol} has resting orders; load mode starts from an empty book"
+                )
+            self._load_only.add(symbol)
+
+    def is_load_only(self, symbol: str) -> bool:
+        return symbol in self._load_only
+
+    def load_step(
+        self,
+        symbol: str,
+        bids: Iterable[Level],
+        asks: Iterable[Level],
+        trades: Iterable[tuple[Decimal, Decimal, bool]] = (),
+    ) -> None:
+        """Print `trades` (price, qty, buyer_is_maker) and set the given book levels to
+        their absolute quantities (0 removes one), published like any operation: the
+        trades, then one BookDelta with the next update ids. The caller keeps the book
+        uncrossed and the trades consistent with it; nothing is matched."""
+        if symbol not in self._load_only:
+            raise ValueError(f"{symbol} is not a load-only symbol")
+        book = self._books[symbol]
+        with self.batch():
+            if trades:
+                tape = self._tapes[symbol]
+                for price, qty, buyer_is_maker in trades:
+                    trade_id = self._next_trade_id[symbol]
+                    self._next_trade_id[symbol] += 1
+                    trade = PublicTrade(
+                        trade_id,
+                        symbol,
+                        price,
+                        qty,
+                        price * qty,
+                        tape.next_ts(self._clock()),
+                        buyer_is_maker,
+                    )
+                    tape.record(trade)
+                    self._pending.append(trade)
+            for price, qty in bids:
+                book.set_level(True, price, qty)
+            for price, qty in asks:
+                book.set_level(False, price, qty)
+            self._touched_books[symbol] = None
+
     # -- events ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
         """`listener` receives BookDelta, PublicTrade, OrderEvent and AccountEvent objects
@@ -580,6 +638,12 @@ class Engine:
                 RejectReason.MARKET_PRICE_OUTSIDE_BAND,
                 f"best price {best.price} is outside the limit {bound}",
                 bound=bound,
+            )
+
+    def _refuse_load_only(self, symbol: str) -> None:
+        if symbol in self._load_only:
+            raise Reject(
+                RejectReason.NOT_SUPPORTED, f"{symbol} carries market-data load only; no orders"
             )
 
     def _instrument(self, symbol: str) -> EngineInstrument:

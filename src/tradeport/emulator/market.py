@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections.abc import Iterable
 from decimal import Decimal
 
 from tradeport.emulator.engine import Engine, EngineInstrument, OrderRequest
@@ -34,7 +35,9 @@ class SyntheticMarket:
         spread_ticks: int = 2,
         level_qty: Decimal | None = None,
         volatility: float = 0.0005,
+        symbols: Iterable[str] | None = None,
     ) -> None:
+        """`symbols`: the engine's symbols to quote (default: all of them)."""
         if levels < 1 or spread_ticks < 1:
             raise ValueError("levels and spread_ticks must be at least 1")
         self.engine = engine
@@ -43,7 +46,7 @@ class SyntheticMarket:
         self.volatility = volatility
         self._seed = seed
         self._rng = random.Random(seed)
-        self._symbols = sorted(engine.instruments)
+        self._symbols = sorted(engine.instruments if symbols is None else symbols)
         self._level_qty = {
             symbol: level_qty if level_qty is not None else _default_level_qty(instrument)
             for symbol, instrument in engine.instruments.items()

@@ -204,6 +204,11 @@ def synthetic_symbols(count: int) -> tuple[tuple[SymbolSpec, ...], tuple[SymbolS
     return tuple(spot), tuple(futures)
 
 
+def is_made_up(base: str) -> bool:
+    """Whether `base` is one of `synthetic_symbols`' made-up assets (SYM001, …)."""
+    return len(base) == 6 and base.startswith("SYM") and base[3:].isdigit()
+
+
 def listed_symbols(extra: int) -> tuple[tuple[SymbolSpec, ...], tuple[SymbolSpec, ...]]:
     """What an emulator lists, as (spot, derivatives) specs: the standard symbols, then
     `extra` made-up pairs (`synthetic_symbols`) in each market."""

@@ -24,11 +24,12 @@ from tradeport.emulator.faults import FaultPlan
 from tradeport.emulator.host.clock import ServerClock
 from tradeport.emulator.host.context import EmulatorContext, HostFields
 from tradeport.emulator.listing import Listings, ListingState, parse_listing_state
+from tradeport.emulator.load import LOAD_INTERVAL, LoadMarket
 from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer, ServerLimits
 from tradeport.emulator.stream_faults import StreamFaultPlan
 from tradeport.emulator.symbol_set import SymbolSet
-from tradeport.emulator.symbols import NewContract, SymbolSpec
+from tradeport.emulator.symbols import NewContract, SymbolSpec, is_made_up
 from tradeport.emulator.ws import StreamConnections
 from tradeport.model import AssetType
 
@@ -68,12 +69,23 @@ class VenueEmulator:
         step_interval: float | None,
         shutdown_notice: Callable[[], str] | None = None,
         stream_time_scale: float = 1.0,
+        load_depth: int = 0,
     ) -> None:
         """`step_interval` None: the markets move only when told (`step`, `move_to`).
         `shutdown_notice` is the frame a venue sends before a maintenance disconnect;
-        `stream_time_scale` multiplies every timed stream's period."""
+        `stream_time_scale` multiplies every timed stream's period. `load_depth` > 0:
+        the made-up extra symbols of the derivatives market carry market-data load
+        (`load.py`: books of that many levels a side, stepped every `LOAD_INTERVAL` s,
+        no orders) instead of the matching synthetic market, and those of the spot
+        market are left unquoted (empty books): the load is for perpetuals, and
+        stepping both markets would double its cost."""
         if stream_time_scale <= 0:
             raise ValueError(f"stream_time_scale must be positive, not {stream_time_scale}")
+        if load_depth < 0:
+            raise ValueError(f"load_depth must be 0 or more, not {load_depth}")
+        self.load_depth = load_depth
+        # the market-data load of each market that has made-up symbols, by market name
+        self.load_markets: dict[str, LoadMarket] = {}
         self.stream_time_scale = stream_time_scale
         self.keys = KeyRing(list(accounts if accounts is not None else DEFAULT_ACCOUNTS))
         self.accounts = [r.account for r in self.keys.refs]
@@ -168,8 +180,8 @@ class VenueEmulator:
         engine, then fund every account: spot balances on the spot engine, futures
         balances on the derivatives one. Returns the two markets."""
         (spot_name, spot_engine), (derivatives_name, derivatives_engine) = spot, derivatives
-        spot_market = SyntheticMarket(spot_engine, seed=seed)
-        derivatives_market = SyntheticMarket(derivatives_engine, seed=seed + 1)
+        spot_market = self._synthetic_market(spot_name, spot_engine, seed, load=False)
+        derivatives_market = self._synthetic_market(derivatives_name, derivatives_engine, seed + 1)
         spot_market.seed_history(HISTORY_MINUTES)
         derivatives_market.seed_history(HISTORY_MINUTES)
         for ref in self.keys.refs:
@@ -179,6 +191,20 @@ class VenueEmulator:
         self._asset_markets = {AssetType.SPOT: spot_name, AssetType.SWAP: derivatives_name}
         return spot_market, derivatives_market
 
+    def _synthetic_market(
+        self, name: str, engine: Engine, seed: int, *, load: bool = True
+    ) -> SyntheticMarket:
+        """The matching synthetic market of `engine` (market `name`). With `load_depth`,
+        its made-up symbols leave it: to a `LoadMarket` (kept in `load_markets`) when
+        `load`, else unquoted."""
+        made_up = {s for s, i in engine.instruments.items() if is_made_up(i.base)}
+        if not self.load_depth or not made_up:
+            return SyntheticMarket(engine, seed=seed)
+        if load:
+            self.load_markets[name] = LoadMarket(engine, made_up, seed=seed, levels=self.load_depth)
+        quoted = [s for s in engine.instruments if s not in made_up]
+        return SyntheticMarket(engine, seed=seed, symbols=quoted)
+
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         url = await self._start_serving(host, port)
@@ -186,6 +212,9 @@ class VenueEmulator:
             self._market_tasks = [
                 asyncio.create_task(market.run(self.step_interval))
                 for market in self.markets.values()
+            ]
+            self._market_tasks += [
+                asyncio.create_task(load.run(LOAD_INTERVAL)) for load in self.load_markets.values()
             ]
         return url
 
@@ -297,6 +326,8 @@ class VenueEmulator:
         for _ in range(n):
             for market in self.markets.values():
                 market.step()
+            for load in self.load_markets.values():
+                load.step()
 
     def market_name(self, asset_type: AssetType) -> str:
         """The venue's name of the market trading `asset_type`."""

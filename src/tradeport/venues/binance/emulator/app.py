@@ -69,6 +69,7 @@ class BinanceEmulator(VenueEmulator):
         weight_interval: tuple[int, str] = (1, "MINUTE"),
         order_limit: int | None = None,
         extra_symbols: int = 0,
+        load_depth: int = 0,
         spot_ping_interval: float = SPOT_PING_INTERVAL,
         futures_ping_interval: float = FUTURES_PING_INTERVAL,
         stream_time_scale: float = 1.0,
@@ -90,6 +91,7 @@ class BinanceEmulator(VenueEmulator):
             step_interval=step_interval,
             shutdown_notice=self._shutdown_notice,
             stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         self.symbol_sets = {"spot": self.spot_symbols, "futures": self.futures_symbols}
         # spot accepts an unfillable FOK and answers it EXPIRED; USDⓈ-M rejects (-5021)

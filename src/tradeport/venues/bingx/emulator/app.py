@@ -12,7 +12,6 @@ from aiohttp import web
 from tradeport.emulator.accounts import EmulatorAccount
 from tradeport.emulator.admin import Admin
 from tradeport.emulator.host.limits import interval_ms
-from tradeport.emulator.market import SyntheticMarket
 from tradeport.emulator.server import EmulatorServer
 from tradeport.emulator.symbol_set import SymbolSet
 from tradeport.emulator.symbols import SymbolSpec, listed_symbols
@@ -40,6 +39,7 @@ class BingxEmulator(VenueEmulator):
         weight_limit: int | None = None,
         weight_interval: tuple[int, str] | None = None,
         extra_symbols: int = 0,
+        load_depth: int = 0,
         stream_time_scale: float = 1.0,
     ) -> None:
         """`market_limit` / `account_limit`: requests per IP per `window_ms` in the
@@ -56,13 +56,16 @@ class BingxEmulator(VenueEmulator):
         if weight_interval is not None:
             window_ms = interval_ms(weight_interval)
         super().__init__(
-            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
+            accounts=accounts,
+            step_interval=step_interval,
+            stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         # an unfillable FOK, a post-only that would take and a market order meeting an
         # empty book are acknowledged, then closed
         rules = {"expire_unfilled_fok": True, "expire_unplaceable": True}
         self.swap = self._engine("perp", [s.engine() for s in self.symbols], SWAP_FEES, **rules)
-        market = SyntheticMarket(self.swap, seed=seed)
+        market = self._synthetic_market("swap", self.swap, seed)
         market.seed_history(HISTORY_MINUTES)
         for ref in self.keys.refs:
             self.swap.open_account(ref.engine_id, ref.account.futures_balances)

@@ -44,6 +44,7 @@ class BtccEmulator(VenueEmulator):
         weight_limit: int | None = None,
         weight_interval: tuple[int, str] | None = None,
         extra_symbols: int = 0,
+        load_depth: int = 0,
         stream_time_scale: float = 1.0,
     ) -> None:
         """`sign_rule`: the reading of the MD5 sign rule this venue checks (auth.py).
@@ -55,7 +56,10 @@ class BtccEmulator(VenueEmulator):
             raise ValueError(f"session_ttl_s must be positive, not {session_ttl_s}")
         self.symbols = SymbolSet(listed_symbols(extra_symbols)[1])
         super().__init__(
-            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
+            accounts=accounts,
+            step_interval=step_interval,
+            stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         self.futures = self._engine("perp", [s.engine() for s in self.symbols], FEES)
         market = self._open_market(seed)
@@ -80,7 +84,7 @@ class BtccEmulator(VenueEmulator):
         self._serve([self._server], [self.quotes])
 
     def _open_market(self, seed: int) -> SyntheticMarket:
-        market = SyntheticMarket(self.futures, seed=seed)
+        market = self._synthetic_market("futures", self.futures, seed)
         market.seed_history(HISTORY_MINUTES)
         for ref in self.keys.refs:
             self.futures.open_account(ref.engine_id, ref.account.futures_balances)

@@ -47,6 +47,7 @@ class BybitEmulator(VenueEmulator):
         weight_interval: tuple[int, str] = (5, "SECOND"),
         order_limit: int | None = None,
         extra_symbols: int = 0,
+        load_depth: int = 0,
         stream_time_scale: float = 1.0,
         ip_ban_ms: int | None = None,
         uid_window_ms: int = 1000,
@@ -69,7 +70,10 @@ class BybitEmulator(VenueEmulator):
         self.ip_ban_ms = ip_ban_ms
         self.uid_window_ms = uid_window_ms
         super().__init__(
-            accounts=accounts, step_interval=step_interval, stream_time_scale=stream_time_scale
+            accounts=accounts,
+            step_interval=step_interval,
+            stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         self.symbol_sets = {"spot": self.spot_symbols, "linear": self.linear_symbols}
         # Bybit acknowledges an unfillable FOK, a post-only that would take and a market

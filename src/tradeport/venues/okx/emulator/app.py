@@ -61,6 +61,7 @@ class OkxEmulator(VenueEmulator):
         weight_interval: tuple[int, str] = (2, "SECOND"),
         order_limit: int | None = None,
         extra_symbols: int = 0,
+        load_depth: int = 0,
         stream_time_scale: float = 1.0,
         checksum: bool = True,
         demo_keys: bool = False,
@@ -88,6 +89,7 @@ class OkxEmulator(VenueEmulator):
             step_interval=step_interval,
             shutdown_notice=upgrade_notice,
             stream_time_scale=stream_time_scale,
+            load_depth=load_depth,
         )
         self.symbol_sets = {"spot": self.spot_symbols, "swap": self.swap_symbols}
         # OKX accepts these and then cancels them: a post_only that would take
