@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from tradeport.book.checksum import DEPTH, crc32_joined
+from tradeport.book.checksum import DEPTH
 from tradeport.book.sequence import SeqLinkRule
 from tradeport.book.sync import BookSync
 from tradeport.book.text_levels import Sizes as TextSizes
@@ -42,16 +42,16 @@ _rows = sm.decoder(sm.BookRowsFrame)
 class CheckedBook:
     """A `BookSync` over a `TextL2Book`: the levels and the text their checksums need."""
 
-    __slots__ = ("_sizes", "book", "size", "sync")
+    __slots__ = ("book", "size", "sync")
 
     def __init__(self, symbol: str, resync: Callable[[str], None], size: Sizes = float) -> None:
-        self.book = TextL2Book(symbol)
-        self.sync = BookSync(symbol, SeqLinkRule(), resync, book=self.book)
         self.size = size  # venue size text → base units
         # the common converters as a suffix the store reads sizes with, inline
-        self._sizes: TextSizes = (
+        sizes: TextSizes = (
             "" if size is float else size.suffix if isinstance(size, TenPower) else size
         )
+        self.book = TextL2Book(symbol, sizes)
+        self.sync = BookSync(symbol, SeqLinkRule(), resync, book=self.book)
 
     def on_frame(self, frame: str | bytes, local_ts: int) -> bool:
         """Feed one `books` push off the socket. True when what the book shows changed
@@ -98,7 +98,7 @@ class CheckedBook:
 
     def checksum(self) -> int:
         """The checksum of the book as it stands (what the venue's must equal)."""
-        return crc32_joined(*self.book.top_texts(DEPTH))
+        return self.book.checksum(DEPTH)
 
     def _snapshot(
         self,
@@ -133,7 +133,7 @@ class CheckedBook:
             )
             return sync.on_update(update)  # buffered, skipped, a gap: nothing applied
         try:
-            self.book.apply_text(bids, asks, self._sizes)
+            self.book.apply_text(bids, asks)
         except (MalformedMessage, ValueError) as exc:
             sync.refuse(f"books level: {exc}")
         if sync.applied(seq, seq, ts, local_ts):
