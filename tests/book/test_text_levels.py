@@ -15,13 +15,8 @@ from hypothesis import strategies as st
 
 from tradeport.book.checksum import DEPTH, crc32_interleaved, crc32_joined
 from tradeport.book.levels import L2Book
-from tradeport.book.text_levels import (
-    Sizes,
-    TextL2Book,
-    _store,
-    text_store,
-    use_text_store,
-)
+from tradeport.book import text_levels
+from tradeport.book.text_levels import Sizes, TextL2Book, text_store, use_text_store
 from tradeport.model.errors import MalformedMessage
 
 TEXT_STORES = ("compiled", "python")
@@ -205,7 +200,7 @@ def test_checksum_of_the_documented_vectors() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300))
 def test_the_stores_crc_is_zlibs(data: bytes) -> None:
-    assert _store.crc32(data) == crc32(data)
+    assert text_levels._store.crc32(data) == crc32(data)
 
 
 def test_a_deep_book_hashes_its_top_25() -> None:
@@ -214,3 +209,29 @@ def test_a_deep_book_hashes_its_top_25() -> None:
     asks = [Row(f"{2000 + i}.5", f"{i + 3}") for i in range(30)]
     book.apply_text(bids, asks)
     assert book.checksum(DEPTH) == crc32_interleaved(bids[:25], asks[:25])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    size=st.one_of(
+        st.from_regex(r"[0-9]{0,20}(\.[0-9]{0,20})?", fullmatch=True),
+        st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+        st.floats(min_value=0, allow_nan=False).map(repr),
+    ),
+    suffix=st.sampled_from(["", "e-2", "e3", "e-8", "e-21", "e-30", "e+1"]),
+)
+def test_a_size_reads_as_float_reads_it(size: str, suffix: str) -> None:
+    try:
+        expected: float | None = float(size + suffix)
+    except ValueError:
+        expected = None
+    book = TextL2Book("X", suffix)
+    if expected is None:
+        with pytest.raises(ValueError):
+            book.apply_text([Row("100", size)], [])
+    elif not expected < float("inf"):
+        with pytest.raises(MalformedMessage):
+            book.apply_text([Row("100", size)], [])
+    else:
+        book.apply_text([Row("100", size)], [])
+        assert book.bids_top() == ([(100.0, expected)] if expected else [])

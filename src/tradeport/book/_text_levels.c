@@ -1,18 +1,18 @@
 /* TextL2Book's per-level loop, its top-N read and its checksum, compiled.
  *
  * Same data as the pure-Python text store (text_levels.py), same results, same errors.
- * A side is three containers shared with Python:
+ * A side is two containers shared with Python:
  *   keys     dict  price text -> entry, for the levels held
- *   entries  dict  price (float) -> entry
- *   prices   list  the prices held, ascending, best last (ask prices negated)
+ *   levels   list  the entries, best last (bids by ascending price, asks descending)
  * and an entry is the list [price, price text, size], the size being the text as the
  * venue sent it (converted to a quantity only when read) or, for a level loaded from
  * numbers, the quantity itself. A level already held is found by its text and updated
  * by swapping one pointer: no float is built for it, no dict is written.
  *
  * Sizes are still read on every update, here in C: a zero size removes the level and
- * a size that is not a real quantity is refused. Text this file's parser does not take
- * whole goes to Python's float(), so what is accepted is exactly what float() accepts.
+ * a size that is not a real quantity is refused. Plain decimals ("41.1") are read
+ * exactly as float() reads them (one correctly rounded operation); any other text goes
+ * to Python's float(), so what is accepted is exactly what float() accepts.
  * Built by the package's own build when a C compiler is there (setup.py); the
  * Python store stays the reference and is used when this is not built.
  */
@@ -101,6 +101,8 @@ typedef struct {
     PyObject *size;  /* the suffix (str) or the function */
     const char *suffix;
     Py_ssize_t suffix_len;
+    int plain;       /* the suffix is "" or "e<integer>": plain decimals are read here */
+    int exponent;    /* that integer */
 } SizeReader;
 
 static int
@@ -109,9 +111,32 @@ size_reader(PyObject *size, SizeReader *reader)
     reader->size = size;
     reader->suffix = NULL;
     reader->suffix_len = 0;
+    reader->plain = 0;
+    reader->exponent = 0;
     if (PyUnicode_Check(size)) {
         reader->suffix = PyUnicode_AsUTF8AndSize(size, &reader->suffix_len);
-        return reader->suffix == NULL ? -1 : 0;
+        if (reader->suffix == NULL)
+            return -1;
+        const char *s = reader->suffix;
+        Py_ssize_t n = reader->suffix_len, i = 1;
+        if (n == 0) {
+            reader->plain = 1;
+        }
+        else if (s[0] == 'e' && n <= 4) {
+            int negative = 0, value = 0;
+            if (i < n && (s[i] == '-' || s[i] == '+'))
+                negative = s[i++] == '-';
+            reader->plain = i < n;
+            for (; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9') {
+                    reader->plain = 0;
+                    break;
+                }
+                value = value * 10 + (s[i] - '0');
+            }
+            reader->exponent = negative ? -value : value;
+        }
+        return 0;
     }
     if (!PyCallable_Check(size)) {
         PyErr_SetString(PyExc_TypeError, "size must be a suffix (str) or a function");
@@ -129,6 +154,43 @@ as_double(PyObject *obj, double *out)
     }
     *out = PyFloat_AsDouble(obj);
     return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Digits with at most one point, times 10**exponent: 1 and the value when it is one
+ * correctly rounded operation on exact doubles (a mantissa below 2**53, a power of ten
+ * up to 1e22, which doubles hold exactly), so the same float strtod gives; else 0. */
+static int
+plain_decimal(const char *s, Py_ssize_t len, int exponent, double *out)
+{
+    uint64_t mantissa = 0;
+    int digits = 0, point = 0, fraction = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (++digits > 18)
+                return 0;
+            mantissa = mantissa * 10 + (uint64_t)(c - '0');
+            fraction += point;
+        }
+        else if (c == '.' && !point) {
+            point = 1;
+        }
+        else {
+            return 0;
+        }
+    }
+    if (digits == 0 || mantissa > ((uint64_t)1 << 53))
+        return 0;
+    int scale = exponent - fraction;
+    if (scale < -22 || scale > 22)
+        return 0;
+    double value = (double)mantissa;
+    *out = scale >= 0 ? value * POW10[scale] : value / POW10[-scale];
+    return 1;
 }
 
 /* The quantity a size stands for: float(text + suffix), or size(text); a number (a
@@ -156,18 +218,9 @@ read_size(SizeReader *reader, PyObject *sz, double *out)
     const char *text = PyUnicode_AsUTF8AndSize(sz, &len);
     if (text == NULL)
         return -1;
-    if (len > 0 && len + reader->suffix_len < SHORT_TEXT) {
-        char buffer[SHORT_TEXT];
-        memcpy(buffer, text, len);
-        memcpy(buffer + len, reader->suffix, reader->suffix_len);
-        buffer[len + reader->suffix_len] = '\0';
-        double value = PyOS_string_to_double(buffer, NULL, NULL);
-        if (!(value == -1.0 && PyErr_Occurred())) {
-            *out = value;
-            return 0;
-        }
-        PyErr_Clear(); /* not plain: float() decides (spaces, underscores, errors) */
-    }
+    if (reader->plain && plain_decimal(text, len, reader->exponent, out))
+        return 0;
+    /* anything else (exponents, signs, "nan", spaces, underscores, errors): float() */
     PyObject *whole = reader->suffix_len ? PyUnicode_Concat(sz, reader->size) : Py_NewRef(sz);
     if (whole == NULL)
         return -1;
@@ -180,56 +233,44 @@ read_size(SizeReader *reader, PyObject *sz, double *out)
     return 0;
 }
 
-/* -- the sorted prices --------------------------------------------------------------- */
+/* -- the ordered levels -------------------------------------------------------------- */
 
-/* First index whose price is >= value in an ascending list of floats. */
-static int
-bisect_left(PyObject *prices, double value, Py_ssize_t *out)
+/* The sort key of an entry: its price, negated for asks (best last either way). */
+static inline double
+entry_key(PyObject *entry, int negate)
 {
-    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(prices);
+    double price = PyFloat_AS_DOUBLE(PyList_GET_ITEM(entry, 0));
+    return negate ? -price : price;
+}
+
+static int
+check_entry(PyObject *entry)
+{
+    if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) != 3 ||
+        !PyFloat_CheckExact(PyList_GET_ITEM(entry, 0))) {
+        PyErr_Format(PyExc_TypeError, "a level entry must be [price, text, size], got %R", entry);
+        return -1;
+    }
+    return 0;
+}
+
+/* First index whose key is >= key. */
+static int
+bisect_left(PyObject *levels, double key, int negate, Py_ssize_t *out)
+{
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(levels);
     while (lo < hi) {
         Py_ssize_t mid = lo + (hi - lo) / 2;
-        double item;
-        if (as_double(PyList_GET_ITEM(prices, mid), &item) < 0)
+        PyObject *entry = PyList_GET_ITEM(levels, mid);
+        if (check_entry(entry) < 0)
             return -1;
-        if (item < value)
+        if (entry_key(entry, negate) < key)
             lo = mid + 1;
         else
             hi = mid;
     }
     *out = lo;
     return 0;
-}
-
-static int
-insert_price(PyObject *prices, double key)
-{
-    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(prices);
-    while (lo < hi) { /* insort (right) */
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        double item;
-        if (as_double(PyList_GET_ITEM(prices, mid), &item) < 0)
-            return -1;
-        if (key < item)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    PyObject *stored = PyFloat_FromDouble(key);
-    if (stored == NULL)
-        return -1;
-    int err = PyList_Insert(prices, lo, stored);
-    Py_DECREF(stored);
-    return err;
-}
-
-static int
-remove_price(PyObject *prices, double key)
-{
-    Py_ssize_t at;
-    if (bisect_left(prices, key, &at) < 0)
-        return -1;
-    return PyList_SetSlice(prices, at, at + 1, NULL);
 }
 
 /* Raise what bad_level(side, price, qty) returns (a MalformedMessage). */
@@ -247,25 +288,7 @@ raise_bad(PyObject *bad_level, PyObject *side, PyObject *price, double qty)
     }
 }
 
-/* Forget the level of `entry` (its text key too, when it has one). */
-static int
-drop_level(PyObject *keys, PyObject *entries, PyObject *prices, PyObject *entry, double key)
-{
-    PyObject *price = PyList_GET_ITEM(entry, 0);
-    PyObject *text = PyList_GET_ITEM(entry, 1);
-    Py_INCREF(entry); /* the dicts may hold the last references */
-    int err = 0;
-    if (text != Py_None && PyDict_DelItem(keys, text) < 0)
-        err = -1;
-    else if (PyDict_DelItem(entries, price) < 0)
-        err = -1;
-    else if (remove_price(prices, key) < 0)
-        err = -1;
-    Py_DECREF(entry);
-    return err;
-}
-
-/* apply_side(rows, keys, entries, prices, negate, size, side, bad_level)
+/* apply_side(rows, keys, levels, negate, size, side, bad_level)
  *
  * Absolute sizes as text; a zero size removes the level (a level not held is no
  * error). MalformedMessage (from bad_level) for a level that is not a real one, and
@@ -273,21 +296,21 @@ drop_level(PyObject *keys, PyObject *entries, PyObject *prices, PyObject *entry,
 static PyObject *
 apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 8) {
-        PyErr_SetString(PyExc_TypeError, "apply_side takes 8 arguments");
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "apply_side takes 7 arguments");
         return NULL;
     }
-    PyObject *rows = args[0], *keys = args[1], *entries = args[2], *prices = args[3];
-    int negate = PyObject_IsTrue(args[4]);
-    PyObject *side = args[6], *bad_level = args[7];
+    PyObject *rows = args[0], *keys = args[1], *levels = args[2];
+    int negate = PyObject_IsTrue(args[3]);
+    PyObject *side = args[5], *bad_level = args[6];
     if (negate < 0)
         return NULL;
-    if (!PyDict_Check(keys) || !PyDict_Check(entries) || !PyList_Check(prices)) {
-        PyErr_SetString(PyExc_TypeError, "apply_side: keys, entries: dicts; prices: a list");
+    if (!PyDict_CheckExact(keys) || !PyList_CheckExact(levels)) {
+        PyErr_SetString(PyExc_TypeError, "apply_side: keys must be a dict, levels a list");
         return NULL;
     }
     SizeReader reader;
-    if (size_reader(args[5], &reader) < 0)
+    if (size_reader(args[4], &reader) < 0)
         return NULL;
     PyObject *seq = PySequence_Fast(rows, "levels must be iterable");
     if (seq == NULL)
@@ -295,134 +318,124 @@ apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
     RowLayout layout = {NULL, -1, -1};
+    PyObject *owned = NULL, *price = NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *px, *sz, *owned;
+        PyObject *px, *sz;
+        Py_CLEAR(owned);
+        Py_CLEAR(price);
         if (row_texts(items[i], &layout, &px, &sz, &owned) < 0)
             goto fail;
         if (!PyUnicode_CheckExact(px) || !PyUnicode_CheckExact(sz)) {
             PyErr_Format(PyExc_TypeError, "a level must be (price, size) text, got %R", items[i]);
-            Py_XDECREF(owned);
             goto fail;
         }
         double q;
-        if (read_size(&reader, sz, &q) < 0) {
-            Py_XDECREF(owned);
+        if (read_size(&reader, sz, &q) < 0)
             goto fail;
-        }
         PyObject *entry = PyDict_GetItemWithError(keys, px); /* borrowed */
         if (entry != NULL) {
             /* a level held: its price was checked when it entered */
-            PyObject *price = PyList_GET_ITEM(entry, 0);
+            if (check_entry(entry) < 0)
+                goto fail;
             if (0.0 < q && q < INFINITY) {
                 Py_INCREF(sz);
                 PyList_SetItem(entry, 2, sz); /* steals; drops the old size */
             }
             else if (q == 0.0) {
-                double p = PyFloat_AS_DOUBLE(price);
-                if (drop_level(keys, entries, prices, entry, negate ? -p : p) < 0) {
-                    Py_XDECREF(owned);
+                Py_ssize_t at;
+                if (bisect_left(levels, entry_key(entry, negate), negate, &at) < 0)
                     goto fail;
-                }
+                /* the list holds the entry until after its key is gone */
+                if (PyDict_DelItem(keys, px) < 0 || PyList_SetSlice(levels, at, at + 1, NULL) < 0)
+                    goto fail;
             }
             else {
-                raise_bad(bad_level, side, price, q);
-                Py_XDECREF(owned);
+                raise_bad(bad_level, side, PyList_GET_ITEM(entry, 0), q);
                 goto fail;
             }
-            Py_XDECREF(owned);
             continue;
         }
-        if (PyErr_Occurred()) {
-            Py_XDECREF(owned);
+        if (PyErr_Occurred())
             goto fail;
-        }
-        PyObject *price = PyFloat_FromString(px);
-        if (price == NULL) {
-            Py_XDECREF(owned);
+        price = PyFloat_FromString(px);
+        if (price == NULL)
             goto fail;
-        }
         double p = PyFloat_AS_DOUBLE(price);
         if (!(0.0 < p && p < INFINITY && 0.0 <= q && q < INFINITY)) {
             raise_bad(bad_level, side, price, q);
-            Py_DECREF(price);
-            Py_XDECREF(owned);
             goto fail;
         }
         double key = negate ? -p : p;
-        int err = 0;
-        PyObject *held = PyDict_GetItemWithError(entries, price); /* borrowed */
-        if (held == NULL && PyErr_Occurred()) {
-            err = -1;
-        }
-        else if (held != NULL) {
+        Py_ssize_t at;
+        if (bisect_left(levels, key, negate, &at) < 0)
+            goto fail;
+        PyObject *held = NULL;
+        if (at < PyList_GET_SIZE(levels) && entry_key(PyList_GET_ITEM(levels, at), negate) == key)
+            held = PyList_GET_ITEM(levels, at);
+        if (held != NULL) {
             /* held under another text of the same number ("1" / "1.0") */
             PyObject *old = PyList_GET_ITEM(held, 1);
-            if (old != Py_None && PyDict_DelItem(keys, old) < 0) {
-                err = -1;
-            }
-            else if (q == 0.0) {
-                Py_INCREF(Py_None); /* its text key is gone already */
-                PyList_SetItem(held, 1, Py_None);
-                err = drop_level(keys, entries, prices, held, key);
+            if (old != Py_None && PyDict_DelItem(keys, old) < 0)
+                goto fail;
+            if (q == 0.0) {
+                if (PyList_SetSlice(levels, at, at + 1, NULL) < 0)
+                    goto fail;
             }
             else {
                 Py_INCREF(px);
                 PyList_SetItem(held, 1, px); /* steals; drops the old text */
                 Py_INCREF(sz);
                 PyList_SetItem(held, 2, sz);
-                err = PyDict_SetItem(keys, px, held);
+                if (PyDict_SetItem(keys, px, held) < 0)
+                    goto fail;
             }
         }
         else if (q != 0.0) { /* a new level (removing one not held is normal) */
             PyObject *fresh = PyList_New(3);
-            if (fresh == NULL) {
-                err = -1;
-            }
-            else {
-                PyList_SET_ITEM(fresh, 0, Py_NewRef(price));
-                PyList_SET_ITEM(fresh, 1, Py_NewRef(px));
-                PyList_SET_ITEM(fresh, 2, Py_NewRef(sz));
-                if (PyDict_SetItem(entries, price, fresh) < 0 ||
-                    PyDict_SetItem(keys, px, fresh) < 0 || insert_price(prices, key) < 0)
-                    err = -1;
-                Py_DECREF(fresh);
-            }
+            if (fresh == NULL)
+                goto fail;
+            PyList_SET_ITEM(fresh, 0, Py_NewRef(price));
+            PyList_SET_ITEM(fresh, 1, Py_NewRef(px));
+            PyList_SET_ITEM(fresh, 2, Py_NewRef(sz));
+            int err = PyDict_SetItem(keys, px, fresh);
+            if (err == 0)
+                err = PyList_Insert(levels, at, fresh);
+            Py_DECREF(fresh);
+            if (err < 0)
+                goto fail;
         }
-        Py_DECREF(price);
-        Py_XDECREF(owned);
-        if (err < 0)
-            goto fail;
     }
+    Py_XDECREF(owned);
+    Py_XDECREF(price);
     Py_DECREF(seq);
     Py_RETURN_NONE;
 fail:
+    Py_XDECREF(owned);
+    Py_XDECREF(price);
     Py_DECREF(seq);
     return NULL;
 }
 
-/* top(entries, prices, n, negate, size): the best n levels (all when n is None), best
- * first, as (price, quantity): sizes are read here, for the levels read only. */
+/* top(levels, n, size): the best n levels (all when n is None), best first, as
+ * (price, quantity): sizes are read here, for the levels read only. */
 static PyObject *
 top(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "top takes 5 arguments");
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "top takes 3 arguments");
         return NULL;
     }
-    PyObject *entries = args[0], *prices = args[1];
-    int negate = PyObject_IsTrue(args[3]);
-    if (negate < 0)
-        return NULL;
-    if (!PyDict_Check(entries) || !PyList_Check(prices)) {
-        PyErr_SetString(PyExc_TypeError, "top: entries must be a dict, prices a list");
+    PyObject *levels = args[0];
+    if (!PyList_CheckExact(levels)) {
+        PyErr_SetString(PyExc_TypeError, "top: levels must be a list");
         return NULL;
     }
     SizeReader reader;
-    if (size_reader(args[4], &reader) < 0)
+    if (size_reader(args[2], &reader) < 0)
         return NULL;
-    Py_ssize_t size = PyList_GET_SIZE(prices), n = size;
-    if (args[2] != Py_None) {
-        n = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t size = PyList_GET_SIZE(levels), n = size;
+    if (args[1] != Py_None) {
+        n = PyLong_AsSsize_t(args[1]);
         if (n == -1 && PyErr_Occurred())
             return NULL;
         if (n < 0)
@@ -434,40 +447,18 @@ top(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (out == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PyList_GET_ITEM(prices, size - 1 - i);
-        PyObject *price;
-        if (negate) {
-            double value;
-            if (as_double(item, &value) < 0)
-                goto fail;
-            price = PyFloat_FromDouble(-value);
-            if (price == NULL)
-                goto fail;
-        }
-        else {
-            price = Py_NewRef(item);
-        }
-        PyObject *entry = PyDict_GetItemWithError(entries, price);
+        PyObject *entry = PyList_GET_ITEM(levels, size - 1 - i);
         double q;
-        if (entry == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_SetObject(PyExc_KeyError, price);
-            Py_DECREF(price);
+        if (check_entry(entry) < 0 || read_size(&reader, PyList_GET_ITEM(entry, 2), &q) < 0)
             goto fail;
-        }
-        if (read_size(&reader, PyList_GET_ITEM(entry, 2), &q) < 0) {
-            Py_DECREF(price);
-            goto fail;
-        }
         PyObject *qty = PyFloat_FromDouble(q);
         PyObject *level = qty == NULL ? NULL : PyTuple_New(2);
         if (level == NULL) {
             Py_XDECREF(qty);
-            Py_DECREF(price);
             goto fail;
         }
-        PyTuple_SET_ITEM(level, 0, price); /* steals */
-        PyTuple_SET_ITEM(level, 1, qty);
+        PyTuple_SET_ITEM(level, 0, Py_NewRef(PyList_GET_ITEM(entry, 0)));
+        PyTuple_SET_ITEM(level, 1, qty); /* steals */
         PyList_SET_ITEM(out, i, level);
     }
     return out;
@@ -546,29 +537,11 @@ buffer_add(Buffer *buf, const char *text, size_t len)
 
 /* Append "px:sz" of the level at `index` below the best of one side. */
 static int
-add_level(Buffer *buf, PyObject *entries, PyObject *prices, Py_ssize_t index, int negate)
+add_level(Buffer *buf, PyObject *levels, Py_ssize_t index)
 {
-    PyObject *item = PyList_GET_ITEM(prices, PyList_GET_SIZE(prices) - 1 - index);
-    PyObject *price;
-    if (negate) {
-        double value;
-        if (as_double(item, &value) < 0)
-            return -1;
-        price = PyFloat_FromDouble(-value);
-        if (price == NULL)
-            return -1;
-    }
-    else {
-        price = Py_NewRef(item);
-    }
-    PyObject *entry = PyDict_GetItemWithError(entries, price);
-    if (entry == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetObject(PyExc_KeyError, price);
-        Py_DECREF(price);
+    PyObject *entry = PyList_GET_ITEM(levels, PyList_GET_SIZE(levels) - 1 - index);
+    if (check_entry(entry) < 0)
         return -1;
-    }
-    Py_DECREF(price);
     PyObject *px = PyList_GET_ITEM(entry, 1), *sz = PyList_GET_ITEM(entry, 2);
     if (!PyUnicode_Check(px) || !PyUnicode_Check(sz)) {
         PyErr_SetString(PyExc_ValueError, "a level loaded from numbers has no text to hash");
@@ -586,27 +559,25 @@ add_level(Buffer *buf, PyObject *entries, PyObject *prices, Py_ssize_t index, in
     return buffer_add(buf, sz_text, sz_len);
 }
 
-/* checksum(bid_entries, bid_prices, ask_entries, ask_prices, depth): the signed CRC32
- * of the best `depth` levels of each side as "bid1px:bid1sz:ask1px:ask1sz:bid2px:…",
- * a shorter side's missing levels skipped (checksum.py `crc32_interleaved`). */
+/* checksum(bid_levels, ask_levels, depth): the signed CRC32 of the best `depth` levels
+ * of each side as "bid1px:bid1sz:ask1px:ask1sz:bid2px:…", a shorter side's missing
+ * levels skipped (checksum.py `crc32_interleaved`). */
 static PyObject *
 checksum(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "checksum takes 5 arguments");
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "checksum takes 3 arguments");
         return NULL;
     }
-    PyObject *bid_entries = args[0], *bid_prices = args[1];
-    PyObject *ask_entries = args[2], *ask_prices = args[3];
-    if (!PyDict_Check(bid_entries) || !PyList_Check(bid_prices) || !PyDict_Check(ask_entries) ||
-        !PyList_Check(ask_prices)) {
-        PyErr_SetString(PyExc_TypeError, "checksum: entries must be dicts, prices lists");
+    PyObject *bid_levels = args[0], *ask_levels = args[1];
+    if (!PyList_CheckExact(bid_levels) || !PyList_CheckExact(ask_levels)) {
+        PyErr_SetString(PyExc_TypeError, "checksum: levels must be lists");
         return NULL;
     }
-    Py_ssize_t depth = PyLong_AsSsize_t(args[4]);
+    Py_ssize_t depth = PyLong_AsSsize_t(args[2]);
     if (depth == -1 && PyErr_Occurred())
         return NULL;
-    Py_ssize_t bids = PyList_GET_SIZE(bid_prices), asks = PyList_GET_SIZE(ask_prices);
+    Py_ssize_t bids = PyList_GET_SIZE(bid_levels), asks = PyList_GET_SIZE(ask_levels);
     if (bids > depth)
         bids = depth;
     if (asks > depth)
@@ -617,9 +588,9 @@ checksum(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     buf.cap = sizeof(buf.inline_data);
     PyObject *result = NULL;
     for (Py_ssize_t i = 0; i < bids || i < asks; i++) {
-        if (i < bids && add_level(&buf, bid_entries, bid_prices, i, 0) < 0)
+        if (i < bids && add_level(&buf, bid_levels, i) < 0)
             goto done;
-        if (i < asks && add_level(&buf, ask_entries, ask_prices, i, 1) < 0)
+        if (i < asks && add_level(&buf, ask_levels, i) < 0)
             goto done;
     }
     uint32_t value = crc32_bytes((const unsigned char *)buf.data, buf.len);
@@ -644,13 +615,13 @@ crc32_of(PyObject *self, PyObject *arg)
 
 static PyMethodDef methods[] = {
     {"apply_side", (PyCFunction)(void (*)(void))apply_side, METH_FASTCALL,
-     "apply_side(rows, keys, entries, prices, negate, size, side, bad_level): one side of "
+     "apply_side(rows, keys, levels, negate, size, side, bad_level): one side of "
      "TextL2Book.apply_text."},
     {"top", (PyCFunction)(void (*)(void))top, METH_FASTCALL,
-     "top(entries, prices, n, negate, size): the best n levels of one side, best first."},
+     "top(levels, n, size): the best n levels of one side, best first."},
     {"checksum", (PyCFunction)(void (*)(void))checksum, METH_FASTCALL,
-     "checksum(bid_entries, bid_prices, ask_entries, ask_prices, depth): the interleaved "
-     "CRC32 of the top levels' text."},
+     "checksum(bid_levels, ask_levels, depth): the interleaved CRC32 of the top levels' "
+     "text."},
     {"crc32", (PyCFunction)crc32_of, METH_O, "crc32(data): CRC-32 of bytes, as zlib.crc32."},
     {NULL, NULL, 0, NULL},
 };

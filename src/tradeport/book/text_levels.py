@@ -6,17 +6,17 @@ needs, per level, the text the venue last sent for it. `TextL2Book` keeps every 
 as that text and reads numbers out of it only when it must. Each side is:
 
 - `keys`: price text → the level's entry, for the levels held;
-- `entries`: price (float) → the same entry;
-- the sorted prices of `L2Book` (best last, asks negated), which the crossed check and
-  every read by rank use;
+- `levels`: the entries in price order, best last (bids ascending, asks descending),
+  which the crossed check, the checksum and every read by rank use;
 
 and an entry is the list `[price, price text, size]`, the size being the text as sent
 (a level loaded from numbers holds the quantity instead). A level already held is found
 by its price text and updated by replacing its size text: no float is parsed for the
-price, none is stored for the size, and the checksum's text is the entry itself. Only
-a new price is parsed and checked. Sizes are read into quantities on every update all
-the same (a zero size removes the level and a size that is not a real quantity must be
-refused), and again, for the levels read, when the book is read.
+price, none is stored for the size, no dict is written, and the checksum's text is the
+entry itself. Only a new price is parsed, checked and placed by bisection. Sizes are
+read into quantities on every update all the same (a zero size removes the level and
+a size that is not a real quantity must be refused), and again, for the levels read,
+when the book is read.
 
 The per-level loops have two implementations with the same data and the same results:
 the compiled one (_text_levels.c, built by the package's build where a C compiler was
@@ -64,18 +64,25 @@ def _read(size: Sizes) -> Callable[[str | float], float]:
     return lambda sz: sz if sz.__class__ is float else convert(sz)  # type: ignore[arg-type,return-value]
 
 
+def _bid_key(entry: Entry) -> float:
+    return entry[0]  # type: ignore[no-any-return]
+
+
+def _ask_key(entry: Entry) -> float:
+    return -entry[0]  # type: ignore[no-any-return]
+
+
 def _apply_side(
     rows: Iterable[TextRow],
     keys: dict[str, Entry],
-    entries: dict[float, Entry],
-    prices: list[float],
+    levels: list[Entry],
     negate: bool,
     size: Sizes,
     side: str,
     bad: Callable[[str, float, float], Exception],
 ) -> None:
     top = inf  # a local is cheaper than the global for every level
-    sign = -1.0 if negate else 1.0
+    sign, order = (-1.0, _ask_key) if negate else (1.0, _bid_key)
     suffix, convert = (size, None) if isinstance(size, str) else ("", size)
     for row in rows:
         px = row.px
@@ -86,62 +93,47 @@ def _apply_side(
             if 0.0 < qty < top:
                 entry[2] = sz
             elif qty == 0.0:
-                price = entry[0]
                 del keys[px]
-                del entries[price]
-                del prices[bisect_left(prices, sign * price)]
+                del levels[bisect_left(levels, sign * entry[0], key=order)]
             else:
                 raise bad(side, entry[0], qty)
             continue
         price = float(px)
         if not (0.0 < price < top and 0.0 <= qty < top):
             raise bad(side, price, qty)
-        held = entries.get(price)
-        if held is not None:  # held under another text of the same number ("1" / "1.0")
+        at = bisect_left(levels, sign * price, key=order)
+        if at < len(levels) and levels[at][0] == price:
+            # held under another text of the same number ("1" / "1.0")
+            held = levels[at]
             if held[1] is not None:
                 del keys[held[1]]
             if qty == 0.0:
-                del entries[price]
-                del prices[bisect_left(prices, sign * price)]
+                del levels[at]
             else:
                 held[1] = px
                 held[2] = sz
                 keys[px] = held
         elif qty != 0.0:  # removing a level the book does not hold is normal
             entry = [price, px, sz]
-            entries[price] = entry
             keys[px] = entry
-            insort(prices, sign * price)
+            levels.insert(at, entry)
 
 
-def _top(
-    entries: dict[float, Entry], prices: list[float], n: int | None, negate: bool, size: Sizes
-) -> list[Level]:
-    best = prices[::-1] if n is None else prices[: -n - 1 : -1] if n > 0 else []
+def _top(levels: list[Entry], n: int | None, size: Sizes) -> list[Level]:
+    best = levels[::-1] if n is None else levels[: -n - 1 : -1] if n > 0 else []
     read = _read(size)
-    if negate:
-        return [(-p, read(entries[-p][2])) for p in best]
-    return [(p, read(entries[p][2])) for p in best]
+    return [(e[0], read(e[2])) for e in best]
 
 
-def _texts(entries: dict[float, Entry], prices: list[float], depth: int, negate: bool) -> list[str]:
-    best = prices[: -depth - 1 : -1]
-    found = [entries[-p] if negate else entries[p] for p in best]
-    if any(e[1] is None or e[2].__class__ is not str for e in found):
+def _texts(levels: list[Entry], depth: int) -> list[str]:
+    best = levels[: -depth - 1 : -1]
+    if any(e[1] is None or e[2].__class__ is not str for e in best):
         raise ValueError("a level loaded from numbers has no text to hash")
-    return [f"{e[1]}:{e[2]}" for e in found]
+    return [f"{e[1]}:{e[2]}" for e in best]
 
 
-def _checksum(
-    bid_entries: dict[float, Entry],
-    bid_prices: list[float],
-    ask_entries: dict[float, Entry],
-    ask_prices: list[float],
-    depth: int,
-) -> int:
-    return crc32_joined(
-        _texts(bid_entries, bid_prices, depth, False), _texts(ask_entries, ask_prices, depth, True)
-    )
+def _checksum(bid_levels: list[Entry], ask_levels: list[Entry], depth: int) -> int:
+    return crc32_joined(_texts(bid_levels, depth), _texts(ask_levels, depth))
 
 
 def _crc32(data: bytes) -> int:
@@ -181,17 +173,18 @@ def available_text_stores() -> tuple[str, ...]:
 
 
 class TextL2Book(L2Book):
-    """Levels as text; `size` reads a size text as a quantity (see `Sizes`)."""
+    """Levels as text; `size` reads a size text as a quantity (see `Sizes`). The float
+    store of `L2Book` is not used: every read of the levels is overridden here."""
 
-    __slots__ = ("_ask_entries", "_ask_keys", "_bid_entries", "_bid_keys", "size")
+    __slots__ = ("_ask_keys", "_ask_levels", "_bid_keys", "_bid_levels", "size")
 
     def __init__(self, symbol: str, size: Sizes = "") -> None:
         super().__init__(symbol)
         self.size = size
         self._bid_keys: dict[str, Entry] = {}
         self._ask_keys: dict[str, Entry] = {}
-        self._bid_entries: dict[float, Entry] = {}
-        self._ask_entries: dict[float, Entry] = {}
+        self._bid_levels: list[Entry] = []  # best last
+        self._ask_levels: list[Entry] = []
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level], update_id: int) -> None:
         """As `L2Book.load`, from numbers: the levels hold no text until `load_texts`
@@ -202,19 +195,15 @@ class TextL2Book(L2Book):
         if self._views:
             self._freeze_views()
         # a later level of the same price wins, zero quantities are left out
-        self._bid_entries = {p: [p, None, q] for p, q in dict(bids).items() if q}
-        self._ask_entries = {p: [p, None, q] for p, q in dict(asks).items() if q}
+        self._bid_levels = [[p, None, q] for p, q in sorted(dict(bids).items()) if q]
+        self._ask_levels = [[p, None, q] for p, q in sorted(dict(asks).items(), reverse=True) if q]
         self._bid_keys, self._ask_keys = {}, {}
-        self._bid_prices = sorted(self._bid_entries)
-        self._ask_prices = sorted(-p for p in self._ask_entries)
-        self._bids, self._asks = {}, {}  # the float store's: not used by this book
-        self._bid_cache = self._ask_cache = None
         self.update_id = update_id
 
     def load_texts(self, bids: Sequence[TextRow], asks: Sequence[TextRow]) -> None:
         """The text of a snapshot just loaded (`load`) from the same rows."""
-        _attach_texts(bids, self._bid_entries, self._bid_keys)
-        _attach_texts(asks, self._ask_entries, self._ask_keys)
+        _attach_texts(bids, self._bid_levels, self._bid_keys)
+        _attach_texts(asks, self._ask_levels, self._ask_keys)
 
     def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
         raise TypeError("a text book is updated with the text received: apply_text")
@@ -228,30 +217,26 @@ class TextL2Book(L2Book):
             self._freeze_views()
         apply_side = _store.apply_side
         size = self.size
-        apply_side(
-            bids, self._bid_keys, self._bid_entries, self._bid_prices, False, size, "bid", bad_level
-        )
-        apply_side(
-            asks, self._ask_keys, self._ask_entries, self._ask_prices, True, size, "ask", bad_level
-        )
+        apply_side(bids, self._bid_keys, self._bid_levels, False, size, "bid", bad_level)
+        apply_side(asks, self._ask_keys, self._ask_levels, True, size, "ask", bad_level)
 
     def checksum(self, depth: int) -> int:
         """The interleaved CRC32 of the text of the best `depth` levels a side
         (checksum.py `crc32_interleaved`)."""
-        return int(
-            _store.checksum(
-                self._bid_entries, self._bid_prices, self._ask_entries, self._ask_prices, depth
-            )
-        )
+        return int(_store.checksum(self._bid_levels, self._ask_levels, depth))
 
     def top_texts(self, depth: int) -> tuple[list[str], list[str]]:
         """The `"price:size"` text of the best `depth` bids and asks, best first."""
-        return (
-            _texts(self._bid_entries, self._bid_prices, depth, False),
-            _texts(self._ask_entries, self._ask_prices, depth, True),
-        )
+        return _texts(self._bid_levels, depth), _texts(self._ask_levels, depth)
 
     # -- reads: sizes become quantities here, for the levels read ----------------------
+    @property
+    def crossed(self) -> bool:
+        """As `L2Book.crossed`: best bid not below best ask (NaN counts as crossed)."""
+        bids = self._bid_levels
+        asks = self._ask_levels
+        return bool(bids and asks) and not bids[-1][0] < asks[-1][0]
+
     def best_bid(self) -> Level | None:
         return self.bid_at(0)
 
@@ -259,34 +244,38 @@ class TextL2Book(L2Book):
         return self.ask_at(0)
 
     def bid_at(self, index: int) -> Level | None:
-        prices = self._bid_prices
-        if index >= len(prices):
-            return None
-        price = prices[-1 - index]
-        return price, _read(self.size)(self._bid_entries[price][2])
+        return _level_at(self._bid_levels, index, self.size)
 
     def ask_at(self, index: int) -> Level | None:
-        prices = self._ask_prices
-        if index >= len(prices):
-            return None
-        price = -prices[-1 - index]
-        return price, _read(self.size)(self._ask_entries[price][2])
+        return _level_at(self._ask_levels, index, self.size)
 
     def bids_top(self, n: int | None = None) -> list[Level]:
-        return list(_store.top(self._bid_entries, self._bid_prices, n, False, self.size))
+        return list(_store.top(self._bid_levels, n, self.size))
 
     def asks_top(self, n: int | None = None) -> list[Level]:
-        return list(_store.top(self._ask_entries, self._ask_prices, n, True, self.size))
+        return list(_store.top(self._ask_levels, n, self.size))
+
+    def bid_prices(self, n: int) -> list[float]:
+        return [e[0] for e in self._bid_levels[: -n - 1 : -1]] if n > 0 else []
+
+    def ask_prices(self, n: int) -> list[float]:
+        return [e[0] for e in self._ask_levels[: -n - 1 : -1]] if n > 0 else []
 
     def depth(self) -> tuple[int, int]:
-        return len(self._bid_entries), len(self._ask_entries)
+        return len(self._bid_levels), len(self._ask_levels)
 
 
-def _attach_texts(
-    rows: Sequence[TextRow], entries: dict[float, Entry], keys: dict[str, Entry]
-) -> None:
+def _level_at(levels: list[Entry], index: int, size: Sizes) -> Level | None:
+    if index >= len(levels):
+        return None
+    entry = levels[-1 - index]
+    return entry[0], _read(size)(entry[2])
+
+
+def _attach_texts(rows: Sequence[TextRow], levels: list[Entry], keys: dict[str, Entry]) -> None:
+    by_price = {entry[0]: entry for entry in levels}
     for row in rows:
-        entry = entries.get(float(row.px))
+        entry = by_price.get(float(row.px))
         if entry is not None:  # a later row of the same price wins, as in `load`
             if entry[1] is not None:
                 del keys[entry[1]]
