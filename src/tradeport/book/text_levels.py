@@ -26,7 +26,7 @@ found) and the Python one below, the reference, used where it was not built.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from importlib import import_module
 from math import inf

@@ -22,8 +22,10 @@ from tradeport.venues.kit.market_numbers import NotNegative, Positive
 
 T = TypeVar("T")
 Levels = list[tuple[float, float]]  # checked by the book engine (book/levels.py)
+PartialLevels = list[tuple[Positive, NotNegative]]  # no book engine checks these
 PING = b"Ping"
 PONG = "Pong"
+GZIP = 16 + zlib.MAX_WBITS  # zlib's window bits for a gzip header and trailer
 
 
 def inflate(frame: str | bytes) -> bytes:
@@ -32,6 +34,13 @@ def inflate(frame: str | bytes) -> bytes:
     if isinstance(frame, str):
         return frame.encode()
     try:
+        # one gzip member, as the venue sends: inflated in C (the gzip module reads the
+        # header in Python); anything else (several members, a truncated one) goes to
+        # the gzip module, which reads every member or says what is wrong
+        member = zlib.decompressobj(GZIP)
+        text = member.decompress(frame)
+        if member.eof and not member.unused_data:
+            return text
         return gzip.decompress(frame)
     except (OSError, EOFError, zlib.error) as exc:
         raise MalformedMessage(f"stream frame is not gzip: {exc}") from None
@@ -61,10 +70,11 @@ class IncrDepthData(msgspec.Struct, gc=False):
 
 
 class PartialDepthData(msgspec.Struct, gc=False):
-    """`@depth<N>@<period>`: the top N levels, replacing the book at every push."""
+    """`@depth<N>@<period>`: the top N levels, replacing the book at every push; each
+    checked while decoding (a real price and quantity)."""
 
-    bids: Levels
-    asks: Levels
+    bids: PartialLevels
+    asks: PartialLevels
 
 
 class TradeRow(msgspec.Struct, gc=False):
@@ -180,10 +190,17 @@ class _Head(msgspec.Struct):
 
 
 _head = msgspec.json.Decoder(_Head)
+_PUSH = b'{"code":0,"dataType":"'  # how a push begins
 
 
 def data_type_of(text: bytes) -> str:
-    """The `dataType` of a push; MalformedMessage if it names none."""
+    """The `dataType` of a push; MalformedMessage if it names none. Read off the
+    beginning of a push that starts as the venue's do, decoded otherwise."""
+    if text.startswith(_PUSH):
+        end = text.find(b'"', 22, 160)
+        name = text[22:end] if end > 22 else b""
+        if name.isascii() and b"\\" not in name:  # no escapes: the name as it is
+            return name.decode()
     try:
         name = _head.decode(text).dataType
     except msgspec.DecodeError as exc:

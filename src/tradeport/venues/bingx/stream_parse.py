@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from tradeport.book.levels import check_levels
+from msgspec import DecodeError
+
 from tradeport.book.types import DepthUpdate
 from tradeport.model import Bar, MarkPrice, OrderBook, Quote, Side, Ticker, Trade
 from tradeport.model.errors import MalformedMessage
@@ -38,7 +39,19 @@ class BookFrame(NamedTuple):
 
 
 def parse_incr_depth(text: bytes, symbol: str, local_ts: int) -> BookFrame:
-    msg: sm.IncrDepthPush = sm.decode_as(_incr.decode, text, "incrDepth push")
+    return book_frame(decode_incr_depth(text), symbol, local_ts)
+
+
+def decode_incr_depth(text: bytes) -> sm.IncrDepthPush:
+    """An `@incrDepth` push, decoded (levels as floats, for the book engine to check)."""
+    try:
+        return _incr.decode(text)
+    except DecodeError as exc:
+        raise MalformedMessage(f"incrDepth push: {exc}") from None
+
+
+def book_frame(msg: sm.IncrDepthPush, symbol: str, local_ts: int) -> BookFrame:
+    """A decoded `@incrDepth` push for the book engine."""
     data = msg.data
     ts = data.time or msg.ts
     if data.action == "all":
@@ -57,14 +70,17 @@ def parse_incr_depth(text: bytes, symbol: str, local_ts: int) -> BookFrame:
 
 def parse_partial_depth(text: bytes, symbol: str, local_ts: int) -> OrderBook:
     """A `@depth<N>` push: both sides put best first whatever order they came in (the
-    REST depth example lists asks best-last)."""
-    msg: sm.PartialDepthPush = sm.decode_as(_partial.decode, text, "depth push")
-    check_levels("bid", msg.data.bids)  # no book engine checks a partial book
-    check_levels("ask", msg.data.asks)
+    REST depth example lists asks best-last). Its levels were checked while decoding:
+    no book engine checks a partial book."""
+    try:
+        msg: sm.PartialDepthPush = _partial.decode(text)
+    except DecodeError as exc:
+        raise MalformedMessage(f"depth push: {exc}") from None
+    data = msg.data
     return OrderBook(
         symbol=symbol,
-        bids=sorted(msg.data.bids, reverse=True),
-        asks=sorted(msg.data.asks),
+        bids=sorted(data.bids, reverse=True),
+        asks=sorted(data.asks),
         ts=msg.ts,
         local_ts=local_ts,
     )
