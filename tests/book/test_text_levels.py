@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from zlib import crc32
 from typing import Any, NamedTuple
+from zlib import crc32
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tradeport.book import text_levels
 from tradeport.book.checksum import DEPTH, crc32_interleaved, crc32_joined
 from tradeport.book.levels import L2Book
-from tradeport.book import text_levels
 from tradeport.book.text_levels import Sizes, TextL2Book, text_store, use_text_store
 from tradeport.model.errors import MalformedMessage
 

@@ -59,17 +59,17 @@ def _read(size: Sizes) -> Callable[[str | float], float]:
     """The reader of one size held: the quantity it stands for."""
     if isinstance(size, str):
         suffix = size
-        return lambda sz: sz if sz.__class__ is float else float(sz + suffix)  # type: ignore[operator,return-value]
+        return lambda sz: sz if sz.__class__ is float else float(sz + suffix)  # type: ignore[operator]
     convert = size
-    return lambda sz: sz if sz.__class__ is float else convert(sz)  # type: ignore[arg-type,return-value]
+    return lambda sz: sz if sz.__class__ is float else convert(sz)  # type: ignore[arg-type]
 
 
 def _bid_key(entry: Entry) -> float:
-    return entry[0]  # type: ignore[no-any-return]
+    return entry[0]
 
 
 def _ask_key(entry: Entry) -> float:
-    return -entry[0]  # type: ignore[no-any-return]
+    return -entry[0]
 
 
 def _apply_side(

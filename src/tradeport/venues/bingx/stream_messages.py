@@ -198,9 +198,9 @@ def data_type_of(text: bytes) -> str:
     beginning of a push that starts as the venue's do, decoded otherwise."""
     if text.startswith(_PUSH):
         end = text.find(b'"', 22, 160)
-        name = text[22:end] if end > 22 else b""
-        if name.isascii() and b"\\" not in name:  # no escapes: the name as it is
-            return name.decode()
+        peeked = text[22:end] if end > 22 else b""
+        if peeked and peeked.isascii() and b"\\" not in peeked:  # no escapes: as it is
+            return peeked.decode()
     try:
         name = _head.decode(text).dataType
     except msgspec.DecodeError as exc:
