@@ -94,6 +94,17 @@ row_texts(PyObject *row, RowLayout *layout, PyObject **px, PyObject **sz, PyObje
     return 0;
 }
 
+/* The UTF-8 text of a str: its own bytes when it is ASCII (no call, no copy). */
+static inline const char *
+text_of(PyObject *str, Py_ssize_t *len)
+{
+    if (PyUnicode_IS_COMPACT_ASCII(str)) {
+        *len = PyUnicode_GET_LENGTH(str);
+        return (const char *)PyUnicode_DATA(str);
+    }
+    return PyUnicode_AsUTF8AndSize(str, len);
+}
+
 /* -- sizes ------------------------------------------------------------------------- */
 
 /* How sizes are read: `text + suffix` as a float, or a Python function of the text. */
@@ -215,7 +226,7 @@ read_size(SizeReader *reader, PyObject *sz, double *out)
         return -1;
     }
     Py_ssize_t len;
-    const char *text = PyUnicode_AsUTF8AndSize(sz, &len);
+    const char *text = text_of(sz, &len);
     if (text == NULL)
         return -1;
     if (reader->plain && plain_decimal(text, len, reader->exponent, out))
@@ -548,8 +559,8 @@ add_level(Buffer *buf, PyObject *levels, Py_ssize_t index)
         return -1;
     }
     Py_ssize_t px_len, sz_len;
-    const char *px_text = PyUnicode_AsUTF8AndSize(px, &px_len);
-    const char *sz_text = px_text == NULL ? NULL : PyUnicode_AsUTF8AndSize(sz, &sz_len);
+    const char *px_text = text_of(px, &px_len);
+    const char *sz_text = px_text == NULL ? NULL : text_of(sz, &sz_len);
     if (sz_text == NULL)
         return -1;
     if (buf->len && buffer_add(buf, ":", 1) < 0)

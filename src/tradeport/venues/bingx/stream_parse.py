@@ -24,11 +24,14 @@ from tradeport.venues.bingx.parse import parse_kline
 
 _incr = sm.decoder(sm.IncrDepthPush)
 _partial = sm.decoder(sm.PartialDepthPush)
-_trades = sm.decoder(sm.TradePush)
+_decode_trades = sm.decoder(sm.TradePush).decode
 _book_ticker = sm.decoder(sm.BookTickerPush)
 _mark = sm.decoder(sm.MarkPricePush)
 _ticker = sm.decoder(sm.TickerPush)
 _klines = sm.decoder(sm.KlinePush)
+
+
+_SELL, _BUY = Side.SELL, Side.BUY  # bound once: enum lookups cost on every trade
 
 
 class BookFrame(NamedTuple):
@@ -87,19 +90,25 @@ def parse_partial_depth(text: bytes, symbol: str, local_ts: int) -> OrderBook:
 
 
 def parse_trades(text: bytes, symbol: str, local_ts: int) -> list[Trade]:
-    msg: sm.TradePush = sm.decode_as(_trades.decode, text, "trade push")
-    return [
-        Trade(
-            symbol=symbol,
-            trade_id=f"{row.time}-{row.price}-{row.qty}",
-            price=row.price,
-            qty=row.qty,
-            taker_side=Side.SELL if row.buyer_maker else Side.BUY,
-            ts=row.time,
-            local_ts=local_ts,
+    try:
+        rows = _decode_trades(text).data
+    except DecodeError as exc:
+        raise MalformedMessage(f"trade push: {exc}") from None
+    trades = []
+    for row in rows:
+        price, qty, ts = row.price, row.qty, row.time
+        trades.append(
+            Trade(
+                symbol=symbol,
+                trade_id=f"{ts}-{price}-{qty}",
+                price=price,
+                qty=qty,
+                taker_side=_SELL if row.buyer_maker else _BUY,
+                ts=ts,
+                local_ts=local_ts,
+            )
         )
-        for row in msg.data
-    ]
+    return trades
 
 
 def parse_book_ticker(text: bytes, symbol: str, local_ts: int) -> Quote:
