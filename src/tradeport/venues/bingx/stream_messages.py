@@ -25,7 +25,6 @@ Levels = list[tuple[float, float]]  # checked by the book engine (book/levels.py
 PartialLevels = list[tuple[Positive, NotNegative]]  # no book engine checks these
 PING = b"Ping"
 PONG = "Pong"
-GZIP = 16 + zlib.MAX_WBITS  # zlib's window bits for a gzip header and trailer
 
 
 def inflate(frame: str | bytes) -> bytes:
@@ -34,13 +33,6 @@ def inflate(frame: str | bytes) -> bytes:
     if isinstance(frame, str):
         return frame.encode()
     try:
-        # one gzip member, as the venue sends: inflated in C (the gzip module reads the
-        # header in Python); anything else (several members, a truncated one) goes to
-        # the gzip module, which reads every member or says what is wrong
-        member = zlib.decompressobj(GZIP)
-        text = member.decompress(frame)
-        if member.eof and not member.unused_data:
-            return text
         return gzip.decompress(frame)
     except (OSError, EOFError, zlib.error) as exc:
         raise MalformedMessage(f"stream frame is not gzip: {exc}") from None
