@@ -20,7 +20,8 @@ each inflated, checked to be one `lastUpdateId` past the book, applied, checked 
 crossed and published. ccxt.pro's bingx reads no incremental depth (it watches
 `@depth100`), so that row has no peer; both sides are also fed the same `@depth100`
 frames (the whole top 100 levels a side after each update), which each inflates,
-decodes and makes its book.
+decodes and makes its book, and the same `@trade` pushes of one trade each, which each
+inflates, decodes and publishes as a trade.
 
 Each side does everything it does for a frame off the socket, with a consumer watching;
 sockets are left out of both (the same bytes cost the same to receive).
@@ -71,12 +72,14 @@ from tradeport.venues.streaming import book_view
 try:  # run as a script (python bench/…) or as a module (python -m bench.…)
     from frames import depth_frames, snapshot, trade_frames
     from frames_bingx import book_frames as bingx_book_frames
+    from frames_bingx import trade_frames as bingx_trade_frames
     from frames_bybit import book_frames
     from frames_bybit import trade_frames as bybit_trade_frames
     from frames_okx import book_frames as okx_book_frames
 except ImportError:
     from bench.frames import depth_frames, snapshot, trade_frames
     from bench.frames_bingx import book_frames as bingx_book_frames
+    from bench.frames_bingx import trade_frames as bingx_trade_frames
     from bench.frames_bybit import book_frames
     from bench.frames_bybit import trade_frames as bybit_trade_frames
     from bench.frames_okx import book_frames as okx_book_frames
@@ -292,11 +295,14 @@ async def bingx_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[N
     await client.instruments()
     streams = client.public_streams  # type: ignore[attr-defined]
     book, partial = Channel("book", SYMBOL), Channel("partial_book", SYMBOL, "100")
+    trades = Channel("trades", SYMBOL)
     await streams.prepare(book)  # watch_order_book(SYMBOL): `@incrDepth`
+    await streams.prepare(trades)  # watch_trades(SYMBOL): `@trade`
     # the `@depth100` frames as ccxt.pro subscribes them (no period in the name)
     streams.attach(partial, "/swap-market", f"{SYMBOL}@depth100")
-    for channel in (book, partial):
-        client.streams._sinks[channel] = [QueueSink(None, conflate=True, maxsize=10**9)]
+    for channel, conflate in ((book, True), (partial, True), (trades, False)):
+        client.streams._sinks[channel] = [QueueSink(None, conflate=conflate, maxsize=10**9)]
+    trade_sink = client.streams._sinks[trades][0]
     endpoint = streams._endpoint("/swap-market")
 
     def ours(frame: bytes) -> None:
@@ -320,9 +326,20 @@ async def bingx_books(frames: int) -> tuple[list[Case], Callable[[], Awaitable[N
         await client.close()
         await emulator.stop()
 
+    def peer_trades_reset() -> None:
+        peer.trades.clear()  # ccxt.pro keeps the last 1000 a symbol: start each round empty
+
     cases = [
         Case("bingx incrDepth 20+20", updates, ours, lambda: ours(snapshot_frame), None, None),
         Case("bingx depth100", partials, ours, lambda: None, peer_feed, lambda: None),
+        Case(
+            "bingx trade",
+            bingx_trade_frames(frames),
+            ours,
+            trade_sink._items.clear,
+            peer_feed,
+            peer_trades_reset,
+        ),
     ]
     return cases, close
 

@@ -6,6 +6,8 @@ as the venue sends every frame (PROTOCOLS.md §5.4-5.5).
 eighteen levels change size, one is removed (size 0) and one new one appears, so the
 book keeps 1000 levels a side and never crosses. `@depth100`: after each of the same
 updates, the whole top 100 levels a side (asks best-last, as the venue lists them).
+`@trade`: one trade per push, as the venue sends a taker order that filled at one
+price.
 """
 
 from __future__ import annotations
@@ -87,3 +89,19 @@ def book_frames(count: int, seed: int = 7) -> tuple[bytes, list[bytes], list[byt
         }
         partials.append(_gz(f"{SYMBOL}@depth{PARTIAL}", top, TS0 + n))
     return snapshot, updates, partials
+
+
+def trade_frames(count: int, seed: int = 3) -> list[bytes]:
+    """`count` `@trade` pushes of one trade each."""
+    rng = random.Random(seed)
+    frames = []
+    for n in range(count):
+        row = {
+            "q": f"{rng.uniform(0.001, 2):.4f}",
+            "p": _price(MID_TICKS + rng.randint(-50, 50)),
+            "T": TS0 + n,
+            "m": rng.random() < 0.5,
+            "s": SYMBOL,
+        }
+        frames.append(_gz(f"{SYMBOL}@trade", [row], TS0 + n))
+    return frames

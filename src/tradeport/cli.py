@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from tradeport.book.levels import level_store
+from tradeport.book.text_levels import text_store
 from tradeport.cli_tables import venues_table
 from tradeport.model.errors import TradeportError
 from tradeport.venues import registry
@@ -47,15 +48,19 @@ def venues() -> None:
 
 @app.command()
 def doctor() -> None:
-    """Say how this installation runs: which book level store is active."""
-    store = level_store()
-    if store == "compiled":
-        console.print("book level store: compiled (C extension tradeport.book._levels)")
-    else:
-        console.print(
-            "book level store: python (the C extension was not built: no C compiler when "
-            "the package was installed; reinstall with one to build it)"
-        )
+    """Say how this installation runs: which book level stores are active."""
+    missing = (
+        "(the C extension was not built: no C compiler when the package was installed; "
+        "reinstall with one to build it)"
+    )
+    for what, store, extension in (
+        ("book level store", level_store(), "tradeport.book._levels"),
+        ("text level store", text_store(), "tradeport.book._text_levels"),
+    ):
+        if store == "compiled":
+            console.print(f"{what}: compiled (C extension {extension})")
+        else:
+            console.print(f"{what}: python {missing}")
 
 
 @app.command()

@@ -154,9 +154,10 @@ def test_demo_runs_to_the_end() -> None:
     assert recorded.count("equal") == 2 and "differs" not in recorded
 
 
-def test_doctor_names_the_active_level_store() -> None:
+def test_doctor_names_the_active_level_stores() -> None:
     out = run_cli("doctor")
     assert out.returncode == 0, out.stderr
-    built = list((Path(tp.__file__).parent / "book").glob("_levels*.so"))
-    expected = "compiled" if built else "python"
-    assert f"book level store: {expected}" in out.stdout
+    book = Path(tp.__file__).parent / "book"
+    for what, extension in (("book", "_levels"), ("text", "_text_levels")):
+        expected = "compiled" if list(book.glob(f"{extension}.*.so")) else "python"
+        assert f"{what} level store: {expected}" in out.stdout

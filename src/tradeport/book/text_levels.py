@@ -1,31 +1,48 @@
-"""An L2 book that also keeps each level's text, for venues that checksum the text.
+"""An L2 book that keeps each level as the text the venue sent, for venues that checksum
+the text.
 
 A checksum computed over the price and size strings exactly as received (checksum.py)
-needs, per level, the text the venue last sent for it. `TextL2Book` keeps, next to the
-float levels of `L2Book` (which views, the crossed check and top-N read as for any
-book), the `"price:size"` text of every level, ready to be joined, and a map from price
-text to price float. Updates arrive as text rows, and one pass per side applies them:
-a level already held is found by its price text (no float parsed for the price), only
-a new price is parsed and checked, and the checksum's per-level text is built once
-when the level changes, not again for every push.
+needs, per level, the text the venue last sent for it. `TextL2Book` keeps every level
+as that text and reads numbers out of it only when it must. Each side is:
 
-Sizes are converted (and so checked) on every update: a zero size removes the level and
-a size that is not a real quantity must be refused, and both need the number.
+- `keys`: price text → the level's entry, for the levels held;
+- `levels`: the entries in price order, best last (bids ascending, asks descending),
+  which the crossed check, the checksum and every read by rank use;
+
+and an entry is the list `[price, price text, size]`, the size being the text as sent
+(a level loaded from numbers holds the quantity instead). A level already held is found
+by its price text and updated by replacing its size text: no float is parsed for the
+price, none is stored for the size, no dict is written, and the checksum's text is the
+entry itself. Only a new price is parsed, checked and placed by bisection. Sizes are
+read into quantities on every update all the same (a zero size removes the level and
+a size that is not a real quantity must be refused), and again, for the levels read,
+when the book is read.
+
+The per-level loops have two implementations with the same data and the same results:
+the compiled one (_text_levels.c, built by the package's build where a C compiler was
+found) and the Python one below, the reference, used where it was not built.
+`text_store()` says which is active (`tradeport doctor` prints it).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from importlib import import_module
 from math import inf
-from operator import neg
-from typing import Protocol
+from types import ModuleType, SimpleNamespace
+from typing import Any, Protocol
+from zlib import crc32
 
-from tradeport.book.levels import L2Book, Level, bad_level
+from tradeport.book.checksum import crc32_joined
+from tradeport.book.levels import L2Book, Level, bad_level, check_levels
 
-# a size as sent → the quantity the book holds: a function, or, inlined on the hot path,
-# an exponent suffix the text is read with ("" as it is, "e-2" for hundredths)
+# a size as sent → the quantity the book holds: a function, or, read inline, an
+# exponent suffix the text is read with ("" as it is, "e-2" for hundredths)
 Sizes = Callable[[str], float] | str
+
+# [price, price text (None for a level loaded from numbers), size text or quantity]
+Entry = list[Any]
 
 
 class TextRow(Protocol):
@@ -38,110 +55,235 @@ class TextRow(Protocol):
     def sz(self) -> str: ...
 
 
-class TextL2Book(L2Book):
-    __slots__ = ("_ask_keys", "_ask_texts", "_bid_keys", "_bid_texts")
-
-    def __init__(self, symbol: str) -> None:
-        super().__init__(symbol)
-        self._bid_texts: dict[float, str] = {}  # price → "price:size" as last received
-        self._ask_texts: dict[float, str] = {}
-        self._bid_keys: dict[str, float] = {}  # price text → price, for levels held
-        self._ask_keys: dict[str, float] = {}
-
-    def load(self, bids: Iterable[Level], asks: Iterable[Level], update_id: int) -> None:
-        """As `L2Book.load`; the text is set afterwards by `load_texts`."""
-        super().load(bids, asks, update_id)
-        self._bid_texts, self._ask_texts, self._bid_keys, self._ask_keys = {}, {}, {}, {}
-
-    def load_texts(self, bids: Sequence[TextRow], asks: Sequence[TextRow]) -> None:
-        """The text of a snapshot just loaded from the same rows."""
-        self._bid_texts, self._bid_keys = _texts(bids, self._bids)
-        self._ask_texts, self._ask_keys = _texts(asks, self._asks)
-
-    def apply_text(self, bids: Iterable[TextRow], asks: Iterable[TextRow], size: Sizes) -> None:
-        """Apply absolute sizes as text ("0" removes the level). MalformedMessage for a
-        level that is not a real one; the levels before it are applied, so the caller
-        must stop trusting the book (as with `L2Book.apply`)."""
-        if self._views:
-            self._freeze_views()
-        self._lose_changes()  # a follower reads the levels from the book instead
-        self._bid_cache = self._ask_cache = None  # kept in step by L2Book.apply only
-        _apply_side(
-            "bid", bids, size, self._bids, self._bid_prices, self._bid_texts, self._bid_keys, 1.0
-        )
-        _apply_side(
-            "ask", asks, size, self._asks, self._ask_prices, self._ask_texts, self._ask_keys, -1.0
-        )
-
-    def top_texts(self, depth: int) -> tuple[list[str], list[str]]:
-        """The `"price:size"` text of the best `depth` bids and asks, best first."""
-        # reversed slices and maps run in C: this is read after every push
-        end = -depth - 1
-        return (
-            list(map(self._bid_texts.__getitem__, self._bid_prices[:end:-1])),
-            list(map(self._ask_texts.__getitem__, map(neg, self._ask_prices[:end:-1]))),
-        )
+def _read(size: Sizes) -> Callable[[str | float], float]:
+    """The reader of one size held: the quantity it stands for."""
+    if isinstance(size, str):
+        suffix = size
+        return lambda sz: sz if sz.__class__ is float else float(sz + suffix)  # type: ignore[operator]
+    convert = size
+    return lambda sz: sz if sz.__class__ is float else convert(sz)  # type: ignore[arg-type]
 
 
-def _texts(
-    rows: Sequence[TextRow], levels: dict[float, float]
-) -> tuple[dict[float, str], dict[str, float]]:
-    texts: dict[float, str] = {}
-    keys: dict[str, float] = {}
-    for row in rows:
-        price = float(row.px)
-        if price in levels:  # a later row of the same price wins, as in `load`
-            old = texts.get(price)
-            if old is not None:
-                del keys[old.partition(":")[0]]
-            texts[price] = f"{row.px}:{row.sz}"
-            keys[row.px] = price
-    return texts, keys
+def _bid_key(entry: Entry) -> float:
+    return entry[0]
+
+
+def _ask_key(entry: Entry) -> float:
+    return -entry[0]
 
 
 def _apply_side(
-    side: str,
     rows: Iterable[TextRow],
+    keys: dict[str, Entry],
+    levels: list[Entry],
+    negate: bool,
     size: Sizes,
-    levels: dict[float, float],
-    prices: list[float],
-    texts: dict[float, str],
-    keys: dict[str, float],
-    sign: float,  # 1.0 for bids, -1.0 for asks (their sorted prices are negated)
+    side: str,
+    bad: Callable[[str, float, float], Exception],
 ) -> None:
     top = inf  # a local is cheaper than the global for every level
+    sign, order = (-1.0, _ask_key) if negate else (1.0, _bid_key)
     suffix, convert = (size, None) if isinstance(size, str) else ("", size)
     for row in rows:
         px = row.px
         sz = row.sz
-        price = keys.get(px)
         qty = float(sz + suffix) if convert is None else convert(sz)
-        if price is not None:  # a level held: its price was checked when it entered
+        entry = keys.get(px)
+        if entry is not None:  # a level held: its price was checked when it entered
             if 0.0 < qty < top:
-                levels[price] = qty
-                texts[price] = px + ":" + sz
+                entry[2] = sz
             elif qty == 0.0:
-                del levels[price]
-                del texts[price]
                 del keys[px]
-                del prices[bisect_left(prices, sign * price)]
+                del levels[bisect_left(levels, sign * entry[0], key=order)]
             else:
-                raise bad_level(side, price, qty)
+                raise bad(side, entry[0], qty)
             continue
         price = float(px)
         if not (0.0 < price < top and 0.0 <= qty < top):
-            raise bad_level(side, price, qty)
-        held = texts.get(price)
-        if held is not None:  # held under another text of the same number ("1" / "1.0")
-            del keys[held.partition(":")[0]]
-        if qty == 0.0:
-            if held is not None:
-                del levels[price]
-                del texts[price]
-                del prices[bisect_left(prices, sign * price)]
-            continue  # removing a level the book does not hold is normal
-        if held is None:
-            insort(prices, sign * price)
-        levels[price] = qty
-        texts[price] = px + ":" + sz
-        keys[px] = price
+            raise bad(side, price, qty)
+        at = bisect_left(levels, sign * price, key=order)
+        if at < len(levels) and levels[at][0] == price:
+            # held under another text of the same number ("1" / "1.0")
+            held = levels[at]
+            if held[1] is not None:
+                del keys[held[1]]
+            if qty == 0.0:
+                del levels[at]
+            else:
+                held[1] = px
+                held[2] = sz
+                keys[px] = held
+        elif qty != 0.0:  # removing a level the book does not hold is normal
+            entry = [price, px, sz]
+            keys[px] = entry
+            levels.insert(at, entry)
+
+
+def _top(levels: list[Entry], n: int | None, size: Sizes) -> list[Level]:
+    best = levels[::-1] if n is None else levels[: -n - 1 : -1] if n > 0 else []
+    read = _read(size)
+    return [(e[0], read(e[2])) for e in best]
+
+
+def _texts(levels: list[Entry], depth: int) -> list[str]:
+    best = levels[: -depth - 1 : -1]
+    if any(e[1] is None or e[2].__class__ is not str for e in best):
+        raise ValueError("a level loaded from numbers has no text to hash")
+    return [f"{e[1]}:{e[2]}" for e in best]
+
+
+def _checksum(bid_levels: list[Entry], ask_levels: list[Entry], depth: int) -> int:
+    return crc32_joined(_texts(bid_levels, depth), _texts(ask_levels, depth))
+
+
+def _crc32(data: bytes) -> int:
+    return crc32(data)
+
+
+_python_store = SimpleNamespace(apply_side=_apply_side, top=_top, checksum=_checksum, crc32=_crc32)
+_compiled_store: ModuleType | None
+try:  # built from _text_levels.c by the package's build where a C compiler was found
+    _compiled_store = import_module("tradeport.book._text_levels")
+except ImportError:  # none: the Python loops above, the same results more slowly
+    _compiled_store = None
+
+# the store text books use: the compiled one when it is built
+_store: Any = _python_store if _compiled_store is None else _compiled_store
+
+
+def text_store() -> str:
+    """Which text level store is active: "compiled" (C, _text_levels.c) or "python"."""
+    return "python" if _store is _python_store else "compiled"
+
+
+def use_text_store(name: str) -> None:
+    """Switch the text level store ("compiled" or "python"); ValueError for "compiled"
+    when it was not built. Books change store between updates only (same data)."""
+    global _store
+    if name == "python":
+        _store = _python_store
+    elif name == "compiled" and _compiled_store is not None:
+        _store = _compiled_store
+    else:
+        raise ValueError(f"text level store {name!r}: expected one of {available_text_stores()}")
+
+
+def available_text_stores() -> tuple[str, ...]:
+    return ("python",) if _compiled_store is None else ("compiled", "python")
+
+
+class TextL2Book(L2Book):
+    """Levels as text; `size` reads a size text as a quantity (see `Sizes`). The float
+    store of `L2Book` is not used: every read of the levels is overridden here."""
+
+    __slots__ = ("_ask_keys", "_ask_levels", "_bid_keys", "_bid_levels", "size")
+
+    def __init__(self, symbol: str, size: Sizes = "") -> None:
+        super().__init__(symbol)
+        self.size = size
+        self._bid_keys: dict[str, Entry] = {}
+        self._ask_keys: dict[str, Entry] = {}
+        self._bid_levels: list[Entry] = []  # best last
+        self._ask_levels: list[Entry] = []
+
+    def load(self, bids: Iterable[Level], asks: Iterable[Level], update_id: int) -> None:
+        """As `L2Book.load`, from numbers: the levels hold no text until `load_texts`
+        gives it from the rows they were read from."""
+        bids, asks = list(bids), list(asks)
+        check_levels("bid", bids)
+        check_levels("ask", asks)
+        if self._views:
+            self._freeze_views()
+        # a later level of the same price wins, zero quantities are left out
+        self._bid_levels = [[p, None, q] for p, q in sorted(dict(bids).items()) if q]
+        self._ask_levels = [[p, None, q] for p, q in sorted(dict(asks).items(), reverse=True) if q]
+        self._bid_keys, self._ask_keys = {}, {}
+        self.update_id = update_id
+
+    def load_texts(self, bids: Sequence[TextRow], asks: Sequence[TextRow]) -> None:
+        """The text of a snapshot just loaded (`load`) from the same rows."""
+        _attach_texts(bids, self._bid_levels, self._bid_keys)
+        _attach_texts(asks, self._ask_levels, self._ask_keys)
+
+    def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
+        raise TypeError("a text book is updated with the text received: apply_text")
+
+    def follow_changes(self, follower: object) -> bool:
+        """Never: the levels a text book is given are text rows, not the (price,
+        quantity) pairs a follower reads, so a follower compares whole books."""
+        return False
+
+    def apply_text(self, bids: Iterable[TextRow], asks: Iterable[TextRow]) -> None:
+        """Apply absolute sizes as text ("0" removes the level). MalformedMessage for a
+        level that is not a real one, ValueError for text that is no number; the levels
+        before it are applied, so the caller must stop trusting the book (as with
+        `L2Book.apply`)."""
+        if self._views:
+            self._freeze_views()
+        apply_side = _store.apply_side
+        size = self.size
+        apply_side(bids, self._bid_keys, self._bid_levels, False, size, "bid", bad_level)
+        apply_side(asks, self._ask_keys, self._ask_levels, True, size, "ask", bad_level)
+
+    def checksum(self, depth: int) -> int:
+        """The interleaved CRC32 of the text of the best `depth` levels a side
+        (checksum.py `crc32_interleaved`)."""
+        return int(_store.checksum(self._bid_levels, self._ask_levels, depth))
+
+    def top_texts(self, depth: int) -> tuple[list[str], list[str]]:
+        """The `"price:size"` text of the best `depth` bids and asks, best first."""
+        return _texts(self._bid_levels, depth), _texts(self._ask_levels, depth)
+
+    # -- reads: sizes become quantities here, for the levels read ----------------------
+    @property
+    def crossed(self) -> bool:
+        """As `L2Book.crossed`: best bid not below best ask (NaN counts as crossed)."""
+        bids = self._bid_levels
+        asks = self._ask_levels
+        return bool(bids and asks) and not bids[-1][0] < asks[-1][0]
+
+    def best_bid(self) -> Level | None:
+        return self.bid_at(0)
+
+    def best_ask(self) -> Level | None:
+        return self.ask_at(0)
+
+    def bid_at(self, index: int) -> Level | None:
+        return _level_at(self._bid_levels, index, self.size)
+
+    def ask_at(self, index: int) -> Level | None:
+        return _level_at(self._ask_levels, index, self.size)
+
+    def bids_top(self, n: int | None = None) -> list[Level]:
+        return list(_store.top(self._bid_levels, n, self.size))
+
+    def asks_top(self, n: int | None = None) -> list[Level]:
+        return list(_store.top(self._ask_levels, n, self.size))
+
+    def bid_prices(self, n: int) -> list[float]:
+        return [e[0] for e in self._bid_levels[: -n - 1 : -1]] if n > 0 else []
+
+    def ask_prices(self, n: int) -> list[float]:
+        return [e[0] for e in self._ask_levels[: -n - 1 : -1]] if n > 0 else []
+
+    def depth(self) -> tuple[int, int]:
+        return len(self._bid_levels), len(self._ask_levels)
+
+
+def _level_at(levels: list[Entry], index: int, size: Sizes) -> Level | None:
+    if index >= len(levels):
+        return None
+    entry = levels[-1 - index]
+    return entry[0], _read(size)(entry[2])
+
+
+def _attach_texts(rows: Sequence[TextRow], levels: list[Entry], keys: dict[str, Entry]) -> None:
+    by_price = {entry[0]: entry for entry in levels}
+    for row in rows:
+        entry = by_price.get(float(row.px))
+        if entry is not None:  # a later row of the same price wins, as in `load`
+            if entry[1] is not None:
+                del keys[entry[1]]
+            entry[1] = row.px
+            entry[2] = row.sz
+            keys[row.px] = entry

@@ -31,6 +31,17 @@ def test_gzip_frames_inflate_and_bad_ones_are_malformed() -> None:
     assert sm.data_type_of(push("incrDepth", {})) == f"{SYMBOL}@incrDepth"
     with pytest.raises(MalformedMessage, match="dataType"):
         sm.data_type_of(b'{"code":0,"data":null}')
+    with pytest.raises(MalformedMessage, match="dataType"):
+        sm.data_type_of(b'{"code":0,"dataType":"","data":null}')
+    # an escaped name is read by the decoder, not off the bytes
+    assert sm.data_type_of(b'{"code":0,"dataType":"A\\u0040B","data":1}') == "A@B"
+
+
+def test_frames_that_are_not_one_gzip_member_inflate_as_the_gzip_module_reads_them() -> None:
+    two = gzip.compress(b'{"code":0,') + gzip.compress(b'"data":1}')
+    assert sm.inflate(two) == b'{"code":0,"data":1}'
+    with pytest.raises(MalformedMessage, match="not gzip"):
+        sm.inflate(gzip.compress(push("trade", []))[:-3])  # truncated
 
 
 def test_incr_depth_all_is_a_sorted_snapshot_with_its_update_id() -> None:

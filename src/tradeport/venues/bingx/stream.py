@@ -12,12 +12,21 @@ One `BookSync` per book checks that with the first/last rule (first == last id):
 it in RESYNCING and only that symbol's dataType is unsubscribed and subscribed again,
 which brings a fresh `all`: no REST request (REST depth has no update id), no other
 book touched. `@depth<N>` pushes are whole top-N books, delivered as they come.
+
+The hottest kinds are bound as closures over their topic's state (`binders`): a book
+update is decoded, checked to continue the book, applied, checked not crossed and
+published in one function, with no per-frame object but the decoded push; a depth or
+trade push is decoded and its events published. The receipt time is taken once per
+frame, by `feed`.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tradeport.book.sequence import FirstLastRule
 from tradeport.book.sync import BookSync
@@ -45,20 +54,18 @@ class PublicStreams(PublicSession[StreamTopic]):
 
     def __init__(self, client: PublicContext, ws_base: str) -> None:
         super().__init__(client, ws_base)
+        self.binders = {
+            "incrDepth": self._book_delivery,
+            # `depth<N>@<period>`: whole partial books, each replacing the last
+            "depth": self._events_delivery(sp.parse_partial_depth),
+            "trade": self._events_delivery(sp.parse_trades, many=True),
+        }
         self.handlers = {
-            "incrDepth": self._on_book,
-            "trade": self.each_event(
-                lambda t, frame, ts: sp.parse_trades(_bytes(frame), t.symbol, ts)
-            ),
             "bookTicker": self.each_event(
                 lambda t, frame, ts: [sp.parse_book_ticker(_bytes(frame), t.symbol, ts)]
             ),
             "markPrice": self.each_event(
                 lambda t, frame, ts: [sp.parse_mark_price(_bytes(frame), t.symbol, ts)]
-            ),
-            # `depth<N>@<period>`: whole partial books, each replacing the last
-            "depth": self.each_event(
-                lambda t, frame, ts: [sp.parse_partial_depth(_bytes(frame), t.symbol, ts)]
             ),
             "ticker": self.each_event(
                 lambda t, frame, ts: [sp.parse_ticker(_bytes(frame), t.symbol, ts)]
@@ -82,7 +89,7 @@ class PublicStreams(PublicSession[StreamTopic]):
             kind = "depth"
         elif kind.startswith("kline_"):
             kind, _, interval = kind.partition("_")
-        if kind not in self.handlers:
+        if kind not in self.handlers and kind not in self.binders:
             raise NotSupported(f"dataType {name!r} is not known on {self.client.key}")
         topic = StreamTopic(name, path, kind, channel.symbol or "")
         if kind == "kline":
@@ -111,24 +118,69 @@ class PublicStreams(PublicSession[StreamTopic]):
 
     # -- frames ------------------------------------------------------------------------
     def feed(self, frame: str | bytes, local_ts: int = 0) -> None:
-        self._dispatch(sm.data_type_of(_bytes(frame)), frame, local_ts)
+        frame = _bytes(frame)
+        # `_dispatch`, inlined: this runs once per frame of every topic
+        topic = self.topics.get(sm.data_type_of(frame))
+        if topic is not None:  # None: a frame still in flight after an unsubscribe
+            topic.deliver(frame, local_ts or time.time_ns())
 
-    def _on_book(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
-        book = topic.book
-        assert book is not None
-        try:
-            parsed = sp.parse_incr_depth(_bytes(frame), topic.symbol, local_ts)
-            if parsed.snapshot is not None:
-                book.reset()  # `all` starts the book over, whatever its id
-                book.on_snapshot(parsed.snapshot)
-                changed = True
-            else:
-                changed = parsed.update is not None and book.on_update(parsed.update)
-        except MalformedMessage:
-            self._unreadable(topic, "malformed incrDepth push")
-            raise
-        if changed:
-            self._publish_book(topic)
+    def _events_delivery(
+        self, parse: Callable[[bytes, str, int], Any], many: bool = False
+    ) -> Callable[[StreamTopic], Callable[[str | bytes, int], None]]:
+        """A binder of topics whose pushes are events: each push decoded by `parse`
+        and its event (its events, when `many`) published to every channel."""
+
+        def bind(topic: StreamTopic) -> Callable[[str | bytes, int], None]:
+            publish, symbol, channels = self.publish, topic.symbol, topic.channels
+
+            def deliver(frame: str | bytes, local_ts: int) -> None:
+                parsed = parse(_bytes(frame), symbol, local_ts)
+                for event in parsed if many else (parsed,):
+                    for channel in channels:
+                        publish(channel, event)
+
+            return deliver
+
+        return bind
+
+    def _book_delivery(self, topic: StreamTopic) -> Callable[[str | bytes, int], None]:
+        """An `@incrDepth` topic's pushes: the hot path, as one closure over the book.
+        An `all` starts the book over; an update the book does not apply right away
+        (not LIVE, a gap, a duplicate) goes the engine's general way (`on_update`)."""
+        sync = topic.book
+        assert sync is not None
+        book, symbol, publish = sync.book, topic.symbol, self.publish
+        channels = tuple(c for c in topic.channels if c.kind == "book")
+        decode, continues, applied = sp.decode_incr_depth, sync.continues, sync.applied
+
+        def deliver(frame: str | bytes, local_ts: int) -> None:
+            try:
+                msg = decode(_bytes(frame))
+                data = msg.data
+                last = data.lastUpdateId
+                if data.action == "update" and continues(last, last, -1):
+                    try:
+                        book.apply(data.bids, data.asks)
+                    except MalformedMessage as exc:
+                        sync.refuse(str(exc))
+                    applied(last, last, data.time or msg.ts, local_ts)
+                    changed = True
+                else:
+                    parsed = sp.book_frame(msg, symbol, local_ts)
+                    if parsed.snapshot is not None:
+                        sync.reset()  # `all` starts the book over, whatever its id
+                        sync.on_snapshot(parsed.snapshot)
+                        changed = True
+                    else:
+                        changed = parsed.update is not None and sync.on_update(parsed.update)
+            except MalformedMessage:
+                self._unreadable(topic, "malformed incrDepth push")
+                raise
+            if changed:
+                for channel in channels:
+                    publish(channel, sync)  # the consumer's view filters by state
+
+        return deliver
 
     def _publish_book(self, topic: StreamTopic) -> None:
         book = topic.book

@@ -22,6 +22,7 @@ from tradeport.venues.kit.market_numbers import NotNegative, Positive
 
 T = TypeVar("T")
 Levels = list[tuple[float, float]]  # checked by the book engine (book/levels.py)
+PartialLevels = list[tuple[Positive, NotNegative]]  # no book engine checks these
 PING = b"Ping"
 PONG = "Pong"
 
@@ -61,10 +62,11 @@ class IncrDepthData(msgspec.Struct, gc=False):
 
 
 class PartialDepthData(msgspec.Struct, gc=False):
-    """`@depth<N>@<period>`: the top N levels, replacing the book at every push."""
+    """`@depth<N>@<period>`: the top N levels, replacing the book at every push; each
+    checked while decoding (a real price and quantity)."""
 
-    bids: Levels
-    asks: Levels
+    bids: PartialLevels
+    asks: PartialLevels
 
 
 class TradeRow(msgspec.Struct, gc=False):
@@ -180,10 +182,17 @@ class _Head(msgspec.Struct):
 
 
 _head = msgspec.json.Decoder(_Head)
+_PUSH = b'{"code":0,"dataType":"'  # how a push begins
 
 
 def data_type_of(text: bytes) -> str:
-    """The `dataType` of a push; MalformedMessage if it names none."""
+    """The `dataType` of a push; MalformedMessage if it names none. Read off the
+    beginning of a push that starts as the venue's do, decoded otherwise."""
+    if text.startswith(_PUSH):
+        end = text.find(b'"', 22, 160)
+        peeked = text[22:end] if end > 22 else b""
+        if peeked and peeked.isascii() and b"\\" not in peeked:  # no escapes: as it is
+            return peeked.decode()
     try:
         name = _head.decode(text).dataType
     except msgspec.DecodeError as exc:

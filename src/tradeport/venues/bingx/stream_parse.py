@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from tradeport.book.levels import check_levels
+from msgspec import DecodeError
+
 from tradeport.book.types import DepthUpdate
 from tradeport.model import Bar, MarkPrice, OrderBook, Quote, Side, Ticker, Trade
 from tradeport.model.errors import MalformedMessage
@@ -23,11 +24,14 @@ from tradeport.venues.bingx.parse import parse_kline
 
 _incr = sm.decoder(sm.IncrDepthPush)
 _partial = sm.decoder(sm.PartialDepthPush)
-_trades = sm.decoder(sm.TradePush)
+_decode_trades = sm.decoder(sm.TradePush).decode
 _book_ticker = sm.decoder(sm.BookTickerPush)
 _mark = sm.decoder(sm.MarkPricePush)
 _ticker = sm.decoder(sm.TickerPush)
 _klines = sm.decoder(sm.KlinePush)
+
+
+_SELL, _BUY = Side.SELL, Side.BUY  # bound once: enum lookups cost on every trade
 
 
 class BookFrame(NamedTuple):
@@ -38,7 +42,19 @@ class BookFrame(NamedTuple):
 
 
 def parse_incr_depth(text: bytes, symbol: str, local_ts: int) -> BookFrame:
-    msg: sm.IncrDepthPush = sm.decode_as(_incr.decode, text, "incrDepth push")
+    return book_frame(decode_incr_depth(text), symbol, local_ts)
+
+
+def decode_incr_depth(text: bytes) -> sm.IncrDepthPush:
+    """An `@incrDepth` push, decoded (levels as floats, for the book engine to check)."""
+    try:
+        return _incr.decode(text)
+    except DecodeError as exc:
+        raise MalformedMessage(f"incrDepth push: {exc}") from None
+
+
+def book_frame(msg: sm.IncrDepthPush, symbol: str, local_ts: int) -> BookFrame:
+    """A decoded `@incrDepth` push for the book engine."""
     data = msg.data
     ts = data.time or msg.ts
     if data.action == "all":
@@ -57,33 +73,42 @@ def parse_incr_depth(text: bytes, symbol: str, local_ts: int) -> BookFrame:
 
 def parse_partial_depth(text: bytes, symbol: str, local_ts: int) -> OrderBook:
     """A `@depth<N>` push: both sides put best first whatever order they came in (the
-    REST depth example lists asks best-last)."""
-    msg: sm.PartialDepthPush = sm.decode_as(_partial.decode, text, "depth push")
-    check_levels("bid", msg.data.bids)  # no book engine checks a partial book
-    check_levels("ask", msg.data.asks)
+    REST depth example lists asks best-last). Its levels were checked while decoding:
+    no book engine checks a partial book."""
+    try:
+        msg: sm.PartialDepthPush = _partial.decode(text)
+    except DecodeError as exc:
+        raise MalformedMessage(f"depth push: {exc}") from None
+    data = msg.data
     return OrderBook(
         symbol=symbol,
-        bids=sorted(msg.data.bids, reverse=True),
-        asks=sorted(msg.data.asks),
+        bids=sorted(data.bids, reverse=True),
+        asks=sorted(data.asks),
         ts=msg.ts,
         local_ts=local_ts,
     )
 
 
 def parse_trades(text: bytes, symbol: str, local_ts: int) -> list[Trade]:
-    msg: sm.TradePush = sm.decode_as(_trades.decode, text, "trade push")
-    return [
-        Trade(
-            symbol=symbol,
-            trade_id=f"{row.time}-{row.price}-{row.qty}",
-            price=row.price,
-            qty=row.qty,
-            taker_side=Side.SELL if row.buyer_maker else Side.BUY,
-            ts=row.time,
-            local_ts=local_ts,
+    try:
+        rows = _decode_trades(text).data
+    except DecodeError as exc:
+        raise MalformedMessage(f"trade push: {exc}") from None
+    trades = []
+    for row in rows:
+        price, qty, ts = row.price, row.qty, row.time
+        trades.append(
+            Trade(
+                symbol=symbol,
+                trade_id=f"{ts}-{price}-{qty}",
+                price=price,
+                qty=qty,
+                taker_side=_SELL if row.buyer_maker else _BUY,
+                ts=ts,
+                local_ts=local_ts,
+            )
         )
-        for row in msg.data
-    ]
+    return trades
 
 
 def parse_book_ticker(text: bytes, symbol: str, local_ts: int) -> Quote:

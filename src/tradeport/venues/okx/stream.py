@@ -19,6 +19,8 @@ leaves its books SYNCING until the replacement's snapshots arrive. `books5` and
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -58,8 +60,8 @@ class PublicStreams(PublicSession[StreamTopic]):
         self.swap = client.asset_type is AssetType.SWAP
         self.events_skipped = 0  # informational events (connection counts, notices)
         each = self.each_event
+        self.binders = {"books": self._books_delivery}
         self.handlers = {
-            "books": self._on_books,
             "books5": each(lambda t, f, ts: [sp.parse_top_book(f, t.symbol, t.size, ts)]),
             "bbo-tbt": each(lambda t, f, ts: _present(sp.parse_bbo(f, t.symbol, t.size, ts))),
             "trades": each(lambda t, f, ts: sp.parse_trades(f, t.symbol, t.size, ts)),
@@ -75,7 +77,7 @@ class PublicStreams(PublicSession[StreamTopic]):
     def _new_topic(self, name: str, path: str, channel: Channel) -> StreamTopic:
         okx_channel, _, inst_id = name.partition(":")
         kind = "candle" if okx_channel.startswith("candle") else okx_channel
-        if kind not in self.handlers:
+        if kind not in self.handlers and kind not in self.binders:
             raise NotSupported(f"channel {okx_channel!r} is not known on {self.client.key}")
         contract = self.client.contract_of(inst_id)
         if contract is None:
@@ -111,19 +113,31 @@ class PublicStreams(PublicSession[StreamTopic]):
                 self.events_skipped += 1
                 return
             peeked = head.arg.channel, head.arg.instId
-        self._dispatch(f"{peeked[0]}:{peeked[1]}", frame, local_ts)
+        # `_dispatch`, inlined: this runs once per frame of every topic
+        topic = self.topics.get(f"{peeked[0]}:{peeked[1]}")
+        if topic is not None:  # None: a frame still in flight after an unsubscribe
+            topic.deliver(frame, local_ts or time.time_ns())
 
-    def _on_books(self, topic: StreamTopic, frame: str | bytes, local_ts: int) -> None:
+    def _books_delivery(self, topic: StreamTopic) -> Callable[[str | bytes, int], None]:
+        """A `books` topic's frames: the checked book's hot path, then publication. A
+        closure over the topic's state (rebound when its channels change): it runs for
+        every push."""
         book = topic.book
         assert book is not None
-        try:
-            changed = book.on_frame(frame, local_ts)
-        except MalformedMessage:
-            # unreadable, or levels or ids that cannot be real (the book refused them)
-            self._unreadable(topic, "malformed books push")
-            raise
-        if changed:
-            self._publish_book(topic)
+        on_frame, sync, channels, publish = book.on_frame, book.sync, topic.channels, self.publish
+
+        def deliver(frame: str | bytes, local_ts: int) -> None:
+            try:
+                changed = on_frame(frame, local_ts)
+            except MalformedMessage:
+                # unreadable, or levels or ids that cannot be real (the book refused them)
+                self._unreadable(topic, "malformed books push")
+                raise
+            if changed:
+                for channel in channels:
+                    publish(channel, sync)  # the consumer's view filters by state
+
+        return deliver
 
     def _publish_book(self, topic: StreamTopic) -> None:
         book = topic.book

@@ -21,7 +21,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from tradeport.book.checksum import DEPTH, crc32_joined
+from msgspec import DecodeError
+
+from tradeport.book.checksum import DEPTH
 from tradeport.book.sequence import SeqLinkRule
 from tradeport.book.sync import BookSync
 from tradeport.book.text_levels import Sizes as TextSizes
@@ -36,36 +38,58 @@ from tradeport.venues.okx.stream_parse import BookPush, Level
 log = logging.getLogger("tradeport.venues.okx")
 
 LIVE = BookState.LIVE
-_rows = sm.decoder(sm.BookRowsFrame)
+_decode_rows = sm.decoder(sm.BookRowsFrame).decode
 
 
 class CheckedBook:
     """A `BookSync` over a `TextL2Book`: the levels and the text their checksums need."""
 
-    __slots__ = ("_sizes", "book", "size", "sync")
+    __slots__ = ("book", "size", "sync")
 
     def __init__(self, symbol: str, resync: Callable[[str], None], size: Sizes = float) -> None:
-        self.book = TextL2Book(symbol)
-        self.sync = BookSync(symbol, SeqLinkRule(), resync, book=self.book)
         self.size = size  # venue size text → base units
         # the common converters as a suffix the store reads sizes with, inline
-        self._sizes: TextSizes = (
+        sizes: TextSizes = (
             "" if size is float else size.suffix if isinstance(size, TenPower) else size
         )
+        self.book = TextL2Book(symbol, sizes)
+        self.sync = BookSync(symbol, SeqLinkRule(), resync, book=self.book)
 
     def on_frame(self, frame: str | bytes, local_ts: int) -> bool:
         """Feed one `books` push off the socket. True when what the book shows changed
         (its levels, or its state). MalformedMessage for a push that cannot be read,
-        or whose levels or ids cannot be real (the book resyncs)."""
-        msg: sm.BookRowsFrame = sm.decode_as(_rows.decode, frame, "books push")
-        if len(msg.data) != 1:
-            raise MalformedMessage(f"books push with {len(msg.data)} entries, expected 1")
-        data = msg.data[0]
-        ts = int(data.ts) if data.ts.isdigit() else 0
+        or whose levels or ids cannot be real (the book resyncs).
+
+        The hot path, in one function: decode, continuity, apply, crossed check and
+        checksum; anything but a LIVE book's next update goes the general way."""
+        try:
+            msg: sm.BookRowsFrame = _decode_rows(frame)
+        except DecodeError as exc:
+            raise MalformedMessage(f"books push: {exc}") from None
+        entries = msg.data
+        if len(entries) != 1:
+            raise MalformedMessage(f"books push with {len(entries)} entries, expected 1")
+        data = entries[0]
+        ts_text = data.ts
+        ts = int(ts_text) if ts_text.isdigit() else 0
         if msg.action == "update":
-            return self._update(
-                data.seqId, data.prevSeqId, data.bids, data.asks, ts, local_ts, data.checksum
-            )
+            seq = data.seqId
+            sync = self.sync
+            if not sync.continues(seq, seq, data.prevSeqId):
+                return self._update(
+                    seq, data.prevSeqId, data.bids, data.asks, ts, local_ts, data.checksum
+                )
+            book = self.book
+            try:
+                book.apply_text(data.bids, data.asks)
+            except (MalformedMessage, ValueError) as exc:
+                sync.refuse(f"books level: {exc}")
+            if sync.applied(seq, seq, ts, local_ts):
+                # 0: the venue computed none (OKX stops sending checksums in June 2026)
+                expected = data.checksum
+                if expected and book.checksum(DEPTH) != expected:
+                    self._mismatch(expected)
+            return True
         if msg.action != "snapshot":
             raise MalformedMessage(f"books push action {msg.action!r}")
         snapshot = OrderBook(
@@ -98,7 +122,7 @@ class CheckedBook:
 
     def checksum(self) -> int:
         """The checksum of the book as it stands (what the venue's must equal)."""
-        return crc32_joined(*self.book.top_texts(DEPTH))
+        return self.book.checksum(DEPTH)
 
     def _snapshot(
         self,
@@ -133,7 +157,7 @@ class CheckedBook:
             )
             return sync.on_update(update)  # buffered, skipped, a gap: nothing applied
         try:
-            self.book.apply_text(bids, asks, self._sizes)
+            self.book.apply_text(bids, asks)
         except (MalformedMessage, ValueError) as exc:
             sync.refuse(f"books level: {exc}")
         if sync.applied(seq, seq, ts, local_ts):
@@ -149,17 +173,17 @@ class CheckedBook:
 
     def _verify(self, expected: int) -> None:
         # 0: the venue computed none (OKX stops sending checksums in June 2026)
-        if expected == 0:
-            return
-        actual = self.checksum()
-        if actual != expected:
-            sync = self.sync
-            sync.stats.checksum_mismatches += 1
-            log.warning(
-                "%s: checksum mismatch at seqId %d (venue %d, book %d)",
-                sync.symbol,
-                sync.update_id,
-                expected,
-                actual,
-            )
-            sync.invalidate("checksum mismatch")
+        if expected and self.book.checksum(DEPTH) != expected:
+            self._mismatch(expected)
+
+    def _mismatch(self, expected: int) -> None:
+        sync = self.sync
+        sync.stats.checksum_mismatches += 1
+        log.warning(
+            "%s: checksum mismatch at seqId %d (venue %d, book %d)",
+            sync.symbol,
+            sync.update_id,
+            expected,
+            self.book.checksum(DEPTH),
+        )
+        sync.invalidate("checksum mismatch")
