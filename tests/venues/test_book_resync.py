@@ -218,11 +218,12 @@ async def test_okx_resync_snapshot_failing_its_checksum_resubscribes_again() -> 
         def on_view(view: OrderBook) -> None:
             nonlocal corrupted
             consumer(view)
-            # each time the book leaves LIVE (or a snapshot is refused), the next frame
-            # the venue builds for it, the resubscription's snapshot, is corrupted too
+            # each time the book leaves LIVE (or a snapshot is refused), the venue's next
+            # snapshot for it, the resubscription's, is corrupted too (not a heartbeat
+            # that the emulator's clock may push first)
             if view.state is not BookState.LIVE and corrupted < 3:
                 corrupted += 1
-                emulator.streams.corrupt_checksum(inst)
+                emulator.streams.corrupt_checksum(inst, snapshot=True)
 
         await client.watch_order_book(SYMBOL, all_states=True, callback=on_view)
         await asyncio.wait_for(consumer.live.wait(), WAIT)

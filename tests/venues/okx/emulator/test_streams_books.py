@@ -62,3 +62,13 @@ def test_a_corrupted_checksum_is_never_zero_nor_right_even_when_checksums_are_of
     off = state.snapshot(checksums=False).checksum
     assert off not in (0, -1881014294)
     assert state.snapshot(checksums=False).checksum == 0
+
+
+def test_a_corrupted_snapshot_leaves_the_heartbeats_before_it_right() -> None:
+    state = BookState()
+    state.take([level("100", "1")], [level("101", "1")], update_id=1, ts=1)
+    right = state.checksum()
+    state.corrupt_checksum(snapshot=True)
+    assert state.heartbeat(2, checksums=True).checksum == right
+    assert state.snapshot(checksums=True).checksum not in (0, right)
+    assert state.snapshot(checksums=True).checksum == right  # only the next snapshot

@@ -64,6 +64,7 @@ class BookState:
         self.pushed_ms = 0  # stream time of the last update pushed (heartbeat clock)
         self._reset = False
         self._corrupt = False
+        self._corrupt_snapshot = False
 
     @property
     def started(self) -> bool:
@@ -76,9 +77,13 @@ class BookState:
             raise ValueError("seqId is already 0, the lowest a sequence can start from")
         self._reset = True
 
-    def corrupt_checksum(self) -> None:
-        """The next frame built from this state carries a wrong, non-zero checksum."""
-        self._corrupt = True
+    def corrupt_checksum(self, *, snapshot: bool = False) -> None:
+        """The next frame built from this state carries a wrong, non-zero checksum; with
+        `snapshot`, the next snapshot (heartbeats and updates before it stay right)."""
+        if snapshot:
+            self._corrupt_snapshot = True
+        else:
+            self._corrupt = True
 
     # -- taking the engine's book --------------------------------------------------------
     def take(
@@ -113,7 +118,8 @@ class BookState:
         """The whole state, as a new subscriber receives it (`prevSeqId` -1)."""
         bids = [level.row() for level in self._side(self.bids, reverse=True)]
         asks = [level.row() for level in self._side(self.asks, reverse=False)]
-        return BookPush("snapshot", bids, asks, self.ts, self._checksum(checksums), -1, self.seq)
+        checksum = self._checksum(checksums, snapshot=True)
+        return BookPush("snapshot", bids, asks, self.ts, checksum, -1, self.seq)
 
     def update(
         self, prev_seq: int, changes: tuple[list[TextLevel], list[TextLevel]], *, checksums: bool
@@ -133,10 +139,13 @@ class BookState:
         asks = [(level.px, level.sz) for level in self._side(self.asks, reverse=False)[:25]]
         return crc32_interleaved(bids, asks)
 
-    def _checksum(self, enabled: bool) -> int:
+    def _checksum(self, enabled: bool, *, snapshot: bool = False) -> int:
         value = self.checksum() if enabled else 0
         if self._corrupt:
             self._corrupt = False
+            return _wrong(value, self.checksum())
+        if snapshot and self._corrupt_snapshot:
+            self._corrupt_snapshot = False
             return _wrong(value, self.checksum())
         return value
 

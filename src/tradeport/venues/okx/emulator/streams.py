@@ -94,9 +94,10 @@ class OkxStreams(StreamSkin):
         """The next `books` update of `inst` carries a `seqId` below its `prevSeqId`."""
         self.public.book(inst).reset_sequence()
 
-    def corrupt_checksum(self, inst: str) -> None:
-        """The next `books` frame of `inst` carries a wrong, non-zero checksum."""
-        self.public.book(inst).corrupt_checksum()
+    def corrupt_checksum(self, inst: str, *, snapshot: bool = False) -> None:
+        """The next `books` frame of `inst` carries a wrong, non-zero checksum; with
+        `snapshot`, its next snapshot (what a resubscription receives)."""
+        self.public.book(inst).corrupt_checksum(snapshot=snapshot)
 
     # -- connections -------------------------------------------------------------------
     def _handler(self, kind: PathKind) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
