@@ -36,11 +36,12 @@ def journal_table(
     header: bool = True,
     fold_constant: bool = False,
 ) -> Table:
-    """The events, one row each, oldest first. With `fold_constant`, the venue and
-    symbol columns are left out when every row has the same one, which the title then
-    names (narrow terminals); `--follow` keeps them, so its tables line up."""
+    """The events, one row each, oldest first. With `fold_constant` (narrow terminals),
+    the venue and symbol columns are left out when every row that has one has the same,
+    and the date when all rows share it; the title names what was folded. `--follow`
+    keeps every column, so its tables line up."""
     rows = [
-        (
+        [
             str(e.seq),
             event_time(e.ts),
             e.kind,
@@ -48,25 +49,37 @@ def journal_table(
             e.venue or "-",
             e.symbol or "-",
             event_summary(e),
-        )
+        ]
         for e in events
     ]
+    names = [n for n, _ in _COLUMNS]
+    widths = dict(_COLUMNS)
+    headers = {name: name for name in names}
     keep = list(range(len(_COLUMNS)))
     if fold_constant and rows:
-        folded = []
+        folded: list[str] = []
         for name in ("venue", "symbol"):
-            index = [n for n, _ in _COLUMNS].index(name)
-            values = {row[index] for row in rows}
-            if len(values) == 1:
+            index = names.index(name)
+            values = {row[index] for row in rows} - {"-"}
+            if len(values) <= 1:
                 keep.remove(index)
-                folded.append(values.pop())
+                folded.extend(values)
+        at = names.index("time (UTC)")
+        dates = {row[at].partition(" ")[0] for row in rows}
+        if len(dates) == 1:
+            for row in rows:
+                row[at] = row[at].partition(" ")[2]
+            widths["time (UTC)"] = len(rows[0][at])
+            headers["time (UTC)"] = "time"
+            folded.append(f"{dates.pop()} UTC")
         if folded:
             title = " ".join(filter(None, [title, f"({' '.join(folded)})"]))
     table = Table(title=title, show_header=header)
     for i in keep:
-        name, width = _COLUMNS[i]
+        name = names[i]
+        width = widths[name]
         table.add_column(
-            name,
+            headers[name],
             min_width=width or None,
             no_wrap=bool(width),
             justify="right" if name == "seq" else "left",

@@ -153,7 +153,7 @@ def test_a_folded_table_names_the_one_venue_and_symbol_in_its_title(
         console.print(journal_table(journal.events(), title="journal", fold_constant=True))
         assert all(len(line) <= 100 for line in out.getvalue().splitlines())
         text = out.getvalue()
-        assert "journal (BINANCE___SWAP BTC-USDT)" in text
+        assert "journal (BINANCE___SWAP BTC-USDT " in text and " UTC)" in text
         assert "┃ venue " not in text and text.count("BINANCE___SWAP") == 1
         # every event stays on one line: the summary column has room without them
         assert "enter long 0.05 market 3x, client id tpfirst" in text
@@ -165,4 +165,14 @@ def test_a_folded_table_names_the_one_venue_and_symbol_in_its_title(
             out.truncate()
             console.print(journal_table(two.events(), title="journal", fold_constant=True))
         text = out.getvalue()
-        assert "journal (BTC-USDT)" in text and "┃ venue " in text and "OKX___SWAP" in text
+        assert "journal (BTC-USDT " in text and "┃ venue " in text and "OKX___SWAP" in text
+        # a row without a symbol (a state snapshot) does not keep the column
+        with Journal(tmp_path / "three.db") as three:
+            write_trade(three, "c")
+            three.record("snapshot", data={"capital": "1"})
+            out.seek(0)
+            out.truncate()
+            console.print(journal_table(three.events(), title="j", fold_constant=True))
+        text = out.getvalue()
+        assert "j (BINANCE___SWAP BTC-USDT " in text and "┃ symbol " not in text
+        assert "┃ time " in text and "┃ time (UTC)" not in text
