@@ -93,3 +93,18 @@ def test_levels_applied_from_the_frame_text_reach_the_follower() -> None:
     assert book.take_changes(me) == [([(99.5, 2.0), (99.0, 0.0)], [(101.5, 3.0)])]
     assert book.bids_top() == [(99.5, 2.0)]
     assert book.asks_top() == [(101.0, 1.0), (101.5, 3.0)]
+
+
+def test_text_the_reader_refuses_keeps_nothing_and_a_full_follower_loses_the_changes() -> None:
+    book = L2Book("X")
+    book.load([(99.0, 1.0)], [(101.0, 1.0)], 1)
+    me = object()
+    book.follow_changes(me)
+    book.take_changes(me)
+    assert not book.apply_json(b'[["99.5","2e1"]]', b"[]")  # not the plain form
+    assert book.take_changes(me) == []  # nothing was applied, nothing kept
+    for _ in range(MAX_CHANGES + 1):  # a follower that stopped taking
+        assert book.apply_json(b'[["99.5","2"]]', b"[]")
+    assert book.take_changes(me) is None
+    assert book.apply_json(b'[["99.5","3"]]', b"[]")
+    assert book.take_changes(me) == [([(99.5, 3.0)], [])]

@@ -386,9 +386,11 @@ done:
     return result;
 }
 
+/* The rows applied to one side; with `kept` (a list, else NULL) each level also goes
+ * into it as a (price, quantity) tuple, the tuple the side's cache then holds. */
 static int
 apply_rows(Rows *rows, PyObject *levels, PyObject *prices, int negate, PyObject *cache,
-           PyObject *side, PyObject *bad_level)
+           PyObject *side, PyObject *bad_level, PyObject *kept)
 {
     for (Py_ssize_t i = 0; i < rows->count; i++) {
         double p = rows->pairs[2 * i], q = rows->pairs[2 * i + 1];
@@ -400,8 +402,19 @@ apply_rows(Rows *rows, PyObject *levels, PyObject *prices, int negate, PyObject 
             Py_DECREF(p_obj);
             return -1;
         }
-        int err = apply_level(levels, prices, negate, cache, side, bad_level, NULL,
+        PyObject *row = NULL;
+        if (kept != NULL) {
+            row = PyTuple_Pack(2, p_obj, q_obj);
+            if (row == NULL || PyList_Append(kept, row) < 0) {
+                Py_XDECREF(row);
+                Py_DECREF(p_obj);
+                Py_DECREF(q_obj);
+                return -1;
+            }
+        }
+        int err = apply_level(levels, prices, negate, cache, side, bad_level, row,
                               p_obj, q_obj, p, q);
+        Py_XDECREF(row);
         Py_DECREF(p_obj);
         Py_DECREF(q_obj);
         if (err < 0)
@@ -411,28 +424,37 @@ apply_rows(Rows *rows, PyObject *levels, PyObject *prices, int negate, PyObject 
 }
 
 /* apply_json(bids_text, asks_text, bids, bid_prices, bid_cache, asks, ask_prices,
- *            ask_cache, bad_level)
+ *            ask_cache, bad_level[, changes])
  *
  * L2Book.apply with both sides given as JSON text: True once applied; None, with the
  * book untouched, when either side's text is not the plain form (both are read before
- * anything is applied). The texts are bytes-like (bytes, msgspec.Raw). */
+ * anything is applied). The texts are bytes-like (bytes, msgspec.Raw). With `changes`
+ * (a list, or None), the levels read are appended to it as one (bids, asks) pair of
+ * lists of (price, quantity) tuples before they are applied, as L2Book.apply keeps
+ * them for a follower. */
 static PyObject *
 apply_json(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 9) {
-        PyErr_SetString(PyExc_TypeError, "apply_json takes 9 arguments");
+    if (nargs != 9 && nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "apply_json takes 9 or 10 arguments");
         return NULL;
     }
     PyObject *bids = args[2], *bid_prices = args[3], *asks = args[5], *ask_prices = args[6];
     PyObject *bad_level = args[8], *bid_cache, *ask_cache;
+    PyObject *changes = nargs == 10 && args[9] != Py_None ? args[9] : NULL;
     if (!PyDict_Check(bids) || !PyList_Check(bid_prices) || !PyDict_Check(asks) ||
         !PyList_Check(ask_prices)) {
         PyErr_SetString(PyExc_TypeError, "apply_json: levels must be dicts, prices lists");
         return NULL;
     }
+    if (changes != NULL && !PyList_Check(changes)) {
+        PyErr_SetString(PyExc_TypeError, "apply_json: changes must be a list");
+        return NULL;
+    }
     if (side_cache(args[4], bid_prices, &bid_cache) < 0 ||
         side_cache(args[7], ask_prices, &ask_cache) < 0)
         return NULL;
+    PyObject *bid_kept = NULL, *ask_kept = NULL;
     Rows bid_rows = {.capacity = 64}, ask_rows = {.capacity = 64};
     bid_rows.pairs = bid_rows.inline_pairs;
     ask_rows.pairs = ask_rows.inline_pairs;
@@ -446,11 +468,24 @@ apply_json(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         result = Py_NewRef(Py_None);
         goto done;
     }
-    if (apply_rows(&bid_rows, bids, bid_prices, 0, bid_cache, side_names[0], bad_level) < 0 ||
-        apply_rows(&ask_rows, asks, ask_prices, 1, ask_cache, side_names[1], bad_level) < 0)
+    if (changes != NULL) {
+        bid_kept = PyList_New(0);
+        ask_kept = PyList_New(0);
+        PyObject *pair = bid_kept && ask_kept ? PyTuple_Pack(2, bid_kept, ask_kept) : NULL;
+        int err = pair == NULL || PyList_Append(changes, pair) < 0;
+        Py_XDECREF(pair);
+        if (err)
+            goto done;
+    }
+    if (apply_rows(&bid_rows, bids, bid_prices, 0, bid_cache, side_names[0], bad_level,
+                   bid_kept) < 0 ||
+        apply_rows(&ask_rows, asks, ask_prices, 1, ask_cache, side_names[1], bad_level,
+                   ask_kept) < 0)
         goto done;
     result = Py_NewRef(Py_True);
 done:
+    Py_XDECREF(bid_kept);
+    Py_XDECREF(ask_kept);
     if (bid_rows.pairs != bid_rows.inline_pairs)
         PyMem_Free(bid_rows.pairs);
     if (ask_rows.pairs != ask_rows.inline_pairs)
@@ -528,7 +563,8 @@ static PyMethodDef methods[] = {
      "apply_side(rows, levels, prices, negate, side, bad_level, cache): L2Book.apply, one side."},
     {"apply_json", (PyCFunction)(void (*)(void))apply_json, METH_FASTCALL,
      "apply_json(bids_text, asks_text, bids, bid_prices, bid_cache, asks, ask_prices, "
-     "ask_cache, bad_level): L2Book.apply from JSON text; None when not the plain form."},
+     "ask_cache, bad_level[, changes]): L2Book.apply from JSON text; None when not the "
+     "plain form."},
     {"top", (PyCFunction)(void (*)(void))top, METH_FASTCALL,
      "top(levels, prices, n, negate): the best n levels of one side, best first."},
     {NULL, NULL, 0, NULL},

@@ -345,10 +345,13 @@ class L2Book:
         reads it or names what is wrong. Otherwise True, with the result and errors of
         `apply` (both sides are read before either is applied)."""
         compiled = _store
-        # with a follower, the levels go through `apply`, which keeps them for it
-        if compiled is not None and self._changes is None:
+        if compiled is not None:
             if self._views:
                 self._freeze_views()
+            changes = self._changes  # a follower's: the levels read are kept for it
+            if changes is not None and len(changes) >= MAX_CHANGES:
+                self._lose_changes()
+                changes = None
             done = compiled.apply_json(
                 bids,
                 asks,
@@ -359,6 +362,7 @@ class L2Book:
                 self._ask_prices,
                 self._ask_cache,
                 bad_level,
+                changes,
             )
             return done is not None
         bid_levels = json_levels(bids)
