@@ -11,7 +11,7 @@ closed, after `max_file_seconds` or at the day's end or on `close()`: a reader g
 so at most the rows of the files open at the crash are lost (bounded by
 `max_file_seconds`).
 
-Rows wait in memory as tuples (rows.py) and go out as one row group, built column by
+Rows wait in memory as packed tuples (rows.py) and go out as one row group, built column by
 column for the whole group, when `row_group_rows` of a file wait, when the file closes,
 and whenever more than `max_buffered_rows` wait in all (the files holding the most
 first, until half remain): a row group in a file without its footer is no more durable
@@ -32,7 +32,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import accumulate, chain
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -118,17 +118,17 @@ DEFAULT_MAX_BUFFERED_ROWS = 200_000
 _DICTIONARY = ("kind", "side", "reason", "topic")
 
 
-def _floats(data: memoryview) -> pa.Array:
+def _floats(data: memoryview[float]) -> pa.Array:
     return pa.Array.from_buffers(pa.float64(), len(data), [None, pa.py_buffer(data.tobytes())])
 
 
-def _level_arrays(column: Sequence[Any]) -> tuple[pa.Array, pa.Array]:
-    """A column of (price, size) pair lists as two list<float64> arrays (prices,
-    sizes), split for the whole column at once: the pairs go into one C array of
-    doubles, and every other double is a price (no Python object per level)."""
-    ends = array("i", [0, *accumulate(map(len, column))])
+def _level_arrays(column: Sequence[array[float]]) -> tuple[pa.Array, pa.Array]:
+    """A column of flat levels (rows.flat_levels) as two list<float64> arrays (prices,
+    sizes), split for the whole column at once: the rows' doubles joined into one
+    buffer, every other one a price (no Python object per level)."""
+    ends = array("i", [0, *accumulate(len(levels) // 2 for levels in column)])
     offsets = pa.Array.from_buffers(pa.int32(), len(ends), [None, pa.py_buffer(ends)])
-    pairs = memoryview(array("d", chain.from_iterable(chain.from_iterable(column))))
+    pairs = memoryview(b"".join(column)).cast("d")
     return (
         pa.ListArray.from_arrays(offsets, _floats(pairs[0::2])),
         pa.ListArray.from_arrays(offsets, _floats(pairs[1::2])),

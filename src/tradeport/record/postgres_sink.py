@@ -25,7 +25,6 @@ import sys
 import time
 from array import array
 from collections.abc import AsyncIterator, Sequence
-from itertools import chain
 from typing import Any
 
 import psycopg
@@ -94,13 +93,14 @@ def _float8_array(doubles: bytes, offset: int, count: int) -> bytes:
     return _ARRAY_HEAD.pack(1, 0, _FLOAT8, count, 1) + body
 
 
-def _level_arrays(levels: Sequence[tuple[float, float]]) -> tuple[bytes, bytes]:
-    """(prices, sizes) of (price, size) pairs as two binary float8[]."""
-    doubles = array("d", chain.from_iterable(levels))
+def _level_arrays(levels: array[float]) -> tuple[bytes, bytes]:
+    """(prices, sizes) of flat levels (rows.flat_levels) as two binary float8[]."""
+    count = len(levels) // 2
     if sys.byteorder == "little":
-        doubles.byteswap()
-    raw = doubles.tobytes()
-    return _float8_array(raw, 0, len(levels)), _float8_array(raw, 1, len(levels))
+        levels = array("d", levels)  # a copy: the row's array is the event's own
+        levels.byteswap()
+    raw = levels.tobytes()
+    return _float8_array(raw, 0, count), _float8_array(raw, 1, count)
 
 
 def _copy_row(event: Event, run: int) -> tuple[Any, ...]:
@@ -113,9 +113,7 @@ def _copy_row(event: Event, run: int) -> tuple[Any, ...]:
         event.venue,
         event.symbol,
         run,
-        row[0],
-        str(row[1]),  # a BookKind, or a marker's kind: plain text either way
-        *row[2:bids],
+        *row[:bids],
         *_level_arrays(row[bids]),
         *_level_arrays(row[asks]),
         *row[asks + 1 :],

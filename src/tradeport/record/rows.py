@@ -7,15 +7,21 @@ in `kind`, its `reason` and `count`, and empty levels (book) or nulls (trades, q
 
 Each event type's layout is written once (`_LAYOUTS`): its `kind`, then the event's
 own fields in column order. Rows are tuples in that order, built with one C-level
-attribute read per event; `packed_row` keeps a book event's levels as the (price, size)
-pairs it holds (bids, asks), which each sink splits into bid_px, bid_qty, ask_px and
-ask_qty its own way (Parquet for a whole row group at once).
+attribute read per event; `packed_row` keeps a book event's levels (bids, asks) each as
+one C array of doubles, price and size in turn, which each sink splits into bid_px,
+bid_qty, ask_px and ask_qty its own way (Parquet for a whole row group at once).
+A packed row holds only text, numbers, bytes and such arrays: none of them is an object
+the garbage collector follows, so neither is the row once the collector has seen it, and
+rows waiting by the hundred thousand in a sink's buffer cost its full collections
+nothing (a row of lists of tuples was scanned by every one of them).
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -51,6 +57,28 @@ class _Layout:
         if kind is None:
             return lambda e: (e.seq, *get(e), "", 0)
         return lambda e: (e.seq, kind, *get(e), "", 0)
+
+
+def flat_levels(levels: Levels) -> array[float]:
+    """(price, size) pairs as one array of doubles: price, size, price, size..."""
+    return array("d", chain.from_iterable(levels))
+
+
+def _book_row(e: BookEvent) -> tuple[Any, ...]:
+    # the book layout below, with the kind as plain text (a BookKind is an object the
+    # collector follows) and the levels flat
+    return (
+        e.seq,
+        e.kind.value,
+        e.prev_id,
+        e.update_id,
+        e.ts,
+        e.local_ts,
+        flat_levels(e.bids),
+        flat_levels(e.asks),
+        "",
+        0,
+    )
 
 
 _LAYOUTS: dict[EventType, _Layout] = {
@@ -100,6 +128,7 @@ BOOK_LEVELS = tuple(PACKED_COLUMNS[Channel.BOOK].index(name) for name in _LEVEL_
 _PACKERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
     event_type: layout.getter() for event_type, layout in _LAYOUTS.items()
 }
+_PACKERS[BookEvent] = _book_row
 _BOOK_KINDS = frozenset(BookKind.__members__.values())
 
 
@@ -107,7 +136,7 @@ def _marker_row(e: Marker) -> tuple[Any, ...]:
     # the columns a marker has no value for: empty levels (book), nulls (the others)
     row: Row = dict.fromkeys(PACKED_COLUMNS[e.channel])
     if e.channel is Channel.BOOK:
-        row.update(prev_id=-1, bids=[], asks=[])
+        row.update(prev_id=-1, bids=array("d"), asks=array("d"))
     if "update_id" in row:
         row["update_id"] = e.update_id
     row.update(
@@ -122,8 +151,8 @@ def _marker_row(e: Marker) -> tuple[Any, ...]:
 
 
 def packed_row(event: Event) -> tuple[Any, ...]:
-    """`event` as a tuple of its channel's `PACKED_COLUMNS`. A book event's `kind` is
-    its `BookKind` (a str, whose text is the column's; no conversion per event)."""
+    """`event` as a tuple of its channel's `PACKED_COLUMNS`, a book event's levels as
+    `flat_levels`."""
     pack = _PACKERS.get(type(event))
     if pack is None:
         return _marker_row(event)  # type: ignore[arg-type]  # the only other type
