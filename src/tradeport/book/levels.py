@@ -190,8 +190,8 @@ class L2Book:
     # -- following the changes ----------------------------------------------------------
     def follow_changes(self, follower: object) -> bool:
         """Keep the levels every `apply` is given until `follower` takes them: a
-        consumer that writes each update's net change (the recorder) then looks only
-        at the changed levels instead of comparing whole books. One follower at a
+        consumer that writes each update's levels (the recorder) then looks only at
+        them instead of comparing whole books. One follower at a
         time: False when another one follows the book."""
         if self._follower is not None:
             return self._follower is follower

@@ -4,9 +4,10 @@ Every event carries the venue's time and the local receipt time, both int64 epoc
 nanoseconds, and `seq`: its position in its stream, counted by the recorder from 1, so
 a reader can prove nothing was written twice or left out between two markers.
 
-Book events are verified: a `delta` is the net change between two consecutive states
-of the synced book the venue client keeps (levels as (price, new size), size 0 removes
-the level), from update id `prev_id` to `update_id`; a `snapshot` is the whole book (to
+Book events are verified: a `delta` takes the synced book the venue client keeps from
+one verified state, update id `prev_id`, to the next, `update_id` (levels as (price, new
+size), size 0 removes the level, applied in order; as the venue sends them, a level may
+repeat its size or remove a price the book did not hold, which changes nothing); a `snapshot` is the whole book (to
 the recorded depth) at `update_id`, written periodically and whenever the book becomes
 LIVE again, so a reader can start at any snapshot. Quote events (optional) are the
 venue's own top-of-book pushes; raw events (optional) the venue's frames as received.

@@ -4,13 +4,16 @@ pushes of a contract set to any number of sinks.
 The recorder watches each symbol's book (in every state) and trades with callbacks, so
 it runs on the socket readers' path: it turns each update into an event and hands it
 to every sink's bounded queue (sink.py), which never blocks. Book events come from the
-synced book the client keeps: a `delta` is the net change between two consecutive
-verified states (worked out from the levels the book was given since the previous
-one, L2Book.follow_changes, so a delta costs the changed levels and not the book's
-depth; by comparing the two states when those are not known), a `snapshot` the whole
-book; a snapshot is written when the book becomes LIVE (first sync, and after every
-resync), every `snapshot_interval` seconds, and when a sink asks for one after
-dropping a delta. When the book leaves LIVE a GAP
+synced book the client keeps: a `delta` takes one verified state to the next. When
+the recorder follows the live book (L2Book.follow_changes: a float book recorded at
+full depth) a delta is the levels the book was given since the previous one, in order,
+as the venue sent them, so it costs the given levels and not the book's depth, and
+nothing of the book is copied; when the given levels are not known, the next event
+is a snapshot. Otherwise (a checksummed text book, a top-N window) the recorder keeps
+the book as last written and a delta is the net change, found by comparing the two.
+A `snapshot` is the whole book; one is written when the book becomes LIVE (first
+sync, and after every resync), every `snapshot_interval` seconds, and when a sink asks
+for one after dropping a delta. When the book leaves LIVE a GAP
 marker (if the venue's ids broke) and a RESYNC marker are written; nothing is written
 for that book until it is LIVE again. When a stream connection was lost and replaced,
 every stream gets a DISCONNECT marker ahead of its next event (trades sent during the
@@ -48,6 +51,7 @@ from tradeport.record.events import (
 )
 from tradeport.record.sink import DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_SIZE, Sink, SinkQueue
 from tradeport.streams.watch import Watch
+from tradeport.transport.ws_endpoint import WsStats
 from tradeport.venues.base import VenueClient
 
 DEFAULT_SNAPSHOT_INTERVAL = 60.0
@@ -61,17 +65,17 @@ def _changes(old: dict[float, float], new: dict[float, float]) -> list[tuple[flo
     return changed
 
 
-def _applied_changes(old: dict[float, float], given: dict[float, float]) -> Levels:
-    """The levels of `given` (price → size the book was given, the last one per price)
-    that differ from `old`, which is brought up to date: the same net change as
-    `_changes`, for the work of the changed levels only."""
-    changed = [(p, q) for p, q in given.items() if old.get(p, 0.0) != q]
-    for p, q in changed:
-        if q:
-            old[p] = q
-        else:
-            del old[p]
-    return changed
+def _given_levels(given: Changes) -> tuple[Levels, Levels]:
+    """The (bids, asks) of the updates a followed book was given, each side's levels
+    in the order they were applied: applied in that order they take the book where
+    the updates took it."""
+    if len(given) == 1:
+        bids, asks = given[0]
+        return list(bids), list(asks)
+    return (
+        [level for bids, _ in given for level in bids],
+        [level for _, asks in given for level in asks],
+    )
 
 
 @dataclass(slots=True)
@@ -81,6 +85,7 @@ class _BookStream:
     live: bool = False
     update_id: int = -1
     gaps: int = 0
+    # the book as last written, kept only when the live book is not followed
     bids: dict[float, float] = field(default_factory=dict)
     asks: dict[float, float] = field(default_factory=dict)
     next_snapshot: float = 0.0  # monotonic time the next periodic snapshot is due
@@ -162,6 +167,9 @@ class Recorder:
         self._started = False
         self._stopped = False
         self._replaced = 0  # connections replaced when last checked
+        # the counters of the client's stream connections, read with every event: taken
+        # from `stream_stats()` (which builds a dict) once streams were subscribed
+        self._connections: list[WsStats] = []
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -170,6 +178,7 @@ class Recorder:
         if self._started:
             return
         self._started = True
+        self._connections = list(self.client.stream_stats().values())
         self._replaced = self._replaced_connections()
         for queue in self.queues:
             queue.start()
@@ -244,9 +253,14 @@ class Recorder:
             self._watches[symbol] = []
             self._books[symbol].last_seen = time.monotonic()  # staleness counts from here
             self._mark_all(symbol, MarkerKind.START, "recording started", time.time_ns())
-        results = await asyncio.gather(
-            *(self._watch_symbol(s) for s in symbols), return_exceptions=True
-        )
+        try:
+            results = await asyncio.gather(
+                *(self._watch_symbol(s) for s in symbols), return_exceptions=True
+            )
+        finally:
+            # a connection opened for these streams is watched from now on; one lost
+            # before this counts then, and its marker is written with the next event
+            self._connections = list(self.client.stream_stats().values())
         for result in results:
             if isinstance(result, BaseException):
                 raise result
@@ -349,9 +363,10 @@ class Recorder:
     def _replaced_connections(self) -> int:
         """Stream connections lost and replaced so far (reconnects and connections the
         watchdog closed for silence); a make-before-break move loses nothing."""
-        return sum(
-            s.reconnects + s.watchdog_replacements for s in self.client.stream_stats().values()
-        )
+        replaced = 0
+        for stats in self._connections:
+            replaced += stats.reconnects + stats.watchdog_replacements
+        return replaced
 
     def _check_connections(self, local_ts: int) -> None:
         """Checked with every event, so the marker lands before the first event of a
@@ -504,31 +519,36 @@ class Recorder:
             return
         now = time.monotonic()
         given, taken = self._take_changes(stream, synced, book)
-        if not stream.live or stream.snapshot_wanted or now >= stream.next_snapshot:
+        followed = stream.followed is not None
+        if book.update_id == stream.update_id and stream.live:
+            if taken and given != []:
+                # levels given (or lost) without a new id: the next delta cannot follow
+                # on from the given levels
+                stream.in_step = False
+            return  # the same state again: nothing changed
+        in_step = given is not None and stream.in_step
+        if (
+            not stream.live
+            or stream.snapshot_wanted
+            or now >= stream.next_snapshot
+            or (followed and not in_step)
+        ):
             kind = BookKind.SNAPSHOT
             prev_id = -1
-            bid_levels, ask_levels = book.bids, book.asks
-            stream.bids, stream.asks = dict(bid_levels), dict(ask_levels)
+            bid_levels, ask_levels = list(book.bids), list(book.asks)
+            if followed:
+                stream.bids, stream.asks = {}, {}
+            else:
+                stream.bids, stream.asks = dict(bid_levels), dict(ask_levels)
             stream.live = True
             stream.snapshot_wanted = False
             stream.next_snapshot = now + self.snapshot_interval
             self.stats.snapshots += 1
-        elif book.update_id == stream.update_id:
-            if taken and given != []:
-                # levels given (or lost) without a new id: the next delta compares books
-                stream.in_step = False
-            return  # the same state again: nothing changed
-        elif given is not None and stream.in_step:
-            # the usual case: only the levels the book was given are looked at
+        elif in_step:
+            # the usual case: the levels the book was given, nothing of the book read
             kind = BookKind.DELTA
             prev_id = stream.update_id
-            bids: dict[float, float] = {}
-            asks: dict[float, float] = {}
-            for given_bids, given_asks in given:
-                bids.update(given_bids)
-                asks.update(given_asks)
-            bid_levels = _applied_changes(stream.bids, bids)
-            ask_levels = _applied_changes(stream.asks, asks)
+            bid_levels, ask_levels = _given_levels(given)  # type: ignore[arg-type]
         else:
             kind = BookKind.DELTA
             prev_id = stream.update_id
@@ -536,8 +556,8 @@ class Recorder:
             bid_levels = _changes(stream.bids, bids)
             ask_levels = _changes(stream.asks, asks)
             stream.bids, stream.asks = bids, asks
-        # the stream's levels are now the view's; the next take follows on from them
-        # when this one was taken at the view's state
+        # the next take follows on from this event when this one was taken at the
+        # view's state
         stream.in_step = taken
         stream.update_id = book.update_id
         self.stats.book_events += 1
@@ -551,7 +571,7 @@ class Recorder:
                 update_id=book.update_id,
                 ts=ts,
                 local_ts=local_ts,
-                bids=list(bid_levels),
-                asks=list(ask_levels),
+                bids=bid_levels,  # each a list of this event's own
+                asks=ask_levels,
             )
         )
