@@ -7,9 +7,10 @@ a reader can prove nothing was written twice or left out between two markers.
 Book events are verified: a `delta` takes the synced book the venue client keeps from
 one verified state, update id `prev_id`, to the next, `update_id` (levels as (price, new
 size), size 0 removes the level, applied in order; as the venue sends them, a level may
-repeat its size or remove a price the book did not hold, which changes nothing); a `snapshot` is the whole book (to
-the recorded depth) at `update_id`, written periodically and whenever the book becomes
-LIVE again, so a reader can start at any snapshot. Quote events (optional) are the
+repeat its size or remove a price the book did not hold, which changes nothing); a
+`snapshot` is the whole book (to the recorded depth) at `update_id`, written
+periodically and whenever the book becomes LIVE again, so a reader can start at any
+snapshot. Quote events (optional) are the
 venue's own top-of-book pushes; raw events (optional) the venue's frames as received.
 A `Marker` says where data is missing or suspect, in the stream it concerns.
 """

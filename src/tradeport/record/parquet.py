@@ -122,11 +122,11 @@ def _floats(data: memoryview[float]) -> pa.Array:
     return pa.Array.from_buffers(pa.float64(), len(data), [None, pa.py_buffer(data.tobytes())])
 
 
-def _level_arrays(column: Sequence[array[float]]) -> tuple[pa.Array, pa.Array]:
+def _level_arrays(column: Sequence[bytes]) -> tuple[pa.Array, pa.Array]:
     """A column of flat levels (rows.flat_levels) as two list<float64> arrays (prices,
     sizes), split for the whole column at once: the rows' doubles joined into one
     buffer, every other one a price (no Python object per level)."""
-    ends = array("i", [0, *accumulate(len(levels) // 2 for levels in column)])
+    ends = array("i", [0, *accumulate(len(levels) // 16 for levels in column)])
     offsets = pa.Array.from_buffers(pa.int32(), len(ends), [None, pa.py_buffer(ends)])
     pairs = memoryview(b"".join(column)).cast("d")
     return (

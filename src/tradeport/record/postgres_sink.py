@@ -93,14 +93,14 @@ def _float8_array(doubles: bytes, offset: int, count: int) -> bytes:
     return _ARRAY_HEAD.pack(1, 0, _FLOAT8, count, 1) + body
 
 
-def _level_arrays(levels: array[float]) -> tuple[bytes, bytes]:
+def _level_arrays(levels: bytes) -> tuple[bytes, bytes]:
     """(prices, sizes) of flat levels (rows.flat_levels) as two binary float8[]."""
-    count = len(levels) // 2
-    if sys.byteorder == "little":
-        levels = array("d", levels)  # a copy: the row's array is the event's own
-        levels.byteswap()
-    raw = levels.tobytes()
-    return _float8_array(raw, 0, count), _float8_array(raw, 1, count)
+    count = len(levels) // 16
+    if sys.byteorder == "little":  # the server's doubles are big-endian
+        doubles = array("d", levels)
+        doubles.byteswap()
+        levels = doubles.tobytes()
+    return _float8_array(levels, 0, count), _float8_array(levels, 1, count)
 
 
 def _copy_row(event: Event, run: int) -> tuple[Any, ...]:

@@ -8,21 +8,21 @@ in `kind`, its `reason` and `count`, and empty levels (book) or nulls (trades, q
 Each event type's layout is written once (`_LAYOUTS`): its `kind`, then the event's
 own fields in column order. Rows are tuples in that order, built with one C-level
 attribute read per event; `packed_row` keeps a book event's levels (bids, asks) each as
-one C array of doubles, price and size in turn, which each sink splits into bid_px,
+the bytes of native doubles, price and size in turn, which each sink splits into bid_px,
 bid_qty, ask_px and ask_qty its own way (Parquet for a whole row group at once).
-A packed row holds only text, numbers, bytes and such arrays: none of them is an object
-the garbage collector follows, so neither is the row once the collector has seen it, and
-rows waiting by the hundred thousand in a sink's buffer cost its full collections
-nothing (a row of lists of tuples was scanned by every one of them).
+A packed row holds only text, numbers and bytes: none of them is an object the garbage
+collector follows, so neither is the row once the collector has seen it, and rows
+waiting by the hundred thousand in a sink's buffer cost its full collections nothing
+(rows of lists of tuples, or of `array`s, which it follows, were scanned by each).
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
+from struct import pack
 from typing import Any
 
 from tradeport.record.events import (
@@ -59,9 +59,9 @@ class _Layout:
         return lambda e: (e.seq, kind, *get(e), "", 0)
 
 
-def flat_levels(levels: Levels) -> array[float]:
-    """(price, size) pairs as one array of doubles: price, size, price, size..."""
-    return array("d", chain.from_iterable(levels))
+def flat_levels(levels: Levels) -> bytes:
+    """(price, size) pairs as the bytes of native doubles: price, size, price, size..."""
+    return pack(f"{2 * len(levels)}d", *chain.from_iterable(levels))
 
 
 def _book_row(e: BookEvent) -> tuple[Any, ...]:
@@ -136,7 +136,7 @@ def _marker_row(e: Marker) -> tuple[Any, ...]:
     # the columns a marker has no value for: empty levels (book), nulls (the others)
     row: Row = dict.fromkeys(PACKED_COLUMNS[e.channel])
     if e.channel is Channel.BOOK:
-        row.update(prev_id=-1, bids=array("d"), asks=array("d"))
+        row.update(prev_id=-1, bids=b"", asks=b"")
     if "update_id" in row:
         row["update_id"] = e.update_id
     row.update(
