@@ -1,6 +1,7 @@
 """Per-event CPU of the recording path in one process, without sockets or an emulator
-producing the market: frames of one Binance USDⓈ-M contract (diffs of 20 bid and 20 ask
-levels over a 1000-level book, and aggTrades; bench/frames.py, four diffs to a trade)
+producing the market: frames of one Binance USDⓈ-M contract (diffs of `--levels` (20) bid
+and ask levels over a 1000-level book, and aggTrades; bench/frames.py, four diffs to a
+trade; `--levels 3` is about what the realistic load of bench/record_throughput.py sends)
 fed to a client's stream router exactly as off its socket, once with a plain consumer
 on the book and the trades, once with a Recorder writing both into a Parquet sink as
 well (the recorder stopped at the end, so every row is written and every file closed).
@@ -9,7 +10,7 @@ socket reads.
 The difference is what recording costs per event, at any rate: what the
 emulator-driven part of bench/record_throughput.py cannot show on a small machine.
 
-    python bench/record_pipeline.py [--frames 20000] [--rounds 3]
+    python bench/record_pipeline.py [--frames 20000] [--rounds 3] [--levels 20]
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ SYMBOL = "BTC-USDT"
 BURST = 20  # frames fed between two turns of the event loop
 
 
-def interleaved(count: int) -> list[str]:
-    depth = depth_frames(count)
+def interleaved(count: int, levels: int) -> list[str]:
+    depth = depth_frames(count, levels)
     trades = trade_frames(count // 4)
     out: list[str] = []
     for index, frame in enumerate(depth):
@@ -103,8 +104,9 @@ async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--frames", type=int, default=20_000, help="depth frames per run")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--levels", type=int, default=20, help="levels a side per diff")
     args = ap.parse_args()
-    frames = interleaved(args.frames)
+    frames = interleaved(args.frames, args.levels)
     plain, recorded, events = [], [], 0
     for _ in range(args.rounds):
         plain.append((await one_run(frames, False))[0] / len(frames) * 1e6)
