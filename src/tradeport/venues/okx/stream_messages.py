@@ -74,6 +74,24 @@ class BookRowsFrame(msgspec.Struct, gc=False):
     action: str = "snapshot"
 
 
+class BookText(msgspec.Struct, gc=False):
+    """A `books` entry for the hot path: levels as the JSON text sent, which the text
+    store reads itself (`TextL2Book.apply_json`); every other field as in `BookRows`,
+    so that what one decodes the other does too, bar the levels."""
+
+    asks: msgspec.Raw
+    bids: msgspec.Raw
+    ts: str = "0"
+    seqId: int = 0
+    prevSeqId: int = -1
+    checksum: int = 0
+
+
+class BookTextFrame(msgspec.Struct, gc=False):
+    data: list[BookText]
+    action: str = "snapshot"
+
+
 class TradeData(msgspec.Struct, gc=False):
     instId: str
     tradeId: str
