@@ -194,3 +194,38 @@ def test_the_documented_checksum_vectors() -> None:
     assert book.checksum(DEPTH) == -1881014294
     book.apply_json(b'[["3366","0","0","0"]]', b'[["3372","8","0","1"]]')
     assert book.checksum(DEPTH) == 831078360
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    price=st.one_of(
+        st.from_regex(r"[0-9]{1,20}(\.[0-9]{0,20})?", fullmatch=True),
+        st.from_regex(r"\.?[0-9]{1,3}(\.[0-9]{1,3})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+        st.floats(min_value=0, allow_nan=False).map(repr),
+    )
+)
+def test_a_new_price_reads_as_float_reads_it(price: str) -> None:
+    # the store reads plain decimals itself: the same float as float() in every case
+    try:
+        expected: float | None = float(price)
+    except ValueError:
+        expected = None
+    for apply in ("text", "json"):
+        book = TextL2Book("X")
+
+        def add() -> None:
+            if apply == "json":
+                assert book.apply_json(text([(price, "1")]), b"[]") is True
+            else:
+                book.apply_text([Row(price, "1")], [])
+
+        if expected is None:
+            with pytest.raises(ValueError):
+                add()
+        elif not 0 < expected < float("inf"):
+            with pytest.raises(MalformedMessage):
+                add()
+        else:
+            add()
+            assert book.bids_top() == [(expected, 1.0)]
+            assert repr(book.bids_top()[0][0]) == repr(expected)

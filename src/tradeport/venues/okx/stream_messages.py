@@ -164,14 +164,15 @@ _PREFIX = '{"arg":{"channel":"'
 def peek_arg(frame: str | bytes) -> tuple[str, str] | None:
     """(channel, instId) of a public frame that begins with them, read without decoding
     the rest (`{"arg":{"channel":"books","instId":"BTC-USDT"},…`); None otherwise."""
-    text = frame[:120] if isinstance(frame, str) else frame[:120].decode("utf-8", "replace")
+    # within the first 120 characters; a str is searched in place, not sliced
+    text = frame if isinstance(frame, str) else frame[:120].decode("utf-8", "replace")
     if not text.startswith(_PREFIX):
         return None
-    end = text.find('"', 19)
-    if end < 0 or not text.startswith(',"instId":"', end + 1):
+    end = text.find('"', 19, 120)
+    if end < 0 or not text.startswith(',"instId":"', end + 1, 120):
         return None
     start = end + 12
-    stop = text.find('"', start)
+    stop = text.find('"', start, 120)
     return (text[19:end], text[start:stop]) if stop > start else None
 
 
