@@ -73,12 +73,12 @@ def state(book: TextL2Book) -> tuple[Any, ...]:
     return book.bids_top(), book.asks_top(), texts, book.checksum(DEPTH), book.depth()
 
 
-def outcome(apply: Any) -> tuple[str, str] | None:
+def outcome(apply: Any, *args: Any) -> Any:
+    """What `apply(*args)` returns, or the type and text of what it raises."""
     try:
-        apply()
+        return apply(*args)
     except (MalformedMessage, ValueError) as exc:
         return type(exc).__name__, str(exc)
-    return None
 
 
 @pytest.mark.parametrize("size", ["", "e-2"], ids=["as-sent", "suffix"])
@@ -91,12 +91,10 @@ def test_the_same_book_texts_checksum_and_errors_as_the_decoded_rows(
     separators = (" , ", " : ") if spaced else (",", ":")
     for update in updates:
         bids, asks = text(update, separators), text(asks_of(update), separators)
-        read: list[bool] = []
-        error_text = outcome(lambda: read.append(from_text.apply_json(bids, asks)))
-        error_rows = outcome(lambda: from_rows.apply_text(rows_of.decode(bids), rows_of.decode(asks)))
-        assert error_text == error_rows
-        assert read == ([] if error_text else [True])
-        if error_text:
+        read = outcome(from_text.apply_json, bids, asks)
+        applied = outcome(from_rows.apply_text, rows_of.decode(bids), rows_of.decode(asks))
+        assert read is True if applied is None else read == applied
+        if applied is not None:
             break  # the book is no longer trusted: the caller resyncs
         assert state(from_text) == state(from_rows)
 
@@ -164,7 +162,7 @@ def test_a_level_not_real_raises_what_apply_text_raises(row: str, error: type) -
     bids = f'[["97","1","0","1"],{row},["95","1","0","1"]]'.encode()
     with pytest.raises(error) as raised:
         from_text.apply_json(bids, b"[]")
-    assert outcome(lambda: from_rows.apply_text(rows_of.decode(bids), [])) == (
+    assert outcome(from_rows.apply_text, rows_of.decode(bids), []) == (
         error.__name__,
         str(raised.value),
     )
@@ -190,7 +188,9 @@ def test_many_levels_and_long_texts() -> None:
 def test_the_documented_checksum_vectors() -> None:
     # PROTOCOLS.md §8 O1 and O2, the levels read from the text
     book = TextL2Book("X")
-    book.apply_json(b'[["3366.1","7","0","1"],["3366","6","0","1"]]', b'[["3366.8","9"],["3368","8"]]')
+    book.apply_json(
+        b'[["3366.1","7","0","1"],["3366","6","0","1"]]', b'[["3366.8","9"],["3368","8"]]'
+    )
     assert book.checksum(DEPTH) == -1881014294
     book.apply_json(b'[["3366","0","0","0"]]', b'[["3372","8","0","1"]]')
     assert book.checksum(DEPTH) == 831078360
@@ -210,22 +210,15 @@ def test_a_new_price_reads_as_float_reads_it(price: str) -> None:
         expected: float | None = float(price)
     except ValueError:
         expected = None
-    for apply in ("text", "json"):
-        book = TextL2Book("X")
-
-        def add() -> None:
-            if apply == "json":
-                assert book.apply_json(text([(price, "1")]), b"[]") is True
-            else:
-                book.apply_text([Row(price, "1")], [])
-
-        if expected is None:
-            with pytest.raises(ValueError):
-                add()
-        elif not 0 < expected < float("inf"):
-            with pytest.raises(MalformedMessage):
-                add()
-        else:
-            add()
+    from_text, from_rows = TextL2Book("X"), TextL2Book("X")
+    read = outcome(from_text.apply_json, text([(price, "1")]), b"[]")
+    applied = outcome(from_rows.apply_text, [Row(price, "1")], [])
+    if expected is None:
+        assert read == applied and applied[0] == "ValueError"
+    elif not 0 < expected < float("inf"):
+        assert read == applied and applied[0] == "MalformedMessage"
+    else:
+        assert read is True and applied is None
+        for book in (from_text, from_rows):
             assert book.bids_top() == [(expected, 1.0)]
             assert repr(book.bids_top()[0][0]) == repr(expected)

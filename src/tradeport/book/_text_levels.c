@@ -1,4 +1,7 @@
-/* TextL2Book's per-level loop, its top-N read and its checksum, compiled.
+/* TextL2Book's per-level loop, its top-N read and its checksum, compiled; and
+ * TextL2Book.apply_json, which reads a push's levels straight from the JSON text the
+ * venue sent (no Python object per row: a level's price text is looked up, its size
+ * text kept, a price parsed only for a new level).
  *
  * Same data as the pure-Python text store (text_levels.py), same results, same errors.
  * A side is two containers shared with Python:

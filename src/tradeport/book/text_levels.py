@@ -18,6 +18,10 @@ read into quantities on every update all the same (a zero size removes the level
 a size that is not a real quantity must be refused), and again, for the levels read,
 when the book is read.
 
+`apply_json` takes a push's levels as the JSON text the venue sent (`[["px","sz",…],
+…]`, a `msgspec.Raw` of it) and reads them there, with no object per row; text in any
+other form than plain strings is left to the caller's typed decoder, book untouched.
+
 The per-level loops have two implementations with the same data and the same results:
 the compiled one (_text_levels.c, built by the package's build where a C compiler was
 found) and the Python one below, the reference, used where it was not built.
@@ -86,7 +90,8 @@ def _apply_side(
     side: str,
     bad: Callable[[str, float, float], Exception],
 ) -> None:
-    _apply_texts([(row.px, row.sz) for row in rows], keys, levels, negate, size, side, bad)
+    # lazily: the rows before one that cannot be read are applied, as in the C store
+    _apply_texts(((row.px, row.sz) for row in rows), keys, levels, negate, size, side, bad)
 
 
 def _apply_texts(
@@ -136,8 +141,8 @@ def _apply_texts(
 
 def _json_rows(text: JsonText) -> list[tuple[str, str]] | None:
     """The (price, size) text of a side sent as `[["px","sz",…],…]`, each row two or
-    more plain strings (printable ASCII, no escape); None when not in that form, the
-    form the compiled reader (_text_levels.c `read_spans`) reads."""
+    more plain strings (ASCII, no control character, no escape); None when not in that
+    form, the form the compiled reader (_text_levels.c `read_spans`) reads."""
     data = bytes(memoryview(text))
     if not data.isascii() or b"\\" in data:
         return None
@@ -281,8 +286,8 @@ class TextL2Book(L2Book):
         """`apply_text` with each side given as the JSON text the venue sent,
         `[["px","sz",…],…]` (a `msgspec.Raw` of it), read without an object per row.
         False, with the book untouched, when either side is not in the plain form (a row
-        of fewer than two strings or with anything but plain strings, an escape, a
-        character outside printable ASCII…): the caller then decodes it typed, which
+        of fewer than two strings or with anything but strings, an escape, a control
+        character or one outside ASCII…): the caller then decodes it typed, which
         reads it or names what is wrong. Otherwise True, with the results and errors of
         `apply_text` (both sides are read before either is applied)."""
         if self._views:

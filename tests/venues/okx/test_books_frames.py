@@ -66,7 +66,9 @@ class Venue:
         prev, self.seq = self.seq, self.seq + 1
         return self.push("update", bids, asks, prev=prev)
 
-    def push(self, action: str, bids: Any, asks: Any, prev: int, checksum: int | None = None) -> str:
+    def push(
+        self, action: str, bids: Any, asks: Any, prev: int, checksum: int | None = None
+    ) -> str:
         data = {
             "asks": [[px, sz, "0", "1"] for px, sz in asks],
             "bids": [[px, sz, "0", "1"] for px, sz in bids],
@@ -75,7 +77,11 @@ class Venue:
             "prevSeqId": prev,
             "seqId": self.seq,
         }
-        message = {"arg": {"channel": "books", "instId": "BTC-USDT"}, "action": action, "data": [data]}
+        message = {
+            "arg": {"channel": "books", "instId": "BTC-USDT"},
+            "action": action,
+            "data": [data],
+        }
         return json.dumps(message, separators=(",", ":"))
 
 

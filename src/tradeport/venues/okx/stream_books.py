@@ -9,9 +9,11 @@ equal it. A gap, a crossed book, an unreadable push or a checksum mismatch leave
 book RESYNCING and asks `resync` for a fresh snapshot (the caller resubscribes that
 channel alone).
 
-`on_frame` is the hot path: one decode of the push (levels as price and size text
-only), the continuity check on its ids, one pass per side over its levels, the crossed
-check and the checksum, with no per-push object built. A push the book cannot apply
+`on_frame` is the hot path: one decode of the push with its levels left as the JSON
+text sent, the continuity check on its ids, the levels read from that text by the text
+store (no object per level), the crossed check and the checksum. A push in any other
+form (an escape, a number where text was expected, a short row…) is decoded into typed
+rows (`_on_typed`), which reads it or names what is wrong. A push the book cannot apply
 right away (not LIVE, a gap, a duplicate, ids that cannot be real) goes the engine's
 general way (`BookSync.on_update`), which buffers, skips, resyncs or refuses it.
 """
