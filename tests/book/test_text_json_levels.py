@@ -222,3 +222,38 @@ def test_a_new_price_reads_as_float_reads_it(price: str) -> None:
         for book in (from_text, from_rows):
             assert book.bids_top() == [(expected, 1.0)]
             assert repr(book.bids_top()[0][0]) == repr(expected)
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.text(max_size=6),  # escapes, control and non-ASCII characters included
+        st.sampled_from(["99", "98.5", "1", "0", "2.5"]),
+        st.integers(-5, 200),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.none(),
+    ),
+    lambda inner: st.lists(inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    side=st.one_of(
+        st.binary(max_size=60),
+        json_values.map(lambda value: json.dumps(value).encode()),
+        json_values.map(lambda value: json.dumps(value, ensure_ascii=False).encode()),
+    )
+)
+def test_both_stores_take_and_leave_the_same_text(side: bytes) -> None:
+    # whatever the text, the compiled reader and the Python one agree: read or left,
+    # the same book or the same error
+    verdicts = []
+    for name in ("python", "compiled"):
+        try:
+            use_text_store(name)
+        except ValueError:
+            pytest.skip("the compiled text store was not built (no C compiler at install)")
+        book = seeded()
+        verdicts.append((outcome(book.apply_json, side, b"[]"), state(book)))
+    assert verdicts[0] == verdicts[1]

@@ -622,7 +622,7 @@ ascii_str(const char *text, Py_ssize_t len)
  * to it. */
 #define TEXT_CACHE_BITS 12
 #define TEXT_CACHE_SIZE (1 << TEXT_CACHE_BITS)
-#define TEXT_CACHE_MAX 24    /* longer texts are not kept */
+#define TEXT_CACHE_MAX 24 /* longer texts are not kept */
 static PyObject *text_cache[TEXT_CACHE_SIZE];
 
 /* A str of ASCII text, a new reference: the one kept for it when there is one. */
