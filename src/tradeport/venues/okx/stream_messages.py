@@ -12,6 +12,7 @@ a frame that does not decode as what its channel names raises `MalformedMessage`
 
 from __future__ import annotations
 
+import re
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -158,22 +159,17 @@ def decoder(message: type[T]) -> msgspec.json.Decoder[T]:
 
 
 _head = decoder(Head)
-_PREFIX = '{"arg":{"channel":"'
+# the start of a public data frame: its channel and instId (not empty), within the first
+# 120 characters
+_ARG = re.compile(r'\{"arg":\{"channel":"([^"]*)","instId":"([^"]+)"')
 
 
 def peek_arg(frame: str | bytes) -> tuple[str, str] | None:
     """(channel, instId) of a public frame that begins with them, read without decoding
     the rest (`{"arg":{"channel":"books","instId":"BTC-USDT"},…`); None otherwise."""
-    # within the first 120 characters; a str is searched in place, not sliced
     text = frame if isinstance(frame, str) else frame[:120].decode("utf-8", "replace")
-    if not text.startswith(_PREFIX):
-        return None
-    end = text.find('"', 19, 120)
-    if end < 0 or not text.startswith(',"instId":"', end + 1, 120):
-        return None
-    start = end + 12
-    stop = text.find('"', start, 120)
-    return (text[19:end], text[start:stop]) if stop > start else None
+    found = _ARG.match(text, 0, 120)
+    return None if found is None else found.groups()  # type: ignore[return-value]
 
 
 def head_of(frame: str | bytes) -> Head:
