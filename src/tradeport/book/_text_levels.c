@@ -1,4 +1,7 @@
-/* TextL2Book's per-level loop, its top-N read and its checksum, compiled.
+/* TextL2Book's per-level loop, its top-N read and its checksum, compiled; and
+ * TextL2Book.apply_json, which reads a push's levels straight from the JSON text the
+ * venue sent (no Python object per row: a level's price text is looked up, its size
+ * text kept, a price parsed only for a new level).
  *
  * Same data as the pure-Python text store (text_levels.py), same results, same errors.
  * A side is two containers shared with Python:
@@ -24,6 +27,7 @@
 #include <string.h>
 
 static PyObject *name_px, *name_sz; /* interned "px", "sz" */
+static PyObject *side_bid, *side_ask; /* "bid", "ask": the side bad_level names */
 
 #define SHORT_TEXT 64 /* size text + suffix that fits the stack buffer */
 
@@ -299,6 +303,101 @@ raise_bad(PyObject *bad_level, PyObject *side, PyObject *price, double qty)
     }
 }
 
+/* One level of one side, given as its price and size text (both exact str): the body
+ * of the per-level loop of apply_side and apply_json. 0, or -1 with an exception. */
+static int
+apply_row(PyObject *px, PyObject *sz, PyObject *keys, PyObject *levels, int negate,
+          SizeReader *reader, PyObject *side, PyObject *bad_level)
+{
+    double q;
+    if (read_size(reader, sz, &q) < 0)
+        return -1;
+    PyObject *entry = PyDict_GetItemWithError(keys, px); /* borrowed */
+    if (entry != NULL) {
+        /* a level held: its price was checked when it entered */
+        if (check_entry(entry) < 0)
+            return -1;
+        if (0.0 < q && q < INFINITY) {
+            Py_INCREF(sz);
+            PyList_SetItem(entry, 2, sz); /* steals; drops the old size */
+        }
+        else if (q == 0.0) {
+            Py_ssize_t at;
+            if (bisect_left(levels, entry_key(entry, negate), negate, &at) < 0)
+                return -1;
+            /* the list holds the entry until after its key is gone */
+            if (PyDict_DelItem(keys, px) < 0 || PyList_SetSlice(levels, at, at + 1, NULL) < 0)
+                return -1;
+        }
+        else {
+            raise_bad(bad_level, side, PyList_GET_ITEM(entry, 0), q);
+            return -1;
+        }
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    /* a new price: a plain decimal is read here, as float() reads it; the rest by float() */
+    Py_ssize_t px_len;
+    const char *px_text = text_of(px, &px_len);
+    if (px_text == NULL)
+        return -1;
+    double parsed;
+    PyObject *price = plain_decimal(px_text, px_len, 0, &parsed) ? PyFloat_FromDouble(parsed)
+                                                                 : PyFloat_FromString(px);
+    if (price == NULL)
+        return -1;
+    int err = -1;
+    double p = PyFloat_AS_DOUBLE(price);
+    if (!(0.0 < p && p < INFINITY && 0.0 <= q && q < INFINITY)) {
+        raise_bad(bad_level, side, price, q);
+        goto done;
+    }
+    double key = negate ? -p : p;
+    Py_ssize_t at;
+    if (bisect_left(levels, key, negate, &at) < 0)
+        goto done;
+    PyObject *held = NULL;
+    if (at < PyList_GET_SIZE(levels) && entry_key(PyList_GET_ITEM(levels, at), negate) == key)
+        held = PyList_GET_ITEM(levels, at);
+    if (held != NULL) {
+        /* held under another text of the same number ("1" / "1.0") */
+        PyObject *old = PyList_GET_ITEM(held, 1);
+        if (old != Py_None && PyDict_DelItem(keys, old) < 0)
+            goto done;
+        if (q == 0.0) {
+            if (PyList_SetSlice(levels, at, at + 1, NULL) < 0)
+                goto done;
+        }
+        else {
+            Py_INCREF(px);
+            PyList_SetItem(held, 1, px); /* steals; drops the old text */
+            Py_INCREF(sz);
+            PyList_SetItem(held, 2, sz);
+            if (PyDict_SetItem(keys, px, held) < 0)
+                goto done;
+        }
+    }
+    else if (q != 0.0) { /* a new level (removing one not held is normal) */
+        PyObject *fresh = PyList_New(3);
+        if (fresh == NULL)
+            goto done;
+        PyList_SET_ITEM(fresh, 0, Py_NewRef(price));
+        PyList_SET_ITEM(fresh, 1, Py_NewRef(px));
+        PyList_SET_ITEM(fresh, 2, Py_NewRef(sz));
+        int failed = PyDict_SetItem(keys, px, fresh);
+        if (!failed)
+            failed = PyList_Insert(levels, at, fresh);
+        Py_DECREF(fresh);
+        if (failed)
+            goto done;
+    }
+    err = 0;
+done:
+    Py_DECREF(price);
+    return err;
+}
+
 /* apply_side(rows, keys, levels, negate, size, side, bad_level)
  *
  * Absolute sizes as text; a zero size removes the level (a level not held is no
@@ -329,102 +428,305 @@ apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
     RowLayout layout = {NULL, -1, -1};
-    PyObject *owned = NULL, *price = NULL;
+    PyObject *owned = NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *px, *sz;
         Py_CLEAR(owned);
-        Py_CLEAR(price);
         if (row_texts(items[i], &layout, &px, &sz, &owned) < 0)
             goto fail;
         if (!PyUnicode_CheckExact(px) || !PyUnicode_CheckExact(sz)) {
             PyErr_Format(PyExc_TypeError, "a level must be (price, size) text, got %R", items[i]);
             goto fail;
         }
-        double q;
-        if (read_size(&reader, sz, &q) < 0)
+        if (apply_row(px, sz, keys, levels, negate, &reader, side, bad_level) < 0)
             goto fail;
-        PyObject *entry = PyDict_GetItemWithError(keys, px); /* borrowed */
-        if (entry != NULL) {
-            /* a level held: its price was checked when it entered */
-            if (check_entry(entry) < 0)
-                goto fail;
-            if (0.0 < q && q < INFINITY) {
-                Py_INCREF(sz);
-                PyList_SetItem(entry, 2, sz); /* steals; drops the old size */
-            }
-            else if (q == 0.0) {
-                Py_ssize_t at;
-                if (bisect_left(levels, entry_key(entry, negate), negate, &at) < 0)
-                    goto fail;
-                /* the list holds the entry until after its key is gone */
-                if (PyDict_DelItem(keys, px) < 0 || PyList_SetSlice(levels, at, at + 1, NULL) < 0)
-                    goto fail;
-            }
-            else {
-                raise_bad(bad_level, side, PyList_GET_ITEM(entry, 0), q);
-                goto fail;
-            }
-            continue;
-        }
-        if (PyErr_Occurred())
-            goto fail;
-        price = PyFloat_FromString(px);
-        if (price == NULL)
-            goto fail;
-        double p = PyFloat_AS_DOUBLE(price);
-        if (!(0.0 < p && p < INFINITY && 0.0 <= q && q < INFINITY)) {
-            raise_bad(bad_level, side, price, q);
-            goto fail;
-        }
-        double key = negate ? -p : p;
-        Py_ssize_t at;
-        if (bisect_left(levels, key, negate, &at) < 0)
-            goto fail;
-        PyObject *held = NULL;
-        if (at < PyList_GET_SIZE(levels) && entry_key(PyList_GET_ITEM(levels, at), negate) == key)
-            held = PyList_GET_ITEM(levels, at);
-        if (held != NULL) {
-            /* held under another text of the same number ("1" / "1.0") */
-            PyObject *old = PyList_GET_ITEM(held, 1);
-            if (old != Py_None && PyDict_DelItem(keys, old) < 0)
-                goto fail;
-            if (q == 0.0) {
-                if (PyList_SetSlice(levels, at, at + 1, NULL) < 0)
-                    goto fail;
-            }
-            else {
-                Py_INCREF(px);
-                PyList_SetItem(held, 1, px); /* steals; drops the old text */
-                Py_INCREF(sz);
-                PyList_SetItem(held, 2, sz);
-                if (PyDict_SetItem(keys, px, held) < 0)
-                    goto fail;
-            }
-        }
-        else if (q != 0.0) { /* a new level (removing one not held is normal) */
-            PyObject *fresh = PyList_New(3);
-            if (fresh == NULL)
-                goto fail;
-            PyList_SET_ITEM(fresh, 0, Py_NewRef(price));
-            PyList_SET_ITEM(fresh, 1, Py_NewRef(px));
-            PyList_SET_ITEM(fresh, 2, Py_NewRef(sz));
-            int err = PyDict_SetItem(keys, px, fresh);
-            if (err == 0)
-                err = PyList_Insert(levels, at, fresh);
-            Py_DECREF(fresh);
-            if (err < 0)
-                goto fail;
-        }
     }
     Py_XDECREF(owned);
-    Py_XDECREF(price);
     Py_DECREF(seq);
     Py_RETURN_NONE;
 fail:
     Py_XDECREF(owned);
-    Py_XDECREF(price);
     Py_DECREF(seq);
     return NULL;
+}
+
+/* -- levels read from the frame's JSON text ------------------------------------------- */
+
+/* Where one row's price and size text lie in a side's JSON text. */
+typedef struct {
+    const char *px, *sz;
+    Py_ssize_t px_len, sz_len;
+} Span;
+
+typedef struct {
+    Span *spans;
+    Py_ssize_t count, capacity;
+    Span inline_spans[64];
+    Py_buffer view;
+    int held; /* view is to be released */
+} Spans;
+
+static void
+spans_init(Spans *rows)
+{
+    rows->spans = rows->inline_spans;
+    rows->count = 0;
+    rows->capacity = 64;
+    rows->held = 0;
+}
+
+static void
+spans_free(Spans *rows)
+{
+    if (rows->spans != rows->inline_spans)
+        PyMem_Free(rows->spans);
+    if (rows->held)
+        PyBuffer_Release(&rows->view);
+}
+
+static inline const char *
+skip_ws(const char *s, const char *end)
+{
+    while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++;
+    return s;
+}
+
+/* The bytes a plain string holds: printable ASCII but the quote and the backslash. */
+static unsigned char plain_char[256];
+
+/* A JSON string in its plain form (ASCII, no control character, no escape): its
+ * content in [*start, *start + *len) and the text after it; NULL when not plain. */
+static inline const char *
+plain_string(const char *s, const char *end, const char **start, Py_ssize_t *len)
+{
+    if (s >= end || *s != '"')
+        return NULL;
+    const char *from = ++s;
+    while (s < end && plain_char[(unsigned char)*s])
+        s++;
+    if (s >= end || *s != '"')
+        return NULL;
+    *start = from;
+    *len = s - from;
+    return s + 1;
+}
+
+/* The rows of one side's text, `[["px","sz",…],…]`, each row two or more plain
+ * strings: 1 when read into `rows`, 0 when the text is not in that form, -1 with an
+ * exception. The text's buffer is held by `rows` until spans_free. */
+static int
+read_spans(PyObject *text, Spans *rows)
+{
+    if (PyObject_GetBuffer(text, &rows->view, PyBUF_SIMPLE) < 0)
+        return -1;
+    rows->held = 1;
+    const char *s = rows->view.buf, *end = s + rows->view.len;
+    s = skip_ws(s, end);
+    if (s >= end || *s++ != '[')
+        return 0;
+    s = skip_ws(s, end);
+    if (s < end && *s == ']')
+        return skip_ws(s + 1, end) == end;
+    for (;;) {
+        Span span;
+        s = skip_ws(s, end);
+        if (s >= end || *s++ != '[')
+            return 0;
+        s = skip_ws(s, end);
+        if ((s = plain_string(s, end, &span.px, &span.px_len)) == NULL)
+            return 0;
+        s = skip_ws(s, end);
+        if (s >= end || *s++ != ',')
+            return 0;
+        s = skip_ws(s, end);
+        if ((s = plain_string(s, end, &span.sz, &span.sz_len)) == NULL)
+            return 0;
+        /* the fields after them (liquidated orders, order count): plain strings, unread */
+        for (;;) {
+            s = skip_ws(s, end);
+            if (s < end && *s == ']') {
+                s++;
+                break;
+            }
+            if (s >= end || *s++ != ',')
+                return 0;
+            const char *skipped;
+            Py_ssize_t skipped_len;
+            s = skip_ws(s, end);
+            if ((s = plain_string(s, end, &skipped, &skipped_len)) == NULL)
+                return 0;
+        }
+        if (rows->count == rows->capacity) {
+            Py_ssize_t capacity = rows->capacity * 2;
+            Span *grown = PyMem_Malloc(sizeof(Span) * capacity);
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            memcpy(grown, rows->spans, sizeof(Span) * rows->count);
+            if (rows->spans != rows->inline_spans)
+                PyMem_Free(rows->spans);
+            rows->spans = grown;
+            rows->capacity = capacity;
+        }
+        rows->spans[rows->count++] = span;
+        s = skip_ws(s, end);
+        if (s < end && *s == ',') {
+            s++;
+            continue;
+        }
+        if (s < end && *s == ']')
+            return skip_ws(s + 1, end) == end; /* trailing text: not one array */
+        return 0;
+    }
+}
+
+/* Copy a short text: fixed-size moves the compiler inlines, rather than a call to
+ * memcpy for a few bytes. */
+static inline char *
+copy_text(char *to, const char *from, Py_ssize_t len)
+{
+    for (; len >= 8; len -= 8, to += 8, from += 8)
+        memcpy(to, from, 8);
+    if (len & 4) {
+        memcpy(to, from, 4);
+        to += 4;
+        from += 4;
+    }
+    if (len & 2) {
+        memcpy(to, from, 2);
+        to += 2;
+        from += 2;
+    }
+    if (len & 1)
+        *to++ = *from;
+    return to;
+}
+
+/* A str of ASCII text (the spans hold nothing else). */
+static inline PyObject *
+ascii_str(const char *text, Py_ssize_t len)
+{
+    PyObject *str = PyUnicode_New(len, 127);
+    if (str != NULL)
+        copy_text((char *)PyUnicode_1BYTE_DATA(str), text, len);
+    return str;
+}
+
+/* The strs last made from short texts, by a hash of the text: most of a push's price
+ * and size texts were seen before (the price of a level held, a common size), and the
+ * str made then serves again (strs are immutable): no str is allocated and freed for
+ * them, and a price's str, already a key of the side's dict, is found there by
+ * identity with its hash already computed. A slot holds the last text that hashed
+ * to it. */
+#define TEXT_CACHE_BITS 12
+#define TEXT_CACHE_SIZE (1 << TEXT_CACHE_BITS)
+#define TEXT_CACHE_MAX 24 /* longer texts are not kept */
+static PyObject *text_cache[TEXT_CACHE_SIZE];
+
+/* A str of ASCII text, a new reference: the one kept for it when there is one. */
+static inline PyObject *
+text_str(const char *text, Py_ssize_t len)
+{
+    if (len > TEXT_CACHE_MAX)
+        return ascii_str(text, len);
+    /* a multiplicative hash of the text eight bytes at a time, its top bits the slot */
+    const uint64_t k = 0x9E3779B97F4A7C15u;
+    uint64_t h = (uint64_t)len * k, word = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&word, text + i, 8);
+        h = (h ^ word) * k;
+    }
+    word = 0;
+    for (int shift = 0; i < len; i++, shift += 8)
+        word |= (uint64_t)(unsigned char)text[i] << shift;
+    h = (h ^ word) * k;
+    PyObject **slot = &text_cache[h >> (64 - TEXT_CACHE_BITS)];
+    PyObject *kept = *slot;
+    if (kept != NULL && PyUnicode_GET_LENGTH(kept) == len) {
+        const char *held = (const char *)PyUnicode_1BYTE_DATA(kept);
+        Py_ssize_t i = 0;
+        while (i < len && held[i] == text[i])
+            i++;
+        if (i == len)
+            return Py_NewRef(kept);
+    }
+    PyObject *str = ascii_str(text, len);
+    if (str != NULL)
+        Py_XSETREF(*slot, Py_NewRef(str));
+    return str;
+}
+
+static int
+apply_spans(Spans *rows, PyObject *keys, PyObject *levels, int negate, SizeReader *reader,
+            PyObject *side, PyObject *bad_level)
+{
+    for (Py_ssize_t i = 0; i < rows->count; i++) {
+        Span *span = &rows->spans[i];
+        PyObject *px = text_str(span->px, span->px_len);
+        if (px == NULL)
+            return -1;
+        PyObject *sz = text_str(span->sz, span->sz_len);
+        if (sz == NULL) {
+            Py_DECREF(px);
+            return -1;
+        }
+        int err = apply_row(px, sz, keys, levels, negate, reader, side, bad_level);
+        Py_DECREF(px);
+        Py_DECREF(sz);
+        if (err < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* apply_json(bids_text, asks_text, bid_keys, bid_levels, ask_keys, ask_levels, size,
+ *            bad_level)
+ *
+ * Both sides of TextL2Book.apply_text given as the JSON text the venue sent (bytes-like:
+ * bytes, msgspec.Raw): True once applied, with apply_side's results and errors; None,
+ * with the book untouched, when either side is not in the plain form read_spans reads
+ * (both are read before anything is applied). */
+static PyObject *
+apply_json(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "apply_json takes 8 arguments");
+        return NULL;
+    }
+    PyObject *bid_keys = args[2], *bid_levels = args[3], *ask_keys = args[4];
+    PyObject *ask_levels = args[5], *bad_level = args[7];
+    if (!PyDict_CheckExact(bid_keys) || !PyList_CheckExact(bid_levels) ||
+        !PyDict_CheckExact(ask_keys) || !PyList_CheckExact(ask_levels)) {
+        PyErr_SetString(PyExc_TypeError, "apply_json: keys must be dicts, levels lists");
+        return NULL;
+    }
+    SizeReader reader;
+    if (size_reader(args[6], &reader) < 0)
+        return NULL;
+    Spans bids, asks;
+    spans_init(&bids);
+    spans_init(&asks);
+    PyObject *result = NULL;
+    int read = read_spans(args[0], &bids);
+    if (read > 0)
+        read = read_spans(args[1], &asks);
+    if (read < 0)
+        goto done;
+    if (read == 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (apply_spans(&bids, bid_keys, bid_levels, 0, &reader, side_bid, bad_level) < 0 ||
+        apply_spans(&asks, ask_keys, ask_levels, 1, &reader, side_ask, bad_level) < 0)
+        goto done;
+    result = Py_NewRef(Py_True);
+done:
+    spans_free(&bids);
+    spans_free(&asks);
+    return result;
 }
 
 /* top(levels, n, size): the best n levels (all when n is None), best first, as
@@ -525,24 +827,23 @@ typedef struct {
     char inline_data[2048];
 } Buffer;
 
+/* Room for `len` more bytes. */
 static int
-buffer_add(Buffer *buf, const char *text, size_t len)
+buffer_reserve(Buffer *buf, size_t len)
 {
-    if (buf->len + len > buf->cap) {
-        size_t cap = 2 * (buf->len + len);
-        char *grown = PyMem_Malloc(cap);
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        memcpy(grown, buf->data, buf->len);
-        if (buf->data != buf->inline_data)
-            PyMem_Free(buf->data);
-        buf->data = grown;
-        buf->cap = cap;
+    if (buf->len + len <= buf->cap)
+        return 0;
+    size_t cap = 2 * (buf->len + len);
+    char *grown = PyMem_Malloc(cap);
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
     }
-    memcpy(buf->data + buf->len, text, len);
-    buf->len += len;
+    memcpy(grown, buf->data, buf->len);
+    if (buf->data != buf->inline_data)
+        PyMem_Free(buf->data);
+    buf->data = grown;
+    buf->cap = cap;
     return 0;
 }
 
@@ -561,13 +862,16 @@ add_level(Buffer *buf, PyObject *levels, Py_ssize_t index)
     Py_ssize_t px_len, sz_len;
     const char *px_text = text_of(px, &px_len);
     const char *sz_text = px_text == NULL ? NULL : text_of(sz, &sz_len);
-    if (sz_text == NULL)
+    if (sz_text == NULL || buffer_reserve(buf, (size_t)(px_len + sz_len) + 2) < 0)
         return -1;
-    if (buf->len && buffer_add(buf, ":", 1) < 0)
-        return -1;
-    if (buffer_add(buf, px_text, px_len) < 0 || buffer_add(buf, ":", 1) < 0)
-        return -1;
-    return buffer_add(buf, sz_text, sz_len);
+    char *to = buf->data + buf->len;
+    if (buf->len)
+        *to++ = ':';
+    to = copy_text(to, px_text, px_len);
+    *to++ = ':';
+    to = copy_text(to, sz_text, sz_len);
+    buf->len = to - buf->data;
+    return 0;
 }
 
 /* checksum(bid_levels, ask_levels, depth): the signed CRC32 of the best `depth` levels
@@ -628,6 +932,9 @@ static PyMethodDef methods[] = {
     {"apply_side", (PyCFunction)(void (*)(void))apply_side, METH_FASTCALL,
      "apply_side(rows, keys, levels, negate, size, side, bad_level): one side of "
      "TextL2Book.apply_text."},
+    {"apply_json", (PyCFunction)(void (*)(void))apply_json, METH_FASTCALL,
+     "apply_json(bids_text, asks_text, bid_keys, bid_levels, ask_keys, ask_levels, size, "
+     "bad_level): TextL2Book.apply_json, the levels read from the JSON text."},
     {"top", (PyCFunction)(void (*)(void))top, METH_FASTCALL,
      "top(levels, n, size): the best n levels of one side, best first."},
     {"checksum", (PyCFunction)(void (*)(void))checksum, METH_FASTCALL,
@@ -645,9 +952,13 @@ PyMODINIT_FUNC
 PyInit__text_levels(void)
 {
     crc_init();
+    for (int c = 0x20; c < 0x80; c++)
+        plain_char[c] = c != '"' && c != '\\';
     name_px = PyUnicode_InternFromString("px");
     name_sz = PyUnicode_InternFromString("sz");
-    if (name_px == NULL || name_sz == NULL)
+    side_bid = PyUnicode_InternFromString("bid");
+    side_ask = PyUnicode_InternFromString("ask");
+    if (name_px == NULL || name_sz == NULL || side_bid == NULL || side_ask == NULL)
         return NULL;
     return PyModule_Create(&module);
 }

@@ -18,6 +18,10 @@ read into quantities on every update all the same (a zero size removes the level
 a size that is not a real quantity must be refused), and again, for the levels read,
 when the book is read.
 
+`apply_json` takes a push's levels as the JSON text the venue sent (`[["px","sz",…],
+…]`, a `msgspec.Raw` of it) and reads them there, with no object per row; text in any
+other form than plain strings is left to the caller's typed decoder, book untouched.
+
 The per-level loops have two implementations with the same data and the same results:
 the compiled one (_text_levels.c, built by the package's build where a C compiler was
 found) and the Python one below, the reference, used where it was not built.
@@ -34,12 +38,17 @@ from types import ModuleType, SimpleNamespace
 from typing import Any, Protocol
 from zlib import crc32
 
+import msgspec
+
 from tradeport.book.checksum import crc32_joined
-from tradeport.book.levels import L2Book, Level, bad_level, check_levels
+from tradeport.book.levels import JsonText, L2Book, Level, bad_level, check_levels
 
 # a size as sent → the quantity the book holds: a function, or, read inline, an
 # exponent suffix the text is read with ("" as it is, "e-2" for hundredths)
 Sizes = Callable[[str], float] | str
+
+# a side's rows as JSON text, each row two or more strings (`_json_rows`)
+_text_rows = msgspec.json.Decoder(list[list[str]])
 
 # [price, price text (None for a level loaded from numbers), size text or quantity]
 Entry = list[Any]
@@ -81,12 +90,23 @@ def _apply_side(
     side: str,
     bad: Callable[[str, float, float], Exception],
 ) -> None:
+    # lazily: the rows before one that cannot be read are applied, as in the C store
+    _apply_texts(((row.px, row.sz) for row in rows), keys, levels, negate, size, side, bad)
+
+
+def _apply_texts(
+    rows: Iterable[tuple[str, str]],
+    keys: dict[str, Entry],
+    levels: list[Entry],
+    negate: bool,
+    size: Sizes,
+    side: str,
+    bad: Callable[[str, float, float], Exception],
+) -> None:
     top = inf  # a local is cheaper than the global for every level
     sign, order = (-1.0, _ask_key) if negate else (1.0, _bid_key)
     suffix, convert = (size, None) if isinstance(size, str) else ("", size)
-    for row in rows:
-        px = row.px
-        sz = row.sz
+    for px, sz in rows:
         qty = float(sz + suffix) if convert is None else convert(sz)
         entry = keys.get(px)
         if entry is not None:  # a level held: its price was checked when it entered
@@ -119,6 +139,41 @@ def _apply_side(
             levels.insert(at, entry)
 
 
+def _json_rows(text: JsonText) -> list[tuple[str, str]] | None:
+    """The (price, size) text of a side sent as `[["px","sz",…],…]`, each row two or
+    more plain strings (ASCII, no control character, no escape); None when not in that
+    form, the form the compiled reader (_text_levels.c `read_spans`) reads."""
+    data = bytes(memoryview(text))
+    if not data.isascii() or b"\\" in data:
+        return None
+    try:
+        rows = _text_rows.decode(data)  # refuses control characters in strings
+    except msgspec.DecodeError:
+        return None
+    if any(len(row) < 2 for row in rows):
+        return None
+    return [(row[0], row[1]) for row in rows]
+
+
+def _apply_json(
+    bids: JsonText,
+    asks: JsonText,
+    bid_keys: dict[str, Entry],
+    bid_levels: list[Entry],
+    ask_keys: dict[str, Entry],
+    ask_levels: list[Entry],
+    size: Sizes,
+    bad: Callable[[str, float, float], Exception],
+) -> bool | None:
+    bid_rows = _json_rows(bids)
+    ask_rows = None if bid_rows is None else _json_rows(asks)
+    if bid_rows is None or ask_rows is None:
+        return None
+    _apply_texts(bid_rows, bid_keys, bid_levels, False, size, "bid", bad)
+    _apply_texts(ask_rows, ask_keys, ask_levels, True, size, "ask", bad)
+    return True
+
+
 def _top(levels: list[Entry], n: int | None, size: Sizes) -> list[Level]:
     best = levels[::-1] if n is None else levels[: -n - 1 : -1] if n > 0 else []
     read = _read(size)
@@ -140,7 +195,9 @@ def _crc32(data: bytes) -> int:
     return crc32(data)
 
 
-_python_store = SimpleNamespace(apply_side=_apply_side, top=_top, checksum=_checksum, crc32=_crc32)
+_python_store = SimpleNamespace(
+    apply_side=_apply_side, apply_json=_apply_json, top=_top, checksum=_checksum, crc32=_crc32
+)
 _compiled_store: ModuleType | None
 try:  # built from _text_levels.c by the package's build where a C compiler was found
     _compiled_store = import_module("tradeport.book._text_levels")
@@ -224,6 +281,28 @@ class TextL2Book(L2Book):
         size = self.size
         apply_side(bids, self._bid_keys, self._bid_levels, False, size, "bid", bad_level)
         apply_side(asks, self._ask_keys, self._ask_levels, True, size, "ask", bad_level)
+
+    def apply_json(self, bids: JsonText, asks: JsonText) -> bool:
+        """`apply_text` with each side given as the JSON text the venue sent,
+        `[["px","sz",…],…]` (a `msgspec.Raw` of it), read without an object per row.
+        False, with the book untouched, when either side is not in the plain form (a row
+        of fewer than two strings or with anything but strings, an escape, a control
+        character or one outside ASCII…): the caller then decodes it typed, which
+        reads it or names what is wrong. Otherwise True, with the results and errors of
+        `apply_text` (both sides are read before either is applied)."""
+        if self._views:
+            self._freeze_views()
+        done = _store.apply_json(
+            bids,
+            asks,
+            self._bid_keys,
+            self._bid_levels,
+            self._ask_keys,
+            self._ask_levels,
+            self.size,
+            bad_level,
+        )
+        return done is not None
 
     def checksum(self, depth: int) -> int:
         """The interleaved CRC32 of the text of the best `depth` levels a side

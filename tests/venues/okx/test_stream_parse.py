@@ -19,6 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradeport.model import AssetType, Instrument, OrderStatus, PositionSide, Side
 from tradeport.model.errors import MalformedMessage
@@ -240,7 +242,42 @@ def test_events_are_classified() -> None:
 def test_public_frame_arg_is_read_without_decoding() -> None:
     compact = json.dumps(json.loads(frame("ws_trades.json")), separators=(",", ":"))
     assert peek_arg(compact) == ("trades", "BTC-USDT")
+    assert peek_arg(compact.encode()) == ("trades", "BTC-USDT")
     assert peek_arg('{"event":"subscribe"}') is None
+    assert peek_arg('{"arg":{"channel":"books","instId":""},"data":[]}') is None
+    assert peek_arg('{"arg":{"channel":"books"},"data":[]}') is None
+    long = f'{{"arg":{{"channel":"books","instId":"{"X" * 90}"}},"data":[]}}'
+    assert peek_arg(long) is None  # not within the first 120 characters
+
+
+def peeked_by_search(frame: str | bytes) -> tuple[str, str] | None:
+    """The arg read by searching the first 120 characters (what peek_arg's pattern
+    must find)."""
+    text = frame[:120] if isinstance(frame, str) else frame[:120].decode("utf-8", "replace")
+    if not text.startswith('{"arg":{"channel":"'):
+        return None
+    end = text.find('"', 19)
+    if end < 0 or not text.startswith(',"instId":"', end + 1):
+        return None
+    start = end + 12
+    stop = text.find('"', start)
+    return (text[19:end], text[start:stop]) if stop > start else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    channel=st.text(max_size=40),
+    inst=st.text(max_size=100),
+    glue=st.sampled_from(['","instId":"', '","instType":"', '", "instId": "', '"']),
+    tail=st.sampled_from(['"},"data":[]}', '"', "", '"}']),
+    as_bytes=st.booleans(),
+)
+def test_peek_arg_finds_what_a_search_finds(
+    channel: str, inst: str, glue: str, tail: str, as_bytes: bool
+) -> None:
+    text = '{"arg":{"channel":"' + channel + glue + inst + tail
+    data: str | bytes = text.encode() if as_bytes else text
+    assert peek_arg(data) == peeked_by_search(data)
 
 
 def test_topic_args() -> None:

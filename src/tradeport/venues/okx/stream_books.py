@@ -9,9 +9,11 @@ equal it. A gap, a crossed book, an unreadable push or a checksum mismatch leave
 book RESYNCING and asks `resync` for a fresh snapshot (the caller resubscribes that
 channel alone).
 
-`on_frame` is the hot path: one decode of the push (levels as price and size text
-only), the continuity check on its ids, one pass per side over its levels, the crossed
-check and the checksum, with no per-push object built. A push the book cannot apply
+`on_frame` is the hot path: one decode of the push with its levels left as the JSON
+text sent, the continuity check on its ids, the levels read from that text by the text
+store (no object per level), the crossed check and the checksum. A push in any other
+form (an escape, a number where text was expected, a short row…) is decoded into typed
+rows (`_on_typed`), which reads it or names what is wrong. A push the book cannot apply
 right away (not LIVE, a gap, a duplicate, ids that cannot be real) goes the engine's
 general way (`BookSync.on_update`), which buffers, skips, resyncs or refuses it.
 """
@@ -39,6 +41,7 @@ log = logging.getLogger("tradeport.venues.okx")
 
 LIVE = BookState.LIVE
 _decode_rows = sm.decoder(sm.BookRowsFrame).decode
+_decode_text = sm.decoder(sm.BookTextFrame).decode
 
 
 class CheckedBook:
@@ -60,8 +63,38 @@ class CheckedBook:
         (its levels, or its state). MalformedMessage for a push that cannot be read,
         or whose levels or ids cannot be real (the book resyncs).
 
-        The hot path, in one function: decode, continuity, apply, crossed check and
-        checksum; anything but a LIVE book's next update goes the general way."""
+        The hot path, in one function: decode (the levels left as their JSON text),
+        continuity, apply (the text store reads the levels from that text), crossed
+        check and checksum. Anything but a LIVE book's next update in the plain form
+        goes the typed way (`_on_typed`), which reaches the same verdict."""
+        try:
+            msg: sm.BookTextFrame = _decode_text(frame)
+        except DecodeError:
+            return self._on_typed(frame, local_ts)  # the typed decoder names what is wrong
+        entries = msg.data
+        if msg.action == "update" and len(entries) == 1:
+            data = entries[0]
+            seq = data.seqId
+            sync = self.sync
+            if sync.continues(seq, seq, data.prevSeqId):
+                book = self.book
+                try:
+                    read = book.apply_json(data.bids, data.asks)
+                except (MalformedMessage, ValueError) as exc:
+                    sync.refuse(f"books level: {exc}")
+                if read:
+                    ts_text = data.ts
+                    ts = int(ts_text) if ts_text.isdigit() else 0
+                    if sync.applied(seq, seq, ts, local_ts):
+                        # 0: the venue computed none (OKX stops sending checksums in June 2026)
+                        expected = data.checksum
+                        if expected and book.checksum(DEPTH) != expected:
+                            self._mismatch(expected)
+                    return True
+        return self._on_typed(frame, local_ts)
+
+    def _on_typed(self, frame: str | bytes, local_ts: int) -> bool:
+        """`on_frame` for any push, its levels decoded as typed rows."""
         try:
             msg: sm.BookRowsFrame = _decode_rows(frame)
         except DecodeError as exc:

@@ -12,6 +12,7 @@ a frame that does not decode as what its channel names raises `MalformedMessage`
 
 from __future__ import annotations
 
+import re
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -71,6 +72,24 @@ class BookRows(msgspec.Struct, gc=False):
 
 class BookRowsFrame(msgspec.Struct, gc=False):
     data: list[BookRows]
+    action: str = "snapshot"
+
+
+class BookText(msgspec.Struct, gc=False):
+    """A `books` entry for the hot path: levels as the JSON text sent, which the text
+    store reads itself (`TextL2Book.apply_json`); every other field as in `BookRows`,
+    so that what one decodes the other does too, bar the levels."""
+
+    asks: msgspec.Raw
+    bids: msgspec.Raw
+    ts: str = "0"
+    seqId: int = 0
+    prevSeqId: int = -1
+    checksum: int = 0
+
+
+class BookTextFrame(msgspec.Struct, gc=False):
+    data: list[BookText]
     action: str = "snapshot"
 
 
@@ -140,21 +159,17 @@ def decoder(message: type[T]) -> msgspec.json.Decoder[T]:
 
 
 _head = decoder(Head)
-_PREFIX = '{"arg":{"channel":"'
+# the start of a public data frame: its channel and instId (not empty), within the first
+# 120 characters
+_ARG = re.compile(r'\{"arg":\{"channel":"([^"]*)","instId":"([^"]+)"')
 
 
 def peek_arg(frame: str | bytes) -> tuple[str, str] | None:
     """(channel, instId) of a public frame that begins with them, read without decoding
     the rest (`{"arg":{"channel":"books","instId":"BTC-USDT"},…`); None otherwise."""
-    text = frame[:120] if isinstance(frame, str) else frame[:120].decode("utf-8", "replace")
-    if not text.startswith(_PREFIX):
-        return None
-    end = text.find('"', 19)
-    if end < 0 or not text.startswith(',"instId":"', end + 1):
-        return None
-    start = end + 12
-    stop = text.find('"', start)
-    return (text[19:end], text[start:stop]) if stop > start else None
+    text = frame if isinstance(frame, str) else frame[:120].decode("utf-8", "replace")
+    found = _ARG.match(text, 0, 120)
+    return None if found is None else found.groups()  # type: ignore[return-value]
 
 
 def head_of(frame: str | bytes) -> Head:
