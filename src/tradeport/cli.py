@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tradeport import event_loop
 from tradeport.book.levels import level_store
 from tradeport.book.text_levels import text_store
 from tradeport.cli_tables import venues_table
@@ -219,6 +220,10 @@ def record(
         bool,
         typer.Option("--raw", help="record every stream frame as received too (raw channel)"),
     ] = False,
+    loop: Annotated[
+        str,
+        typer.Option(help="event loop: asyncio, or uvloop (the `fast` extra; less CPU)"),
+    ] = "asyncio",
 ) -> None:
     """Record verified books and trades until Ctrl-C; every file is finished on exit."""
     from tradeport.record.discovery import parse_shard
@@ -243,7 +248,7 @@ def record(
     )
     try:
         plan.shard = None if shard is None else parse_shard(shard)
-        asyncio.run(run_record(plan, console))
+        event_loop.run(run_record(plan, console), loop)
     except TradeportError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc

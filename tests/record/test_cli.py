@@ -12,7 +12,7 @@ from psycopg import sql
 from tests.cli.cli_process import run_cli, start_cli
 
 from tradeport.record import read_events
-from tradeport.record.events import Channel, RawEvent
+from tradeport.record.events import Channel, Marker, RawEvent
 
 # a recording of the Binance swap emulator the command starts itself
 RECORD_EMULATED = ("record", "BINANCE___SWAP", "--environment", "emulator")
@@ -100,3 +100,27 @@ def test_record_into_postgres_then_replay_from_it() -> None:
     finally:
         with psycopg.connect(url.partition("?")[0], autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def test_record_on_uvloop(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    recorded = run_cli(
+        *RECORD_EMULATED,
+        "--symbol",
+        "BTC-USDT",
+        "--sink",
+        f"parquet:{data}",
+        "--max-events",
+        "20",
+        "--loop",
+        "uvloop",
+    )
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    events = list(read_events(data, channel=Channel.BOOK))
+    assert any(e.channel is Channel.BOOK and not isinstance(e, Marker) for e in events)
+
+
+def test_an_unknown_event_loop_is_named() -> None:
+    result = run_cli(*RECORD_EMULATED, "--symbol", "BTC-USDT", "--loop", "trio")
+    assert result.returncode == 1
+    assert "event loop 'trio'" in result.stdout
