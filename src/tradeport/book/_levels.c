@@ -193,8 +193,12 @@ apply_level(Side *side, PyObject *name, PyObject *bad_level, PyObject *p_obj,
             side->levels[at].qty = q;
             if (cache != NULL) {
                 PyObject *level = level_tuple(side, at);
-                if (level == NULL || PyList_SetItem(cache, count - 1 - at, level) < 0)
-                    return -1; /* PyList_SetItem stole the level */
+                /* PyList_SetItem steals the level; out of step, the cache is dropped
+                 * and the next full read rebuilds it */
+                if (level == NULL || PyList_SetItem(cache, count - 1 - at, level) < 0) {
+                    Py_CLEAR(side->cache);
+                    return -1;
+                }
             }
             return 0;
         }
@@ -318,6 +322,7 @@ side_load(Side *side, PyObject *levels)
     }
     Py_ssize_t count = PyDict_GET_SIZE(levels), pos = 0, i = 0;
     side->count = 0;
+    Py_CLEAR(side->cache);
     if (recentre(side, count) < 0)
         return NULL;
     side->head = (side->capacity - count) / 2;
@@ -335,7 +340,6 @@ side_load(Side *side, PyObject *levels)
     }
     qsort(side->levels, (size_t)i, sizeof(Level), by_key);
     side->count = i;
-    Py_CLEAR(side->cache);
     Py_RETURN_NONE;
 }
 
