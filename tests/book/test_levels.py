@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,3 +155,15 @@ def test_load_replaces_everything() -> None:
     assert book.bids_top() == [(90.0, 5.0)]
     assert book.asks_top() == [(91.0, 6.0)]
     assert book.update_id == 2
+
+
+def test_a_level_at_an_index_reads_as_from_the_list_best_first() -> None:
+    """bid_at/ask_at index the levels best first as a list does (a negative index from
+    the worst), and give None past the last."""
+    book = L2Book("BTC-USDT")
+    book.load([(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)], [(4.0, 1.0), (5.0, 2.0)], 1)
+    for read, levels in ((book.bid_at, book.bids_top()), (book.ask_at, book.asks_top())):
+        for index in range(-len(levels), len(levels) + 2):
+            assert read(index) == (levels[index] if index < len(levels) else None)
+        with pytest.raises(IndexError):
+            read(-len(levels) - 1)

@@ -398,12 +398,14 @@ side_at(Side *side, PyObject *arg)
     Py_ssize_t count = side->count;
     if (index >= count)
         Py_RETURN_NONE;
-    Py_ssize_t at = count - 1 - index; /* prices[-1 - index] */
-    if (at >= count) {
+    if (index >= 0)
+        return level_tuple(side, count - 1 - index);
+    /* as the Python store's keys[-1 - index]: -1 the worst level, -count the best */
+    if (index < -count) {
         PyErr_SetString(PyExc_IndexError, "level index out of range");
         return NULL;
     }
-    return level_tuple(side, at);
+    return level_tuple(side, -1 - index);
 }
 
 /* prices(n): the best n prices, best first. */
