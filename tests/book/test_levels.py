@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+import random
+
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeport.book.levels import L2Book
@@ -66,6 +69,50 @@ def test_updates_match_a_naive_book_after_every_step(
         assert_same(book, ref)
 
 
+def deep_update(rng: random.Random, spread: int, top_heavy: bool) -> list[Level]:
+    """20 levels on a grid of `spread` ticks (near the best when `top_heavy`), a tenth of
+    them removals."""
+    offsets = [
+        min(int(rng.expovariate(1 / 10)), spread - 1) if top_heavy else rng.randrange(spread)
+        for _ in range(20)
+    ]
+    return [
+        (1000.0 + off * 0.5, 0.0 if rng.random() < 0.1 else rng.choice([0.5, 1.0, 7.25]))
+        for off in offsets
+    ]
+
+
+@given(seed=st.integers(0, 2**32), top_heavy=st.booleans(), read_all=st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_deep_books_match_a_naive_book(seed: int, top_heavy: bool, read_all: bool) -> None:
+    """Books of hundreds of levels a side changed anywhere, or mostly near the top: the
+    levels move inside the store's buffer, which grows and recentres, and a full read
+    (`read_all`) keeps a cache of every level in step from then on."""
+    rng = random.Random(seed)
+    book, ref = L2Book("BTC-USDT"), Reference()
+    snapshot = [(1000.0 + off * 0.5, 1.0) for off in range(0, 600, 2)]
+    book.load(snapshot, [(-p + 5000.0, q) for p, q in snapshot], 1)
+    ref.apply(snapshot, [(-p + 5000.0, q) for p, q in snapshot])
+    for _ in range(60):
+        bids = deep_update(rng, 900, top_heavy)
+        asks = [(-p + 5000.0, q) for p, q in deep_update(rng, 900, top_heavy)]
+        book.apply(bids, asks)
+        ref.apply(bids, asks)
+        ref_bids, ref_asks = ref.bids_top(), ref.asks_top()
+        if read_all:
+            assert book.bids_top() == ref_bids
+            assert book.asks_top() == ref_asks
+        assert book.bids_top(7) == ref_bids[:7]
+        assert book.asks_top(7) == ref_asks[:7]
+        index = rng.randrange(len(ref_bids) + 2)
+        assert book.bid_at(index) == (ref_bids[index] if index < len(ref_bids) else None)
+        assert book.ask_at(index) == (ref_asks[index] if index < len(ref_asks) else None)
+        assert book.bid_prices(5) == [p for p, _ in ref_bids[:5]]
+        assert book.ask_prices(5) == [p for p, _ in ref_asks[:5]]
+        assert book.depth() == (len(ref_bids), len(ref_asks))
+    assert_same(book, ref)
+
+
 def test_tops_are_best_first() -> None:
     book = L2Book("BTC-USDT")
     book.load([(99.0, 1.0), (100.0, 2.0), (98.0, 3.0)], [(102.0, 1.0), (101.0, 2.0)], 1)
@@ -108,3 +155,15 @@ def test_load_replaces_everything() -> None:
     assert book.bids_top() == [(90.0, 5.0)]
     assert book.asks_top() == [(91.0, 6.0)]
     assert book.update_id == 2
+
+
+def test_a_level_at_an_index_reads_as_from_the_list_best_first() -> None:
+    """bid_at/ask_at index the levels best first as a list does (a negative index from
+    the worst), and give None past the last."""
+    book = L2Book("BTC-USDT")
+    book.load([(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)], [(4.0, 1.0), (5.0, 2.0)], 1)
+    for read, levels in ((book.bid_at, book.bids_top()), (book.ask_at, book.asks_top())):
+        for index in range(-len(levels), len(levels) + 2):
+            assert read(index) == (levels[index] if index < len(levels) else None)
+        with pytest.raises(IndexError):
+            read(-len(levels) - 1)

@@ -1,16 +1,38 @@
-/* The per-level loop of L2Book.apply and its top-N read, compiled; and L2Book.apply_json,
- * which reads a diff's levels straight from the JSON text the venue sent.
+/* The compiled level store of L2Book: each side a sorted C array of (price, quantity)
+ * doubles, and L2Book.apply_json, which reads a diff's levels straight from the JSON
+ * text the venue sent.
  *
- * Same data as the pure-Python store (levels.py), same results, same errors: a side is
- * a dict price -> quantity plus an ascending list of its prices with the best last
- * (ask prices negated). The Python store stays the reference; this one only removes
- * the interpreter's per-level overhead. Built by the package's own build when a C
- * compiler is there (setup.py); levels.py falls back to Python when it is not.
+ * A `Side` keeps its levels ascending by key with the best last (ask prices negated),
+ * as the pure-Python store (sides.py) keeps its price list: levels come and go mostly
+ * near the top of the book, and at the end of the array an insert or a delete moves
+ * only a few bytes. Applying a level is a bisection of contiguous doubles and a store:
+ * no Python float, tuple or dict operation per level. Levels become (price, quantity)
+ * tuples only when they are read; a full-depth read builds them once into a cache that
+ * apply then keeps in step, so that the next full read is a list slice. Same results
+ * and errors as the Python store, which stays the reference. Built by the package's own
+ * build when a C compiler is there (setup.py); levels.py falls back to Python when not.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+typedef struct {
+    double key; /* the price; negated on the ask side */
+    double qty;
+} Level;
+
+typedef struct {
+    PyObject_HEAD
+    Level *buffer;   /* `capacity` slots, the levels somewhere in the middle */
+    Level *levels;   /* buffer + head: ascending by key, the best level last */
+    Py_ssize_t head, count, capacity;
+    int negate;      /* the ask side */
+    PyObject *cache; /* a list of every level as a (price, quantity) tuple, best first, or NULL */
+} Side;
+
+static PyTypeObject SideType;
 
 static inline int
 as_double(PyObject *obj, double *out)
@@ -23,182 +45,247 @@ as_double(PyObject *obj, double *out)
     return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
 }
 
-/* First index whose price is >= value (left) or > value (right) in an ascending list. */
-static int
-bisect(PyObject *prices, double value, int right, Py_ssize_t *out)
+/* The first index whose key is not below `key` (NaN: 0, and never found there). The
+ * bisection has no branch on the data: on a book's levels, which a diff hits at
+ * random, a branch would be mispredicted half the time. */
+static inline Py_ssize_t
+lower_bound(const Side *side, double key)
 {
-    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(prices);
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        double item;
-        if (as_double(PyList_GET_ITEM(prices, mid), &item) < 0)
-            return -1;
-        if (right ? (value < item) : !(item < value))
-            hi = mid;
-        else
-            lo = mid + 1;
+    const Level *base = side->levels;
+    Py_ssize_t n = side->count;
+    if (n == 0)
+        return 0;
+    while (n > 1) {
+        Py_ssize_t half = n / 2;
+        base = base[half].key < key ? base + half : base;
+        n -= half;
     }
-    *out = lo;
+    return (base - side->levels) + (base->key < key);
+}
+
+/* Room for `count` levels, the current ones copied to the middle of a buffer of at least
+ * twice that: a level is inserted or removed by moving the shorter part of the array
+ * towards its end, so that on average a quarter of the levels move, and after this
+ * call either end takes about count/2 inserts before the next. */
+static int
+recentre(Side *side, Py_ssize_t count)
+{
+    Py_ssize_t capacity = 16;
+    while (capacity < 2 * count)
+        capacity *= 2;
+    Level *buffer = PyMem_Malloc(sizeof(Level) * (size_t)capacity);
+    if (buffer == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t head = (capacity - side->count) / 2;
+    if (side->count)
+        memcpy(buffer + head, side->levels, sizeof(Level) * (size_t)side->count);
+    PyMem_Free(side->buffer);
+    side->buffer = buffer;
+    side->levels = buffer + head;
+    side->head = head;
+    side->capacity = capacity;
     return 0;
 }
 
-/* Raise what bad_level(side, price, qty) returns (a MalformedMessage). */
-static PyObject *
-raise_bad(PyObject *bad_level, PyObject *side, PyObject *price, PyObject *qty)
-{
-    PyObject *exc = PyObject_CallFunctionObjArgs(bad_level, side, price, qty, NULL);
-    if (exc != NULL) {
-        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-        Py_DECREF(exc);
-    }
-    return NULL;
-}
-
-/* The (price, quantity) tuple a side's cache holds for a level: the row itself when it
- * is one (no allocation), else (row NULL or a list) a new tuple. A new reference. */
-static PyObject *
-cached_level(PyObject *row, PyObject *p_obj, PyObject *q_obj)
-{
-    if (row != NULL && PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 2)
-        return Py_NewRef(row);
-    return PyTuple_Pack(2, p_obj, q_obj);
-}
-
-/* One level of L2Book.apply on one side: the body of the per-level loop of both
- * apply_side and apply_json. `row` is the level as received when it is a (price,
- * quantity) tuple the cache may hold as it is, else NULL. 0, or -1 with an exception. */
+/* A new level at `at` (the levels from `at` on move up one place), its slot made by
+ * moving the shorter part of the array; 0, or -1 with an exception. */
 static int
-apply_level(PyObject *levels, PyObject *prices, int negate, PyObject *cache,
-            PyObject *side, PyObject *bad_level, PyObject *row,
-            PyObject *p_obj, PyObject *q_obj, double p, double q)
+insert_at(Side *side, Py_ssize_t at, double key, double qty)
 {
-    double key = negate ? -p : p;
-    Py_ssize_t count_before = PyList_GET_SIZE(prices);
-    if (0.0 < q && q < INFINITY) {
-        Py_ssize_t size = PyDict_GET_SIZE(levels);
-        if (PyDict_SetItem(levels, p_obj, q_obj) < 0)
+    Py_ssize_t count = side->count;
+    int front = at < count - at;
+    if (front ? side->head == 0 : side->head + count == side->capacity) {
+        if (recentre(side, count + 1) < 0)
             return -1;
-        if (PyDict_GET_SIZE(levels) != size) {
-            /* a new price: the only one not yet checked */
-            if (!(0.0 < p && p < INFINITY)) {
-                if (PyDict_DelItem(levels, p_obj) < 0)
-                    return -1;
-                raise_bad(bad_level, side, p_obj, q_obj);
-                return -1;
-            }
-            Py_ssize_t at;
-            if (bisect(prices, key, 1, &at) < 0)
-                return -1;
-            PyObject *stored = negate ? PyFloat_FromDouble(key) : Py_NewRef(p_obj);
-            if (stored == NULL)
-                return -1;
-            int err = PyList_Insert(prices, at, stored);
-            Py_DECREF(stored);
-            if (err < 0)
-                return -1;
-            if (cache != NULL) {
-                PyObject *level = cached_level(row, p_obj, q_obj);
-                if (level == NULL)
-                    return -1;
-                err = PyList_Insert(cache, count_before - at, level);
-                Py_DECREF(level);
-                if (err < 0)
-                    return -1;
-            }
-        }
-        else if (cache != NULL) {
-            Py_ssize_t at;
-            if (bisect(prices, key, 0, &at) < 0)
-                return -1;
-            PyObject *level = cached_level(row, p_obj, q_obj);
-            if (level == NULL)
-                return -1;
-            if (PyList_SetItem(cache, count_before - 1 - at, level) < 0) /* steals */
-                return -1;
-        }
     }
-    else if (q == 0.0) {
-        int held = PyDict_Contains(levels, p_obj);
-        if (held < 0)
-            return -1;
-        if (held) {
-            if (PyDict_DelItem(levels, p_obj) < 0)
-                return -1;
-            Py_ssize_t at;
-            if (bisect(prices, key, 0, &at) < 0)
-                return -1;
-            if (PyList_SetSlice(prices, at, at + 1, NULL) < 0)
-                return -1;
-            Py_ssize_t gone = count_before - 1 - at;
-            if (cache != NULL && PyList_SetSlice(cache, gone, gone + 1, NULL) < 0)
-                return -1;
-        }
-        else if (!(0.0 < p && p < INFINITY)) {
-            raise_bad(bad_level, side, p_obj, q_obj);
-            return -1;
-        }
+    Level *levels = side->levels;
+    if (front) {
+        memmove(levels - 1, levels, sizeof(Level) * (size_t)at);
+        levels = side->levels = levels - 1;
+        side->head--;
     }
     else {
-        raise_bad(bad_level, side, p_obj, q_obj);
-        return -1;
+        memmove(&levels[at + 1], &levels[at], sizeof(Level) * (size_t)(count - at));
     }
+    levels[at].key = key;
+    levels[at].qty = qty;
+    side->count = count + 1;
     return 0;
 }
 
-/* A side's level cache argument: NULL for None, else a list as long as `prices`. */
-static int
-side_cache(PyObject *arg, PyObject *prices, PyObject **out)
+/* The level at `at` removed, by moving the shorter part of the array over it. */
+static void
+remove_at(Side *side, Py_ssize_t at)
 {
-    if (arg == Py_None) {
-        *out = NULL;
+    Py_ssize_t count = side->count;
+    Level *levels = side->levels;
+    if (at < count - 1 - at) {
+        memmove(levels + 1, levels, sizeof(Level) * (size_t)at);
+        side->levels = levels + 1;
+        side->head++;
+    }
+    else {
+        memmove(&levels[at], &levels[at + 1], sizeof(Level) * (size_t)(count - at - 1));
+    }
+    side->count = count - 1;
+}
+
+/* The (price, quantity) tuple of the level at `index`: a new reference. */
+static PyObject *
+level_tuple(const Side *side, Py_ssize_t index)
+{
+    const Level *level = &side->levels[index];
+    PyObject *price = PyFloat_FromDouble(side->negate ? -level->key : level->key);
+    if (price == NULL)
+        return NULL;
+    PyObject *qty = PyFloat_FromDouble(level->qty);
+    if (qty == NULL) {
+        Py_DECREF(price);
+        return NULL;
+    }
+    PyObject *tuple = PyTuple_New(2);
+    if (tuple == NULL) {
+        Py_DECREF(price);
+        Py_DECREF(qty);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(tuple, 0, price);
+    PyTuple_SET_ITEM(tuple, 1, qty);
+    return tuple;
+}
+
+/* Raise what bad_level(side, price, qty) returns (a MalformedMessage). `p_obj` and
+ * `q_obj` are the level as given, or NULL for the doubles read from text. */
+static int
+raise_bad(PyObject *bad_level, PyObject *name, PyObject *p_obj, PyObject *q_obj, double p,
+          double q)
+{
+    PyObject *price = p_obj ? Py_NewRef(p_obj) : PyFloat_FromDouble(p);
+    PyObject *qty = q_obj ? Py_NewRef(q_obj) : PyFloat_FromDouble(q);
+    if (price != NULL && qty != NULL) {
+        PyObject *exc = PyObject_CallFunctionObjArgs(bad_level, name, price, qty, NULL);
+        if (exc != NULL) {
+            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+            Py_DECREF(exc);
+        }
+    }
+    Py_XDECREF(price);
+    Py_XDECREF(qty);
+    return -1;
+}
+
+/* One level of L2Book.apply: a quantity above zero sets the level, zero removes it
+ * (one the side does not hold is normal), anything else is no level. Only a new price
+ * is checked: one in the side was checked when it entered. 0, or -1 with an exception. */
+static int
+apply_level(Side *side, PyObject *name, PyObject *bad_level, PyObject *p_obj,
+            PyObject *q_obj, double p, double q)
+{
+    double key = side->negate ? -p : p;
+    Py_ssize_t count = side->count;
+    Py_ssize_t at = lower_bound(side, key);
+    int held = at < count && side->levels[at].key == key;
+    PyObject *cache = side->cache;
+    if (0.0 < q && q < INFINITY) {
+        if (held) {
+            side->levels[at].qty = q;
+            if (cache != NULL) {
+                PyObject *level = level_tuple(side, at);
+                /* PyList_SetItem steals the level; out of step, the cache is dropped
+                 * and the next full read rebuilds it */
+                if (level == NULL || PyList_SetItem(cache, count - 1 - at, level) < 0) {
+                    Py_CLEAR(side->cache);
+                    return -1;
+                }
+            }
+            return 0;
+        }
+        if (!(0.0 < p && p < INFINITY))
+            return raise_bad(bad_level, name, p_obj, q_obj, p, q);
+        if (insert_at(side, at, key, q) < 0)
+            return -1;
+        if (cache != NULL) {
+            PyObject *level = level_tuple(side, at);
+            int err = level == NULL || PyList_Insert(cache, count - at, level) < 0;
+            Py_XDECREF(level);
+            if (err) {
+                Py_CLEAR(side->cache); /* out of step: the next full read rebuilds it */
+                return -1;
+            }
+        }
         return 0;
     }
-    if (!PyList_Check(arg) || PyList_GET_SIZE(arg) != PyList_GET_SIZE(prices)) {
-        PyErr_SetString(PyExc_RuntimeError, "the level cache is out of step");
-        return -1;
+    if (q == 0.0) {
+        if (held) {
+            remove_at(side, at);
+            if (cache != NULL && PyList_SetSlice(cache, count - 1 - at, count - at, NULL) < 0) {
+                Py_CLEAR(side->cache);
+                return -1;
+            }
+            return 0;
+        }
+        if (!(0.0 < p && p < INFINITY))
+            return raise_bad(bad_level, name, p_obj, q_obj, p, q);
+        return 0;
     }
-    *out = arg;
-    return 0;
+    return raise_bad(bad_level, name, p_obj, q_obj, p, q);
 }
 
-/* apply_side(rows, levels, prices, negate, side, bad_level, cache)
- *
- * `cache`, when not None, is the side's levels as (price, quantity) tuples, best first
- * (the reverse of `prices`): it is kept in step here, so that a full-depth read is a
- * list slice. */
+/* -- the Side type ----------------------------------------------------------------- */
+
 static PyObject *
-apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+side_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError, "apply_side takes 7 arguments");
+    int negate = 0;
+    static char *keywords[] = {"negate", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "p:Side", keywords, &negate))
+        return NULL;
+    Side *side = (Side *)type->tp_alloc(type, 0);
+    if (side == NULL)
+        return NULL;
+    side->negate = negate;
+    return (PyObject *)side;
+}
+
+static void
+side_dealloc(Side *side)
+{
+    PyMem_Free(side->buffer);
+    Py_XDECREF(side->cache);
+    Py_TYPE(side)->tp_free((PyObject *)side);
+}
+
+static Py_ssize_t
+side_len(Side *side)
+{
+    return side->count;
+}
+
+/* apply(rows, name, bad_level): L2Book.apply on this side; rows of (price, quantity). */
+static PyObject *
+side_apply(Side *side, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "apply takes 3 arguments");
         return NULL;
     }
-    PyObject *rows = args[0], *levels = args[1], *prices = args[2];
-    int negate = PyObject_IsTrue(args[3]);
-    PyObject *side = args[4], *bad_level = args[5], *cache;
-    if (negate < 0)
-        return NULL;
-    if (!PyDict_Check(levels) || !PyList_Check(prices)) {
-        PyErr_SetString(PyExc_TypeError, "apply_side: levels must be a dict, prices a list");
-        return NULL;
-    }
-    if (side_cache(args[6], prices, &cache) < 0)
-        return NULL;
-    PyObject *seq = PySequence_Fast(rows, "levels must be iterable");
+    PyObject *name = args[1], *bad_level = args[2];
+    PyObject *seq = PySequence_Fast(args[0], "levels must be iterable");
     if (seq == NULL)
         return NULL;
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *row = items[i], *p_obj, *q_obj;
-        if (row != NULL && PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 2) {
+        if (PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == 2) {
             p_obj = PyTuple_GET_ITEM(row, 0);
             q_obj = PyTuple_GET_ITEM(row, 1);
         }
         else if (PyList_CheckExact(row) && PyList_GET_SIZE(row) == 2) {
             p_obj = PyList_GET_ITEM(row, 0);
             q_obj = PyList_GET_ITEM(row, 1);
-            row = NULL; /* not a tuple the cache can hold */
         }
         else {
             PyErr_Format(PyExc_ValueError, "a level must be (price, quantity), got %R", row);
@@ -207,7 +294,7 @@ apply_side(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         double p, q;
         if (as_double(p_obj, &p) < 0 || as_double(q_obj, &q) < 0)
             goto fail;
-        if (apply_level(levels, prices, negate, cache, side, bad_level, row, p_obj, q_obj, p, q) < 0)
+        if (apply_level(side, name, bad_level, p_obj, q_obj, p, q) < 0)
             goto fail;
     }
     Py_DECREF(seq);
@@ -216,6 +303,184 @@ fail:
     Py_DECREF(seq);
     return NULL;
 }
+
+static int
+by_key(const void *a, const void *b)
+{
+    double x = ((const Level *)a)->key, y = ((const Level *)b)->key;
+    return (x > y) - (x < y);
+}
+
+/* load(levels): the side replaced by a dict price -> quantity of checked levels, none
+ * of them zero (L2Book.load makes it). */
+static PyObject *
+side_load(Side *side, PyObject *levels)
+{
+    if (!PyDict_Check(levels)) {
+        PyErr_SetString(PyExc_TypeError, "load takes a dict price -> quantity");
+        return NULL;
+    }
+    Py_ssize_t count = PyDict_GET_SIZE(levels), pos = 0, i = 0;
+    side->count = 0;
+    Py_CLEAR(side->cache);
+    if (recentre(side, count) < 0)
+        return NULL;
+    side->head = (side->capacity - count) / 2;
+    side->levels = side->buffer + side->head;
+    PyObject *p_obj, *q_obj;
+    while (PyDict_Next(levels, &pos, &p_obj, &q_obj)) {
+        double p, q;
+        if (as_double(p_obj, &p) < 0 || as_double(q_obj, &q) < 0) {
+            side->count = 0;
+            return NULL;
+        }
+        side->levels[i].key = side->negate ? -p : p;
+        side->levels[i].qty = q;
+        i++;
+    }
+    qsort(side->levels, (size_t)i, sizeof(Level), by_key);
+    side->count = i;
+    Py_RETURN_NONE;
+}
+
+/* top(n): the best n levels (all when n is None), best first. */
+static PyObject *
+side_top(Side *side, PyObject *arg)
+{
+    Py_ssize_t count = side->count, n = count;
+    if (arg != Py_None) {
+        n = PyLong_AsSsize_t(arg);
+        if (n == -1 && PyErr_Occurred())
+            return NULL;
+        if (n < 0)
+            n = 0;
+        if (n > count)
+            n = count;
+    }
+    else if (side->cache == NULL) {
+        PyObject *cache = PyList_New(count);
+        if (cache == NULL)
+            return NULL;
+        for (Py_ssize_t i = 0; i < count; i++) {
+            PyObject *level = level_tuple(side, count - 1 - i);
+            if (level == NULL) {
+                Py_DECREF(cache);
+                return NULL;
+            }
+            PyList_SET_ITEM(cache, i, level);
+        }
+        side->cache = cache;
+    }
+    if (side->cache != NULL)
+        return PyList_GetSlice(side->cache, 0, n);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *level = level_tuple(side, count - 1 - i);
+        if (level == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, level);
+    }
+    return out;
+}
+
+/* at(index): the level `index` places from the best (0: the best), None past the last;
+ * a negative index counts from the worst, as a Python list's does. */
+static PyObject *
+side_at(Side *side, PyObject *arg)
+{
+    Py_ssize_t index = PyLong_AsSsize_t(arg);
+    if (index == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t count = side->count;
+    if (index >= count)
+        Py_RETURN_NONE;
+    if (index >= 0)
+        return level_tuple(side, count - 1 - index);
+    /* as the Python store's keys[-1 - index]: -1 the worst level, -count the best */
+    if (index < -count) {
+        PyErr_SetString(PyExc_IndexError, "level index out of range");
+        return NULL;
+    }
+    return level_tuple(side, -1 - index);
+}
+
+/* prices(n): the best n prices, best first. */
+static PyObject *
+side_prices(Side *side, PyObject *arg)
+{
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "prices: n must not be negative");
+        return NULL;
+    }
+    Py_ssize_t count = side->count;
+    if (n > count)
+        n = count;
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double key = side->levels[count - 1 - i].key;
+        PyObject *price = PyFloat_FromDouble(side->negate ? -key : key);
+        if (price == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, price);
+    }
+    return out;
+}
+
+/* crosses(asks): this (bid) side's best price not below the best ask: written as "not
+ * bid < ask" so that a NaN on either side counts as crossed. */
+static PyObject *
+side_crosses(Side *side, PyObject *other)
+{
+    if (!PyObject_TypeCheck(other, &SideType)) {
+        PyErr_SetString(PyExc_TypeError, "crosses takes the other Side");
+        return NULL;
+    }
+    Side *asks = (Side *)other;
+    if (side->count == 0 || asks->count == 0)
+        Py_RETURN_FALSE;
+    double bid = side->levels[side->count - 1].key;
+    double ask = -asks->levels[asks->count - 1].key;
+    return PyBool_FromLong(!(bid < ask));
+}
+
+static PyMethodDef side_methods[] = {
+    {"apply", (PyCFunction)(void (*)(void))side_apply, METH_FASTCALL,
+     "apply(rows, name, bad_level): L2Book.apply on this side."},
+    {"load", (PyCFunction)side_load, METH_O, "load(levels): replace the levels (a dict)."},
+    {"top", (PyCFunction)side_top, METH_O, "top(n): the best n levels (None: all), best first."},
+    {"at", (PyCFunction)side_at, METH_O, "at(index): the level index places from the best."},
+    {"prices", (PyCFunction)side_prices, METH_O, "prices(n): the best n prices, best first."},
+    {"crosses", (PyCFunction)side_crosses, METH_O,
+     "crosses(asks): this bid side's best price is not below the best ask."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PySequenceMethods side_as_sequence = {
+    .sq_length = (lenfunc)side_len,
+};
+
+static PyTypeObject SideType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tradeport.book._levels.Side",
+    .tp_basicsize = sizeof(Side),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One side of an L2 book: levels as a sorted array of doubles, best last.",
+    .tp_new = side_new,
+    .tp_dealloc = (destructor)side_dealloc,
+    .tp_as_sequence = &side_as_sequence,
+    .tp_methods = side_methods,
+};
 
 /* -- levels as JSON text ---------------------------------------------------------------
  *
@@ -387,73 +652,51 @@ done:
 }
 
 /* The rows applied to one side; with `kept` (a list, else NULL) each level also goes
- * into it as a (price, quantity) tuple, the tuple the side's cache then holds. */
+ * into it as a (price, quantity) tuple, for a follower of the book's changes. */
 static int
-apply_rows(Rows *rows, PyObject *levels, PyObject *prices, int negate, PyObject *cache,
-           PyObject *side, PyObject *bad_level, PyObject *kept)
+apply_rows(Rows *rows, Side *side, PyObject *name, PyObject *bad_level, PyObject *kept)
 {
     for (Py_ssize_t i = 0; i < rows->count; i++) {
         double p = rows->pairs[2 * i], q = rows->pairs[2 * i + 1];
-        PyObject *p_obj = PyFloat_FromDouble(p);
-        if (p_obj == NULL)
-            return -1;
-        PyObject *q_obj = PyFloat_FromDouble(q);
-        if (q_obj == NULL) {
-            Py_DECREF(p_obj);
-            return -1;
-        }
-        PyObject *row = NULL;
         if (kept != NULL) {
-            row = PyTuple_Pack(2, p_obj, q_obj);
-            if (row == NULL || PyList_Append(kept, row) < 0) {
-                Py_XDECREF(row);
-                Py_DECREF(p_obj);
-                Py_DECREF(q_obj);
+            PyObject *row = Py_BuildValue("(dd)", p, q);
+            int err = row == NULL || PyList_Append(kept, row) < 0;
+            Py_XDECREF(row);
+            if (err)
                 return -1;
-            }
         }
-        int err = apply_level(levels, prices, negate, cache, side, bad_level, row,
-                              p_obj, q_obj, p, q);
-        Py_XDECREF(row);
-        Py_DECREF(p_obj);
-        Py_DECREF(q_obj);
-        if (err < 0)
+        if (apply_level(side, name, bad_level, NULL, NULL, p, q) < 0)
             return -1;
     }
     return 0;
 }
 
-/* apply_json(bids_text, asks_text, bids, bid_prices, bid_cache, asks, ask_prices,
- *            ask_cache, bad_level[, changes])
+/* apply_json(bids_text, asks_text, bids, asks, bad_level, changes)
  *
- * L2Book.apply with both sides given as JSON text: True once applied; None, with the
- * book untouched, when either side's text is not the plain form (both are read before
- * anything is applied). The texts are bytes-like (bytes, msgspec.Raw). With `changes`
- * (a list, or None), the levels read are appended to it as one (bids, asks) pair of
- * lists of (price, quantity) tuples before they are applied, as L2Book.apply keeps
- * them for a follower. */
+ * L2Book.apply with both sides given as JSON text, onto two Sides: True once applied;
+ * None, with the book untouched, when either side's text is not the plain form (both
+ * are read before anything is applied). The texts are bytes-like (bytes, msgspec.Raw).
+ * With `changes` (a list, or None), the levels read are appended to it as one (bids,
+ * asks) pair of lists of (price, quantity) tuples before they are applied, as
+ * L2Book.apply keeps them for a follower. */
 static PyObject *
 apply_json(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 9 && nargs != 10) {
-        PyErr_SetString(PyExc_TypeError, "apply_json takes 9 or 10 arguments");
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "apply_json takes 6 arguments");
         return NULL;
     }
-    PyObject *bids = args[2], *bid_prices = args[3], *asks = args[5], *ask_prices = args[6];
-    PyObject *bad_level = args[8], *bid_cache, *ask_cache;
-    PyObject *changes = nargs == 10 && args[9] != Py_None ? args[9] : NULL;
-    if (!PyDict_Check(bids) || !PyList_Check(bid_prices) || !PyDict_Check(asks) ||
-        !PyList_Check(ask_prices)) {
-        PyErr_SetString(PyExc_TypeError, "apply_json: levels must be dicts, prices lists");
+    PyObject *bad_level = args[4];
+    PyObject *changes = args[5] != Py_None ? args[5] : NULL;
+    if (!PyObject_TypeCheck(args[2], &SideType) || !PyObject_TypeCheck(args[3], &SideType)) {
+        PyErr_SetString(PyExc_TypeError, "apply_json: bids and asks must be Sides");
         return NULL;
     }
     if (changes != NULL && !PyList_Check(changes)) {
         PyErr_SetString(PyExc_TypeError, "apply_json: changes must be a list");
         return NULL;
     }
-    if (side_cache(args[4], bid_prices, &bid_cache) < 0 ||
-        side_cache(args[7], ask_prices, &ask_cache) < 0)
-        return NULL;
+    Side *bids = (Side *)args[2], *asks = (Side *)args[3];
     PyObject *bid_kept = NULL, *ask_kept = NULL;
     Rows bid_rows = {.capacity = 64}, ask_rows = {.capacity = 64};
     bid_rows.pairs = bid_rows.inline_pairs;
@@ -477,10 +720,8 @@ apply_json(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (err)
             goto done;
     }
-    if (apply_rows(&bid_rows, bids, bid_prices, 0, bid_cache, side_names[0], bad_level,
-                   bid_kept) < 0 ||
-        apply_rows(&ask_rows, asks, ask_prices, 1, ask_cache, side_names[1], bad_level,
-                   ask_kept) < 0)
+    if (apply_rows(&bid_rows, bids, side_names[0], bad_level, bid_kept) < 0 ||
+        apply_rows(&ask_rows, asks, side_names[1], bad_level, ask_kept) < 0)
         goto done;
     result = Py_NewRef(Py_True);
 done:
@@ -493,85 +734,15 @@ done:
     return result;
 }
 
-/* top(levels, prices, n, negate): the best n levels (all when n is None), best first. */
-static PyObject *
-top(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "top takes 4 arguments");
-        return NULL;
-    }
-    PyObject *levels = args[0], *prices = args[1];
-    int negate = PyObject_IsTrue(args[3]);
-    if (negate < 0)
-        return NULL;
-    if (!PyDict_Check(levels) || !PyList_Check(prices)) {
-        PyErr_SetString(PyExc_TypeError, "top: levels must be a dict, prices a list");
-        return NULL;
-    }
-    Py_ssize_t size = PyList_GET_SIZE(prices), n = size;
-    if (args[2] != Py_None) {
-        n = PyLong_AsSsize_t(args[2]);
-        if (n == -1 && PyErr_Occurred())
-            return NULL;
-        if (n < 0)
-            n = 0;
-        if (n > size)
-            n = size;
-    }
-    PyObject *out = PyList_New(n);
-    if (out == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PyList_GET_ITEM(prices, size - 1 - i);
-        PyObject *price;
-        if (negate) {
-            double value;
-            if (as_double(item, &value) < 0)
-                goto fail;
-            price = PyFloat_FromDouble(-value);
-            if (price == NULL)
-                goto fail;
-        }
-        else {
-            price = Py_NewRef(item);
-        }
-        PyObject *qty = PyDict_GetItemWithError(levels, price);
-        if (qty == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_SetObject(PyExc_KeyError, price);
-            Py_DECREF(price);
-            goto fail;
-        }
-        PyObject *level = PyTuple_New(2);
-        if (level == NULL) {
-            Py_DECREF(price);
-            goto fail;
-        }
-        PyTuple_SET_ITEM(level, 0, price); /* steals */
-        PyTuple_SET_ITEM(level, 1, Py_NewRef(qty));
-        PyList_SET_ITEM(out, i, level);
-    }
-    return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
-}
-
 static PyMethodDef methods[] = {
-    {"apply_side", (PyCFunction)(void (*)(void))apply_side, METH_FASTCALL,
-     "apply_side(rows, levels, prices, negate, side, bad_level, cache): L2Book.apply, one side."},
     {"apply_json", (PyCFunction)(void (*)(void))apply_json, METH_FASTCALL,
-     "apply_json(bids_text, asks_text, bids, bid_prices, bid_cache, asks, ask_prices, "
-     "ask_cache, bad_level[, changes]): L2Book.apply from JSON text; None when not the "
-     "plain form."},
-    {"top", (PyCFunction)(void (*)(void))top, METH_FASTCALL,
-     "top(levels, prices, n, negate): the best n levels of one side, best first."},
+     "apply_json(bids_text, asks_text, bids, asks, bad_level, changes): L2Book.apply "
+     "from JSON text onto two Sides; None when not the plain form."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_levels", "L2Book's per-level loops, compiled.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_levels", "L2Book's level store, compiled.", -1, methods,
 };
 
 PyMODINIT_FUNC
@@ -581,5 +752,14 @@ PyInit__levels(void)
     side_names[1] = PyUnicode_InternFromString("ask");
     if (side_names[0] == NULL || side_names[1] == NULL)
         return NULL;
-    return PyModule_Create(&module);
+    if (PyType_Ready(&SideType) < 0)
+        return NULL;
+    PyObject *mod = PyModule_Create(&module);
+    if (mod == NULL)
+        return NULL;
+    if (PyModule_AddObjectRef(mod, "Side", (PyObject *)&SideType) < 0) {
+        Py_DECREF(mod);
+        return NULL;
+    }
+    return mod;
 }

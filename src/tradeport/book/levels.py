@@ -1,15 +1,12 @@
 """One symbol's L2 price levels: the hot path of every streamed book.
 
-Each side is a dict price → quantity plus an ascending list of its prices, kept so that
-the best level is the *last* element: bid prices as they are, ask prices negated. Levels
-come and go mostly near the top of the book, and at the end of a list an insert or a
-delete moves only a few pointers (at the front it would move the whole list). Most
-diffs only change the quantity of a level that already exists, which costs one dict
-store (one float hash: the size of the dict tells whether the price was new); the list
-is touched, by bisection, only when a price appears or disappears. Measured on CPython
-3.11: a 20+20-level diff on a 1000-level book, crossed check included, takes about
-4 µs. Prices and quantities are floats: streamed market data trades exactness for speed
-(DESIGN.md principle 2).
+Each side is a level store: the compiled one keeps a side as a sorted C array of
+(price, quantity) doubles, best last (_levels.c `Side`), so that applying a level costs
+a bisection and a store with no Python object made, and levels become tuples only when
+read; the pure-Python one (sides.py `PySide`), the reference, keeps a dict price →
+quantity plus a sorted list of prices. A book takes the store active when it is made or
+loaded (`use_level_store`). Prices and quantities are floats: streamed market data
+trades exactness for speed (DESIGN.md principle 2).
 
 A venue whose diffs carry levels as `[["price","qty"],...]` text can hand that text to
 `apply_json` (the frame decoded with those fields left as `msgspec.Raw`): the compiled
@@ -27,18 +24,16 @@ already in the book was checked when it entered, so only a new price is looked a
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from importlib import import_module
-from itertools import islice
 from math import inf
-from operator import neg
 from types import ModuleType
-from typing import Protocol
+from typing import Protocol, Self, cast
 from weakref import ref
 
 import msgspec
 
+from tradeport.book.sides import BadLevel, Level, PySide
 from tradeport.model.errors import MalformedMessage
 
 _compiled_store: ModuleType | None
@@ -58,7 +53,7 @@ def level_store() -> str:
 
 def use_level_store(name: str) -> None:
     """Switch the level store ("compiled" or "python"); ValueError for "compiled" when
-    it was not built. Books change store between updates only (the data is the same)."""
+    it was not built. A book keeps the store it was made or last loaded in."""
     global _store
     if name == "python":
         _store = None
@@ -78,7 +73,6 @@ def available_level_stores() -> tuple[str, ...]:
     return ("python",) if _compiled_store is None else ("compiled", "python")
 
 
-Level = tuple[float, float]
 Changes = list[tuple[Sequence[Level], Sequence[Level]]]
 PRUNE_VIEWS = 64  # views handed out between two changes before dead ones are dropped
 MAX_CHANGES = 10_000  # applies kept for a follower that does not take them: then unknown
@@ -144,20 +138,28 @@ def json_levels(text: JsonText) -> list[Level] | None:
     return levels
 
 
-def _best(prices: list[float], n: int | None) -> list[float]:
-    """The last `n` of `prices` (all when None), last first."""
-    if n is None:
-        return prices[::-1]
-    return prices[: -n - 1 : -1] if n > 0 else []
+class Side(Protocol):
+    """One side's levels, in either store: sides.py `PySide` or _levels.c `Side`."""
+
+    def __len__(self) -> int: ...
+    def apply(self, rows: Iterable[Level], name: str, bad_level: BadLevel) -> None: ...
+    def load(self, levels: dict[float, float]) -> None: ...
+    def top(self, n: int | None) -> list[Level]: ...
+    def at(self, index: int) -> Level | None: ...
+    def prices(self, n: int) -> list[float]: ...
+    def crosses(self, asks: Self) -> bool: ...
+
+
+def _new_side(negate: bool) -> Side:
+    """An empty side in the active store (asks: `negate`)."""
+    if _store is None:
+        return PySide(negate)
+    return cast(Side, _store.Side(negate))
 
 
 class L2Book:
     __slots__ = (
-        "_ask_cache",
-        "_ask_prices",
         "_asks",
-        "_bid_cache",
-        "_bid_prices",
         "_bids",
         "_changes",
         "_changes_known",
@@ -171,14 +173,8 @@ class L2Book:
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
         self.update_id = 0
-        self._bids: dict[float, float] = {}
-        self._asks: dict[float, float] = {}
-        self._bid_prices: list[float] = []  # ascending: best bid last
-        self._ask_prices: list[float] = []  # negated, ascending: best ask last
-        # with the compiled store: each side's levels best first, built by a deep read
-        # and then kept in step by `apply`, so that the next deep read is a list slice
-        self._bid_cache: list[Level] | None = None
-        self._ask_cache: list[Level] | None = None
+        self._bids = _new_side(False)
+        self._asks = _new_side(True)
         # views handed out since the levels last changed (view.py): copied before a change
         self._views: list[ref[BookView]] = []
         self._views_alive = 0  # views alive at the last pruning of `_views`
@@ -254,20 +250,19 @@ class L2Book:
                 view.freeze()
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level], update_id: int) -> None:
-        """Replace the whole book (a snapshot); as in `apply`, a later level of the same
-        price wins and zero quantities are left out. MalformedMessage, with the book
-        unchanged, if a level is not a real one."""
+        """Replace the whole book (a snapshot), in the level store active now; as in
+        `apply`, a later level of the same price wins and zero quantities are left out.
+        MalformedMessage, with the book unchanged, if a level is not a real one."""
         bids, asks = list(bids), list(asks)
         check_levels("bid", bids)
         check_levels("ask", asks)
         if self._views:
             self._freeze_views()
         self._lose_changes()
-        self._bids = {p: q for p, q in dict(bids).items() if q}
-        self._asks = {p: q for p, q in dict(asks).items() if q}
-        self._bid_prices = sorted(self._bids)
-        self._ask_prices = sorted(-p for p in self._asks)
-        self._bid_cache = self._ask_cache = None
+        bid_side, ask_side = _new_side(False), _new_side(True)
+        bid_side.load({p: q for p, q in dict(bids).items() if q})
+        ask_side.load({p: q for p, q in dict(asks).items() if q})
+        self._bids, self._asks = bid_side, ask_side
         self.update_id = update_id
 
     def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
@@ -275,66 +270,12 @@ class L2Book:
         does not hold is normal (Binance §1.5/§2.5: "removing a level you don't have").
         A level that is not a real one raises MalformedMessage; the levels before it
         are applied, so the caller must stop trusting the book (BookSync resyncs it)."""
-        # The two loops are written out: a shared helper costs a call and a sign
-        # multiplication per level on the hottest path. (Bulk dict/set operations in C
-        # were measured too: their fixed costs make them slower for 20-level diffs.)
         if self._views:
             self._freeze_views()
         if self._changes is not None:
             self._keep_changes(bids, asks)
-        compiled = _store
-        if compiled is not None:
-            compiled.apply_side(
-                bids, self._bids, self._bid_prices, False, "bid", bad_level, self._bid_cache
-            )
-            compiled.apply_side(
-                asks, self._asks, self._ask_prices, True, "ask", bad_level, self._ask_cache
-            )
-            return
-        self._bid_cache = self._ask_cache = None  # only the compiled loop keeps them
-        top = inf  # a local is cheaper than the global for every level
-        levels = self._bids
-        prices = self._bid_prices
-        size = len(levels)
-        for p, q in bids:
-            if 0.0 < q < top:
-                levels[p] = q
-                if len(levels) != size:
-                    if not 0.0 < p < top:  # a new price: the only one not yet checked
-                        del levels[p]
-                        raise bad_level("bid", p, q)
-                    size += 1
-                    insort(prices, p)
-            elif q == 0.0:
-                if p in levels:
-                    del levels[p]
-                    size -= 1
-                    del prices[bisect_left(prices, p)]
-                elif not 0.0 < p < top:
-                    raise bad_level("bid", p, q)
-            else:
-                raise bad_level("bid", p, q)
-        levels = self._asks
-        prices = self._ask_prices
-        size = len(levels)
-        for p, q in asks:
-            if 0.0 < q < top:
-                levels[p] = q
-                if len(levels) != size:
-                    if not 0.0 < p < top:
-                        del levels[p]
-                        raise bad_level("ask", p, q)
-                    size += 1
-                    insort(prices, -p)
-            elif q == 0.0:
-                if p in levels:
-                    del levels[p]
-                    size -= 1
-                    del prices[bisect_left(prices, -p)]
-                elif not 0.0 < p < top:
-                    raise bad_level("ask", p, q)
-            else:
-                raise bad_level("ask", p, q)
+        self._bids.apply(bids, "bid", bad_level)
+        self._asks.apply(asks, "ask", bad_level)
 
     def apply_json(self, bids: JsonText, asks: JsonText) -> bool:
         """`apply` with each side given as the JSON text the venue sent,
@@ -344,33 +285,22 @@ class L2Book:
         row of three…): the caller then decodes it as before, and its typed decoder
         reads it or names what is wrong. Otherwise True, with the result and errors of
         `apply` (both sides are read before either is applied)."""
-        compiled = _store
-        if compiled is not None:
-            if self._views:
-                self._freeze_views()
-            changes = self._changes  # a follower's: the levels read are kept for it
-            if changes is not None and len(changes) >= MAX_CHANGES:
-                self._lose_changes()
-                changes = None
-            done = compiled.apply_json(
-                bids,
-                asks,
-                self._bids,
-                self._bid_prices,
-                self._bid_cache,
-                self._asks,
-                self._ask_prices,
-                self._ask_cache,
-                bad_level,
-                changes,
-            )
-            return done is not None
-        bid_levels = json_levels(bids)
-        ask_levels = None if bid_levels is None else json_levels(asks)
-        if bid_levels is None or ask_levels is None:
-            return False
-        self.apply(bid_levels, ask_levels)
-        return True
+        if type(self._bids) is PySide:
+            bid_levels = json_levels(bids)
+            ask_levels = None if bid_levels is None else json_levels(asks)
+            if bid_levels is None or ask_levels is None:
+                return False
+            self.apply(bid_levels, ask_levels)
+            return True
+        if self._views:
+            self._freeze_views()
+        changes = self._changes  # a follower's: the levels read are kept for it
+        if changes is not None and len(changes) >= MAX_CHANGES:
+            self._lose_changes()
+            changes = None
+        assert _compiled_store is not None  # a compiled side comes from it
+        done = _compiled_store.apply_json(bids, asks, self._bids, self._asks, bad_level, changes)
+        return done is not None
 
     def clear(self) -> None:
         self.load((), (), 0)
@@ -379,70 +309,37 @@ class L2Book:
     def crossed(self) -> bool:
         """Best bid not below best ask: the book cannot be right. Written as "not
         bid < ask" so that a NaN on either side counts as crossed, not as fine."""
-        bid_prices = self._bid_prices
-        ask_prices = self._ask_prices
-        return bool(bid_prices and ask_prices) and not bid_prices[-1] < -ask_prices[-1]
+        return self._bids.crosses(self._asks)
 
     def best_bid(self) -> Level | None:
-        if not self._bid_prices:
-            return None
-        price = self._bid_prices[-1]
-        return price, self._bids[price]
+        return self._bids.at(0)
 
     def best_ask(self) -> Level | None:
-        if not self._ask_prices:
-            return None
-        price = -self._ask_prices[-1]
-        return price, self._asks[price]
+        return self._asks.at(0)
 
     def bid_at(self, index: int) -> Level | None:
         """The bid `index` levels below the best (0: the best), or None past the last."""
-        prices = self._bid_prices
-        if index >= len(prices):
-            return None
-        price = prices[-1 - index]
-        return price, self._bids[price]
+        return self._bids.at(index)
 
     def ask_at(self, index: int) -> Level | None:
         """The ask `index` levels above the best (0: the best), or None past the last."""
-        prices = self._ask_prices
-        if index >= len(prices):
-            return None
-        price = -prices[-1 - index]
-        return price, self._asks[price]
+        return self._asks.at(index)
 
     def bids_top(self, n: int | None = None) -> list[Level]:
         """The best `n` bids (all when None), best first."""
-        if _store is not None:
-            cache = self._bid_cache
-            if cache is None:
-                if n is not None:
-                    return _store.top(self._bids, self._bid_prices, n, False)
-                cache = self._bid_cache = _store.top(self._bids, self._bid_prices, None, False)
-            return cache[:n] if n is None or n > 0 else []
-        # a reversed slice, zip and map run in C: a deep read costs a fraction of a loop
-        prices = _best(self._bid_prices, n)
-        return list(zip(prices, map(self._bids.__getitem__, prices), strict=False))
+        return self._bids.top(n)
 
     def asks_top(self, n: int | None = None) -> list[Level]:
         """The best `n` asks (all when None), best first."""
-        if _store is not None:
-            cache = self._ask_cache
-            if cache is None:
-                if n is not None:
-                    return _store.top(self._asks, self._ask_prices, n, True)
-                cache = self._ask_cache = _store.top(self._asks, self._ask_prices, None, True)
-            return cache[:n] if n is None or n > 0 else []
-        prices = [*map(neg, _best(self._ask_prices, n))]
-        return list(zip(prices, map(self._asks.__getitem__, prices), strict=False))
+        return self._asks.top(n)
 
     def bid_prices(self, n: int) -> list[float]:
         """The best `n` bid prices, best first."""
-        return list(islice(reversed(self._bid_prices), n))
+        return self._bids.prices(n)
 
     def ask_prices(self, n: int) -> list[float]:
         """The best `n` ask prices, best first."""
-        return [-p for p in islice(reversed(self._ask_prices), n)]
+        return self._asks.prices(n)
 
     def depth(self) -> tuple[int, int]:
         """(number of bid levels, number of ask levels)."""

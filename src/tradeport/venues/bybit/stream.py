@@ -65,7 +65,7 @@ class PublicStreams(PublicSession[StreamTopic]):
             "tickers": self._on_ticker,
             "kline": self._on_kline,
         }
-        self.binders = {"orderbook": self._book_delivery}
+        self.binders = {"orderbook": self._book_delivery, "publicTrade": self._trade_delivery}
 
     async def _topic_name(self, template: str, channel: Channel) -> str:
         inst = await self.client.instrument(channel.symbol or "")  # UnknownSymbol if not
@@ -153,6 +153,33 @@ class PublicStreams(PublicSession[StreamTopic]):
                             self._publish_book(topic)
                         return
             on_book(topic, frame, local_ts)
+
+        return deliver
+
+    def _trade_delivery(self, topic: StreamTopic) -> Callable[[str | bytes, int], None]:
+        """Every trade of a `publicTrade` frame published to every channel of the topic:
+        the handler's work in one closure, since it runs for every frame of every trade
+        stream."""
+        publish, parse, symbol, channels = (
+            self.publish,
+            sp.parse_trades,
+            topic.symbol,
+            topic.channels,
+        )
+        if len(channels) == 1:
+            (channel,) = channels
+
+            def deliver_one(frame: str | bytes, local_ts: int) -> None:
+                for trade in parse(frame, symbol, local_ts):
+                    publish(channel, trade)
+
+            return deliver_one
+
+        def deliver(frame: str | bytes, local_ts: int) -> None:
+            trades = parse(frame, symbol, local_ts)
+            for channel in channels:
+                for trade in trades:
+                    publish(channel, trade)
 
         return deliver
 
