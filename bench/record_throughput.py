@@ -25,6 +25,7 @@ sink, RSS and CPU (this process's and the emulator's) sampled every
                                       [--sinks parquet,redis,nats,postgres]
                                       [--parts sink,record]
     python bench/record_throughput.py --realistic [--minutes 30] [--sinks parquet]
+                                      [--loop asyncio|uvloop]
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ import redis.asyncio as aioredis
 from psycopg import sql
 
 import tradeport as tp
+from tradeport import event_loop
 from tradeport.model import BookState
 from tradeport.record import ParquetSink, Recorder
 from tradeport.record.events import BookEvent, BookKind, Event, TradeEvent
@@ -376,6 +378,7 @@ def main() -> None:
     ap.add_argument("--load-depth", type=int, default=None, help="emulator load book depth")
     ap.add_argument("--minutes", type=float, default=None, help="window per sink, minutes")
     ap.add_argument("--sample-seconds", type=float, default=None, help="RSS / CPU sample period")
+    ap.add_argument("--loop", choices=event_loop.LOOPS, default="asyncio", help="event loop")
     args = ap.parse_args()
     args.parts = set(args.parts.split(","))
     if args.realistic:
@@ -391,7 +394,7 @@ def main() -> None:
         args.seconds = args.minutes * 60
     if args.sample_seconds is None:
         args.sample_seconds = 60.0 if args.seconds >= 600 else max(1.0, args.seconds / 10)
-    asyncio.run(run(args))
+    event_loop.run(run(args), args.loop)
 
 
 if __name__ == "__main__":
