@@ -11,8 +11,8 @@ closed, after `max_file_seconds` or at the day's end or on `close()`: a reader g
 so at most the rows of the files open at the crash are lost (bounded by
 `max_file_seconds`).
 
-Rows wait in memory as packed tuples (rows.py) and go out as one row group, built column by
-column for the whole group, when `row_group_rows` of a file wait, when the file closes,
+Rows wait in memory column by column (`_Columns`: integers in C arrays, a book's levels as
+bytes) and go out as one row group when `row_group_rows` of a file wait, when the file closes,
 and whenever more than `max_buffered_rows` wait in all (the files holding the most
 first, until half remain): a row group in a file without its footer is no more durable
 than a row in memory, so the periodic `flush` closes the files that are due and keeps
@@ -33,7 +33,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import accumulate
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +111,10 @@ SCHEMAS = {
     Channel.QUOTES: QUOTES_SCHEMA,
     Channel.RAW: RAW_SCHEMA,
 }
-DEFAULT_MAX_BUFFERED_ROWS = 200_000
+# about 250 bytes a book row with a few levels a side: some 120 MB. With hundreds of
+# contracts open, the rows of each file go out in groups of about this over the number
+# of files; groups of a few hundred rows cost twice the CPU a row of groups of thousands
+DEFAULT_MAX_BUFFERED_ROWS = 500_000
 # dictionary-encoded: the few distinct words. Prices, sizes and ids are not: a
 # dictionary of them costs several times the CPU of zstd over the plain values, and
 # measured on book rows it left files larger.
@@ -136,20 +138,69 @@ def _level_arrays(column: Sequence[bytes]) -> tuple[pa.Array, pa.Array]:
     )
 
 
-def table_of(channel: Channel, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
-    """Packed rows (rows.py) of `channel` as a table of its schema, built column-wise."""
+def _int_columns(channel: Channel) -> frozenset[int]:
+    """Where the int64 columns of `channel` sit in its packed rows (rows.py): never
+    null, marker rows included, so they are kept in C arrays."""
     schema = SCHEMAS[channel]
-    # a column at a time: zip(*rows) makes an iterator per row, tens of thousands of
-    # objects the garbage collector then scans while the columns grow (10x the time)
-    columns = [list(map(itemgetter(i), rows)) for i in range(len(PACKED_COLUMNS[channel]))]
-    arrays: list[pa.Array] = []
-    levels = BOOK_LEVELS if channel is Channel.BOOK else ()
-    for index, column in enumerate(columns):
-        if index in levels:
-            arrays.extend(_level_arrays(column))
-        else:
-            arrays.append(pa.array(column, schema.field(len(arrays)).type))
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return frozenset(
+        index
+        for index, name in enumerate(PACKED_COLUMNS[channel])
+        if name in schema.names and schema.field(name).type == pa.int64()
+    )
+
+
+_INT_COLUMNS = {channel: _int_columns(channel) for channel in SCHEMAS}
+
+
+class _Columns:
+    """Rows of one channel, column by column in packed-row order (rows.py): the int64
+    columns in C arrays, the others (text, bytes, floats that are null on a marker row,
+    a book's flat levels) in lists. A row waiting here costs its values and no object
+    of its own, and the table of a row group is made from the arrays without a
+    conversion per value."""
+
+    __slots__ = ("_appends", "channel", "columns", "rows")
+
+    def __init__(self, channel: Channel) -> None:
+        ints = _INT_COLUMNS[channel]
+        self.channel = channel
+        self.columns: list[array[int] | list[Any]] = [
+            array("q") if index in ints else [] for index in range(len(PACKED_COLUMNS[channel]))
+        ]
+        self._appends = [column.append for column in self.columns]
+        self.rows = 0
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        try:
+            for append, value in zip(self._appends, row, strict=True):
+                append(value)
+        except (TypeError, ValueError, OverflowError):
+            for column in self.columns:  # a value a column cannot hold: no half row
+                del column[self.rows :]
+            raise
+        self.rows += 1
+
+    def table(self) -> pa.Table:
+        schema = SCHEMAS[self.channel]
+        levels = BOOK_LEVELS if self.channel is Channel.BOOK else ()
+        arrays: list[pa.Array] = []
+        for index, column in enumerate(self.columns):
+            if index in levels:
+                arrays.extend(_level_arrays(column))  # type: ignore[arg-type]  # bytes
+            elif isinstance(column, array):
+                buffer = pa.py_buffer(column)  # the array's memory, not a copy
+                arrays.append(pa.Array.from_buffers(pa.int64(), len(column), [None, buffer]))
+            else:
+                arrays.append(pa.array(column, schema.field(len(arrays)).type))
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def table_of(channel: Channel, events: Sequence[Event]) -> pa.Table:
+    """`events` of `channel` as a table of its schema."""
+    columns = _Columns(channel)
+    for event in events:
+        columns.add(packed_row(event))
+    return columns.table()
 
 
 def _safe(part: str) -> str:
@@ -181,9 +232,9 @@ class _Part:
 
     opened_ns: int  # epoch ns: the file's name
     opened: float  # monotonic: when the file is due
+    columns: _Columns  # the rows waiting
     final: Path | None = None
     writer: pq.ParquetWriter | None = None
-    rows: list[tuple[Any, ...]] = field(default_factory=list)  # packed rows (rows.py)
     written: int = 0
 
     @property
@@ -300,11 +351,15 @@ class ParquetSink:
             key = (event.venue, event.channel, day_of(event.local_ts), event.symbol)
             part = parts.get(key)
             if part is None:
-                part = parts[key] = _Part(opened_ns=time.time_ns(), opened=time.monotonic())
+                part = parts[key] = _Part(
+                    opened_ns=time.time_ns(),
+                    opened=time.monotonic(),
+                    columns=_Columns(event.channel),
+                )
                 due.new.append((key, part))
-            rows = part.rows
-            rows.append(packed_row(event))
-            if len(rows) == group:
+            columns = part.columns
+            columns.add(packed_row(event))
+            if columns.rows == group:
                 due.full.append((key, part))
         self._buffered += len(events)
         due.shed = self._buffered > self.max_buffered_rows
@@ -314,12 +369,12 @@ class ParquetSink:
         for key, part in due.new:
             self._writer(key, part)  # a file exists from a stream's first row on
         for key, part in due.full:
-            if part.rows:
+            if part.columns.rows:
                 self._write_group(key, part)
         if due.shed:
             # too many rows wait: the biggest files' go out until half the limit wait
-            for key, part in sorted(self._parts.items(), key=lambda item: -len(item[1].rows)):
-                if self._buffered <= self.max_buffered_rows // 2 or not part.rows:
+            for key, part in sorted(self._parts.items(), key=lambda item: -item[1].columns.rows):
+                if self._buffered <= self.max_buffered_rows // 2 or not part.columns.rows:
                     break
                 self._write_group(key, part)
 
@@ -338,7 +393,7 @@ class ParquetSink:
         for key, part in list(self._parts.items()):
             if now - part.opened >= self.max_file_seconds or key[2] < today:
                 self._close(key)
-            elif write_all and part.rows:
+            elif write_all and part.columns.rows:
                 self._write_group(key, part)
 
     def close_now(self) -> None:
@@ -375,19 +430,20 @@ class ParquetSink:
         return writer
 
     def _write_group(self, key: PartKey, part: _Part) -> None:
-        rows = part.rows
-        part.rows = []
-        self._buffered -= len(rows)
+        columns = part.columns
+        part.columns = _Columns(columns.channel)
+        rows = columns.rows
+        self._buffered -= rows
         writer = self._writer(key, part)
         # row groups of `row_group_rows` at most (a batch may carry a file past it)
-        writer.write_table(table_of(key[1], rows), row_group_size=self.row_group_rows)
-        part.written += len(rows)
-        self.stats.rows_written += len(rows)
-        self.stats.row_groups += -(-len(rows) // self.row_group_rows)
+        writer.write_table(columns.table(), row_group_size=self.row_group_rows)
+        part.written += rows
+        self.stats.rows_written += rows
+        self.stats.row_groups += -(-rows // self.row_group_rows)
 
     def _close(self, key: PartKey) -> None:
         part = self._parts.pop(key)
-        if part.rows:
+        if part.columns.rows:
             self._write_group(key, part)
         if part.writer is None or part.tmp is None or part.final is None:
             return  # no row ever came: no file was made
