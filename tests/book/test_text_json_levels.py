@@ -14,27 +14,18 @@ import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.book.conftest import TEXT_STORES, using_text_store
 
 from tradeport.book.checksum import DEPTH
-from tradeport.book.text_levels import TextL2Book, text_store, use_text_store
+from tradeport.book.text_levels import TextL2Book
 from tradeport.model.errors import MalformedMessage
-
-TEXT_STORES = ("compiled", "python")
 
 
 @pytest.fixture(autouse=True, params=TEXT_STORES)
 def store(request: pytest.FixtureRequest) -> Iterator[str]:
     """Overrides the float-store fixture of conftest.py: once on each text store."""
-    name: str = request.param
-    before = text_store()
-    try:
-        use_text_store(name)
-    except ValueError:
-        pytest.skip("the compiled text store was not built (no C compiler at install)")
-    try:
+    with using_text_store(request.param) as name:
         yield name
-    finally:
-        use_text_store(before)
 
 
 class Row(msgspec.Struct, array_like=True):
@@ -250,10 +241,7 @@ def test_both_stores_take_and_leave_the_same_text(side: bytes) -> None:
     # the same book or the same error
     verdicts = []
     for name in ("python", "compiled"):
-        try:
-            use_text_store(name)
-        except ValueError:
-            pytest.skip("the compiled text store was not built (no C compiler at install)")
-        book = seeded()
-        verdicts.append((outcome(book.apply_json, side, b"[]"), state(book)))
+        with using_text_store(name):
+            book = seeded()
+            verdicts.append((outcome(book.apply_json, side, b"[]"), state(book)))
     assert verdicts[0] == verdicts[1]

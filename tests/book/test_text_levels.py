@@ -12,30 +12,21 @@ from zlib import crc32
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.book.conftest import TEXT_STORES, using_text_store
 
 from tradeport.book import text_levels
 from tradeport.book.checksum import DEPTH, crc32_interleaved, crc32_joined
 from tradeport.book.levels import L2Book
-from tradeport.book.text_levels import Sizes, TextL2Book, text_store, use_text_store
+from tradeport.book.text_levels import Sizes, TextL2Book
 from tradeport.model.errors import MalformedMessage
-
-TEXT_STORES = ("compiled", "python")
 
 
 @pytest.fixture(autouse=True, params=TEXT_STORES)
 def store(request: pytest.FixtureRequest) -> Iterator[str]:
     """Overrides the float-store fixture of conftest.py: a text book reads no float
     store, so these tests run once on each text store instead."""
-    name: str = request.param
-    before = text_store()
-    try:
-        use_text_store(name)
-    except ValueError:
-        pytest.skip("the compiled text store was not built (no C compiler at install)")
-    try:
+    with using_text_store(request.param) as name:
         yield name
-    finally:
-        use_text_store(before)
 
 
 class Row(NamedTuple):

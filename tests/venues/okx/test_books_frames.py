@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.book.conftest import TEXT_STORES, using_text_store
 
 from tradeport.book.checksum import DEPTH, crc32_interleaved
-from tradeport.book.text_levels import text_store, use_text_store
 from tradeport.model import BookState
 from tradeport.model.errors import MalformedMessage
 from tradeport.venues.okx.contracts import sizes
@@ -26,18 +26,10 @@ SIZES = [float, sizes(Decimal("0.01")), sizes(Decimal("0.3"))]
 SIZE_IDS = ["spot", "ten-power", "contracts"]
 
 
-@pytest.fixture(autouse=True, params=("compiled", "python"))
+@pytest.fixture(autouse=True, params=TEXT_STORES)
 def store(request: pytest.FixtureRequest) -> Iterator[str]:
-    name: str = request.param
-    before = text_store()
-    try:
-        use_text_store(name)
-    except ValueError:
-        pytest.skip("the compiled text store was not built (no C compiler at install)")
-    try:
+    with using_text_store(request.param) as name:
         yield name
-    finally:
-        use_text_store(before)
 
 
 class Venue:
