@@ -222,7 +222,7 @@ def record(
     ] = False,
     loop: Annotated[
         str,
-        typer.Option(help="event loop: asyncio, or uvloop (the `fast` extra; less CPU)"),
+        typer.Option(help="event loop: asyncio, or uvloop (the `fast` extra)"),
     ] = "asyncio",
 ) -> None:
     """Record verified books and trades until Ctrl-C; every file is finished on exit."""
