@@ -167,3 +167,24 @@ def test_a_level_at_an_index_reads_as_from_the_list_best_first() -> None:
             assert read(index) == (levels[index] if index < len(levels) else None)
         with pytest.raises(IndexError):
             read(-len(levels) - 1)
+
+
+def test_full_reads_stay_right_however_seldom_they_come() -> None:
+    # the compiled store drops a full-depth cache nobody read for a while and rebuilds
+    # it on the next full read: a read after many applies, and reads between applies,
+    # must show the book as the applies left it
+    book = L2Book("X")
+    book.load([(100.0 - i, 1.0) for i in range(200)], [(101.0 + i, 1.0) for i in range(200)], 1)
+    bids = dict(book.bids_top())
+    assert len(bids) == 200
+    for step in range(300):
+        price = 100.0 - (step * 7) % 250
+        qty = 0.0 if step % 5 == 0 else 1.0 + step
+        book.apply([(price, qty)], [])
+        if qty:
+            bids[price] = qty
+        else:
+            bids.pop(price, None)
+        if step in (10, 150, 299):  # now and then, as a periodic snapshot reads
+            assert book.bids_top() == sorted(bids.items(), reverse=True)
+    assert book.bids_top(5) == sorted(bids.items(), reverse=True)[:5]

@@ -30,7 +30,21 @@ typedef struct {
     Py_ssize_t head, count, capacity;
     int negate;      /* the ask side */
     PyObject *cache; /* a list of every level as a (price, quantity) tuple, best first, or NULL */
+    Py_ssize_t unread; /* applies since the cache was last read */
 } Side;
+
+/* Applies a cache is kept in step for without being read. A consumer that reads the
+ * whole book now and then (a recorder's periodic snapshot) would otherwise pay a tuple
+ * and a shift of the cache per level on every apply after its read; one that reads
+ * the whole book on every update keeps it. */
+#define CACHE_APPLIES 64
+
+static inline void
+age_cache(Side *side)
+{
+    if (side->cache != NULL && ++side->unread > CACHE_APPLIES)
+        Py_CLEAR(side->cache);
+}
 
 static PyTypeObject SideType;
 
@@ -291,6 +305,7 @@ side_apply(Side *side, PyObject *const *args, Py_ssize_t nargs)
     PyObject *seq = PySequence_Fast(args[0], "levels must be iterable");
     if (seq == NULL)
         return NULL;
+    age_cache(side);
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -387,8 +402,10 @@ side_top(Side *side, PyObject *arg)
         }
         side->cache = cache;
     }
-    if (side->cache != NULL)
+    if (side->cache != NULL) {
+        side->unread = 0;
         return PyList_GetSlice(side->cache, 0, n);
+    }
     PyObject *out = PyList_New(n);
     if (out == NULL)
         return NULL;
@@ -672,6 +689,7 @@ done:
 static int
 apply_rows(Rows *rows, Side *side, PyObject *name, PyObject *bad_level, PyObject *kept)
 {
+    age_cache(side);
     for (Py_ssize_t i = 0; i < rows->count; i++) {
         double p = rows->pairs[2 * i], q = rows->pairs[2 * i + 1];
         if (kept != NULL) {
