@@ -174,11 +174,11 @@ def test_full_reads_stay_right_however_seldom_they_come() -> None:
     # it on the next full read: a read after many applies, and reads between applies,
     # must show the book as the applies left it
     book = L2Book("X")
-    book.load([(100.0 - i, 1.0) for i in range(200)], [(101.0 + i, 1.0) for i in range(200)], 1)
+    book.load([(1000.0 - i, 1.0) for i in range(200)], [(1001.0 + i, 1.0) for i in range(200)], 1)
     bids = dict(book.bids_top())
     assert len(bids) == 200
     for step in range(300):
-        price = 100.0 - (step * 7) % 250
+        price = 1000.0 - (step * 7) % 250
         qty = 0.0 if step % 5 == 0 else 1.0 + step
         book.apply([(price, qty)], [])
         if qty:
