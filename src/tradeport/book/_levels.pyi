@@ -3,26 +3,27 @@ from typing import Literal
 
 from msgspec import Raw
 
-def apply_side(
-    rows: Iterable[tuple[float, float]],
-    levels: dict[float, float],
-    prices: list[float],
-    negate: bool,
-    side: str,
-    bad_level: Callable[[str, float, float], Exception],
-    cache: list[tuple[float, float]] | None,
-) -> None: ...
-def top(
-    levels: dict[float, float], prices: list[float], n: int | None, negate: bool
-) -> list[tuple[float, float]]: ...
+Level = tuple[float, float]
+BadLevel = Callable[[str, float, float], Exception]
+JsonText = bytes | bytearray | memoryview | Raw
+
+class Side:
+    """One side's levels: a sorted C array of (price, quantity), best last."""
+
+    def __init__(self, negate: bool) -> None: ...
+    def __len__(self) -> int: ...
+    def apply(self, rows: Iterable[Level], name: str, bad_level: BadLevel) -> None: ...
+    def load(self, levels: dict[float, float]) -> None: ...
+    def top(self, n: int | None) -> list[Level]: ...
+    def at(self, index: int) -> Level | None: ...
+    def prices(self, n: int) -> list[float]: ...
+    def crosses(self, asks: Side) -> bool: ...
+
 def apply_json(
-    bids_text: bytes | bytearray | memoryview | Raw,
-    asks_text: bytes | bytearray | memoryview | Raw,
-    bids: dict[float, float],
-    bid_prices: list[float],
-    bid_cache: list[tuple[float, float]] | None,
-    asks: dict[float, float],
-    ask_prices: list[float],
-    ask_cache: list[tuple[float, float]] | None,
-    bad_level: Callable[[str, float, float], Exception],
+    bids_text: JsonText,
+    asks_text: JsonText,
+    bids: Side,
+    asks: Side,
+    bad_level: BadLevel,
+    changes: list[tuple[list[Level], list[Level]]] | None,
 ) -> Literal[True] | None: ...

@@ -195,14 +195,6 @@ class _Columns:
         return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def table_of(channel: Channel, events: Sequence[Event]) -> pa.Table:
-    """`events` of `channel` as a table of its schema."""
-    columns = _Columns(channel)
-    for event in events:
-        columns.add(packed_row(event))
-    return columns.table()
-
-
 def _safe(part: str) -> str:
     """A path component that cannot climb out of the tree."""
     return part.replace("/", "_").replace("\\", "_").replace("..", "_")
