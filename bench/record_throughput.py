@@ -50,6 +50,7 @@ from psycopg import sql
 
 import tradeport as tp
 from tradeport import event_loop
+from tradeport.heap import freeze_startup_objects
 from tradeport.model import BookState
 from tradeport.record import ParquetSink, Recorder
 from tradeport.record.events import BookEvent, BookKind, Event, TradeEvent
@@ -287,6 +288,7 @@ async def record_part(name: str, emulator: Emulator, args: argparse.Namespace) -
         names = names[:symbols]
         recorder = Recorder(client, names, [target.sink], snapshot_interval=60.0)
         await recorder.start()
+        freeze_startup_objects()  # as `tradeport record` does once its streams are made
         start = time.perf_counter()
         live = 0
         while time.perf_counter() - start < sync_timeout:

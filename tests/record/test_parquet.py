@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from tradeport.model.errors import BadParameter
 from tradeport.record import BookEvent, Marker, ParquetSink, TradeEvent, read_events
-from tradeport.record.events import BookKind, Channel, Event, MarkerKind
-from tradeport.record.parquet import BOOK_SCHEMA, TRADES_SCHEMA, day_of
+from tradeport.record.events import BookKind, Channel, Event, MarkerKind, QuoteEvent, RawEvent
+from tradeport.record.parquet import BOOK_SCHEMA, TRADES_SCHEMA, _Columns, day_of
+from tradeport.record.rows import packed_row
 
 
 def _events(now: int) -> list[Event]:
@@ -179,3 +181,57 @@ def test_events_either_side_of_midnight_utc_go_to_their_days(tmp_path: Path) -> 
     sink.close_now()
     days = sorted(p.parent.parent.name for p in _files(tmp_path))
     assert days == ["date=2025-12-31", "date=2026-01-01"]
+
+
+def _every_channel(now: int) -> list[Event]:
+    quote = QuoteEvent(
+        venue="V",
+        symbol="BTC-USDT",
+        seq=1,
+        bid=100.0,
+        bid_qty=1.0,
+        ask=100.5,
+        ask_qty=2.0,
+        update_id=9,
+        ts=now - 1,
+        local_ts=now,
+    )
+    raw = RawEvent(venue="V", symbol="BTC-USDT", seq=1, topic="t", frame=b"{}", local_ts=now)
+    markers = [
+        Marker(venue="V", symbol="BTC-USDT", channel=c, seq=2, kind=MarkerKind.STOP, local_ts=now)
+        for c in (Channel.QUOTES, Channel.RAW)
+    ]
+    deep = BookEvent(
+        venue="V",
+        symbol="BTC-USDT",
+        seq=4,
+        kind=BookKind.SNAPSHOT,
+        prev_id=-1,
+        update_id=20,
+        ts=now,
+        local_ts=now,
+        bids=[(100.0 - i / 10, float(i)) for i in range(1000)],  # past the small packers
+        asks=[],
+    )
+    return [*_events(now), quote, raw, *markers, deep]
+
+
+def test_events_go_into_the_columns_as_their_packed_rows() -> None:
+    for event in _every_channel(time.time_ns()):
+        columns = _Columns(event.channel)
+        columns.add(event)
+        assert columns.rows == 1
+        assert tuple(column[0] for column in columns.columns) == packed_row(event), event
+
+
+def test_a_value_a_column_cannot_hold_leaves_no_half_row() -> None:
+    now = time.time_ns()
+    good, bad = _events(now)[1], _events(now)[2]
+    bad = msgspec.structs.replace(bad, local_ts=2**63)  # beyond int64
+    columns = _Columns(Channel.BOOK)
+    columns.add(good)
+    with pytest.raises(OverflowError):
+        columns.add(bad)
+    assert columns.rows == 1
+    assert [len(column) for column in columns.columns] == [1] * len(columns.columns)
+    assert columns.table().num_rows == 1

@@ -13,6 +13,11 @@ periodically and whenever the book becomes LIVE again, so a reader can start at 
 snapshot. Quote events (optional) are the
 venue's own top-of-book pushes; raw events (optional) the venue's frames as received.
 A `Marker` says where data is missing or suspect, in the stream it concerns.
+
+Events are not tracked by the garbage collector (`gc=False`): they are made by the
+thousand a second and hold only text, numbers and lists of level pairs, so they cannot
+be part of a reference cycle, and waiting in a sink's queue they would lengthen every
+collection.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ class MarkerKind(StrEnum):
     STOP = "stop"  # recording of this stream stopped (delisted, or no longer wanted)
 
 
-class BookEvent(msgspec.Struct, frozen=True, kw_only=True, tag="book"):
+class BookEvent(msgspec.Struct, frozen=True, kw_only=True, tag="book", gc=False):
     venue: str
     symbol: str
     seq: int
@@ -63,7 +68,7 @@ class BookEvent(msgspec.Struct, frozen=True, kw_only=True, tag="book"):
         return Channel.BOOK
 
 
-class TradeEvent(msgspec.Struct, frozen=True, kw_only=True, tag="trade"):
+class TradeEvent(msgspec.Struct, frozen=True, kw_only=True, tag="trade", gc=False):
     venue: str
     symbol: str
     seq: int
@@ -79,7 +84,7 @@ class TradeEvent(msgspec.Struct, frozen=True, kw_only=True, tag="trade"):
         return Channel.TRADES
 
 
-class QuoteEvent(msgspec.Struct, frozen=True, kw_only=True, tag="quote"):
+class QuoteEvent(msgspec.Struct, frozen=True, kw_only=True, tag="quote", gc=False):
     """Best bid and ask as the venue pushes them (its own top-of-book stream, e.g.
     Binance `bookTicker`, OKX `bbo-tbt`): not verified like the book, but small."""
 
@@ -99,7 +104,7 @@ class QuoteEvent(msgspec.Struct, frozen=True, kw_only=True, tag="quote"):
         return Channel.QUOTES
 
 
-class RawEvent(msgspec.Struct, frozen=True, kw_only=True, tag="raw"):
+class RawEvent(msgspec.Struct, frozen=True, kw_only=True, tag="raw", gc=False):
     """One frame of a recorded symbol's public stream topic exactly as it came off the
     socket (text as UTF-8; BingX's gzip bytes as they are), with its receipt time: what
     a reader needs to re-parse a recording with a newer parser or to audit one. `ts` is
@@ -118,7 +123,7 @@ class RawEvent(msgspec.Struct, frozen=True, kw_only=True, tag="raw"):
         return Channel.RAW
 
 
-class Marker(msgspec.Struct, frozen=True, kw_only=True, tag="marker"):
+class Marker(msgspec.Struct, frozen=True, kw_only=True, tag="marker", gc=False):
     venue: str
     symbol: str
     channel: Channel

@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 
 from tradeport.model.errors import BadParameter
 from tradeport.record.events import Channel, Event
-from tradeport.record.rows import BOOK_LEVELS, PACKED_COLUMNS, packed_row
+from tradeport.record.rows import BOOK_LEVELS, PACKED_COLUMNS, column_adder
 
 log = logging.getLogger("tradeport.record")
 
@@ -159,7 +159,7 @@ class _Columns:
     of its own, and the table of a row group is made from the arrays without a
     conversion per value."""
 
-    __slots__ = ("_appends", "channel", "columns", "rows")
+    __slots__ = ("_add", "channel", "columns", "rows")
 
     def __init__(self, channel: Channel) -> None:
         ints = _INT_COLUMNS[channel]
@@ -167,13 +167,12 @@ class _Columns:
         self.columns: list[array[int] | list[Any]] = [
             array("q") if index in ints else [] for index in range(len(PACKED_COLUMNS[channel]))
         ]
-        self._appends = [column.append for column in self.columns]
+        self._add = column_adder(channel, [column.append for column in self.columns])
         self.rows = 0
 
-    def add(self, row: tuple[Any, ...]) -> None:
+    def add(self, event: Event) -> None:
         try:
-            for append, value in zip(self._appends, row, strict=True):
-                append(value)
+            self._add(event)
         except (TypeError, ValueError, OverflowError):
             for column in self.columns:  # a value a column cannot hold: no half row
                 del column[self.rows :]
@@ -350,7 +349,7 @@ class ParquetSink:
                 )
                 due.new.append((key, part))
             columns = part.columns
-            columns.add(packed_row(event))
+            columns.add(event)
             if columns.rows == group:
                 due.full.append((key, part))
         self._buffered += len(events)

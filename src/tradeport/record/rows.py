@@ -9,7 +9,8 @@ Each event type's layout is written once (`_LAYOUTS`): its `kind`, then the even
 own fields in column order. Rows are tuples in that order, built with one C-level
 attribute read per event; `packed_row` keeps a book event's levels (bids, asks) each as
 the bytes of native doubles, price and size in turn, which each sink splits into bid_px,
-bid_qty, ask_px and ask_qty its own way (Parquet for a whole row group at once).
+bid_qty, ask_px and ask_qty its own way (Parquet for a whole row group at once);
+`column_adder` appends the same values to a sink's columns without making the row.
 A packed row holds only text, numbers and bytes: none of them is an object the garbage
 collector follows, so neither is the row once the collector has seen it, and rows
 waiting by the hundred thousand in a sink's buffer cost its full collections nothing
@@ -18,11 +19,12 @@ waiting by the hundred thousand in a sink's buffer cost its full collections not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
-from struct import pack
+from struct import Struct
 from typing import Any
 
 from tradeport.record.events import (
@@ -59,17 +61,27 @@ class _Layout:
         return lambda e: (e.seq, kind, *get(e), "", 0)
 
 
+# packers of 0..63 pairs: a delta holds a few levels, a snapshot up to the whole book
+_PAIRS = [Struct(f"{2 * count}d").pack for count in range(64)]
+
+
 def flat_levels(levels: Levels) -> bytes:
     """(price, size) pairs as the bytes of native doubles: price, size, price, size..."""
-    return pack(f"{2 * len(levels)}d", *chain.from_iterable(levels))
+    if len(levels) < len(_PAIRS):
+        return _PAIRS[len(levels)](*chain.from_iterable(levels))
+    return array("d", chain.from_iterable(levels)).tobytes()
+
+
+# a book event's kind as plain text: a BookKind is an object the collector follows, and
+# reading `.value` of an enum member costs a call
+_KIND_TEXT = {kind: kind.value for kind in BookKind}
 
 
 def _book_row(e: BookEvent) -> tuple[Any, ...]:
-    # the book layout below, with the kind as plain text (a BookKind is an object the
-    # collector follows) and the levels flat
+    # the book layout below, with the kind as plain text and the levels flat
     return (
         e.seq,
-        e.kind.value,
+        _KIND_TEXT[e.kind],
         e.prev_id,
         e.update_id,
         e.ts,
@@ -157,6 +169,59 @@ def packed_row(event: Event) -> tuple[Any, ...]:
     if pack is None:
         return _marker_row(event)  # type: ignore[arg-type]  # the only other type
     return pack(event)
+
+
+def column_adder(
+    channel: Channel, appends: Sequence[Callable[[Any], object]]
+) -> Callable[[Event], None]:
+    """A function that appends an event of `channel` to columns in its `PACKED_COLUMNS`
+    order (`appends`: one a column), the values `packed_row` gives. Book and trade
+    events, written by the thousand a second, go straight into the columns with no row
+    made in between; markers, quotes and raw frames go by way of their packed row."""
+
+    def add_row(event: Event) -> None:
+        for append, value in zip(appends, packed_row(event), strict=True):
+            append(value)
+
+    if channel is Channel.BOOK:
+        seq, kind, prev_id, update_id, ts, local_ts, bids, asks, reason, count = appends
+
+        def add_book(e: Event) -> None:
+            if type(e) is not BookEvent:
+                add_row(e)
+                return
+            seq(e.seq)
+            kind(_KIND_TEXT[e.kind])
+            prev_id(e.prev_id)
+            update_id(e.update_id)
+            ts(e.ts)
+            local_ts(e.local_ts)
+            bids(flat_levels(e.bids))
+            asks(flat_levels(e.asks))
+            reason("")
+            count(0)
+
+        return add_book
+    if channel is Channel.TRADES:
+        seq, kind, trade_id, price, qty, side, ts, local_ts, reason, count = appends
+
+        def add_trade(e: Event) -> None:
+            if type(e) is not TradeEvent:
+                add_row(e)
+                return
+            seq(e.seq)
+            kind("trade")
+            trade_id(e.trade_id)
+            price(e.price)
+            qty(e.qty)
+            side(e.side)
+            ts(e.ts)
+            local_ts(e.local_ts)
+            reason("")
+            count(0)
+
+        return add_trade
+    return add_row
 
 
 def _levels(px: list[float], qty: list[float]) -> Levels:

@@ -16,6 +16,7 @@ from rich.live import Live
 from rich.table import Table
 
 from tradeport.api import connect_async
+from tradeport.heap import freeze_startup_objects
 from tradeport.model.errors import BadParameter
 from tradeport.record.discovery import ContractSet, discover, shard
 from tradeport.record.events import (
@@ -174,6 +175,8 @@ async def record(plan: RecordPlan, console: Console) -> Recorder:
             await recorder.start()
             if follower is not None:
                 follower.start()
+            # the streams and books are made: the collector need not walk them again
+            freeze_startup_objects()
             console.print(f"recording {len(symbols)} contracts of {plan.venue}", highlight=False)
             table = status_table(recorder, follower)
             with Live(table, console=console, auto_refresh=False) as live:
