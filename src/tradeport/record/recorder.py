@@ -483,7 +483,7 @@ class Recorder:
 
     def _on_book(self, symbol: str, book: BookView) -> None:
         stream = self._books[symbol]
-        stream.last_seen = time.monotonic()
+        stream.last_seen = now = time.monotonic()
         stream.stale = False
         local_ts = book.local_ts or time.time_ns()
         self._check_connections(local_ts)
@@ -517,7 +517,6 @@ class Recorder:
                     ts=ts,
                 )
             return
-        now = time.monotonic()
         given, taken = self._take_changes(stream, synced, book)
         followed = stream.followed is not None
         if book.update_id == stream.update_id and stream.live:

@@ -137,7 +137,8 @@ class CallbackSink(Sink):
             self.errors += 1
             log.exception("stream callback %r raised", self.callback)
             return
-        if isinstance(result, Awaitable):
+        # most callbacks return None: the ABC check costs more than the rest of a push
+        if result is not None and isinstance(result, Awaitable):
             task = asyncio.ensure_future(result)
             self._tasks.add(task)
             task.add_done_callback(self._done)
