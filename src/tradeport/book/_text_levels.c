@@ -284,7 +284,9 @@ spans_free(Spans *rows)
 static inline const char *
 skip_ws(const char *s, const char *end)
 {
-    while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+    /* one test in the usual case of none: every space character is at most ' ' */
+    while (s < end && (unsigned char)*s <= ' ' &&
+           (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
         s++;
     return s;
 }
@@ -292,14 +294,45 @@ skip_ws(const char *s, const char *end)
 /* The bytes a plain string holds: printable ASCII but the quote and the backslash. */
 static unsigned char plain_char[256];
 
+/* The first byte of a word of eight that ends a plain string's content or breaks it (a
+ * quote, a backslash, a control character, one outside ASCII), by its lowest flagged
+ * bit (the lowest bytes first: little-endian); 0 when none does. The borrow tricks
+ * can flag a byte above a flagged one wrongly, never below, so the lowest is exact. */
+static inline uint64_t
+stop_bytes(uint64_t word)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
+    uint64_t found = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                     ((word - ones * 0x20) & ~word) | word;
+    return found & highs;
+}
+
 /* A JSON string in its plain form (ASCII, no control character, no escape): its
- * content in [*start, *start + *len) and the text after it; NULL when not plain. */
+ * content in [*start, *start + *len) and the text after it; NULL when not plain. Read
+ * eight bytes at a time while eight remain. */
 static inline const char *
 plain_string(const char *s, const char *end, const char **start, Py_ssize_t *len)
 {
     if (s >= end || *s != '"')
         return NULL;
     const char *from = ++s;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (end - s >= 8) {
+        uint64_t word;
+        memcpy(&word, s, 8);
+        uint64_t found = stop_bytes(word);
+        if (found) {
+            s += __builtin_ctzll(found) / 8;
+            if (*s != '"')
+                return NULL;
+            *start = from;
+            *len = s - from;
+            return s + 1;
+        }
+        s += 8;
+    }
+#endif
     while (s < end && plain_char[(unsigned char)*s])
         s++;
     if (s >= end || *s != '"')
@@ -309,6 +342,26 @@ plain_string(const char *s, const char *end, const char **start, Py_ssize_t *len
     return s + 1;
 }
 
+/* Past the character `c`, spaces before it skipped: NULL when another comes first. The
+ * compact form a venue sends (no spaces) takes one test. */
+static inline const char *
+expect(const char *s, const char *end, char c)
+{
+    if (s < end && *s == c)
+        return s + 1;
+    s = skip_ws(s, end);
+    return s < end && *s == c ? s + 1 : NULL;
+}
+
+/* A plain string (plain_string), spaces before it skipped. */
+static inline const char *
+string_at(const char *s, const char *end, const char **start, Py_ssize_t *len)
+{
+    if (s < end && *s != '"')
+        s = skip_ws(s, end);
+    return plain_string(s, end, start, len);
+}
+
 /* The rows of one side, `[["px","sz",…],…]`, each row two or more plain strings,
  * from `s`: the text after the closing bracket, with the rows in `rows`; NULL when the
  * text is not in that form (*err set, with an exception, when memory ran out). */
@@ -316,39 +369,29 @@ static const char *
 read_rows(const char *s, const char *end, Spans *rows, int *err)
 {
     *err = 0;
-    s = skip_ws(s, end);
-    if (s >= end || *s++ != '[')
+    if ((s = expect(s, end, '[')) == NULL)
         return NULL;
-    s = skip_ws(s, end);
-    if (s < end && *s == ']')
-        return s + 1;
+    const char *close = expect(s, end, ']');
+    if (close != NULL)
+        return close; /* no rows */
     for (;;) {
         Span span;
-        s = skip_ws(s, end);
-        if (s >= end || *s++ != '[')
-            return NULL;
-        s = skip_ws(s, end);
-        if ((s = plain_string(s, end, &span.px, &span.px_len)) == NULL)
-            return NULL;
-        s = skip_ws(s, end);
-        if (s >= end || *s++ != ',')
-            return NULL;
-        s = skip_ws(s, end);
-        if ((s = plain_string(s, end, &span.sz, &span.sz_len)) == NULL)
+        if ((s = expect(s, end, '[')) == NULL ||
+            (s = string_at(s, end, &span.px, &span.px_len)) == NULL ||
+            (s = expect(s, end, ',')) == NULL ||
+            (s = string_at(s, end, &span.sz, &span.sz_len)) == NULL)
             return NULL;
         /* the fields after them (liquidated orders, order count): plain strings, unread */
         for (;;) {
-            s = skip_ws(s, end);
-            if (s < end && *s == ']') {
-                s++;
+            close = expect(s, end, ']');
+            if (close != NULL) {
+                s = close;
                 break;
             }
-            if (s >= end || *s++ != ',')
-                return NULL;
             const char *skipped;
             Py_ssize_t skipped_len;
-            s = skip_ws(s, end);
-            if ((s = plain_string(s, end, &skipped, &skipped_len)) == NULL)
+            if ((s = expect(s, end, ',')) == NULL ||
+                (s = string_at(s, end, &skipped, &skipped_len)) == NULL)
                 return NULL;
         }
         if (rows->count == rows->capacity) {
@@ -366,14 +409,12 @@ read_rows(const char *s, const char *end, Spans *rows, int *err)
             rows->capacity = capacity;
         }
         rows->spans[rows->count++] = span;
-        s = skip_ws(s, end);
-        if (s < end && *s == ',') {
-            s++;
+        const char *next = expect(s, end, ',');
+        if (next != NULL) {
+            s = next;
             continue;
         }
-        if (s < end && *s == ']')
-            return s + 1;
-        return NULL;
+        return expect(s, end, ']');
     }
 }
 
@@ -426,16 +467,69 @@ typedef struct {
     char inline_data[TEXT_INLINE];
 } Text;
 
+static inline uint64_t
+load8(const char *at)
+{
+    uint64_t word;
+    memcpy(&word, at, 8);
+    return word;
+}
+
+static inline uint64_t
+load4(const char *at)
+{
+    uint32_t word;
+    memcpy(&word, at, 4);
+    return word;
+}
+
+/* The last bytes of a text after its whole words of eight, as one word: read as two
+ * overlapping words where the text is long enough (no byte-by-byte loop), so the same
+ * text always gives the same word, and texts of one length and different bytes
+ * different words. */
+static inline uint64_t
+tail_word(const char *text, Py_ssize_t len)
+{
+    if (len >= 8)
+        return load8(text + len - 8);
+    if (len >= 4)
+        return load4(text) | load4(text + len - 4) << 32;
+    if (len > 0)
+        return (uint64_t)(unsigned char)text[0] | (uint64_t)(unsigned char)text[len / 2] << 8 |
+               (uint64_t)(unsigned char)text[len - 1] << 16;
+    return 0;
+}
+
+/* A multiplicative hash of a text, eight bytes at a time (its top bits are good). */
+static inline uint64_t
+text_hash(const char *text, Py_ssize_t len)
+{
+    const uint64_t k = 0x9E3779B97F4A7C15u;
+    uint64_t h = (uint64_t)len * k;
+    Py_ssize_t i = 0;
+    for (; i + 8 < len; i += 8)
+        h = (h ^ load8(text + i)) * k;
+    return (h ^ tail_word(text + i, len - i)) * k;
+}
+
+static inline int
+text_equals(const Text *text, const char *other, Py_ssize_t len)
+{
+    if (text->len != len)
+        return 0;
+    const char *mine = text->data;
+    Py_ssize_t i = 0;
+    for (; i + 8 < len; i += 8)
+        if (load8(mine + i) != load8(other + i))
+            return 0;
+    return tail_word(mine + i, len - i) == tail_word(other + i, len - i);
+}
+
 static int
 text_set(Text *text, const char *from, Py_ssize_t len)
 {
-    if (text->data != NULL && text->len == len) {
-        Py_ssize_t i = 0; /* short texts: compared inline rather than by a call */
-        while (i < len && text->data[i] == from[i])
-            i++;
-        if (i == len)
-            return 0; /* the same text again (a level held under its own price) */
-    }
+    if (text->data != NULL && text_equals(text, from, len))
+        return 0; /* the same text again (a level held under its own price) */
     char *to = text->inline_data;
     if (len > TEXT_INLINE && (to = PyMem_Malloc(len)) == NULL) {
         PyErr_NoMemory();
@@ -496,34 +590,6 @@ typedef struct {
     int negate;
     PyObject *name; /* "bid" / "ask", borrowed (interned, kept by the module) */
 } Side;
-
-/* A multiplicative hash of a text, eight bytes at a time (its top bits are good). */
-static inline uint64_t
-text_hash(const char *text, Py_ssize_t len)
-{
-    const uint64_t k = 0x9E3779B97F4A7C15u;
-    uint64_t h = (uint64_t)len * k, word;
-    Py_ssize_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        memcpy(&word, text + i, 8);
-        h = (h ^ word) * k;
-    }
-    word = 0;
-    for (int shift = 0; i < len; i++, shift += 8)
-        word |= (uint64_t)(unsigned char)text[i] << shift;
-    return (h ^ word) * k;
-}
-
-static inline int
-text_equals(const Text *text, const char *other, Py_ssize_t len)
-{
-    if (text->len != len)
-        return 0;
-    for (Py_ssize_t i = 0; i < len; i++)
-        if (text->data[i] != other[i])
-            return 0;
-    return 1;
-}
 
 /* The level whose price text this is, or NULL. */
 static inline Level *
@@ -758,6 +824,35 @@ read_size_text(SizeReader *reader, const char *text, Py_ssize_t len, double *out
     return err;
 }
 
+/* Whether a size is zero, for a plain decimal read with a plain suffix: 1 with *out 0.0
+ * or 1.0 (a stand-in for the positive quantity: only its being zero, positive or not a
+ * real quantity matters when a level is applied, and a plain decimal of at most 18
+ * digits times 10**e, |e| <= 280, is always a positive double or zero); 0 for any other
+ * text (read_size_text reads it). */
+static inline int
+size_is_zero(const SizeReader *reader, const char *text, Py_ssize_t len, double *out)
+{
+    if (!reader->plain || len == 0 || len > 18 || reader->exponent < -280 ||
+        reader->exponent > 280)
+        return 0;
+    int point = 0, digits = 0, nonzero = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c >= '0' && c <= '9') {
+            digits++;
+            nonzero |= c != '0';
+        }
+        else if (c == '.' && !point)
+            point = 1;
+        else
+            return 0;
+    }
+    if (digits == 0)
+        return 0;
+    *out = nonzero ? 1.0 : 0.0;
+    return 1;
+}
+
 /* A level's quantity: its size text read, or the number it was loaded with. */
 static inline int
 level_qty(SizeReader *reader, const Level *level, double *out)
@@ -787,7 +882,8 @@ apply_level(Sides *self, Side *side, const char *px, Py_ssize_t px_len, const ch
             Py_ssize_t sz_len)
 {
     double q, p;
-    if (read_size_text(&self->reader, sz, sz_len, &q) < 0)
+    if (!size_is_zero(&self->reader, sz, sz_len, &q) &&
+        read_size_text(&self->reader, sz, sz_len, &q) < 0)
         return -1;
     uint64_t hash = text_hash(px, px_len);
     Level *held = table_find(side, px, px_len, hash);
@@ -870,11 +966,11 @@ crc_init(void)
                 (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xFF];
 }
 
-/* zlib's CRC-32 (the ISO-HDLC polynomial), eight bytes at a time. */
+/* zlib's CRC-32 (the ISO-HDLC polynomial), eight bytes at a time, from the running
+ * value `c` (inverted: start from 0xFFFFFFFF, invert the result). */
 static uint32_t
-crc32_bytes(const unsigned char *data, size_t len)
+crc32_table(uint32_t c, const unsigned char *data, size_t len)
 {
-    uint32_t c = 0xFFFFFFFFu;
     while (len >= 8) {
         uint32_t one = c ^ ((uint32_t)data[0] | (uint32_t)data[1] << 8 |
                             (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24);
@@ -889,9 +985,120 @@ crc32_bytes(const unsigned char *data, size_t len)
     }
     while (len--)
         c = crc_table[0][(c ^ *data++) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
+    return c;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CRC_FOLD 1
+
+/* The same CRC by carry-less multiplication, 64 bytes a step (the folding of Intel's
+ * "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ", with the reflected
+ * constants of this polynomial, as zlib's and Linux's x86 code use them): for at least
+ * 64 bytes; returns the running value after the largest multiple of 16 bytes, *done
+ * that count. Only called where the processor has PCLMULQDQ and SSE4.1. */
+__attribute__((target("pclmul,sse4.1"))) static uint32_t
+crc32_fold(uint32_t c, const unsigned char *buf, size_t len, size_t *done)
+{
+    const __m128i k1k2 = _mm_set_epi64x(0x01c6e41596, 0x0154442bd4);
+    const __m128i k3k4 = _mm_set_epi64x(0x00ccaa009e, 0x01751997d0);
+    const __m128i k5k0 = _mm_set_epi64x(0, 0x0163cd6124);
+    const __m128i poly = _mm_set_epi64x(0x01f7011641, 0x01db710641);
+    const __m128i low32 = _mm_setr_epi32(~0, 0, ~0, 0);
+    size_t start = len;
+    __m128i x0, x1, x2, x3, x4, x5, x6, x7, x8;
+    x1 = _mm_loadu_si128((const __m128i *)(buf + 0x00));
+    x2 = _mm_loadu_si128((const __m128i *)(buf + 0x10));
+    x3 = _mm_loadu_si128((const __m128i *)(buf + 0x20));
+    x4 = _mm_loadu_si128((const __m128i *)(buf + 0x30));
+    x1 = _mm_xor_si128(x1, _mm_cvtsi32_si128((int)c));
+    x0 = k1k2;
+    buf += 64;
+    len -= 64;
+    while (len >= 64) { /* four lanes of 16 bytes folded 64 bytes ahead */
+        x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+        x6 = _mm_clmulepi64_si128(x2, x0, 0x00);
+        x7 = _mm_clmulepi64_si128(x3, x0, 0x00);
+        x8 = _mm_clmulepi64_si128(x4, x0, 0x00);
+        x1 = _mm_clmulepi64_si128(x1, x0, 0x11);
+        x2 = _mm_clmulepi64_si128(x2, x0, 0x11);
+        x3 = _mm_clmulepi64_si128(x3, x0, 0x11);
+        x4 = _mm_clmulepi64_si128(x4, x0, 0x11);
+        x1 = _mm_xor_si128(_mm_xor_si128(x1, x5), _mm_loadu_si128((const __m128i *)(buf + 0x00)));
+        x2 = _mm_xor_si128(_mm_xor_si128(x2, x6), _mm_loadu_si128((const __m128i *)(buf + 0x10)));
+        x3 = _mm_xor_si128(_mm_xor_si128(x3, x7), _mm_loadu_si128((const __m128i *)(buf + 0x20)));
+        x4 = _mm_xor_si128(_mm_xor_si128(x4, x8), _mm_loadu_si128((const __m128i *)(buf + 0x30)));
+        buf += 64;
+        len -= 64;
+    }
+    /* the four lanes into one */
+    x0 = k3k4;
+    x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+    x1 = _mm_clmulepi64_si128(x1, x0, 0x11);
+    x1 = _mm_xor_si128(_mm_xor_si128(x1, x2), x5);
+    x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+    x1 = _mm_clmulepi64_si128(x1, x0, 0x11);
+    x1 = _mm_xor_si128(_mm_xor_si128(x1, x3), x5);
+    x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+    x1 = _mm_clmulepi64_si128(x1, x0, 0x11);
+    x1 = _mm_xor_si128(_mm_xor_si128(x1, x4), x5);
+    while (len >= 16) { /* single lanes of 16 */
+        x2 = _mm_loadu_si128((const __m128i *)buf);
+        x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+        x1 = _mm_clmulepi64_si128(x1, x0, 0x11);
+        x1 = _mm_xor_si128(_mm_xor_si128(x1, x2), x5);
+        buf += 16;
+        len -= 16;
+    }
+    /* 128 bits to 64, then Barrett's reduction to 32 */
+    x2 = _mm_clmulepi64_si128(x1, x0, 0x10);
+    x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), x2);
+    x0 = k5k0;
+    x2 = _mm_srli_si128(x1, 4);
+    x1 = _mm_and_si128(x1, low32);
+    x1 = _mm_xor_si128(_mm_clmulepi64_si128(x1, x0, 0x00), x2);
+    x0 = poly;
+    x2 = _mm_and_si128(x1, low32);
+    x2 = _mm_clmulepi64_si128(x2, x0, 0x10);
+    x2 = _mm_and_si128(x2, low32);
+    x2 = _mm_clmulepi64_si128(x2, x0, 0x00);
+    x1 = _mm_xor_si128(x1, x2);
+    *done = start - len;
+    return (uint32_t)_mm_extract_epi32(x1, 1);
+}
+
+static int crc_folds; /* the processor has what crc32_fold needs (set at import) */
+#endif
+
+/* zlib's CRC-32 of bytes: by folding where the processor can and there are 64 bytes or
+ * more, the rest (and everything elsewhere) eight bytes at a time. */
+static uint32_t
+crc32_bytes(const unsigned char *data, size_t len)
+{
+    uint32_t c = 0xFFFFFFFFu;
+#ifdef CRC_FOLD
+    if (crc_folds && len >= 64) {
+        size_t done;
+        c = crc32_fold(c, data, len, &done);
+        data += done;
+        len -= done;
+    }
+#endif
+    return crc32_table(c, data, len) ^ 0xFFFFFFFFu;
+}
+
+
+/* Append a text: a short one (in its level) by one fixed-size copy of its whole buffer,
+ * which the compiler makes two moves, the bytes past its end overwritten next. */
+static inline char *
+put_text(char *to, const Text *text)
+{
+    if (text->data == text->inline_data)
+        memcpy(to, text->inline_data, TEXT_INLINE);
+    else
+        memcpy(to, text->data, (size_t)text->len);
+    return to + text->len;
+}
 
 /* The signed CRC32 of the best `depth` levels of each side as
  * "bid1px:bid1sz:ask1px:ask1sz:bid2px:…", a shorter side's missing levels skipped
@@ -916,6 +1123,7 @@ book_checksum(const Sides *self, Py_ssize_t depth, int32_t *out)
             need += (size_t)(level->px.len + level->sz.len) + 2;
         }
     }
+    need += TEXT_INLINE; /* put_text's whole-buffer copy may write past the end */
     char stack[4096];
     char *buf = need <= sizeof(stack) ? stack : PyMem_Malloc(need);
     if (buf == NULL) {
@@ -930,9 +1138,9 @@ book_checksum(const Sides *self, Py_ssize_t depth, int32_t *out)
             const Level *level = side_at(s ? &self->asks : &self->bids, i);
             if (to != buf)
                 *to++ = ':';
-            to = copy_text(to, level->px.data, level->px.len);
+            to = put_text(to, &level->px);
             *to++ = ':';
-            to = copy_text(to, level->sz.data, level->sz.len);
+            to = put_text(to, &level->sz);
         }
     }
     *out = (int32_t)crc32_bytes((const unsigned char *)buf, (size_t)(to - buf));
@@ -1646,6 +1854,10 @@ PyMODINIT_FUNC
 PyInit__text_levels(void)
 {
     crc_init();
+#ifdef CRC_FOLD
+    __builtin_cpu_init();
+    crc_folds = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+#endif
     for (int c = 0x20; c < 0x80; c++)
         plain_char[c] = c != '"' && c != '\\';
     name_px = PyUnicode_InternFromString("px");

@@ -423,7 +423,8 @@ class TextL2Book(L2Book):
     @property
     def crossed(self) -> bool:
         """As `L2Book.crossed`: best bid not below best ask (NaN counts as crossed)."""
-        return bool(self._sides.crossed())
+        crossed: bool = self._sides.crossed()
+        return crossed
 
     def best_bid(self) -> Level | None:
         return self.bid_at(0)
