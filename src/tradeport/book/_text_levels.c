@@ -1,23 +1,25 @@
-/* TextL2Book's per-level loop, its top-N read and its checksum, compiled; and
- * TextL2Book.apply_json, which reads a push's levels straight from the JSON text the
- * venue sent (no Python object per row: a level's price text is looked up, its size
- * text kept, a price parsed only for a new level).
+/* TextL2Book's levels, held in C: the `Sides` type, text_levels.PySides' compiled twin
+ * (same methods, same results, same errors; the Python one stays the reference and is
+ * used where this was not built).
  *
- * Same data as the pure-Python text store (text_levels.py), same results, same errors.
- * A side is two containers shared with Python:
- *   keys     dict  price text -> entry, for the levels held
- *   levels   list  the entries, best last (bids by ascending price, asks descending)
- * and an entry is the list [price, price text, size], the size being the text as the
- * venue sent it (converted to a quantity only when read) or, for a level loaded from
- * numbers, the quantity itself. A level already held is found by its text and updated
- * by swapping one pointer: no float is built for it, no dict is written.
+ * A level is a C struct: its price (a double), and its price and size text as the venue
+ * sent them (UTF-8, in the struct when short), or, for a level loaded from numbers, no
+ * text and the quantity. A side keeps its levels in an array sorted by price, best last,
+ * and those with a price text in a hash table by that text: a level already held is
+ * found by its text and updated by copying its size text in place; only a new price is
+ * parsed and placed by bisection. No Python object is made per level on an update.
  *
- * Sizes are still read on every update, here in C: a zero size removes the level and
- * a size that is not a real quantity is refused. Plain decimals ("41.1") are read
- * exactly as float() reads them (one correctly rounded operation); any other text goes
- * to Python's float(), so what is accepted is exactly what float() accepts.
- * Built by the package's own build when a C compiler is there (setup.py); the
- * Python store stays the reference and is used when this is not built.
+ * Sizes are still checked on every update: a zero size removes the level and a size
+ * that is not a real quantity is refused. Plain decimals ("41.1") are read exactly as
+ * float() reads them (one correctly rounded operation) or, where only their being zero
+ * matters, checked for a non-zero digit; any other text goes to Python's float(), so
+ * what is accepted is exactly what float() accepts.
+ *
+ * `apply_json` reads a push's levels straight from the JSON text the venue sent, and
+ * `apply_push` a whole linked push (an OKX `books` update): its levels, ids, time and
+ * checksum read in one pass, applied when it continues the book, and the book's
+ * checksum (CRC32 of the top levels' text) computed on the text held.
+ * Built by the package's own build when a C compiler is there (setup.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

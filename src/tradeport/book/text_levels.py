@@ -3,29 +3,32 @@ the text.
 
 A checksum computed over the price and size strings exactly as received (checksum.py)
 needs, per level, the text the venue last sent for it. `TextL2Book` keeps every level
-as that text and reads numbers out of it only when it must. Each side is:
+as that text and reads numbers out of it only when it must. Its levels are held by a
+`Sides` of the text store (both sides, and the methods that apply and read them):
 
-- `keys`: price text → the level's entry, for the levels held;
-- `levels`: the entries in price order, best last (bids ascending, asks descending),
-  which the crossed check, the checksum and every read by rank use;
+- the compiled one (_text_levels.c, built by the package's build where a C compiler
+  was found) holds each level as a C struct, found by its price text in a hash table,
+  ordered by price in an array; no Python object per level;
+- the Python one below (`PySides`), the reference, used where it was not built, holds
+  per side a dict `keys` (price text → entry) and a list `levels` (the entries in price
+  order, best last: bids ascending, asks descending), an entry being the list `[price,
+  price text, size]`, the size the text as sent (a level loaded from numbers holds the
+  quantity instead).
 
-and an entry is the list `[price, price text, size]`, the size being the text as sent
-(a level loaded from numbers holds the quantity instead). A level already held is found
-by its price text and updated by replacing its size text: no float is parsed for the
-price, none is stored for the size, no dict is written, and the checksum's text is the
-entry itself. Only a new price is parsed, checked and placed by bisection. Sizes are
-read into quantities on every update all the same (a zero size removes the level and
-a size that is not a real quantity must be refused), and again, for the levels read,
-when the book is read.
+A level already held is found by its price text and updated by replacing its size
+text: no float is parsed for the price, none is stored for the size, and the
+checksum's text is the level's own. Only a new price is parsed, checked and placed by
+bisection. Sizes are checked on every update all the same (a zero size removes the
+level and a size that is not a real quantity must be refused), and read into
+quantities, for the levels read, when the book is read.
 
 `apply_json` takes a push's levels as the JSON text the venue sent (`[["px","sz",…],
 …]`, a `msgspec.Raw` of it) and reads them there, with no object per row; text in any
 other form than plain strings is left to the caller's typed decoder, book untouched.
+`apply_push` takes a whole push linked by its previous id (OKX `books`) the same way.
 
-The per-level loops have two implementations with the same data and the same results:
-the compiled one (_text_levels.c, built by the package's build where a C compiler was
-found) and the Python one below, the reference, used where it was not built.
-`text_store()` says which is active (`tradeport doctor` prints it).
+Both stores have the same data and the same results; `text_store()` says which is
+active (`tradeport doctor` prints it), and a book keeps the store it was made with.
 """
 
 from __future__ import annotations

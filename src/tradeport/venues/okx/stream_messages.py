@@ -186,10 +186,10 @@ _ARG_FIXED = len('{"arg":{"channel":"","instId":""')
 def topic_name(frame: str | bytes) -> str | None:
     """`"<channel>:<instId>"` of a public frame that begins with them (`peek_arg`),
     None otherwise."""
-    end = 0
-    if frame.__class__ is str:
-        end = frame.find("}", 0, 120) + 1  # type: ignore[arg-type]
-        name = _topic_names.get(frame[:end]) if end else None  # type: ignore[index]
+    text = frame if isinstance(frame, str) else ""  # bytes: read by peek_arg alone
+    end = text.find("}", 0, 120) + 1
+    if end:
+        name = _topic_names.get(text[:end])
         if name is not None:
             return name
     peeked = peek_arg(frame)
@@ -198,7 +198,7 @@ def topic_name(frame: str | bytes) -> str | None:
     channel, inst_id = peeked
     name = f"{channel}:{inst_id}"
     if _ARG_FIXED + len(channel) + len(inst_id) <= end and len(_topic_names) < _TOPIC_NAMES_MAX:
-        _topic_names[frame[:end]] = name  # type: ignore[index]
+        _topic_names[text[:end]] = name
     return name
 
 
