@@ -383,8 +383,16 @@ read_rows(const char *s, const char *end, Spans *rows, int *err)
             (s = expect(s, end, ',')) == NULL ||
             (s = string_at(s, end, &span.sz, &span.sz_len)) == NULL)
             return NULL;
-        /* the fields after them (liquidated orders, order count): plain strings, unread */
+        /* the fields after them (liquidated orders, order count): plain strings, unread;
+         * short ones, in the compact form, checked byte by byte with no other test */
         for (;;) {
+            if (end - s >= 2 && s[0] == ',' && s[1] == '"') {
+                for (s += 2; s < end && plain_char[(unsigned char)*s]; s++)
+                    ;
+                if (s >= end || *s++ != '"')
+                    return NULL;
+                continue;
+            }
             close = expect(s, end, ']');
             if (close != NULL) {
                 s = close;
@@ -543,6 +551,19 @@ text_set(Text *text, const char *from, Py_ssize_t len)
     text->len = len;
     copy_text(to, from, len);
     return 0;
+}
+
+/* text_set for a size: a short one replaces a short one by a plain copy (copying the
+ * same bytes again costs less than comparing them first). */
+static inline int
+text_put(Text *text, const char *from, Py_ssize_t len)
+{
+    if (text->data == text->inline_data && len <= TEXT_INLINE) {
+        copy_text(text->inline_data, from, len);
+        text->len = len;
+        return 0;
+    }
+    return text_set(text, from, len);
 }
 
 static void
@@ -879,7 +900,7 @@ typedef struct {
  * then the price: MalformedMessage for a level that is not a real one, float()'s
  * ValueError for text that is no number. A level held under another text of the same
  * number ("1" / "1.0") takes the new text. */
-static int
+static inline int
 apply_level(Sides *self, Side *side, const char *px, Py_ssize_t px_len, const char *sz,
             Py_ssize_t sz_len)
 {
@@ -891,7 +912,7 @@ apply_level(Sides *self, Side *side, const char *px, Py_ssize_t px_len, const ch
     Level *held = table_find(side, px, px_len, hash);
     if (held != NULL) { /* a level held: its price was checked when it entered */
         if (0.0 < q && q < INFINITY)
-            return text_set(&held->sz, sz, sz_len);
+            return text_put(&held->sz, sz, sz_len);
         if (q == 0.0) {
             side_remove(side, side_bisect(side, side->negate ? -held->price : held->price));
             return 0;

@@ -106,7 +106,14 @@ class PublicStreams(PublicSession[StreamTopic]):
 
     # -- frames ------------------------------------------------------------------------
     def feed(self, frame: str | bytes, local_ts: int = 0) -> None:
-        name = sm.topic_name(frame)
+        # `sm.topic_name`, its lookup of a topic seen before inlined: once per frame
+        name = None
+        if frame.__class__ is str:
+            end = frame.find("}", 0, 120) + 1
+            if end:
+                name = sm.topic_names.get(frame[:end])
+        if name is None:
+            name = sm.topic_name(frame)
         if name is None:
             head = sm.head_of(frame)
             if head.event is not None or head.arg is None:

@@ -177,7 +177,7 @@ def peek_arg(frame: str | bytes) -> tuple[str, str] | None:
 # further than its match, so every frame starting with that text reads the same): a
 # frame of a topic seen before is routed by one lookup. Bounded: garbage frames could
 # bring any number of texts
-_topic_names: dict[str, str] = {}
+topic_names: dict[str, str] = {}
 _TOPIC_NAMES_MAX = 4096
 # what the _ARG pattern matches besides the channel and the instId
 _ARG_FIXED = len('{"arg":{"channel":"","instId":""')
@@ -189,7 +189,7 @@ def topic_name(frame: str | bytes) -> str | None:
     text = frame if isinstance(frame, str) else ""  # bytes: read by peek_arg alone
     end = text.find("}", 0, 120) + 1
     if end:
-        name = _topic_names.get(text[:end])
+        name = topic_names.get(text[:end])
         if name is not None:
             return name
     peeked = peek_arg(frame)
@@ -197,8 +197,8 @@ def topic_name(frame: str | bytes) -> str | None:
         return None
     channel, inst_id = peeked
     name = f"{channel}:{inst_id}"
-    if _ARG_FIXED + len(channel) + len(inst_id) <= end and len(_topic_names) < _TOPIC_NAMES_MAX:
-        _topic_names[text[:end]] = name
+    if _ARG_FIXED + len(channel) + len(inst_id) <= end and len(topic_names) < _TOPIC_NAMES_MAX:
+        topic_names[text[:end]] = name
     return name
 
 
