@@ -239,3 +239,11 @@ def test_keys_a_push_does_not_use_give_the_same_book_or_none(extra: dict[str, An
         assert compiled.depth() == (0, 0)
     else:
         assert state(compiled) == state(python)
+
+
+@pytest.mark.parametrize("size_of", ["", "e-2"], ids=["as-sent", "suffix"])
+@pytest.mark.parametrize("rows", [b'[["0","2"]]', b'[["-1","0.5"]]', b'[["nan","30"]]'])
+def test_a_price_not_real_is_refused_naming_its_quantity(size_of: str, rows: bytes) -> None:
+    results = [outcome(sides.apply_json, rows, b"[]") for sides in both(size_of)]
+    assert results[0] == results[1]
+    assert results[0][0] == "MalformedMessage"

@@ -924,7 +924,9 @@ apply_level(Sides *self, Side *side, const char *px, Py_ssize_t px_len, const ch
     if (read_number(px, px_len, &p) < 0)
         return -1;
     if (!(0.0 < p && p < INFINITY && 0.0 <= q && q < INFINITY)) {
-        raise_bad(self->bad_level, side->name, p, q);
+        /* the error names the quantity: read it (size_is_zero only said it is not 0) */
+        if (read_size_text(&self->reader, sz, sz_len, &q) == 0)
+            raise_bad(self->bad_level, side->name, p, q);
         return -1;
     }
     double key = side->negate ? -p : p;
