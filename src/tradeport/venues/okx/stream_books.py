@@ -9,13 +9,15 @@ equal it. A gap, a crossed book, an unreadable push or a checksum mismatch leave
 book RESYNCING and asks `resync` for a fresh snapshot (the caller resubscribes that
 channel alone).
 
-`on_frame` is the hot path: one decode of the push with its levels left as the JSON
-text sent, the continuity check on its ids, the levels read from that text by the text
-store (no object per level), the crossed check and the checksum. A push in any other
-form (an escape, a number where text was expected, a short row…) is decoded into typed
-rows (`_on_typed`), which reads it or names what is wrong. A push the book cannot apply
-right away (not LIVE, a gap, a duplicate, ids that cannot be real) goes the engine's
-general way (`BookSync.on_update`), which buffers, skips, resyncs or refuses it.
+`on_frame` is the hot path: a LIVE book's next update in the plain form is read,
+linked (its prevSeqId is the book's id), applied and checksummed by the text store in
+one call (`TextL2Book.apply_push`, no object per level), then recorded with the
+crossed check. Any other push is decoded with its levels left as their JSON text
+(`_on_text`), and one in any other form (an escape, a number where text was expected,
+a short row…) into typed rows (`_on_typed`), which reads it or names what is wrong. A
+push the book cannot apply right away (not LIVE, a gap, a duplicate, ids that cannot
+be real) goes the engine's general way (`BookSync.on_update`), which buffers, skips,
+resyncs or refuses it.
 """
 
 from __future__ import annotations
