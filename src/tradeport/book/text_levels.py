@@ -3,29 +3,32 @@ the text.
 
 A checksum computed over the price and size strings exactly as received (checksum.py)
 needs, per level, the text the venue last sent for it. `TextL2Book` keeps every level
-as that text and reads numbers out of it only when it must. Each side is:
+as that text and reads numbers out of it only when it must. Its levels are held by a
+`Sides` of the text store (both sides, and the methods that apply and read them):
 
-- `keys`: price text → the level's entry, for the levels held;
-- `levels`: the entries in price order, best last (bids ascending, asks descending),
-  which the crossed check, the checksum and every read by rank use;
+- the compiled one (_text_levels.c, built by the package's build where a C compiler
+  was found) holds each level as a C struct, found by its price text in a hash table,
+  ordered by price in an array; no Python object per level;
+- the Python one below (`PySides`), the reference, used where it was not built, holds
+  per side a dict `keys` (price text → entry) and a list `levels` (the entries in price
+  order, best last: bids ascending, asks descending), an entry being the list `[price,
+  price text, size]`, the size the text as sent (a level loaded from numbers holds the
+  quantity instead).
 
-and an entry is the list `[price, price text, size]`, the size being the text as sent
-(a level loaded from numbers holds the quantity instead). A level already held is found
-by its price text and updated by replacing its size text: no float is parsed for the
-price, none is stored for the size, no dict is written, and the checksum's text is the
-entry itself. Only a new price is parsed, checked and placed by bisection. Sizes are
-read into quantities on every update all the same (a zero size removes the level and
-a size that is not a real quantity must be refused), and again, for the levels read,
-when the book is read.
+A level already held is found by its price text and updated by replacing its size
+text: no float is parsed for the price, none is stored for the size, and the
+checksum's text is the level's own. Only a new price is parsed, checked and placed by
+bisection. Sizes are checked on every update all the same (a zero size removes the
+level and a size that is not a real quantity must be refused), and read into
+quantities, for the levels read, when the book is read.
 
 `apply_json` takes a push's levels as the JSON text the venue sent (`[["px","sz",…],
 …]`, a `msgspec.Raw` of it) and reads them there, with no object per row; text in any
 other form than plain strings is left to the caller's typed decoder, book untouched.
+`apply_push` takes a whole push linked by its previous id (OKX `books`) the same way.
 
-The per-level loops have two implementations with the same data and the same results:
-the compiled one (_text_levels.c, built by the package's build where a C compiler was
-found) and the Python one below, the reference, used where it was not built.
-`text_store()` says which is active (`tradeport doctor` prints it).
+Both stores have the same data and the same results; `text_store()` says which is
+active (`tradeport doctor` prints it), and a book keeps the store it was made with.
 """
 
 from __future__ import annotations
@@ -181,30 +184,134 @@ def _top(levels: list[Entry], n: int | None, size: Sizes) -> list[Level]:
 
 
 def _texts(levels: list[Entry], depth: int) -> list[str]:
-    best = levels[: -depth - 1 : -1]
+    best = levels[: -depth - 1 : -1] if depth > 0 else []
     if any(e[1] is None or e[2].__class__ is not str for e in best):
         raise ValueError("a level loaded from numbers has no text to hash")
     return [f"{e[1]}:{e[2]}" for e in best]
-
-
-def _checksum(bid_levels: list[Entry], ask_levels: list[Entry], depth: int) -> int:
-    return crc32_joined(_texts(bid_levels, depth), _texts(ask_levels, depth))
 
 
 def _crc32(data: bytes) -> int:
     return crc32(data)
 
 
-_python_store = SimpleNamespace(
-    apply_side=_apply_side, apply_json=_apply_json, top=_top, checksum=_checksum, crc32=_crc32
-)
+class _Entry(msgspec.Struct, gc=False):
+    """The one entry of a linked push, its levels as the JSON text sent."""
+
+    asks: msgspec.Raw
+    bids: msgspec.Raw
+    ts: str = "0"
+    seqId: int = 0
+    prevSeqId: int = -1
+    checksum: int = 0
+
+
+class _Push(msgspec.Struct, gc=False):
+    data: list[_Entry]
+    action: str = "snapshot"
+
+
+_decode_push = msgspec.json.Decoder(_Push, strict=False).decode
+_MAX_ID = 2**63 - 1
+
+# apply_push's answer: (seqId, ts, checksum sent, the book's checksum or None)
+Pushed = tuple[int, int, int, int | None]
+
+
+class PySides:
+    """Both sides of a `TextL2Book` in Python: the reference the compiled `Sides`
+    (_text_levels.c) must agree with, same methods, same results, same errors."""
+
+    __slots__ = ("ask_keys", "ask_levels", "bad", "bid_keys", "bid_levels", "size")
+
+    def __init__(self, size: Sizes, bad: Callable[[str, float, float], Exception]) -> None:
+        self.size = size
+        self.bad = bad
+        self.bid_keys: dict[str, Entry] = {}
+        self.ask_keys: dict[str, Entry] = {}
+        self.bid_levels: list[Entry] = []  # best last
+        self.ask_levels: list[Entry] = []
+
+    def load(self, bids: Sequence[Level], asks: Sequence[Level]) -> None:
+        """Every level replaced by these, sorted best last and unique; no text."""
+        self.bid_levels = [[p, None, q] for p, q in bids]
+        self.ask_levels = [[p, None, q] for p, q in asks]
+        self.bid_keys, self.ask_keys = {}, {}
+
+    def load_texts(self, bids: Sequence[TextRow], asks: Sequence[TextRow]) -> None:
+        _attach_texts(bids, self.bid_levels, self.bid_keys)
+        _attach_texts(asks, self.ask_levels, self.ask_keys)
+
+    def apply_rows(self, bids: Iterable[TextRow], asks: Iterable[TextRow]) -> None:
+        size, bad = self.size, self.bad
+        _apply_side(bids, self.bid_keys, self.bid_levels, False, size, "bid", bad)
+        _apply_side(asks, self.ask_keys, self.ask_levels, True, size, "ask", bad)
+
+    def apply_json(self, bids: JsonText, asks: JsonText) -> bool | None:
+        return _apply_json(
+            bids,
+            asks,
+            self.bid_keys,
+            self.bid_levels,
+            self.ask_keys,
+            self.ask_levels,
+            self.size,
+            self.bad,
+        )
+
+    def apply_push(self, frame: str | bytes, local_id: int, depth: int) -> Pushed | None:
+        try:
+            push = _decode_push(frame)
+        except msgspec.DecodeError:
+            return None
+        if push.action != "update" or len(push.data) != 1:
+            return None
+        entry = push.data[0]
+        seq = entry.seqId
+        if entry.prevSeqId != local_id or not 0 <= seq <= _MAX_ID:
+            return None
+        if self.apply_json(entry.bids, entry.asks) is None:
+            return None
+        ts = int(entry.ts) if entry.ts.isdigit() else 0
+        mine = None
+        if entry.checksum and not self.crossed():
+            try:
+                mine = self.checksum(depth)
+            except ValueError:  # a level loaded from numbers: the caller's checksum says
+                mine = None
+        return seq, ts, entry.checksum, mine
+
+    def checksum(self, depth: int) -> int:
+        return crc32_joined(_texts(self.bid_levels, depth), _texts(self.ask_levels, depth))
+
+    def texts(self, ask: bool, depth: int) -> list[str]:
+        return _texts(self.ask_levels if ask else self.bid_levels, depth)
+
+    def top(self, ask: bool, n: int | None) -> list[Level]:
+        return _top(self.ask_levels if ask else self.bid_levels, n, self.size)
+
+    def level_at(self, ask: bool, index: int) -> Level | None:
+        return _level_at(self.ask_levels if ask else self.bid_levels, index, self.size)
+
+    def prices(self, ask: bool, n: int) -> list[float]:
+        levels = self.ask_levels if ask else self.bid_levels
+        return [e[0] for e in levels[: -n - 1 : -1]] if n > 0 else []
+
+    def depth(self) -> tuple[int, int]:
+        return len(self.bid_levels), len(self.ask_levels)
+
+    def crossed(self) -> bool:
+        bids, asks = self.bid_levels, self.ask_levels
+        return bool(bids and asks) and not bids[-1][0] < asks[-1][0]
+
+
+_python_store = SimpleNamespace(Sides=PySides, crc32=_crc32)
 _compiled_store: ModuleType | None
 try:  # built from _text_levels.c by the package's build where a C compiler was found
     _compiled_store = import_module("tradeport.book._text_levels")
-except ImportError:  # none: the Python loops above, the same results more slowly
+except ImportError:  # none: the Python store above, the same results more slowly
     _compiled_store = None
 
-# the store text books use: the compiled one when it is built
+# the store new text books use: the compiled one when it is built
 _store: Any = _python_store if _compiled_store is None else _compiled_store
 
 
@@ -214,8 +321,9 @@ def text_store() -> str:
 
 
 def use_text_store(name: str) -> None:
-    """Switch the text level store ("compiled" or "python"); ValueError for "compiled"
-    when it was not built. Books change store between updates only (same data)."""
+    """Switch the text level store ("compiled" or "python") for the books made from
+    now on (a book keeps the store it was made with); ValueError for "compiled" when it
+    was not built."""
     global _store
     if name == "python":
         _store = _python_store
@@ -231,17 +339,15 @@ def available_text_stores() -> tuple[str, ...]:
 
 class TextL2Book(L2Book):
     """Levels as text; `size` reads a size text as a quantity (see `Sizes`). The float
-    store of `L2Book` is not used: every read of the levels is overridden here."""
+    store of `L2Book` is not used: every read of the levels is overridden here. The
+    levels are held by the text store active when the book was made (`Sides`)."""
 
-    __slots__ = ("_ask_keys", "_ask_levels", "_bid_keys", "_bid_levels", "size")
+    __slots__ = ("_sides", "size")
 
     def __init__(self, symbol: str, size: Sizes = "") -> None:
         super().__init__(symbol)
         self.size = size
-        self._bid_keys: dict[str, Entry] = {}
-        self._ask_keys: dict[str, Entry] = {}
-        self._bid_levels: list[Entry] = []  # best last
-        self._ask_levels: list[Entry] = []
+        self._sides = _store.Sides(size, bad_level)
 
     def load(self, bids: Iterable[Level], asks: Iterable[Level], update_id: int) -> None:
         """As `L2Book.load`, from numbers: the levels hold no text until `load_texts`
@@ -251,16 +357,16 @@ class TextL2Book(L2Book):
         check_levels("ask", asks)
         if self._views:
             self._freeze_views()
-        # a later level of the same price wins, zero quantities are left out
-        self._bid_levels = [[p, None, q] for p, q in sorted(dict(bids).items()) if q]
-        self._ask_levels = [[p, None, q] for p, q in sorted(dict(asks).items(), reverse=True) if q]
-        self._bid_keys, self._ask_keys = {}, {}
+        # a later level of the same price wins, zero quantities are left out; best last
+        self._sides.load(
+            [(p, q) for p, q in sorted(dict(bids).items()) if q],
+            [(p, q) for p, q in sorted(dict(asks).items(), reverse=True) if q],
+        )
         self.update_id = update_id
 
     def load_texts(self, bids: Sequence[TextRow], asks: Sequence[TextRow]) -> None:
         """The text of a snapshot just loaded (`load`) from the same rows."""
-        _attach_texts(bids, self._bid_levels, self._bid_keys)
-        _attach_texts(asks, self._ask_levels, self._ask_keys)
+        self._sides.load_texts(bids, asks)
 
     def apply(self, bids: Iterable[Level], asks: Iterable[Level]) -> None:
         raise TypeError("a text book is updated with the text received: apply_text")
@@ -277,10 +383,7 @@ class TextL2Book(L2Book):
         `L2Book.apply`)."""
         if self._views:
             self._freeze_views()
-        apply_side = _store.apply_side
-        size = self.size
-        apply_side(bids, self._bid_keys, self._bid_levels, False, size, "bid", bad_level)
-        apply_side(asks, self._ask_keys, self._ask_levels, True, size, "ask", bad_level)
+        self._sides.apply_rows(bids, asks)
 
     def apply_json(self, bids: JsonText, asks: JsonText) -> bool:
         """`apply_text` with each side given as the JSON text the venue sent,
@@ -292,34 +395,39 @@ class TextL2Book(L2Book):
         `apply_text` (both sides are read before either is applied)."""
         if self._views:
             self._freeze_views()
-        done = _store.apply_json(
-            bids,
-            asks,
-            self._bid_keys,
-            self._bid_levels,
-            self._ask_keys,
-            self._ask_levels,
-            self.size,
-            bad_level,
-        )
-        return done is not None
+        return self._sides.apply_json(bids, asks) is not None
+
+    def apply_push(self, frame: str | bytes, depth: int) -> Pushed | None:
+        """A whole push linked by its previous id, `{"action":"update","data":[{"bids":
+        …,"asks":…,"ts":…,"seqId":…,"prevSeqId":…,"checksum":…}],…}`, read and applied
+        in one call when it is an update in the plain form (as `apply_json`'s levels;
+        its ids integers, every key once) whose prevSeqId is this book's `update_id`
+        and whose seqId is not negative: then (seqId, ts (0 unless digits), the checksum
+        sent, the book's `checksum(depth)` after it, or None when none was sent, the
+        book is crossed or a level there has no text). None, with the book untouched,
+        for any other push: the caller decodes it and takes the general path. The
+        caller records the update (the book's `update_id` is not changed here). Level
+        errors as `apply_text`'s."""
+        if self._views:
+            self._freeze_views()
+        pushed: Pushed | None = self._sides.apply_push(frame, self.update_id, depth)
+        return pushed
 
     def checksum(self, depth: int) -> int:
         """The interleaved CRC32 of the text of the best `depth` levels a side
         (checksum.py `crc32_interleaved`)."""
-        return int(_store.checksum(self._bid_levels, self._ask_levels, depth))
+        return int(self._sides.checksum(depth))
 
     def top_texts(self, depth: int) -> tuple[list[str], list[str]]:
         """The `"price:size"` text of the best `depth` bids and asks, best first."""
-        return _texts(self._bid_levels, depth), _texts(self._ask_levels, depth)
+        return self._sides.texts(False, depth), self._sides.texts(True, depth)
 
     # -- reads: sizes become quantities here, for the levels read ----------------------
     @property
     def crossed(self) -> bool:
         """As `L2Book.crossed`: best bid not below best ask (NaN counts as crossed)."""
-        bids = self._bid_levels
-        asks = self._ask_levels
-        return bool(bids and asks) and not bids[-1][0] < asks[-1][0]
+        crossed: bool = self._sides.crossed()
+        return crossed
 
     def best_bid(self) -> Level | None:
         return self.bid_at(0)
@@ -328,25 +436,28 @@ class TextL2Book(L2Book):
         return self.ask_at(0)
 
     def bid_at(self, index: int) -> Level | None:
-        return _level_at(self._bid_levels, index, self.size)
+        level: Level | None = self._sides.level_at(False, index)
+        return level
 
     def ask_at(self, index: int) -> Level | None:
-        return _level_at(self._ask_levels, index, self.size)
+        level: Level | None = self._sides.level_at(True, index)
+        return level
 
     def bids_top(self, n: int | None = None) -> list[Level]:
-        return list(_store.top(self._bid_levels, n, self.size))
+        return list(self._sides.top(False, n))
 
     def asks_top(self, n: int | None = None) -> list[Level]:
-        return list(_store.top(self._ask_levels, n, self.size))
+        return list(self._sides.top(True, n))
 
     def bid_prices(self, n: int) -> list[float]:
-        return [e[0] for e in self._bid_levels[: -n - 1 : -1]] if n > 0 else []
+        return list(self._sides.prices(False, n))
 
     def ask_prices(self, n: int) -> list[float]:
-        return [e[0] for e in self._ask_levels[: -n - 1 : -1]] if n > 0 else []
+        return list(self._sides.prices(True, n))
 
     def depth(self) -> tuple[int, int]:
-        return len(self._bid_levels), len(self._ask_levels)
+        bids, asks = self._sides.depth()
+        return bids, asks
 
 
 def _level_at(levels: list[Entry], index: int, size: Sizes) -> Level | None:

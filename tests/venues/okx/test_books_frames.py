@@ -191,3 +191,52 @@ def test_a_live_update_in_the_plain_form_is_not_decoded_typed(
     escaped = venue.update([("97", "2")], []).replace('"97"', '"9\\u0037"')
     book.on_frame(escaped, 0)
     assert len(typed) == 1  # an escape: the typed decoder reads it
+
+
+def respaced(frame: str) -> str:
+    return json.dumps(json.loads(frame), indent=1)
+
+
+def reordered(frame: str) -> str:
+    message = json.loads(frame)
+    message["data"] = [dict(reversed(list(message["data"][0].items())))]
+    return json.dumps(dict(reversed(list(message.items()))), separators=(",", ":"))
+
+
+def with_keys(extra: dict[str, Any]) -> Callable[[str], str]:
+    def add(frame: str) -> str:
+        message = json.loads(frame)
+        message["data"][0].update(extra)
+        message["arg"].update(extra)
+        return json.dumps(message, separators=(",", ":"))
+
+    return add
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        respaced,
+        reordered,
+        with_keys({"instId": "BTC-USDT", "n": 3}),
+        with_keys({"x": 1.5, "y": [1, {"z": None}], "w": True}),
+        with_keys({"x": "caf\u00e9"}),
+        lambda frame: frame.replace('"ts":"1700000000000"', '"ts":"17e2"'),
+        lambda frame: frame.replace('"ts":"1700000000000"', '"ts":""'),
+        lambda frame: frame.replace('"ts":"1700000000000",', ""),
+        lambda frame: frame.replace('"checksum":', '"checksum":0,"was":'),
+        lambda frame: frame.replace('"seqId":', '"seqId":5,"seqId":'),  # a key twice
+        lambda frame: frame.replace('"prevSeqId":', '"prevSeqId":"x","p":'),
+        lambda frame: frame.replace('"action":"update"', '"action":"upd\\u0061te"'),
+        lambda frame: frame.replace("}]}", "},{}]}"),
+    ],
+)
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["str", "bytes"])
+def test_a_push_in_any_form_reaches_the_typed_paths_verdict(
+    form: Callable[[str], str], as_bytes: bool
+) -> None:
+    venue, twins = Venue(), Twins(float)
+    twins.feed(venue.snapshot())
+    for bids, asks in ([("99", "4"), ("96", "1")], [("101", "0")]), ([("97", "0")], [("104", "2")]):
+        frame = form(venue.update(bids, asks))
+        twins.feed(frame.encode() if as_bytes else frame)

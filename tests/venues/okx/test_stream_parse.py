@@ -28,7 +28,7 @@ from tradeport.transport.ws import Ack, Pong, Reconnect
 from tradeport.venues.okx import stream_parse as sp
 from tradeport.venues.okx.contracts import Contract, sizes
 from tradeport.venues.okx.stream_books import CheckedBook
-from tradeport.venues.okx.stream_messages import peek_arg
+from tradeport.venues.okx.stream_messages import peek_arg, topic_name, topic_names
 from tradeport.venues.okx.ws_endpoints import LOGIN_REQUEST_ID, classify, topic_arg
 
 DATA = Path(__file__).with_name("data")
@@ -284,3 +284,29 @@ def test_topic_args() -> None:
     assert topic_arg("books:BTC-USDT-SWAP") == {"channel": "books", "instId": "BTC-USDT-SWAP"}
     assert topic_arg("orders:SWAP") == {"channel": "orders", "instType": "SWAP"}
     assert topic_arg("account") == {"channel": "account"}
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        '{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[]}',
+        '{"arg":{"channel":"books","instId":"BTC-USDT","x":"1"},"data":[]}',
+        '{"arg":{"channel":"bo}ks","instId":"BTC-USDT"},"data":[]}',  # a brace in it
+        '{"arg":{"channel":"books","instId":"B}C"},"data":[]}',
+        '{"arg":{"channel":"books","instId":""},"data":[]}',
+        '{"arg":{"channel":"books"},"data":[]}',
+        '{"event":"subscribe","arg":{"channel":"books","instId":"BTC-USDT"}}',
+        f'{{"arg":{{"channel":"books","instId":"{"X" * 90}"}},"data":[]}}',
+    ],
+)
+def test_a_frames_topic_is_the_same_read_or_looked_up(frame: str) -> None:
+    peeked = peek_arg(frame)
+    expected = None if peeked is None else f"{peeked[0]}:{peeked[1]}"
+    for _ in range(2):  # read, then (where its arg text was kept) looked up
+        assert topic_name(frame) == expected
+        assert topic_name(frame.encode()) == expected
+    # another frame with the same arg text but different channel/instId cannot exist:
+    # a kept arg text always reads the same
+    for text, name in topic_names.items():
+        found = peek_arg(text)
+        assert found is not None and f"{found[0]}:{found[1]}" == name

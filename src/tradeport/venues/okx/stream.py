@@ -106,15 +106,22 @@ class PublicStreams(PublicSession[StreamTopic]):
 
     # -- frames ------------------------------------------------------------------------
     def feed(self, frame: str | bytes, local_ts: int = 0) -> None:
-        peeked = sm.peek_arg(frame)
-        if peeked is None:
+        # `sm.topic_name`, its lookup of a topic seen before inlined: once per frame
+        name = None
+        if frame.__class__ is str:
+            end = frame.find("}", 0, 120) + 1
+            if end:
+                name = sm.topic_names.get(frame[:end])
+        if name is None:
+            name = sm.topic_name(frame)
+        if name is None:
             head = sm.head_of(frame)
             if head.event is not None or head.arg is None:
                 self.events_skipped += 1
                 return
-            peeked = head.arg.channel, head.arg.instId
+            name = f"{head.arg.channel}:{head.arg.instId}"
         # `_dispatch`, inlined: this runs once per frame of every topic
-        topic = self.topics.get(f"{peeked[0]}:{peeked[1]}")
+        topic = self.topics.get(name)
         if topic is not None:  # None: a frame still in flight after an unsubscribe
             topic.deliver(frame, local_ts or time.time_ns())
 

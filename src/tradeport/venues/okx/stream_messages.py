@@ -172,6 +172,36 @@ def peek_arg(frame: str | bytes) -> tuple[str, str] | None:
     return None if found is None else found.groups()  # type: ignore[return-value]
 
 
+# the arg text a public frame starts with, up to its first "}", → the frame's topic name,
+# for frames whose channel and instId peek_arg reads within that text (a regex reads no
+# further than its match, so every frame starting with that text reads the same): a
+# frame of a topic seen before is routed by one lookup. Bounded: garbage frames could
+# bring any number of texts
+topic_names: dict[str, str] = {}
+_TOPIC_NAMES_MAX = 4096
+# what the _ARG pattern matches besides the channel and the instId
+_ARG_FIXED = len('{"arg":{"channel":"","instId":""')
+
+
+def topic_name(frame: str | bytes) -> str | None:
+    """`"<channel>:<instId>"` of a public frame that begins with them (`peek_arg`),
+    None otherwise."""
+    text = frame if isinstance(frame, str) else ""  # bytes: read by peek_arg alone
+    end = text.find("}", 0, 120) + 1
+    if end:
+        name = topic_names.get(text[:end])
+        if name is not None:
+            return name
+    peeked = peek_arg(frame)
+    if peeked is None:
+        return None
+    channel, inst_id = peeked
+    name = f"{channel}:{inst_id}"
+    if _ARG_FIXED + len(channel) + len(inst_id) <= end and len(topic_names) < _TOPIC_NAMES_MAX:
+        topic_names[text[:end]] = name
+    return name
+
+
 def head_of(frame: str | bytes) -> Head:
     """The event or arg of any frame; MalformedMessage if it is not JSON."""
     try:
