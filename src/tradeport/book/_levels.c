@@ -768,10 +768,113 @@ done:
     return result;
 }
 
+/* A new (price, quantity) tuple. */
+static PyObject *
+pair_tuple(double p, double q)
+{
+    PyObject *price = PyFloat_FromDouble(p), *qty = PyFloat_FromDouble(q);
+    PyObject *tuple = price && qty ? PyTuple_New(2) : NULL;
+    if (tuple == NULL) {
+        Py_XDECREF(price);
+        Py_XDECREF(qty);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(tuple, 0, price);
+    PyTuple_SET_ITEM(tuple, 1, qty);
+    return tuple;
+}
+
+/* (p1, q1) < (p2, q2) as Python compares two (price, quantity) tuples of floats (no
+ * NaN here: the plain form has none) */
+static inline int
+level_below(const double *a, const double *b)
+{
+    return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]);
+}
+
+/* sorted_levels(text, descending)
+ *
+ * A whole side sent as JSON text `[["price","qty"],...]` (a partial book's), as the
+ * list `sorted(levels, reverse=descending)` of (price, quantity) tuples would be: None
+ * when the text is not the plain form or a level is not a price above zero and a
+ * quantity not below zero, for the caller's typed decoder to read or refuse. Rows that
+ * come in the order wanted are kept as they are, rows in strictly the opposite order
+ * reversed; any other order is sorted by the list's own sort, so the result is the
+ * one `sorted` gives, ties included. levels.py `sorted_json_levels` is the twin. */
+static PyObject *
+sorted_levels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "sorted_levels takes 2 arguments");
+        return NULL;
+    }
+    int descending = PyObject_IsTrue(args[1]);
+    if (descending < 0)
+        return NULL;
+    Rows rows = {.capacity = 64};
+    rows.pairs = rows.inline_pairs;
+    PyObject *result = NULL;
+    int read = read_rows(args[0], &rows);
+    if (read <= 0) {
+        result = read < 0 ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    Py_ssize_t n = rows.count;
+    const double *pairs = rows.pairs;
+    int in_order = 1, reversed = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double *level = &pairs[2 * i];
+        if (!(0.0 < level[0] && 0.0 <= level[1])) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        if (i == 0)
+            continue;
+        /* wanted: no level above the one before it (descending), or below it; in
+         * strictly the opposite order, every level is */
+        const double *before = level - 2;
+        if (descending ? level_below(before, level) : level_below(level, before))
+            in_order = 0;
+        else
+            reversed = 0;
+    }
+    result = PyList_New(n);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t from = in_order || !reversed ? i : n - 1 - i;
+        PyObject *level = pair_tuple(pairs[2 * from], pairs[2 * from + 1]);
+        if (level == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, i, level);
+    }
+    if (!in_order && !reversed) {
+        PyObject *sort = PyObject_GetAttrString(result, "sort");
+        PyObject *kwargs = sort ? Py_BuildValue("{s:O}", "reverse", descending ? Py_True : Py_False) : NULL;
+        PyObject *empty = kwargs ? PyTuple_New(0) : NULL;
+        PyObject *done_sort = empty ? PyObject_Call(sort, empty, kwargs) : NULL;
+        Py_XDECREF(sort);
+        Py_XDECREF(kwargs);
+        Py_XDECREF(empty);
+        if (done_sort == NULL)
+            Py_CLEAR(result);
+        Py_XDECREF(done_sort);
+    }
+done:
+    if (rows.pairs != rows.inline_pairs)
+        PyMem_Free(rows.pairs);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"apply_json", (PyCFunction)(void (*)(void))apply_json, METH_FASTCALL,
      "apply_json(bids_text, asks_text, bids, asks, bad_level, changes): L2Book.apply "
      "from JSON text onto two Sides; None when not the plain form."},
+    {"sorted_levels", (PyCFunction)(void (*)(void))sorted_levels, METH_FASTCALL,
+     "sorted_levels(text, descending): a side's JSON text as sorted (price, quantity) "
+     "tuples; None when not the plain form or not real levels."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -138,6 +138,27 @@ def json_levels(text: JsonText) -> list[Level] | None:
     return levels
 
 
+def sorted_json_levels(text: JsonText, descending: bool) -> list[Level] | None:
+    """A whole side sent as `[["price","qty"],...]` (a partial book's) as the list
+    `sorted(levels, reverse=descending)` of its levels; None when the text is not the
+    plain form `json_levels` reads, or a level is not a price above zero and a quantity
+    not below zero: the caller's typed decoder then reads it or names what is wrong.
+    Read in C by the compiled store (`reads_json_fast`), which spares the tuple and two
+    floats msgspec would make per level before they are sorted."""
+    if _store is not None:
+        levels: list[Level] | None = _store.sorted_levels(text, descending)
+        return levels
+    return py_sorted_json_levels(text, descending)
+
+
+def py_sorted_json_levels(text: JsonText, descending: bool) -> list[Level] | None:
+    """`sorted_json_levels` in Python: the reference the compiled reader matches."""
+    levels = json_levels(text)
+    if levels is None or not all(price > 0.0 and qty >= 0.0 for price, qty in levels):
+        return None
+    return sorted(levels, reverse=descending)
+
+
 class Side(Protocol):
     """One side's levels, in either store: sides.py `PySide` or _levels.c `Side`."""
 
