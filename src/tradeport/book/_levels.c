@@ -868,6 +868,176 @@ done:
     return result;
 }
 
+/* -- a frame of one known shape -------------------------------------------------------
+ *
+ * A venue's frame of one trade is a JSON object whose keys come in the same order every
+ * time. read_shape(text, shape, captured) reads a frame written exactly as `shape`
+ * says: a tuple whose items are bytes (text that must be there as it is, no whitespace
+ * added) or one of the value codes below, each a value in its plain form. It returns
+ * the `captured` values in order, or None when the text is anything else (another key
+ * order, a key more or less, an escape, a number in another form…), for the caller's
+ * typed decoder, which reads such a frame or names what is wrong. What is read here is
+ * what msgspec decodes from the same text; levels.py `py_read_shape` is the twin. */
+
+enum {
+    SHAPE_SKIP_STR = 0, /* a string of printable ASCII without escapes, not kept */
+    SHAPE_STR = 1,      /* the same, kept as a str */
+    SHAPE_INT = 2,      /* an integer -?(0|[1-9][0-9]*) of at most 18 digits, an int */
+    SHAPE_SKIP_INT = 3, /* the same, not kept */
+    SHAPE_ID = 4,       /* a non-negative integer of at most 18 digits, kept as its str */
+    SHAPE_NUMBER = 5,   /* a plain number in quotes (read_number), a float */
+    SHAPE_BOOL = 6,     /* true or false, a bool */
+    SHAPE_SKIP_BOOL = 7,
+};
+
+/* The digits of an integer at `s` (a '-' first when `sign`): the position after it, or
+ * NULL when the text there is not one of at most 18 digits. */
+static const char *
+read_integer(const char *s, const char *end, int sign, long long *out)
+{
+    int negative = 0;
+    if (sign && s < end && *s == '-') {
+        negative = 1;
+        s++;
+    }
+    if (s >= end || *s < '0' || *s > '9')
+        return NULL;
+    long long value = 0;
+    if (*s == '0') {
+        s++;
+    }
+    else {
+        int digits = 0;
+        while (s < end && *s >= '0' && *s <= '9') {
+            if (++digits > 18)
+                return NULL;
+            value = value * 10 + (*s++ - '0');
+        }
+    }
+    *out = negative ? -value : value;
+    return s;
+}
+
+static PyObject *
+read_shape(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "read_shape takes (text, shape tuple, captured)");
+        return NULL;
+    }
+    PyObject *shape = args[1];
+    Py_ssize_t captured = PyLong_AsSsize_t(args[2]);
+    if (captured < 0)
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    Py_buffer view = {.obj = NULL};
+    const char *s;
+    Py_ssize_t length;
+    if (PyUnicode_Check(args[0])) {
+        s = PyUnicode_AsUTF8AndSize(args[0], &length);
+        if (s == NULL)
+            return NULL;
+    }
+    else {
+        if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+            return NULL;
+        s = view.buf;
+        length = view.len;
+    }
+    const char *end = s + length;
+    PyObject *out = PyTuple_New(captured);
+    if (out == NULL)
+        goto fail;
+    Py_ssize_t kept = 0, tokens = PyTuple_GET_SIZE(shape);
+    for (Py_ssize_t i = 0; i < tokens; i++) {
+        PyObject *token = PyTuple_GET_ITEM(shape, i);
+        if (PyBytes_CheckExact(token)) {
+            Py_ssize_t n = PyBytes_GET_SIZE(token);
+            if (end - s < n || memcmp(s, PyBytes_AS_STRING(token), (size_t)n) != 0)
+                goto other;
+            s += n;
+            continue;
+        }
+        long code = PyLong_AsLong(token);
+        PyObject *value = NULL;
+        if (code == SHAPE_SKIP_STR || code == SHAPE_STR) {
+            if (s >= end || *s != '"')
+                goto other;
+            const char *start = ++s;
+            while (s < end && *s != '"') {
+                if (*s < 0x20 || *s == '\\' || (unsigned char)*s >= 0x80)
+                    goto other;
+                s++;
+            }
+            if (s >= end)
+                goto other;
+            if (code == SHAPE_STR && (value = PyUnicode_DecodeASCII(start, s - start, NULL)) == NULL)
+                goto fail;
+            s++;
+        }
+        else if (code == SHAPE_INT || code == SHAPE_SKIP_INT || code == SHAPE_ID) {
+            long long number;
+            const char *start = s;
+            if ((s = read_integer(s, end, code != SHAPE_ID, &number)) == NULL)
+                goto other;
+            if (code == SHAPE_INT && (value = PyLong_FromLongLong(number)) == NULL)
+                goto fail;
+            if (code == SHAPE_ID && (value = PyUnicode_DecodeASCII(start, s - start, NULL)) == NULL)
+                goto fail;
+        }
+        else if (code == SHAPE_NUMBER) {
+            double number;
+            if ((s = read_number(s, end, &number)) == NULL)
+                goto other;
+            if ((value = PyFloat_FromDouble(number)) == NULL)
+                goto fail;
+        }
+        else if (code == SHAPE_BOOL || code == SHAPE_SKIP_BOOL) {
+            int truth;
+            if (end - s >= 4 && memcmp(s, "true", 4) == 0) {
+                truth = 1;
+                s += 4;
+            }
+            else if (end - s >= 5 && memcmp(s, "false", 5) == 0) {
+                truth = 0;
+                s += 5;
+            }
+            else {
+                goto other;
+            }
+            if (code == SHAPE_BOOL)
+                value = Py_NewRef(truth ? Py_True : Py_False);
+        }
+        else {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "read_shape: unknown value code %ld", code);
+            goto fail;
+        }
+        if (value != NULL) {
+            if (kept == captured) {
+                Py_DECREF(value);
+                PyErr_SetString(PyExc_ValueError, "read_shape: more values than captured");
+                goto fail;
+            }
+            PyTuple_SET_ITEM(out, kept++, value);
+        }
+    }
+    if (s != end || kept != captured)
+        goto other;
+    if (view.obj != NULL)
+        PyBuffer_Release(&view);
+    return out;
+other:
+    Py_XDECREF(out);
+    if (view.obj != NULL)
+        PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(out);
+    if (view.obj != NULL)
+        PyBuffer_Release(&view);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"apply_json", (PyCFunction)(void (*)(void))apply_json, METH_FASTCALL,
      "apply_json(bids_text, asks_text, bids, asks, bad_level, changes): L2Book.apply "
@@ -875,6 +1045,9 @@ static PyMethodDef methods[] = {
     {"sorted_levels", (PyCFunction)(void (*)(void))sorted_levels, METH_FASTCALL,
      "sorted_levels(text, descending): a side's JSON text as sorted (price, quantity) "
      "tuples; None when not the plain form or not real levels."},
+    {"read_shape", (PyCFunction)(void (*)(void))read_shape, METH_FASTCALL,
+     "read_shape(text, shape, captured): the values of a frame written as `shape` "
+     "says; None when it is written any other way."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,5 +1,5 @@
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from msgspec import Raw
 
@@ -28,3 +28,6 @@ def apply_json(
     changes: list[tuple[list[Level], list[Level]]] | None,
 ) -> Literal[True] | None: ...
 def sorted_levels(text: JsonText, descending: bool) -> list[Level] | None: ...
+def read_shape(
+    text: str | bytes, shape: tuple[bytes | int, ...], captured: int
+) -> tuple[Any, ...] | None: ...
