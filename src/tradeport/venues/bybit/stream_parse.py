@@ -17,6 +17,7 @@ from typing import NamedTuple, Protocol, TypeVar
 
 import msgspec
 
+from tradeport.book.levels import INT, NUMBER, SKIP_BOOL, SKIP_INT, SKIP_STR, STR, Shape
 from tradeport.book.types import DepthUpdate
 from tradeport.model import (
     Balance,
@@ -124,6 +125,19 @@ def taker_of(side: str, trade_id: str) -> Side:
 SIDES = parse.SIDES
 _decode_trades = _trades.decode
 _decode_trade_rows = sm.decoder(sm.TradeRows).decode
+
+
+# A `publicTrade` frame of one trade as Bybit writes it (§4.4: the documented keys, in
+# their order), for the compiled store to read without a decoder (book/levels.py
+# `read_shape`); it gives (trade time, taker side, size, price, trade id). A frame of
+# several trades, or written otherwise, is decoded by `decode_trade_rows`.
+TRADE_SHAPE: Shape = (
+    *(b'{"topic":', SKIP_STR, b',"type":"snapshot","ts":', SKIP_INT, b',"data":[{"T":', INT),
+    *(b',"s":', SKIP_STR, b',"S":', STR, b',"v":', NUMBER, b',"p":', NUMBER),
+    *(b',"L":', SKIP_STR, b',"i":', STR, b',"BT":', SKIP_BOOL, b',"RPI":', SKIP_BOOL),
+    *(b',"seq":', SKIP_INT, b"}]}"),
+)
+TRADE_VALUES = 5  # what TRADE_SHAPE gives
 
 
 def decode_trade_rows(frame: str | bytes) -> list[sm.TradeRow]:
