@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tradeport.book.levels import shape_reader
 from tradeport.book.sequence import FirstLastRule
 from tradeport.book.sync import BookSync
 from tradeport.model import Side, Trade
@@ -166,47 +167,53 @@ class PublicStreams(PublicSession[StreamTopic]):
         """A `@trade` push's trades, made (all of them, before any is delivered) and
         pushed to each consumer of each channel in one closure, with no call between
         (the parser's and the dispatcher's work, inlined): trades are the most frequent
-        pushes."""
-        symbol, channels, sinks_of = (
-            topic.symbol,
-            topic.channels,
-            self.client.streams.sinks_lookup(),
-        )
+        pushes. A push of one trade written as BingX writes them is read by the
+        compiled store (`read_shape`); any other is decoded typed."""
+        symbol, channels = topic.symbol, topic.channels
+        sinks_of = self.client.streams.sinks_lookup()
         decode, sell, buy = sp.decode_trade_rows, Side.SELL, Side.BUY
+        read, shape, values = shape_reader(), sp.TRADE_SHAPE, sp.TRADE_VALUES
         # a price's text in the trade id, by price: trades come at few prices, and the
         # shortest round-trip text of a float costs a fifth of a push. Exact: a price is
         # above zero (no -0.0 to share a key with 0.0, no NaN)
         price_texts: dict[float, str] = {}
 
+        def trade(price: float, qty: float, ts: int, buyer_maker: bool, local_ts: int) -> Trade:
+            price_text = price_texts.get(price)
+            if price_text is None:
+                price_text = repr(price)
+                if len(price_texts) >= _MAX_PRICE_TEXTS:
+                    price_texts.clear()
+                price_texts[price] = price_text
+            return Trade(
+                symbol=symbol,
+                trade_id=f"{ts}-{price_text}-{qty}",  # no id is sent: as parse_trades makes it
+                price=price,
+                qty=qty,
+                taker_side=sell if buyer_maker else buy,
+                ts=ts,
+                local_ts=local_ts,
+            )
+
         def deliver(frame: str | bytes, local_ts: int) -> None:
-            # a loop, not a comprehension: on CPython 3.11 a comprehension is a call
-            trades = []
-            for row in decode(frame if type(frame) is bytes else _bytes(frame)):
-                price, qty, ts = row.price, row.qty, row.time
-                price_text = price_texts.get(price)
-                if price_text is None:
-                    price_text = repr(price)
-                    if len(price_texts) >= _MAX_PRICE_TEXTS:
-                        price_texts.clear()
-                    price_texts[price] = price_text
-                trades.append(
-                    Trade(
-                        symbol=symbol,
-                        # the venue sends no id: as parse_trades makes it
-                        trade_id=f"{ts}-{price_text}-{qty}",
-                        price=price,
-                        qty=qty,
-                        taker_side=sell if row.buyer_maker else buy,
-                        ts=ts,
-                        local_ts=local_ts,
-                    )
-                )
+            text = frame if type(frame) is bytes else _bytes(frame)
+            read_values = None if read is None else read(text, shape, values)
+            # a size and a price above zero, as the typed decoder requires (which
+            # otherwise names the one that is not)
+            if read_values is not None and read_values[0] > 0.0 and read_values[1] > 0.0:
+                qty, price, ts, buyer_maker = read_values
+                trades = [trade(price, qty, ts, buyer_maker, local_ts)]
+            else:
+                # a loop, not a comprehension: on CPython 3.11 a comprehension is a call
+                trades = []
+                for row in decode(text):
+                    trades.append(trade(row.price, row.qty, row.time, row.buyer_maker, local_ts))
             for channel in channels:
                 sinks = sinks_of(channel)
                 if sinks:
-                    for trade in trades:
+                    for made in trades:
                         for sink in sinks:
-                            sink.push(trade)
+                            sink.push(made)
 
         return deliver
 

@@ -16,7 +16,16 @@ from typing import NamedTuple
 
 from msgspec import DecodeError
 
-from tradeport.book.levels import reads_json_fast, sorted_json_levels
+from tradeport.book.levels import (
+    BOOL,
+    INT,
+    NUMBER,
+    SKIP_INT,
+    SKIP_STR,
+    Shape,
+    reads_json_fast,
+    sorted_json_levels,
+)
 from tradeport.book.types import DepthUpdate
 from tradeport.model import Bar, MarkPrice, OrderBook, Quote, Side, Ticker, Trade
 from tradeport.model.errors import MalformedMessage
@@ -106,6 +115,17 @@ def parse_partial_depth(text: bytes, symbol: str, local_ts: int) -> OrderBook:
         ts=msg.ts,
         local_ts=local_ts,
     )
+
+
+# A `@trade` push of one trade as BingX writes it (§5.4: the keys in their order), for
+# the compiled store to read without a decoder (book/levels.py `read_shape`); it gives
+# (size, price, trade time, buyer is maker). A push of several trades, or written
+# otherwise, is decoded by `decode_trade_rows`.
+TRADE_SHAPE: Shape = (
+    *(b'{"code":0,"dataType":', SKIP_STR, b',"ts":', SKIP_INT, b',"data":[{"q":', NUMBER),
+    *(b',"p":', NUMBER, b',"T":', INT, b',"m":', BOOL, b',"s":', SKIP_STR, b"}]}"),
+)
+TRADE_VALUES = 4  # what TRADE_SHAPE gives
 
 
 def decode_trade_rows(text: bytes) -> list[sm.TradeRow]:
