@@ -91,3 +91,6 @@ def test_a_shape_reads_only_its_own_text() -> None:
     compiled = pytest.importorskip("tradeport.book._levels")
     assert compiled.read_shape(good, SHAPE, 5) == expected
     assert compiled.read_shape(good.encode(), SHAPE, 5) == expected
+    surrogate = good.replace('"x"', '"\ud800"')  # a str with no UTF-8 form
+    assert compiled.read_shape(surrogate, SHAPE, 5) is None
+    assert py_read_shape(surrogate, SHAPE, 5) is None

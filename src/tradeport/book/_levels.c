@@ -934,8 +934,10 @@ read_shape(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t length;
     if (PyUnicode_Check(args[0])) {
         s = PyUnicode_AsUTF8AndSize(args[0], &length);
-        if (s == NULL)
-            return NULL;
+        if (s == NULL) { /* a lone surrogate, say: no shape's text, the typed decoder's */
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
     }
     else {
         if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
