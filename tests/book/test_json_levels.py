@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradeport.book.levels import L2Book, json_levels
+from tradeport.book.levels import L2Book, json_levels, py_sorted_json_levels, sorted_json_levels
 from tradeport.book.sequence import FirstLastRule
 from tradeport.book.sync import BookSync
 from tradeport.model.enums import BookState
@@ -164,3 +164,78 @@ def test_apply_text_resyncs_a_crossed_book() -> None:
     assert sync.apply_text(101, 101, -1, b'[["101.5","2"]]', b"[]", 7, 8) is True
     assert sync.state is BookState.RESYNCING
     assert sync.stats.crossed == 1 and requests == [SYMBOL]
+
+
+# -- a whole side read into sorted levels (`sorted_json_levels`, partial books) ----------
+def sorted_reference(levels: list[tuple[str, str]], descending: bool) -> list[str] | None:
+    """What a partial book's typed path makes of a side: its levels as msgspec decodes
+    them, refused unless each price is above zero and each quantity not below, sorted."""
+    decoded = typed.decode(text(levels))
+    if not all(price > 0.0 and qty >= 0.0 for price, qty in decoded):
+        return None
+    return [repr(level) for level in sorted(decoded, reverse=descending)]
+
+
+def reprs(levels: list[tuple[float, float]] | None) -> list[str] | None:
+    return None if levels is None else [repr(level) for level in levels]
+
+
+# sides as venues send them (in order, or in the opposite order) as well as any order
+ordered_rows = st.builds(
+    lambda levels, how: {"given": levels, "up": sorted(levels), "down": sorted(levels)[::-1]}[how],
+    rows,
+    st.sampled_from(["given", "up", "down"]),
+)
+
+
+@given(ordered_rows, st.booleans())
+def test_a_side_read_sorted_is_the_typed_decoders_sorted_side(
+    levels: list[tuple[str, str]], descending: bool
+) -> None:
+    assert reprs(sorted_json_levels(text(levels), descending)) == sorted_reference(
+        levels, descending
+    )
+
+
+@given(ordered_rows, st.booleans())
+def test_the_compiled_side_reader_matches_its_python_twin(
+    levels: list[tuple[str, str]], descending: bool
+) -> None:
+    compiled = pytest.importorskip("tradeport.book._levels")
+    side = text(levels)
+    assert reprs(compiled.sorted_levels(side, descending)) == reprs(
+        py_sorted_json_levels(side, descending)
+    )
+
+
+def test_a_side_read_sorted_keeps_the_order_sorted_gives_ties() -> None:
+    # equal levels (0.0 and -0.0 compare equal) stay in the order they came, as in sorted
+    side = b'[["2","2"],["2","-0.0"],["2","0"],["3","1"],["1","1"]]'
+    for descending in (True, False):
+        expected = sorted(typed.decode(side), reverse=descending)
+        assert reprs(sorted_json_levels(side, descending)) == reprs(expected)
+
+
+@pytest.mark.parametrize(
+    "side",
+    [
+        b'[["0","1"]]',  # a price not above zero
+        b'[["-1","1"]]',
+        b'[["1","-0.5"]]',  # a quantity below zero
+        b'[["1e5","1"]]',  # not the plain form
+        b'[["NaN","1"]]',
+        b'[["100.5","1","x"]]',
+        b"null",
+    ],
+)
+def test_a_side_not_read_sorted_is_left_to_the_typed_decoder(side: bytes) -> None:
+    assert sorted_json_levels(side, True) is None
+    assert sorted_json_levels(side, False) is None
+
+
+def test_a_long_side_read_sorted() -> None:
+    # past the reader's first buffer of rows; asks best-last, as BingX lists them
+    asks = [(f"{101 + i * 0.5}", f"{i + 1}") for i in range(150)][::-1]
+    read = sorted_json_levels(text(asks), False)
+    assert read == sorted((float(p), float(q)) for p, q in asks)
+    assert sorted_json_levels(text(asks), True) == read[::-1]

@@ -768,10 +768,288 @@ done:
     return result;
 }
 
+/* A new (price, quantity) tuple. */
+static PyObject *
+pair_tuple(double p, double q)
+{
+    PyObject *price = PyFloat_FromDouble(p), *qty = PyFloat_FromDouble(q);
+    PyObject *tuple = price && qty ? PyTuple_New(2) : NULL;
+    if (tuple == NULL) {
+        Py_XDECREF(price);
+        Py_XDECREF(qty);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(tuple, 0, price);
+    PyTuple_SET_ITEM(tuple, 1, qty);
+    return tuple;
+}
+
+/* (p1, q1) < (p2, q2) as Python compares two (price, quantity) tuples of floats (no
+ * NaN here: the plain form has none) */
+static inline int
+level_below(const double *a, const double *b)
+{
+    return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]);
+}
+
+/* sorted_levels(text, descending)
+ *
+ * A whole side sent as JSON text `[["price","qty"],...]` (a partial book's), as the
+ * list `sorted(levels, reverse=descending)` of (price, quantity) tuples would be: None
+ * when the text is not the plain form or a level is not a price above zero and a
+ * quantity not below zero, for the caller's typed decoder to read or refuse. Rows that
+ * come in the order wanted are kept as they are, rows in strictly the opposite order
+ * reversed; any other order is sorted by the list's own sort, so the result is the
+ * one `sorted` gives, ties included. levels.py `sorted_json_levels` is the twin. */
+static PyObject *
+sorted_levels(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "sorted_levels takes 2 arguments");
+        return NULL;
+    }
+    int descending = PyObject_IsTrue(args[1]);
+    if (descending < 0)
+        return NULL;
+    Rows rows = {.capacity = 64};
+    rows.pairs = rows.inline_pairs;
+    PyObject *result = NULL;
+    int read = read_rows(args[0], &rows);
+    if (read <= 0) {
+        result = read < 0 ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    Py_ssize_t n = rows.count;
+    const double *pairs = rows.pairs;
+    int in_order = 1, reversed = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const double *level = &pairs[2 * i];
+        if (!(0.0 < level[0] && 0.0 <= level[1])) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        if (i == 0)
+            continue;
+        /* wanted: no level above the one before it (descending), or below it; in
+         * strictly the opposite order, every level is */
+        const double *before = level - 2;
+        if (descending ? level_below(before, level) : level_below(level, before))
+            in_order = 0;
+        else
+            reversed = 0;
+    }
+    result = PyList_New(n);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t from = in_order || !reversed ? i : n - 1 - i;
+        PyObject *level = pair_tuple(pairs[2 * from], pairs[2 * from + 1]);
+        if (level == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, i, level);
+    }
+    if (!in_order && !reversed) {
+        PyObject *sort = PyObject_GetAttrString(result, "sort");
+        PyObject *kwargs = sort ? Py_BuildValue("{s:O}", "reverse", descending ? Py_True : Py_False) : NULL;
+        PyObject *empty = kwargs ? PyTuple_New(0) : NULL;
+        PyObject *done_sort = empty ? PyObject_Call(sort, empty, kwargs) : NULL;
+        Py_XDECREF(sort);
+        Py_XDECREF(kwargs);
+        Py_XDECREF(empty);
+        if (done_sort == NULL)
+            Py_CLEAR(result);
+        Py_XDECREF(done_sort);
+    }
+done:
+    if (rows.pairs != rows.inline_pairs)
+        PyMem_Free(rows.pairs);
+    return result;
+}
+
+/* -- a frame of one known shape -------------------------------------------------------
+ *
+ * A venue's frame of one trade is a JSON object whose keys come in the same order every
+ * time. read_shape(text, shape, captured) reads a frame written exactly as `shape`
+ * says: a tuple whose items are bytes (text that must be there as it is, no whitespace
+ * added) or one of the value codes below, each a value in its plain form. It returns
+ * the `captured` values in order, or None when the text is anything else (another key
+ * order, a key more or less, an escape, a number in another form…), for the caller's
+ * typed decoder, which reads such a frame or names what is wrong. What is read here is
+ * what msgspec decodes from the same text; levels.py `py_read_shape` is the twin. */
+
+enum {
+    SHAPE_SKIP_STR = 0, /* a string of printable ASCII without escapes, not kept */
+    SHAPE_STR = 1,      /* the same, kept as a str */
+    SHAPE_INT = 2,      /* an integer -?(0|[1-9][0-9]*) of at most 18 digits, an int */
+    SHAPE_SKIP_INT = 3, /* the same, not kept */
+    SHAPE_ID = 4,       /* a non-negative integer of at most 18 digits, kept as its str */
+    SHAPE_NUMBER = 5,   /* a plain number in quotes (read_number), a float */
+    SHAPE_BOOL = 6,     /* true or false, a bool */
+    SHAPE_SKIP_BOOL = 7,
+};
+
+/* The digits of an integer at `s` (a '-' first when `sign`): the position after it, or
+ * NULL when the text there is not one of at most 18 digits. */
+static const char *
+read_integer(const char *s, const char *end, int sign, long long *out)
+{
+    int negative = 0;
+    if (sign && s < end && *s == '-') {
+        negative = 1;
+        s++;
+    }
+    if (s >= end || *s < '0' || *s > '9')
+        return NULL;
+    long long value = 0;
+    if (*s == '0') {
+        s++;
+    }
+    else {
+        int digits = 0;
+        while (s < end && *s >= '0' && *s <= '9') {
+            if (++digits > 18)
+                return NULL;
+            value = value * 10 + (*s++ - '0');
+        }
+    }
+    *out = negative ? -value : value;
+    return s;
+}
+
+static PyObject *
+read_shape(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "read_shape takes (text, shape tuple, captured)");
+        return NULL;
+    }
+    PyObject *shape = args[1];
+    Py_ssize_t captured = PyLong_AsSsize_t(args[2]);
+    if (captured < 0)
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    Py_buffer view = {.obj = NULL};
+    const char *s;
+    Py_ssize_t length;
+    if (PyUnicode_Check(args[0])) {
+        s = PyUnicode_AsUTF8AndSize(args[0], &length);
+        if (s == NULL) { /* a lone surrogate, say: no shape's text, the typed decoder's */
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+    }
+    else {
+        if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+            return NULL;
+        s = view.buf;
+        length = view.len;
+    }
+    const char *end = s + length;
+    PyObject *out = PyTuple_New(captured);
+    if (out == NULL)
+        goto fail;
+    Py_ssize_t kept = 0, tokens = PyTuple_GET_SIZE(shape);
+    for (Py_ssize_t i = 0; i < tokens; i++) {
+        PyObject *token = PyTuple_GET_ITEM(shape, i);
+        if (PyBytes_CheckExact(token)) {
+            Py_ssize_t n = PyBytes_GET_SIZE(token);
+            if (end - s < n || memcmp(s, PyBytes_AS_STRING(token), (size_t)n) != 0)
+                goto other;
+            s += n;
+            continue;
+        }
+        long code = PyLong_AsLong(token);
+        PyObject *value = NULL;
+        if (code == SHAPE_SKIP_STR || code == SHAPE_STR) {
+            if (s >= end || *s != '"')
+                goto other;
+            const char *start = ++s;
+            while (s < end && *s != '"') {
+                if (*s < 0x20 || *s == '\\' || (unsigned char)*s >= 0x80)
+                    goto other;
+                s++;
+            }
+            if (s >= end)
+                goto other;
+            if (code == SHAPE_STR && (value = PyUnicode_DecodeASCII(start, s - start, NULL)) == NULL)
+                goto fail;
+            s++;
+        }
+        else if (code == SHAPE_INT || code == SHAPE_SKIP_INT || code == SHAPE_ID) {
+            long long number;
+            const char *start = s;
+            if ((s = read_integer(s, end, code != SHAPE_ID, &number)) == NULL)
+                goto other;
+            if (code == SHAPE_INT && (value = PyLong_FromLongLong(number)) == NULL)
+                goto fail;
+            if (code == SHAPE_ID && (value = PyUnicode_DecodeASCII(start, s - start, NULL)) == NULL)
+                goto fail;
+        }
+        else if (code == SHAPE_NUMBER) {
+            double number;
+            if ((s = read_number(s, end, &number)) == NULL)
+                goto other;
+            if ((value = PyFloat_FromDouble(number)) == NULL)
+                goto fail;
+        }
+        else if (code == SHAPE_BOOL || code == SHAPE_SKIP_BOOL) {
+            int truth;
+            if (end - s >= 4 && memcmp(s, "true", 4) == 0) {
+                truth = 1;
+                s += 4;
+            }
+            else if (end - s >= 5 && memcmp(s, "false", 5) == 0) {
+                truth = 0;
+                s += 5;
+            }
+            else {
+                goto other;
+            }
+            if (code == SHAPE_BOOL)
+                value = Py_NewRef(truth ? Py_True : Py_False);
+        }
+        else {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "read_shape: unknown value code %ld", code);
+            goto fail;
+        }
+        if (value != NULL) {
+            if (kept == captured) {
+                Py_DECREF(value);
+                PyErr_SetString(PyExc_ValueError, "read_shape: more values than captured");
+                goto fail;
+            }
+            PyTuple_SET_ITEM(out, kept++, value);
+        }
+    }
+    if (s != end || kept != captured)
+        goto other;
+    if (view.obj != NULL)
+        PyBuffer_Release(&view);
+    return out;
+other:
+    Py_XDECREF(out);
+    if (view.obj != NULL)
+        PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(out);
+    if (view.obj != NULL)
+        PyBuffer_Release(&view);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"apply_json", (PyCFunction)(void (*)(void))apply_json, METH_FASTCALL,
      "apply_json(bids_text, asks_text, bids, asks, bad_level, changes): L2Book.apply "
      "from JSON text onto two Sides; None when not the plain form."},
+    {"sorted_levels", (PyCFunction)(void (*)(void))sorted_levels, METH_FASTCALL,
+     "sorted_levels(text, descending): a side's JSON text as sorted (price, quantity) "
+     "tuples; None when not the plain form or not real levels."},
+    {"read_shape", (PyCFunction)(void (*)(void))read_shape, METH_FASTCALL,
+     "read_shape(text, shape, captured): the values of a frame written as `shape` "
+     "says; None when it is written any other way."},
     {NULL, NULL, 0, NULL},
 };
 

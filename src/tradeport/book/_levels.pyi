@@ -1,5 +1,5 @@
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from msgspec import Raw
 
@@ -27,3 +27,7 @@ def apply_json(
     bad_level: BadLevel,
     changes: list[tuple[list[Level], list[Level]]] | None,
 ) -> Literal[True] | None: ...
+def sorted_levels(text: JsonText, descending: bool) -> list[Level] | None: ...
+def read_shape(
+    text: str | bytes, shape: tuple[bytes | int, ...], captured: int
+) -> tuple[Any, ...] | None: ...

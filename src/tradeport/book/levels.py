@@ -24,11 +24,12 @@ already in the book was checked when it entered, so only a new price is looked a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from importlib import import_module
 from math import inf
 from types import ModuleType
-from typing import Protocol, Self, cast
+from typing import Any, Protocol, Self, cast
 from weakref import ref
 
 import msgspec
@@ -136,6 +137,27 @@ def json_levels(text: JsonText) -> list[Level] | None:
             return None
         levels.append((price, qty))
     return levels
+
+
+def sorted_json_levels(text: JsonText, descending: bool) -> list[Level] | None:
+    """A whole side sent as `[["price","qty"],...]` (a partial book's) as the list
+    `sorted(levels, reverse=descending)` of its levels; None when the text is not the
+    plain form `json_levels` reads, or a level is not a price above zero and a quantity
+    not below zero: the caller's typed decoder then reads it or names what is wrong.
+    Read in C by the compiled store (`reads_json_fast`), which spares the tuple and two
+    floats msgspec would make per level before they are sorted."""
+    if _store is not None:
+        levels: list[Level] | None = _store.sorted_levels(text, descending)
+        return levels
+    return py_sorted_json_levels(text, descending)
+
+
+def py_sorted_json_levels(text: JsonText, descending: bool) -> list[Level] | None:
+    """`sorted_json_levels` in Python: the reference the compiled reader matches."""
+    levels = json_levels(text)
+    if levels is None or not all(price > 0.0 and qty >= 0.0 for price, qty in levels):
+        return None
+    return sorted(levels, reverse=descending)
 
 
 class Side(Protocol):
@@ -350,3 +372,80 @@ class L2Book:
             f"L2Book({self.symbol!r}, update_id={self.update_id}, bid={self.best_bid()}, "
             f"ask={self.best_ask()}, depth={self.depth()})"
         )
+
+
+# -- a frame of one known shape (`read_shape`) -----------------------------------------
+# A venue's frame of one trade comes with its keys in the same order every time. A
+# shape is that frame's text as a tuple of the bytes that must be there as they are and
+# value codes; the compiled store reads a frame written so without a decoder's general
+# walk (_levels.c `read_shape`), and any other frame is left to the venue's typed
+# decoder. Here for the plain numbers it reads as the level reader does.
+SKIP_STR, STR, INT, SKIP_INT, ID, NUMBER, BOOL, SKIP_BOOL = range(8)
+Shape = tuple[bytes | int, ...]
+ShapeReader = Callable[[str | bytes, Shape, int], tuple[Any, ...] | None]
+_MAX_INT_DIGITS = 17  # after the first: 18 digits in all, as the compiled reader reads
+_SHAPE_VALUES = {
+    SKIP_STR: r'"[\x20\x21\x23-\x5b\x5d-\x7f]*"',  # printable ASCII, no escape
+    STR: r'"([\x20\x21\x23-\x5b\x5d-\x7f]*)"',
+    INT: f"(-?(?:0|[1-9][0-9]{{0,{_MAX_INT_DIGITS}}}))",
+    SKIP_INT: f"-?(?:0|[1-9][0-9]{{0,{_MAX_INT_DIGITS}}})",
+    ID: f"(0|[1-9][0-9]{{0,{_MAX_INT_DIGITS}}})",
+    NUMBER: r'"(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?)"',
+    BOOL: "(true|false)",
+    SKIP_BOOL: "(?:true|false)",
+}
+
+
+def shape_reader() -> ShapeReader | None:
+    """The compiled `read_shape` when the compiled store is active, else None: then a
+    venue's typed decoder is the faster way (`py_read_shape` is the reference only)."""
+    if _store is None:
+        return None
+    reader: ShapeReader = _store.read_shape
+    return reader
+
+
+def shape_values(shape: Shape) -> int:
+    """How many values a frame of `shape` gives (`captured` of `read_shape`)."""
+    return sum(1 for token in shape if token in (STR, INT, ID, NUMBER, BOOL))
+
+
+@cache
+def _shape_pattern(shape: Shape) -> tuple[re.Pattern[str], tuple[int, ...]]:
+    parts, kinds = [], []
+    for token in shape:
+        if isinstance(token, bytes):
+            parts.append(re.escape(token.decode("ascii")))
+        else:
+            parts.append(_SHAPE_VALUES[token])
+            if token in (STR, INT, ID, NUMBER, BOOL):
+                kinds.append(token)
+    return re.compile("".join(parts)), tuple(kinds)
+
+
+def py_read_shape(text: str | bytes, shape: Shape, captured: int) -> tuple[Any, ...] | None:
+    """`read_shape` in Python: the values of a frame written exactly as `shape` says, in
+    order (a str, an int, a trade id's str, a float, a bool by code), or None."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("ascii")
+        except UnicodeDecodeError:
+            return None  # only ASCII is read as a shape's
+    pattern, kinds = _shape_pattern(shape)
+    found = pattern.fullmatch(text)
+    if found is None or len(kinds) != captured:
+        return None
+    values: list[Any] = []
+    for kind, value in zip(kinds, found.groups(), strict=True):
+        if kind == NUMBER:
+            number = _plain_number(value)
+            if number is None:
+                return None
+            values.append(number)
+        elif kind == INT:
+            values.append(int(value))
+        elif kind == BOOL:
+            values.append(value == "true")
+        else:
+            values.append(value)
+    return tuple(values)

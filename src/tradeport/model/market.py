@@ -70,7 +70,9 @@ class OrderBook(msgspec.Struct, kw_only=True):
         return self.asks[0] if self.asks else None
 
 
-class Trade(msgspec.Struct, frozen=True, kw_only=True):
+# gc=False: a trade holds no container, so it can be in no reference cycle; untracked,
+# it costs less to make and the collector never walks the trades a consumer keeps
+class Trade(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     symbol: str
     trade_id: str
     price: float

@@ -70,22 +70,28 @@ class QueueSink(Sink):
         self.maxsize = maxsize
         self._items: deque[object] = deque()
         self._ready = asyncio.Event()
+        # True from the push that set `_ready` until the reader clears it: a push then
+        # needs no call into the event (this runs for every event of the channel)
+        self._signalled = False
         self._error: BaseException | None = None
 
     def push(self, event: object) -> None:
         if self._error is not None:
             return
+        items = self._items
         if self.conflate:
-            self._items.clear()
-            self._items.append(event)
-        elif len(self._items) >= self.maxsize:
-            self._items.clear()
+            items.clear()
+            items.append(event)
+        elif len(items) >= self.maxsize:
+            items.clear()
             self._error = SlowConsumer(
                 f"consumer fell {self.maxsize} events behind; events were dropped for it"
             )
         else:
-            self._items.append(event)
-        self._ready.set()
+            items.append(event)
+        if not self._signalled:
+            self._signalled = True
+            self._ready.set()
 
     def fail(self, exc: BaseException) -> None:
         if self._error is None:
@@ -103,6 +109,7 @@ class QueueSink(Sink):
                 return item
             if self._error is not None:
                 raise self._error
+            self._signalled = False
             self._ready.clear()
             await self._ready.wait()
 
@@ -137,7 +144,7 @@ class CallbackSink(Sink):
             self.errors += 1
             log.exception("stream callback %r raised", self.callback)
             return
-        # most callbacks return None: the ABC check costs more than the rest of a push
+        # most callbacks return None: no check against the Awaitable ABC for those
         if result is not None and isinstance(result, Awaitable):
             task = asyncio.ensure_future(result)
             self._tasks.add(task)
@@ -188,6 +195,11 @@ class Dispatcher:
         if sinks:
             for sink in sinks:
                 sink.push(event)
+
+    def sinks_lookup(self) -> Callable[[Channel], list[Sink] | None]:
+        """The consumers of a channel, looked up afresh at each call: a venue's hot path
+        pushes each event to them itself, one call fewer than `publish`."""
+        return self._sinks.get
 
     async def attach(self, channel: Channel, sink: Sink) -> None:
         if self.closed:

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from tests.book.conftest import using_store
 
 from tradeport.model import Side
 from tradeport.model.errors import MalformedMessage
@@ -208,3 +209,38 @@ def test_a_kline_outside_its_range_is_malformed() -> None:
     text = json.dumps({**DOC_KLINE, "data": [row]}).encode()
     with pytest.raises(MalformedMessage, match=r"low\.\.high"):
         sp.parse_klines(text, SYMBOL, "1m", "1m", 0)
+
+
+def partial_outcome(text: bytes) -> object:
+    """What parse_partial_depth makes of a push: the book's levels (repr: -0.0 is not
+    0.0) and times, or the error's type and message."""
+    try:
+        book = sp.parse_partial_depth(text, SYMBOL, 7)
+    except MalformedMessage as exc:
+        return type(exc), str(exc)
+    return [repr(level) for level in book.bids], [repr(level) for level in book.asks], book.ts
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"bids": [["1", "1"], ["2", "1"]], "asks": [["4", "1"], ["3", "1"]]},
+        {"bids": [["2", "1"], ["1", "-0.0"]], "asks": [["3", "0"], ["4", "1"], ["3.5", "2"]]},
+        {"bids": [], "asks": []},
+        {"bids": [["2", "NaN"]], "asks": [["3", "1"]]},  # refused by the typed decoder
+        {"bids": [["0", "1"]], "asks": [["3", "1"]]},
+        {"bids": [["2", "1"]], "asks": [["3", "-1"]]},
+        {"bids": [["2", "1e1"]], "asks": [["3", "1"]]},  # not the plain form: read typed
+        {"bids": [[2, 1]], "asks": [["3", "1"]]},
+        {"bids": [["2", "1", "x"]], "asks": [["3", "1"]]},
+        {"asks": [["3", "1"]]},
+    ],
+)
+def test_partial_depth_read_from_its_text_as_the_typed_decoder_reads_it(
+    data: dict[str, Any],
+) -> None:
+    pushed = push("depth5@500ms", data)
+    with using_store("python"):  # the typed path alone
+        typed = partial_outcome(pushed)
+    with using_store("compiled"):  # each side read from the text, when it can be
+        assert partial_outcome(pushed) == typed

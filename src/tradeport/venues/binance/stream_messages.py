@@ -37,11 +37,11 @@ class Envelope(msgspec.Struct, gc=False):
     data: Raw
 
 
-class Combined(msgspec.Struct, Generic[T], gc=False):
+class Payload(msgspec.Struct, Generic[T], gc=False):
     """A combined-stream frame whose payload type is known from the stream name:
-    decoding `Combined[X]` reads the frame in one pass."""
+    decoding `Payload[X]` reads the frame in one pass. The name itself is skipped (the
+    frame was routed by it, so it was read already): no str is made for it."""
 
-    stream: str
     data: T
 
 
@@ -116,9 +116,10 @@ class SpotTrade(msgspec.Struct, gc=False):
 
 
 class AggTrade(msgspec.Struct, gc=False):
-    """`<s>@aggTrade`, spot and USDⓈ-M."""
+    """`<s>@aggTrade`, spot and USDⓈ-M; `trade_id` is the aggregate trade id `a`, named
+    as `SpotTrade`'s so that one hot path reads both."""
 
-    agg_id: int = field(name="a")
+    trade_id: int = field(name="a")
     price: Positive = field(name="p")
     qty: Positive = field(name="q")
     first_trade_id: int = field(name="f")

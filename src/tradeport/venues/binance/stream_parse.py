@@ -20,7 +20,17 @@ from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 
-from tradeport.book.levels import check_levels
+from tradeport.book.levels import (
+    BOOL,
+    ID,
+    INT,
+    NUMBER,
+    SKIP_BOOL,
+    SKIP_INT,
+    SKIP_STR,
+    Shape,
+    check_levels,
+)
 from tradeport.book.types import DepthUpdate
 from tradeport.config import load_venue_config, resolve_asset
 from tradeport.model import (
@@ -98,7 +108,7 @@ def parse_partial_depth(
 
 # the taker's side by `buyer_is_maker` (a bool indexes it): the buyer resting on the
 # book means the seller crossed the spread
-_TAKER = (Side.BUY, Side.SELL)
+TAKER = (Side.BUY, Side.SELL)
 
 
 def parse_trade(msg: sm.SpotTrade, symbol: str, local_ts: int) -> Trade:
@@ -107,7 +117,7 @@ def parse_trade(msg: sm.SpotTrade, symbol: str, local_ts: int) -> Trade:
         trade_id=str(msg.trade_id),
         price=msg.price,
         qty=msg.qty,
-        taker_side=_TAKER[msg.buyer_is_maker],
+        taker_side=TAKER[msg.buyer_is_maker],
         ts=msg.trade_ts,
         local_ts=local_ts,
     )
@@ -116,10 +126,10 @@ def parse_trade(msg: sm.SpotTrade, symbol: str, local_ts: int) -> Trade:
 def parse_agg_trade(msg: sm.AggTrade, symbol: str, local_ts: int) -> Trade:
     return Trade(
         symbol=symbol,
-        trade_id=str(msg.agg_id),
+        trade_id=str(msg.trade_id),
         price=msg.price,
         qty=msg.qty,
-        taker_side=_TAKER[msg.buyer_is_maker],
+        taker_side=TAKER[msg.buyer_is_maker],
         ts=msg.trade_ts,
         local_ts=local_ts,
     )
@@ -195,11 +205,11 @@ DepthText = sm.SpotDepthText | sm.FuturesDepthText
 class StreamRoute(NamedTuple):
     event: str  # what the payload is, named in errors
     decode: Callable[[str | bytes | msgspec.Raw], Any]  # payload → venue message
-    decode_frame: Callable[[str | bytes], sm.Combined[Any]]  # whole frame, one pass
+    decode_frame: Callable[[str | bytes], sm.Payload[Any]]  # whole frame, one pass
     parse: Parser
     # diff depth: the whole frame with the levels left as the text sent, for a book
     # that reads them itself (`L2Book.apply_json`)
-    decode_text: Callable[[str | bytes], sm.Combined[Any]] | None = None
+    decode_text: Callable[[str | bytes], sm.Payload[Any]] | None = None
 
 
 def _route(
@@ -211,9 +221,9 @@ def _route(
     return StreamRoute(
         event,
         decoder(message).decode,
-        decoder(sm.Combined[message]).decode,  # type: ignore[valid-type]
+        decoder(sm.Payload[message]).decode,  # type: ignore[valid-type]
         parse,
-        None if text is None else decoder(sm.Combined[text]).decode,  # type: ignore[valid-type]
+        None if text is None else decoder(sm.Payload[text]).decode,  # type: ignore[valid-type]
     )
 
 
@@ -254,6 +264,41 @@ _SPOT_PARTIAL = _route("partial depth (spot)", sm.SpotPartialDepth, parse_partia
 _FUTURES_PARTIAL = _route("partial depth (USDⓈ-M)", sm.FuturesDepthUpdate, parse_partial_depth)
 _TRADE = _route("trade", sm.SpotTrade, parse_trade)
 _AGG_TRADE = _route("aggTrade", sm.AggTrade, parse_agg_trade)
+# routes whose payload is one trade with the fields the trade hot path reads
+TRADE_PARSERS = (parse_trade, parse_agg_trade)
+
+
+# A trade frame as Binance writes it (§1.4, §2.4: the documented keys, in their order),
+# for the compiled store to read without a decoder (book/levels.py `read_shape`); it
+# gives (trade id, price, quantity, trade time, buyer is maker). Any frame written
+# otherwise is decoded by the route's typed decoder, which reads it or names what is
+# wrong.
+def _trade_shape(event: str, trade_id: str, spot: bool) -> Shape:
+    head = b'{"stream":', SKIP_STR, f',"data":{{"e":"{event}","E":'.encode()
+    return (
+        *head,
+        *(SKIP_INT, b',"s":', SKIP_STR, f',"{trade_id}":'.encode(), ID),
+        *(b',"p":', NUMBER, b',"q":', NUMBER),
+        *((b',"f":', SKIP_INT, b',"l":', SKIP_INT) if event == "aggTrade" else ()),
+        *(b',"T":', INT, b',"m":', BOOL),
+        *((b',"M":', SKIP_BOOL) if spot else ()),
+        b"}}",
+    )
+
+
+TRADE_VALUES = 5  # what a trade shape gives
+_TRADE_SHAPES = {
+    (parse_agg_trade, False): _trade_shape("aggTrade", "a", spot=False),
+    (parse_agg_trade, True): _trade_shape("aggTrade", "a", spot=True),
+    (parse_trade, True): _trade_shape("trade", "t", spot=True),
+}
+
+
+def trade_shape(route: StreamRoute, spot: bool) -> Shape | None:
+    """How Binance writes a frame of `route` (a trade stream's) on that market."""
+    return _TRADE_SHAPES.get((route.parse, spot))
+
+
 _BOOK_TICKER = _route("bookTicker", sm.BookTicker, parse_book_ticker)
 _KLINE = _route("kline", sm.KlineEvent, parse_kline)
 _TICKER = _route("24hrTicker", sm.Ticker24hEvent, parse_ticker_24h)

@@ -116,8 +116,33 @@ class PartialDepthPush(msgspec.Struct, gc=False):
     ts: int = 0
 
 
+class PartialDepthText(msgspec.Struct, gc=False):
+    """`PartialDepthData` with each side left as the JSON text sent, for the book
+    engine's reader of whole sides (`sorted_json_levels`)."""
+
+    bids: msgspec.Raw
+    asks: msgspec.Raw
+
+
+class PartialDepthTextPush(msgspec.Struct, gc=False):
+    """`PartialDepthPush` with its sides as text; every other field as there, so that
+    what one refuses the other does."""
+
+    dataType: str
+    data: PartialDepthText
+    ts: int = 0
+
+
 class TradePush(msgspec.Struct, gc=False):
     dataType: str
+    data: list[TradeRow]
+    ts: int = 0
+
+
+class TradeRows(msgspec.Struct, gc=False):
+    """`TradePush` without its dataType, for a push routed by it already (no str is
+    made for the name again)."""
+
     data: list[TradeRow]
     ts: int = 0
 

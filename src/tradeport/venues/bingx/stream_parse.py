@@ -16,6 +16,16 @@ from typing import NamedTuple
 
 from msgspec import DecodeError
 
+from tradeport.book.levels import (
+    BOOL,
+    INT,
+    NUMBER,
+    SKIP_INT,
+    SKIP_STR,
+    Shape,
+    reads_json_fast,
+    sorted_json_levels,
+)
 from tradeport.book.types import DepthUpdate
 from tradeport.model import Bar, MarkPrice, OrderBook, Quote, Side, Ticker, Trade
 from tradeport.model.errors import MalformedMessage
@@ -24,7 +34,9 @@ from tradeport.venues.bingx.parse import parse_kline
 
 _incr = sm.decoder(sm.IncrDepthPush)
 _partial = sm.decoder(sm.PartialDepthPush)
+_partial_text = sm.decoder(sm.PartialDepthTextPush)
 _decode_trades = sm.decoder(sm.TradePush).decode
+_decode_trade_rows = sm.decoder(sm.TradeRows).decode
 _book_ticker = sm.decoder(sm.BookTickerPush)
 _mark = sm.decoder(sm.MarkPricePush)
 _ticker = sm.decoder(sm.TickerPush)
@@ -73,8 +85,24 @@ def book_frame(msg: sm.IncrDepthPush, symbol: str, local_ts: int) -> BookFrame:
 
 def parse_partial_depth(text: bytes, symbol: str, local_ts: int) -> OrderBook:
     """A `@depth<N>` push: both sides put best first whatever order they came in (the
-    REST depth example lists asks best-last). Its levels were checked while decoding:
-    no book engine checks a partial book."""
+    REST depth example lists asks best-last). Its levels are checked as they are read
+    (a price above zero, a quantity not below): no book engine checks a partial book.
+    The compiled reader takes each side from the push's text into the sorted list of
+    levels directly; any push it does not read goes the typed way, which reads it or
+    names what is wrong."""
+    if reads_json_fast():
+        try:
+            pushed: sm.PartialDepthTextPush | None = _partial_text.decode(text)
+        except DecodeError:
+            pushed = None  # the typed decoder names what is wrong
+        if pushed is not None:
+            sides = pushed.data
+            bids = sorted_json_levels(sides.bids, True)
+            asks = None if bids is None else sorted_json_levels(sides.asks, False)
+            if bids is not None and asks is not None:
+                return OrderBook(
+                    symbol=symbol, bids=bids, asks=asks, ts=pushed.ts, local_ts=local_ts
+                )
     try:
         msg: sm.PartialDepthPush = _partial.decode(text)
     except DecodeError as exc:
@@ -87,6 +115,28 @@ def parse_partial_depth(text: bytes, symbol: str, local_ts: int) -> OrderBook:
         ts=msg.ts,
         local_ts=local_ts,
     )
+
+
+# A `@trade` push of one trade as BingX writes it (§5.4: the keys in their order), for
+# the compiled store to read without a decoder (book/levels.py `read_shape`); it gives
+# (size, price, trade time, buyer is maker). A push of several trades, or written
+# otherwise, is decoded by `decode_trade_rows`.
+TRADE_SHAPE: Shape = (
+    *(b'{"code":0,"dataType":', SKIP_STR, b',"ts":', SKIP_INT, b',"data":[{"q":', NUMBER),
+    *(b',"p":', NUMBER, b',"T":', INT, b',"m":', BOOL, b',"s":', SKIP_STR, b"}]}"),
+)
+TRADE_VALUES = 4  # what TRADE_SHAPE gives
+
+
+def decode_trade_rows(text: bytes) -> list[sm.TradeRow]:
+    """The rows of a `@trade` push already routed by its dataType (the hot path: the
+    name is not decoded again); MalformedMessage naming the push as `parse_trades`
+    does if it does not decode."""
+    try:
+        rows: list[sm.TradeRow] = _decode_trade_rows(text).data
+    except DecodeError as exc:
+        raise MalformedMessage(f"trade push: {exc}") from None
+    return rows
 
 
 def parse_trades(text: bytes, symbol: str, local_ts: int) -> list[Trade]:

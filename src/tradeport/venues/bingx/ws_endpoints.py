@@ -28,6 +28,7 @@ PATH = "/swap-market"
 _PONG = Answer(sm.PONG)
 _reply = msgspec.json.Decoder(sm.Reply)
 _PUSH = b'{"code":0,"dataType":"'  # how a push begins (an answer names no dataType)
+_NAMED = len(_PUSH)  # where a push's dataType begins
 
 
 def request_frame(req_type: str, data_type: str, request_id: int) -> str:
@@ -38,12 +39,15 @@ def request_frame(req_type: str, data_type: str, request_id: int) -> str:
 def classify(text: str | bytes) -> Control | None:
     """`Ping` as the `Pong` to answer it with, an answer to a request as its Ack; None
     for a push (or anything unreadable, which the data path reports as malformed)."""
+    # a push first: the hot path, nearly every frame
+    if type(text) is bytes and text.startswith(_PUSH) and not text.startswith(b'",', _NAMED):
+        return None
     if text == sm.PING or text == "Ping":
         return _PONG
     if isinstance(text, str):
         text = text.encode()
-    if text.startswith(_PUSH) and not text.startswith(b'",', len(_PUSH)):
-        return None  # the hot path: a push
+        if text.startswith(_PUSH) and not text.startswith(b'",', _NAMED):
+            return None
     try:
         reply = _reply.decode(text)
     except msgspec.DecodeError:
@@ -75,6 +79,9 @@ class PublicEndpoint(LiveEndpoint):
         return sm.inflate(frame)
 
     def classify(self, frame: str | bytes) -> Control | None:
+        # a push, `classify`'s first case, answered here: one call fewer on the hot path
+        if type(frame) is bytes and frame.startswith(_PUSH) and not frame.startswith(b'",', _NAMED):
+            return None
         return classify(frame)
 
     def subscribe_frame(self, topics: Sequence[str], request_id: int) -> str:

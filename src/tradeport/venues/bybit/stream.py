@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tradeport.book.levels import reads_json_fast
+from tradeport.book.levels import reads_json_fast, shape_reader
 from tradeport.book.sequence import FirstLastRule
 from tradeport.book.sync import BookSync
-from tradeport.model import BookState, Quote
+from tradeport.model import BookState, Quote, Trade
 from tradeport.model.errors import MalformedMessage, NotSupported
 from tradeport.streams.watch import Channel
 from tradeport.venues.bybit import stream_messages as sm
@@ -157,29 +157,57 @@ class PublicStreams(PublicSession[StreamTopic]):
         return deliver
 
     def _trade_delivery(self, topic: StreamTopic) -> Callable[[str | bytes, int], None]:
-        """Every trade of a `publicTrade` frame published to every channel of the topic:
-        the handler's work in one closure, since it runs for every frame of every trade
-        stream."""
-        publish, parse, symbol, channels = (
-            self.publish,
-            sp.parse_trades,
-            topic.symbol,
-            topic.channels,
-        )
-        if len(channels) == 1:
-            (channel,) = channels
-
-            def deliver_one(frame: str | bytes, local_ts: int) -> None:
-                for trade in parse(frame, symbol, local_ts):
-                    publish(channel, trade)
-
-            return deliver_one
+        """A `publicTrade` frame's trades, made (all of them, before any is delivered)
+        and pushed to each consumer of each channel in one closure, with no call between
+        (the parser's and the dispatcher's work, inlined): trades are the most frequent
+        frames. A frame of one trade written as Bybit writes them is read by the
+        compiled store (`read_shape`); any other is decoded typed."""
+        symbol, channels = topic.symbol, topic.channels
+        sinks_of = self.client.streams.sinks_lookup()
+        decode, sides, taker_of = sp.decode_trade_rows, sp.SIDES, sp.taker_of
+        read, shape, values = shape_reader(), sp.TRADE_SHAPE, sp.TRADE_VALUES
 
         def deliver(frame: str | bytes, local_ts: int) -> None:
-            trades = parse(frame, symbol, local_ts)
+            read_values = None if read is None else read(frame, shape, values)
+            # a known side and a size and a price above zero, as the typed path requires
+            # (which otherwise names what is not)
+            side = None
+            if read_values is not None and read_values[2] > 0.0 and read_values[3] > 0.0:
+                side = sides.get(read_values[1])
+            if side is not None and read_values is not None:
+                ts, _, qty, price, trade_id = read_values
+                trades = [
+                    Trade(
+                        symbol=symbol,
+                        trade_id=trade_id,
+                        price=price,
+                        qty=qty,
+                        taker_side=side,
+                        ts=ts,
+                        local_ts=local_ts,
+                    )
+                ]
+            else:
+                # a loop, not a comprehension: on CPython 3.11 a comprehension is a call
+                trades = []
+                for row in decode(frame):
+                    trades.append(
+                        Trade(
+                            symbol=symbol,
+                            trade_id=row.trade_id,
+                            price=row.price,
+                            qty=row.qty,
+                            taker_side=sides.get(row.side) or taker_of(row.side, row.trade_id),
+                            ts=row.time,
+                            local_ts=local_ts,
+                        )
+                    )
             for channel in channels:
-                for trade in trades:
-                    publish(channel, trade)
+                sinks = sinks_of(channel)
+                if sinks:
+                    for trade in trades:
+                        for sink in sinks:
+                            sink.push(trade)
 
         return deliver
 

@@ -83,6 +83,14 @@ class TradeFrame(msgspec.Struct, gc=False):
     ts: int = 0
 
 
+class TradeRows(msgspec.Struct, gc=False):
+    """`TradeFrame` without its topic, for a frame routed by it already (the topic was
+    read, so no str is made for it again)."""
+
+    data: list[TradeRow]
+    ts: int = 0
+
+
 class KlineRow(msgspec.Struct, gc=False):
     start: int
     end: int

@@ -17,6 +17,7 @@ from typing import NamedTuple, Protocol, TypeVar
 
 import msgspec
 
+from tradeport.book.levels import INT, NUMBER, SKIP_BOOL, SKIP_INT, SKIP_STR, STR, Shape
 from tradeport.book.types import DepthUpdate
 from tradeport.model import (
     Balance,
@@ -115,12 +116,39 @@ def book_delta(msg: sm.BookFrame, symbol: str, local_ts: int) -> DepthUpdate:
 
 
 # -- trades, klines --------------------------------------------------------------------
-def _taker(side: str, trade_id: str) -> Side:
+def taker_of(side: str, trade_id: str) -> Side:
+    """The taker's side of a trade whose `S` is not one of `SIDES`: MalformedMessage
+    naming the trade (the hot path looks `SIDES` up first)."""
     return parse.side_of(side, f"trade {trade_id} side")
 
 
-_SIDES = parse.SIDES
+SIDES = parse.SIDES
 _decode_trades = _trades.decode
+_decode_trade_rows = sm.decoder(sm.TradeRows).decode
+
+
+# A `publicTrade` frame of one trade as Bybit writes it (§4.4: the documented keys, in
+# their order), for the compiled store to read without a decoder (book/levels.py
+# `read_shape`); it gives (trade time, taker side, size, price, trade id). A frame of
+# several trades, or written otherwise, is decoded by `decode_trade_rows`.
+TRADE_SHAPE: Shape = (
+    *(b'{"topic":', SKIP_STR, b',"type":"snapshot","ts":', SKIP_INT, b',"data":[{"T":', INT),
+    *(b',"s":', SKIP_STR, b',"S":', STR, b',"v":', NUMBER, b',"p":', NUMBER),
+    *(b',"L":', SKIP_STR, b',"i":', STR, b',"BT":', SKIP_BOOL, b',"RPI":', SKIP_BOOL),
+    *(b',"seq":', SKIP_INT, b"}]}"),
+)
+TRADE_VALUES = 5  # what TRADE_SHAPE gives
+
+
+def decode_trade_rows(frame: str | bytes) -> list[sm.TradeRow]:
+    """The rows of a `publicTrade` frame already routed by its topic (the hot path): the
+    topic is not decoded again; what else is wrong with the frame is named as in
+    `parse_trades`."""
+    try:
+        rows: list[sm.TradeRow] = _decode_trade_rows(frame).data
+    except msgspec.DecodeError as exc:
+        raise sm.malformed("publicTrade frame", exc) from None
+    return rows
 
 
 def parse_trades(frame: str | bytes, symbol: str, local_ts: int) -> list[Trade]:
@@ -129,19 +157,23 @@ def parse_trades(frame: str | bytes, symbol: str, local_ts: int) -> list[Trade]:
         msg: sm.TradeFrame = _decode_trades(frame)
     except msgspec.DecodeError as exc:
         raise sm.malformed("publicTrade frame", exc) from None
+    return _trades_of(msg.data, symbol, local_ts)
+
+
+def _trades_of(rows: list[sm.TradeRow], symbol: str, local_ts: int) -> list[Trade]:
     # a loop, not a comprehension: on CPython 3.11 a comprehension is a function call,
     # a fifth of the cost of a frame of one trade
     trades = []
-    sides = _SIDES
-    for row in msg.data:
+    sides = SIDES
+    for row in rows:
         trades.append(
             Trade(
                 symbol=symbol,
                 trade_id=row.trade_id,
                 price=row.price,
                 qty=row.qty,
-                # `_taker` names the trade of a side not known (its message is built only then)
-                taker_side=sides.get(row.side) or _taker(row.side, row.trade_id),
+                # `taker_of` names the trade of a side not known (its message is built only then)
+                taker_side=sides.get(row.side) or taker_of(row.side, row.trade_id),
                 ts=row.time,
                 local_ts=local_ts,
             )
