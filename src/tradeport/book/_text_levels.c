@@ -1279,13 +1279,18 @@ row_utf8(PyObject *row, RowLayout *layout, const char **px, Py_ssize_t *px_len,
     return *sz == NULL ? -1 : 0;
 }
 
-/* load_texts(bids, asks): the text of a snapshot just loaded from the same rows: each
- * row's price and size text given to the level of its price (a later row wins). */
+/* What a row loop does with one row's price and size text (0, or -1 with an error). */
+typedef int (*RowAction)(Sides *self, Side *side, const char *px, Py_ssize_t px_len,
+                         const char *sz, Py_ssize_t sz_len);
+
+/* Each row of args[0] (bids) then args[1] (asks), its text given to `action`; on an
+ * error the rows before it have been given. */
 static PyObject *
-Sides_load_texts(Sides *self, PyObject *const *args, Py_ssize_t nargs)
+each_row(Sides *self, PyObject *const *args, Py_ssize_t nargs, const char *name,
+         RowAction action)
 {
     if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "load_texts takes 2 arguments");
+        PyErr_Format(PyExc_TypeError, "%s takes 2 arguments", name);
         return NULL;
     }
     RowLayout layout = {NULL, -1, -1};
@@ -1298,21 +1303,10 @@ Sides_load_texts(Sides *self, PyObject *const *args, Py_ssize_t nargs)
             PyObject *owned = NULL;
             const char *px, *sz;
             Py_ssize_t px_len, sz_len;
-            double p;
             int err = row_utf8(PySequence_Fast_GET_ITEM(seq, i), &layout, &px, &px_len, &sz,
                                &sz_len, &owned);
             if (!err)
-                err = read_number(px, px_len, &p);
-            if (!err) {
-                double key = side->negate ? -p : p;
-                Py_ssize_t at = side_bisect(side, key);
-                if (at < side->count && side->slots[at].key == key) {
-                    Level *level = side->slots[at].level;
-                    err = level_set_px(side, level, px, px_len, text_hash(px, px_len));
-                    if (!err)
-                        err = text_set(&level->sz, sz, sz_len);
-                }
-            }
+                err = action(self, side, px, px_len, sz, sz_len);
             Py_XDECREF(owned);
             if (err) {
                 Py_DECREF(seq);
@@ -1324,38 +1318,41 @@ Sides_load_texts(Sides *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* A row of a snapshot just loaded: its price and size text given to the level of its
+ * price. */
+static int
+load_text(Sides *self, Side *side, const char *px, Py_ssize_t px_len, const char *sz,
+          Py_ssize_t sz_len)
+{
+    double p;
+    int err = read_number(px, px_len, &p);
+    if (err)
+        return err;
+    double key = side->negate ? -p : p;
+    Py_ssize_t at = side_bisect(side, key);
+    if (at < side->count && side->slots[at].key == key) {
+        Level *level = side->slots[at].level;
+        err = level_set_px(side, level, px, px_len, text_hash(px, px_len));
+        if (!err)
+            err = text_set(&level->sz, sz, sz_len);
+    }
+    return err;
+}
+
+/* load_texts(bids, asks): the text of a snapshot just loaded from the same rows: each
+ * row's price and size text given to the level of its price (a later row wins). */
+static PyObject *
+Sides_load_texts(Sides *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return each_row(self, args, nargs, "load_texts", load_text);
+}
+
 /* apply_rows(bids, asks): absolute sizes as text rows (objects with px and sz), bids
  * then asks; on an error the rows before it are applied. */
 static PyObject *
 Sides_apply_rows(Sides *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "apply_rows takes 2 arguments");
-        return NULL;
-    }
-    RowLayout layout = {NULL, -1, -1};
-    for (int s = 0; s < 2; s++) {
-        Side *side = s ? &self->asks : &self->bids;
-        PyObject *seq = PySequence_Fast(args[s], "levels must be iterable");
-        if (seq == NULL)
-            return NULL;
-        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
-            PyObject *owned = NULL;
-            const char *px, *sz;
-            Py_ssize_t px_len, sz_len;
-            int err = row_utf8(PySequence_Fast_GET_ITEM(seq, i), &layout, &px, &px_len, &sz,
-                               &sz_len, &owned);
-            if (!err)
-                err = apply_level(self, side, px, px_len, sz, sz_len);
-            Py_XDECREF(owned);
-            if (err) {
-                Py_DECREF(seq);
-                return NULL;
-            }
-        }
-        Py_DECREF(seq);
-    }
-    Py_RETURN_NONE;
+    return each_row(self, args, nargs, "apply_rows", apply_level);
 }
 
 /* apply_json(bids_text, asks_text): both sides as the JSON text the venue sent
