@@ -164,7 +164,7 @@ class PublicStreams(PublicSession[StreamTopic]):
         compiled store (`read_shape`); any other is decoded typed."""
         symbol, channels = topic.symbol, topic.channels
         sinks_of = self.client.streams.sinks_lookup()
-        decode, sides, taker_of = sp.decode_trade_rows, sp.SIDES, sp.taker_of
+        decode, sides, trades_of = sp.decode_trade_rows, sp.SIDES, sp.trades_of
         read, shape, values = shape_reader(), sp.TRADE_SHAPE, sp.TRADE_VALUES
 
         def deliver(frame: str | bytes, local_ts: int) -> None:
@@ -188,20 +188,7 @@ class PublicStreams(PublicSession[StreamTopic]):
                     )
                 ]
             else:
-                # a loop, not a comprehension: on CPython 3.11 a comprehension is a call
-                trades = []
-                for row in decode(frame):
-                    trades.append(
-                        Trade(
-                            symbol=symbol,
-                            trade_id=row.trade_id,
-                            price=row.price,
-                            qty=row.qty,
-                            taker_side=sides.get(row.side) or taker_of(row.side, row.trade_id),
-                            ts=row.time,
-                            local_ts=local_ts,
-                        )
-                    )
+                trades = trades_of(decode(frame), symbol, local_ts)
             for channel in channels:
                 sinks = sinks_of(channel)
                 if sinks:
