@@ -162,28 +162,28 @@ remove_at(Side *side, Py_ssize_t at)
     side->count = count - 1;
 }
 
-/* The (price, quantity) tuple of the level at `index`: a new reference. */
+/* A new (price, quantity) tuple. */
 static PyObject *
-level_tuple(const Side *side, Py_ssize_t index)
+pair_tuple(double p, double q)
 {
-    const Level *level = &side->levels[index];
-    PyObject *price = PyFloat_FromDouble(side->negate ? -level->key : level->key);
-    if (price == NULL)
-        return NULL;
-    PyObject *qty = PyFloat_FromDouble(level->qty);
-    if (qty == NULL) {
-        Py_DECREF(price);
-        return NULL;
-    }
-    PyObject *tuple = PyTuple_New(2);
+    PyObject *price = PyFloat_FromDouble(p), *qty = PyFloat_FromDouble(q);
+    PyObject *tuple = price && qty ? PyTuple_New(2) : NULL;
     if (tuple == NULL) {
-        Py_DECREF(price);
-        Py_DECREF(qty);
+        Py_XDECREF(price);
+        Py_XDECREF(qty);
         return NULL;
     }
     PyTuple_SET_ITEM(tuple, 0, price);
     PyTuple_SET_ITEM(tuple, 1, qty);
     return tuple;
+}
+
+/* The (price, quantity) tuple of the level at `index`: a new reference. */
+static PyObject *
+level_tuple(const Side *side, Py_ssize_t index)
+{
+    const Level *level = &side->levels[index];
+    return pair_tuple(side->negate ? -level->key : level->key, level->qty);
 }
 
 /* Raise what bad_level(side, price, qty) returns (a MalformedMessage). `p_obj` and
@@ -766,22 +766,6 @@ done:
     if (ask_rows.pairs != ask_rows.inline_pairs)
         PyMem_Free(ask_rows.pairs);
     return result;
-}
-
-/* A new (price, quantity) tuple. */
-static PyObject *
-pair_tuple(double p, double q)
-{
-    PyObject *price = PyFloat_FromDouble(p), *qty = PyFloat_FromDouble(q);
-    PyObject *tuple = price && qty ? PyTuple_New(2) : NULL;
-    if (tuple == NULL) {
-        Py_XDECREF(price);
-        Py_XDECREF(qty);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(tuple, 0, price);
-    PyTuple_SET_ITEM(tuple, 1, qty);
-    return tuple;
 }
 
 /* (p1, q1) < (p2, q2) as Python compares two (price, quantity) tuples of floats (no
